@@ -1,0 +1,97 @@
+import { setup } from 'xstate';
+
+/**
+ * The contract rules (SPEC §2). This definition is the single source of truth: the HTTP layer
+ * evaluates it before calling the database, the SQL functions re-check the same rules under the
+ * player's row lock, and test/contract-conformance.test.ts fails if the two ever disagree.
+ */
+
+export const CONTRACT_STATUSES = ['none', 'offered', 'declined', 'signed'] as const;
+export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
+
+export type ContractEvent =
+  | {
+      readonly type: 'OFFER';
+      /** `?force=true`: replace an open offer with a new one. */
+      readonly force: boolean;
+      /** The team to move the player to, if any. */
+      readonly targetTeamId: number | null;
+    }
+  | { readonly type: 'SIGN' }
+  | { readonly type: 'DECLINE' };
+
+export type ContractEventType = ContractEvent['type'];
+
+export interface ContractContext {
+  /** The player's current teams. */
+  readonly teamIds: readonly number[];
+}
+
+/** `contract_audit_log.event_type`. */
+export type AuditEventType = 're_offer' | 'tier_change' | 'sign' | 'decline';
+
+/** The error code (SPEC §4) for an event a state does not accept. */
+export type RefusalCode =
+  | 'offer_exists'
+  | 'team_change_required'
+  | 'contract_not_found'
+  | 'contract_already_signed'
+  | 'contract_already_declined';
+
+export interface ContractStateMeta {
+  readonly refusals: Readonly<Partial<Record<ContractEventType, RefusalCode>>>;
+}
+
+const audit = (eventType: AuditEventType) => ({ type: 'writeAudit', params: { eventType } }) as const;
+
+export const contractMachine = setup({
+  types: {
+    context: {} as ContractContext,
+    events: {} as ContractEvent,
+    input: {} as ContractContext,
+    meta: {} as ContractStateMeta,
+  },
+  guards: {
+    force: ({ event }) => event.type === 'OFFER' && event.force,
+    teamChange: ({ context, event }) =>
+      event.type === 'OFFER' && event.targetTeamId !== null && !context.teamIds.includes(event.targetTeamId),
+  },
+  // Effects are carried out by the SQL functions; the machine names them so that callers (and the
+  // conformance test) can see what a transition will do without running it.
+  actions: {
+    mintToken: () => {},
+    writeAudit: (_, _params: { eventType: AuditEventType }) => {},
+  },
+}).createMachine({
+  id: 'contract',
+  initial: 'none',
+  context: ({ input }) => input,
+  states: {
+    none: {
+      on: { OFFER: { target: 'offered', actions: 'mintToken' } },
+      meta: { refusals: { SIGN: 'contract_not_found', DECLINE: 'contract_not_found' } },
+    },
+    offered: {
+      on: {
+        OFFER: { guard: 'force', target: 'offered', reenter: true, actions: ['mintToken', audit('re_offer')] },
+        SIGN: { target: 'signed', actions: audit('sign') },
+        DECLINE: { target: 'declined', actions: audit('decline') },
+      },
+      meta: { refusals: { OFFER: 'offer_exists' } },
+    },
+    declined: {
+      on: { OFFER: { target: 'offered', actions: 'mintToken' } },
+      meta: { refusals: { SIGN: 'contract_already_declined', DECLINE: 'contract_already_declined' } },
+    },
+    signed: {
+      on: { OFFER: { guard: 'teamChange', target: 'offered', actions: ['mintToken', audit('tier_change')] } },
+      meta: {
+        refusals: {
+          OFFER: 'team_change_required',
+          SIGN: 'contract_already_signed',
+          DECLINE: 'contract_already_signed',
+        },
+      },
+    },
+  },
+});

@@ -1,0 +1,126 @@
+import { parseArgs } from 'node:util';
+import { Migration } from 'node-pg-migrate';
+import { UniqueIntegrityConstraintViolationError } from 'slonik';
+import { ConfigError, type Config, parseConfig } from './config.ts';
+import { MIGRATIONS_DIR, migrate } from './db/migrate.ts';
+import { openDatabase } from './db/open-database.ts';
+import { createDatabasePool } from './db/pool.ts';
+import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
+import { mintAdminToken } from './identity/mint-admin-token.ts';
+import { TENANT_SLUG, createTenant } from './store/tenants.ts';
+
+const USAGE = `Usage: club-contracts <command>
+
+  tenant create <slug> <name>     add a club (slug: lower-case letters, digits, dashes)
+  token <tenant-slug> [--email <address>] [--ttl <seconds>]
+                                  mint a local admin token (prints only the token)
+  migrate up [<count>]            apply pending migrations
+  migrate down [<count>]          revert the newest migration (or <count> of them)
+  migrate create <name>           add a migration file to migrations/
+
+The database is DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (started if needed).`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { email: { type: 'string' }, ttl: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined) {
+    console.log(USAGE);
+    return;
+  }
+  const config = parseConfig(process.env);
+  switch (command) {
+    case 'tenant':
+      return tenantCommand(config, rest);
+    case 'token':
+      return tokenCommand(config, rest, values);
+    case 'migrate':
+      return migrateCommand(config, rest);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function tenantCommand(config: Config, [action, slug, name, ...extra]: string[]): Promise<void> {
+  if (action !== 'create' || slug === undefined || name === undefined || extra.length > 0) {
+    throw new UsageError('expected: tenant create <slug> <name>');
+  }
+  if (!TENANT_SLUG.test(slug)) {
+    throw new UsageError('a slug is 1-63 lower-case letters, digits and dashes, not starting or ending with a dash');
+  }
+  await withDatabase(config, async (url) => {
+    await migrate(url, { direction: 'up', log: () => {} });
+    const pool = await createDatabasePool(url, { maximumPoolSize: 1 });
+    try {
+      console.log(JSON.stringify(await createTenant(pool, slug, name)));
+    } catch (error) {
+      if (error instanceof UniqueIntegrityConstraintViolationError) {
+        throw new UsageError(`a club with the slug "${slug}" already exists`);
+      }
+      throw error;
+    } finally {
+      await pool.end();
+    }
+  });
+}
+
+async function tokenCommand(
+  config: Config,
+  [slug, ...extra]: string[],
+  options: { email?: string | undefined; ttl?: string | undefined },
+): Promise<void> {
+  if (slug === undefined || extra.length > 0) throw new UsageError('expected: token <tenant-slug>');
+  if (config.identity.mode !== 'local') {
+    throw new UsageError(`OIDC_ISSUER is set: admin tokens come from ${config.identity.issuer}`);
+  }
+  const ttlSeconds = Number(options.ttl ?? 3600);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new UsageError('--ttl takes a number of seconds');
+  const key = await loadOrCreateLocalSigningKey(config.identity.keyFile);
+  console.log(await mintAdminToken(config.identity, key, { tenantSlug: slug, email: options.email ?? null, ttlSeconds }));
+}
+
+async function migrateCommand(config: Config, [direction, argument, ...extra]: string[]): Promise<void> {
+  if (extra.length > 0) throw new UsageError('expected: migrate up|down [<count>] or migrate create <name>');
+  if (direction === 'create') {
+    if (argument === undefined || !/^[a-z0-9-]+$/.test(argument)) {
+      throw new UsageError('expected: migrate create <name> (lower-case words joined by dashes)');
+    }
+    console.log(await Migration.create(argument, MIGRATIONS_DIR, { filenameFormat: 'index', language: 'ts' }));
+    return;
+  }
+  if (direction !== 'up' && direction !== 'down') throw new UsageError('expected: migrate up|down|create');
+  const count = argument === undefined ? (direction === 'up' ? Number.POSITIVE_INFINITY : 1) : Number(argument);
+  if (!(count === Number.POSITIVE_INFINITY || (Number.isInteger(count) && count > 0))) {
+    throw new UsageError('<count> must be a positive whole number');
+  }
+  await withDatabase(config, async (url) => {
+    const ran = await migrate(url, { direction, count, log: () => {} });
+    console.log(ran.length === 0 ? 'nothing to do' : ran.map((name) => `${direction}: ${name}`).join('\n'));
+  });
+}
+
+async function withDatabase(config: Config, work: (url: string) => Promise<void>): Promise<void> {
+  const database = await openDatabase(config, () => {});
+  try {
+    await work(database.url);
+  } finally {
+    await database.stop();
+  }
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof UsageError || error instanceof ConfigError) {
+    console.error(`club-contracts: ${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else {
+    console.error(`club-contracts: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,130 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Everything the service reads from its environment, parsed once at start-up (SPEC §6) and passed
+ * to whatever needs it. Nothing else in `src/` reads `process.env`.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** A URL when the operator runs PostgreSQL; otherwise the service starts an embedded one. */
+  readonly databaseUrl: string | null;
+  readonly databasePoolSize: number;
+  readonly dataDir: string;
+  readonly embeddedPostgresPort: number;
+  readonly contractBaseUrl: string;
+  readonly contractVersion: string;
+  readonly identity: IdentityConfig;
+  readonly trustProxy: boolean;
+  readonly logLevel: LogLevel;
+}
+
+export type IdentityConfig = {
+  readonly audience: string;
+  readonly adminRole: string;
+  readonly tenantClaim: string;
+} & (
+  | { readonly mode: 'local'; readonly issuer: string; readonly keyFile: string }
+  | { readonly mode: 'oidc'; readonly issuer: string; readonly jwksUrl: string }
+);
+
+export type LogLevel = z.infer<typeof logLevel>;
+
+/** The issuer of tokens signed by the local key pair (SPEC §5), used when no OIDC issuer is set. */
+export const LOCAL_ISSUER = 'urn:club-contracts:local';
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const port = z
+  .string()
+  .regex(/^\d{1,5}$/, 'must be a port number')
+  .transform(Number)
+  .pipe(z.number().max(65535, 'must be a port number'));
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// URL');
+
+// `z.coerce.boolean()` would read "false" as true.
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+const nonEmpty = z.string().trim().min(1);
+
+const environment = z.object({
+  PORT: port.default('3000'),
+  HOST: nonEmpty.default('127.0.0.1'),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(1).max(200))
+    .default('10'),
+  DATA_DIR: nonEmpty.default('.data'),
+  EMBEDDED_POSTGRES_PORT: port.default('54320'),
+  CONTRACT_BASE_URL: httpUrl.optional(),
+  CONTRACT_VERSION: nonEmpty.max(100).default('v1'),
+  OIDC_ISSUER: httpUrl.optional(),
+  OIDC_AUDIENCE: nonEmpty.default('club-contracts'),
+  OIDC_JWKS_URL: httpUrl.optional(),
+  OIDC_ADMIN_ROLE: nonEmpty.default('admin'),
+  OIDC_TENANT_CLAIM: nonEmpty.default('tenant'),
+  TRUST_PROXY: flag.default('false'),
+  LOG_LEVEL: logLevel.default('info'),
+}).refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
+  path: ['OIDC_JWKS_URL'],
+  message: 'is only used together with OIDC_ISSUER',
+});
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; blank variables count as unset, so `PORT=` means the default. */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''),
+  );
+  const result = environment.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
+    );
+  }
+  const vars = result.data;
+  const dataDir = path.resolve(cwd, vars.DATA_DIR);
+  const shared = { audience: vars.OIDC_AUDIENCE, adminRole: vars.OIDC_ADMIN_ROLE, tenantClaim: vars.OIDC_TENANT_CLAIM };
+  const identity: IdentityConfig = vars.OIDC_ISSUER
+    ? {
+        ...shared,
+        mode: 'oidc',
+        issuer: vars.OIDC_ISSUER,
+        jwksUrl: vars.OIDC_JWKS_URL ?? `${vars.OIDC_ISSUER}/protocol/openid-connect/certs`,
+      }
+    : { ...shared, mode: 'local', issuer: LOCAL_ISSUER, keyFile: path.join(dataDir, 'local-admin-signing-key.json') };
+
+  return {
+    port: vars.PORT,
+    host: vars.HOST,
+    databaseUrl: vars.DATABASE_URL ?? null,
+    databasePoolSize: vars.DATABASE_POOL_SIZE,
+    dataDir,
+    embeddedPostgresPort: vars.EMBEDDED_POSTGRES_PORT,
+    contractBaseUrl: vars.CONTRACT_BASE_URL ?? `http://localhost:${vars.PORT}/contract`,
+    contractVersion: vars.CONTRACT_VERSION,
+    identity,
+    trustProxy: vars.TRUST_PROXY,
+    logLevel: vars.LOG_LEVEL,
+  };
+}

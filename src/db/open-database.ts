@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import { databaseUrl, ensureAppDatabase } from './app-database.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+
+export interface OpenDatabase {
+  readonly url: string;
+  /** Where the data lives, for the start-up message (no credentials). */
+  readonly description: string;
+  /** Stops the embedded cluster if this process started it. */
+  stop(): Promise<void>;
+}
+
+interface LocalCredentials {
+  readonly superuserPassword: string;
+  readonly appPassword: string;
+}
+
+/**
+ * The operator's database when DATABASE_URL is set; otherwise an embedded PostgreSQL whose data
+ * (and generated passwords) live under DATA_DIR, owned by a non-superuser role like a deployment.
+ */
+export async function openDatabase(config: Config, onLog: (line: string) => void): Promise<OpenDatabase> {
+  if (config.databaseUrl !== null) {
+    const { host, port, pathname } = new URL(config.databaseUrl);
+    return { url: config.databaseUrl, description: `postgres://${host}:${port || 5432}${pathname}`, stop: async () => {} };
+  }
+  const credentials = await localCredentials(path.join(config.dataDir, 'postgres-credentials.json'));
+  const dataDir = path.join(config.dataDir, 'postgres');
+  const cluster = await startEmbeddedPostgres({
+    dataDir,
+    port: config.embeddedPostgresPort,
+    superuserPassword: credentials.superuserPassword,
+    throwaway: false,
+    onLog,
+  });
+  const app = { role: 'club_contracts', password: credentials.appPassword, database: 'club_contracts' };
+  try {
+    await ensureAppDatabase(cluster.superuserUrl('postgres'), app);
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return {
+    url: databaseUrl(cluster.port, app),
+    description: `embedded PostgreSQL on 127.0.0.1:${cluster.port}, data in ${dataDir}`,
+    stop: () => cluster.stop(),
+  };
+}
+
+async function localCredentials(file: string): Promise<LocalCredentials> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as LocalCredentials;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const credentials: LocalCredentials = {
+    superuserPassword: randomBytes(18).toString('base64url'),
+    appPassword: randomBytes(18).toString('base64url'),
+  };
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
+  return credentials;
+}

@@ -1,0 +1,131 @@
+import {
+  BackendTerminatedError,
+  BackendTerminatedUnexpectedlyError,
+  ConnectionError,
+  ForeignKeyIntegrityConstraintViolationError,
+  UniqueIntegrityConstraintViolationError,
+} from 'slonik';
+
+/**
+ * Every error code the service answers with (SPEC §4), its HTTP status, and — for the ones the
+ * database raises — the SQLSTATE that `sql/` uses. This is the one place the two meet.
+ *
+ * Own SQLSTATEs follow graphile/starter's rules so they can never clash with PostgreSQL's: five
+ * upper-case characters, not starting with F/H/P/X or 00/01/02/22/23/40/57, third character not 0
+ * or P, fourth a letter.
+ */
+export const ERRORS = {
+  validation_failed: { status: 422, message: 'The request is not valid.' },
+  malformed_json: { status: 400, message: 'The request body is not valid JSON.' },
+  payload_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },
+  not_found: { status: 404, message: 'No such route.' },
+  method_not_allowed: { status: 405, message: 'This route does not accept that method.' },
+  unauthenticated: { status: 401, message: 'A valid bearer token is required.' },
+  forbidden: { status: 403, message: 'The token does not grant access.' },
+  player_not_found: { status: 404, sqlstate: 'UNKPL', message: 'No such player in your club.' },
+  team_not_found: { status: 422, sqlstate: 'UNKTM', message: 'No such team in your club.' },
+  team_name_taken: { status: 409, message: 'Your club already has a team with that name.' },
+  offer_exists: {
+    status: 409,
+    sqlstate: 'OFFEX',
+    message: 'The player already has an open offer. Re-send with force=true to replace it.',
+  },
+  team_change_required: {
+    status: 422,
+    sqlstate: 'TMCHG',
+    message: 'The player has a signed contract: a new offer must move them to a team they are not on.',
+  },
+  contract_not_found: { status: 404, message: 'No contract has this link.' },
+  contract_already_signed: { status: 409, message: 'This contract is already signed.' },
+  contract_already_declined: { status: 409, message: 'This contract was declined.' },
+  audit_log_append_only: {
+    status: 409,
+    sqlstate: 'AUDRO',
+    message: 'The contract audit log cannot be changed.',
+  },
+  database_unavailable: { status: 503, message: 'The database is unavailable. Try again shortly.' },
+  identity_provider_unavailable: {
+    status: 503,
+    message: "The identity provider's keys could not be fetched. Try again shortly.",
+  },
+  internal_error: { status: 500, message: 'Something went wrong on our side.' },
+} as const satisfies Record<string, { status: number; message: string; sqlstate?: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface AppErrorOptions {
+  /** Replaces the registry's message with a more specific one. */
+  readonly message?: string;
+  /** Sent to the client as `error.details`. */
+  readonly details?: unknown;
+  /** For the server's log only. */
+  readonly cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(
+    readonly code: ErrorCode,
+    options: AppErrorOptions = {},
+  ) {
+    super(options.message ?? ERRORS[code].message, { cause: options.cause });
+    this.name = 'AppError';
+    this.status = ERRORS[code].status;
+    this.details = options.details;
+  }
+}
+
+const BY_SQLSTATE = new Map<string, ErrorCode>(
+  Object.entries(ERRORS).flatMap(([code, entry]) =>
+    'sqlstate' in entry ? [[entry.sqlstate, code as ErrorCode] as const] : [],
+  ),
+);
+
+/** Constraints whose violation is the caller's mistake rather than ours. */
+const BY_CONSTRAINT: Readonly<Record<string, ErrorCode>> = {
+  player_teams_team_fkey: 'team_not_found',
+  teams_name_unique: 'team_name_taken',
+};
+
+/**
+ * Turns anything thrown while handling a request into the error the client sees. Anything not
+ * recognised becomes `internal_error`; the caller logs it, the client never sees its details.
+ */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) return new AppError('database_unavailable');
+  if (
+    error instanceof ForeignKeyIntegrityConstraintViolationError ||
+    error instanceof UniqueIntegrityConstraintViolationError
+  ) {
+    const code = error.constraint === null ? undefined : BY_CONSTRAINT[error.constraint];
+    if (code) return new AppError(code);
+  }
+  const sqlstate = sqlStateOf(error);
+  const code = sqlstate === undefined ? undefined : BY_SQLSTATE.get(sqlstate);
+  return code ? new AppError(code) : new AppError('internal_error');
+}
+
+function sqlStateOf(error: unknown): string | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** Connection refused or lost, server shutting down, too many connections: retryable, so 503. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (
+    error instanceof ConnectionError ||
+    error instanceof BackendTerminatedError ||
+    error instanceof BackendTerminatedUnexpectedlyError
+  ) {
+    return true;
+  }
+  const sqlstate = sqlStateOf(error);
+  return sqlstate !== undefined && (sqlstate.startsWith('08') || sqlstate.startsWith('57P') || sqlstate === '53300');
+}

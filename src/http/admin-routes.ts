@@ -1,0 +1,158 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { DatabasePool } from 'slonik';
+import { evaluate } from '../../machines/evaluate.ts';
+import type { ContractStatus } from '../../machines/contract.ts';
+import { AppError } from '../errors.ts';
+import type { AdminIdentity, AdminTokenVerifier } from '../identity/verify-admin-token.ts';
+import { listContracts, offerContract, readOfferSubject } from '../store/contracts.ts';
+import { type Player, createPlayer, findPlayer } from '../store/players.ts';
+import { createTeam, listTeams } from '../store/teams.ts';
+import { findTenantId } from '../store/tenants.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { readJsonBody, readPath, readQuery } from './request.ts';
+import {
+  createPlayerBody,
+  createTeamBody,
+  listContractsQuery,
+  offerBody,
+  offerQuery,
+  playerPath,
+} from './schemas.ts';
+
+export interface AdminRouteDependencies {
+  readonly pool: DatabasePool;
+  readonly verifyAdminToken: AdminTokenVerifier;
+  readonly contractBaseUrl: string;
+}
+
+/** SPEC §4 "Admin". Each handler: identity from the token, input through zod, then the store. */
+export function adminRoutes({ pool, verifyAdminToken, contractBaseUrl }: AdminRouteDependencies): Router {
+  const router = new Router({ prefix: '/admin' });
+
+  const authenticate = (ctx: Context): Promise<AdminIdentity> => verifyAdminToken(ctx.get('authorization'));
+
+  const tenantOf = async (admin: AdminIdentity): Promise<number> => {
+    const tenantId = await findTenantId(pool, admin.tenantSlug);
+    if (tenantId === null) throw unknownTenant(admin);
+    return tenantId;
+  };
+
+  /** The family's link, shown only while it can still be acted on. */
+  const contractUrl = (status: ContractStatus, token: string | null): string | null =>
+    status === 'offered' && token !== null ? `${contractBaseUrl}/${token}` : null;
+
+  const playerView = (player: Player) => ({
+    id: player.id,
+    name: player.name,
+    email: player.email,
+    team_ids: player.team_ids,
+    contract_status: player.contract_status,
+    monthly_fee: player.monthly_fee,
+    contract_url: contractUrl(player.contract_status, player.contract_token),
+  });
+
+  router.post('/contract/offer', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const { force } = readQuery(ctx, offerQuery);
+    const body = await readJsonBody(ctx, offerBody);
+    const targetTeamId = body.target_team_id ?? null;
+
+    const subject = await readOfferSubject(pool, admin.tenantSlug, body.player_id);
+    if (subject.tenant === 'unknown') throw unknownTenant(admin);
+    if (subject.player === 'unknown') throw new AppError('player_not_found');
+
+    const decision = evaluate(
+      subject.player.status,
+      { teamIds: subject.player.teamIds },
+      { type: 'OFFER', force, targetTeamId },
+    );
+    if (!decision.allowed) throw new AppError(decision.refusal);
+
+    // The function re-checks under the row lock: a change since the read above still gets its 409/422.
+    const result = await offerContract(pool, {
+      tenantId: subject.tenant,
+      playerId: body.player_id,
+      monthlyFee: body.monthly_fee,
+      targetTeamId,
+      force,
+      actor: admin.actor,
+    });
+    ctx.body = {
+      player_id: body.player_id,
+      previous_status: result.previous_status,
+      new_status: result.new_status,
+      contract_token: result.contract_token,
+      contract_url: `${contractBaseUrl}/${result.contract_token}`,
+      monthly_fee: result.monthly_fee,
+      team_ids: result.team_ids,
+      moved_teams: result.moved_teams,
+      archived: result.archived,
+      audit_id: result.audit_id,
+      actor: admin.actor,
+    };
+  });
+
+  router.get('/contracts', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const query = readQuery(ctx, listContractsQuery);
+    const tenantId = await tenantOf(admin);
+    const rows = await listContracts(pool, tenantId, query.status, {
+      limit: query.limit + 1, // one more than asked tells whether another page exists
+      afterPlayerId: decodeCursor(query.cursor),
+    });
+    const items = rows.slice(0, query.limit);
+    const last = items.at(-1);
+    ctx.body = {
+      items: items.map((row) => ({
+        player_id: row.player_id,
+        name: row.name,
+        email: row.email,
+        status: row.status,
+        monthly_fee: row.monthly_fee,
+        team_ids: row.team_ids,
+        contract_url: contractUrl(row.status, row.contract_token),
+        contract_offered_at: row.contract_offered_at === null ? null : new Date(row.contract_offered_at).toISOString(),
+      })),
+      next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.player_id) : null,
+    };
+  });
+
+  router.post('/teams', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const body = await readJsonBody(ctx, createTeamBody);
+    ctx.status = 201;
+    ctx.body = await createTeam(pool, await tenantOf(admin), body.name);
+  });
+
+  router.get('/teams', async (ctx) => {
+    const admin = await authenticate(ctx);
+    ctx.body = { items: await listTeams(pool, await tenantOf(admin)) };
+  });
+
+  router.post('/players', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const body = await readJsonBody(ctx, createPlayerBody);
+    const player = await createPlayer(pool, await tenantOf(admin), {
+      name: body.name,
+      email: body.email,
+      teamIds: body.team_ids,
+    });
+    ctx.status = 201;
+    ctx.body = playerView(player);
+  });
+
+  router.get('/players/:id', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const { id } = readPath(ctx, playerPath);
+    const player = await findPlayer(pool, await tenantOf(admin), id);
+    if (player === null) throw new AppError('player_not_found');
+    ctx.body = playerView(player);
+  });
+
+  return router;
+}
+
+function unknownTenant(admin: AdminIdentity): AppError {
+  return new AppError('forbidden', { message: `The club "${admin.tenantSlug}" named by the token does not exist.` });
+}

@@ -1,0 +1,39 @@
+import parseBody from 'co-body';
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import { AppError } from '../errors.ts';
+
+const BODY_LIMIT = '16kb';
+
+/** The JSON body, checked against `schema`: 415, 413, 400 or 422 when it is not what we take. */
+export async function readJsonBody<S extends z.ZodTypeAny>(ctx: Context, schema: S): Promise<z.output<S>> {
+  return validate(schema, await readJson(ctx), 'The request body is not valid.');
+}
+
+export function readQuery<S extends z.ZodTypeAny>(ctx: Context, schema: S): z.output<S> {
+  return validate(schema, ctx.query, 'The query string is not valid.');
+}
+
+export function readPath<S extends z.ZodTypeAny>(ctx: Context & { params?: unknown }, schema: S): z.output<S> {
+  return validate(schema, ctx.params, 'The path is not valid.');
+}
+
+function validate<S extends z.ZodTypeAny>(schema: S, input: unknown, message: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new AppError('validation_failed', { message, details: result.error.issues });
+  return result.data;
+}
+
+async function readJson(ctx: Context): Promise<unknown> {
+  const type = ctx.request.is('application/json');
+  if (type === null) return undefined; // no body at all
+  if (type === false) throw new AppError('unsupported_media_type');
+  try {
+    return await parseBody.json(ctx.req, { limit: BODY_LIMIT, strict: true });
+  } catch (error) {
+    const { status } = error as { status?: unknown };
+    if (status === 413) throw new AppError('payload_too_large', { message: `The body is over ${BODY_LIMIT}.` });
+    if (status === 415) throw new AppError('unsupported_media_type', { message: 'Send the body as UTF-8 JSON.' });
+    throw new AppError('malformed_json', { cause: error });
+  }
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { CONTRACT_STATUSES } from '../../machines/contract.ts';
+
+// Request shapes (SPEC §4, §8). Strict everywhere: no coercion in JSON bodies, and unknown fields
+// are refused, so a tenant hint in a body or query string is an error rather than silently used.
+
+const MAX_INT4 = 2_147_483_647;
+
+export const id = z.number().int().min(1).max(MAX_INT4);
+
+/** A name as the club typed it: kept exactly (quotes, semicolons, unicode), but not blank. */
+const name = z.string().min(1).max(200).regex(/\S/, 'must not be blank');
+
+/** A positive whole number in a path or query string, where everything arrives as text. */
+const idText = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive whole number')
+  .transform(Number)
+  .pipe(id);
+
+export const offerQuery = z
+  .object({
+    force: z
+      .enum(['true', 'false'])
+      .transform((value) => value === 'true')
+      .default('false'),
+  })
+  .strict();
+
+export const offerBody = z
+  .object({
+    player_id: id,
+    monthly_fee: z.number().int().min(1).max(1_000_000),
+    target_team_id: id.nullable().optional(),
+  })
+  .strict();
+
+export const createTeamBody = z.object({ name }).strict();
+
+export const createPlayerBody = z
+  .object({
+    name,
+    email: z.string().max(320).email(),
+    team_ids: z
+      .array(id)
+      .max(20)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a team')
+      .default([]),
+  })
+  .strict();
+
+export const playerPath = z.object({ id: idText });
+
+export const listContractsQuery = z
+  .object({
+    status: z.enum(CONTRACT_STATUSES),
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 500')
+      .transform(Number)
+      .pipe(z.number().min(1).max(500))
+      .default('50'),
+    cursor: z.string().max(100).optional(),
+  })
+  .strict();

@@ -1,0 +1,75 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, parseConfig } from './config.ts';
+import { migrate } from './db/migrate.ts';
+import { openDatabase } from './db/open-database.ts';
+import { createDatabasePool } from './db/pool.ts';
+import { createApp } from './http/app.ts';
+import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
+import { adminTokenKeys, createAdminTokenVerifier } from './identity/verify-admin-token.ts';
+import { createLogger } from './logger.ts';
+
+/** How long in-flight requests get to finish after SIGTERM before their sockets are closed. */
+const DRAIN_TIMEOUT_MS = 15_000;
+
+let config;
+try {
+  config = parseConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(78); // EX_CONFIG
+}
+
+const logger = createLogger(config.logLevel);
+const database = await openDatabase(config, (line) => logger.debug({ postgres: line.trim() }));
+const ran = await migrate(database.url, { direction: 'up', log: (message) => logger.debug(message) });
+if (ran.length > 0) logger.info({ migrations: ran }, 'applied migrations');
+
+const pool = await createDatabasePool(database.url, { maximumPoolSize: config.databasePoolSize });
+const localKey = config.identity.mode === 'local' ? await loadOrCreateLocalSigningKey(config.identity.keyFile) : null;
+const app = createApp({
+  pool,
+  logger,
+  verifyAdminToken: createAdminTokenVerifier(config.identity, adminTokenKeys(config.identity, localKey)),
+  contractBaseUrl: config.contractBaseUrl,
+  localJwks: localKey === null ? null : { keys: [localKey.publicJwk] },
+});
+
+const server: Server = app.listen(config.port, config.host);
+await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+const { port } = server.address() as AddressInfo;
+const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+logger.info({ url, database: database.description, identity: config.identity.mode }, 'listening');
+
+const howToGetAToken =
+  config.identity.mode === 'local'
+    ? [
+        'Admin tokens are signed by the local key pair. To create a club and mint a token for it:',
+        '  npm run cli -- tenant create demo "Demo Club"',
+        '  npm run -s cli -- token demo --email you@example.com',
+      ]
+    : [`Admin tokens come from ${config.identity.issuer} (audience "${config.identity.audience}").`];
+process.stderr.write(`\nclub-contracts is listening on ${url}\n${howToGetAToken.join('\n')}\n\n`);
+
+let stopping = false;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const drained = await Promise.race([
+    closed.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS, false).unref()),
+  ]);
+  if (!drained) {
+    logger.warn('in-flight requests did not finish in time; closing their connections');
+    server.closeAllConnections();
+  }
+  await pool.end();
+  await database.stop();
+  logger.info('stopped');
+  process.exit(0);
+}
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, (s) => void shutdown(s));

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { type CommonQueryMethods, sql } from 'slonik';
+import { z } from 'zod';
+import type { ContractStatus } from '../../machines/contract.ts';
+
+// Rows written straight into the database, so that each test's setup is visible and does not
+// depend on the endpoints under test.
+
+export interface Club {
+  readonly id: number;
+  readonly slug: string;
+}
+
+export async function createClub(db: CommonQueryMethods, name = 'Westside Hoops'): Promise<Club> {
+  const slug = `club-${randomBytes(5).toString('hex')}`;
+  return db.one(sql.type(z.object({ id: z.number(), slug: z.string() }))`
+    INSERT INTO tenants (slug, name) VALUES (${slug}, ${name}) RETURNING id, slug
+  `);
+}
+
+export async function createTeam(db: CommonQueryMethods, club: Club, name = `Team ${randomBytes(3).toString('hex')}`): Promise<number> {
+  return db.oneFirst(sql.type(z.object({ id: z.number() }))`
+    INSERT INTO teams (tenant_id, name) VALUES (${club.id}, ${name}) RETURNING id
+  `);
+}
+
+export async function createPlayer(
+  db: CommonQueryMethods,
+  club: Club,
+  options: { teamIds?: readonly number[]; name?: string; email?: string } = {},
+): Promise<number> {
+  const id = await db.oneFirst(sql.type(z.object({ id: z.number() }))`
+    INSERT INTO players (tenant_id, name, email)
+    VALUES (${club.id}, ${options.name ?? 'Jacelyn Park'}, ${options.email ?? 'family@example.test'})
+    RETURNING id
+  `);
+  for (const teamId of options.teamIds ?? []) {
+    await db.query(sql.unsafe`INSERT INTO player_teams (tenant_id, player_id, team_id) VALUES (${club.id}, ${id}, ${teamId})`);
+  }
+  return id;
+}
+
+export function randomToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Puts a player's contract in `status` by hand, with every column that state carries filled in. */
+export async function putContractInState(
+  db: CommonQueryMethods,
+  club: Club,
+  playerId: number,
+  status: Exclude<ContractStatus, 'none'>,
+): Promise<string> {
+  const token = randomToken();
+  await db.query(sql.unsafe`
+    UPDATE players SET
+      contract_status = ${status},
+      contract_token = ${token},
+      monthly_fee = 150,
+      contract_offered_at = now() - interval '10 days',
+      contract_offered_by = 'registrar@example.test',
+      contract_signed_at = CASE WHEN ${status} = 'signed' THEN now() - interval '9 days' END,
+      contract_signed_by = CASE WHEN ${status} = 'signed' THEN 'Dana Park' END,
+      contract_signed_ip = CASE WHEN ${status} = 'signed' THEN '203.0.113.7'::inet END,
+      contract_signature_url = CASE WHEN ${status} = 'signed' THEN 'https://sign.example.test/s/1' END,
+      contract_version = CASE WHEN ${status} = 'signed' THEN 'v1' END,
+      contract_declined_at = CASE WHEN ${status} = 'declined' THEN now() - interval '9 days' END
+    WHERE tenant_id = ${club.id} AND id = ${playerId}
+  `);
+  return token;
+}
+
+const playerRow = z
+  .object({
+    contract_status: z.string(),
+    contract_token: z.string().nullable(),
+    monthly_fee: z.number().nullable(),
+    contract_offered_at: z.number().nullable(),
+    contract_offered_by: z.string().nullable(),
+    contract_signed_at: z.number().nullable(),
+    contract_signed_by: z.string().nullable(),
+    contract_signed_ip: z.string().nullable(),
+    contract_signature_url: z.string().nullable(),
+    contract_version: z.string().nullable(),
+    contract_declined_at: z.number().nullable(),
+    team_ids: z.array(z.number()),
+  })
+  .strict();
+export type PlayerRow = z.infer<typeof playerRow>;
+
+/** The player's contract columns and teams, as stored. */
+export async function readPlayer(db: CommonQueryMethods, club: Club, playerId: number): Promise<PlayerRow> {
+  return db.one(sql.type(playerRow)`
+    SELECT contract_status, contract_token, monthly_fee, contract_offered_at, contract_offered_by,
+           contract_signed_at, contract_signed_by, host(contract_signed_ip) AS contract_signed_ip,
+           contract_signature_url, contract_version, contract_declined_at,
+           ARRAY(SELECT team_id FROM player_teams WHERE tenant_id = ${club.id} AND player_id = ${playerId} ORDER BY team_id) AS team_ids
+    FROM players WHERE tenant_id = ${club.id} AND id = ${playerId}
+  `);
+}
+
+const auditRow = z.object({
+  id: z.number(),
+  event_type: z.string(),
+  old_state: z.record(z.unknown()),
+  new_state: z.record(z.unknown()),
+  actor: z.string(),
+  source: z.string(),
+});
+export type AuditRow = z.infer<typeof auditRow>;
+
+export async function readAuditLog(db: CommonQueryMethods, club: Club, playerId: number): Promise<readonly AuditRow[]> {
+  return db.any(sql.type(auditRow)`
+    SELECT id, event_type, old_state, new_state, actor, source
+    FROM contract_audit_log WHERE tenant_id = ${club.id} AND player_id = ${playerId} ORDER BY id
+  `);
+}

@@ -1,0 +1,48 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DatabasePool } from 'slonik';
+import { type Config, parseConfig } from '../../src/config.ts';
+import { createApp } from '../../src/http/app.ts';
+import { type LocalSigningKey, generateLocalSigningKey } from '../../src/identity/local-signing-key.ts';
+import { type AdminTokenRequest, mintAdminToken } from '../../src/identity/mint-admin-token.ts';
+import { adminTokenKeys, createAdminTokenVerifier } from '../../src/identity/verify-admin-token.ts';
+import { createLogger } from '../../src/logger.ts';
+
+export const CONTRACT_BASE_URL = 'https://contracts.example.test/c';
+
+export interface TestServer {
+  readonly baseUrl: string;
+  readonly config: Config;
+  readonly key: LocalSigningKey;
+  /** A valid admin token for the club, as the CLI would mint it. */
+  adminToken(tenantSlug: string, options?: Partial<AdminTokenRequest>): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The real app on a real port, wired as src/main.ts wires it, with a key pair made for the test. */
+export async function startTestServer(pool: DatabasePool, env: Record<string, string> = {}): Promise<TestServer> {
+  const config = parseConfig({ CONTRACT_BASE_URL, LOG_LEVEL: 'silent', ...env });
+  const { key } = await generateLocalSigningKey();
+  const app = createApp({
+    pool,
+    logger: createLogger(config.logLevel),
+    verifyAdminToken: createAdminTokenVerifier(config.identity, adminTokenKeys(config.identity, key)),
+    contractBaseUrl: config.contractBaseUrl,
+    localJwks: { keys: [key.publicJwk] },
+  });
+  const server: Server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    config,
+    key,
+    adminToken: (tenantSlug, options = {}) =>
+      mintAdminToken(config.identity, key, { tenantSlug, email: 'coach@example.test', ttlSeconds: 600, ...options }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,66 @@
+import { readdirSync } from 'node:fs';
+import test from 'ava';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { MIGRATIONS_DIR, migrate } from '../src/db/migrate.ts';
+import { sqlSource } from '../src/db/sql-source.ts';
+import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
+
+let db: TestDatabase;
+test.before(async () => {
+  db = await createTestDatabase({ empty: true });
+});
+test.after.always(async () => {
+  await db?.drop();
+});
+
+const quiet = { log: () => {} };
+const migrationNames = readdirSync(MIGRATIONS_DIR).map((file) => file.replace(/\.ts$/, '')).sort();
+
+const ourObjects = () =>
+  db.pool.anyFirst(sql.type(z.object({ name: z.string() }))`
+    SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'S', 'i') AND c.relname <> 'pgmigrations'
+      AND c.relname NOT LIKE 'pgmigrations%'
+    UNION ALL
+    SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
+    WHERE n.nspname = 'public' AND d.objid IS NULL
+  `);
+
+test.serial('migrations run as the database owner, who is not a superuser', async (t) => {
+  const superuser = await db.pool.oneFirst(
+    sql.type(z.object({ rolsuper: z.boolean() }))`SELECT rolsuper FROM pg_roles WHERE rolname = current_user`,
+  );
+  t.false(superuser);
+});
+
+test.serial('up applies every migration, down reverts all of them, and up works again', async (t) => {
+  t.deepEqual(await migrate(db.url, { direction: 'up', ...quiet }), migrationNames);
+  t.true((await ourObjects()).includes('offer_contract'));
+
+  t.deepEqual(await migrate(db.url, { direction: 'down', ...quiet }), [...migrationNames].reverse());
+  t.deepEqual(await ourObjects(), []);
+
+  t.deepEqual(await migrate(db.url, { direction: 'up', ...quiet }), migrationNames);
+  t.deepEqual(await migrate(db.url, { direction: 'up', ...quiet }), [], 'a second up has nothing to do');
+});
+
+test.serial('each function in the database is the newest version of its file in sql/', async (t) => {
+  const newest = new Map<string, { version: number; file: string }>();
+  for (const file of readdirSync(new URL('../sql/', import.meta.url))) {
+    const match = /^(\w+)\.v(\d+)\.sql$/.exec(file);
+    if (match === null) continue;
+    const [, name, version] = match as unknown as [string, string, string];
+    if ((newest.get(name)?.version ?? 0) < Number(version)) newest.set(name, { version: Number(version), file });
+  }
+  t.true(newest.size > 0);
+  for (const [name, { file }] of newest) {
+    const source = sqlSource(file);
+    const body = source.slice(source.indexOf('$$') + 2, source.lastIndexOf('$$'));
+    const installed = await db.pool.anyFirst(
+      sql.type(z.object({ prosrc: z.string() }))`SELECT prosrc FROM pg_proc WHERE proname = ${name}`,
+    );
+    t.deepEqual(installed, [body], `${name} should be installed from ${file}`);
+  }
+});
