@@ -109,7 +109,8 @@ export function toAppError(error: unknown): AppError {
   return code ? new AppError(code) : new AppError('internal_error');
 }
 
-function sqlStateOf(error: unknown): string | undefined {
+/** The SQLSTATE of a database error, whether slonik wrapped it or not. */
+export function sqlStateOf(error: unknown): string | undefined {
   for (let current = error; current instanceof Error; current = current.cause) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;

@@ -25,9 +25,9 @@ function validate<S extends z.ZodTypeAny>(schema: S, input: unknown, message: st
 }
 
 async function readJson(ctx: Context): Promise<unknown> {
-  const type = ctx.request.is('application/json');
-  if (type === null) return undefined; // no body at all
-  if (type === false) throw new AppError('unsupported_media_type');
+  const hasBody = (ctx.request.length ?? 0) > 0 || ctx.get('transfer-encoding') !== '';
+  if (!hasBody) return undefined;
+  if (!ctx.request.is('application/json')) throw new AppError('unsupported_media_type');
   try {
     return await parseBody.json(ctx.req, { limit: BODY_LIMIT, strict: true });
   } catch (error) {

@@ -100,7 +100,7 @@ export async function readPlayer(db: CommonQueryMethods, club: Club, playerId: n
 }
 
 const auditRow = z.object({
-  id: z.number(),
+  id: z.bigint().transform(Number),
   event_type: z.string(),
   old_state: z.record(z.unknown()),
   new_state: z.record(z.unknown()),

@@ -20,9 +20,13 @@ export interface TestServer {
 }
 
 /** The real app on a real port, wired as src/main.ts wires it, with a key pair made for the test. */
-export async function startTestServer(pool: DatabasePool, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  pool: DatabasePool,
+  env: Record<string, string> = {},
+  signingKey?: LocalSigningKey,
+): Promise<TestServer> {
   const config = parseConfig({ CONTRACT_BASE_URL, LOG_LEVEL: 'silent', ...env });
-  const { key } = await generateLocalSigningKey();
+  const key = signingKey ?? (await generateLocalSigningKey()).key;
   const app = createApp({
     pool,
     logger: createLogger(config.logLevel),

@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import test from 'ava';
+import { loadOrCreateLocalSigningKey } from '../src/identity/local-signing-key.ts';
+import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
+import { request } from './helpers/http.ts';
+import { startTestServer } from './helpers/server.ts';
+
+// The operator's CLI (SPEC §6), run as the `bin` entry the package installs.
+
+const run = promisify(execFile);
+const BIN = path.resolve('bin/club-contracts.js');
+
+let db: TestDatabase;
+let dataDir: string;
+test.before(async () => {
+  db = await createTestDatabase({ empty: true });
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'club-contracts-cli-'));
+});
+test.after.always(async () => {
+  await db?.drop();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+type CliFailure = Error & { stderr: string; code: number };
+
+const cli = (...args: string[]) =>
+  run(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: db.url, DATA_DIR: dataDir } });
+
+test.serial('migrate up applies the migrations to DATABASE_URL', async (t) => {
+  const { stdout } = await cli('migrate', 'up');
+  t.regex(stdout, /up: 0001_/);
+  t.is((await cli('migrate', 'up')).stdout.trim(), 'nothing to do');
+});
+
+test.serial('tenant create adds a club; a token it mints opens that club to the API', async (t) => {
+  const created = JSON.parse((await cli('tenant', 'create', 'cli-club', 'CLI Club')).stdout);
+  t.like(created, { slug: 'cli-club', name: 'CLI Club' });
+
+  const token = (await cli('token', 'cli-club', '--email', 'ops@example.test', '--ttl', '60')).stdout.trim();
+  t.regex(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+
+  const key = await loadOrCreateLocalSigningKey(path.join(dataDir, 'local-admin-signing-key.json'));
+  const server = await startTestServer(db.pool, {}, key);
+  t.teardown(() => server.close());
+  const reply = await request(server.baseUrl, 'POST', '/admin/teams', { token, body: { name: 'From the CLI' } });
+  t.is(reply.status, 201);
+});
+
+test.serial('the key file is readable by its owner only', async (t) => {
+  await cli('token', 'cli-club');
+  const { mode } = await fs.stat(path.join(dataDir, 'local-admin-signing-key.json'));
+  t.is(mode & 0o777, 0o600);
+});
+
+test.serial('a duplicate or malformed slug is refused with a clear message and exit code 2', async (t) => {
+  const duplicate = await t.throwsAsync<CliFailure>(cli('tenant', 'create', 'cli-club', 'Again'));
+  t.regex(duplicate?.stderr ?? '', /already exists/);
+  t.is(duplicate?.code, 2);
+  const malformed = await t.throwsAsync<CliFailure>(cli('tenant', 'create', 'Not A Slug', 'X'));
+  t.regex(malformed?.stderr ?? '', /slug/);
+});
+
+test.serial('an unknown command prints the usage', async (t) => {
+  const error = await t.throwsAsync<CliFailure>(cli('frobnicate'));
+  t.regex(error?.stderr ?? '', /Usage: club-contracts/);
+});

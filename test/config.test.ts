@@ -1,0 +1,62 @@
+import test from 'ava';
+import { ConfigError, LOCAL_ISSUER, parseConfig } from '../src/config.ts';
+
+// SPEC §6: configuration only from the environment, validated at start-up with clear messages.
+
+test('defaults: port 3000, local identity, links served by this service', (t) => {
+  const config = parseConfig({}, '/srv/app');
+  t.like(config, {
+    port: 3000,
+    host: '127.0.0.1',
+    databaseUrl: null,
+    dataDir: '/srv/app/.data',
+    contractBaseUrl: 'http://localhost:3000/contract',
+    trustProxy: false,
+    logLevel: 'info',
+  });
+  t.like(config.identity, {
+    mode: 'local',
+    issuer: LOCAL_ISSUER,
+    audience: 'club-contracts',
+    adminRole: 'admin',
+    tenantClaim: 'tenant',
+  });
+});
+
+test('OIDC_ISSUER switches to the issuer, with the Keycloak JWKS path by default', (t) => {
+  const config = parseConfig({ OIDC_ISSUER: 'https://sso.example.test/realms/clubs/' });
+  t.like(config.identity, {
+    mode: 'oidc',
+    issuer: 'https://sso.example.test/realms/clubs',
+    jwksUrl: 'https://sso.example.test/realms/clubs/protocol/openid-connect/certs',
+  });
+});
+
+test('TRUST_PROXY takes exactly true or false ("false" is false)', (t) => {
+  t.false(parseConfig({ TRUST_PROXY: 'false' }).trustProxy);
+  t.true(parseConfig({ TRUST_PROXY: 'true' }).trustProxy);
+  t.throws(() => parseConfig({ TRUST_PROXY: 'yes' }), { instanceOf: ConfigError });
+});
+
+test('a blank variable counts as unset', (t) => {
+  t.is(parseConfig({ PORT: '', DATABASE_URL: ' ' }).port, 3000);
+});
+
+test('every problem is reported at once, naming the variable', (t) => {
+  const error = t.throws(
+    () =>
+      parseConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://nope',
+        CONTRACT_BASE_URL: 'ftp://x',
+        LOG_LEVEL: 'loud',
+      }),
+    { instanceOf: ConfigError },
+  ) as ConfigError;
+  t.is(error.problems.length, 4);
+  for (const name of ['PORT', 'DATABASE_URL', 'CONTRACT_BASE_URL', 'LOG_LEVEL']) t.regex(error.message, new RegExp(name));
+});
+
+test('OIDC_JWKS_URL without OIDC_ISSUER is a mistake, not silently ignored', (t) => {
+  t.throws(() => parseConfig({ OIDC_JWKS_URL: 'https://sso.example.test/certs' }), { message: /OIDC_JWKS_URL/ });
+});
