@@ -22,8 +22,13 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
-const database = await openDatabase(config, (line) => logger.debug({ postgres: line.trim() }));
-const ran = await migrate(database.url, { direction: 'up', log: (message) => logger.debug(message) });
+const database = await openDatabase(config, (line) => logger.debug({ postgres: line.trim() })).catch(failedToStart);
+const ran = await migrate(database.url, { direction: 'up', log: (message) => logger.debug(message) }).catch(
+  async (error: unknown) => {
+    await database.stop();
+    return failedToStart(error);
+  },
+);
 if (ran.length > 0) logger.info({ migrations: ran }, 'applied migrations');
 
 const pool = await createDatabasePool(database.url, { maximumPoolSize: config.databasePoolSize });
@@ -37,7 +42,13 @@ const app = createApp({
 });
 
 const server: Server = app.listen(config.port, config.host);
-await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject)).catch(
+  async (error: unknown) => {
+    await pool.end();
+    await database.stop();
+    return failedToStart(error);
+  },
+);
 const { port } = server.address() as AddressInfo;
 const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 logger.info({ url, database: database.description, identity: config.identity.mode }, 'listening');
@@ -51,6 +62,12 @@ const howToGetAToken =
       ]
     : [`Admin tokens come from ${config.identity.issuer} (audience "${config.identity.audience}").`];
 process.stderr.write(`\nclub-contracts is listening on ${url}\n${howToGetAToken.join('\n')}\n\n`);
+
+function failedToStart(error: unknown): never {
+  logger.fatal({ err: error }, 'could not start');
+  process.stderr.write(`\nclub-contracts could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
 
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {

@@ -1,41 +1,36 @@
-// `npm test`: one throwaway PostgreSQL for the whole run and a migrated template database that each
-// test file clones (graphile/worker's pattern), then ava. The cluster is stopped and its files
-// removed however the run ends, so nothing is left running.
+// `npm test`: one PostgreSQL for the whole run and a migrated template database that each test file
+// clones (graphile/worker's pattern), then ava. By default the server is a throwaway embedded one,
+// stopped and deleted however the run ends, so nothing is left running. TEST_POSTGRES_URL (a
+// superuser URL) runs the same tests against another server instead, e.g. PostgreSQL 15.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { databaseUrl, ensureAppDatabase } from '../src/db/app-database.ts';
+import { createPool, sql } from 'slonik';
+import { type AppDatabase, appDatabaseUrl, ensureAppDatabase } from '../src/db/app-database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { TEST_ENV } from './helpers/environment.ts';
 
-const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'club-contracts-test-'));
-// As root, PostgreSQL runs as `postgres`, which must be able to enter this folder.
-await fs.chmod(workDir, 0o755);
+interface Server {
+  readonly superuserUrl: string;
+  stop(): Promise<void>;
+}
 
-const cleanUp = async (cluster?: { stop(): Promise<void> }) => {
-  await cluster?.stop();
-  await fs.rm(workDir, { recursive: true, force: true });
+const app: AppDatabase = {
+  role: 'club_contracts_test',
+  password: randomBytes(12).toString('hex'),
+  database: `club_contracts_template_${randomBytes(4).toString('hex')}`,
 };
 
-const superuserPassword = randomBytes(12).toString('hex');
-const app = { role: 'club_contracts', password: randomBytes(12).toString('hex'), database: 'club_contracts_template' };
-let cluster;
+const server = process.env.TEST_POSTGRES_URL ? externalServer(process.env.TEST_POSTGRES_URL) : await embeddedServer();
 try {
-  cluster = await startEmbeddedPostgres({
-    dataDir: path.join(workDir, 'postgres'),
-    port: await freePort(),
-    superuserPassword,
-    throwaway: true,
-    onLog: () => {},
-  });
-  await ensureAppDatabase(cluster.superuserUrl('postgres'), app);
-  await migrate(databaseUrl(cluster.port, app), { direction: 'up', log: () => {} });
+  await ensureAppDatabase(server.superuserUrl, app);
+  await migrate(appDatabaseUrl(server.superuserUrl, app), { direction: 'up', log: () => {} });
 } catch (error) {
-  await cleanUp(cluster);
+  await server.stop();
   throw error;
 }
 
@@ -43,8 +38,7 @@ const child = spawn(process.execPath, [path.resolve('node_modules/ava/entrypoint
   stdio: 'inherit',
   env: {
     ...process.env,
-    [TEST_ENV.superuserUrl]: cluster.superuserUrl('postgres'),
-    [TEST_ENV.port]: String(cluster.port),
+    [TEST_ENV.superuserUrl]: server.superuserUrl,
     [TEST_ENV.role]: app.role,
     [TEST_ENV.password]: app.password,
     [TEST_ENV.template]: app.database,
@@ -52,16 +46,55 @@ const child = spawn(process.execPath, [path.resolve('node_modules/ava/entrypoint
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 const exitCode = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
-await cleanUp(cluster);
+await server.stop();
 process.exit(exitCode);
+
+async function embeddedServer(): Promise<Server> {
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'club-contracts-test-'));
+  // As root, PostgreSQL runs as `postgres`, which must be able to enter this folder.
+  await fs.chmod(workDir, 0o755);
+  const removeWorkDir = () => fs.rm(workDir, { recursive: true, force: true });
+  try {
+    const cluster = await startEmbeddedPostgres({
+      dataDir: path.join(workDir, 'postgres'),
+      port: await freePort(),
+      superuserPassword: randomBytes(12).toString('hex'),
+      throwaway: true,
+      onLog: () => {},
+    });
+    return {
+      superuserUrl: cluster.superuserUrl('postgres'),
+      stop: async () => {
+        await cluster.stop();
+        await removeWorkDir();
+      },
+    };
+  } catch (error) {
+    await removeWorkDir();
+    throw error;
+  }
+}
+
+/** Someone else's server: leave it as this run found it. */
+function externalServer(superuserUrl: string): Server {
+  return {
+    superuserUrl,
+    stop: async () => {
+      const pool = await createPool(superuserUrl, { maximumPoolSize: 1 });
+      await pool.query(sql.unsafe`DROP DATABASE IF EXISTS ${sql.identifier([app.database])} WITH (FORCE)`);
+      await pool.query(sql.unsafe`DROP ROLE IF EXISTS ${sql.identifier([app.role])}`);
+      await pool.end();
+    },
+  };
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
     });
   });
 }

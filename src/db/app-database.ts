@@ -32,6 +32,11 @@ export async function ensureAppDatabase(superuserUrl: string, target: AppDatabas
   }
 }
 
-export function databaseUrl(port: number, target: AppDatabase): string {
-  return `postgres://${target.role}:${encodeURIComponent(target.password)}@127.0.0.1:${port}/${target.database}`;
+/** The URL of `target` on the same server as `serverUrl`. */
+export function appDatabaseUrl(serverUrl: string, target: AppDatabase): string {
+  const url = new URL(serverUrl);
+  url.username = target.role;
+  url.password = target.password;
+  url.pathname = `/${target.database}`;
+  return url.toString();
 }

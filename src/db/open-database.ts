@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
-import { databaseUrl, ensureAppDatabase } from './app-database.ts';
+import { appDatabaseUrl, ensureAppDatabase } from './app-database.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
 export interface OpenDatabase {
@@ -37,14 +37,15 @@ export async function openDatabase(config: Config, onLog: (line: string) => void
     onLog,
   });
   const app = { role: 'club_contracts', password: credentials.appPassword, database: 'club_contracts' };
+  const serverUrl = cluster.superuserUrl('postgres');
   try {
-    await ensureAppDatabase(cluster.superuserUrl('postgres'), app);
+    await ensureAppDatabase(serverUrl, app);
   } catch (error) {
     await cluster.stop();
     throw error;
   }
   return {
-    url: databaseUrl(cluster.port, app),
+    url: appDatabaseUrl(serverUrl, app),
     description: `embedded PostgreSQL on 127.0.0.1:${cluster.port}, data in ${dataDir}`,
     stop: () => cluster.stop(),
   };

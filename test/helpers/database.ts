@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type DatabasePool, createPool, sql } from 'slonik';
-import { databaseUrl } from '../../src/db/app-database.ts';
+import { appDatabaseUrl } from '../../src/db/app-database.ts';
 import { createDatabasePool } from '../../src/db/pool.ts';
 import { testEnv } from './environment.ts';
 
@@ -25,7 +25,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
       sql.unsafe`CREATE DATABASE ${sql.identifier([name])} TEMPLATE ${sql.identifier([template])} OWNER ${sql.identifier([role])}`,
     ),
   );
-  const url = databaseUrl(Number(testEnv('port')), { role, password: testEnv('password'), database: name });
+  const url = appDatabaseUrl(testEnv('superuserUrl'), { role, password: testEnv('password'), database: name });
   const pool = await createDatabasePool(url, { maximumPoolSize: 10 });
   return {
     name,

@@ -1,7 +1,6 @@
 /** How test/run.ts tells test files where the throwaway cluster and its template database are. */
 export const TEST_ENV = {
   superuserUrl: 'CLUB_CONTRACTS_TEST_SUPERUSER_URL',
-  port: 'CLUB_CONTRACTS_TEST_PORT',
   role: 'CLUB_CONTRACTS_TEST_ROLE',
   password: 'CLUB_CONTRACTS_TEST_PASSWORD',
   template: 'CLUB_CONTRACTS_TEST_TEMPLATE',
