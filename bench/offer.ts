@@ -24,7 +24,6 @@ import { createDatabasePool } from '../src/db/pool.ts';
 import { createApp } from '../src/http/app.ts';
 import { generateLocalSigningKey } from '../src/identity/local-signing-key.ts';
 import { mintAdminToken } from '../src/identity/mint-admin-token.ts';
-import { adminTokenKeys, createAdminTokenVerifier } from '../src/identity/verify-admin-token.ts';
 import { createLogger } from '../src/logger.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -76,13 +75,7 @@ try {
     const database = await child('direct-calls.ts', [url, tenantId, firstPlayer, PLAYERS, CONNECTIONS, SECONDS, poolSize]);
 
     const pool = await createDatabasePool(url, { maximumPoolSize: poolSize });
-    const server = createApp({
-      pool,
-      logger: createLogger('silent'),
-      verifyAdminToken: createAdminTokenVerifier(config.identity, adminTokenKeys(config.identity, key)),
-      contractBaseUrl: config.contractBaseUrl,
-      localJwks: null,
-    }).listen(0, '127.0.0.1');
+    const server = createApp(config, { pool, logger: createLogger('silent'), localKey: key }).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const service = await child('http-load.ts', [baseUrl, token, firstPlayer, PLAYERS, CONNECTIONS, SECONDS]);

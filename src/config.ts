@@ -15,6 +15,8 @@ export interface Config {
   readonly embeddedPostgresPort: number;
   readonly contractBaseUrl: string;
   readonly contractVersion: string;
+  /** ISO 4217 code the monthly fee is shown in on the family page; fees are whole units. */
+  readonly currency: string;
   readonly identity: IdentityConfig;
   readonly trustProxy: boolean;
   readonly logLevel: LogLevel;
@@ -72,6 +74,11 @@ const environment = z.object({
   EMBEDDED_POSTGRES_PORT: port.default('54320'),
   CONTRACT_BASE_URL: httpUrl.optional(),
   CONTRACT_VERSION: nonEmpty.max(100).default('v1'),
+  CONTRACT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as USD')
+    .refine((code) => Intl.supportedValuesOf('currency').includes(code), 'is not a currency this runtime knows')
+    .default('USD'),
   OIDC_ISSUER: httpUrl.optional(),
   OIDC_AUDIENCE: nonEmpty.default('club-contracts'),
   OIDC_JWKS_URL: httpUrl.optional(),
@@ -123,6 +130,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     embeddedPostgresPort: vars.EMBEDDED_POSTGRES_PORT,
     contractBaseUrl: vars.CONTRACT_BASE_URL ?? `http://localhost:${vars.PORT}/contract`,
     contractVersion: vars.CONTRACT_VERSION,
+    currency: vars.CONTRACT_CURRENCY,
     identity,
     trustProxy: vars.TRUST_PROXY,
     logLevel: vars.LOG_LEVEL,

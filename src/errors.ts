@@ -36,9 +36,14 @@ export const ERRORS = {
     sqlstate: 'TMCHG',
     message: 'The player has a signed contract: a new offer must move them to a team they are not on.',
   },
-  contract_not_found: { status: 404, message: 'No contract has this link.' },
-  contract_already_signed: { status: 409, message: 'This contract is already signed.' },
-  contract_already_declined: { status: 409, message: 'This contract was declined.' },
+  contract_not_found: { status: 404, sqlstate: 'UNKCT', message: 'No contract has this link.' },
+  contract_superseded: {
+    status: 410,
+    sqlstate: 'CTSUP',
+    message: 'This link was replaced by a newer offer. Use the link in the most recent e-mail from the club.',
+  },
+  contract_already_signed: { status: 409, sqlstate: 'CTSGN', message: 'This contract is already signed.' },
+  contract_already_declined: { status: 409, sqlstate: 'CTDCL', message: 'This contract was declined.' },
   audit_log_append_only: {
     status: 409,
     sqlstate: 'AUDRO',

@@ -6,7 +6,6 @@ import { openDatabase } from './db/open-database.ts';
 import { createDatabasePool } from './db/pool.ts';
 import { createApp } from './http/app.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
-import { adminTokenKeys, createAdminTokenVerifier } from './identity/verify-admin-token.ts';
 import { createLogger } from './logger.ts';
 
 /** How long in-flight requests get to finish after SIGTERM before their sockets are closed. */
@@ -33,13 +32,7 @@ if (ran.length > 0) logger.info({ migrations: ran }, 'applied migrations');
 
 const pool = await createDatabasePool(database.url, { maximumPoolSize: config.databasePoolSize });
 const localKey = config.identity.mode === 'local' ? await loadOrCreateLocalSigningKey(config.identity.keyFile) : null;
-const app = createApp({
-  pool,
-  logger,
-  verifyAdminToken: createAdminTokenVerifier(config.identity, adminTokenKeys(config.identity, localKey)),
-  contractBaseUrl: config.contractBaseUrl,
-  localJwks: localKey === null ? null : { keys: [localKey.publicJwk] },
-});
+const app = createApp(config, { pool, logger, localKey });
 
 const server: Server = app.listen(config.port, config.host);
 await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject)).catch(

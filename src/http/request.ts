@@ -1,7 +1,7 @@
 import parseBody from 'co-body';
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, type ErrorCode } from '../errors.ts';
 
 const BODY_LIMIT = '16kb';
 
@@ -24,16 +24,30 @@ function validate<S extends z.ZodTypeAny>(schema: S, input: unknown, message: st
   return result.data;
 }
 
+/** Whether the request is a form post (the family page without JavaScript) rather than JSON. */
+export function isFormPost(ctx: Context): boolean {
+  return ctx.request.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
+}
+
+/** The fields of a form post, as strings (or arrays of them, for repeated fields). */
+export async function readFormBody(ctx: Context): Promise<Record<string, unknown>> {
+  return parse(() => parseBody.form(ctx.req, { limit: BODY_LIMIT }), 'validation_failed');
+}
+
 async function readJson(ctx: Context): Promise<unknown> {
   const hasBody = (ctx.request.length ?? 0) > 0 || ctx.get('transfer-encoding') !== '';
   if (!hasBody) return undefined;
   if (!ctx.request.is('application/json')) throw new AppError('unsupported_media_type');
+  return parse(() => parseBody.json(ctx.req, { limit: BODY_LIMIT, strict: true }), 'malformed_json');
+}
+
+async function parse<T>(read: () => Promise<T>, unreadable: ErrorCode): Promise<T> {
   try {
-    return await parseBody.json(ctx.req, { limit: BODY_LIMIT, strict: true });
+    return await read();
   } catch (error) {
     const { status } = error as { status?: unknown };
     if (status === 413) throw new AppError('payload_too_large', { message: `The body is over ${BODY_LIMIT}.` });
-    if (status === 415) throw new AppError('unsupported_media_type', { message: 'Send the body as UTF-8 JSON.' });
-    throw new AppError('malformed_json', { cause: error });
+    if (status === 415) throw new AppError('unsupported_media_type', { message: 'Send the body as UTF-8.' });
+    throw new AppError(unreadable, { cause: error });
   }
 }

@@ -63,3 +63,18 @@ export const listContractsQuery = z
     cursor: z.string().max(100).optional(),
   })
   .strict();
+
+export const signBody = z
+  .object({
+    signed_by: name,
+    signature_url: z
+      .string()
+      .max(2000)
+      .url()
+      .refine((value) => value.startsWith('https://'), 'must be an https URL')
+      .optional(),
+  })
+  .strict();
+
+/** DECLINE takes no input; an empty object is fine, anything else is refused. */
+export const declineBody = z.object({}).strict().optional();

@@ -5,7 +5,6 @@ import { type Config, parseConfig } from '../../src/config.ts';
 import { createApp } from '../../src/http/app.ts';
 import { type LocalSigningKey, generateLocalSigningKey } from '../../src/identity/local-signing-key.ts';
 import { type AdminTokenRequest, mintAdminToken } from '../../src/identity/mint-admin-token.ts';
-import { adminTokenKeys, createAdminTokenVerifier } from '../../src/identity/verify-admin-token.ts';
 import { createLogger } from '../../src/logger.ts';
 
 export const CONTRACT_BASE_URL = 'https://contracts.example.test/c';
@@ -27,13 +26,7 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const config = parseConfig({ CONTRACT_BASE_URL, LOG_LEVEL: 'silent', ...env });
   const key = signingKey ?? (await generateLocalSigningKey()).key;
-  const app = createApp({
-    pool,
-    logger: createLogger(config.logLevel),
-    verifyAdminToken: createAdminTokenVerifier(config.identity, adminTokenKeys(config.identity, key)),
-    contractBaseUrl: config.contractBaseUrl,
-    localJwks: { keys: [key.publicJwk] },
-  });
+  const app = createApp(config, { pool, logger: createLogger(config.logLevel), localKey: key });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+import type { FamilyContract } from '../store/family-contracts.ts';
+
+const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
+
+/** Served at /assets/family.css; read once. */
+export const FAMILY_CSS = readFileSync(new URL('./views/family.css', import.meta.url), 'utf8');
+
+/** What a form post came back with, carried in the query string of the page it redirects to. */
+export type FormOutcome = 'signed' | 'declined' | 'name_missing' | 'agreement_missing';
+
+export interface FamilyPages {
+  contract(token: string, contract: FamilyContract, outcome: FormOutcome | null): string;
+  message(title: string, message: string): string;
+}
+
+/**
+ * The family's page (SPEC §4 "Family"): server-rendered, no JavaScript, every value escaped by Eta.
+ * Links are relative to /contract/<token>, so the page works behind a proxy that adds a path prefix.
+ */
+export function createFamilyPages(options: { contractVersion: string; currency: string }): FamilyPages {
+  const eta = new Eta({ views: VIEWS, autoEscape: true, cache: true });
+  const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: options.currency, maximumFractionDigits: 0 });
+  const when = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
+  const formatTime = (epochMs: number | null) => (epochMs === null ? '' : `${when.format(epochMs)} UTC`);
+  const assetsPath = '../assets';
+
+  return {
+    contract: (token, contract, outcome) =>
+      eta.render('./contract', {
+        title: `Contract for ${contract.playerName}`,
+        assetsPath,
+        token,
+        playerName: contract.playerName,
+        teamNames: contract.teamNames,
+        monthlyFee: `${money.format(contract.monthlyFee)} per month`,
+        contractVersion: contract.signedVersion ?? options.contractVersion,
+        status: contract.status,
+        signedBy: contract.signedBy,
+        signedAt: formatTime(contract.signedAt),
+        declinedAt: formatTime(contract.declinedAt),
+        notice: notice(contract, outcome),
+        error: problem(contract, outcome),
+      }),
+    message: (title, message) => eta.render('./message', { title, message, assetsPath }),
+  };
+}
+
+function notice(contract: FamilyContract, outcome: FormOutcome | null): string | null {
+  if (outcome === 'signed' && contract.status === 'signed') return 'Thank you. The contract is signed.';
+  if (outcome === 'declined' && contract.status === 'declined') return 'Your answer is recorded: you declined the offer.';
+  return null;
+}
+
+function problem(contract: FamilyContract, outcome: FormOutcome | null): string | null {
+  if (contract.status !== 'offered') return null;
+  if (outcome === 'name_missing') return 'Type your full name to sign.';
+  if (outcome === 'agreement_missing') return 'Tick the box to confirm that you agree.';
+  return null;
+}

@@ -1,0 +1,103 @@
+import { type CommonQueryMethods, sql } from 'slonik';
+import { z } from 'zod';
+import { CONTRACT_STATUSES } from '../../machines/contract.ts';
+import { teamIdsOfPlayer } from './players.ts';
+
+const contractRow = z.object({
+  superseded: z.boolean(),
+  player_name: z.string().nullable(),
+  team_ids: z.array(z.number()).nullable(),
+  team_names: z.array(z.string()).nullable(),
+  monthly_fee: z.number().nullable(),
+  contract_status: z.enum(CONTRACT_STATUSES).nullable(),
+  contract_version: z.string().nullable(),
+  contract_signed_at: z.number().nullable(),
+  contract_signed_by: z.string().nullable(),
+  contract_declined_at: z.number().nullable(),
+});
+
+/** A contract as its family sees it through the link. */
+export interface FamilyContract {
+  readonly playerName: string;
+  readonly teamIds: number[];
+  readonly teamNames: string[];
+  readonly monthlyFee: number;
+  readonly status: 'offered' | 'declined' | 'signed';
+  /** Set once signed: the version the family signed. */
+  readonly signedVersion: string | null;
+  readonly signedAt: number | null;
+  readonly signedBy: string | null;
+  readonly declinedAt: number | null;
+}
+
+export type ContractLink =
+  | { readonly kind: 'current'; readonly contract: FamilyContract }
+  | { readonly kind: 'superseded' }
+  | { readonly kind: 'unknown' };
+
+/**
+ * What a family's link opens. One round trip that always probes both unique indexes, the live
+ * tokens and the replaced ones, so an unknown token and a replaced one take the same work.
+ */
+export async function findContractByToken(db: CommonQueryMethods, token: string): Promise<ContractLink> {
+  const row = await db.one(sql.type(contractRow)`
+    SELECT
+      EXISTS (SELECT 1 FROM superseded_contract_tokens WHERE token = ${token}) AS superseded,
+      players.name AS player_name,
+      CASE WHEN players.id IS NOT NULL THEN ${teamIdsOfPlayer} END AS team_ids,
+      CASE WHEN players.id IS NOT NULL THEN ARRAY(
+        SELECT teams.name FROM player_teams
+        JOIN teams ON teams.tenant_id = player_teams.tenant_id AND teams.id = player_teams.team_id
+        WHERE player_teams.tenant_id = players.tenant_id AND player_teams.player_id = players.id
+        ORDER BY teams.name
+      ) END AS team_names,
+      players.monthly_fee,
+      players.contract_status,
+      players.contract_version,
+      players.contract_signed_at,
+      players.contract_signed_by,
+      players.contract_declined_at
+    FROM (VALUES (1)) AS always
+    LEFT JOIN players ON players.contract_token = ${token}
+  `);
+  if (row.contract_status === null || row.contract_status === 'none') {
+    return { kind: row.superseded ? 'superseded' : 'unknown' };
+  }
+  return {
+    kind: 'current',
+    contract: {
+      playerName: row.player_name ?? '',
+      teamIds: row.team_ids ?? [],
+      teamNames: row.team_names ?? [],
+      monthlyFee: row.monthly_fee ?? 0,
+      status: row.contract_status,
+      signedVersion: row.contract_version,
+      signedAt: row.contract_signed_at,
+      signedBy: row.contract_signed_by,
+      declinedAt: row.contract_declined_at,
+    },
+  };
+}
+
+export interface Signature {
+  readonly token: string;
+  readonly signedBy: string;
+  readonly signatureUrl: string | null;
+  readonly ip: string | null;
+  readonly contractVersion: string;
+}
+
+/** The whole SIGN transition: one call of sql/sign_contract. */
+export async function signContract(db: CommonQueryMethods, signature: Signature): Promise<void> {
+  await db.query(sql.unsafe`
+    SELECT FROM sign_contract(
+      ${signature.token}, ${signature.signedBy}, ${signature.signatureUrl}, ${signature.ip}::inet,
+      ${signature.contractVersion}
+    )
+  `);
+}
+
+/** The whole DECLINE transition: one call of sql/decline_contract. */
+export async function declineContract(db: CommonQueryMethods, token: string): Promise<void> {
+  await db.query(sql.unsafe`SELECT FROM decline_contract(${token})`);
+}
