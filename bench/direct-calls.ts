@@ -1,4 +1,4 @@
-// Child process of bench/offer.ts: calls offer_contract straight through slonik, as fast as it can,
+// Child process of bench/main.ts: calls offer_contract straight through slonik, as fast as it can,
 // to show what the database side allows with the same pool settings as the service.
 import { sql } from 'slonik';
 import { createDatabasePool } from '../src/db/pool.ts';

@@ -1,4 +1,4 @@
-// Child process of bench/offer.ts: autocannon against POST /admin/contract/offer?force=true, each
+// Child process of bench/main.ts: autocannon against POST /admin/contract/offer?force=true, each
 // request re-offering the next player of the seeded club.
 import autocannon from 'autocannon';
 

@@ -1,10 +1,21 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { CONTRACT_STATUSES, type ContractEvent } from '../machines/contract.ts';
-import { evaluate } from '../machines/evaluate.ts';
+import { type Decision, evaluate } from '../machines/evaluate.ts';
 import { toAppError } from '../src/errors.ts';
 import { offerContract } from '../src/store/contracts.ts';
+import { declineContract, signContract } from '../src/store/family-contracts.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
-import { createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
+import {
+  type Club,
+  type PlayerRow,
+  createClub,
+  createPlayer,
+  createTeam,
+  putContractInState,
+  randomToken,
+  readAuditLog,
+  readPlayer,
+} from './helpers/fixtures.ts';
 
 // SPEC §2: "a test fails if the SQL function and the machine ever disagree on any (state, event,
 // guard) combination". Every combination is set up for real and sent both to the machine and to
@@ -17,6 +28,42 @@ test.before(async () => {
 test.after.always(async () => {
   await db?.drop();
 });
+
+type Outcome = { readonly allowed: true } | { readonly allowed: false; readonly code: string };
+
+/** What the database did with a call: allowed, or refused with the error code the client would get. */
+const outcome = (call: Promise<unknown>): Promise<Outcome> =>
+  call.then(
+    () => ({ allowed: true }),
+    (error: unknown) => ({ allowed: false, code: toAppError(error).code }),
+  );
+
+/** The database must have done exactly what the machine says: same verdict, state, token and audit. */
+async function assertAgreement(
+  t: ExecutionContext,
+  club: Club,
+  playerId: number,
+  before: PlayerRow,
+  machine: Decision,
+  database: Outcome,
+): Promise<void> {
+  const after = await readPlayer(db.pool, club, playerId);
+  const audit = await readAuditLog(db.pool, club, playerId);
+  if (!machine.allowed) {
+    t.false(database.allowed, 'the machine refuses, so the function must too');
+    t.is(database.allowed ? undefined : database.code, machine.refusal);
+    t.deepEqual(after, before);
+    t.deepEqual(audit, []);
+    return;
+  }
+  t.true(database.allowed, 'the machine allows, so the function must too');
+  t.is(after.contract_status, machine.to);
+  t.is(after.contract_token !== before.contract_token, machine.mintsToken);
+  t.deepEqual(
+    audit.map((row) => row.event_type),
+    machine.auditEvent === null ? [] : [machine.auditEvent],
+  );
+}
 
 type Target = 'no target' | 'the current team' | 'another team';
 const targets: Target[] = ['no target', 'the current team', 'another team'];
@@ -34,35 +81,40 @@ for (const status of CONTRACT_STATUSES) {
         const event: ContractEvent = { type: 'OFFER', force, targetTeamId };
 
         const machine = evaluate(status, { teamIds: [current] }, event);
-        const database = await offerContract(db.pool, {
-          tenantId: club.id,
-          playerId,
-          monthlyFee: 175,
-          targetTeamId,
-          force,
-          actor: 'conformance@example.test',
-        }).then(
-          (result) => ({ allowed: true as const, result }),
-          (error: unknown) => ({ allowed: false as const, code: toAppError(error).code }),
+        const database = await outcome(
+          offerContract(db.pool, {
+            tenantId: club.id,
+            playerId,
+            monthlyFee: 175,
+            targetTeamId,
+            force,
+            actor: 'conformance@example.test',
+          }),
         );
-        const after = await readPlayer(db.pool, club, playerId);
-        const audit = await readAuditLog(db.pool, club, playerId);
-
-        if (!machine.allowed) {
-          t.false(database.allowed, 'the machine refuses, so the function must too');
-          t.is(database.allowed ? undefined : database.code, machine.refusal);
-          t.deepEqual(after, before);
-          t.deepEqual(audit, []);
-          return;
-        }
-        t.true(database.allowed, 'the machine allows, so the function must too');
-        t.is(after.contract_status, machine.to);
-        t.is(after.contract_token !== before.contract_token, machine.mintsToken);
-        t.deepEqual(
-          audit.map((row) => row.event_type),
-          machine.auditEvent === null ? [] : [machine.auditEvent],
-        );
+        await assertAgreement(t, club, playerId, before, machine, database);
       });
     }
+  }
+}
+
+// SIGN and DECLINE arrive with the family's token; a player with no contract has none, so the
+// token sent for `none` is one that opens nothing, which is what the machine's refusal says.
+for (const status of CONTRACT_STATUSES) {
+  for (const type of ['SIGN', 'DECLINE'] as const) {
+    test(`${type} on ${status}: machine and ${type === 'SIGN' ? 'sign_contract' : 'decline_contract'} agree`, async (t) => {
+      const club = await createClub(db.pool);
+      const team = await createTeam(db.pool, club);
+      const playerId = await createPlayer(db.pool, club, { teamIds: [team] });
+      const token = status === 'none' ? randomToken() : await putContractInState(db.pool, club, playerId, status);
+      const before = await readPlayer(db.pool, club, playerId);
+
+      const machine = evaluate(status, { teamIds: [team] }, { type });
+      const call =
+        type === 'SIGN'
+          ? signContract(db.pool, { token, signedBy: 'Dana', signatureUrl: null, ip: '192.0.2.1', contractVersion: 'v1' })
+          : declineContract(db.pool, token);
+      const database = await outcome(call);
+      await assertAgreement(t, club, playerId, before, machine, database);
+    });
   }
 }

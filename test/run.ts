@@ -2,8 +2,9 @@
 // clones (graphile/worker's pattern), then ava. By default the server is a throwaway embedded one,
 // stopped and deleted however the run ends, so nothing is left running. TEST_POSTGRES_URL (a
 // superuser URL) runs the same tests against another server instead, e.g. PostgreSQL 15.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { createPool, sql } from 'slonik';
 import { type AppDatabase, appDatabaseUrl, ensureAppDatabase } from '../src/db/app-database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { CHROMIUM } from './helpers/browser.ts';
 import { TEST_ENV } from './helpers/environment.ts';
 
 interface Server {
@@ -24,6 +26,11 @@ const app: AppDatabase = {
   password: randomBytes(12).toString('hex'),
   database: `club_contracts_template_${randomBytes(4).toString('hex')}`,
 };
+
+// The browser tests drive Debian's Chromium; as root (a fresh container, CI) install it if missing.
+if (os.userInfo().uid === 0 && !existsSync(CHROMIUM)) {
+  execFileSync(path.resolve('scripts/install-chromium.sh'), { stdio: 'inherit' });
+}
 
 const server = process.env.TEST_POSTGRES_URL ? externalServer(process.env.TEST_POSTGRES_URL) : await embeddedServer();
 try {

@@ -5,6 +5,7 @@ import { evaluate } from '../../machines/evaluate.ts';
 import type { ContractStatus } from '../../machines/contract.ts';
 import { AppError } from '../errors.ts';
 import type { AdminIdentity, AdminTokenVerifier } from '../identity/verify-admin-token.ts';
+import { readContractHistory } from '../store/contract-history.ts';
 import { listContracts, offerContract, readOfferSubject } from '../store/contracts.ts';
 import { type Player, createPlayer, findPlayer } from '../store/players.ts';
 import { createTeam, listTeams } from '../store/teams.ts';
@@ -112,7 +113,7 @@ export function adminRoutes({ pool, verifyAdminToken, contractBaseUrl }: AdminRo
         monthly_fee: row.monthly_fee,
         team_ids: row.team_ids,
         contract_url: contractUrl(row.status, row.contract_token),
-        contract_offered_at: row.contract_offered_at === null ? null : new Date(row.contract_offered_at).toISOString(),
+        contract_offered_at: isoTime(row.contract_offered_at),
       })),
       next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.player_id) : null,
     };
@@ -150,7 +151,32 @@ export function adminRoutes({ pool, verifyAdminToken, contractBaseUrl }: AdminRo
     ctx.body = playerView(player);
   });
 
+  router.get('/players/:id/contract', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const { id } = readPath(ctx, playerPath);
+    const contract = await readContractHistory(pool, await tenantOf(admin), id);
+    if (contract === null) throw new AppError('player_not_found');
+    ctx.body = {
+      player_id: id,
+      status: contract.status,
+      monthly_fee: contract.monthly_fee,
+      team_ids: contract.team_ids,
+      contract_url: contractUrl(contract.status, contract.contract_token),
+      contract_offered_at: isoTime(contract.contract_offered_at),
+      contract_offered_by: contract.contract_offered_by,
+      contract_signed_at: isoTime(contract.contract_signed_at),
+      contract_signed_by: contract.contract_signed_by,
+      contract_version: contract.contract_version,
+      history: contract.history.map((entry) => ({ ...entry, ts: isoTime(entry.ts) })),
+    };
+  });
+
   return router;
+}
+
+/** Timestamps leave the API as ISO 8601 in UTC. */
+function isoTime(epochMs: number | null): string | null {
+  return epochMs === null ? null : new Date(epochMs).toISOString();
 }
 
 function unknownTenant(admin: AdminIdentity): AppError {

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import test from 'ava';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.ts';
+import { useHarness } from './helpers/context.ts';
+import { createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
+
+// The family page in a real browser (headless Chromium), on a phone-sized screen: with JavaScript,
+// without it, and with the keyboard alone.
+
+const harness = useHarness();
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+
+let browser: Browser | undefined;
+test.before(async () => {
+  browser = await launchChromium();
+});
+test.after.always(async () => {
+  await browser?.close();
+});
+
+async function openOffer(options: BrowserContextOptions = {}) {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const team = await createTeam(pool, club, 'U12 Gold');
+  const playerId = await createPlayer(pool, club, { name: 'Jacelyn Park', teamIds: [team] });
+  const token = await putContractInState(pool, club, playerId, 'offered');
+  if (browser === undefined) throw new Error('Chromium did not start');
+  const context = await browser.newContext({ ...PHONE, ...options });
+  const page = await context.newPage();
+  const requested: string[] = [];
+  page.on('request', (request) => requested.push(request.url()));
+  const url = `${harness().server.baseUrl}/contract/${token}`;
+  await page.goto(url);
+  return { club, playerId, token, page, requested, close: () => context.close() };
+}
+
+/** Only this service was asked for anything: no fonts, scripts or trackers from elsewhere. */
+function onlyOwnOrigin(requested: readonly string[]): boolean {
+  return requested.length > 0 && requested.every((url) => url.startsWith(`${harness().server.baseUrl}/`));
+}
+
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string }> }> } }).axe;
+    return axe.run();
+  });
+  return result.violations.map((violation) => violation.id);
+}
+
+test('a parent signs with a typed name and sees the result; the rows are written', async (t) => {
+  const { club, playerId, page, requested, close } = await openOffer();
+  t.teardown(close);
+  await page.getByRole('heading', { name: 'Player contract for Jacelyn Park' }).waitFor();
+  t.true(await page.getByText('$150 per month').isVisible());
+  t.true(await page.getByText('U12 Gold').isVisible());
+
+  await page.getByLabel('Type your full name to sign').fill('Dana Park');
+  await page.getByLabel(/I agree to this contract/).check();
+  await page.getByRole('button', { name: 'Sign contract' }).click();
+
+  await page.getByRole('status').filter({ hasText: 'Thank you. The contract is signed.' }).waitFor();
+  t.true(await page.getByRole('heading', { name: 'Signed' }).isVisible());
+  t.true(page.url().endsWith('?outcome=signed'));
+  t.like(await readPlayer(harness().db.pool, club, playerId), { contract_status: 'signed', contract_signed_by: 'Dana Park' });
+  t.is((await readAuditLog(harness().db.pool, club, playerId)).length, 1);
+  t.true(onlyOwnOrigin(requested), requested.join('\n'));
+});
+
+test('with JavaScript disabled the page still signs (plain form post, redirect after post)', async (t) => {
+  const { club, playerId, page, requested, close } = await openOffer({ javaScriptEnabled: false });
+  t.teardown(close);
+
+  await page.getByLabel('Type your full name to sign').fill('Dana Park');
+  await page.getByLabel(/I agree to this contract/).check();
+  await page.getByRole('button', { name: 'Sign contract' }).click();
+
+  await page.getByRole('heading', { name: 'Signed' }).waitFor();
+  t.is((await readPlayer(harness().db.pool, club, playerId)).contract_status, 'signed');
+  t.true(onlyOwnOrigin(requested));
+});
+
+test('with JavaScript disabled a parent can decline, after confirming', async (t) => {
+  const { club, playerId, page, close } = await openOffer({ javaScriptEnabled: false });
+  t.teardown(close);
+
+  t.false(await page.getByRole('button', { name: 'Yes, decline the offer' }).isVisible(), 'hidden until asked for');
+  await page.getByText("I don't want this contract").click();
+  await page.getByRole('button', { name: 'Yes, decline the offer' }).click();
+
+  await page.getByRole('heading', { name: 'Declined' }).waitFor();
+  t.is((await readPlayer(harness().db.pool, club, playerId)).contract_status, 'declined');
+});
+
+test('the browser does not submit without a name and the agreement ticked', async (t) => {
+  const { club, playerId, page, close } = await openOffer();
+  t.teardown(close);
+
+  await page.getByRole('button', { name: 'Sign contract' }).click();
+  await page.getByLabel('Type your full name to sign').fill('Dana Park');
+  await page.getByRole('button', { name: 'Sign contract' }).click();
+
+  t.false(page.url().includes('outcome='));
+  t.is((await readPlayer(harness().db.pool, club, playerId)).contract_status, 'offered');
+});
+
+test('the keyboard alone is enough to sign', async (t) => {
+  const { club, playerId, page, close } = await openOffer();
+  t.teardown(close);
+
+  await page.keyboard.press('Tab');
+  t.is(await page.locator(':focus').getAttribute('id'), 'signed_by');
+  await page.keyboard.type('Dana Park');
+  await page.keyboard.press('Tab');
+  t.is(await page.locator(':focus').getAttribute('id'), 'agree');
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+
+  await page.getByRole('heading', { name: 'Signed' }).waitFor();
+  t.is((await readPlayer(harness().db.pool, club, playerId)).contract_signed_by, 'Dana Park');
+});
+
+test('axe finds no accessibility violations on the offer page or the result page', async (t) => {
+  // axe is injected as a script, which the page's own CSP rightly forbids.
+  const { page, close } = await openOffer({ bypassCSP: true });
+  t.teardown(close);
+  t.deepEqual(await axeViolations(page), []);
+
+  await page.getByLabel('Type your full name to sign').fill('Dana Park');
+  await page.getByLabel(/I agree to this contract/).check();
+  await page.getByRole('button', { name: 'Sign contract' }).click();
+  await page.getByRole('heading', { name: 'Signed' }).waitFor();
+  t.deepEqual(await axeViolations(page), []);
+});

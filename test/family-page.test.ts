@@ -1,0 +1,147 @@
+import test from 'ava';
+import { useHarness } from './helpers/context.ts';
+import {
+  createClub,
+  createPlayer,
+  createTeam,
+  putContractInState,
+  randomToken,
+  readAuditLog,
+  readPlayer,
+} from './helpers/fixtures.ts';
+import { request } from './helpers/http.ts';
+import { offerContract } from '../src/store/contracts.ts';
+
+// SPEC §4 "Family", the page a parent opens on a phone: served as HTML to browsers, forms that post
+// and redirect back (so no JavaScript is needed), every value escaped.
+
+const harness = useHarness({ CONTRACT_VERSION: '2026-27', CONTRACT_CURRENCY: 'USD' });
+const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+async function offered(name = 'Jacelyn Park', teamName = 'U12 Gold') {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const playerId = await createPlayer(pool, club, { name, teamIds: [await createTeam(pool, club, teamName)] });
+  return { club, playerId, token: await putContractInState(pool, club, playerId, 'offered') };
+}
+
+const page = (token: string, query = '') =>
+  request(harness().server.baseUrl, 'GET', `/contract/${token}${query}`, { headers: BROWSER });
+const post = (token: string, action: 'sign' | 'decline', form: string) =>
+  request(harness().server.baseUrl, 'POST', `/contract/${token}/${action}`, { rawBody: form, headers: { ...FORM, ...BROWSER } });
+
+test('a browser gets the page: name, team, fee, version, the signature form and the decline', async (t) => {
+  const { token } = await offered();
+  const reply = await page(token);
+  t.is(reply.status, 200);
+  t.regex(reply.headers.get('content-type') ?? '', /^text\/html/);
+  const html: string = reply.body;
+  for (const text of ['Jacelyn Park', 'U12 Gold', '$150 per month', '2026-27', 'Sign contract', 'Yes, decline the offer']) {
+    t.true(html.includes(text), text);
+  }
+  t.regex(html, /<label for="signed_by">/);
+  t.regex(html, /<input id="signed_by" name="signed_by" type="text" required/);
+  t.regex(html, new RegExp(`<form class="sign" method="post" action="${token}/sign">`));
+  t.false(html.includes('<script'), 'no JavaScript');
+});
+
+test('the page is private: not cached, no referrer, no third-party anything (CSP)', async (t) => {
+  const { token } = await offered();
+  const { headers } = await page(token);
+  t.is(headers.get('cache-control'), 'no-store');
+  t.is(headers.get('referrer-policy'), 'no-referrer');
+  t.is(headers.get('x-content-type-options'), 'nosniff');
+  t.regex(headers.get('content-security-policy') ?? '', /default-src 'none'; style-src 'self'; form-action 'self'/);
+});
+
+test('every value is escaped', async (t) => {
+  const { token } = await offered('<script>alert("x")</script> & Zoë', '<img src=x onerror=alert(1)>');
+  const html: string = (await page(token)).body;
+  t.false(html.includes('<script>alert'));
+  t.false(html.includes('<img src=x'));
+  t.true(html.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Zoë'));
+  t.true(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
+});
+
+test('signing with the form: 303 back to the page, which thanks the family; the rows are written', async (t) => {
+  const { club, playerId, token } = await offered();
+
+  const reply = await post(token, 'sign', 'signed_by=Dana+O%27Park&agree=yes');
+
+  t.is(reply.status, 303);
+  t.is(reply.headers.get('location'), `../${token}?outcome=signed`);
+  t.like(await readPlayer(harness().db.pool, club, playerId), { contract_status: 'signed', contract_signed_by: "Dana O'Park" });
+  t.is((await readAuditLog(harness().db.pool, club, playerId)).length, 1);
+  const result: string = (await page(token, '?outcome=signed')).body;
+  t.true(result.includes('Thank you. The contract is signed.'));
+  t.true(result.includes('Signed by <strong>Dana O&#39;Park</strong>'));
+  t.false(result.includes('Sign contract'), 'no form once signed');
+});
+
+for (const [what, form, outcome, message] of [
+  ['the box unticked', 'signed_by=Dana+Park', 'agreement_missing', 'Tick the box to confirm that you agree.'],
+  ['a blank name', 'signed_by=+++&agree=yes', 'name_missing', 'Type your full name to sign.'],
+  ['no name', 'agree=yes', 'name_missing', 'Type your full name to sign.'],
+] as const) {
+  test(`a form post with ${what} comes back to the page saying "${message}"`, async (t) => {
+    const { club, playerId, token } = await offered();
+
+    const reply = await post(token, 'sign', form);
+
+    t.is(reply.status, 303);
+    t.is(reply.headers.get('location'), `../${token}?outcome=${outcome}`);
+    t.is((await readPlayer(harness().db.pool, club, playerId)).contract_status, 'offered');
+    const html: string = (await page(token, `?outcome=${outcome}`)).body;
+    t.true(html.includes(`role="alert">${message}`));
+    t.true(html.includes('aria-invalid="true"'));
+  });
+}
+
+test('declining with the form: 303 back to the page, which shows the decline', async (t) => {
+  const { club, playerId, token } = await offered();
+
+  const reply = await post(token, 'decline', '');
+
+  t.is(reply.status, 303);
+  t.is((await readPlayer(harness().db.pool, club, playerId)).contract_status, 'declined');
+  const html: string = (await page(token, '?outcome=declined')).body;
+  t.true(html.includes('you declined the offer'));
+  t.true(html.includes('This offer was declined on'));
+});
+
+test('a second form post (double submit, back button) lands on the page and changes nothing', async (t) => {
+  const { club, playerId, token } = await offered();
+  await post(token, 'sign', 'signed_by=Dana+Park&agree=yes');
+  const before = await readPlayer(harness().db.pool, club, playerId);
+
+  const again = await post(token, 'sign', 'signed_by=Someone+Else&agree=yes');
+  const declineAfter = await post(token, 'decline', '');
+
+  t.is(again.status, 303);
+  t.is(again.headers.get('location'), `../${token}`);
+  t.is(declineAfter.status, 303);
+  t.deepEqual(await readPlayer(harness().db.pool, club, playerId), before);
+  t.is((await readAuditLog(harness().db.pool, club, playerId)).length, 1);
+});
+
+test('an unknown link is a 404 page; a replaced one a 410 page that points to the newest e-mail', async (t) => {
+  const unknown = await page(randomToken());
+  t.is(unknown.status, 404);
+  t.regex(unknown.headers.get('content-type') ?? '', /^text\/html/);
+  t.true(unknown.body.includes('We can’t find this contract'));
+
+  const { club, playerId, token } = await offered();
+  await offerContract(harness().db.pool, { tenantId: club.id, playerId, monthlyFee: 99, targetTeamId: null, force: true, actor: 'a' });
+  const replaced = await page(token);
+  t.is(replaced.status, 410);
+  t.true(replaced.body.includes('This offer has been replaced'));
+  t.true(replaced.body.includes('most recent e-mail'));
+});
+
+test('the stylesheet is served from this service', async (t) => {
+  const reply = await request(harness().server.baseUrl, 'GET', '/assets/family.css');
+  t.is(reply.status, 200);
+  t.regex(reply.headers.get('content-type') ?? '', /^text\/css/);
+  t.regex(reply.body, /:focus-visible/);
+});

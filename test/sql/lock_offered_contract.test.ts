@@ -1,0 +1,39 @@
+import test from 'ava';
+import { sql } from 'slonik';
+import { offerContract } from '../../src/store/contracts.ts';
+import { createClub, createPlayer, putContractInState, randomToken } from '../helpers/fixtures.ts';
+import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
+
+// sql/lock_offered_contract: what a family link opens, or why it opens nothing.
+
+const db = useDatabase();
+const lock = (token: string) => db().pool.query(sql.unsafe`SELECT id FROM lock_offered_contract(${token})`);
+
+test('an open offer is returned', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  const token = await putContractInState(db().pool, club, playerId, 'offered');
+  const { rows } = await lock(token);
+  t.deepEqual(rows, [{ id: playerId }]);
+});
+
+test('each reason a link opens nothing has its own SQLSTATE', async (t) => {
+  const club = await createClub(db().pool);
+  const signed = await putContractInState(db().pool, club, await createPlayer(db().pool, club), 'signed');
+  const declined = await putContractInState(db().pool, club, await createPlayer(db().pool, club), 'declined');
+  const replacedPlayer = await createPlayer(db().pool, club);
+  const replaced = await putContractInState(db().pool, club, replacedPlayer, 'offered');
+  await offerContract(db().pool, {
+    tenantId: club.id,
+    playerId: replacedPlayer,
+    monthlyFee: 100,
+    targetTeamId: null,
+    force: true,
+    actor: 'a',
+  });
+
+  t.is(await sqlstateOf(lock(randomToken())), 'UNKCT');
+  t.is(await sqlstateOf(lock(replaced)), 'CTSUP');
+  t.is(await sqlstateOf(lock(signed)), 'CTSGN');
+  t.is(await sqlstateOf(lock(declined)), 'CTDCL');
+});

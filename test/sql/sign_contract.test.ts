@@ -1,0 +1,51 @@
+import test from 'ava';
+import { signContract } from '../../src/store/family-contracts.ts';
+import { createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from '../helpers/fixtures.ts';
+import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
+
+// sql/sign_contract: offered → signed in one call.
+
+const db = useDatabase();
+
+test('records the signature and writes one sign row whose snapshots bracket the change', async (t) => {
+  const club = await createClub(db().pool);
+  const team = await createTeam(db().pool, club);
+  const playerId = await createPlayer(db().pool, club, { teamIds: [team] });
+  const token = await putContractInState(db().pool, club, playerId, 'offered');
+
+  await signContract(db().pool, {
+    token,
+    signedBy: 'Dana Park',
+    signatureUrl: null,
+    ip: '2001:db8::1',
+    contractVersion: 'v7',
+  });
+
+  t.like(await readPlayer(db().pool, club, playerId), {
+    contract_status: 'signed',
+    contract_signed_by: 'Dana Park',
+    contract_signed_ip: '2001:db8::1',
+    contract_signature_url: null,
+    contract_version: 'v7',
+  });
+  const [row, ...rest] = await readAuditLog(db().pool, club, playerId);
+  t.deepEqual(rest, []);
+  t.like(row, { event_type: 'sign', actor: 'family', source: 'family_link' });
+  t.like(row?.old_state, { contract_status: 'offered', contract_signed_at: null, team_ids: [team] });
+  t.like(row?.new_state, { contract_status: 'signed', contract_signed_ip: '2001:db8::1', team_ids: [team] });
+});
+
+test('a refused signature changes nothing', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  const token = await putContractInState(db().pool, club, playerId, 'declined');
+  const before = await readPlayer(db().pool, club, playerId);
+
+  const state = await sqlstateOf(
+    signContract(db().pool, { token, signedBy: 'X', signatureUrl: null, ip: null, contractVersion: 'v1' }),
+  );
+
+  t.is(state, 'CTDCL');
+  t.deepEqual(await readPlayer(db().pool, club, playerId), before);
+  t.deepEqual(await readAuditLog(db().pool, club, playerId), []);
+});
