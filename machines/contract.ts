@@ -28,7 +28,8 @@ export interface ContractContext {
 }
 
 /** `contract_audit_log.event_type`. */
-export type AuditEventType = 're_offer' | 'tier_change' | 'sign' | 'decline';
+export const AUDIT_EVENT_TYPES = ['re_offer', 'tier_change', 'sign', 'decline'] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 /** The error code (SPEC §4) for an event a state does not accept. */
 export type RefusalCode =

@@ -1,6 +1,9 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Migration } from 'node-pg-migrate';
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
+import { CHART_FILES, chartMermaid, chartSvg } from './chart/contract-chart.ts';
 import { ConfigError, type Config, parseConfig } from './config.ts';
 import { MIGRATIONS_DIR, migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
@@ -17,6 +20,8 @@ const USAGE = `Usage: club-contracts <command>
   migrate up [<count>]            apply pending migrations
   migrate down [<count>]          revert the newest migration (or <count> of them)
   migrate create <name>           add a migration file to migrations/
+  chart [<folder>]                draw the state chart from the machine into <folder> (default docs/):
+                                  contract-machine.svg and contract-machine.mmd
 
 The database is DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (started if needed).`;
 
@@ -41,6 +46,8 @@ async function main(argv: string[]): Promise<void> {
       return tokenCommand(config, rest, values);
     case 'migrate':
       return migrateCommand(config, rest);
+    case 'chart':
+      return chartCommand(rest);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -102,6 +109,19 @@ async function migrateCommand(config: Config, [direction, argument, ...extra]: s
     const ran = await migrate(url, { direction, count, log: () => {} });
     console.log(ran.length === 0 ? 'nothing to do' : ran.map((name) => `${direction}: ${name}`).join('\n'));
   });
+}
+
+async function chartCommand([folder = 'docs', ...extra]: string[]): Promise<void> {
+  if (extra.length > 0) throw new UsageError('expected: chart [<folder>]');
+  await fs.mkdir(folder, { recursive: true });
+  const files = {
+    [path.join(folder, CHART_FILES.svg)]: await chartSvg({ countSlots: false }),
+    [path.join(folder, CHART_FILES.mermaid)]: chartMermaid(),
+  };
+  for (const [file, text] of Object.entries(files)) {
+    await fs.writeFile(file, text);
+    console.log(`wrote ${file}`);
+  }
 }
 
 async function withDatabase(config: Config, work: (url: string) => Promise<void>): Promise<void> {

@@ -1,3 +1,4 @@
+// `npm start`: configuration → database (embedded unless DATABASE_URL) → migrations → HTTP.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, parseConfig } from './config.ts';
@@ -8,8 +9,9 @@ import { createApp } from './http/app.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { createLogger } from './logger.ts';
 
-/** How long in-flight requests get to finish after SIGTERM before their sockets are closed. */
+/** In-flight requests get this long after SIGTERM; the whole shutdown stays under 20 s (SPEC §8). */
 const DRAIN_TIMEOUT_MS = 15_000;
+const SHUTDOWN_DEADLINE_MS = 19_000;
 
 let config;
 try {
@@ -21,6 +23,8 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+let shuttingDown = false;
+
 const database = await openDatabase(config, (line) => logger.debug({ postgres: line.trim() })).catch(failedToStart);
 const ran = await migrate(database.url, { direction: 'up', log: (message) => logger.debug(message) }).catch(
   async (error: unknown) => {
@@ -32,7 +36,7 @@ if (ran.length > 0) logger.info({ migrations: ran }, 'applied migrations');
 
 const pool = await createDatabasePool(database.url, { maximumPoolSize: config.databasePoolSize });
 const localKey = config.identity.mode === 'local' ? await loadOrCreateLocalSigningKey(config.identity.keyFile) : null;
-const app = createApp(config, { pool, logger, localKey });
+const app = createApp(config, { pool, logger, localKey, isShuttingDown: () => shuttingDown });
 
 const server: Server = app.listen(config.port, config.host);
 await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject)).catch(
@@ -56,17 +60,22 @@ const howToGetAToken =
     : [`Admin tokens come from ${config.identity.issuer} (audience "${config.identity.audience}").`];
 process.stderr.write(`\nclub-contracts is listening on ${url}\n${howToGetAToken.join('\n')}\n\n`);
 
-function failedToStart(error: unknown): never {
-  logger.fatal({ err: error }, 'could not start');
-  process.stderr.write(`\nclub-contracts could not start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-}
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, (s) => void shutdown(s));
 
-let stopping = false;
+/**
+ * Readiness fails first, then the listener closes; in-flight requests finish (idle keep-alive
+ * sockets are closed so they cannot start new ones); then the pool, then PostgreSQL if embedded —
+ * a fast shutdown, which rolls back nothing committed.
+ */
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) return;
-  stopping = true;
+  if (shuttingDown) return;
+  shuttingDown = true;
+  setTimeout(() => {
+    logger.error('shutdown took too long; exiting');
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
   logger.info({ signal }, 'shutting down');
+
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const drained = await Promise.race([
@@ -82,4 +91,9 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   logger.info('stopped');
   process.exit(0);
 }
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, (s) => void shutdown(s));
+
+function failedToStart(error: unknown): never {
+  logger.fatal({ err: error }, 'could not start');
+  process.stderr.write(`\nclub-contracts could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

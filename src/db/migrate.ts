@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 
@@ -29,4 +30,12 @@ export async function migrate(databaseUrl: string, options: MigrateOptions): Pro
     logger: { debug: () => {}, info: options.log, warn: options.log, error: options.log },
   });
   return ran.map((migration) => migration.name);
+}
+
+/** The migrations this build ships, by name, in order. */
+export function migrationNames(): string[] {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((file) => /^\d+_.+\.ts$/.test(file))
+    .map((file) => file.replace(/\.ts$/, ''))
+    .sort();
 }

@@ -5,12 +5,21 @@ import { evaluate } from '../../machines/evaluate.ts';
 import type { ContractStatus } from '../../machines/contract.ts';
 import { AppError } from '../errors.ts';
 import type { AdminIdentity, AdminTokenVerifier } from '../identity/verify-admin-token.ts';
+import type { Metrics } from '../metrics.ts';
 import { readContractHistory } from '../store/contract-history.ts';
+import { readContractStats } from '../store/contract-stats.ts';
 import { listContracts, offerContract, readOfferSubject } from '../store/contracts.ts';
 import { type Player, createPlayer, findPlayer } from '../store/players.ts';
 import { createTeam, listTeams } from '../store/teams.ts';
 import { findTenantId } from '../store/tenants.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import type {
+  ContractHistoryResponse,
+  ContractListResponse,
+  ContractStatsResponse,
+  OfferResponse,
+  PlayerResponse,
+} from './responses.ts';
 import { readJsonBody, readPath, readQuery } from './request.ts';
 import {
   createPlayerBody,
@@ -19,16 +28,18 @@ import {
   offerBody,
   offerQuery,
   playerPath,
+  statsQuery,
 } from './schemas.ts';
 
 export interface AdminRouteDependencies {
   readonly pool: DatabasePool;
+  readonly metrics: Metrics;
   readonly verifyAdminToken: AdminTokenVerifier;
   readonly contractBaseUrl: string;
 }
 
 /** SPEC §4 "Admin". Each handler: identity from the token, input through zod, then the store. */
-export function adminRoutes({ pool, verifyAdminToken, contractBaseUrl }: AdminRouteDependencies): Router {
+export function adminRoutes({ pool, metrics, verifyAdminToken, contractBaseUrl }: AdminRouteDependencies): Router {
   const router = new Router({ prefix: '/admin' });
 
   const authenticate = (ctx: Context): Promise<AdminIdentity> => verifyAdminToken(ctx.get('authorization'));
@@ -43,7 +54,7 @@ export function adminRoutes({ pool, verifyAdminToken, contractBaseUrl }: AdminRo
   const contractUrl = (status: ContractStatus, token: string | null): string | null =>
     status === 'offered' && token !== null ? `${contractBaseUrl}/${token}` : null;
 
-  const playerView = (player: Player) => ({
+  const playerView = (player: Player): PlayerResponse => ({
     id: player.id,
     name: player.name,
     email: player.email,
@@ -79,6 +90,7 @@ export function adminRoutes({ pool, verifyAdminToken, contractBaseUrl }: AdminRo
       force,
       actor: admin.actor,
     });
+    metrics.countTransition('OFFER', result.previous_status, result.new_status);
     ctx.body = {
       player_id: body.player_id,
       previous_status: result.previous_status,
@@ -91,7 +103,14 @@ export function adminRoutes({ pool, verifyAdminToken, contractBaseUrl }: AdminRo
       archived: result.archived,
       audit_id: result.audit_id,
       actor: admin.actor,
-    };
+    } satisfies OfferResponse;
+  });
+
+  router.get('/contract/stats', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const window = readQuery(ctx, statsQuery);
+    const stats = await readContractStats(pool, await tenantOf(admin), window);
+    ctx.body = { window, ...stats } satisfies ContractStatsResponse;
   });
 
   router.get('/contracts', async (ctx) => {
@@ -116,7 +135,7 @@ export function adminRoutes({ pool, verifyAdminToken, contractBaseUrl }: AdminRo
         contract_offered_at: isoTime(row.contract_offered_at),
       })),
       next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.player_id) : null,
-    };
+    } satisfies ContractListResponse;
   });
 
   router.post('/teams', async (ctx) => {
@@ -167,8 +186,8 @@ export function adminRoutes({ pool, verifyAdminToken, contractBaseUrl }: AdminRo
       contract_signed_at: isoTime(contract.contract_signed_at),
       contract_signed_by: contract.contract_signed_by,
       contract_version: contract.contract_version,
-      history: contract.history.map((entry) => ({ ...entry, ts: isoTime(entry.ts) })),
-    };
+      history: contract.history.map((entry) => ({ ...entry, ts: new Date(entry.ts).toISOString() })),
+    } satisfies ContractHistoryResponse;
   });
 
   return router;

@@ -1,12 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { FamilyContract } from '../store/family-contracts.ts';
 
-const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
-
-/** Served at /assets/family.css; read once. */
-export const FAMILY_CSS = readFileSync(new URL('./views/family.css', import.meta.url), 'utf8');
+export const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
 
 /** What a form post came back with, carried in the query string of the page it redirects to. */
 export type FormOutcome = 'signed' | 'declined' | 'name_missing' | 'agreement_missing';

@@ -4,18 +4,21 @@ import type { Context } from 'koa';
 import type { DatabasePool } from 'slonik';
 import { evaluate } from '../../machines/evaluate.ts';
 import { AppError, type ErrorCode, toAppError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
 import {
   type FamilyContract,
   declineContract,
   findContractByToken,
   signContract,
 } from '../store/family-contracts.ts';
-import { FAMILY_CSS, type FamilyPages, type FormOutcome } from './family-pages.ts';
+import type { FamilyPages, FormOutcome } from './family-pages.ts';
 import { isFormPost, readFormBody, readJsonBody } from './request.ts';
+import type { FamilyContractResponse } from './responses.ts';
 import { declineBody, signBody } from './schemas.ts';
 
 export interface FamilyRouteDependencies {
   readonly pool: DatabasePool;
+  readonly metrics: Metrics;
   readonly pages: FamilyPages;
   readonly contractVersion: string;
 }
@@ -38,7 +41,7 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
  * SPEC §4 "Family": the token in the path is the only credential. JSON for programs; for browsers
  * a page, and form posts that redirect back to it (so the page works without JavaScript).
  */
-export function familyRoutes({ pool, pages, contractVersion }: FamilyRouteDependencies): Router {
+export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRouteDependencies): Router {
   // Strict, so /contract/<token>/ is not the page: its relative links would resolve elsewhere.
   const router = new Router({ strict: true });
 
@@ -55,9 +58,10 @@ export function familyRoutes({ pool, pages, contractVersion }: FamilyRouteDepend
     const decision = evaluate(contract.status, { teamIds: contract.teamIds }, { type: event });
     if (!decision.allowed) throw new AppError(decision.refusal);
     await perform();
+    metrics.countTransition(event, contract.status, decision.to);
   };
 
-  const view = (contract: FamilyContract) => ({
+  const view = (contract: FamilyContract): FamilyContractResponse => ({
     player_name: contract.playerName,
     team_names: contract.teamNames,
     monthly_fee: contract.monthlyFee,
@@ -90,12 +94,6 @@ export function familyRoutes({ pool, pages, contractVersion }: FamilyRouteDepend
       backToPage(ctx, token, null);
     }
   };
-
-  router.get('/assets/family.css', (ctx) => {
-    ctx.type = 'text/css';
-    ctx.set('Cache-Control', 'public, max-age=86400');
-    ctx.body = FAMILY_CSS;
-  });
 
   router.get('/contract/:token', async (ctx) => {
     const { token } = ctx.params as { token: string };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './openapi-zod.ts';
 import { CONTRACT_STATUSES } from '../../machines/contract.ts';
 
 // Request shapes (SPEC §4, §8). Strict everywhere: no coercion in JSON bodies, and unknown fields
@@ -78,3 +78,16 @@ export const signBody = z
 
 /** DECLINE takes no input; an empty object is fine, anything else is refused. */
 export const declineBody = z.object({}).strict().optional();
+
+const instant = z.string().datetime({ offset: true });
+
+/** The window of GET /admin/contract/stats: the last 30 days unless given. */
+export const statsQuery = z
+  .object({ since: instant.optional(), until: instant.optional() })
+  .strict()
+  .transform(({ since, until }) => {
+    const end = until === undefined ? new Date() : new Date(until);
+    const start = since === undefined ? new Date(end.getTime() - 30 * 24 * 3600 * 1000) : new Date(since);
+    return { since: start.toISOString(), until: end.toISOString() };
+  })
+  .refine(({ since, until }) => since < until, { message: 'since must be before until', path: ['since'] });

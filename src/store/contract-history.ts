@@ -1,6 +1,6 @@
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
-import { CONTRACT_STATUSES } from '../../machines/contract.ts';
+import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../../machines/contract.ts';
 import { teamIdsOfPlayer } from './players.ts';
 
 const currentContract = z.object({
@@ -18,7 +18,7 @@ const currentContract = z.object({
 const auditEntry = z.object({
   id: z.bigint().transform(Number),
   ts: z.number(),
-  event_type: z.string(),
+  event_type: z.enum(AUDIT_EVENT_TYPES),
   old_state: z.record(z.unknown()),
   new_state: z.record(z.unknown()),
   actor: z.string(),

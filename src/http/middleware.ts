@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+import { AppError, toAppError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import { requestContext } from '../request-context.ts';
+
+// The only middleware: what every request needs whatever its route. Route logic lives in handlers.
+
+const INCOMING_ID = /^[\w.:-]{1,128}$/;
+
+/** A request id (the caller's X-Request-Id if it is sane), echoed back and carried by every log line. */
+export const requestScope: Middleware = async (ctx, next) => {
+  const incoming = ctx.get('x-request-id');
+  const id = INCOMING_ID.test(incoming) ? incoming : randomUUID();
+  ctx.set('X-Request-Id', id);
+  await requestContext.run({ request_id: id }, next);
+};
+
+/**
+ * Times each request into the metrics and writes one access-log line. Both name the route's
+ * pattern (/contract/:token), never the path: a family's path is their credential.
+ */
+export function observeRequests(metrics: Metrics, logger: Logger): Middleware {
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';
+      metrics.observeRequest({ method: ctx.method, route, status: ctx.status }, seconds);
+      logger.info(
+        { method: ctx.method, route, status: ctx.status, duration_ms: Math.round(seconds * 1e4) / 10 },
+        'request',
+      );
+    }
+  };
+}
+
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  // Family pages carry their token in the URL: never send it on as a referrer, never cache it.
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+};
+
+/**
+ * Every failure becomes the SPEC §4 error body (or, where a route answers browsers, its error
+ * page); unexpected ones are logged, and the client never sees their details.
+ */
+export function answerErrors(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    ctx.set(SECURITY_HEADERS);
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found');
+    } catch (thrown) {
+      const error = toAppError(thrown);
+      if (error.status >= 500) logger.error({ err: thrown, code: error.code }, 'request failed');
+      ctx.status = error.status;
+      if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
+      const renderErrorPage: unknown = ctx.state.renderErrorPage;
+      if (typeof renderErrorPage === 'function') {
+        ctx.type = 'html';
+        ctx.body = renderErrorPage(error);
+        return;
+      }
+      ctx.body = {
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.details === undefined ? {} : { details: error.details }),
+        },
+      };
+    }
+  };
+}

@@ -1,0 +1,247 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from './openapi-zod.ts';
+import * as responses from './responses.ts';
+import * as schemas from './schemas.ts';
+
+// GET /openapi.json, generated from the zod schemas that validate requests and type responses.
+
+type Responses = RouteConfig['responses'];
+
+const json = (schema: z.ZodTypeAny, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const failure = (description: string) => json(responses.errorBody, description);
+const text = (type: string, description: string) => ({ description, content: { [type]: { schema: z.string() } } });
+
+/** What can go wrong on any admin route, before the route's own rules. */
+const ADMIN_FAILURES: Responses = {
+  401: failure('`unauthenticated`: no bearer token, or one that fails verification.'),
+  403: failure('`forbidden`: no admin role, no tenant claim, or an unknown club.'),
+  422: failure('`validation_failed`, with zod’s issues in `details`.'),
+  503: failure('`database_unavailable` or `identity_provider_unavailable`.'),
+};
+const BODY_FAILURES: Responses = {
+  400: failure('`malformed_json`.'),
+  413: failure('`payload_too_large`.'),
+  415: failure('`unsupported_media_type`: the body is not JSON.'),
+};
+const LINK_FAILURES: Responses = {
+  404: failure('`contract_not_found`: no contract has this link.'),
+  410: failure('`contract_superseded`: a newer offer replaced this link; use the newest e-mail.'),
+};
+
+const token = z.object({
+  token: z.string().openapi({ description: 'The family’s contract token (43 characters).' }),
+});
+
+export function openApiDocument(): object {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'An OIDC access token with the admin role and the club’s slug in the tenant claim.',
+  });
+  const admin = (route: Omit<RouteConfig, 'security' | 'tags'>) =>
+    registry.registerPath({ ...route, tags: ['admin'], security: [{ [bearer.name]: [] }] });
+  const open = (tag: string, route: Omit<RouteConfig, 'tags'>) => registry.registerPath({ ...route, tags: [tag] });
+
+  admin({
+    method: 'post',
+    path: '/admin/contract/offer',
+    summary: 'Offer a player a contract (SPEC §2 OFFER)',
+    request: {
+      query: schemas.offerQuery,
+      body: { content: { 'application/json': { schema: schemas.offerBody } } },
+    },
+    responses: {
+      200: json(responses.offerResponse, 'The new offer. Nothing is written unless the answer is 200.'),
+      ...ADMIN_FAILURES,
+      ...BODY_FAILURES,
+      404: failure('`player_not_found` (also for another club’s player).'),
+      409: failure('`offer_exists`: an open offer exists; send force=true to replace it.'),
+      422: failure('`validation_failed`, `team_change_required` or `team_not_found`.'),
+    },
+  });
+  admin({
+    method: 'get',
+    path: '/admin/contracts',
+    summary: 'The club’s players in one contract state, by keyset pages',
+    request: { query: schemas.listContractsQuery },
+    responses: { 200: json(responses.contractList, 'One page.'), ...ADMIN_FAILURES },
+  });
+  admin({
+    method: 'get',
+    path: '/admin/contract/stats',
+    summary: 'Players per state now, and audit events in a window (default: the last 30 days)',
+    request: { query: schemas.statsQuery },
+    responses: { 200: json(responses.contractStats, 'The counts.'), ...ADMIN_FAILURES },
+  });
+  admin({
+    method: 'post',
+    path: '/admin/teams',
+    summary: 'Add a team',
+    request: { body: { content: { 'application/json': { schema: schemas.createTeamBody } } } },
+    responses: {
+      201: json(responses.team, 'The team.'),
+      ...ADMIN_FAILURES,
+      ...BODY_FAILURES,
+      409: failure('`team_name_taken`.'),
+    },
+  });
+  admin({
+    method: 'get',
+    path: '/admin/teams',
+    summary: 'The club’s teams',
+    responses: { 200: json(responses.teamList, 'All teams.'), ...ADMIN_FAILURES },
+  });
+  admin({
+    method: 'post',
+    path: '/admin/players',
+    summary: 'Add a player',
+    request: { body: { content: { 'application/json': { schema: schemas.createPlayerBody } } } },
+    responses: {
+      201: json(responses.player, 'The player.'),
+      ...ADMIN_FAILURES,
+      ...BODY_FAILURES,
+      422: failure('`validation_failed` or `team_not_found`.'),
+    },
+  });
+  admin({
+    method: 'get',
+    path: '/admin/players/{id}',
+    summary: 'A player',
+    request: { params: schemas.playerPath },
+    responses: { 200: json(responses.player, 'The player.'), ...ADMIN_FAILURES, 404: failure('`player_not_found`.') },
+  });
+  admin({
+    method: 'get',
+    path: '/admin/players/{id}/contract',
+    summary: 'A player’s contract and its audit history, newest first',
+    request: { params: schemas.playerPath },
+    responses: {
+      200: json(responses.contractHistory, 'The contract.'),
+      ...ADMIN_FAILURES,
+      404: failure('`player_not_found`.'),
+    },
+  });
+
+  open('family', {
+    method: 'get',
+    path: '/contract/{token}',
+    summary: 'The offer behind a family’s link: JSON, or the family page for browsers (Accept: text/html)',
+    request: { params: token },
+    responses: {
+      200: {
+        description: 'The contract.',
+        content: {
+          'application/json': { schema: responses.familyContract },
+          'text/html': { schema: z.string() },
+        },
+      },
+      ...LINK_FAILURES,
+    },
+  });
+  for (const [action, body, summary] of [
+    ['sign', schemas.signBody, 'Sign (SPEC §2 SIGN): records signed at, by, IP and contract version'],
+    ['decline', z.object({}).strict(), 'Decline (SPEC §2 DECLINE)'],
+  ] as const) {
+    open('family', {
+      method: 'post',
+      path: `/contract/{token}/${action}`,
+      summary,
+      description: 'The family page posts the same fields as a form and is redirected back (303) to its page.',
+      request: {
+        params: token,
+        body: {
+          required: action === 'sign',
+          content: {
+            'application/json': { schema: body },
+            'application/x-www-form-urlencoded': { schema: body },
+          },
+        },
+      },
+      responses: {
+        200: json(responses.familyContract, 'The contract after the change.'),
+        303: { description: 'Form posts: back to the family page.' },
+        ...BODY_FAILURES,
+        ...LINK_FAILURES,
+        409: failure('`contract_already_signed` or `contract_already_declined`.'),
+        422: failure('`validation_failed`.'),
+      },
+    });
+  }
+
+  open('operations', {
+    method: 'get',
+    path: '/healthz',
+    summary: 'The process is up',
+    responses: { 200: json(responses.health, 'Up.') },
+  });
+  open('operations', {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Ready: database reachable, migrations current, not shutting down',
+    responses: { 200: json(responses.readiness, 'Ready.'), 503: json(responses.readiness, 'Not ready.') },
+  });
+  open('operations', {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    responses: { 200: text('text/plain', 'Prometheus text exposition format.') },
+  });
+  open('operations', {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    responses: { 200: json(z.object({}).passthrough(), 'OpenAPI 3.1.') },
+  });
+  open('operations', {
+    method: 'get',
+    path: '/docs',
+    summary: 'This document, rendered',
+    responses: { 200: text('text/html', 'Swagger UI.') },
+  });
+  open('operations', {
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    summary: 'The local key pair’s public keys (local identity mode only)',
+    responses: { 200: json(z.object({ keys: z.array(z.object({}).passthrough()) }), 'A JWKS.') },
+  });
+  open('operations', {
+    method: 'get',
+    path: '/assets/{file}',
+    summary: 'Stylesheets and scripts of the service’s own pages',
+    request: { params: z.object({ file: z.string() }) },
+    responses: { 200: text('text/plain', 'The file.'), 404: failure('`not_found`.') },
+  });
+  open('chart', {
+    method: 'get',
+    path: '/contract-machine',
+    summary: 'The state chart page; with an admin token it shows the club’s counts',
+    responses: { 200: text('text/html', 'The page.') },
+  });
+  open('chart', {
+    method: 'get',
+    path: '/contract-machine.svg',
+    summary: 'The state chart, drawn from the machine',
+    responses: { 200: text('image/svg+xml', 'SVG.') },
+  });
+  open('chart', {
+    method: 'get',
+    path: '/contract-machine.json',
+    summary: 'The machine definition, for the Stately visualizer',
+    responses: { 200: json(z.object({}).passthrough(), 'The xstate machine config.') },
+  });
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'club-contracts',
+      version: '1',
+      description:
+        'Monthly contracts for youth basketball clubs. Every error answers `{"error": {"code", "message", "details"?}}`.',
+    },
+  });
+}

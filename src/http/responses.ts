@@ -1,0 +1,135 @@
+import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../../machines/contract.ts';
+import { ERRORS } from '../errors.ts';
+import { z } from './openapi-zod.ts';
+
+// What the API answers (SPEC §4, §8). Handlers type their bodies with these, and /openapi.json is
+// generated from them, so the documentation cannot drift from the code.
+
+const status = z.enum(CONTRACT_STATUSES);
+const isoTime = z.string().datetime().openapi({ example: '2026-11-26T07:10:17.206Z' });
+const contractUrl = z.string().url().nullable().openapi({ description: 'The family’s link; set only while the offer is open.' });
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERRORS) as [keyof typeof ERRORS, ...Array<keyof typeof ERRORS>]),
+      message: z.string(),
+      details: z.unknown().optional().openapi({ description: 'For validation_failed: zod’s issues.' }),
+    }),
+  })
+  .openapi('Error');
+
+export const offerResponse = z
+  .object({
+    player_id: z.number().int(),
+    previous_status: status,
+    new_status: status,
+    contract_token: z.string().openapi({ description: '32 random bytes, base64url: 43 characters.' }),
+    contract_url: z.string().url(),
+    monthly_fee: z.number().int(),
+    team_ids: z.array(z.number().int()),
+    moved_teams: z.boolean(),
+    archived: z.boolean().openapi({ description: 'True when a signed contract was voided (tier change).' }),
+    audit_id: z.number().int().nullable(),
+    actor: z.string(),
+  })
+  .openapi('Offer');
+
+export const team = z.object({ id: z.number().int(), name: z.string() }).openapi('Team');
+export const teamList = z.object({ items: z.array(team) }).openapi('TeamList');
+
+export const player = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    email: z.string(),
+    team_ids: z.array(z.number().int()),
+    contract_status: status,
+    monthly_fee: z.number().int().nullable(),
+    contract_url: contractUrl,
+  })
+  .openapi('Player');
+
+export const contractList = z
+  .object({
+    items: z.array(
+      z.object({
+        player_id: z.number().int(),
+        name: z.string(),
+        email: z.string(),
+        status,
+        monthly_fee: z.number().int().nullable(),
+        team_ids: z.array(z.number().int()),
+        contract_url: contractUrl,
+        contract_offered_at: isoTime.nullable(),
+      }),
+    ),
+    next_cursor: z.string().nullable().openapi({ description: 'Pass back as ?cursor= for the next page.' }),
+  })
+  .openapi('ContractList');
+
+export const contractHistory = z
+  .object({
+    player_id: z.number().int(),
+    status,
+    monthly_fee: z.number().int().nullable(),
+    team_ids: z.array(z.number().int()),
+    contract_url: contractUrl,
+    contract_offered_at: isoTime.nullable(),
+    contract_offered_by: z.string().nullable(),
+    contract_signed_at: isoTime.nullable(),
+    contract_signed_by: z.string().nullable(),
+    contract_version: z.string().nullable(),
+    history: z.array(
+      z.object({
+        id: z.number().int(),
+        ts: isoTime,
+        event_type: z.enum(AUDIT_EVENT_TYPES),
+        old_state: z.record(z.unknown()),
+        new_state: z.record(z.unknown()),
+        actor: z.string(),
+        source: z.string(),
+      }),
+    ),
+  })
+  .openapi('ContractHistory');
+
+export const contractStats = z
+  .object({
+    window: z.object({ since: isoTime, until: isoTime }),
+    states: z.record(status, z.number().int()).openapi({ description: 'Players in each state now.' }),
+    events: z.record(z.enum(AUDIT_EVENT_TYPES), z.number().int()).openapi({ description: 'Audit events in the window.' }),
+  })
+  .openapi('ContractStats');
+
+export const familyContract = z
+  .object({
+    player_name: z.string(),
+    team_names: z.array(z.string()),
+    monthly_fee: z.number().int(),
+    status: z.enum(['offered', 'declined', 'signed']),
+    contract_version: z.string(),
+  })
+  .openapi('FamilyContract');
+
+export const health = z.object({ status: z.literal('ok') });
+
+export const readiness = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    ready: z.boolean(),
+    checks: z.object({
+      database: z.enum(['ok', 'unreachable']),
+      migrations: z.enum(['current', 'pending', 'unknown']),
+      shutting_down: z.boolean(),
+    }),
+    pending_migrations: z.array(z.string()),
+  })
+  .openapi('Readiness');
+
+export type OfferResponse = z.input<typeof offerResponse>;
+export type PlayerResponse = z.input<typeof player>;
+export type ContractListResponse = z.input<typeof contractList>;
+export type ContractHistoryResponse = z.input<typeof contractHistory>;
+export type ContractStatsResponse = z.input<typeof contractStats>;
+export type FamilyContractResponse = z.input<typeof familyContract>;

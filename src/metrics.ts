@@ -1,0 +1,60 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DatabasePool } from 'slonik';
+import type { ContractEventType, ContractStatus } from '../machines/contract.ts';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** One finished HTTP request; `route` is the route's pattern, never the path (paths hold tokens). */
+  observeRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
+  /** One transition the database carried out. */
+  countTransition(event: ContractEventType, from: ContractStatus, to: ContractStatus): void;
+}
+
+/** Prometheus metrics for one app instance: its own registry, so tests can build many apps. */
+export function createMetrics(pool: DatabasePool): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method, route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const transitions = new Counter({
+    name: 'contract_transitions_total',
+    help: 'Contract transitions carried out, by event and by the states before and after.',
+    labelNames: ['event', 'from', 'to'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'Database pool connections by state; waiting counts requests queued for a connection.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const state = pool.state();
+      this.set({ state: 'acquired' }, state.acquiredConnections);
+      this.set({ state: 'idle' }, state.idleConnections);
+      this.set({ state: 'pending' }, state.pendingConnections);
+      this.set({ state: 'waiting' }, state.waitingClients);
+    },
+  });
+
+  return {
+    registry,
+    observeRequest: (labels, seconds) => {
+      const values = { ...labels, status: String(labels.status) };
+      requests.inc(values);
+      duration.observe(values, seconds);
+    },
+    countTransition: (event, from, to) => transitions.inc({ event, from, to }),
+  };
+}
