@@ -44,7 +44,7 @@ test.serial('tenant create adds a club; a token it mints opens that club to the 
   t.regex(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
 
   const key = await loadOrCreateLocalSigningKey(path.join(dataDir, 'local-admin-signing-key.json'));
-  const server = await startTestServer(db.pool, {}, key);
+  const server = await startTestServer(db.pool, { signingKey: key });
   t.teardown(() => server.close());
   const reply = await request(server.baseUrl, 'POST', '/admin/teams', { token, body: { name: 'From the CLI' } });
   t.is(reply.status, 201);

@@ -30,7 +30,7 @@ test.after.always(async () => {
   await db?.drop();
 });
 
-test.serial('the database goes away: 503 database_unavailable within 10 s; back: the service recovers', async (t) => {
+test.serial('the database goes away: 503 within 10 s, /readyz 503, /healthz 200; back: the service recovers', async (t) => {
   const club = await createClub(db.pool);
   const [first, second] = [await createPlayer(db.pool, club), await createPlayer(db.pool, club)];
   const token = await server.adminToken(club.slug);
@@ -45,6 +45,10 @@ test.serial('the database goes away: 503 database_unavailable within 10 s; back:
   t.is(during.body.error.code, 'database_unavailable');
   t.true(Date.now() - started < 10_000, `answered in ${Date.now() - started} ms`);
   t.is((await readPlayer(db.pool, club, second)).contract_status, 'none', 'nothing written');
+  t.is((await request(server.baseUrl, 'GET', '/healthz')).status, 200, 'the process is still healthy');
+  const readiness = await request(server.baseUrl, 'GET', '/readyz');
+  t.is(readiness.status, 503);
+  t.like(readiness.body, { checks: { database: 'unreachable' } });
 
   await proxy.restore();
   const deadline = Date.now() + 30_000;
@@ -55,4 +59,5 @@ test.serial('the database goes away: 503 database_unavailable within 10 s; back:
   }
   t.is(after.status, 200, 'recovered within 30 s');
   t.is((await readPlayer(db.pool, club, second)).contract_status, 'offered');
+  t.is((await request(server.baseUrl, 'GET', '/readyz')).status, 200);
 });

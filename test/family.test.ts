@@ -209,7 +209,7 @@ test('without TRUST_PROXY, X-Forwarded-For is ignored: the socket address is rec
 });
 
 test('with TRUST_PROXY, the address the nearest proxy appended to X-Forwarded-For is recorded', async (t) => {
-  const behindProxy = await startTestServer(harness().db.pool, { TRUST_PROXY: 'true' });
+  const behindProxy = await startTestServer(harness().db.pool, { env: { TRUST_PROXY: 'true' } });
   t.teardown(() => behindProxy.close());
   const cases: Array<[string, string]> = [
     ['198.51.100.23', '198.51.100.23'],

@@ -242,7 +242,7 @@ test('with OIDC_ISSUER set, tokens are checked against the issuer’s JWKS (RS25
   });
   await new Promise<void>((resolve) => issuerServer.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}/realms/clubs`;
-  const service = await startTestServer(pool, { OIDC_ISSUER: issuer });
+  const service = await startTestServer(pool, { env: { OIDC_ISSUER: issuer } });
   t.teardown(async () => {
     await service.close();
     issuerServer.close();
@@ -262,7 +262,7 @@ test('with OIDC_ISSUER set, tokens are checked against the issuer’s JWKS (RS25
 
 test('with OIDC_ISSUER set and the issuer unreachable → 503, nothing written', async (t) => {
   const { pool } = harness().db;
-  const service = await startTestServer(pool, { OIDC_ISSUER: 'http://127.0.0.1:9/realms/gone' });
+  const service = await startTestServer(pool, { env: { OIDC_ISSUER: 'http://127.0.0.1:9/realms/gone' } });
   t.teardown(() => service.close());
   const club = await createClub(pool);
   const playerId = await createPlayer(pool, club);

@@ -69,7 +69,7 @@ export function chartDot(options: { countSlots: boolean }): string {
   ];
   for (const state of CONTRACT_STATUSES) {
     const label = options.countSlots ? `${state}\n–` : state;
-    lines.push(`  ${state} [id=${quote(`state-${state}`)}, label=${quote(label)}];`);
+    lines.push(`  ${state} [id=${quote(`state_${state}`)}, label=${quote(label)}];`);
   }
   for (const edge of chartEdges()) lines.push(`  ${edge.from} -> ${edge.to} [label=${quote(edgeLabel(edge))}];`);
   lines.push('}');

@@ -12,6 +12,7 @@ const views = (file: string) => new URL(`./views/${file}`, import.meta.url);
  */
 const ASSETS: Readonly<Record<string, { readonly type: string; readonly source: URL | string }>> = {
   'family.css': { type: 'text/css', source: views('family.css') },
+  'favicon.svg': { type: 'image/svg+xml', source: views('favicon.svg') },
   'chart-page.js': { type: 'text/javascript', source: views('chart-page.js') },
   'docs-page.js': { type: 'text/javascript', source: views('docs-page.js') },
   'swagger-ui.css': { type: 'text/css', source: require.resolve('swagger-ui-dist/swagger-ui.css') },

@@ -8,6 +8,7 @@ const DOCS_PAGE = `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>club-contracts API</title>
+  <link rel="icon" href="assets/favicon.svg" type="image/svg+xml">
   <link rel="stylesheet" href="assets/swagger-ui.css">
   <script src="assets/swagger-ui-bundle.js" defer></script>
   <script src="assets/docs-page.js" defer></script>

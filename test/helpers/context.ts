@@ -15,7 +15,7 @@ export function useHarness(env: Record<string, string> = {}): () => Harness {
   let harness: Harness | undefined;
   test.before(async () => {
     const db = await createTestDatabase();
-    harness = { db, server: await startTestServer(db.pool, env) };
+    harness = { db, server: await startTestServer(db.pool, { env }) };
   });
   test.after.always(async () => {
     await harness?.server.close();

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
 import type { DatabasePool } from 'slonik';
 import { type Config, parseConfig } from '../../src/config.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -18,15 +19,21 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /** Environment variables, as the service would read them. */
+  readonly env?: Record<string, string>;
+  /** The local signing key; a new one by default. */
+  readonly signingKey?: LocalSigningKey;
+  /** Where log lines go (at level info); none are written by default. */
+  readonly logs?: Writable;
+}
+
 /** The real app on a real port, wired as src/main.ts wires it, with a key pair made for the test. */
-export async function startTestServer(
-  pool: DatabasePool,
-  env: Record<string, string> = {},
-  signingKey?: LocalSigningKey,
-): Promise<TestServer> {
-  const config = parseConfig({ CONTRACT_BASE_URL, LOG_LEVEL: 'silent', ...env });
-  const key = signingKey ?? (await generateLocalSigningKey()).key;
-  const app = createApp(config, { pool, logger: createLogger(config.logLevel), localKey: key });
+export async function startTestServer(pool: DatabasePool, options: TestServerOptions = {}): Promise<TestServer> {
+  const config = parseConfig({ CONTRACT_BASE_URL, LOG_LEVEL: options.logs ? 'info' : 'silent', ...options.env });
+  const key = options.signingKey ?? (await generateLocalSigningKey()).key;
+  const logger = createLogger(config.logLevel, options.logs);
+  const app = createApp(config, { pool, logger, localKey: key });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;

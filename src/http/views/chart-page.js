@@ -14,7 +14,7 @@ async function showCounts(token) {
     return;
   }
   for (const [state, count] of Object.entries(body.states)) {
-    const label = document.querySelectorAll(`#state-${state} text`)[1];
+    const label = document.querySelectorAll(`#state_${state} text`)[1];
     if (label) label.textContent = `${count} ${count === 1 ? 'player' : 'players'}`;
   }
   events.replaceChildren(

@@ -1,0 +1,82 @@
+import test from 'ava';
+import type { Browser, ConsoleMessage } from 'playwright-core';
+import { CONTRACT_STATUSES } from '../machines/contract.ts';
+import { launchChromium } from './helpers/browser.ts';
+import { useHarness } from './helpers/context.ts';
+import { createClub, createPlayer, putContractInState } from './helpers/fixtures.ts';
+
+// The operations pages in headless Chromium: the state chart (with a club's live counts) and the
+// API documentation. Both run under their Content-Security-Policy, so a violation shows up here.
+
+const harness = useHarness();
+
+let browser: Browser | undefined;
+test.before(async () => {
+  browser = await launchChromium();
+});
+test.after.always(async () => {
+  await browser?.close();
+});
+
+async function open(path: string) {
+  if (browser === undefined) throw new Error('Chromium did not start');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message: ConsoleMessage) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  const requested: string[] = [];
+  page.on('request', (request) => requested.push(request.url()));
+  await page.goto(`${harness().server.baseUrl}${path}`);
+  return { page, problems, requested, close: () => context.close() };
+}
+
+test('the chart page shows the four states', async (t) => {
+  const { page, problems, close } = await open('/contract-machine');
+  t.teardown(close);
+  for (const state of CONTRACT_STATUSES) {
+    t.is(await page.locator(`#state_${state} text`).first().textContent(), state);
+  }
+  t.deepEqual(problems, []);
+});
+
+test('given an admin token (in the fragment), the chart shows the club’s counts on the states', async (t) => {
+  const { db, server } = harness();
+  const club = await createClub(db.pool);
+  await createPlayer(db.pool, club);
+  for (let i = 0; i < 2; i += 1) await putContractInState(db.pool, club, await createPlayer(db.pool, club), 'signed');
+  const token = await server.adminToken(club.slug);
+
+  const { page, problems, requested, close } = await open(`/contract-machine#token=${token}`);
+  t.teardown(close);
+
+  await page.locator('#state_signed text').nth(1).filter({ hasText: '2 players' }).waitFor();
+  t.is(await page.locator('#state_none text').nth(1).textContent(), '1 player');
+  t.is(await page.locator('#state_offered text').nth(1).textContent(), '0 players');
+  t.false(page.url().includes(token), 'the token is dropped from the address bar');
+  t.is(await page.locator('#stats-events tbody tr').count(), 4);
+  t.true(requested.every((url) => url.startsWith(`${server.baseUrl}/`)));
+  t.deepEqual(problems, []);
+});
+
+test('a wrong token on the chart page says why, and shows no counts', async (t) => {
+  const { page, close } = await open('/contract-machine');
+  t.teardown(close);
+  await page.getByLabel('Admin token').fill('not-a-token');
+  await page.getByRole('button', { name: 'Show counts' }).click();
+  await page.getByRole('status').filter({ hasText: 'Authorization: Bearer' }).waitFor();
+  t.is(await page.locator('#state_none text').nth(1).textContent(), '–');
+});
+
+test('the docs page renders every operation of /openapi.json, loading nothing from elsewhere', async (t) => {
+  const { page, problems, requested, close } = await open('/docs');
+  t.teardown(close);
+  await page.locator('.opblock-summary-path').first().waitFor();
+  const paths = await page.locator('.opblock-summary-path').allTextContents();
+  t.true(paths.some((path) => path.includes('/admin/contract/offer')));
+  t.true(paths.some((path) => path.includes('/contract/{token}/sign')));
+  t.true(requested.every((url) => url.startsWith(`${harness().server.baseUrl}/`)), requested.join('\n'));
+  t.deepEqual(problems, []);
+});

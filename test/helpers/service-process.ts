@@ -1,0 +1,41 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+export interface ServiceProcess {
+  readonly baseUrl: string;
+  readonly child: ChildProcess;
+  /** Every JSON log line so far. */
+  readonly logs: Array<Record<string, unknown>>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `npm start` as a real process (what the operator runs), on a free port; resolves once it listens. */
+export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts')], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    let pending = '';
+    child.stdout?.on('data', (chunk) => {
+      pending += String(chunk);
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const record = JSON.parse(line) as Record<string, unknown>;
+        logs.push(record);
+        if (record.msg === 'listening') resolve(String(record.url));
+      }
+    });
+    void exited.then(({ code }) => reject(new Error(`the service exited (${code}) before listening:\n${stderr}`)));
+  });
+  return { baseUrl, child, logs, exited };
+}
