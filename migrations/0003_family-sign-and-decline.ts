@@ -27,6 +27,7 @@ export async function up(pgm: MigrationBuilder): Promise<void> {
   `);
   pgm.sql(sqlSource('offer_contract.v2.sql'));
   pgm.sql(sqlSource('lock_offered_contract.v1.sql'));
+  pgm.sql(sqlSource('write_family_audit.v1.sql'));
   pgm.sql(sqlSource('sign_contract.v1.sql'));
   pgm.sql(sqlSource('decline_contract.v1.sql'));
 }
@@ -35,6 +36,7 @@ export async function down(pgm: MigrationBuilder): Promise<void> {
   pgm.sql(`
     DROP FUNCTION decline_contract(text);
     DROP FUNCTION sign_contract(text, text, text, inet, text);
+    DROP FUNCTION write_family_audit(text, players, players);
     DROP FUNCTION lock_offered_contract(text);
     DROP FUNCTION ${OFFER_CONTRACT};
     DROP TABLE superseded_contract_tokens;

@@ -6,7 +6,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createPool, sql } from 'slonik';
@@ -15,6 +14,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { CHROMIUM } from './helpers/browser.ts';
 import { TEST_ENV } from './helpers/environment.ts';
+import { freePort } from './helpers/free-port.ts';
 
 interface Server {
   readonly superuserUrl: string;
@@ -93,15 +93,4 @@ function externalServer(superuserUrl: string): Server {
       await pool.end();
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }

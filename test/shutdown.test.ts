@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +9,7 @@ import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase } from './helpers/database.ts';
 import { createClub, createPlayer, readPlayer } from './helpers/fixtures.ts';
+import { freePort } from './helpers/free-port.ts';
 import { startServiceProcess } from './helpers/service-process.ts';
 
 // SPEC §7, §8 "Shutdown": on SIGTERM the service stops accepting at once, lets in-flight requests
@@ -114,15 +114,4 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): P
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -12,7 +12,7 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>;
 }
 
-/** One HTTP request over a real socket; the body is parsed as JSON when it is JSON. */
+/** One HTTP request over a real socket (redirects are returned, not followed); JSON bodies are parsed. */
 export async function request(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
