@@ -37,6 +37,14 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
   },
 };
 
+/** Refusals the family page itself explains (the link is dead, or already answered). */
+const PAGE_EXPLAINS = new Set<ErrorCode>([
+  'contract_not_found',
+  'contract_superseded',
+  'contract_already_signed',
+  'contract_already_declined',
+]);
+
 /**
  * SPEC §4 "Family": the token in the path is the only credential. JSON for programs; for browsers
  * a page, and form posts that redirect back to it (so the page works without JavaScript).
@@ -89,8 +97,7 @@ export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRo
     try {
       backToPage(ctx, token, await perform());
     } catch (error) {
-      const code = toAppError(error).code;
-      if (!code.startsWith('contract_')) throw error;
+      if (!PAGE_EXPLAINS.has(toAppError(error).code)) throw error;
       backToPage(ctx, token, null);
     }
   };
