@@ -7,18 +7,18 @@ import { createClub, createPlayer, createTeam, putContractInState, readAuditLog,
 
 // sql/offer_contract: what the function guarantees on its own, whoever calls it.
 
-const database = useDatabase();
+const db = useDatabase();
 
 test('each refusal raises its own SQLSTATE', async (t) => {
-  const club = await createClub(database().pool);
-  const team = await createTeam(database().pool, club);
-  const offered = await createPlayer(database().pool, club, { teamIds: [team] });
-  await putContractInState(database().pool, club, offered, 'offered');
-  const signed = await createPlayer(database().pool, club, { teamIds: [team] });
-  await putContractInState(database().pool, club, signed, 'signed');
-  const fresh = await createPlayer(database().pool, club);
+  const club = await createClub(db().pool);
+  const team = await createTeam(db().pool, club);
+  const offered = await createPlayer(db().pool, club, { teamIds: [team] });
+  await putContractInState(db().pool, club, offered, 'offered');
+  const signed = await createPlayer(db().pool, club, { teamIds: [team] });
+  await putContractInState(db().pool, club, signed, 'signed');
+  const fresh = await createPlayer(db().pool, club);
   const call = (playerId: number, targetTeamId: number | null = null) =>
-    offerContract(database().pool, { tenantId: club.id, playerId, monthlyFee: 100, targetTeamId, force: false, actor: 'a' });
+    offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 100, targetTeamId, force: false, actor: 'a' });
 
   t.is(await sqlstateOf(call(2_000_000_000)), 'UNKPL');
   t.is(await sqlstateOf(call(offered)), 'OFFEX');
@@ -27,26 +27,26 @@ test('each refusal raises its own SQLSTATE', async (t) => {
 });
 
 test('a player of another tenant is not found, even by id', async (t) => {
-  const [mine, theirs] = [await createClub(database().pool), await createClub(database().pool)];
-  const playerId = await createPlayer(database().pool, theirs);
+  const [mine, theirs] = [await createClub(db().pool), await createClub(db().pool)];
+  const playerId = await createPlayer(db().pool, theirs);
 
   const state = await sqlstateOf(
-    offerContract(database().pool, { tenantId: mine.id, playerId, monthlyFee: 100, targetTeamId: null, force: false, actor: 'a' }),
+    offerContract(db().pool, { tenantId: mine.id, playerId, monthlyFee: 100, targetTeamId: null, force: false, actor: 'a' }),
   );
 
   t.is(state, 'UNKPL');
-  t.is((await readPlayer(database().pool, theirs, playerId)).contract_status, 'none');
+  t.is((await readPlayer(db().pool, theirs, playerId)).contract_status, 'none');
 });
 
 test('a refused tier change writes nothing: no archive, no team move, no token', async (t) => {
-  const club = await createClub(database().pool);
-  const team = await createTeam(database().pool, club);
-  const playerId = await createPlayer(database().pool, club, { teamIds: [team] });
-  await putContractInState(database().pool, club, playerId, 'signed');
-  const before = await readPlayer(database().pool, club, playerId);
+  const club = await createClub(db().pool);
+  const team = await createTeam(db().pool, club);
+  const playerId = await createPlayer(db().pool, club, { teamIds: [team] });
+  await putContractInState(db().pool, club, playerId, 'signed');
+  const before = await readPlayer(db().pool, club, playerId);
 
   const state = await sqlstateOf(
-    offerContract(database().pool, {
+    offerContract(db().pool, {
       tenantId: club.id,
       playerId,
       monthlyFee: 100,
@@ -57,16 +57,16 @@ test('a refused tier change writes nothing: no archive, no team move, no token',
   );
 
   t.is(state, 'UNKTM');
-  t.deepEqual(await readPlayer(database().pool, club, playerId), before);
-  t.deepEqual(await readAuditLog(database().pool, club, playerId), []);
+  t.deepEqual(await readPlayer(db().pool, club, playerId), before);
+  t.deepEqual(await readAuditLog(db().pool, club, playerId), []);
 });
 
 test('tokens are 32 random bytes in base64url: 43 characters, all different', async (t) => {
-  const club = await createClub(database().pool);
+  const club = await createClub(db().pool);
   const tokens = new Set<string>();
   for (let i = 0; i < 20; i += 1) {
-    const playerId = await createPlayer(database().pool, club);
-    const { contract_token: token } = await offerContract(database().pool, {
+    const playerId = await createPlayer(db().pool, club);
+    const { contract_token: token } = await offerContract(db().pool, {
       tenantId: club.id,
       playerId,
       monthlyFee: 100,
@@ -82,12 +82,12 @@ test('tokens are 32 random bytes in base64url: 43 characters, all different', as
 });
 
 test('new_state records the teams the player ended in, not the request', async (t) => {
-  const club = await createClub(database().pool);
-  const [gold, silver] = [await createTeam(database().pool, club), await createTeam(database().pool, club)];
-  const playerId = await createPlayer(database().pool, club, { teamIds: [gold, silver] });
-  await putContractInState(database().pool, club, playerId, 'offered');
+  const club = await createClub(db().pool);
+  const [gold, silver] = [await createTeam(db().pool, club), await createTeam(db().pool, club)];
+  const playerId = await createPlayer(db().pool, club, { teamIds: [gold, silver] });
+  await putContractInState(db().pool, club, playerId, 'offered');
 
-  await offerContract(database().pool, {
+  await offerContract(db().pool, {
     tenantId: club.id,
     playerId,
     monthlyFee: 100,
@@ -96,17 +96,17 @@ test('new_state records the teams the player ended in, not the request', async (
     actor: 'a',
   });
 
-  const [row] = await readAuditLog(database().pool, club, playerId);
+  const [row] = await readAuditLog(db().pool, club, playerId);
   t.deepEqual(row?.new_state.team_ids, [gold, silver]);
-  t.deepEqual((await readPlayer(database().pool, club, playerId)).team_ids, [gold, silver]);
+  t.deepEqual((await readPlayer(db().pool, club, playerId)).team_ids, [gold, silver]);
 });
 
 test('the audit row carries the actor and the source', async (t) => {
-  const club = await createClub(database().pool);
-  const playerId = await createPlayer(database().pool, club);
-  await putContractInState(database().pool, club, playerId, 'offered');
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  await putContractInState(db().pool, club, playerId, 'offered');
 
-  const result = await offerContract(database().pool, {
+  const result = await offerContract(db().pool, {
     tenantId: club.id,
     playerId,
     monthlyFee: 100,
@@ -115,7 +115,7 @@ test('the audit row carries the actor and the source', async (t) => {
     actor: 'registrar@example.test',
   });
 
-  const row = await database().pool.one(sql.type(z.object({ actor: z.string(), source: z.string() }))`
+  const row = await db().pool.one(sql.type(z.object({ actor: z.string(), source: z.string() }))`
     SELECT actor, source FROM contract_audit_log WHERE tenant_id = ${club.id} AND id = ${result.audit_id}
   `);
   t.deepEqual(row, { actor: 'registrar@example.test', source: 'admin_api' });
