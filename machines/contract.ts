@@ -2,8 +2,10 @@ import { setup } from 'xstate';
 
 /**
  * The contract rules (SPEC §2). This definition is the single source of truth: the HTTP layer
- * evaluates it before calling the database, the SQL functions re-check the same rules under the
- * player's row lock, and test/contract-conformance.test.ts fails if the two ever disagree.
+ * evaluates it before calling the database; `npm run machine:sync` turns its transitions and
+ * refusals into the rows the SQL functions re-check under the player's row lock and a trigger on
+ * players enforces for every writer. test/contract-conformance.test.ts fails if the machine and the
+ * functions ever disagree, test/machine-sync.test.ts if a rule changed without its migration.
  */
 
 export const CONTRACT_STATUSES = ['none', 'offered', 'declined', 'signed'] as const;
@@ -27,8 +29,11 @@ export interface ContractContext {
   readonly teamIds: readonly number[];
 }
 
-/** `contract_audit_log.event_type`. */
-export const AUDIT_EVENT_TYPES = ['re_offer', 'tier_change', 'sign', 'decline'] as const;
+/**
+ * `contract_audit_log.event_type`. `admin_override` is written by no transition: it records an
+ * operator's repair through the database's override_contract, the one way round the rules.
+ */
+export const AUDIT_EVENT_TYPES = ['re_offer', 'tier_change', 'sign', 'decline', 'admin_override'] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 /** The error code (SPEC §4) for an event a state does not accept. */

@@ -5,6 +5,7 @@ import { Migration } from 'node-pg-migrate';
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import { CHART_FILES, chartMermaid, chartSvg } from './chart/contract-chart.ts';
 import { ConfigError, type Config, parseConfig } from './config.ts';
+import { PROJECT_SYNC_PATHS, checkMachineSync, syncMachine } from './db/machine-sync.ts';
 import { MIGRATIONS_DIR, migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createDatabasePool } from './db/pool.ts';
@@ -22,6 +23,8 @@ const USAGE = `Usage: club-contracts <command>
   migrate create <name>           add a migration file to migrations/
   chart [<folder>]                draw the state chart from the machine into <folder> (default docs/):
                                   contract-machine.svg and contract-machine.mmd
+  machine sync [--check]          write the migration that installs the machine's rules in the
+                                  database, if they changed; --check only reports (exit 1 if stale)
 
 The database is DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (started if needed).`;
 
@@ -31,7 +34,12 @@ async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { email: { type: 'string' }, ttl: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      email: { type: 'string' },
+      ttl: { type: 'string' },
+      check: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command, ...rest] = positionals;
   if (values.help || command === undefined) {
@@ -48,6 +56,8 @@ async function main(argv: string[]): Promise<void> {
       return migrateCommand(config, rest);
     case 'chart':
       return chartCommand(rest);
+    case 'machine':
+      return machineCommand(rest, values.check === true);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -122,6 +132,23 @@ async function chartCommand([folder = 'docs', ...extra]: string[]): Promise<void
     await fs.writeFile(file, text);
     console.log(`wrote ${file}`);
   }
+}
+
+async function machineCommand([action, ...extra]: string[], checkOnly: boolean): Promise<void> {
+  if (action !== 'sync' || extra.length > 0) throw new UsageError('expected: machine sync [--check]');
+  const report = await checkMachineSync(PROJECT_SYNC_PATHS);
+  if (report.differences.length === 0) {
+    console.log(`the machine's rules are those of ${report.latest}: nothing to write`);
+    return;
+  }
+  const changes = report.differences.map((line) => `  ${line}`).join('\n');
+  if (checkOnly) {
+    console.log(`the machine's rules differ from ${report.latest ?? 'the migrations'} (run npm run machine:sync):\n${changes}`);
+    process.exitCode = 1;
+    return;
+  }
+  const file = await syncMachine(PROJECT_SYNC_PATHS);
+  console.log(`wrote ${path.relative(process.cwd(), file ?? '')}:\n${changes}\nReview it, then run the tests.`);
 }
 
 async function withDatabase(config: Config, work: (url: string) => Promise<void>): Promise<void> {
