@@ -49,6 +49,23 @@ export const ERRORS = {
     sqlstate: 'AUDRO',
     message: 'The contract audit log cannot be changed.',
   },
+  // Raised by the database when something writes players around the contract rules (issue 6). The
+  // service's own calls never do; the codes live here so that every SQLSTATE has one home.
+  contract_write_refused: {
+    status: 409,
+    sqlstate: 'CTRAW',
+    message: 'Contract columns change only through the contract functions, or override_contract with a reason.',
+  },
+  contract_transition_refused: {
+    status: 409,
+    sqlstate: 'CTTRN',
+    message: 'That change of contract status is not a transition of the contract machine.',
+  },
+  contract_override_invalid: {
+    status: 422,
+    sqlstate: 'CTOVR',
+    message: 'An override needs a reason, an actor, and contract columns it can set that it changes.',
+  },
   database_unavailable: { status: 503, message: 'The database is unavailable. Try again shortly.' },
   identity_provider_unavailable: {
     status: 503,

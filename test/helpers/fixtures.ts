@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
 import type { ContractStatus } from '../../machines/contract.ts';
+import { offerContract } from '../../src/store/contracts.ts';
+import { declineContract, signContract } from '../../src/store/family-contracts.ts';
 
-// Rows written straight into the database, so that each test's setup is visible and does not
-// depend on the endpoints under test.
+// Rows written straight into the database (contracts through the contract functions, as the
+// database demands), so that each test's setup is visible and does not depend on the endpoints
+// under test.
 
 export interface Club {
   readonly id: number;
@@ -44,29 +47,29 @@ export function randomToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Puts a player's contract in `status` by hand, with every column that state carries filled in. */
+/**
+ * Puts a player's contract in `status` the way the service does — offer_contract, then
+ * sign_contract or decline_contract — because the database refuses contract columns written by
+ * hand. So a signed or declined contract already has its `sign` or `decline` audit row.
+ */
 export async function putContractInState(
   db: CommonQueryMethods,
   club: Club,
   playerId: number,
   status: Exclude<ContractStatus, 'none'>,
 ): Promise<string> {
-  const token = randomToken();
-  await db.query(sql.unsafe`
-    UPDATE players SET
-      contract_status = ${status},
-      contract_token = ${token},
-      monthly_fee = 150,
-      contract_offered_at = now() - interval '10 days',
-      contract_offered_by = 'registrar@example.test',
-      contract_signed_at = CASE WHEN ${status} = 'signed' THEN now() - interval '9 days' END,
-      contract_signed_by = CASE WHEN ${status} = 'signed' THEN 'Dana Park' END,
-      contract_signed_ip = CASE WHEN ${status} = 'signed' THEN '203.0.113.7'::inet END,
-      contract_signature_url = CASE WHEN ${status} = 'signed' THEN 'https://sign.example.test/s/1' END,
-      contract_version = CASE WHEN ${status} = 'signed' THEN 'v1' END,
-      contract_declined_at = CASE WHEN ${status} = 'declined' THEN now() - interval '9 days' END
-    WHERE tenant_id = ${club.id} AND id = ${playerId}
-  `);
+  const offer = { tenantId: club.id, playerId, monthlyFee: 150, targetTeamId: null, force: false };
+  const { contract_token: token } = await offerContract(db, { ...offer, actor: 'registrar@example.test' });
+  if (status === 'signed') {
+    await signContract(db, {
+      token,
+      signedBy: 'Dana Park',
+      signatureUrl: 'https://sign.example.test/s/1',
+      ip: '203.0.113.7',
+      contractVersion: 'v1',
+    });
+  }
+  if (status === 'declined') await declineContract(db, token);
   return token;
 }
 
