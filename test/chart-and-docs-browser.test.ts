@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Browser, ConsoleMessage } from 'playwright-core';
-import { CONTRACT_STATUSES } from '../machines/contract.ts';
+import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../machines/contract.ts';
 import { launchChromium } from './helpers/browser.ts';
 import { useHarness } from './helpers/context.ts';
 import { createClub, createPlayer, putContractInState } from './helpers/fixtures.ts';
@@ -56,7 +56,7 @@ test('given an admin token (in the fragment), the chart shows the club’s count
   t.is(await page.locator('#state_none text').nth(1).textContent(), '1 player');
   t.is(await page.locator('#state_offered text').nth(1).textContent(), '0 players');
   t.false(page.url().includes(token), 'the token is dropped from the address bar');
-  t.is(await page.locator('#stats-events tbody tr').count(), 4);
+  t.is(await page.locator('#stats-events tbody tr').count(), AUDIT_EVENT_TYPES.length);
   t.true(requested.every((url) => url.startsWith(`${server.baseUrl}/`)));
   t.deepEqual(problems, []);
 });

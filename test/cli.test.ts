@@ -68,3 +68,8 @@ test.serial('an unknown command prints the usage', async (t) => {
   const error = await t.throwsAsync<CliFailure>(cli('frobnicate'));
   t.regex(error?.stderr ?? '', /Usage: club-contracts/);
 });
+
+test('machine sync --check finds the migrations in step with the machine, and writes nothing', async (t) => {
+  const { stdout } = await cli('machine', 'sync', '--check');
+  t.regex(stdout, /^the machine's rules are those of \d{4}_contract-rules-from-machine: nothing to write$/m);
+});

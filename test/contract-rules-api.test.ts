@@ -1,6 +1,7 @@
 import test from 'ava';
 import { sql } from 'slonik';
-import { PROJECT_SYNC_PATHS, machineRules } from '../src/db/machine-sync.ts';
+import * as machine from '../machines/contract.ts';
+import { contractRules } from '../src/db/contract-rules.ts';
 import { useHarness } from './helpers/context.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
@@ -9,7 +10,7 @@ import { request } from './helpers/http.ts';
 // through the API, and an operator's override shows where admins look.
 
 const harness = useHarness();
-const rules = await machineRules(PROJECT_SYNC_PATHS.machineFile);
+const rules = contractRules(machine);
 
 for (const transition of rules.transitions) {
   const guard = transition.guard === null ? '' : ` [${transition.guard}]`;
