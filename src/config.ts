@@ -18,6 +18,7 @@ export interface Config {
   /** ISO 4217 code the monthly fee is shown in on the family page; fees are whole units. */
   readonly currency: string;
   readonly identity: IdentityConfig;
+  readonly idempotency: IdempotencyConfig;
   readonly trustProxy: boolean;
   readonly logLevel: LogLevel;
 }
@@ -30,6 +31,12 @@ export type IdentityConfig = {
   | { readonly mode: 'local'; readonly issuer: string; readonly keyFile: string }
   | { readonly mode: 'oidc'; readonly issuer: string; readonly jwksUrl: string }
 );
+
+/** Idempotency-Key on admin writes: how long a key is remembered, how long a duplicate waits. */
+export interface IdempotencyConfig {
+  readonly ttlSeconds: number;
+  readonly waitMs: number;
+}
 
 export type LogLevel = z.infer<typeof logLevel>;
 
@@ -60,6 +67,13 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const nonEmpty = z.string().trim().min(1);
 
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+
 const environment = z.object({
   PORT: port.default('3000'),
   HOST: nonEmpty.default('127.0.0.1'),
@@ -84,6 +98,8 @@ const environment = z.object({
   OIDC_JWKS_URL: httpUrl.optional(),
   OIDC_ADMIN_ROLE: nonEmpty.default('admin'),
   OIDC_TENANT_CLAIM: nonEmpty.default('tenant'),
+  IDEMPOTENCY_KEY_TTL_SECONDS: wholeNumber(60, 30 * 24 * 3600).default('86400'),
+  IDEMPOTENCY_WAIT_MS: wholeNumber(1, 60_000).default('5000'),
   TRUST_PROXY: flag.default('false'),
   LOG_LEVEL: logLevel.default('info'),
 }).refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
@@ -132,6 +148,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     contractVersion: vars.CONTRACT_VERSION,
     currency: vars.CONTRACT_CURRENCY,
     identity,
+    idempotency: { ttlSeconds: vars.IDEMPOTENCY_KEY_TTL_SECONDS, waitMs: vars.IDEMPOTENCY_WAIT_MS },
     trustProxy: vars.TRUST_PROXY,
     logLevel: vars.LOG_LEVEL,
   };

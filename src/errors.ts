@@ -44,6 +44,16 @@ export const ERRORS = {
   },
   contract_already_signed: { status: 409, sqlstate: 'CTSGN', message: 'This contract is already signed.' },
   contract_already_declined: { status: 409, sqlstate: 'CTDCL', message: 'This contract was declined.' },
+  idempotency_key_reused: {
+    status: 422,
+    sqlstate: 'IDKRU',
+    message: 'This Idempotency-Key was already used for a different request. Use a new key for a new request.',
+  },
+  idempotency_in_progress: {
+    status: 409,
+    sqlstate: 'IDKIP',
+    message: 'A request with this Idempotency-Key is still running. Retry once it has finished.',
+  },
   audit_log_append_only: {
     status: 409,
     sqlstate: 'AUDRO',
