@@ -26,10 +26,22 @@ export type IdentityConfig = {
   readonly audience: string;
   readonly adminRole: string;
   readonly tenantClaim: string;
+  /** Clock difference with the issuer forgiven when checking `exp`, `nbf` and `iat`. */
+  readonly clockToleranceSeconds: number;
 } & (
   | { readonly mode: 'local'; readonly issuer: string; readonly keyFile: string }
-  | { readonly mode: 'oidc'; readonly issuer: string; readonly jwksUrl: string }
+  | { readonly mode: 'oidc'; readonly issuer: string; readonly jwksUrl: string; readonly jwks: JwksConfig }
 );
+
+/** How the issuer's key set is fetched and kept. */
+export interface JwksConfig {
+  /** A fetch taking longer fails the request with 503 rather than holding it. */
+  readonly timeoutMs: number;
+  /** An unknown `kid` refetches the key set at most this often, so made-up kids cannot flood the issuer. */
+  readonly cooldownSeconds: number;
+  /** The key set is refetched once it is this old, so a key the issuer withdraws stops being accepted. */
+  readonly cacheMaxAgeSeconds: number;
+}
 
 export type LogLevel = z.infer<typeof logLevel>;
 
@@ -60,6 +72,18 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const nonEmpty = z.string().trim().min(1);
 
+const wholeNumber = (min: number, max: number, unit: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number of ${unit}`)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, `must be at least ${min} ${unit}`)
+        .max(max, `must be at most ${max} ${unit}`),
+    );
+
 const environment = z.object({
   PORT: port.default('3000'),
   HOST: nonEmpty.default('127.0.0.1'),
@@ -84,6 +108,11 @@ const environment = z.object({
   OIDC_JWKS_URL: httpUrl.optional(),
   OIDC_ADMIN_ROLE: nonEmpty.default('admin'),
   OIDC_TENANT_CLAIM: nonEmpty.default('tenant'),
+  // Past a few minutes a "tolerance" would keep expired tokens alive; fix the clock instead.
+  OIDC_CLOCK_TOLERANCE_SECONDS: wholeNumber(0, 300, 'seconds').default('30'),
+  OIDC_JWKS_TIMEOUT_MS: wholeNumber(100, 30_000, 'milliseconds').default('2000'),
+  OIDC_JWKS_COOLDOWN_SECONDS: wholeNumber(1, 3600, 'seconds').default('30'),
+  OIDC_JWKS_CACHE_SECONDS: wholeNumber(1, 86_400, 'seconds').default('600'),
   TRUST_PROXY: flag.default('false'),
   LOG_LEVEL: logLevel.default('info'),
 }).refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
@@ -111,13 +140,23 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   }
   const vars = result.data;
   const dataDir = path.resolve(cwd, vars.DATA_DIR);
-  const shared = { audience: vars.OIDC_AUDIENCE, adminRole: vars.OIDC_ADMIN_ROLE, tenantClaim: vars.OIDC_TENANT_CLAIM };
+  const shared = {
+    audience: vars.OIDC_AUDIENCE,
+    adminRole: vars.OIDC_ADMIN_ROLE,
+    tenantClaim: vars.OIDC_TENANT_CLAIM,
+    clockToleranceSeconds: vars.OIDC_CLOCK_TOLERANCE_SECONDS,
+  };
   const identity: IdentityConfig = vars.OIDC_ISSUER
     ? {
         ...shared,
         mode: 'oidc',
         issuer: vars.OIDC_ISSUER,
         jwksUrl: vars.OIDC_JWKS_URL ?? `${vars.OIDC_ISSUER}/protocol/openid-connect/certs`,
+        jwks: {
+          timeoutMs: vars.OIDC_JWKS_TIMEOUT_MS,
+          cooldownSeconds: vars.OIDC_JWKS_COOLDOWN_SECONDS,
+          cacheMaxAgeSeconds: vars.OIDC_JWKS_CACHE_SECONDS,
+        },
       }
     : { ...shared, mode: 'local', issuer: LOCAL_ISSUER, keyFile: path.join(dataDir, 'local-admin-signing-key.json') };
 

@@ -42,7 +42,7 @@ export interface AdminRouteDependencies {
 export function adminRoutes({ pool, metrics, verifyAdminToken, contractBaseUrl }: AdminRouteDependencies): Router {
   const router = new Router({ prefix: '/admin' });
 
-  const authenticate = (ctx: Context): Promise<AdminIdentity> => verifyAdminToken(ctx.get('authorization'));
+  const authenticate = (ctx: Context): Promise<AdminIdentity> => verifyAdminToken(ctx.req.headersDistinct.authorization);
 
   const tenantOf = async (admin: AdminIdentity): Promise<number> => {
     const tenantId = await findTenantId(pool, admin.tenantSlug);
