@@ -72,17 +72,14 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const nonEmpty = z.string().trim().min(1);
 
-const wholeNumber = (min: number, max: number, unit: string) =>
-  z
+const wholeNumber = (min: number, max: number, unit: string) => {
+  const range = `must be between ${min} and ${max} ${unit}`;
+  return z
     .string()
     .regex(/^\d+$/, `must be a whole number of ${unit}`)
     .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(min, `must be at least ${min} ${unit}`)
-        .max(max, `must be at most ${max} ${unit}`),
-    );
+    .pipe(z.number().min(min, range).max(max, range));
+};
 
 const environment = z.object({
   PORT: port.default('3000'),
