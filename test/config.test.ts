@@ -86,7 +86,13 @@ test('clock tolerance and JWKS timings are whole numbers within sane bounds', (t
     t.regex(error.message, message, `${name}=${value}`);
   }
   t.like(
-    parseConfig({ ...issuer, OIDC_CLOCK_TOLERANCE_SECONDS: '0', OIDC_JWKS_TIMEOUT_MS: '500', OIDC_JWKS_COOLDOWN_SECONDS: '5', OIDC_JWKS_CACHE_SECONDS: '60' }).identity,
+    parseConfig({
+      ...issuer,
+      OIDC_CLOCK_TOLERANCE_SECONDS: '0',
+      OIDC_JWKS_TIMEOUT_MS: '500',
+      OIDC_JWKS_COOLDOWN_SECONDS: '5',
+      OIDC_JWKS_CACHE_SECONDS: '60',
+    }).identity,
     { clockToleranceSeconds: 0, jwks: { timeoutMs: 500, cooldownSeconds: 5, cacheMaxAgeSeconds: 60 } },
   );
 });
