@@ -27,15 +27,27 @@ export type IdentityConfig = {
   readonly audience: string;
   readonly adminRole: string;
   readonly tenantClaim: string;
+  /** Clock difference with the issuer forgiven when checking `exp`, `nbf` and `iat`. */
+  readonly clockToleranceSeconds: number;
 } & (
   | { readonly mode: 'local'; readonly issuer: string; readonly keyFile: string }
-  | { readonly mode: 'oidc'; readonly issuer: string; readonly jwksUrl: string }
+  | { readonly mode: 'oidc'; readonly issuer: string; readonly jwksUrl: string; readonly jwks: JwksConfig }
 );
 
 /** Idempotency-Key on admin writes: how long a key is remembered, how long a duplicate waits. */
 export interface IdempotencyConfig {
   readonly ttlSeconds: number;
   readonly waitMs: number;
+}
+
+/** How the issuer's key set is fetched and kept. */
+export interface JwksConfig {
+  /** A fetch taking longer fails the request with 503 rather than holding it. */
+  readonly timeoutMs: number;
+  /** An unknown `kid` refetches the key set at most this often, so made-up kids cannot flood the issuer. */
+  readonly cooldownSeconds: number;
+  /** The key set is refetched once it is this old, so a key the issuer withdraws stops being accepted. */
+  readonly cacheMaxAgeSeconds: number;
 }
 
 export type LogLevel = z.infer<typeof logLevel>;
@@ -67,12 +79,14 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const nonEmpty = z.string().trim().min(1);
 
-const wholeNumber = (min: number, max: number) =>
-  z
+const wholeNumber = (min: number, max: number, unit: string) => {
+  const range = `must be between ${min} and ${max} ${unit}`;
+  return z
     .string()
-    .regex(/^\d+$/, 'must be a whole number')
+    .regex(/^\d+$/, `must be a whole number of ${unit}`)
     .transform(Number)
-    .pipe(z.number().min(min).max(max));
+    .pipe(z.number().min(min, range).max(max, range));
+};
 
 const environment = z.object({
   PORT: port.default('3000'),
@@ -98,8 +112,13 @@ const environment = z.object({
   OIDC_JWKS_URL: httpUrl.optional(),
   OIDC_ADMIN_ROLE: nonEmpty.default('admin'),
   OIDC_TENANT_CLAIM: nonEmpty.default('tenant'),
-  IDEMPOTENCY_KEY_TTL_SECONDS: wholeNumber(60, 30 * 24 * 3600).default('86400'),
-  IDEMPOTENCY_WAIT_MS: wholeNumber(1, 60_000).default('5000'),
+  IDEMPOTENCY_KEY_TTL_SECONDS: wholeNumber(60, 30 * 24 * 3600, 'seconds').default('86400'),
+  IDEMPOTENCY_WAIT_MS: wholeNumber(1, 60_000, 'milliseconds').default('5000'),
+  // Past a few minutes a "tolerance" would keep expired tokens alive; fix the clock instead.
+  OIDC_CLOCK_TOLERANCE_SECONDS: wholeNumber(0, 300, 'seconds').default('30'),
+  OIDC_JWKS_TIMEOUT_MS: wholeNumber(100, 30_000, 'milliseconds').default('2000'),
+  OIDC_JWKS_COOLDOWN_SECONDS: wholeNumber(1, 3600, 'seconds').default('30'),
+  OIDC_JWKS_CACHE_SECONDS: wholeNumber(1, 86_400, 'seconds').default('600'),
   TRUST_PROXY: flag.default('false'),
   LOG_LEVEL: logLevel.default('info'),
 }).refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
@@ -127,13 +146,23 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   }
   const vars = result.data;
   const dataDir = path.resolve(cwd, vars.DATA_DIR);
-  const shared = { audience: vars.OIDC_AUDIENCE, adminRole: vars.OIDC_ADMIN_ROLE, tenantClaim: vars.OIDC_TENANT_CLAIM };
+  const shared = {
+    audience: vars.OIDC_AUDIENCE,
+    adminRole: vars.OIDC_ADMIN_ROLE,
+    tenantClaim: vars.OIDC_TENANT_CLAIM,
+    clockToleranceSeconds: vars.OIDC_CLOCK_TOLERANCE_SECONDS,
+  };
   const identity: IdentityConfig = vars.OIDC_ISSUER
     ? {
         ...shared,
         mode: 'oidc',
         issuer: vars.OIDC_ISSUER,
         jwksUrl: vars.OIDC_JWKS_URL ?? `${vars.OIDC_ISSUER}/protocol/openid-connect/certs`,
+        jwks: {
+          timeoutMs: vars.OIDC_JWKS_TIMEOUT_MS,
+          cooldownSeconds: vars.OIDC_JWKS_COOLDOWN_SECONDS,
+          cacheMaxAgeSeconds: vars.OIDC_JWKS_CACHE_SECONDS,
+        },
       }
     : { ...shared, mode: 'local', issuer: LOCAL_ISSUER, keyFile: path.join(dataDir, 'local-admin-signing-key.json') };
 

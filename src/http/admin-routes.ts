@@ -55,7 +55,7 @@ export function adminRoutes({
 }: AdminRouteDependencies): Router {
   const router = new Router({ prefix: '/admin' });
 
-  const authenticate = (ctx: Context): Promise<AdminIdentity> => verifyAdminToken(ctx.get('authorization'));
+  const authenticate = (ctx: Context): Promise<AdminIdentity> => verifyAdminToken(ctx.req.headersDistinct.authorization);
 
   const tenantOf = async (admin: AdminIdentity): Promise<number> => {
     const tenantId = await findTenantId(pool, admin.tenantSlug);
