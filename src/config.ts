@@ -10,6 +10,11 @@ export interface Config {
   readonly host: string;
   /** A URL when the operator runs PostgreSQL; otherwise the service starts an embedded one. */
   readonly databaseUrl: string | null;
+  /**
+   * Where migrations run, when not through `databaseUrl`: PostgreSQL itself when `databaseUrl` is a
+   * transaction-mode PgBouncer, which cannot hold the migrator's session advisory lock.
+   */
+  readonly databaseMigrationUrl: string | null;
   readonly databasePoolSize: number;
   readonly dataDir: string;
   readonly embeddedPostgresPort: number;
@@ -92,6 +97,7 @@ const environment = z.object({
   PORT: port.default('3000'),
   HOST: nonEmpty.default('127.0.0.1'),
   DATABASE_URL: postgresUrl.optional(),
+  DATABASE_MIGRATION_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z
     .string()
     .regex(/^\d+$/, 'must be a whole number')
@@ -124,6 +130,9 @@ const environment = z.object({
 }).refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
   path: ['OIDC_JWKS_URL'],
   message: 'is only used together with OIDC_ISSUER',
+}).refine((vars) => vars.DATABASE_URL !== undefined || vars.DATABASE_MIGRATION_URL === undefined, {
+  path: ['DATABASE_MIGRATION_URL'],
+  message: 'is only used together with DATABASE_URL',
 });
 
 export class ConfigError extends Error {
@@ -170,6 +179,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     port: vars.PORT,
     host: vars.HOST,
     databaseUrl: vars.DATABASE_URL ?? null,
+    databaseMigrationUrl: vars.DATABASE_MIGRATION_URL ?? null,
     databasePoolSize: vars.DATABASE_POOL_SIZE,
     dataDir,
     embeddedPostgresPort: vars.EMBEDDED_POSTGRES_PORT,

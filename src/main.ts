@@ -26,7 +26,7 @@ const logger = createLogger(config.logLevel);
 let shuttingDown = false;
 
 const database = await openDatabase(config, (line) => logger.debug({ postgres: line.trim() })).catch(failedToStart);
-const ran = await migrate(database.url, { direction: 'up', log: (message) => logger.debug(message) }).catch(
+const ran = await migrate(database.migrationUrl, { direction: 'up', log: (message) => logger.debug(message) }).catch(
   async (error: unknown) => {
     await database.stop();
     return failedToStart(error);

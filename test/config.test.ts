@@ -96,3 +96,22 @@ test('clock tolerance and JWKS timings are whole numbers within sane bounds', (t
     { clockToleranceSeconds: 0, jwks: { timeoutMs: 500, cooldownSeconds: 5, cacheMaxAgeSeconds: 60 } },
   );
 });
+
+test("DATABASE_MIGRATION_URL sets where migrations run, apart from the service's DATABASE_URL", (t) => {
+  const pooled = 'postgres://app:secret@pgbouncer.internal:6432/club_contracts';
+  const direct = 'postgres://app:secret@db.internal:5432/club_contracts';
+  t.like(parseConfig({ DATABASE_URL: pooled, DATABASE_MIGRATION_URL: direct }), {
+    databaseUrl: pooled,
+    databaseMigrationUrl: direct,
+  });
+  t.is(parseConfig({ DATABASE_URL: pooled }).databaseMigrationUrl, null);
+  t.throws(() => parseConfig({ DATABASE_URL: pooled, DATABASE_MIGRATION_URL: 'mysql://nope' }), {
+    message: /DATABASE_MIGRATION_URL/,
+  });
+});
+
+test('DATABASE_MIGRATION_URL without DATABASE_URL is a mistake, not silently ignored', (t) => {
+  t.throws(() => parseConfig({ DATABASE_MIGRATION_URL: 'postgres://app@db.internal/club_contracts' }), {
+    message: /DATABASE_MIGRATION_URL/,
+  });
+});

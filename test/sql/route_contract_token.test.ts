@@ -12,7 +12,7 @@ const db = useDatabase();
 
 const routedTo = (tokens: readonly string[]) =>
   db().pool.any(sql.type(z.object({ token: z.string(), tenant_id: z.number() }))`
-    SELECT token, tenant_id FROM contract_links WHERE token = ANY (${sql.array(tokens, 'text')}) ORDER BY token
+    SELECT token, tenant_id FROM contract_links WHERE token = ANY (${sql.array(tokens, 'text')}) ORDER BY token COLLATE "C"
   `);
 
 test('every token an offer mints is routed to its club, and stays routed once replaced', async (t) => {
