@@ -1,7 +1,7 @@
 -- The family's link is the only credential (SPEC §4 "Family"). Finds the link's player and locks the
 -- row; SIGN and DECLINE both need an open offer, so anything else is refused here with its own
 -- SQLSTATE. Every lookup runs whatever the token, so an unknown token and a replaced one cost the
--- same.
+-- same: a token with no route is looked up under club id 0, which no club has (ids start at 1).
 --
 -- v2: the token is routed to its club first (contract_links), and the player and the replaced
 -- tokens are then found by (tenant_id, token): the only lookup that is not by tenant is the routing
@@ -10,7 +10,9 @@ CREATE FUNCTION lock_offered_contract(p_token text) RETURNS players
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  link_tenant_id integer := (SELECT contract_links.tenant_id FROM contract_links WHERE contract_links.token = p_token);
+  link_tenant_id integer := coalesce(
+    (SELECT contract_links.tenant_id FROM contract_links WHERE contract_links.token = p_token), 0
+  );
   player players;
   replaced boolean;
 BEGIN
