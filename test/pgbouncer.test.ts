@@ -57,7 +57,10 @@ test.before(async () => {
   if (identity.mode !== 'local') throw new Error('the replicas run with the local key pair');
   const key = await loadOrCreateLocalSigningKey(identity.keyFile);
   mintToken = (slug) => mintAdminToken(identity, key, { tenantSlug: slug, email: 'registrar@example.test', ttlSeconds: 600 });
-  services = await Promise.all([startServiceProcess(env), startServiceProcess(env)]);
+  const started = await Promise.allSettled([startServiceProcess(env), startServiceProcess(env)]);
+  services = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
   front = await startRoundRobin(services.map((service) => service.baseUrl));
   reader = await createDatabasePool(bouncer.url, { maximumPoolSize: 4 });
 });
