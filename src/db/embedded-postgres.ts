@@ -137,37 +137,43 @@ interface Postmaster {
   readonly port: number;
 }
 
-/** How long a left-over postmaster gets for a fast shutdown before start-up gives up. */
-const ORPHAN_STOP_TIMEOUT_MS = 30_000;
+/** How long start-up waits for a left-over postmaster to go before it gives up. */
+const LEFT_OVER_TIMEOUT_MS = 30_000;
 
 /**
  * Crash recovery for the embedded cluster, run before every start. The service starts PostgreSQL
  * as its child and stops it on the way out; when the service dies without that (SIGKILL, the OOM
- * killer, a power cut), `dataDir` is left in one of three states:
+ * killer, a power cut), `dataDir` is left in one of these states:
  *
  * - No `postmaster.pid`: nothing to recover.
- * - `postmaster.pid` names a process that is gone (PostgreSQL died too): a stale lock file.
- *   PostgreSQL itself sees that no such process runs, takes the lock over, and replays its WAL
- *   (crash recovery), so every committed transaction is back. We only say that it happened.
+ * - `postmaster.pid` names a process that is gone, or one that is not this cluster's postmaster
+ *   (after a reboot the pid may belong to anything): a stale lock file. PostgreSQL takes it over
+ *   by itself and replays its write-ahead log (crash recovery), which restores every committed
+ *   transaction. Only a zombie needs waiting for: PostgreSQL tests the pid with kill(pid, 0),
+ *   which a dead postmaster not yet reaped by its new parent still passes.
  * - The postmaster still runs, an orphan: it outlived its starter and nobody would ever stop it.
  *   We tell it apart from a cluster a live service runs (which the CLI must reuse, not stop) by
  *   its parent: the process that started a cluster writes its pid to `<dataDir>.owner`, and the
  *   postmaster is that process's child for as long as it lives; when it dies, the postmaster is
  *   re-parented at once. So a parent other than the recorded starter means the starter is gone,
- *   and a recycled pid cannot pass for it. The orphan gets a
- *   fast shutdown (SIGINT: it rolls back whatever was in flight, checkpoints, removes its lock
- *   file), and the cluster is started afresh as our own child, so this run's shutdown stops it.
+ *   and a recycled pid cannot pass for it. The orphan gets a fast shutdown (SIGINT: it rolls back
+ *   whatever was in flight, checkpoints, removes its lock file), and the cluster is started afresh
+ *   as our own child, so this run's shutdown stops it.
  *
- * Data is never deleted on any of these paths. Returns the postmaster to reuse, if there is one.
+ * Data is never deleted on any of these paths, and no process is signalled unless its command
+ * line shows it is the postmaster of `dataDir`. Returns the postmaster to reuse, if there is one.
  */
 async function recoverFromUncleanExit(dataDir: string, onRecovery: (message: string) => void): Promise<Postmaster | null> {
   const postmaster = readPostmasterPid(dataDir);
   if (postmaster === null) return null;
-  if (!isAlive(postmaster.pid)) {
+  const state = processState(postmaster.pid, dataDir);
+  if (state === 'unknown') return postmaster; // cannot tell on this platform: reuse, as a live cluster
+  if (state !== 'postmaster') {
     onRecovery(
-      `PostgreSQL did not shut down cleanly last time (its lock file names pid ${postmaster.pid}, which is gone); ` +
+      `PostgreSQL did not shut down cleanly last time (its lock file names pid ${postmaster.pid}, no longer its postmaster); ` +
         'it replays its write-ahead log on start-up, which restores every committed transaction',
     );
+    if (state === 'zombie') await untilGone(dataDir, postmaster.pid);
     return null;
   }
   const owner = readOwnerPid(dataDir);
@@ -179,17 +185,22 @@ async function recoverFromUncleanExit(dataDir: string, onRecovery: (message: str
       'stopping it cleanly and starting it again',
   );
   process.kill(postmaster.pid, 'SIGINT');
-  const deadline = Date.now() + ORPHAN_STOP_TIMEOUT_MS;
-  while (readPostmasterPid(dataDir)?.pid === postmaster.pid && isAlive(postmaster.pid)) {
+  await untilGone(dataDir, postmaster.pid);
+  return null;
+}
+
+/** Until `pid` has removed its lock file or is gone for good (reaped, not a zombie). */
+async function untilGone(dataDir: string, pid: number): Promise<void> {
+  const deadline = Date.now() + LEFT_OVER_TIMEOUT_MS;
+  while (readPostmasterPid(dataDir)?.pid === pid && processState(pid, dataDir) !== 'gone') {
     if (Date.now() > deadline) {
       throw new Error(
-        `PostgreSQL (pid ${postmaster.pid}) left running from ${dataDir} did not stop within ` +
-          `${ORPHAN_STOP_TIMEOUT_MS / 1000} s; stop it (kill -INT ${postmaster.pid}) and start again`,
+        `PostgreSQL (pid ${pid}) left over from an earlier run of ${dataDir} did not go away within ` +
+          `${LEFT_OVER_TIMEOUT_MS / 1000} s; stop it (kill -INT ${pid}) and start again`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return null;
 }
 
 function ownerFile(dataDir: string): string {
@@ -218,21 +229,27 @@ function readPostmasterPid(dataDir: string): Postmaster | null {
   return Number.isInteger(pid) && pid > 0 && Number.isInteger(port) ? { pid, port } : null;
 }
 
-/**
- * Whether `pid` runs. A zombie does not: an orphan that exited stays one until its new parent
- * reaps it, and not every container's init does.
- */
-function isAlive(pid: number): boolean {
+type ProcessState = 'gone' | 'zombie' | 'postmaster' | 'other' | 'unknown';
+
+/** What `pid` is: `dataDir`'s running postmaster, some other process, a zombie, or nothing. */
+function processState(pid: number, dataDir: string): ProcessState {
   try {
     process.kill(pid, 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return 'gone';
   }
-  return processStatus(pid)?.state !== 'Z';
+  const status = procStat(pid);
+  if (status?.state === 'Z') return 'zombie';
+  const args = commandLine(pid);
+  if (args === null) return 'unknown';
+  const dataDirArg = args[args.indexOf('-D') + 1];
+  return args.includes('-D') && dataDirArg !== undefined && path.resolve(dataDirArg) === path.resolve(dataDir)
+    ? 'postmaster'
+    : 'other';
 }
 
 function parentPid(pid: number): number | null {
-  const fromProc = processStatus(pid)?.parent;
+  const fromProc = procStat(pid)?.parent;
   if (fromProc !== undefined) return fromProc;
   const ps = spawnSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' });
   const parent = Number(ps.stdout?.trim());
@@ -240,12 +257,22 @@ function parentPid(pid: number): number | null {
 }
 
 /** From /proc on Linux; null elsewhere. The command name in parentheses may hold spaces. */
-function processStatus(pid: number): { state: string; parent: number } | null {
+function procStat(pid: number): { state: string; parent: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return { state: state ?? '', parent: Number(parent) };
   } catch {
     return null;
+  }
+}
+
+/** The process's arguments: /proc on Linux, `ps` elsewhere (split on spaces, good enough for `-D`). */
+function commandLine(pid: number): string[] | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    const ps = spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+    return ps.status === 0 && ps.stdout.trim() !== '' ? ps.stdout.trim().split(/\s+/) : null;
   }
 }
