@@ -41,13 +41,14 @@ export type LogLevel = z.infer<typeof logLevel>;
 export const LOCAL_ISSUER = 'urn:club-contracts:local';
 
 /**
- * Defaults that keep SPEC §8's "503 within 10 s" for an unreachable database: a request waits at most 5 s for a
- * free connection, then makes one connection attempt of at most 4 s. The statement timeout bounds
- * a reachable but stuck database (a long lock wait included).
+ * Defaults that keep SPEC §8's "503 within 10 s" for an unreachable database: a request waits at
+ * most 5 s for a free connection, then makes one connection attempt of at most 4 s. The statement
+ * timeout bounds a reachable but stuck database (a long lock wait included) and, a second later,
+ * a connection gone silent mid-query (src/db/pool.ts): about 7 s in all.
  */
 export const DATABASE_TIMEOUT_DEFAULTS = {
   connectTimeoutMs: 4_000,
-  statementTimeoutMs: 10_000,
+  statementTimeoutMs: 5_000,
   poolWaitTimeoutMs: 5_000,
 } as const;
 

@@ -107,7 +107,12 @@ test.serial('a backend killed while a signature waits for the row lock: 503, not
 test.serial('every pooled connection busy: a request waits DATABASE_POOL_WAIT_TIMEOUT_MS, answers 503 and never runs late', async (t) => {
   t.timeout(30_000);
   const waitMs = 2_000;
-  const service = await startService({ DATABASE_POOL_SIZE: '2', DATABASE_POOL_WAIT_TIMEOUT_MS: String(waitMs) });
+  // The held requests wait on row locks for a few seconds: the statement timeout must not end them.
+  const service = await startService({
+    DATABASE_POOL_SIZE: '2',
+    DATABASE_POOL_WAIT_TIMEOUT_MS: String(waitMs),
+    DATABASE_STATEMENT_TIMEOUT_MS: '30000',
+  });
   t.teardown(() => stopService(service));
   const club = await createClub(db.pool);
   const [busyA, busyB, third] = [await createPlayer(db.pool, club), await createPlayer(db.pool, club), await createPlayer(db.pool, club)];

@@ -1,6 +1,9 @@
+import { createPgDriverFactory } from '@slonik/pg-driver';
 import {
+  BackendTerminatedUnexpectedlyError,
   ConnectionError,
   type DatabasePool,
+  type DriverFactory,
   type Interceptor,
   SchemaValidationError,
   createPool,
@@ -11,7 +14,10 @@ export interface PoolOptions {
   readonly maximumPoolSize: number;
   /** One connection attempt lasts at most this long. */
   readonly connectTimeoutMs?: number;
-  /** PostgreSQL's statement_timeout on every connection; time spent waiting for a lock counts. */
+  /**
+   * PostgreSQL's statement_timeout on every connection; time spent waiting for a lock counts. A
+   * query with no answer at all `SILENT_CONNECTION_MARGIN_MS` after it is on a dead connection.
+   */
   readonly statementTimeoutMs?: number;
   /** How long a query waits for a free connection while every one is busy. */
   readonly poolWaitTimeoutMs?: number;
@@ -40,13 +46,17 @@ export class PoolWaitTimeoutError extends ConnectionError {
  * that zod schema, so a row that does not match its declared shape fails loudly.
  */
 export async function createDatabasePool(databaseUrl: string, options: PoolOptions): Promise<DatabasePool> {
+  const statementTimeoutMs = options.statementTimeoutMs ?? DATABASE_TIMEOUT_DEFAULTS.statementTimeoutMs;
   const pool = await createPool(databaseUrl, {
     maximumPoolSize: options.maximumPoolSize,
     connectionTimeout: options.connectTimeoutMs ?? DATABASE_TIMEOUT_DEFAULTS.connectTimeoutMs,
     // slonik counts the first attempt as a retry: 1 means a single attempt, so the connect timeout
     // is the whole wait for an unreachable database.
     connectionRetryLimit: 1,
-    statementTimeout: options.statementTimeoutMs ?? DATABASE_TIMEOUT_DEFAULTS.statementTimeoutMs,
+    statementTimeout: statementTimeoutMs,
+    driverFactory: pgDriverWithQueryDeadline(statementTimeoutMs + SILENT_CONNECTION_MARGIN_MS),
+    // How long destroying a connection waits for its running query: a silent one never ends.
+    gracefulTerminationTimeout: 1_000,
     idleTimeout: 30_000,
     // slonik's default runs DISCARD ALL on every release: a round trip per query, and it throws away
     // cached plans. Nothing here keeps session state, so there is nothing to discard.
@@ -68,6 +78,45 @@ const resultParser: Interceptor = {
     return parsed.data as typeof row;
   },
 };
+
+/** PostgreSQL cancels a statement at statement_timeout and says so at once; this is slack for that. */
+const SILENT_CONNECTION_MARGIN_MS = 1_000;
+
+/**
+ * slonik's pg driver, with a deadline on every query. A connection whose peer vanished without a
+ * word (a network partition, a database host that lost power: no FIN, no RST) leaves pg waiting
+ * for an answer until the kernel gives up on the socket, many minutes later; pg's own
+ * `query_timeout` is not among the settings slonik passes on. The server would have cancelled the
+ * statement at statement_timeout and answered, so silence past that means the connection is gone:
+ * it is destroyed, and the query fails as a lost connection (503).
+ */
+function pgDriverWithQueryDeadline(deadlineMs: number): DriverFactory {
+  const createPgDriver = createPgDriverFactory();
+  return async (options) => {
+    const driver = await createPgDriver(options);
+    return {
+      createClient: async () => {
+        const client = await driver.createClient();
+        const query = client.query;
+        client.query = async (text, values) => {
+          let timer: NodeJS.Timeout | undefined;
+          const silence = new Promise<never>((_resolve, reject) => {
+            timer = setTimeout(() => {
+              reject(new BackendTerminatedUnexpectedlyError(new Error(`No answer from the database within ${deadlineMs} ms.`)));
+              client.destroy().catch(() => {});
+            }, deadlineMs);
+          });
+          try {
+            return await Promise.race([query(text, values), silence]);
+          } finally {
+            clearTimeout(timer);
+          }
+        };
+        return client;
+      },
+    };
+  };
+}
 
 interface Gate {
   enter(): Promise<void>;
