@@ -146,6 +146,31 @@ test.serial('every pooled connection busy: a request waits DATABASE_POOL_WAIT_TI
   t.is(await poolGauge(service.server, 'waiting'), 0);
 });
 
+test.serial('a statement that outlives DATABASE_STATEMENT_TIMEOUT_MS (a long lock wait): 503, nothing written', async (t) => {
+  t.timeout(30_000);
+  const statementTimeoutMs = 1_000;
+  const service = await startService({ DATABASE_STATEMENT_TIMEOUT_MS: String(statementTimeoutMs) });
+  t.teardown(() => stopService(service));
+  const club = await createClub(db.pool);
+  const playerId = await createPlayer(db.pool, club);
+  await putContractInState(db.pool, club, playerId, 'offered');
+  const before = await contractRecord(db.pool, club, playerId);
+  const token = await service.server.adminToken(club.slug);
+  const offer = () =>
+    request(service.server.baseUrl, 'POST', '/admin/contract/offer?force=true', { token, body: { player_id: playerId, monthly_fee: 175 } });
+
+  const letGo = await holdRowLocks(t, club, [playerId]);
+  const started = Date.now();
+  const timedOut = await offer();
+  const waited = Date.now() - started;
+  await letGo();
+  t.is(timedOut.status, 503);
+  t.is(timedOut.body.error.code, 'database_unavailable');
+  t.true(waited >= statementTimeoutMs - 50 && waited < statementTimeoutMs + 3_000, `answered after ${waited} ms`);
+  t.deepEqual(await contractRecord(db.pool, club, playerId), before);
+  t.is((await offer()).status, 200, 'the lock gone, the retry succeeds');
+});
+
 /**
  * A transaction of the test's own that holds the players' row locks until released. The test's
  * requests run outside it: slonik refuses pool queries from inside a transaction's callback.
