@@ -16,6 +16,10 @@ export interface Config {
    */
   readonly databaseMigrationUrl: string | null;
   readonly databasePoolSize: number;
+  /** Bounds on waiting for the database, so a lost or overloaded one answers 503, never a hang. */
+  readonly databaseConnectTimeoutMs: number;
+  readonly databaseStatementTimeoutMs: number;
+  readonly databasePoolWaitTimeoutMs: number;
   readonly dataDir: string;
   readonly embeddedPostgresPort: number;
   readonly contractBaseUrl: string;
@@ -60,6 +64,18 @@ export type LogLevel = z.infer<typeof logLevel>;
 /** The issuer of tokens signed by the local key pair (SPEC §5), used when no OIDC issuer is set. */
 export const LOCAL_ISSUER = 'urn:club-contracts:local';
 
+/**
+ * Defaults that keep SPEC §8's "503 within 10 s" for an unreachable database: a request waits at
+ * most 5 s for a free connection, then makes one connection attempt of at most 4 s. The statement
+ * timeout bounds a reachable but stuck database (a long lock wait included) and, a second later,
+ * a connection gone silent mid-query (src/db/pool.ts): about 7 s in all.
+ */
+export const DATABASE_TIMEOUT_DEFAULTS = {
+  connectTimeoutMs: 4_000,
+  statementTimeoutMs: 5_000,
+  poolWaitTimeoutMs: 5_000,
+} as const;
+
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 const port = z
@@ -73,6 +89,14 @@ const httpUrl = z
   .url()
   .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL')
   .transform((value) => value.replace(/\/+$/, ''));
+
+const milliseconds = (defaultValue: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of milliseconds')
+    .transform(Number)
+    .pipe(z.number().min(100, 'must be at least 100 ms').max(600_000, 'must be at most 600000 ms (10 minutes)'))
+    .default(String(defaultValue));
 
 const postgresUrl = z
   .string()
@@ -104,6 +128,9 @@ const environment = z.object({
     .transform(Number)
     .pipe(z.number().min(1).max(200))
     .default('10'),
+  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.connectTimeoutMs),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.statementTimeoutMs),
+  DATABASE_POOL_WAIT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.poolWaitTimeoutMs),
   DATA_DIR: nonEmpty.default('.data'),
   EMBEDDED_POSTGRES_PORT: port.default('54320'),
   CONTRACT_BASE_URL: httpUrl.optional(),
@@ -181,6 +208,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     databaseUrl: vars.DATABASE_URL ?? null,
     databaseMigrationUrl: vars.DATABASE_MIGRATION_URL ?? null,
     databasePoolSize: vars.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseStatementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS,
+    databasePoolWaitTimeoutMs: vars.DATABASE_POOL_WAIT_TIMEOUT_MS,
     dataDir,
     embeddedPostgresPort: vars.EMBEDDED_POSTGRES_PORT,
     contractBaseUrl: vars.CONTRACT_BASE_URL ?? `http://localhost:${vars.PORT}/contract`,

@@ -133,7 +133,11 @@ export function sqlStateOf(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Connection refused or lost, server shutting down, too many connections: retryable, so 503. */
+/**
+ * Connection refused or lost, server shutting down, too many connections, no free connection in
+ * time, or the database too slow to answer within the statement timeout (57014, a lock wait
+ * included; 55P03 and 25P03 likewise): retryable, so 503.
+ */
 function isDatabaseUnavailable(error: unknown): boolean {
   if (
     error instanceof ConnectionError ||
@@ -143,5 +147,8 @@ function isDatabaseUnavailable(error: unknown): boolean {
     return true;
   }
   const sqlstate = sqlStateOf(error);
-  return sqlstate !== undefined && (sqlstate.startsWith('08') || sqlstate.startsWith('57P') || sqlstate === '53300');
+  return (
+    sqlstate !== undefined &&
+    (sqlstate.startsWith('08') || sqlstate.startsWith('57P') || ['53300', '57014', '55P03', '25P03'].includes(sqlstate))
+  );
 }

@@ -115,3 +115,36 @@ test('DATABASE_MIGRATION_URL without DATABASE_URL is a mistake, not silently ign
     message: /DATABASE_MIGRATION_URL/,
   });
 });
+
+test('database timeouts: defaults that answer an unreachable database within 10 s, each configurable', (t) => {
+  t.like(parseConfig({}), {
+    databaseConnectTimeoutMs: 4_000,
+    databaseStatementTimeoutMs: 5_000,
+    databasePoolWaitTimeoutMs: 5_000,
+  });
+  t.like(
+    parseConfig({
+      DATABASE_CONNECT_TIMEOUT_MS: '1500',
+      DATABASE_STATEMENT_TIMEOUT_MS: '30000',
+      DATABASE_POOL_WAIT_TIMEOUT_MS: '250',
+    }),
+    { databaseConnectTimeoutMs: 1_500, databaseStatementTimeoutMs: 30_000, databasePoolWaitTimeoutMs: 250 },
+  );
+});
+
+test('database timeouts are whole milliseconds between 100 and 600000', (t) => {
+  const error = t.throws(
+    () =>
+      parseConfig({
+        DATABASE_CONNECT_TIMEOUT_MS: '4s',
+        DATABASE_STATEMENT_TIMEOUT_MS: '0',
+        DATABASE_POOL_WAIT_TIMEOUT_MS: '600001',
+      }),
+    { instanceOf: ConfigError },
+  ) as ConfigError;
+  t.deepEqual(error.problems, [
+    'DATABASE_CONNECT_TIMEOUT_MS: must be a whole number of milliseconds',
+    'DATABASE_STATEMENT_TIMEOUT_MS: must be at least 100 ms',
+    'DATABASE_POOL_WAIT_TIMEOUT_MS: must be at most 600000 ms (10 minutes)',
+  ]);
+});

@@ -23,8 +23,13 @@ interface LocalCredentials {
 /**
  * The operator's database when DATABASE_URL is set; otherwise an embedded PostgreSQL whose data
  * (and generated passwords) live under DATA_DIR, owned by a non-superuser role like a deployment.
+ * `onRecovery` hears what start-up recovered from after a run that ended without stopping it.
  */
-export async function openDatabase(config: Config, onLog: (line: string) => void): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: Config,
+  onLog: (line: string) => void,
+  onRecovery: (message: string) => void = () => {},
+): Promise<OpenDatabase> {
   if (config.databaseUrl !== null) {
     const { host, port, pathname } = new URL(config.databaseUrl);
     return {
@@ -42,6 +47,7 @@ export async function openDatabase(config: Config, onLog: (line: string) => void
     superuserPassword: credentials.superuserPassword,
     throwaway: false,
     onLog,
+    onRecovery,
   });
   const app = { role: 'club_contracts', password: credentials.appPassword, database: 'club_contracts' };
   const serverUrl = cluster.superuserUrl('postgres');
