@@ -2,7 +2,7 @@ import type { MigrationBuilder } from 'node-pg-migrate';
 
 // Issue 6: the machine's rules become data the database enforces for every writer. These tables
 // only give them a place; the rows, and the CHECKs on the status and audit event columns, come from
-// machines/contract.ts through `npm run machine:sync` (the generated migrations, from 0007 on), so
+// machines/contract.ts through `npm run machine:sync` (the generated migrations, from 0008 on), so
 // the hand-written CHECKs of 0001 go here.
 export async function up(pgm: MigrationBuilder): Promise<void> {
   pgm.sql(`

@@ -1,24 +1,41 @@
--- The family's link is the only credential (SPEC §4 "Family"). Finds the link's player by an exact
--- match on the unique token index and locks the row; an unknown token and a replaced one are refused
--- here, each with its own SQLSTATE. Both lookups always run, so the two cost the same.
+-- The family's link is the only credential (SPEC §4 "Family"). Finds the link's player and locks the
+-- row; SIGN and DECLINE both need an open offer, so anything else is refused here with its own
+-- SQLSTATE. Every lookup runs whatever the token, so an unknown token and a replaced one cost the
+-- same: a token with no route is looked up under club id 0, which no club has (ids start at 1).
 --
--- v2: whether the contract's state takes the family's answer is no longer judged here: the callers
--- ask contract_transition, which reads the machine's rules and raises the state's refusal.
+-- v2: the token is routed to its club first (contract_links), and the player and the replaced
+-- tokens are then found by (tenant_id, token): the only lookup that is not by tenant is the routing
+-- index, which is what lets the tables be distributed by tenant_id (docs/SCALING.md).
 CREATE FUNCTION lock_offered_contract(p_token text) RETURNS players
 LANGUAGE plpgsql
 AS $$
 DECLARE
+  link_tenant_id integer := coalesce(
+    (SELECT contract_links.tenant_id FROM contract_links WHERE contract_links.token = p_token), 0
+  );
   player players;
   replaced boolean;
 BEGIN
-  SELECT * INTO player FROM players WHERE players.contract_token = p_token FOR UPDATE;
-  replaced := EXISTS (SELECT 1 FROM superseded_contract_tokens WHERE superseded_contract_tokens.token = p_token);
+  SELECT * INTO player FROM players
+  WHERE players.tenant_id = link_tenant_id AND players.contract_token = p_token
+  FOR UPDATE;
+  replaced := EXISTS (
+    SELECT 1 FROM superseded_contract_tokens
+    WHERE superseded_contract_tokens.tenant_id = link_tenant_id AND superseded_contract_tokens.token = p_token
+  );
   IF player.id IS NULL THEN
     IF replaced THEN
       RAISE EXCEPTION 'this contract link was replaced by a newer offer' USING ERRCODE = 'CTSUP';
     END IF;
     RAISE EXCEPTION 'no contract has this link' USING ERRCODE = 'UNKCT';
   END IF;
-  RETURN player;
+  CASE player.contract_status
+    WHEN 'offered' THEN
+      RETURN player;
+    WHEN 'signed' THEN
+      RAISE EXCEPTION 'this contract is already signed' USING ERRCODE = 'CTSGN';
+    WHEN 'declined' THEN
+      RAISE EXCEPTION 'this contract was declined' USING ERRCODE = 'CTDCL';
+  END CASE;
 END;
 $$;

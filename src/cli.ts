@@ -7,7 +7,7 @@ import { CHART_FILES, chartMermaid, chartSvg } from './chart/contract-chart.ts';
 import { ConfigError, type Config, parseConfig } from './config.ts';
 import { PROJECT_SYNC_PATHS, checkMachineSync, syncMachine } from './db/machine-sync.ts';
 import { MIGRATIONS_DIR, migrate } from './db/migrate.ts';
-import { openDatabase } from './db/open-database.ts';
+import { type OpenDatabase, openDatabase } from './db/open-database.ts';
 import { createDatabasePool } from './db/pool.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { mintAdminToken } from './identity/mint-admin-token.ts';
@@ -26,7 +26,8 @@ const USAGE = `Usage: club-contracts <command>
   machine sync [--check]          write the migration that installs the machine's rules in the
                                   database, if they changed; --check only reports (exit 1 if stale)
 
-The database is DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (started if needed).`;
+The database is DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (started if needed);
+migrations run through DATABASE_MIGRATION_URL when it is set.`;
 
 class UsageError extends Error {}
 
@@ -70,9 +71,9 @@ async function tenantCommand(config: Config, [action, slug, name, ...extra]: str
   if (!TENANT_SLUG.test(slug)) {
     throw new UsageError('a slug is 1-63 lower-case letters, digits and dashes, not starting or ending with a dash');
   }
-  await withDatabase(config, async (url) => {
-    await migrate(url, { direction: 'up', log: () => {} });
-    const pool = await createDatabasePool(url, { maximumPoolSize: 1 });
+  await withDatabase(config, async (database) => {
+    await migrate(database.migrationUrl, { direction: 'up', log: () => {} });
+    const pool = await createDatabasePool(database.url, { maximumPoolSize: 1 });
     try {
       console.log(JSON.stringify(await createTenant(pool, slug, name)));
     } catch (error) {
@@ -115,8 +116,8 @@ async function migrateCommand(config: Config, [direction, argument, ...extra]: s
   if (!(count === Number.POSITIVE_INFINITY || (Number.isInteger(count) && count > 0))) {
     throw new UsageError('<count> must be a positive whole number');
   }
-  await withDatabase(config, async (url) => {
-    const ran = await migrate(url, { direction, count, log: () => {} });
+  await withDatabase(config, async (database) => {
+    const ran = await migrate(database.migrationUrl, { direction, count, log: () => {} });
     console.log(ran.length === 0 ? 'nothing to do' : ran.map((name) => `${direction}: ${name}`).join('\n'));
   });
 }
@@ -151,10 +152,10 @@ async function machineCommand([action, ...extra]: string[], checkOnly: boolean):
   console.log(`wrote ${path.relative(process.cwd(), file ?? '')}:\n${changes}\nReview it, then run the tests.`);
 }
 
-async function withDatabase(config: Config, work: (url: string) => Promise<void>): Promise<void> {
+async function withDatabase(config: Config, work: (database: OpenDatabase) => Promise<void>): Promise<void> {
   const database = await openDatabase(config, () => {});
   try {
-    await work(database.url);
+    await work(database);
   } finally {
     await database.stop();
   }

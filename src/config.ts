@@ -10,7 +10,16 @@ export interface Config {
   readonly host: string;
   /** A URL when the operator runs PostgreSQL; otherwise the service starts an embedded one. */
   readonly databaseUrl: string | null;
+  /**
+   * Where migrations run, when not through `databaseUrl`: PostgreSQL itself when `databaseUrl` is a
+   * transaction-mode PgBouncer, which cannot hold the migrator's session advisory lock.
+   */
+  readonly databaseMigrationUrl: string | null;
   readonly databasePoolSize: number;
+  /** Bounds on waiting for the database, so a lost or overloaded one answers 503, never a hang. */
+  readonly databaseConnectTimeoutMs: number;
+  readonly databaseStatementTimeoutMs: number;
+  readonly databasePoolWaitTimeoutMs: number;
   readonly dataDir: string;
   readonly embeddedPostgresPort: number;
   readonly contractBaseUrl: string;
@@ -18,6 +27,7 @@ export interface Config {
   /** ISO 4217 code the monthly fee is shown in on the family page; fees are whole units. */
   readonly currency: string;
   readonly identity: IdentityConfig;
+  readonly idempotency: IdempotencyConfig;
   readonly trustProxy: boolean;
   readonly logLevel: LogLevel;
 }
@@ -26,15 +36,45 @@ export type IdentityConfig = {
   readonly audience: string;
   readonly adminRole: string;
   readonly tenantClaim: string;
+  /** Clock difference with the issuer forgiven when checking `exp`, `nbf` and `iat`. */
+  readonly clockToleranceSeconds: number;
 } & (
   | { readonly mode: 'local'; readonly issuer: string; readonly keyFile: string }
-  | { readonly mode: 'oidc'; readonly issuer: string; readonly jwksUrl: string }
+  | { readonly mode: 'oidc'; readonly issuer: string; readonly jwksUrl: string; readonly jwks: JwksConfig }
 );
+
+/** Idempotency-Key on admin writes: how long a key is remembered, how long a duplicate waits. */
+export interface IdempotencyConfig {
+  readonly ttlSeconds: number;
+  readonly waitMs: number;
+}
+
+/** How the issuer's key set is fetched and kept. */
+export interface JwksConfig {
+  /** A fetch taking longer fails the request with 503 rather than holding it. */
+  readonly timeoutMs: number;
+  /** An unknown `kid` refetches the key set at most this often, so made-up kids cannot flood the issuer. */
+  readonly cooldownSeconds: number;
+  /** The key set is refetched once it is this old, so a key the issuer withdraws stops being accepted. */
+  readonly cacheMaxAgeSeconds: number;
+}
 
 export type LogLevel = z.infer<typeof logLevel>;
 
 /** The issuer of tokens signed by the local key pair (SPEC §5), used when no OIDC issuer is set. */
 export const LOCAL_ISSUER = 'urn:club-contracts:local';
+
+/**
+ * Defaults that keep SPEC §8's "503 within 10 s" for an unreachable database: a request waits at
+ * most 5 s for a free connection, then makes one connection attempt of at most 4 s. The statement
+ * timeout bounds a reachable but stuck database (a long lock wait included) and, a second later,
+ * a connection gone silent mid-query (src/db/pool.ts): about 7 s in all.
+ */
+export const DATABASE_TIMEOUT_DEFAULTS = {
+  connectTimeoutMs: 4_000,
+  statementTimeoutMs: 5_000,
+  poolWaitTimeoutMs: 5_000,
+} as const;
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -50,6 +90,14 @@ const httpUrl = z
   .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL')
   .transform((value) => value.replace(/\/+$/, ''));
 
+const milliseconds = (defaultValue: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of milliseconds')
+    .transform(Number)
+    .pipe(z.number().min(100, 'must be at least 100 ms').max(600_000, 'must be at most 600000 ms (10 minutes)'))
+    .default(String(defaultValue));
+
 const postgresUrl = z
   .string()
   .url()
@@ -60,16 +108,29 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const nonEmpty = z.string().trim().min(1);
 
+const wholeNumber = (min: number, max: number, unit: string) => {
+  const range = `must be between ${min} and ${max} ${unit}`;
+  return z
+    .string()
+    .regex(/^\d+$/, `must be a whole number of ${unit}`)
+    .transform(Number)
+    .pipe(z.number().min(min, range).max(max, range));
+};
+
 const environment = z.object({
   PORT: port.default('3000'),
   HOST: nonEmpty.default('127.0.0.1'),
   DATABASE_URL: postgresUrl.optional(),
+  DATABASE_MIGRATION_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z
     .string()
     .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
     .pipe(z.number().min(1).max(200))
     .default('10'),
+  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.connectTimeoutMs),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.statementTimeoutMs),
+  DATABASE_POOL_WAIT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.poolWaitTimeoutMs),
   DATA_DIR: nonEmpty.default('.data'),
   EMBEDDED_POSTGRES_PORT: port.default('54320'),
   CONTRACT_BASE_URL: httpUrl.optional(),
@@ -84,11 +145,21 @@ const environment = z.object({
   OIDC_JWKS_URL: httpUrl.optional(),
   OIDC_ADMIN_ROLE: nonEmpty.default('admin'),
   OIDC_TENANT_CLAIM: nonEmpty.default('tenant'),
+  IDEMPOTENCY_KEY_TTL_SECONDS: wholeNumber(60, 30 * 24 * 3600, 'seconds').default('86400'),
+  IDEMPOTENCY_WAIT_MS: wholeNumber(1, 60_000, 'milliseconds').default('5000'),
+  // Past a few minutes a "tolerance" would keep expired tokens alive; fix the clock instead.
+  OIDC_CLOCK_TOLERANCE_SECONDS: wholeNumber(0, 300, 'seconds').default('30'),
+  OIDC_JWKS_TIMEOUT_MS: wholeNumber(100, 30_000, 'milliseconds').default('2000'),
+  OIDC_JWKS_COOLDOWN_SECONDS: wholeNumber(1, 3600, 'seconds').default('30'),
+  OIDC_JWKS_CACHE_SECONDS: wholeNumber(1, 86_400, 'seconds').default('600'),
   TRUST_PROXY: flag.default('false'),
   LOG_LEVEL: logLevel.default('info'),
 }).refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
   path: ['OIDC_JWKS_URL'],
   message: 'is only used together with OIDC_ISSUER',
+}).refine((vars) => vars.DATABASE_URL !== undefined || vars.DATABASE_MIGRATION_URL === undefined, {
+  path: ['DATABASE_MIGRATION_URL'],
+  message: 'is only used together with DATABASE_URL',
 });
 
 export class ConfigError extends Error {
@@ -111,13 +182,23 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   }
   const vars = result.data;
   const dataDir = path.resolve(cwd, vars.DATA_DIR);
-  const shared = { audience: vars.OIDC_AUDIENCE, adminRole: vars.OIDC_ADMIN_ROLE, tenantClaim: vars.OIDC_TENANT_CLAIM };
+  const shared = {
+    audience: vars.OIDC_AUDIENCE,
+    adminRole: vars.OIDC_ADMIN_ROLE,
+    tenantClaim: vars.OIDC_TENANT_CLAIM,
+    clockToleranceSeconds: vars.OIDC_CLOCK_TOLERANCE_SECONDS,
+  };
   const identity: IdentityConfig = vars.OIDC_ISSUER
     ? {
         ...shared,
         mode: 'oidc',
         issuer: vars.OIDC_ISSUER,
         jwksUrl: vars.OIDC_JWKS_URL ?? `${vars.OIDC_ISSUER}/protocol/openid-connect/certs`,
+        jwks: {
+          timeoutMs: vars.OIDC_JWKS_TIMEOUT_MS,
+          cooldownSeconds: vars.OIDC_JWKS_COOLDOWN_SECONDS,
+          cacheMaxAgeSeconds: vars.OIDC_JWKS_CACHE_SECONDS,
+        },
       }
     : { ...shared, mode: 'local', issuer: LOCAL_ISSUER, keyFile: path.join(dataDir, 'local-admin-signing-key.json') };
 
@@ -125,13 +206,18 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     port: vars.PORT,
     host: vars.HOST,
     databaseUrl: vars.DATABASE_URL ?? null,
+    databaseMigrationUrl: vars.DATABASE_MIGRATION_URL ?? null,
     databasePoolSize: vars.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseStatementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS,
+    databasePoolWaitTimeoutMs: vars.DATABASE_POOL_WAIT_TIMEOUT_MS,
     dataDir,
     embeddedPostgresPort: vars.EMBEDDED_POSTGRES_PORT,
     contractBaseUrl: vars.CONTRACT_BASE_URL ?? `http://localhost:${vars.PORT}/contract`,
     contractVersion: vars.CONTRACT_VERSION,
     currency: vars.CONTRACT_CURRENCY,
     identity,
+    idempotency: { ttlSeconds: vars.IDEMPOTENCY_KEY_TTL_SECONDS, waitMs: vars.IDEMPOTENCY_WAIT_MS },
     trustProxy: vars.TRUST_PROXY,
     logLevel: vars.LOG_LEVEL,
   };

@@ -44,6 +44,16 @@ export const ERRORS = {
   },
   contract_already_signed: { status: 409, sqlstate: 'CTSGN', message: 'This contract is already signed.' },
   contract_already_declined: { status: 409, sqlstate: 'CTDCL', message: 'This contract was declined.' },
+  idempotency_key_reused: {
+    status: 422,
+    sqlstate: 'IDKRU',
+    message: 'This Idempotency-Key was already used for a different request. Use a new key for a new request.',
+  },
+  idempotency_in_progress: {
+    status: 409,
+    sqlstate: 'IDKIP',
+    message: 'A request with this Idempotency-Key is still running. Retry once it has finished.',
+  },
   audit_log_append_only: {
     status: 409,
     sqlstate: 'AUDRO',
@@ -140,7 +150,11 @@ export function sqlStateOf(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Connection refused or lost, server shutting down, too many connections: retryable, so 503. */
+/**
+ * Connection refused or lost, server shutting down, too many connections, no free connection in
+ * time, or the database too slow to answer within the statement timeout (57014, a lock wait
+ * included; 55P03 and 25P03 likewise): retryable, so 503.
+ */
 function isDatabaseUnavailable(error: unknown): boolean {
   if (
     error instanceof ConnectionError ||
@@ -150,5 +164,8 @@ function isDatabaseUnavailable(error: unknown): boolean {
     return true;
   }
   const sqlstate = sqlStateOf(error);
-  return sqlstate !== undefined && (sqlstate.startsWith('08') || sqlstate.startsWith('57P') || sqlstate === '53300');
+  return (
+    sqlstate !== undefined &&
+    (sqlstate.startsWith('08') || sqlstate.startsWith('57P') || ['53300', '57014', '55P03', '25P03'].includes(sqlstate))
+  );
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, parseConfig } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
-import { createDatabasePool } from './db/pool.ts';
+import { createDatabasePool, poolOptionsFrom } from './db/pool.ts';
 import { createApp } from './http/app.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { createLogger } from './logger.ts';
@@ -25,8 +25,12 @@ try {
 const logger = createLogger(config.logLevel);
 let shuttingDown = false;
 
-const database = await openDatabase(config, (line) => logger.debug({ postgres: line.trim() })).catch(failedToStart);
-const ran = await migrate(database.url, { direction: 'up', log: (message) => logger.debug(message) }).catch(
+const database = await openDatabase(
+  config,
+  (line) => logger.debug({ postgres: line.trim() }),
+  (message) => logger.warn(message),
+).catch(failedToStart);
+const ran = await migrate(database.migrationUrl, { direction: 'up', log: (message) => logger.debug(message) }).catch(
   async (error: unknown) => {
     await database.stop();
     return failedToStart(error);
@@ -34,7 +38,7 @@ const ran = await migrate(database.url, { direction: 'up', log: (message) => log
 );
 if (ran.length > 0) logger.info({ migrations: ran }, 'applied migrations');
 
-const pool = await createDatabasePool(database.url, { maximumPoolSize: config.databasePoolSize });
+const pool = await createDatabasePool(database.url, poolOptionsFrom(config));
 const localKey = config.identity.mode === 'local' ? await loadOrCreateLocalSigningKey(config.identity.keyFile) : null;
 const app = createApp(config, { pool, logger, localKey, isShuttingDown: () => shuttingDown });
 

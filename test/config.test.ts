@@ -60,3 +60,91 @@ test('every problem is reported at once, naming the variable', (t) => {
 test('OIDC_JWKS_URL without OIDC_ISSUER is a mistake, not silently ignored', (t) => {
   t.throws(() => parseConfig({ OIDC_JWKS_URL: 'https://sso.example.test/certs' }), { message: /OIDC_JWKS_URL/ });
 });
+
+test('identity timings default to a 30 s clock tolerance and a 2 s JWKS timeout, 30 s cool-down, 10 min cache', (t) => {
+  t.is(parseConfig({}).identity.clockToleranceSeconds, 30);
+  const { identity } = parseConfig({ OIDC_ISSUER: 'https://sso.example.test/realms/clubs' });
+  t.like(identity, {
+    clockToleranceSeconds: 30,
+    jwks: { timeoutMs: 2000, cooldownSeconds: 30, cacheMaxAgeSeconds: 600 },
+  });
+});
+
+test('clock tolerance and JWKS timings are whole numbers within sane bounds', (t) => {
+  const issuer = { OIDC_ISSUER: 'https://sso.example.test/realms/clubs' };
+  const refused: Array<[string, string, RegExp]> = [
+    ['OIDC_CLOCK_TOLERANCE_SECONDS', '301', /between 0 and 300 seconds/],
+    ['OIDC_CLOCK_TOLERANCE_SECONDS', '1.5', /whole number of seconds/],
+    ['OIDC_JWKS_TIMEOUT_MS', '50', /between 100 and 30000 milliseconds/],
+    ['OIDC_JWKS_TIMEOUT_MS', '60000', /between 100 and 30000 milliseconds/],
+    ['OIDC_JWKS_COOLDOWN_SECONDS', '0', /between 1 and 3600 seconds/],
+    ['OIDC_JWKS_CACHE_SECONDS', '-5', /whole number of seconds/],
+  ];
+  for (const [name, value, message] of refused) {
+    const error = t.throws(() => parseConfig({ ...issuer, [name]: value }), { instanceOf: ConfigError }) as ConfigError;
+    t.regex(error.message, new RegExp(`${name}: `), `${name}=${value}`);
+    t.regex(error.message, message, `${name}=${value}`);
+  }
+  t.like(
+    parseConfig({
+      ...issuer,
+      OIDC_CLOCK_TOLERANCE_SECONDS: '0',
+      OIDC_JWKS_TIMEOUT_MS: '500',
+      OIDC_JWKS_COOLDOWN_SECONDS: '5',
+      OIDC_JWKS_CACHE_SECONDS: '60',
+    }).identity,
+    { clockToleranceSeconds: 0, jwks: { timeoutMs: 500, cooldownSeconds: 5, cacheMaxAgeSeconds: 60 } },
+  );
+});
+
+test("DATABASE_MIGRATION_URL sets where migrations run, apart from the service's DATABASE_URL", (t) => {
+  const pooled = 'postgres://app:secret@pgbouncer.internal:6432/club_contracts';
+  const direct = 'postgres://app:secret@db.internal:5432/club_contracts';
+  t.like(parseConfig({ DATABASE_URL: pooled, DATABASE_MIGRATION_URL: direct }), {
+    databaseUrl: pooled,
+    databaseMigrationUrl: direct,
+  });
+  t.is(parseConfig({ DATABASE_URL: pooled }).databaseMigrationUrl, null);
+  t.throws(() => parseConfig({ DATABASE_URL: pooled, DATABASE_MIGRATION_URL: 'mysql://nope' }), {
+    message: /DATABASE_MIGRATION_URL/,
+  });
+});
+
+test('DATABASE_MIGRATION_URL without DATABASE_URL is a mistake, not silently ignored', (t) => {
+  t.throws(() => parseConfig({ DATABASE_MIGRATION_URL: 'postgres://app@db.internal/club_contracts' }), {
+    message: /DATABASE_MIGRATION_URL/,
+  });
+});
+
+test('database timeouts: defaults that answer an unreachable database within 10 s, each configurable', (t) => {
+  t.like(parseConfig({}), {
+    databaseConnectTimeoutMs: 4_000,
+    databaseStatementTimeoutMs: 5_000,
+    databasePoolWaitTimeoutMs: 5_000,
+  });
+  t.like(
+    parseConfig({
+      DATABASE_CONNECT_TIMEOUT_MS: '1500',
+      DATABASE_STATEMENT_TIMEOUT_MS: '30000',
+      DATABASE_POOL_WAIT_TIMEOUT_MS: '250',
+    }),
+    { databaseConnectTimeoutMs: 1_500, databaseStatementTimeoutMs: 30_000, databasePoolWaitTimeoutMs: 250 },
+  );
+});
+
+test('database timeouts are whole milliseconds between 100 and 600000', (t) => {
+  const error = t.throws(
+    () =>
+      parseConfig({
+        DATABASE_CONNECT_TIMEOUT_MS: '4s',
+        DATABASE_STATEMENT_TIMEOUT_MS: '0',
+        DATABASE_POOL_WAIT_TIMEOUT_MS: '600001',
+      }),
+    { instanceOf: ConfigError },
+  ) as ConfigError;
+  t.deepEqual(error.problems, [
+    'DATABASE_CONNECT_TIMEOUT_MS: must be a whole number of milliseconds',
+    'DATABASE_STATEMENT_TIMEOUT_MS: must be at least 100 ms',
+    'DATABASE_POOL_WAIT_TIMEOUT_MS: must be at most 600000 ms (10 minutes)',
+  ]);
+});

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import test from 'ava';
 import { sql } from 'slonik';
@@ -63,4 +64,32 @@ test.serial('each function in the database is the newest version of its file in 
     );
     t.deepEqual(installed, [body], `${name} should be installed from ${file}`);
   }
+});
+
+test.serial('0007 routes the tokens minted before it: live ones and replaced ones', async (t) => {
+  await migrate(db.url, { direction: 'up', ...quiet });
+  const after0007 = migrationNames.length - migrationNames.indexOf('0007_contract-links');
+  await migrate(db.url, { direction: 'down', count: after0007, ...quiet });
+  const tenantId = await db.pool.oneFirst(
+    sql.type(z.object({ id: z.number() }))`INSERT INTO tenants (slug, name) VALUES ('old-club', 'Old Club') RETURNING id`,
+  );
+  const playerId = await db.pool.oneFirst(sql.type(z.object({ id: z.number() }))`
+    INSERT INTO players (tenant_id, name, email) VALUES (${tenantId}, 'Jacelyn Park', 'family@example.test') RETURNING id
+  `);
+  // Written by hand, as an offer and a re-offer before 0007 left them.
+  const [replaced, live] = [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')];
+  await db.pool.query(sql.unsafe`
+    UPDATE players SET contract_status = 'offered', contract_token = ${live}, monthly_fee = 100
+    WHERE tenant_id = ${tenantId} AND id = ${playerId}
+  `);
+  await db.pool.query(sql.unsafe`
+    INSERT INTO superseded_contract_tokens (token, tenant_id, player_id) VALUES (${replaced}, ${tenantId}, ${playerId})
+  `);
+
+  await migrate(db.url, { direction: 'up', ...quiet });
+
+  const routed = await db.pool.any(sql.type(z.object({ token: z.string(), tenant_id: z.number() }))`
+    SELECT token, tenant_id FROM contract_links ORDER BY token COLLATE "C"
+  `);
+  t.deepEqual(routed, [replaced, live].sort().map((token) => ({ token, tenant_id: tenantId })));
 });

@@ -15,6 +15,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { CHROMIUM } from './helpers/browser.ts';
 import { TEST_ENV } from './helpers/environment.ts';
 import { freePort } from './helpers/free-port.ts';
+import { PGBOUNCER } from './helpers/pgbouncer.ts';
 
 interface Server {
   readonly superuserUrl: string;
@@ -30,6 +31,10 @@ const app: AppDatabase = {
 // The browser tests drive Debian's Chromium; as root (a fresh container, CI) install it if missing.
 if (os.userInfo().uid === 0 && !existsSync(CHROMIUM)) {
   execFileSync(path.resolve('scripts/install-chromium.sh'), { stdio: 'inherit' });
+}
+// The same for Debian's PgBouncer (test/pgbouncer.test.ts), which fails without it.
+if (os.userInfo().uid === 0 && !existsSync(PGBOUNCER)) {
+  execFileSync(path.resolve('scripts/install-pgbouncer.sh'), { stdio: 'inherit' });
 }
 
 const server = process.env.TEST_POSTGRES_URL ? externalServer(process.env.TEST_POSTGRES_URL) : await embeddedServer();

@@ -7,6 +7,8 @@ import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
 export interface OpenDatabase {
   readonly url: string;
+  /** Where migrations run: DATABASE_MIGRATION_URL if set, else `url`. */
+  readonly migrationUrl: string;
   /** Where the data lives, for the start-up message (no credentials). */
   readonly description: string;
   /** Stops the embedded cluster if this process started it. */
@@ -21,11 +23,21 @@ interface LocalCredentials {
 /**
  * The operator's database when DATABASE_URL is set; otherwise an embedded PostgreSQL whose data
  * (and generated passwords) live under DATA_DIR, owned by a non-superuser role like a deployment.
+ * `onRecovery` hears what start-up recovered from after a run that ended without stopping it.
  */
-export async function openDatabase(config: Config, onLog: (line: string) => void): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: Config,
+  onLog: (line: string) => void,
+  onRecovery: (message: string) => void = () => {},
+): Promise<OpenDatabase> {
   if (config.databaseUrl !== null) {
     const { host, port, pathname } = new URL(config.databaseUrl);
-    return { url: config.databaseUrl, description: `postgres://${host}:${port || 5432}${pathname}`, stop: async () => {} };
+    return {
+      url: config.databaseUrl,
+      migrationUrl: config.databaseMigrationUrl ?? config.databaseUrl,
+      description: `postgres://${host}:${port || 5432}${pathname}`,
+      stop: async () => {},
+    };
   }
   const credentials = await localCredentials(path.join(config.dataDir, 'postgres-credentials.json'));
   const dataDir = path.join(config.dataDir, 'postgres');
@@ -35,6 +47,7 @@ export async function openDatabase(config: Config, onLog: (line: string) => void
     superuserPassword: credentials.superuserPassword,
     throwaway: false,
     onLog,
+    onRecovery,
   });
   const app = { role: 'club_contracts', password: credentials.appPassword, database: 'club_contracts' };
   const serverUrl = cluster.superuserUrl('postgres');
@@ -44,8 +57,10 @@ export async function openDatabase(config: Config, onLog: (line: string) => void
     await cluster.stop();
     throw error;
   }
+  const url = appDatabaseUrl(serverUrl, app);
   return {
-    url: appDatabaseUrl(serverUrl, app),
+    url,
+    migrationUrl: url,
     description: `embedded PostgreSQL on 127.0.0.1:${cluster.port}, data in ${dataDir}`,
     stop: () => cluster.stop(),
   };

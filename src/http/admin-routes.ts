@@ -1,16 +1,19 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
 import { evaluate } from '../../machines/evaluate.ts';
 import type { ContractStatus } from '../../machines/contract.ts';
+import type { IdempotencyConfig } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { AdminIdentity, AdminTokenVerifier } from '../identity/verify-admin-token.ts';
 import type { Metrics } from '../metrics.ts';
 import { readContractHistory } from '../store/contract-history.ts';
 import { readContractStats } from '../store/contract-stats.ts';
-import { listContracts, offerContract, readOfferSubject } from '../store/contracts.ts';
-import { type Player, createPlayer, findPlayer } from '../store/players.ts';
-import { createTeam, listTeams } from '../store/teams.ts';
+import { type OfferResult, listContracts, offerContract, offerResult, readOfferSubject } from '../store/contracts.ts';
+import { type IdempotentWrite, runIdempotentWrite } from '../store/idempotent-writes.ts';
+import { type Player, createPlayer, findPlayer, playerRow } from '../store/players.ts';
+import { createTeam, listTeams, teamRow } from '../store/teams.ts';
 import { findTenantId } from '../store/tenants.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type {
@@ -20,7 +23,7 @@ import type {
   OfferResponse,
   PlayerResponse,
 } from './responses.ts';
-import { readJsonBody, readPath, readQuery } from './request.ts';
+import { readIdempotencyKey, readJsonBody, readPath, readQuery } from './request.ts';
 import {
   createPlayerBody,
   createTeamBody,
@@ -36,13 +39,23 @@ export interface AdminRouteDependencies {
   readonly metrics: Metrics;
   readonly verifyAdminToken: AdminTokenVerifier;
   readonly contractBaseUrl: string;
+  readonly idempotency: IdempotencyConfig;
 }
 
+/** The offer's outcome as sql/run_idempotent_write stores it: the function's row and who made it. */
+const storedOffer = offerResult.extend({ actor: z.string() });
+
 /** SPEC §4 "Admin". Each handler: identity from the token, input through zod, then the store. */
-export function adminRoutes({ pool, metrics, verifyAdminToken, contractBaseUrl }: AdminRouteDependencies): Router {
+export function adminRoutes({
+  pool,
+  metrics,
+  verifyAdminToken,
+  contractBaseUrl,
+  idempotency,
+}: AdminRouteDependencies): Router {
   const router = new Router({ prefix: '/admin' });
 
-  const authenticate = (ctx: Context): Promise<AdminIdentity> => verifyAdminToken(ctx.get('authorization'));
+  const authenticate = (ctx: Context): Promise<AdminIdentity> => verifyAdminToken(ctx.req.headersDistinct.authorization);
 
   const tenantOf = async (admin: AdminIdentity): Promise<number> => {
     const tenantId = await findTenantId(pool, admin.tenantSlug);
@@ -64,14 +77,57 @@ export function adminRoutes({ pool, metrics, verifyAdminToken, contractBaseUrl }
     contract_url: contractUrl(player.contract_status, player.contract_token),
   });
 
+  /**
+   * With an Idempotency-Key, the write goes through sql/run_idempotent_write (still one call): a
+   * retry gets the first outcome again, marked by `Idempotent-Replayed: true`, and writes nothing.
+   */
+  const writeOnce = async <S extends z.ZodTypeAny>(
+    ctx: Context,
+    key: string,
+    tenantId: number,
+    actor: string,
+    write: IdempotentWrite,
+    outcome: S,
+  ): Promise<{ readonly replayed: boolean; readonly outcome: z.output<S> }> => {
+    const result = await runIdempotentWrite(pool, tenantId, actor, { key, ...idempotency }, write, outcome);
+    if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
+    return result;
+  };
+
+  const offerResponse = (playerId: number, result: OfferResult, actor: string): OfferResponse => ({
+    player_id: playerId,
+    previous_status: result.previous_status,
+    new_status: result.new_status,
+    contract_token: result.contract_token,
+    contract_url: `${contractBaseUrl}/${result.contract_token}`,
+    monthly_fee: result.monthly_fee,
+    team_ids: result.team_ids,
+    moved_teams: result.moved_teams,
+    archived: result.archived,
+    audit_id: result.audit_id,
+    actor,
+  });
+
   router.post('/contract/offer', async (ctx) => {
     const admin = await authenticate(ctx);
+    const key = readIdempotencyKey(ctx);
     const { force } = readQuery(ctx, offerQuery);
     const body = await readJsonBody(ctx, offerBody);
     const targetTeamId = body.target_team_id ?? null;
+    const write = {
+      operation: 'offer_contract',
+      args: { player_id: body.player_id, monthly_fee: body.monthly_fee, target_team_id: targetTeamId, force },
+    } as const;
 
-    const subject = await readOfferSubject(pool, admin.tenantSlug, body.player_id);
+    const subject = await readOfferSubject(pool, admin.tenantSlug, body.player_id, key === null ? null : { key, write });
     if (subject.tenant === 'unknown') throw unknownTenant(admin);
+    if ('earlier' in subject) {
+      if (!subject.earlier.sameRequest) throw new AppError('idempotency_key_reused');
+      const earlier = storedOffer.parse(subject.earlier.outcome);
+      ctx.set('Idempotent-Replayed', 'true');
+      ctx.body = offerResponse(body.player_id, earlier, earlier.actor);
+      return;
+    }
     if (subject.player === 'unknown') throw new AppError('player_not_found');
 
     const decision = evaluate(
@@ -82,28 +138,25 @@ export function adminRoutes({ pool, metrics, verifyAdminToken, contractBaseUrl }
     if (!decision.allowed) throw new AppError(decision.refusal);
 
     // The function re-checks under the row lock: a change since the read above still gets its 409/422.
-    const result = await offerContract(pool, {
-      tenantId: subject.tenant,
-      playerId: body.player_id,
-      monthlyFee: body.monthly_fee,
-      targetTeamId,
-      force,
-      actor: admin.actor,
-    });
-    metrics.countTransition('OFFER', result.previous_status, result.new_status);
-    ctx.body = {
-      player_id: body.player_id,
-      previous_status: result.previous_status,
-      new_status: result.new_status,
-      contract_token: result.contract_token,
-      contract_url: `${contractBaseUrl}/${result.contract_token}`,
-      monthly_fee: result.monthly_fee,
-      team_ids: result.team_ids,
-      moved_teams: result.moved_teams,
-      archived: result.archived,
-      audit_id: result.audit_id,
-      actor: admin.actor,
-    } satisfies OfferResponse;
+    const { replayed, outcome } =
+      key === null
+        ? {
+            replayed: false,
+            outcome: {
+              ...(await offerContract(pool, {
+                tenantId: subject.tenant,
+                playerId: body.player_id,
+                monthlyFee: body.monthly_fee,
+                targetTeamId,
+                force,
+                actor: admin.actor,
+              })),
+              actor: admin.actor,
+            },
+          }
+        : await writeOnce(ctx, key, subject.tenant, admin.actor, write, storedOffer);
+    if (!replayed) metrics.countTransition('OFFER', outcome.previous_status, outcome.new_status);
+    ctx.body = offerResponse(body.player_id, outcome, outcome.actor);
   });
 
   router.get('/contract/stats', async (ctx) => {
@@ -140,9 +193,15 @@ export function adminRoutes({ pool, metrics, verifyAdminToken, contractBaseUrl }
 
   router.post('/teams', async (ctx) => {
     const admin = await authenticate(ctx);
+    const key = readIdempotencyKey(ctx);
     const body = await readJsonBody(ctx, createTeamBody);
+    const tenantId = await tenantOf(admin);
+    const write = { operation: 'create_team', args: { name: body.name } } as const;
     ctx.status = 201;
-    ctx.body = await createTeam(pool, await tenantOf(admin), body.name);
+    ctx.body =
+      key === null
+        ? await createTeam(pool, tenantId, body.name)
+        : (await writeOnce(ctx, key, tenantId, admin.actor, write, teamRow)).outcome;
   });
 
   router.get('/teams', async (ctx) => {
@@ -152,14 +211,19 @@ export function adminRoutes({ pool, metrics, verifyAdminToken, contractBaseUrl }
 
   router.post('/players', async (ctx) => {
     const admin = await authenticate(ctx);
+    const key = readIdempotencyKey(ctx);
     const body = await readJsonBody(ctx, createPlayerBody);
-    const player = await createPlayer(pool, await tenantOf(admin), {
-      name: body.name,
-      email: body.email,
-      teamIds: body.team_ids,
-    });
+    const tenantId = await tenantOf(admin);
+    const write = {
+      operation: 'create_player',
+      args: { name: body.name, email: body.email, team_ids: body.team_ids },
+    } as const;
+    const created =
+      key === null
+        ? await createPlayer(pool, tenantId, { name: body.name, email: body.email, teamIds: body.team_ids })
+        : (await writeOnce(ctx, key, tenantId, admin.actor, write, playerRow)).outcome;
     ctx.status = 201;
-    ctx.body = playerView(player);
+    ctx.body = playerView(created);
   });
 
   router.get('/players/:id', async (ctx) => {

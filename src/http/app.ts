@@ -48,6 +48,7 @@ export function createApp(config: Config, { pool, logger, localKey, isShuttingDo
       metrics,
       verifyAdminToken: createAdminTokenVerifier(config.identity, adminTokenKeys(config.identity, localKey)),
       contractBaseUrl: config.contractBaseUrl,
+      idempotency: config.idempotency,
     }),
     familyRoutes({
       pool,

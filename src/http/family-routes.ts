@@ -61,12 +61,21 @@ export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRo
   };
 
   /** The machine decides before the database is asked; the SQL function re-checks under its lock. */
-  const act = async (token: string, event: 'SIGN' | 'DECLINE', perform: () => Promise<void>) => {
+  const act = async (
+    token: string,
+    event: 'SIGN' | 'DECLINE',
+    perform: () => Promise<void>,
+  ): Promise<FamilyContractResponse> => {
     const contract = await lookUp(token);
     const decision = evaluate(contract.status, { teamIds: contract.teamIds }, { type: event });
     if (!decision.allowed) throw new AppError(decision.refusal);
     await perform();
     metrics.countTransition(event, contract.status, decision.to);
+    // The answer is the contract as it was acted on, not read back by its link: a newer offer can
+    // replace the link a moment later, and the family would be told 410 about an answer that was
+    // recorded. The function found the link still open, so nothing but the status has changed
+    // since the lookup (every offer mints a new link). SIGN and DECLINE never lead to `none`.
+    return { ...view(contract), status: decision.to as FamilyContractResponse['status'] };
   };
 
   const view = (contract: FamilyContract): FamilyContractResponse => ({
@@ -128,8 +137,7 @@ export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRo
       return;
     }
     const body = await readJsonBody(ctx, signBody);
-    await act(token, 'SIGN', () => sign(ctx, token, body.signed_by, body.signature_url ?? null));
-    ctx.body = view(await lookUp(token));
+    ctx.body = await act(token, 'SIGN', () => sign(ctx, token, body.signed_by, body.signature_url ?? null));
   });
 
   router.post('/contract/:token/decline', async (ctx) => {
@@ -142,8 +150,7 @@ export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRo
       return;
     }
     await readJsonBody(ctx, declineBody);
-    await act(token, 'DECLINE', () => declineContract(pool, token));
-    ctx.body = view(await lookUp(token));
+    ctx.body = await act(token, 'DECLINE', () => declineContract(pool, token));
   });
 
   const sign = (ctx: Context, token: string, signedBy: string, signatureUrl: string | null) =>

@@ -26,6 +26,15 @@ const BODY_FAILURES: Responses = {
   413: failure('`payload_too_large`.'),
   415: failure('`unsupported_media_type`: the body is not JSON.'),
 };
+/** What an Idempotency-Key adds to an admin write. */
+const idempotent = {
+  headers: schemas.idempotencyKeyHeader,
+};
+const IDEMPOTENCY_FAILURES = {
+  409: '`idempotency_in_progress`: a request with the same Idempotency-Key is still running',
+  422: '`idempotency_key_reused`: the Idempotency-Key was used for a different request',
+};
+
 const LINK_FAILURES: Responses = {
   404: failure('`contract_not_found`: no contract has this link.'),
   410: failure('`contract_superseded`: a newer offer replaced this link; use the newest e-mail.'),
@@ -52,6 +61,7 @@ export function openApiDocument(): object {
     path: '/admin/contract/offer',
     summary: 'Offer a player a contract (SPEC §2 OFFER)',
     request: {
+      ...idempotent,
       query: schemas.offerQuery,
       body: { content: { 'application/json': { schema: schemas.offerBody } } },
     },
@@ -60,8 +70,10 @@ export function openApiDocument(): object {
       ...ADMIN_FAILURES,
       ...BODY_FAILURES,
       404: failure('`player_not_found` (also for another club’s player).'),
-      409: failure('`offer_exists`: an open offer exists; send force=true to replace it.'),
-      422: failure('`validation_failed`, `team_change_required` or `team_not_found`.'),
+      409: failure(`\`offer_exists\`: an open offer exists; send force=true to replace it. ${IDEMPOTENCY_FAILURES[409]}.`),
+      422: failure(
+        `\`validation_failed\`, \`team_change_required\` or \`team_not_found\`. ${IDEMPOTENCY_FAILURES[422]}.`,
+      ),
     },
   });
   admin({
@@ -82,12 +94,13 @@ export function openApiDocument(): object {
     method: 'post',
     path: '/admin/teams',
     summary: 'Add a team',
-    request: { body: { content: { 'application/json': { schema: schemas.createTeamBody } } } },
+    request: { ...idempotent, body: { content: { 'application/json': { schema: schemas.createTeamBody } } } },
     responses: {
       201: json(responses.team, 'The team.'),
       ...ADMIN_FAILURES,
       ...BODY_FAILURES,
-      409: failure('`team_name_taken`.'),
+      409: failure(`\`team_name_taken\`. ${IDEMPOTENCY_FAILURES[409]}.`),
+      422: failure(`\`validation_failed\`. ${IDEMPOTENCY_FAILURES[422]}.`),
     },
   });
   admin({
@@ -100,12 +113,13 @@ export function openApiDocument(): object {
     method: 'post',
     path: '/admin/players',
     summary: 'Add a player',
-    request: { body: { content: { 'application/json': { schema: schemas.createPlayerBody } } } },
+    request: { ...idempotent, body: { content: { 'application/json': { schema: schemas.createPlayerBody } } } },
     responses: {
       201: json(responses.player, 'The player.'),
       ...ADMIN_FAILURES,
       ...BODY_FAILURES,
-      422: failure('`validation_failed` or `team_not_found`.'),
+      409: failure(`${IDEMPOTENCY_FAILURES[409]}.`),
+      422: failure(`\`validation_failed\` or \`team_not_found\`. ${IDEMPOTENCY_FAILURES[422]}.`),
     },
   });
   admin({

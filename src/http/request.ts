@@ -2,6 +2,7 @@ import parseBody from 'co-body';
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import { AppError, type ErrorCode } from '../errors.ts';
+import { idempotencyKeyHeader } from './schemas.ts';
 
 const BODY_LIMIT = '16kb';
 
@@ -22,6 +23,16 @@ function validate<S extends z.ZodTypeAny>(schema: S, input: unknown, message: st
   const result = schema.safeParse(input);
   if (!result.success) throw new AppError('validation_failed', { message, details: result.error.issues });
   return result.data;
+}
+
+/** The Idempotency-Key header, if the client sent one (an admin write may then be retried safely). */
+export function readIdempotencyKey(ctx: Context): string | null {
+  const headers = validate(
+    idempotencyKeyHeader,
+    { 'idempotency-key': ctx.get('idempotency-key') || undefined },
+    'The Idempotency-Key header is not valid.',
+  );
+  return headers['idempotency-key'] ?? null;
 }
 
 /** Whether the request is a form post (the family page without JavaScript) rather than JSON. */

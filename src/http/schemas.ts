@@ -35,6 +35,20 @@ export const offerBody = z
   })
   .strict();
 
+/** The Idempotency-Key header of admin writes: printable ASCII, as in the IETF draft (a UUID fits). */
+export const idempotencyKeyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters, such as a UUID')
+    .optional()
+    .openapi({
+      description:
+        'Makes the write safe to retry: the same key with the same request answers the first outcome again ' +
+        '(with `Idempotent-Replayed: true`) and writes nothing. Keys belong to the club and expire after ' +
+        'IDEMPOTENCY_KEY_TTL_SECONDS.',
+    }),
+});
+
 export const createTeamBody = z.object({ name }).strict();
 
 export const createPlayerBody = z

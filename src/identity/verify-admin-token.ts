@@ -1,6 +1,7 @@
 import { type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
-import type { IdentityConfig } from '../config.ts';
+import type { IdentityConfig, JwksConfig } from '../config.ts';
 import { AppError } from '../errors.ts';
+import { TENANT_SLUG } from '../store/tenants.ts';
 import type { LocalSigningKey } from './local-signing-key.ts';
 
 /** Who is calling, as far as the token says. The tenant slug is checked against the database later. */
@@ -10,18 +11,54 @@ export interface AdminIdentity {
   readonly actor: string;
 }
 
-export type AdminTokenVerifier = (authorization: string | undefined) => Promise<AdminIdentity>;
+/** Takes every Authorization header the request carried (Node keeps only the first in `headers`). */
+export type AdminTokenVerifier = (authorization: readonly string[] | undefined) => Promise<AdminIdentity>;
+
+/**
+ * Keycloak signs with RS256 by default and the local key uses ES256. Naming them is what refuses
+ * "none" and HS256 — whose secret an attacker would take to be the issuer's public key — and jose
+ * checks this before it looks up any key, so such tokens never cause a JWKS fetch.
+ */
+const ALGORITHMS = ['RS256', 'ES256'];
+
+const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i;
+
+/** RFC 5321's limit on an address; anything longer, or with control characters, is not one. */
+const EMAIL = /^[^\p{Cc}]{1,320}$/u;
 
 /** The keys tokens are checked against: the local key's public half, or the issuer's JWKS. */
 export function adminTokenKeys(identity: IdentityConfig, localKey: LocalSigningKey | null): JWTVerifyGetKey {
-  if (identity.mode === 'oidc') return createRemoteJWKSet(new URL(identity.jwksUrl));
+  if (identity.mode === 'oidc') return issuerKeys(new URL(identity.jwksUrl), identity.jwks);
   if (localKey === null) throw new Error('local identity mode needs the local signing key');
   return createLocalJWKSet({ keys: [localKey.publicJwk] });
 }
 
+/**
+ * The issuer's key set, fetched on first use and kept for `cacheMaxAgeSeconds`; a token with an
+ * unknown `kid` (the issuer rotated its key) refetches it, at most once per cool-down.
+ */
+function issuerKeys(url: URL, options: JwksConfig): JWTVerifyGetKey {
+  const jwks = createRemoteJWKSet(url, {
+    timeoutDuration: options.timeoutMs,
+    cooldownDuration: options.cooldownSeconds * 1000,
+    cacheMaxAge: options.cacheMaxAgeSeconds * 1000,
+  });
+  return async (header, token) => {
+    try {
+      return await jwks(header, token);
+    } catch (error) {
+      // No key for the token's kid is the token's problem. Anything else — a timeout, a refused
+      // connection, a non-200 or unparsable answer, a malformed key — is the issuer's, and retryable.
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      throw new AppError('identity_provider_unavailable', { cause: error });
+    }
+  };
+}
+
 export function createAdminTokenVerifier(identity: IdentityConfig, keys: JWTVerifyGetKey): AdminTokenVerifier {
   return async (authorization) => {
-    const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization ?? '')?.[1];
+    // Two Authorization headers are ambiguous (a proxy may have acted on the other): refuse both.
+    const token = authorization?.length === 1 ? BEARER.exec(authorization[0] ?? '')?.[1] : undefined;
     if (token === undefined) {
       throw new AppError('unauthenticated', {
         message: 'Send an admin access token as "Authorization: Bearer <token>".',
@@ -32,12 +69,16 @@ export function createAdminTokenVerifier(identity: IdentityConfig, keys: JWTVeri
       throw new AppError('forbidden', { message: `The token lacks the "${identity.adminRole}" role.` });
     }
     const tenantSlug = payload[identity.tenantClaim];
-    if (typeof tenantSlug !== 'string' || tenantSlug === '') {
+    // A value that cannot be a slug cannot name a club; checking here keeps it away from the database.
+    if (typeof tenantSlug !== 'string' || !TENANT_SLUG.test(tenantSlug)) {
       throw new AppError('forbidden', {
         message: `The token has no "${identity.tenantClaim}" claim naming a club.`,
       });
     }
     const email = payload.email;
+    if (typeof email === 'string' && email !== '' && !EMAIL.test(email)) {
+      throw new AppError('unauthenticated', { message: 'The token was refused: its "email" claim is not an address.' });
+    }
     return { tenantSlug, actor: typeof email === 'string' && email !== '' ? email : 'admin' };
   };
 }
@@ -48,14 +89,18 @@ async function verify(token: string, identity: IdentityConfig, keys: JWTVerifyGe
     ({ payload } = await jwtVerify(token, keys, {
       issuer: identity.issuer,
       audience: identity.audience,
-      algorithms: ['RS256', 'ES256'],
+      algorithms: ALGORITHMS,
       requiredClaims: ['exp'],
+      clockTolerance: identity.clockToleranceSeconds,
     }));
   } catch (error) {
-    if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
-      throw new AppError('identity_provider_unavailable', { cause: error });
-    }
-    throw new AppError('unauthenticated', { message: `The token was refused: ${reason(error)}.` });
+    if (error instanceof AppError) throw error;
+    throw new AppError('unauthenticated', { message: `The token was refused: ${reason(error)}.`, cause: error });
+  }
+  // jose compares `iat` only with a maximum token age, and Keycloak's token lifetimes are the
+  // realm's choice. A token issued in the future is from a wrong clock or a forger either way.
+  if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + identity.clockToleranceSeconds) {
+    throw new AppError('unauthenticated', { message: 'The token was refused: it was issued in the future.' });
   }
   // Keycloak marks its token kinds in a `typ` claim; only access tokens may call the API.
   if (payload.typ !== undefined && payload.typ !== 'Bearer') {
@@ -65,8 +110,9 @@ async function verify(token: string, identity: IdentityConfig, keys: JWTVerifyGe
 }
 
 /** A short reason that tells the caller what to fix without echoing the token. */
-function reason(error: errors.JOSEError): string {
+function reason(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'it has expired';
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') return 'it is not valid yet';
   if (error instanceof errors.JWTClaimValidationFailed) return `its "${error.claim}" claim is not accepted`;
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'its signature does not verify';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'its algorithm is not accepted';

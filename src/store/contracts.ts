@@ -1,6 +1,7 @@
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
 import { CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.ts';
+import { type IdempotentWrite, requestHash } from './idempotent-writes.ts';
 import { teamIdsOfPlayer } from './players.ts';
 
 const status = z.enum(CONTRACT_STATUSES);
@@ -10,31 +11,51 @@ const offerSubject = z.object({
   // NULL exactly when the club has no such player: the column itself is NOT NULL.
   contract_status: status.nullable(),
   team_ids: z.array(z.number()).nullable(),
+  stored_outcome: z.unknown(),
+  same_request: z.boolean().nullable(),
 });
+
+/** An earlier offer made with the request's Idempotency-Key, still within its lifetime. */
+export type EarlierOffer = { readonly sameRequest: false } | { readonly sameRequest: true; readonly outcome: unknown };
 
 export type OfferSubject =
   | { readonly tenant: 'unknown' }
+  | { readonly tenant: number; readonly earlier: EarlierOffer }
   | { readonly tenant: number; readonly player: 'unknown' }
   | { readonly tenant: number; readonly player: { readonly status: ContractStatus; readonly teamIds: number[] } };
 
 /**
  * What the machine needs to judge an offer, read in one round trip together with the tenant: the
- * offer is the hot path, so it does not pay for a separate tenant lookup.
+ * offer is the hot path, so it does not pay for a separate tenant lookup. With an Idempotency-Key,
+ * the same read finds an earlier offer made with it, which is answered again instead of judged:
+ * the machine would refuse the retry of an offer that already went through.
  */
 export async function readOfferSubject(
   db: CommonQueryMethods,
   tenantSlug: string,
   playerId: number,
+  idempotency: { readonly key: string; readonly write: IdempotentWrite } | null,
 ): Promise<OfferSubject> {
   const row = await db.maybeOne(sql.type(offerSubject)`
     SELECT tenants.id AS tenant_id,
            players.contract_status,
-           CASE WHEN players.id IS NOT NULL THEN ${teamIdsOfPlayer} END AS team_ids
+           CASE WHEN players.id IS NOT NULL THEN ${teamIdsOfPlayer} END AS team_ids,
+           earlier.response AS stored_outcome,
+           earlier.request_hash = ${idempotency === null ? null : sql.binary(requestHash(idempotency.write))}
+             AS same_request
     FROM tenants
     LEFT JOIN players ON players.tenant_id = tenants.id AND players.id = ${playerId}
+    LEFT JOIN idempotency_keys AS earlier
+      ON earlier.tenant_id = tenants.id AND earlier.key = ${idempotency?.key ?? null} AND earlier.expires_at > now()
     WHERE tenants.slug = ${tenantSlug}
   `);
   if (row === null) return { tenant: 'unknown' };
+  if (row.same_request !== null) {
+    return {
+      tenant: row.tenant_id,
+      earlier: row.same_request ? { sameRequest: true, outcome: row.stored_outcome } : { sameRequest: false },
+    };
+  }
   if (row.contract_status === null) return { tenant: row.tenant_id, player: 'unknown' };
   return { tenant: row.tenant_id, player: { status: row.contract_status, teamIds: row.team_ids ?? [] } };
 }
@@ -48,7 +69,7 @@ export interface OfferRequest {
   readonly actor: string;
 }
 
-const offerResult = z.object({
+export const offerResult = z.object({
   previous_status: status,
   new_status: status,
   contract_token: z.string(),
@@ -56,7 +77,8 @@ const offerResult = z.object({
   team_ids: z.array(z.number()),
   moved_teams: z.boolean(),
   archived: z.boolean(),
-  audit_id: z.bigint().transform(Number).nullable(), // int8 arrives as a BigInt
+  // int8 arrives as a BigInt from a row, as a number from a stored JSON outcome.
+  audit_id: z.union([z.bigint(), z.number()]).transform(Number).nullable(),
 });
 export type OfferResult = z.infer<typeof offerResult>;
 

@@ -36,13 +36,17 @@ export type ContractLink =
   | { readonly kind: 'unknown' };
 
 /**
- * What a family's link opens. One round trip that always probes both unique indexes, the live
- * tokens and the replaced ones, so an unknown token and a replaced one take the same work.
+ * What a family's link opens. One round trip: the token's club from the routing index
+ * (contract_links), then that club's live tokens and replaced ones. A token with no route probes
+ * both under club id 0, which no club has, so an unknown token and a replaced one take the same work.
  */
 export async function findContractByToken(db: CommonQueryMethods, token: string): Promise<ContractLink> {
   const row = await db.one(sql.type(contractRow)`
     SELECT
-      EXISTS (SELECT 1 FROM superseded_contract_tokens WHERE token = ${token}) AS superseded,
+      EXISTS (
+        SELECT 1 FROM superseded_contract_tokens
+        WHERE superseded_contract_tokens.tenant_id = route.tenant_id AND superseded_contract_tokens.token = ${token}
+      ) AS superseded,
       players.name AS player_name,
       CASE WHEN players.id IS NOT NULL THEN ${teamIdsOfPlayer} END AS team_ids,
       CASE WHEN players.id IS NOT NULL THEN ARRAY(
@@ -57,8 +61,11 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
       players.contract_signed_at,
       players.contract_signed_by,
       players.contract_declined_at
-    FROM (VALUES (1)) AS always
-    LEFT JOIN players ON players.contract_token = ${token}
+    FROM (
+      SELECT coalesce((SELECT contract_links.tenant_id FROM contract_links WHERE contract_links.token = ${token}), 0)
+        AS tenant_id
+    ) AS route
+    LEFT JOIN players ON players.tenant_id = route.tenant_id AND players.contract_token = ${token}
   `);
   if (row.contract_status === null || row.contract_status === 'none') {
     return { kind: row.superseded ? 'superseded' : 'unknown' };

@@ -2,7 +2,7 @@ import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
 import { CONTRACT_STATUSES } from '../../machines/contract.ts';
 
-const player = z.object({
+export const playerRow = z.object({
   id: z.number(),
   name: z.string(),
   email: z.string(),
@@ -11,7 +11,7 @@ const player = z.object({
   contract_token: z.string().nullable(),
   monthly_fee: z.number().nullable(),
 });
-export type Player = z.infer<typeof player>;
+export type Player = z.infer<typeof playerRow>;
 
 /** The player's current teams, as a column of a query over `players`. */
 export const teamIdsOfPlayer = sql.fragment`
@@ -28,26 +28,15 @@ export interface NewPlayer {
   readonly teamIds: readonly number[];
 }
 
-/** One statement, so a team that is not the club's (a foreign-key violation) leaves no player behind. */
+/** sql/create_player: a team that is not the club's (a foreign-key violation) leaves no player behind. */
 export async function createPlayer(db: CommonQueryMethods, tenantId: number, input: NewPlayer): Promise<Player> {
-  return db.one(sql.type(player)`
-    WITH created AS (
-      INSERT INTO players (tenant_id, name, email) VALUES (${tenantId}, ${input.name}, ${input.email})
-      RETURNING *
-    ), joined AS (
-      INSERT INTO player_teams (tenant_id, player_id, team_id)
-      SELECT created.tenant_id, created.id, team_id
-      FROM created, unnest(${sql.array(input.teamIds, 'int4')}) AS team_id
-      RETURNING team_id
-    )
-    SELECT id, name, email, contract_status, contract_token, monthly_fee,
-           ARRAY(SELECT team_id FROM joined ORDER BY team_id) AS team_ids
-    FROM created
+  return db.one(sql.type(playerRow)`
+    SELECT * FROM create_player(${tenantId}, ${input.name}, ${input.email}, ${sql.array(input.teamIds, 'int4')})
   `);
 }
 
 export async function findPlayer(db: CommonQueryMethods, tenantId: number, playerId: number): Promise<Player | null> {
-  return db.maybeOne(sql.type(player)`
+  return db.maybeOne(sql.type(playerRow)`
     SELECT id, name, email, contract_status, contract_token, monthly_fee, ${teamIdsOfPlayer} AS team_ids
     FROM players
     WHERE tenant_id = ${tenantId} AND id = ${playerId}

@@ -9,6 +9,13 @@ export interface TcpProxy {
   readonly port: number;
   /** Drops every connection and refuses new ones, like a database that went away. */
   cut(): Promise<void>;
+  /** Drops every connection and accepts new ones but never answers, like a host gone silent. */
+  stall(): Promise<void>;
+  /**
+   * Keeps every connection open but carries nothing more either way, and accepts new ones without
+   * answering: a network partition, where no FIN or RST ever arrives.
+   */
+  freeze(): void;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -17,20 +24,33 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   let port = 0;
+  let mode: 'forward' | 'silent' = 'forward';
+
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  };
 
   const listen = () =>
     new Promise<void>((resolve) => {
       server = createServer((client) => {
+        track(client);
+        if (mode === 'silent') {
+          client.on('error', () => client.destroy());
+          return;
+        }
         const upstream = connect(targetPort, targetHost);
+        track(upstream);
         for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on('close', () => sockets.delete(socket));
           socket.on('error', () => {
             client.destroy();
             upstream.destroy();
           });
         }
-        client.pipe(upstream).pipe(client);
+        client.on('data', (chunk) => mode === 'forward' && upstream.write(chunk));
+        upstream.on('data', (chunk) => mode === 'forward' && client.write(chunk));
+        client.on('end', () => upstream.end());
+        upstream.on('end', () => client.end());
       });
       server.listen(port, '127.0.0.1', () => {
         port = (server?.address() as AddressInfo).port;
@@ -47,5 +67,22 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     });
 
   await listen();
-  return { port, cut: stop, restore: listen, close: stop };
+  return {
+    port,
+    cut: stop,
+    stall: async () => {
+      await stop();
+      mode = 'silent';
+      await listen();
+    },
+    freeze: () => {
+      mode = 'silent';
+    },
+    restore: async () => {
+      await stop();
+      mode = 'forward';
+      await listen();
+    },
+    close: stop,
+  };
 }

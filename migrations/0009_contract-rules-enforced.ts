@@ -4,7 +4,7 @@ import { sqlSource } from '../src/db/sql-source.ts';
 const OFFER_CONTRACT = 'offer_contract(integer, integer, integer, integer, boolean, text, text)';
 const SIGN_CONTRACT = 'sign_contract(text, text, text, inet, text)';
 
-// Issue 6: the machine's rules (0007) bind every writer of players. A trigger refuses contract
+// Issue 6: the machine's rules (0008) bind every writer of players. A trigger refuses contract
 // columns written outside the contract functions and status changes the rules do not list; the
 // functions read their transitions from the rules; override_contract is the audited way round.
 export async function up(pgm: MigrationBuilder): Promise<void> {
@@ -27,7 +27,7 @@ export async function up(pgm: MigrationBuilder): Promise<void> {
   `);
   pgm.sql(sqlSource('contract_transition.v1.sql'));
   pgm.sql(sqlSource('offer_contract.v3.sql'));
-  pgm.sql(sqlSource('lock_offered_contract.v2.sql'));
+  pgm.sql(sqlSource('lock_offered_contract.v3.sql'));
   pgm.sql(sqlSource('sign_contract.v2.sql'));
   pgm.sql(sqlSource('decline_contract.v2.sql'));
   pgm.sql(sqlSource('override_contract.v1.sql'));
@@ -47,7 +47,7 @@ export async function down(pgm: MigrationBuilder): Promise<void> {
     ALTER TABLE contract_audit_log DROP COLUMN reason;
   `);
   pgm.sql(sqlSource('offer_contract.v2.sql'));
-  pgm.sql(sqlSource('lock_offered_contract.v1.sql'));
+  pgm.sql(sqlSource('lock_offered_contract.v2.sql'));
   pgm.sql(sqlSource('sign_contract.v1.sql'));
   pgm.sql(sqlSource('decline_contract.v1.sql'));
 }

@@ -1,0 +1,25 @@
+import test from 'ava';
+import { createTeam } from '../../src/store/teams.ts';
+import { createClub } from '../helpers/fixtures.ts';
+import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
+
+// sql/create_team.
+
+const db = useDatabase();
+
+test('adds a team to the club and returns its id and name as stored', async (t) => {
+  const club = await createClub(db().pool);
+
+  const team = await createTeam(db().pool, club.id, 'U12 "Blue"');
+
+  t.like(team, { name: 'U12 "Blue"' });
+  t.true(team.id > 0);
+});
+
+test('a name the club already uses violates teams_name_unique (23505)', async (t) => {
+  const club = await createClub(db().pool);
+  await createTeam(db().pool, club.id, 'U12');
+
+  t.is(await sqlstateOf(createTeam(db().pool, club.id, 'U12')), '23505');
+  t.like(await createTeam(db().pool, (await createClub(db().pool)).id, 'U12'), { name: 'U12' }, 'another club may');
+});
