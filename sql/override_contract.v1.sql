@@ -59,7 +59,7 @@ BEGIN
   IF before.contract_token IS NOT NULL AND after.contract_token IS DISTINCT FROM before.contract_token THEN
     INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
     VALUES (before.contract_token, p_tenant_id, p_player_id)
-    ON CONFLICT (token) DO NOTHING;
+    ON CONFLICT (tenant_id, token) DO NOTHING;
   END IF;
 
   PERFORM permit_contract_write(p_tenant_id, p_player_id, 'override');

@@ -39,9 +39,13 @@ test("a token routed to one club cannot be given to another club's player, which
   const token = await putContractInState(db().pool, clubA, await createPlayer(db().pool, clubA), 'offered');
   const playerB = await createPlayer(db().pool, clubB);
 
+  // override_contract is the one writer that may set a token of its choosing (sql/players_contract_rules).
   const reuse = db().pool.query(sql.unsafe`
-    UPDATE players SET contract_status = 'offered', contract_token = ${token}, monthly_fee = 100
-    WHERE tenant_id = ${clubB.id} AND id = ${playerB}
+    SELECT override_contract(
+      ${clubB.id}, ${playerB},
+      ${sql.jsonb({ contract_status: 'offered', contract_token: token, monthly_fee: 100, contract_offered_at: new Date().toISOString() })},
+      'reuse another club''s link', 'operator@example.test'
+    )
   `);
 
   t.is(await sqlstateOf(reuse), '23505');
