@@ -12,6 +12,7 @@ import {
   signContract,
 } from '../store/family-contracts.ts';
 import type { FamilyPages, FormOutcome } from './family-pages.ts';
+import { type RateLimit, createRateLimiter, limitRequests, rateLimitKey } from './rate-limit.ts';
 import { isFormPost, readFormBody, readJsonBody } from './request.ts';
 import type { FamilyContractResponse } from './responses.ts';
 import { UNSTORABLE_TEXT, declineBody, declineForm, isStorableText, signBody, signForm } from './schemas.ts';
@@ -21,6 +22,8 @@ export interface FamilyRouteDependencies {
   readonly metrics: Metrics;
   readonly pages: FamilyPages;
   readonly contractVersion: string;
+  /** Requests per client across the family links; null for none. */
+  readonly rateLimit: RateLimit | null;
 }
 
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
@@ -35,6 +38,10 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
     title: 'This offer has been replaced',
     message: 'The club sent you a newer offer. Please use the link in the most recent e-mail from the club.',
   },
+  too_many_requests: {
+    title: 'Please wait a moment',
+    message: 'Many requests came from your network in a short time. Wait a few seconds, then reload this page.',
+  },
 };
 
 /** Refusals the family page itself explains (the link is dead, or already answered). */
@@ -48,9 +55,10 @@ const PAGE_EXPLAINS = new Set<ErrorCode>([
 /**
  * SPEC §4 "Family": the token in the path is the only credential. JSON for programs; for browsers
  * (Accept prefers HTML) a page, error pages, and form posts that redirect back to the page (so it
- * works without JavaScript).
+ * works without JavaScript). Each client gets a bounded number of requests, so that tokens cannot
+ * be probed at speed.
  */
-export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRouteDependencies): Router {
+export function familyRoutes({ pool, metrics, pages, contractVersion, rateLimit }: FamilyRouteDependencies): Router {
   // Strict, so /contract/<token>/ is not the page: its relative links would resolve elsewhere.
   const router = new Router({ strict: true });
 
@@ -89,6 +97,10 @@ export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRo
     await next();
   };
   const guards: Middleware[] = [answerBrowsersWithPages];
+  if (rateLimit !== null) {
+    const limiter = createRateLimiter(rateLimit);
+    guards.push(limitRequests(limiter, (ctx) => rateLimitKey(clientIp(ctx) ?? 'unknown'), metrics.countRateLimited));
+  }
 
   /** After a form post: back to the page, which shows the outcome (PRG, so a reload repeats nothing). */
   const backToPage = (ctx: Context, token: string, outcome: FormOutcome | null) => {
