@@ -30,6 +30,8 @@ export interface Config {
   readonly idempotency: IdempotencyConfig;
   readonly trustProxy: boolean;
   readonly logLevel: LogLevel;
+  /** Requests per client on the family links, so tokens cannot be probed at speed; null: no limit. */
+  readonly familyRateLimit: { readonly perSecond: number; readonly burst: number } | null;
 }
 
 export type IdentityConfig = {
@@ -154,6 +156,18 @@ const environment = z.object({
   OIDC_JWKS_CACHE_SECONDS: wholeNumber(1, 86_400, 'seconds').default('600'),
   TRUST_PROXY: flag.default('false'),
   LOG_LEVEL: logLevel.default('info'),
+  FAMILY_RATE_LIMIT_PER_SECOND: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number of requests per second (0 turns the limit off)')
+    .transform(Number)
+    .pipe(z.number().max(1_000_000))
+    .default('5'),
+  FAMILY_RATE_LIMIT_BURST: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of requests')
+    .transform(Number)
+    .pipe(z.number().min(1).max(1_000_000))
+    .default('30'),
 }).refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
   path: ['OIDC_JWKS_URL'],
   message: 'is only used together with OIDC_ISSUER',
@@ -220,5 +234,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     idempotency: { ttlSeconds: vars.IDEMPOTENCY_KEY_TTL_SECONDS, waitMs: vars.IDEMPOTENCY_WAIT_MS },
     trustProxy: vars.TRUST_PROXY,
     logLevel: vars.LOG_LEVEL,
+    familyRateLimit:
+      vars.FAMILY_RATE_LIMIT_PER_SECOND === 0
+        ? null
+        : { perSecond: vars.FAMILY_RATE_LIMIT_PER_SECOND, burst: vars.FAMILY_RATE_LIMIT_BURST },
   };
 }

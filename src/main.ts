@@ -6,6 +6,7 @@ import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createDatabasePool, poolOptionsFrom } from './db/pool.ts';
 import { createApp } from './http/app.ts';
+import { answerUnparsableRequests } from './http/client-errors.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { createLogger } from './logger.ts';
 
@@ -43,6 +44,7 @@ const localKey = config.identity.mode === 'local' ? await loadOrCreateLocalSigni
 const app = createApp(config, { pool, logger, localKey, isShuttingDown: () => shuttingDown });
 
 const server: Server = app.listen(config.port, config.host);
+answerUnparsableRequests(server);
 await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject)).catch(
   async (error: unknown) => {
     await pool.end();

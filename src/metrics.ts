@@ -8,6 +8,8 @@ export interface Metrics {
   observeRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
   /** One transition the database carried out. */
   countTransition(event: ContractEventType, from: ContractStatus, to: ContractStatus): void;
+  /** One family-link request refused by the per-client rate limit. */
+  countRateLimited(): void;
 }
 
 /** Prometheus metrics for one app instance: its own registry, so tests can build many apps. */
@@ -34,6 +36,11 @@ export function createMetrics(pool: DatabasePool): Metrics {
     labelNames: ['event', 'from', 'to'] as const,
     registers: [registry],
   });
+  const rateLimited = new Counter({
+    name: 'family_rate_limited_total',
+    help: 'Family link requests refused with 429 because their client went over the rate limit.',
+    registers: [registry],
+  });
   new Gauge({
     name: 'db_pool_connections',
     help: 'Database pool connections by state; waiting counts requests queued for a connection.',
@@ -56,5 +63,6 @@ export function createMetrics(pool: DatabasePool): Metrics {
       duration.observe(values, seconds);
     },
     countTransition: (event, from, to) => transitions.inc({ event, from, to }),
+    countRateLimited: () => rateLimited.inc(),
   };
 }

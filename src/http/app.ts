@@ -55,6 +55,7 @@ export function createApp(config: Config, { pool, logger, localKey, isShuttingDo
       metrics,
       pages: createFamilyPages({ contractVersion: config.contractVersion, currency: config.currency }),
       contractVersion: config.contractVersion,
+      rateLimit: config.familyRateLimit,
     }),
   ];
   if (config.identity.mode === 'local' && localKey !== null) {

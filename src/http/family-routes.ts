@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { DatabasePool } from 'slonik';
 import { evaluate } from '../../machines/evaluate.ts';
 import { AppError, type ErrorCode, toAppError } from '../errors.ts';
@@ -12,15 +12,18 @@ import {
   signContract,
 } from '../store/family-contracts.ts';
 import type { FamilyPages, FormOutcome } from './family-pages.ts';
+import { type RateLimit, createRateLimiter, limitRequests, rateLimitKey } from './rate-limit.ts';
 import { isFormPost, readFormBody, readJsonBody } from './request.ts';
 import type { FamilyContractResponse } from './responses.ts';
-import { declineBody, signBody } from './schemas.ts';
+import { UNSTORABLE_TEXT, declineBody, declineForm, isStorableText, signBody, signForm } from './schemas.ts';
 
 export interface FamilyRouteDependencies {
   readonly pool: DatabasePool;
   readonly metrics: Metrics;
   readonly pages: FamilyPages;
   readonly contractVersion: string;
+  /** Requests per client across the family links; null for none. */
+  readonly rateLimit: RateLimit | null;
 }
 
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
@@ -35,6 +38,10 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
     title: 'This offer has been replaced',
     message: 'The club sent you a newer offer. Please use the link in the most recent e-mail from the club.',
   },
+  too_many_requests: {
+    title: 'Please wait a moment',
+    message: 'Many requests came from your network in a short time. Wait a few seconds, then reload this page.',
+  },
 };
 
 /** Refusals the family page itself explains (the link is dead, or already answered). */
@@ -47,9 +54,11 @@ const PAGE_EXPLAINS = new Set<ErrorCode>([
 
 /**
  * SPEC §4 "Family": the token in the path is the only credential. JSON for programs; for browsers
- * a page, and form posts that redirect back to it (so the page works without JavaScript).
+ * (Accept prefers HTML) a page, error pages, and form posts that redirect back to the page (so it
+ * works without JavaScript). Each client gets a bounded number of requests, so that tokens cannot
+ * be probed at speed.
  */
-export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRouteDependencies): Router {
+export function familyRoutes({ pool, metrics, pages, contractVersion, rateLimit }: FamilyRouteDependencies): Router {
   // Strict, so /contract/<token>/ is not the page: its relative links would resolve elsewhere.
   const router = new Router({ strict: true });
 
@@ -87,12 +96,20 @@ export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRo
   });
 
   /** Errors on a browser's request become a page, not JSON. */
-  const answerWithPages = (ctx: Context) => {
-    ctx.state.renderErrorPage = (error: AppError) => {
-      const page = LINK_PAGES[error.code] ?? { title: 'Something went wrong', message: error.message };
-      return pages.message(page.title, page.message);
-    };
+  const answerBrowsersWithPages: Middleware = async (ctx, next) => {
+    if (prefersHtml(ctx)) {
+      ctx.state.renderErrorPage = (error: AppError) => {
+        const page = LINK_PAGES[error.code] ?? { title: 'Something went wrong', message: error.message };
+        return pages.message(page.title, page.message);
+      };
+    }
+    await next();
   };
+  const guards: Middleware[] = [answerBrowsersWithPages];
+  if (rateLimit !== null) {
+    const limiter = createRateLimiter(rateLimit);
+    guards.push(limitRequests(limiter, (ctx) => rateLimitKey(clientIp(ctx) ?? 'unknown'), metrics.countRateLimited));
+  }
 
   /** After a form post: back to the page, which shows the outcome (PRG, so a reload repeats nothing). */
   const backToPage = (ctx: Context, token: string, outcome: FormOutcome | null) => {
@@ -102,7 +119,6 @@ export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRo
 
   /** Form posts that hit a wrong state or a dead link go back to the page, which explains it. */
   const formAction = async (ctx: Context, token: string, perform: () => Promise<FormOutcome>) => {
-    answerWithPages(ctx);
     try {
       backToPage(ctx, token, await perform());
     } catch (error) {
@@ -111,10 +127,9 @@ export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRo
     }
   };
 
-  router.get('/contract/:token', async (ctx) => {
+  router.get('/contract/:token', ...guards, async (ctx) => {
     const { token } = ctx.params as { token: string };
-    if (ctx.accepts('json', 'html') === 'html') {
-      answerWithPages(ctx);
+    if (prefersHtml(ctx)) {
       const outcome = ctx.query.outcome;
       ctx.type = 'html';
       ctx.body = pages.contract(token, await lookUp(token), isFormOutcome(outcome) ? outcome : null);
@@ -123,13 +138,16 @@ export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRo
     ctx.body = view(await lookUp(token));
   });
 
-  router.post('/contract/:token/sign', async (ctx) => {
+  router.post('/contract/:token/sign', ...guards, async (ctx) => {
     const { token } = ctx.params as { token: string };
     if (isFormPost(ctx)) {
       await formAction(ctx, token, async () => {
-        const form = await readFormBody(ctx);
+        const form = await readFormBody(ctx, signForm);
         const signedBy = typeof form.signed_by === 'string' ? form.signed_by : '';
         if (!/\S/.test(signedBy) || signedBy.length > 200) return 'name_missing';
+        if (!isStorableText(signedBy)) {
+          throw new AppError('validation_failed', { message: `The form is not valid: "signed_by": ${UNSTORABLE_TEXT}.` });
+        }
         if (form.agree !== 'yes') return 'agreement_missing';
         await act(token, 'SIGN', () => sign(ctx, token, signedBy, null));
         return 'signed';
@@ -140,10 +158,11 @@ export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRo
     ctx.body = await act(token, 'SIGN', () => sign(ctx, token, body.signed_by, body.signature_url ?? null));
   });
 
-  router.post('/contract/:token/decline', async (ctx) => {
+  router.post('/contract/:token/decline', ...guards, async (ctx) => {
     const { token } = ctx.params as { token: string };
     if (isFormPost(ctx)) {
       await formAction(ctx, token, async () => {
+        await readFormBody(ctx, declineForm);
         await act(token, 'DECLINE', () => declineContract(pool, token));
         return 'declined';
       });
@@ -157,6 +176,10 @@ export function familyRoutes({ pool, metrics, pages, contractVersion }: FamilyRo
     signContract(pool, { token, signedBy, signatureUrl, ip: clientIp(ctx), contractVersion });
 
   return router;
+}
+
+function prefersHtml(ctx: Context): boolean {
+  return ctx.accepts('json', 'html') === 'html';
 }
 
 function isFormOutcome(value: unknown): value is FormOutcome {

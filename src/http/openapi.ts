@@ -38,6 +38,7 @@ const IDEMPOTENCY_FAILURES = {
 const LINK_FAILURES: Responses = {
   404: failure('`contract_not_found`: no contract has this link.'),
   410: failure('`contract_superseded`: a newer offer replaced this link; use the newest e-mail.'),
+  429: failure('`too_many_requests`: this client sent too many requests to family links; retry after `Retry-After` seconds.'),
 };
 
 const token = z.object({

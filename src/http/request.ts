@@ -1,6 +1,6 @@
 import parseBody from 'co-body';
 import type { Context } from 'koa';
-import type { z } from 'zod';
+import type { ZodIssue, z } from 'zod';
 import { AppError, type ErrorCode } from '../errors.ts';
 import { idempotencyKeyHeader } from './schemas.ts';
 
@@ -8,21 +8,44 @@ const BODY_LIMIT = '16kb';
 
 /** The JSON body, checked against `schema`: 415, 413, 400 or 422 when it is not what we take. */
 export async function readJsonBody<S extends z.ZodTypeAny>(ctx: Context, schema: S): Promise<z.output<S>> {
-  return validate(schema, await readJson(ctx), 'The request body is not valid.');
+  return validate(schema, await readJson(ctx), { what: 'The request body', part: 'field' });
 }
 
 export function readQuery<S extends z.ZodTypeAny>(ctx: Context, schema: S): z.output<S> {
-  return validate(schema, ctx.query, 'The query string is not valid.');
+  return validate(schema, ctx.query, { what: 'The query string', part: 'parameter' });
 }
 
 export function readPath<S extends z.ZodTypeAny>(ctx: Context & { params?: unknown }, schema: S): z.output<S> {
-  return validate(schema, ctx.params, 'The path is not valid.');
+  return validate(schema, ctx.params, { what: 'The path', part: 'parameter' });
 }
 
-function validate<S extends z.ZodTypeAny>(schema: S, input: unknown, message: string): z.output<S> {
+function validate<S extends z.ZodTypeAny>(schema: S, input: unknown, where: Where): z.output<S> {
   const result = schema.safeParse(input);
-  if (!result.success) throw new AppError('validation_failed', { message, details: result.error.issues });
+  if (!result.success) {
+    throw new AppError('validation_failed', { message: describe(result.error.issues, where), details: result.error.issues });
+  }
   return result.data;
+}
+
+interface Where {
+  readonly what: string;
+  readonly part: 'field' | 'parameter';
+}
+
+const LISTED_ISSUES = 3;
+
+/** A message that names what to fix: `The request body is not valid: unknown field "tenant_id".` */
+function describe(issues: readonly ZodIssue[], { what, part }: Where): string {
+  const quote = (name: string | number) => JSON.stringify(String(name).slice(0, 60));
+  const problems = issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const s = issue.keys.length === 1 ? '' : 's';
+      return `unknown ${part}${s} ${issue.keys.slice(0, LISTED_ISSUES).map(quote).join(', ')}`;
+    }
+    return issue.path.length === 0 ? issue.message : `${issue.path.map(quote).join('.')}: ${issue.message}`;
+  });
+  const more = problems.length > LISTED_ISSUES ? ` (and ${problems.length - LISTED_ISSUES} more)` : '';
+  return `${what} is not valid: ${problems.slice(0, LISTED_ISSUES).join('; ')}${more}.`;
 }
 
 /** The Idempotency-Key header, if the client sent one (an admin write may then be retried safely). */
@@ -30,7 +53,7 @@ export function readIdempotencyKey(ctx: Context): string | null {
   const headers = validate(
     idempotencyKeyHeader,
     { 'idempotency-key': ctx.get('idempotency-key') || undefined },
-    'The Idempotency-Key header is not valid.',
+    { what: 'The Idempotency-Key header', part: 'parameter' },
   );
   return headers['idempotency-key'] ?? null;
 }
@@ -41,8 +64,9 @@ export function isFormPost(ctx: Context): boolean {
 }
 
 /** The fields of a form post, as strings (or arrays of them, for repeated fields). */
-export async function readFormBody(ctx: Context): Promise<Record<string, unknown>> {
-  return parse(() => parseBody.form(ctx.req, { limit: BODY_LIMIT }), 'validation_failed');
+export async function readFormBody<S extends z.ZodTypeAny>(ctx: Context, schema: S): Promise<z.output<S>> {
+  const form = await parse(() => parseBody.form(ctx.req, { limit: BODY_LIMIT }), 'validation_failed');
+  return validate(schema, form, { what: 'The form', part: 'field' });
 }
 
 async function readJson(ctx: Context): Promise<unknown> {

@@ -8,8 +8,26 @@ const MAX_INT4 = 2_147_483_647;
 
 export const id = z.number().int().min(1).max(MAX_INT4);
 
+/** NUL, or half of a UTF-16 surrogate pair (JSON can carry one as "\ud800"; UTF-8 cannot). */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Whether PostgreSQL can store the text exactly as sent: it refuses NUL, and would quietly turn a
+ * lone surrogate into U+FFFD.
+ */
+export function isStorableText(value: string): boolean {
+  return !UNSTORABLE.test(value);
+}
+
+export const UNSTORABLE_TEXT = 'must not contain NUL characters or unpaired UTF-16 surrogates';
+
 /** A name as the club typed it: kept exactly (quotes, semicolons, unicode), but not blank. */
-const name = z.string().min(1).max(200).regex(/\S/, 'must not be blank');
+const name = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/\S/, 'must not be blank')
+  .refine(isStorableText, UNSTORABLE_TEXT);
 
 /** A positive whole number in a path or query string, where everything arrives as text. */
 const idText = z
@@ -86,12 +104,20 @@ export const signBody = z
       .max(2000)
       .url()
       .refine((value) => value.startsWith('https://'), 'must be an https URL')
+      .refine(isStorableText, UNSTORABLE_TEXT)
       .optional(),
   })
   .strict();
 
 /** DECLINE takes no input; an empty object is fine, anything else is refused. */
 export const declineBody = z.object({}).strict().optional();
+
+/**
+ * The family page's forms. The sign form's fields are judged by its handler, which sends the
+ * family back to the page to fix them; a field the page does not have is refused.
+ */
+export const signForm = z.object({ signed_by: z.unknown(), agree: z.unknown() }).partial().strict();
+export const declineForm = z.object({}).strict();
 
 const instant = z.string().datetime({ offset: true });
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { RATE_LIMIT_OUT_OF_THE_WAY } from './server.ts';
 
 export interface ServiceProcess {
   readonly baseUrl: string;
@@ -12,7 +13,7 @@ export interface ServiceProcess {
 /** `npm start` as a real process (what the operator runs), on a free port; resolves once it listens. */
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts')], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...RATE_LIMIT_OUT_OF_THE_WAY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];

@@ -1,0 +1,127 @@
+import { connect } from 'node:net';
+import test from 'ava';
+import { databaseChecksum } from './helpers/checksum.ts';
+import { useHarness } from './helpers/context.ts';
+import { createClub, createPlayer, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
+import { request } from './helpers/http.ts';
+import { rawRequest } from './helpers/raw-http.ts';
+
+// What test/hostile-input.test.ts found, one test each, so each stays fixed whatever the fuzzer's
+// seed.
+
+const harness = useHarness();
+const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+async function offered() {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const playerId = await createPlayer(pool, club);
+  return { club, playerId, token: await putContractInState(pool, club, playerId, 'offered') };
+}
+
+const UNSTORABLE = [
+  ['a NUL character', 'Dana\u0000Park'],
+  ['half a surrogate pair', 'Dana \ud83d'],
+] as const;
+
+for (const [what, text] of UNSTORABLE) {
+  test.serial(`a team or player name with ${what} → 422 naming the field, nothing written (PostgreSQL cannot store it as sent)`, async (t) => {
+    const { db, server } = harness();
+    const token = await server.adminToken((await createClub(db.pool)).slug);
+    const before = await databaseChecksum(db.pool);
+
+    const team = await request(server.baseUrl, 'POST', '/admin/teams', { token, body: { name: text } });
+    const player = await request(server.baseUrl, 'POST', '/admin/players', { token, body: { name: text, email: 'family@example.test' } });
+
+    for (const reply of [team, player]) {
+      t.is(reply.status, 422);
+      t.is(reply.body.error.code, 'validation_failed');
+      t.regex(reply.body.error.message, /"name": must not contain NUL characters or unpaired UTF-16 surrogates/);
+    }
+    t.is(await databaseChecksum(db.pool), before);
+  });
+
+  test.serial(`a signature or signature URL with ${what} → 422 naming the field, and the contract stays offered`, async (t) => {
+    const { db, server } = harness();
+    const { club, playerId, token } = await offered();
+
+    const byName = await request(server.baseUrl, 'POST', `/contract/${token}/sign`, { body: { signed_by: text } });
+    const byUrl = await request(server.baseUrl, 'POST', `/contract/${token}/sign`, {
+      body: { signed_by: 'Dana Park', signature_url: `https://sign.example.test/${text}` },
+    });
+
+    for (const [reply, field] of [[byName, 'signed_by'], [byUrl, 'signature_url']] as const) {
+      t.is(reply.status, 422, field);
+      t.is(reply.body.error.code, 'validation_failed');
+      t.true(reply.body.error.message.includes(`"${field}": must not contain NUL`), reply.body.error.message);
+    }
+    t.is((await readPlayer(db.pool, club, playerId)).contract_status, 'offered');
+    t.deepEqual(await readAuditLog(db.pool, club, playerId), []);
+  });
+}
+
+// A form cannot carry half a surrogate pair: its percent-encoding is UTF-8, where there is none.
+test.serial('a signature from the form with a NUL character → 422 naming the field, and the contract stays offered', async (t) => {
+  const { db, server } = harness();
+  const { club, playerId, token } = await offered();
+
+  const reply = await request(server.baseUrl, 'POST', `/contract/${token}/sign`, {
+    rawBody: 'signed_by=Dana%00Park&agree=yes',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+
+  t.is(reply.status, 422);
+  t.is(reply.body.error.code, 'validation_failed');
+  t.regex(reply.body.error.message, /"signed_by": must not contain NUL/);
+  t.is((await readPlayer(db.pool, club, playerId)).contract_status, 'offered');
+  t.deepEqual(await readAuditLog(db.pool, club, playerId), []);
+});
+
+test('request headers over 16 KB → 431 headers_too_large with the JSON error body, not a bare status line', async (t) => {
+  const reply = await rawRequest(harness().server.baseUrl, {
+    method: 'GET',
+    path: '/admin/teams',
+    headers: { authorization: `Bearer ${'A'.repeat(20_000)}` },
+  });
+  t.is(reply.status, 431);
+  t.regex(reply.headers['content-type'] ?? '', /^application\/json/);
+  t.deepEqual(JSON.parse(reply.text), { error: { code: 'headers_too_large', message: 'The request headers are too large.' } });
+});
+
+test('a request that is not HTTP → 400 malformed_request with the JSON error body', async (t) => {
+  const { port } = new URL(harness().server.baseUrl);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write('HELLO /contract\r\n\r\n'));
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += String(chunk);
+    });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+  const [head = '', body = ''] = answer.split('\r\n\r\n');
+  t.regex(head, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  t.regex(head, /\r\nContent-Type: application\/json; charset=utf-8(\r\n|$)/);
+  t.deepEqual(JSON.parse(body), { error: { code: 'malformed_request', message: 'The request is not valid HTTP.' } });
+});
+
+test('a family form post answers errors as JSON to a program that asks for JSON, and as the page to a browser', async (t) => {
+  const { db, server } = harness();
+  const { club, playerId, token } = await offered();
+  const post = (accept: string) =>
+    request(server.baseUrl, 'POST', `/contract/${token}/sign`, {
+      rawBody: 'signed_by=Dana+Park&agree=yes&tenant=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
+    });
+
+  const program = await post('application/json');
+  const browser = await post(BROWSER);
+
+  t.is(program.status, 422);
+  t.regex(program.headers.get('content-type') ?? '', /^application\/json/);
+  t.is(program.body.error.code, 'validation_failed');
+  t.is(browser.status, 422);
+  t.regex(browser.headers.get('content-type') ?? '', /^text\/html/);
+  t.true(browser.body.includes('unknown field &quot;tenant&quot;'));
+  t.is((await readPlayer(db.pool, club, playerId)).contract_status, 'offered');
+});

@@ -1,0 +1,100 @@
+import test from 'ava';
+import { openApiDocument } from '../src/http/openapi.ts';
+import { databaseChecksum } from './helpers/checksum.ts';
+import { useHarness } from './helpers/context.ts';
+import { createClub, randomToken } from './helpers/fixtures.ts';
+import { type RawReply, rawRequest } from './helpers/raw-http.ts';
+
+// SPEC §8 "Strict input" and "Errors everywhere" for every route that takes a body, admin and
+// family, in every encoding it documents: over the limit 413, a wrong content type 415, an unknown
+// field 422 naming it. The routes come from the OpenAPI document, so a new one is covered.
+// Serial: each test compares a checksum of the whole database before and after its request.
+
+const harness = useHarness();
+const JSON_TYPE = 'application/json';
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+interface BodyRoute {
+  readonly method: string;
+  readonly path: string;
+  readonly admin: boolean;
+  readonly encodings: readonly string[];
+}
+
+const ROUTES: BodyRoute[] = Object.entries(
+  (openApiDocument() as { paths: Record<string, Record<string, { requestBody?: { content: object }; security?: unknown }>> })
+    .paths,
+).flatMap(([path, operations]) =>
+  Object.entries(operations).flatMap(([method, operation]) =>
+    operation.requestBody === undefined
+      ? []
+      : [{ method: method.toUpperCase(), path, admin: operation.security !== undefined, encodings: Object.keys(operation.requestBody.content) }],
+  ),
+);
+
+let clubSlug: string | undefined;
+
+/** Sends `body` to the route as a caller who gets past everything but the body; says whether the database changed. */
+async function send(route: BodyRoute, contentType: string, body: string): Promise<{ reply: RawReply; wrote: boolean }> {
+  const { db, server } = harness();
+  clubSlug ??= (await createClub(db.pool)).slug;
+  const headers: Record<string, string> = { 'content-type': contentType };
+  if (route.admin) headers.authorization = `Bearer ${await server.adminToken(clubSlug)}`;
+  const before = await databaseChecksum(db.pool);
+  const reply = await rawRequest(server.baseUrl, {
+    method: route.method,
+    path: route.path.replace('{token}', randomToken()),
+    headers,
+    body,
+  });
+  return { reply, wrote: (await databaseChecksum(db.pool)) !== before };
+}
+
+function errorOf(reply: RawReply): { code: string; message: string } {
+  if (!/^application\/json/.test(reply.headers['content-type'] ?? '')) throw new Error(`not JSON: ${reply.headers['content-type']}`);
+  return (JSON.parse(reply.text) as { error: { code: string; message: string } }).error;
+}
+
+const encode = (contentType: string, fields: Record<string, string>) =>
+  contentType === JSON_TYPE ? JSON.stringify(fields) : new URLSearchParams(fields).toString();
+
+test('every route with a body is covered below, in JSON, and the family ones also as a form', (t) => {
+  t.deepEqual(
+    ROUTES.map((route) => `${route.method} ${route.path}`),
+    ['POST /admin/contract/offer', 'POST /admin/teams', 'POST /admin/players', 'POST /contract/{token}/sign', 'POST /contract/{token}/decline'],
+  );
+  for (const route of ROUTES) t.true(route.encodings.includes(JSON_TYPE), route.path);
+  t.deepEqual(ROUTES.filter((route) => route.encodings.includes(FORM_TYPE)).map((route) => route.path), [
+    '/contract/{token}/sign',
+    '/contract/{token}/decline',
+  ]);
+});
+
+for (const route of ROUTES) {
+  for (const encoding of route.encodings) {
+    const name = `${route.method} ${route.path} (${encoding === JSON_TYPE ? 'JSON' : 'form'})`;
+
+    test.serial(`${name}: a body over the limit → 413 payload_too_large, nothing written`, async (t) => {
+      const { reply, wrote } = await send(route, encoding, encode(encoding, { padding: 'x'.repeat(20_000) }));
+      t.is(reply.status, 413);
+      t.is(errorOf(reply).code, 'payload_too_large');
+      t.false(wrote);
+    });
+
+    test.serial(`${name}: an unknown field → 422 validation_failed naming it, nothing written`, async (t) => {
+      const { reply, wrote } = await send(route, encoding, encode(encoding, { tenant_id: '7' }));
+      t.is(reply.status, 422);
+      const error = errorOf(reply);
+      t.is(error.code, 'validation_failed');
+      t.regex(error.message, /unknown field "tenant_id"/);
+      t.false(wrote);
+    });
+  }
+
+  test.serial(`${route.method} ${route.path}: a body that is neither of its content types → 415 unsupported_media_type, nothing written`, async (t) => {
+    const { reply, wrote } = await send(route, 'text/plain', 'player_id=1');
+    t.is(reply.status, 415);
+    t.is(errorOf(reply).code, 'unsupported_media_type');
+    t.false(wrote);
+  });
+}
