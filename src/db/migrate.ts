@@ -35,7 +35,7 @@ export async function migrate(databaseUrl: string, options: MigrateOptions): Pro
 /** The migrations this build ships, by name, in order. */
 export function migrationNames(): string[] {
   return readdirSync(MIGRATIONS_DIR)
-    .filter((file) => /^\d+_.+\.ts$/.test(file))
-    .map((file) => file.replace(/\.ts$/, ''))
+    .filter((file) => /^\d+_.+\.[jt]s$/.test(file))
+    .map((file) => file.replace(/\.[jt]s$/, ''))
     .sort();
 }
