@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import { migrationNames } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
 import type { LocalSigningKey } from '../identity/local-signing-key.ts';
+import { cacheVerifiedTokens } from '../identity/verified-token-cache.ts';
 import { adminTokenKeys, createAdminTokenVerifier } from '../identity/verify-admin-token.ts';
 import { createMetrics } from '../metrics.ts';
 import { createReadinessCheck } from '../readiness.ts';
@@ -28,6 +29,13 @@ export interface AppRuntime {
   readonly isShuttingDown?: () => boolean;
 }
 
+/** A club's handful of administrators needs a few entries; this bounds the memory a flood can take. */
+const VERIFIED_TOKENS_KEPT = 1000;
+
+/** A minute, or less if the issuer's keys are refetched more often: a withdrawn key stops as soon. */
+const recheckVerifiedTokensAfterMs = ({ identity }: Config) =>
+  Math.min(60_000, identity.mode === 'oidc' ? identity.jwks.cacheMaxAgeSeconds * 1000 : 60_000);
+
 export function createApp(config: Config, { pool, logger, localKey, isShuttingDown = () => false }: AppRuntime): Koa {
   // With TRUST_PROXY, the signer's IP is the one the nearest proxy appended to X-Forwarded-For.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
@@ -46,7 +54,10 @@ export function createApp(config: Config, { pool, logger, localKey, isShuttingDo
     adminRoutes({
       pool,
       metrics,
-      verifyAdminToken: createAdminTokenVerifier(config.identity, adminTokenKeys(config.identity, localKey)),
+      verifyAdminToken: cacheVerifiedTokens(
+        createAdminTokenVerifier(config.identity, adminTokenKeys(config.identity, localKey)),
+        { maxEntries: VERIFIED_TOKENS_KEPT, recheckAfterMs: recheckVerifiedTokensAfterMs(config) },
+      ),
       contractBaseUrl: config.contractBaseUrl,
       idempotency: config.idempotency,
     }),

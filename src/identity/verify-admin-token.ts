@@ -9,6 +9,8 @@ export interface AdminIdentity {
   readonly tenantSlug: string;
   /** Recorded in the audit log: the `email` claim, else "admin" (SPEC §5). */
   readonly actor: string;
+  /** The token's `exp`, in epoch seconds. */
+  readonly expiresAt: number;
 }
 
 /** Takes every Authorization header the request carried (Node keeps only the first in `headers`). */
@@ -79,7 +81,11 @@ export function createAdminTokenVerifier(identity: IdentityConfig, keys: JWTVeri
     if (typeof email === 'string' && email !== '' && !EMAIL.test(email)) {
       throw new AppError('unauthenticated', { message: 'The token was refused: its "email" claim is not an address.' });
     }
-    return { tenantSlug, actor: typeof email === 'string' && email !== '' ? email : 'admin' };
+    return {
+      tenantSlug,
+      actor: typeof email === 'string' && email !== '' ? email : 'admin',
+      expiresAt: payload.exp as number, // required by verify()
+    };
   };
 }
 
