@@ -12,9 +12,9 @@ import { readContractHistory } from '../store/contract-history.ts';
 import { readContractStats } from '../store/contract-stats.ts';
 import { type OfferResult, listContracts, offerContract, offerResult, readOfferSubject } from '../store/contracts.ts';
 import { type IdempotentWrite, runIdempotentWrite } from '../store/idempotent-writes.ts';
+import type { TenantIdLookup } from '../store/tenant-id-cache.ts';
 import { type Player, createPlayer, findPlayer, playerRow } from '../store/players.ts';
 import { createTeam, listTeams, teamRow } from '../store/teams.ts';
-import { findTenantId } from '../store/tenants.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type {
   ContractHistoryResponse,
@@ -40,6 +40,7 @@ export interface AdminRouteDependencies {
   readonly verifyAdminToken: AdminTokenVerifier;
   readonly contractBaseUrl: string;
   readonly idempotency: IdempotencyConfig;
+  readonly tenantIds: TenantIdLookup;
 }
 
 /** The offer's outcome as sql/run_idempotent_write stores it: the function's row and who made it. */
@@ -52,13 +53,14 @@ export function adminRoutes({
   verifyAdminToken,
   contractBaseUrl,
   idempotency,
+  tenantIds,
 }: AdminRouteDependencies): Router {
   const router = new Router({ prefix: '/admin' });
 
   const authenticate = (ctx: Context): Promise<AdminIdentity> => verifyAdminToken(ctx.req.headersDistinct.authorization);
 
   const tenantOf = async (admin: AdminIdentity): Promise<number> => {
-    const tenantId = await findTenantId(pool, admin.tenantSlug);
+    const tenantId = await tenantIds(admin.tenantSlug);
     if (tenantId === null) throw unknownTenant(admin);
     return tenantId;
   };

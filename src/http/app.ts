@@ -10,6 +10,7 @@ import { cacheVerifiedTokens } from '../identity/verified-token-cache.ts';
 import { adminTokenKeys, createAdminTokenVerifier } from '../identity/verify-admin-token.ts';
 import { createMetrics } from '../metrics.ts';
 import { createReadinessCheck } from '../readiness.ts';
+import { cachedTenantIds } from '../store/tenant-id-cache.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { assetsRoutes } from './assets-routes.ts';
 import { chartRoutes } from './chart-routes.ts';
@@ -29,8 +30,9 @@ export interface AppRuntime {
   readonly isShuttingDown?: () => boolean;
 }
 
-/** A club's handful of administrators needs a few entries; this bounds the memory a flood can take. */
+/** Bounds on what the app remembers between requests, so a flood of tokens or clubs takes fixed memory. */
 const VERIFIED_TOKENS_KEPT = 1000;
+const TENANT_IDS_KEPT = 10_000;
 
 /** A minute, or less if the issuer's keys are refetched more often: a withdrawn key stops as soon. */
 const recheckVerifiedTokensAfterMs = ({ identity }: Config) =>
@@ -60,6 +62,7 @@ export function createApp(config: Config, { pool, logger, localKey, isShuttingDo
       ),
       contractBaseUrl: config.contractBaseUrl,
       idempotency: config.idempotency,
+      tenantIds: cachedTenantIds(pool, TENANT_IDS_KEPT),
     }),
     familyRoutes({
       pool,
