@@ -3,7 +3,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { appDatabaseUrl, ensureAppDatabase } from './app-database.ts';
-import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
 export interface OpenDatabase {
   readonly url: string;
@@ -39,6 +38,8 @@ export async function openDatabase(
       stop: async () => {},
     };
   }
+  // Loaded only here: the embedded binaries' package costs memory that a deployment never uses.
+  const { startEmbeddedPostgres } = await import('./embedded-postgres.ts');
   const credentials = await localCredentials(path.join(config.dataDir, 'postgres-credentials.json'));
   const dataDir = path.join(config.dataDir, 'postgres');
   const cluster = await startEmbeddedPostgres({
