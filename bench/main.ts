@@ -6,6 +6,8 @@
 //   ceiling   offer_contract called straight through slonik (bench/direct-calls.ts)
 //   bare      node:http + pg, no framework, the same call (bench/bare-service.ts)
 //   service   POST /admin/contract/offer?force=true on the production build (node dist/src/main.js)
+//   pgbouncer the same service in a second process, reaching PostgreSQL through PgBouncer in
+//             transaction mode with PGBOUNCER_SERVER_CONNECTIONS server connections
 // and on the service only: signs through family links, and the unsigned-contracts list. Load comes
 // from a separate process (bench/load.ts). Every re-offer mints a token and writes a re_offer row.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -26,6 +28,7 @@ import { createDatabasePool } from '../src/db/pool.ts';
 import { loadOrCreateLocalSigningKey } from '../src/identity/local-signing-key.ts';
 import { mintAdminToken } from '../src/identity/mint-admin-token.ts';
 import { freePort } from '../test/helpers/free-port.ts';
+import { type PgBouncer, startPgBouncer } from '../test/helpers/pgbouncer.ts';
 import type { DirectPlan } from './direct-calls.ts';
 import type { LoadPlan, LoadResult } from './load.ts';
 import { cpuMs, measure, processTree } from './proc-stats.ts';
@@ -38,13 +41,15 @@ const PLAYERS = 10_000;
 // Each sign uses up an open offer; enough for every sign run at the rates seen here.
 const SIGN_OFFERS = Number(process.env.BENCH_SIGN_OFFERS ?? 40_000);
 const POOL_SIZE = parseConfig({}).databasePoolSize; // the service's default
-const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'offers,signs,list').split(','));
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'offers,pgbouncer,signs,list').split(','));
+const PGBOUNCER_SERVER_CONNECTIONS = 4;
 // A directory: the service writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
 
 const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'club-contracts-bench-'));
 await fs.chmod(workDir, 0o755);
 const children: ChildProcess[] = [];
+let bouncer: PgBouncer | undefined;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 log('building the service (npm run build)…');
@@ -88,6 +93,25 @@ try {
   const bare = startChild(process.execPath, ['--import=tsx', 'bench/bare-service.ts', databaseUrl, String(barePort), String(POOL_SIZE), String(seed.tenantId)], {});
   await waitUntilReady(`http://127.0.0.1:${barePort}/`, true);
 
+  let bouncedPort = 0;
+  let bounced: ChildProcess | undefined;
+  if (SCENARIOS.has('pgbouncer')) {
+    bouncer = await startPgBouncer({
+      databaseUrl,
+      poolSize: PGBOUNCER_SERVER_CONNECTIONS,
+      connectQuery: `SET statement_timeout = ${config.databaseStatementTimeoutMs}`,
+    });
+    bouncedPort = await freePort();
+    bounced = startChild(process.execPath, ['dist/src/main.js'], {
+      DATABASE_URL: bouncer.url,
+      DATABASE_MIGRATION_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      PORT: String(bouncedPort),
+      LOG_LEVEL: 'info',
+    });
+    await waitUntilReady(`http://127.0.0.1:${bouncedPort}/readyz`);
+  }
+
   const load = (plan: Omit<LoadPlan, 'adminToken' | 'firstPlayerId' | 'players'>) =>
     runJsonChild<LoadResult>(['--import=tsx', 'bench/load.ts', JSON.stringify({ adminToken, firstPlayerId: seed.firstPlayerId, players: PLAYERS, ...plan })]);
 
@@ -130,6 +154,9 @@ try {
     log(`  ceiling @${connections}: ${ceiling.perSecond.toFixed(0)}/s, p50 ${ceiling.p50} ms, p99 ${ceiling.p99} ms`);
     await overHttp('bare', 'bare-offer', bare.pid as number, `http://127.0.0.1:${barePort}`, connections);
     await overHttp('service', 'offer', service.pid as number, `http://127.0.0.1:${servicePort}`, connections);
+    if (bounced !== undefined) {
+      await overHttp('pgbouncer', 'offer', bounced.pid as number, `http://127.0.0.1:${bouncedPort}`, connections);
+    }
   }
   let signed = 0;
   for (const connections of SCENARIOS.has('signs') ? CONCURRENCY : []) {
@@ -154,6 +181,7 @@ try {
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
+  await bouncer?.stop();
   await cluster.stop();
   await fs.rm(workDir, { recursive: true, force: true });
 }

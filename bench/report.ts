@@ -30,7 +30,7 @@ const LABELS: Record<Measurement['name'], string> = {
   ceiling: 'ceiling: offer_contract via slonik, no HTTP',
   bare: 'bare: node:http + pg, same call',
   service: 'service: POST /admin/contract/offer?force=true',
-  pgbouncer: 'service through PgBouncer (transaction mode)',
+  pgbouncer: 'service via PgBouncer (transaction mode, 4 server conns)',
   sign: 'service: POST /contract/:token/sign',
   list: 'service: GET /admin/contracts?status=offered',
 };
