@@ -6,7 +6,7 @@ import pg from 'pg';
 
 const [databaseUrl, port, poolSize, tenantId] = process.argv.slice(2);
 const pool = new pg.Pool({ connectionString: databaseUrl, max: Number(poolSize) });
-const OFFER = "SELECT * FROM offer_contract($1, $2, $3, NULL, true, 'bench@example.test', 'bench')";
+const OFFER = "SELECT * FROM offer_contract($1, $2, $3, NULL, true, '{none,offered,declined}', 'bench@example.test', 'bench')";
 
 const server = http.createServer((request, response) => {
   if (request.method !== 'POST') {

@@ -26,7 +26,7 @@ async function callFor(seconds: number, latencies: number[] | null): Promise<voi
       const fee = 50 + Math.floor(Math.random() * 500);
       const started = process.hrtime.bigint();
       await pool.query(sql.unsafe`
-        SELECT * FROM offer_contract(${plan.tenantId}, ${playerId}, ${fee}, NULL, true, 'bench@example.test', 'bench')
+        SELECT * FROM offer_contract(${plan.tenantId}, ${playerId}, ${fee}, NULL, true, '{none,offered,declined}', 'bench@example.test', 'bench')
       `);
       latencies?.push(Number(process.hrtime.bigint() - started) / 1e6);
     }

@@ -202,7 +202,7 @@ async function seedClubs(databaseUrl: string) {
       `);
       // Through the function, as the service would: every player gets an open offer and a token.
       await pool.query(sql.unsafe`
-        SELECT count(*) FROM players, offer_contract(${tenantId}, players.id, 150, NULL, false, 'seed', 'bench')
+        SELECT count(*) FROM players, offer_contract(${tenantId}, players.id, 150, NULL, false, '{none}', 'seed', 'bench')
         WHERE players.tenant_id = ${tenantId}
       `);
       return { tenantId, firstPlayerId };

@@ -4,6 +4,7 @@ import {
   type ContractContext,
   type ContractEvent,
   type ContractStatus,
+  CONTRACT_STATUSES,
   type RefusalCode,
   contractMachine,
 } from './contract.ts';
@@ -43,3 +44,25 @@ export function refusalFor(status: ContractStatus, eventType: ContractEvent['typ
   }
   return refusal;
 }
+
+/**
+ * The states from which the machine takes `event`, judging every guard by what the event carries
+ * and taking the guards that need the contract's own data (teamChange: the player's current teams)
+ * to hold. The offer sends this with its one database call, and the SQL function, which has those
+ * data under the row lock, refuses any other state: a transition happens only where the machine
+ * here and the rules in the database both allow it.
+ */
+export function sourceStates(event: ContractEvent): readonly ContractStatus[] {
+  const key = JSON.stringify(event);
+  let states = sourceStatesByEvent.get(key);
+  if (states === undefined) {
+    // No current teams: any target is then a change, so teamChange holds whenever a target is given.
+    states = CONTRACT_STATUSES.filter((status) => evaluate(status, { teamIds: [] }, event).allowed);
+    if (sourceStatesByEvent.size < SOURCE_STATES_KEPT) sourceStatesByEvent.set(key, states);
+  }
+  return states;
+}
+
+// Keyed by the whole event: an OFFER's target team makes each one distinct, so the memo is bounded.
+const SOURCE_STATES_KEPT = 10_000;
+const sourceStatesByEvent = new Map<string, readonly ContractStatus[]>();

@@ -80,6 +80,11 @@ export const ERRORS = {
     sqlstate: 'CTOVR',
     message: 'An override needs a reason, an actor, and contract columns it can set that it changes.',
   },
+  rules_out_of_sync: {
+    status: 503,
+    sqlstate: 'CTSKW',
+    message: 'The service and its database disagree on the contract rules, as during a deployment. Try again shortly.',
+  },
   database_unavailable: { status: 503, message: 'The database is unavailable. Try again shortly.' },
   identity_provider_unavailable: {
     status: 503,

@@ -93,6 +93,8 @@ for (const status of CONTRACT_STATUSES) {
             targetTeamId,
             force,
             actor: 'conformance@example.test',
+            // Every state: the database's own rules are compared, not the service's judgement.
+            allowedFrom: CONTRACT_STATUSES,
           }),
         );
         await assertAgreement(t, club, playerId, before, machine, database);

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
-import { evaluate } from '../../machines/evaluate.ts';
+import { sourceStates } from '../../machines/evaluate.ts';
 import type { ContractStatus } from '../../machines/contract.ts';
 import type { IdempotencyConfig } from '../config.ts';
 import { AppError } from '../errors.ts';
@@ -10,7 +10,7 @@ import type { AdminIdentity, AdminTokenVerifier } from '../identity/verify-admin
 import type { Metrics } from '../metrics.ts';
 import { readContractHistory } from '../store/contract-history.ts';
 import { readContractStats } from '../store/contract-stats.ts';
-import { type OfferResult, listContracts, offerContract, offerResult, readOfferSubject } from '../store/contracts.ts';
+import { type OfferResult, listContracts, offerContract, offerResult } from '../store/contracts.ts';
 import { type IdempotentWrite, runIdempotentWrite } from '../store/idempotent-writes.ts';
 import type { TenantIdLookup } from '../store/tenant-id-cache.ts';
 import { type Player, createPlayer, findPlayer, playerRow } from '../store/players.ts';
@@ -116,47 +116,33 @@ export function adminRoutes({
     const { force } = readQuery(ctx, offerQuery);
     const body = await readJsonBody(ctx, offerBody);
     const targetTeamId = body.target_team_id ?? null;
-    const write = {
-      operation: 'offer_contract',
-      args: { player_id: body.player_id, monthly_fee: body.monthly_fee, target_team_id: targetTeamId, force },
-    } as const;
+    const tenantId = await tenantOf(admin);
 
-    const subject = await readOfferSubject(pool, admin.tenantSlug, body.player_id, key === null ? null : { key, write });
-    if (subject.tenant === 'unknown') throw unknownTenant(admin);
-    if ('earlier' in subject) {
-      if (!subject.earlier.sameRequest) throw new AppError('idempotency_key_reused');
-      const earlier = storedOffer.parse(subject.earlier.outcome);
-      ctx.set('Idempotent-Replayed', 'true');
-      ctx.body = offerResponse(body.player_id, earlier, earlier.actor);
-      return;
-    }
-    if (subject.player === 'unknown') throw new AppError('player_not_found');
-
-    const decision = evaluate(
-      subject.player.status,
-      { teamIds: subject.player.teamIds },
-      { type: 'OFFER', force, targetTeamId },
-    );
-    if (!decision.allowed) throw new AppError(decision.refusal);
-
-    // The function re-checks under the row lock: a change since the read above still gets its 409/422.
+    // The machine judges the event here; the function applies that judgement to the player's state
+    // under the row lock, in the same single round trip (machines/evaluate.ts sourceStates).
+    const allowedFrom = sourceStates({ type: 'OFFER', force, targetTeamId });
+    const offer = {
+      tenantId,
+      playerId: body.player_id,
+      monthlyFee: body.monthly_fee,
+      targetTeamId,
+      force,
+      actor: admin.actor,
+      allowedFrom,
+    };
     const { replayed, outcome } =
       key === null
-        ? {
-            replayed: false,
-            outcome: {
-              ...(await offerContract(pool, {
-                tenantId: subject.tenant,
-                playerId: body.player_id,
-                monthlyFee: body.monthly_fee,
-                targetTeamId,
-                force,
-                actor: admin.actor,
-              })),
-              actor: admin.actor,
+        ? { replayed: false, outcome: { ...(await offerContract(pool, offer)), actor: admin.actor } }
+        : await writeOnce(ctx, key, tenantId, admin.actor, {
+            operation: 'offer_contract',
+            args: {
+              player_id: body.player_id,
+              monthly_fee: body.monthly_fee,
+              target_team_id: targetTeamId,
+              force,
+              allowed_from: allowedFrom,
             },
-          }
-        : await writeOnce(ctx, key, subject.tenant, admin.actor, write, storedOffer);
+          }, storedOffer);
     if (!replayed) metrics.countTransition('OFFER', outcome.previous_status, outcome.new_status);
     ctx.body = offerResponse(body.player_id, outcome, outcome.actor);
   });

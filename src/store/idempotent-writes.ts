@@ -11,6 +11,8 @@ export type IdempotentWrite =
         readonly monthly_fee: number;
         readonly target_team_id: number | null;
         readonly force: boolean;
+        /** The states the machine takes this offer from (machines/evaluate.ts sourceStates). */
+        readonly allowed_from: readonly string[];
       };
     }
   | { readonly operation: 'create_team'; readonly args: { readonly name: string } }

@@ -121,3 +121,32 @@ test('the audit row carries the actor and the source', async (t) => {
   `);
   t.deepEqual(row, { actor: 'registrar@example.test', source: 'admin_api' });
 });
+
+test('a state the caller\'s machine did not allow is refused with that state\'s refusal, under the lock', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  await putContractInState(db().pool, club, playerId, 'offered');
+  const before = await readPlayer(db().pool, club, playerId);
+  const offer = { tenantId: club.id, playerId, monthlyFee: 100, targetTeamId: null, force: true, actor: 'a' };
+
+  // The database's rules take a forced OFFER from offered; a caller whose machine does not is obeyed.
+  const state = await sqlstateOf(offerContract(db().pool, { ...offer, allowedFrom: ['none', 'declined'] }));
+
+  t.is(state, 'OFFEX');
+  t.deepEqual(await readPlayer(db().pool, club, playerId), before);
+  t.like(await offerContract(db().pool, { ...offer, allowedFrom: ['offered'] }), { previous_status: 'offered' });
+});
+
+test('a state the database always takes OFFER from but the caller does not: CTSKW, the two rule sets differ', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  await putContractInState(db().pool, club, playerId, 'declined');
+  const before = await readPlayer(db().pool, club, playerId);
+
+  const state = await sqlstateOf(
+    offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 100, targetTeamId: null, force: false, actor: 'a', allowedFrom: ['none'] }),
+  );
+
+  t.is(state, 'CTSKW');
+  t.deepEqual(await readPlayer(db().pool, club, playerId), before);
+});

@@ -23,7 +23,7 @@ test('the first call writes and stores the outcome with the key; the second retu
   const playerId = await createPlayer(db().pool, club);
   const write = {
     operation: 'offer_contract',
-    args: { player_id: playerId, monthly_fee: 150, target_team_id: null, force: true },
+    args: { player_id: playerId, monthly_fee: 150, target_team_id: null, force: true, allowed_from: ['none', 'offered'] },
   } as const;
 
   const first = await run(club, write, offerResult.extend({ actor: z.string() }));
@@ -43,7 +43,7 @@ test('a write that raises leaves no key behind, so the same request can be tried
   const club = await createClub(db().pool);
 
   const state = await sqlstateOf(
-    run(club, { operation: 'offer_contract', args: { player_id: 2_000_000_000, monthly_fee: 1, target_team_id: null, force: false } }),
+    run(club, { operation: 'offer_contract', args: { player_id: 2_000_000_000, monthly_fee: 1, target_team_id: null, force: false, allowed_from: ['none'] } }),
   );
 
   t.is(state, 'UNKPL');
