@@ -41,7 +41,8 @@ const PLAYERS = 10_000;
 // Each sign uses up an open offer; enough for every sign run at the rates seen here.
 const SIGN_OFFERS = Number(process.env.BENCH_SIGN_OFFERS ?? 40_000);
 const POOL_SIZE = parseConfig({}).databasePoolSize; // the service's default
-const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'offers,pgbouncer,signs,list').split(','));
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'offers,pgbouncer,signs,list,lookups').split(','));
+const LOOKUPS = 2000;
 const PGBOUNCER_SERVER_CONNECTIONS = 4;
 // A directory: the service writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
@@ -174,9 +175,10 @@ try {
     await overHttp('list', 'list', service.pid as number, `http://127.0.0.1:${servicePort}`, connections);
   }
 
+  const lookups = SCENARIOS.has('lookups') ? await compareLinkLookups(`http://127.0.0.1:${servicePort}`, databaseUrl) : null;
   const peakMb = peakResidentMb(service.pid as number);
   const postgresVersion = await readServerVersion(databaseUrl);
-  const report = await writeReport({ measurements, peakMb, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, players: PLAYERS, poolSize: POOL_SIZE, postgresVersion });
+  const report = await writeReport({ measurements, peakMb, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, players: PLAYERS, poolSize: POOL_SIZE, postgresVersion, lookups });
   process.stdout.write(report);
 } finally {
   for (const child of children) child.kill('SIGTERM');
@@ -219,6 +221,31 @@ async function seedClubs(databaseUrl: string) {
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * An unknown family link (404) against a replaced one (410), which must not be told apart by
+ * timing. Sequential requests, interleaved so that drift hits both alike; medians in µs.
+ */
+async function compareLinkLookups(baseUrl: string, databaseUrl: string) {
+  log(`link lookups, ${LOOKUPS} of each`);
+  const pool = await createDatabasePool(databaseUrl, { maximumPoolSize: 1 });
+  const replaced = await pool.oneFirst(
+    sql.type(z.object({ token: z.string() }))`SELECT token FROM superseded_contract_tokens LIMIT 1`,
+  );
+  await pool.end();
+  const times = { unknown: [] as number[], replaced: [] as number[] };
+  for (let i = 0; i < LOOKUPS; i += 1) {
+    for (const kind of ['unknown', 'replaced'] as const) {
+      const token = kind === 'replaced' ? replaced : randomBytes(32).toString('base64url');
+      const started = process.hrtime.bigint();
+      const response = await fetch(`${baseUrl}/contract/${token}`);
+      await response.arrayBuffer();
+      times[kind].push(Number(process.hrtime.bigint() - started) / 1000);
+    }
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  return { count: LOOKUPS, unknownUs: median(times.unknown), replacedUs: median(times.replaced) };
 }
 
 function startChild(command: string, args: string[], env: Record<string, string>): ChildProcess {

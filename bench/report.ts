@@ -20,6 +20,8 @@ export interface Run {
   readonly players: number;
   readonly poolSize: number;
   readonly postgresVersion: string;
+  /** Family link lookups: medians of an unknown token (404) and a replaced one (410), in µs. */
+  readonly lookups: { readonly count: number; readonly unknownUs: number; readonly replacedUs: number } | null;
 }
 
 const REPORT = new URL('../docs/PERFORMANCE.md', import.meta.url);
@@ -79,6 +81,15 @@ function render(run: Run): string {
       `- service / ceiling throughput ${ratio.toFixed(2)}× (target ≥ 0.40×): ${ratio >= 0.4 ? 'met' : '**not met**'}`,
       `- service p99 / p50 ${spread.toFixed(1)} (target < 4): ${spread < 4 ? 'met' : '**not met**'}`,
       `- service peak resident memory ${run.peakMb.toFixed(0)} MB over the whole run (target < 150 MB): ${run.peakMb < 150 ? 'met' : '**not met**'}`,
+      '',
+    );
+  }
+  if (run.lookups !== null) {
+    const { count, unknownUs, replacedUs } = run.lookups;
+    lines.push(
+      `Family link lookups, ${count} of each, sequential and interleaved: median unknown ${unknownUs.toFixed(0)} µs ` +
+        `(404), replaced ${replacedUs.toFixed(0)} µs (410), ratio ${(replacedUs / unknownUs).toFixed(2)} — a ` +
+        'replaced link must not be told from an unknown one by timing.',
       '',
     );
   }
