@@ -189,7 +189,8 @@ try {
 }
 
 async function seedClubs(databaseUrl: string) {
-  const pool = await createDatabasePool(databaseUrl, { maximumPoolSize: 1 });
+  // Tens of thousands of offers in one statement: far past the service's statement timeout.
+  const pool = await createDatabasePool(databaseUrl, { maximumPoolSize: 1, statementTimeoutMs: 600_000 });
   try {
     const addClub = async (slug: string, players: number) => {
       const tenantId = await pool.oneFirst(
