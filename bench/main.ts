@@ -30,6 +30,7 @@ import { mintAdminToken } from '../src/identity/mint-admin-token.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 import { type PgBouncer, startPgBouncer } from '../test/helpers/pgbouncer.ts';
 import type { DirectPlan } from './direct-calls.ts';
+import { explainLookups } from './explain.ts';
 import type { LoadPlan, LoadResult } from './load.ts';
 import { cpuMs, measure, processTree } from './proc-stats.ts';
 import { type Measurement, writeReport } from './report.ts';
@@ -43,6 +44,10 @@ const SIGN_OFFERS = Number(process.env.BENCH_SIGN_OFFERS ?? 40_000);
 const POOL_SIZE = parseConfig({}).databasePoolSize; // the service's default
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'offers,pgbouncer,signs,list,lookups').split(','));
 const LOOKUPS = 2000;
+/** The service as `npm run start:production` runs it: its node flags, then dist/src/main.js. */
+const PRODUCTION_ARGS = (
+  JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
+).scripts['start:production']?.split(' ').slice(1) ?? [];
 const PGBOUNCER_SERVER_CONNECTIONS = 4;
 // A directory: the service writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
@@ -82,7 +87,7 @@ try {
 
   const servicePort = await freePort();
   const profiling = CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROFILE_DIR)}`];
-  const service = startChild(process.execPath, [...profiling, 'dist/src/main.js'], {
+  const service = startChild(process.execPath, [...profiling, ...PRODUCTION_ARGS], {
     DATABASE_URL: databaseUrl,
     DATA_DIR: dataDir,
     PORT: String(servicePort),
@@ -103,7 +108,7 @@ try {
       connectQuery: `SET statement_timeout = ${config.databaseStatementTimeoutMs}`,
     });
     bouncedPort = await freePort();
-    bounced = startChild(process.execPath, ['dist/src/main.js'], {
+    bounced = startChild(process.execPath, PRODUCTION_ARGS, {
       DATABASE_URL: bouncer.url,
       DATABASE_MIGRATION_URL: databaseUrl,
       DATA_DIR: dataDir,
@@ -148,10 +153,12 @@ try {
       seconds: SECONDS,
     };
     let meter: ReturnType<typeof measure> | undefined;
+    let postgresCpuMs = 0;
     const ceiling = await runJsonChild<LoadResult>(['--import=tsx', 'bench/direct-calls.ts', JSON.stringify(direct)], (line) => {
       if (line === 'measuring') meter = measure(postgresPids, null);
+      if (line === 'measured') postgresCpuMs = meter?.stop().cpuMs ?? 0;
     });
-    measurements.push({ name: 'ceiling', connections, ...ceiling, serviceCpuMs: null, postgresCpuMs: meter?.stop().cpuMs ?? 0, peakMb: null });
+    measurements.push({ name: 'ceiling', connections, ...ceiling, serviceCpuMs: null, postgresCpuMs, peakMb: null });
     log(`  ceiling @${connections}: ${ceiling.perSecond.toFixed(0)}/s, p50 ${ceiling.p50} ms, p99 ${ceiling.p99} ms`);
     await overHttp('bare', 'bare-offer', bare.pid as number, `http://127.0.0.1:${barePort}`, connections);
     await overHttp('service', 'offer', service.pid as number, `http://127.0.0.1:${servicePort}`, connections);
@@ -176,9 +183,10 @@ try {
   }
 
   const lookups = SCENARIOS.has('lookups') ? await compareLinkLookups(`http://127.0.0.1:${servicePort}`, databaseUrl) : null;
+  const plans = await explainLookups(databaseUrl, seed.tenantId, seed.firstPlayerId + Math.floor(PLAYERS / 2));
   const peakMb = peakResidentMb(service.pid as number);
   const postgresVersion = await readServerVersion(databaseUrl);
-  const report = await writeReport({ measurements, peakMb, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, players: PLAYERS, poolSize: POOL_SIZE, postgresVersion, lookups });
+  const report = await writeReport({ measurements, peakMb, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, players: PLAYERS, poolSize: POOL_SIZE, postgresVersion, lookups, plans });
   process.stdout.write(report);
 } finally {
   for (const child of children) child.kill('SIGTERM');

@@ -56,8 +56,8 @@ export function measure(cpuPids: () => readonly number[], memoryPid: number | nu
     stop(): { cpuMs: number; peakMb: number } {
       clearInterval(sampler);
       let used = 0;
-      // Processes that started during the run count from zero.
-      for (const pid of cpuPids()) used += cpuMs(pid) - (before.get(pid) ?? 0);
+      // Processes that started during the run count from zero; those that ended took theirs along.
+      for (const pid of cpuPids()) used += Math.max(0, cpuMs(pid) - (before.get(pid) ?? 0));
       return { cpuMs: used, peakMb };
     },
   };

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
+import type { Plan } from './explain.ts';
 import type { LoadResult } from './load.ts';
 
 export interface Measurement extends LoadResult {
@@ -22,6 +23,7 @@ export interface Run {
   readonly postgresVersion: string;
   /** Family link lookups: medians of an unknown token (404) and a replaced one (410), in µs. */
   readonly lookups: { readonly count: number; readonly unknownUs: number; readonly replacedUs: number } | null;
+  readonly plans: readonly Plan[];
 }
 
 const REPORT = new URL('../docs/PERFORMANCE.md', import.meta.url);
@@ -92,6 +94,11 @@ function render(run: Run): string {
         'replaced link must not be told from an unknown one by timing.',
       '',
     );
+  }
+  if (run.plans.length > 0) {
+    lines.push('<details><summary>Query plans of the lookups every request makes, after the load</summary>', '');
+    for (const { lookup, plan } of run.plans) lines.push(`${lookup}:`, '', '```', plan, '```', '');
+    lines.push('</details>', '');
   }
   return `${lines.join('\n')}\n`;
 }
