@@ -66,6 +66,8 @@ const cluster = await startEmbeddedPostgres({
   port: await freePort(),
   superuserPassword: randomBytes(12).toString('hex'),
   throwaway: false,
+  // Counts the statements each scenario makes the database run: an offer should be exactly one.
+  settings: ['shared_preload_libraries=pg_stat_statements'],
   onLog: () => {},
 });
 try {
@@ -73,6 +75,7 @@ try {
   await ensureAppDatabase(cluster.superuserUrl('postgres'), app);
   const databaseUrl = appDatabaseUrl(cluster.superuserUrl('postgres'), app);
   await migrate(databaseUrl, { direction: 'up', log: () => {} });
+  const statements = await statementCounter(cluster.superuserUrl(app.database), app.role);
   const postmaster = Number((await fs.readFile(path.join(workDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
   const postgresPids = () => processTree(postmaster);
 
@@ -131,12 +134,22 @@ try {
     extra: Partial<LoadPlan> = {},
   ) => {
     if (scenario !== 'sign') await load({ scenario, baseUrl, connections, seconds: WARMUP_SECONDS });
+    await statements.reset();
     const meter = measure(() => [pid, ...postgresPids()], pid);
     const serviceBefore = cpuMs(pid);
     const result = await load({ scenario, baseUrl, connections, seconds: SECONDS, ...extra });
     const totals = meter.stop();
     const serviceCpu = cpuMs(pid) - serviceBefore;
-    measurements.push({ name, connections, ...result, serviceCpuMs: serviceCpu, postgresCpuMs: totals.cpuMs - serviceCpu, peakMb: totals.peakMb });
+    const statementsRun = await statements.count();
+    measurements.push({
+      name,
+      connections,
+      ...result,
+      serviceCpuMs: serviceCpu,
+      postgresCpuMs: totals.cpuMs - serviceCpu,
+      peakMb: totals.peakMb,
+      statementsPerRequest: statementsRun / result.requests,
+    });
     log(`  ${name} @${connections}: ${result.perSecond.toFixed(0)}/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx + result.errors}`);
   };
 
@@ -158,7 +171,7 @@ try {
       if (line === 'measuring') meter = measure(postgresPids, null);
       if (line === 'measured') postgresCpuMs = meter?.stop().cpuMs ?? 0;
     });
-    measurements.push({ name: 'ceiling', connections, ...ceiling, serviceCpuMs: null, postgresCpuMs, peakMb: null });
+    measurements.push({ name: 'ceiling', connections, ...ceiling, serviceCpuMs: null, postgresCpuMs, peakMb: null, statementsPerRequest: 1 });
     log(`  ceiling @${connections}: ${ceiling.perSecond.toFixed(0)}/s, p50 ${ceiling.p50} ms, p99 ${ceiling.p99} ms`);
     await overHttp('bare', 'bare-offer', bare.pid as number, `http://127.0.0.1:${barePort}`, connections);
     await overHttp('service', 'offer', service.pid as number, `http://127.0.0.1:${servicePort}`, connections);
@@ -184,6 +197,7 @@ try {
 
   const lookups = SCENARIOS.has('lookups') ? await compareLinkLookups(`http://127.0.0.1:${servicePort}`, databaseUrl) : null;
   const plans = await explainLookups(databaseUrl, seed.tenantId, seed.firstPlayerId + Math.floor(PLAYERS / 2));
+  await statements.end();
   const peakMb = peakResidentMb(service.pid as number);
   const postgresVersion = await readServerVersion(databaseUrl);
   const report = await writeReport({ measurements, peakMb, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, players: PLAYERS, poolSize: POOL_SIZE, postgresVersion, lookups, plans });
@@ -255,6 +269,29 @@ async function compareLinkLookups(baseUrl: string, databaseUrl: string) {
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
   return { count: LOOKUPS, unknownUs: median(times.unknown), replacedUs: median(times.replaced) };
+}
+
+/**
+ * Top-level statements the service's role ran, from pg_stat_statements (loaded by the bench's
+ * cluster only). A statement that calls a function counts once, however much the function does.
+ */
+async function statementCounter(superuserUrl: string, role: string) {
+  const pool = await createDatabasePool(superuserUrl, { maximumPoolSize: 1 });
+  await pool.query(sql.unsafe`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`);
+  return {
+    reset: async () => {
+      await pool.query(sql.unsafe`SELECT pg_stat_statements_reset()`);
+    },
+    count: async () =>
+      Number(
+        await pool.oneFirst(sql.type(z.object({ calls: z.union([z.bigint(), z.number()]).nullable() }))`
+          SELECT sum(calls)::bigint AS calls FROM pg_stat_statements
+          WHERE userid = (SELECT oid FROM pg_roles WHERE rolname = ${role})
+            AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        `) ?? 0,
+      ),
+    end: () => pool.end(),
+  };
 }
 
 function startChild(command: string, args: string[], env: Record<string, string>): ChildProcess {

@@ -17,6 +17,8 @@ export interface EmbeddedPostgresOptions {
   readonly dataDir: string;
   readonly port: number;
   readonly superuserPassword: string;
+  /** Server settings (`name=value`) beyond ours, e.g. the benchmark's pg_stat_statements. */
+  readonly settings?: readonly string[];
   /** Test clusters trade durability for speed and are deleted when stopped. */
   readonly throwaway: boolean;
   readonly onLog: (line: string) => void;
@@ -66,6 +68,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       '-c', 'unix_socket_directories=',
       '-c', 'max_connections=200',
       ...durability,
+      ...(options.settings ?? []).flatMap((setting) => ['-c', setting]),
     ],
     onLog: options.onLog,
     onError: (error) => options.onLog(String(error)),
