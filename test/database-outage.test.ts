@@ -70,12 +70,7 @@ test.serial('a database gone silent (connections accepted, never answered): 503 
   const club = await createClub(db.pool);
   const playerId = await createPlayer(db.pool, club);
   const token = await server.adminToken(club.slug);
-  const offer = () =>
-    request(server.baseUrl, 'POST', '/admin/contract/offer', {
-      token,
-      body: { player_id: playerId, monthly_fee: 150 },
-      signal: AbortSignal.timeout(15_000),
-    });
+  const offer = () => offerGivingUpAfter15s(server.baseUrl, token, playerId);
 
   await proxy.stall();
   t.teardown(() => proxy.restore());
@@ -105,12 +100,7 @@ test.serial('DATABASE_CONNECT_TIMEOUT_MS bounds how long a request waits for a s
   const club = await createClub(db.pool);
   const playerId = await createPlayer(db.pool, club);
   const token = await configured.adminToken(club.slug);
-  const offer = () =>
-    request(configured.baseUrl, 'POST', '/admin/contract/offer', {
-      token,
-      body: { player_id: playerId, monthly_fee: 150 },
-      signal: AbortSignal.timeout(15_000),
-    });
+  const offer = () => offerGivingUpAfter15s(configured.baseUrl, token, playerId);
 
   await proxy.stall();
   t.teardown(() => proxy.restore());
@@ -140,12 +130,7 @@ test.serial('a connection gone silent mid-query (a network partition): 503 a sec
   const [first, second] = [await createPlayer(db.pool, club), await createPlayer(db.pool, club)];
   const token = await configured.adminToken(club.slug);
   // A hang fails the test in 15 s rather than at ava's timeout.
-  const offer = (playerId: number) =>
-    request(configured.baseUrl, 'POST', '/admin/contract/offer', {
-      token,
-      body: { player_id: playerId, monthly_fee: 150 },
-      signal: AbortSignal.timeout(15_000),
-    });
+  const offer = (playerId: number) => offerGivingUpAfter15s(configured.baseUrl, token, playerId);
   t.is((await offer(first)).status, 200, 'leaves an open connection in the pool');
 
   proxy.freeze();
@@ -163,3 +148,12 @@ test.serial('a connection gone silent mid-query (a network partition): 503 a sec
   await proxy.restore();
   t.is((await offer(second)).status, 200, 'back: served again');
 });
+
+/** An offer whose client gives up after 15 s, so a hang fails the test instead of stalling it. */
+function offerGivingUpAfter15s(baseUrl: string, token: string, playerId: number) {
+  return request(baseUrl, 'POST', '/admin/contract/offer', {
+    token,
+    body: { player_id: playerId, monthly_fee: 150 },
+    signal: AbortSignal.timeout(15_000),
+  });
+}
