@@ -2,12 +2,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { runner } from 'node-pg-migrate';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { ContractRules } from '../src/db/contract-rules.ts';
 import { PROJECT_SYNC_PATHS, type SyncPaths, checkMachineSync, machineRules, syncMachine } from '../src/db/machine-sync.ts';
-import { MIGRATIONS_DIR, migrationNames } from '../src/db/migrate.ts';
+import { MIGRATIONS_DIR, migrate, migrationNames } from '../src/db/migrate.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 
 // Issue 6: the machine is the only place a rule is written by hand; `npm run machine:sync` turns it
@@ -54,22 +53,13 @@ test('a machine changed without its migration fails the check; the sync writes t
 
   const db = await createTestDatabase({ empty: true });
   t.teardown(() => db.drop());
-  const migrate = (direction: 'up' | 'down', count: number) =>
-    runner({
-      databaseUrl: db.url,
-      dir: project.migrationsDir,
-      migrationsTable: 'pgmigrations',
-      direction,
-      count,
-      checkOrder: true,
-      singleTransaction: true,
-      logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    });
-  await migrate('up', Number.POSITIVE_INFINITY);
+  const migrateProject = (direction: 'up' | 'down', count: number) =>
+    migrate(db.url, { direction, count, dir: project.migrationsDir, log: () => {} });
+  await migrateProject('up', Number.POSITIVE_INFINITY);
   t.deepEqual(sortedRows(await installedRules(db)), sortedRows(await machineRules(project.machineFile)));
   t.true((await installedRules(db)).statusCheck.includes('withdrawn'));
 
-  await migrate('down', 1);
+  await migrateProject('down', 1);
   const restored = await installedRules(db);
   t.deepEqual(sortedRows(restored), sortedRows(await machineRules(PROJECT_SYNC_PATHS.machineFile)));
   t.false(restored.statusCheck.includes('withdrawn'));

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
+import pg from 'pg';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 export const MIGRATIONS_TABLE = 'pgmigrations';
@@ -10,17 +11,32 @@ export interface MigrateOptions {
   /** How many migrations to apply or revert; all of them by default. */
   readonly count?: number;
   readonly log: (message: string) => void;
+  /** The migrations folder; this build's by default. */
+  readonly dir?: string;
 }
 
 /**
- * Applies or reverts migrations. node-pg-migrate holds an advisory lock meanwhile, so instances
- * starting together take turns instead of racing.
+ * Applies or reverts migrations and returns the names of those it ran. node-pg-migrate holds an
+ * advisory lock meanwhile, so instances starting together take turns instead of racing.
  */
-/** Returns the names of the migrations it ran. */
 export async function migrate(databaseUrl: string, options: MigrateOptions): Promise<string[]> {
+  // Our own client: node-pg-migrate ends its own without waiting and without an 'error' listener,
+  // so a connection the server closes a moment later (a dropped test database, a restart) would
+  // crash the process.
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', (error) => options.log(`migration connection: ${error.message}`));
+  await client.connect();
+  try {
+    return await runMigrations(client, options);
+  } finally {
+    await client.end();
+  }
+}
+
+async function runMigrations(dbClient: pg.Client, options: MigrateOptions): Promise<string[]> {
   const ran = await runner({
-    databaseUrl,
-    dir: MIGRATIONS_DIR,
+    dbClient,
+    dir: options.dir ?? MIGRATIONS_DIR,
     migrationsTable: MIGRATIONS_TABLE,
     direction: options.direction,
     count: options.count ?? Number.POSITIVE_INFINITY,
