@@ -71,6 +71,10 @@ export function openApiDocument(): object {
       ...ADMIN_FAILURES,
       ...BODY_FAILURES,
       404: failure('`player_not_found` (also for another club’s player).'),
+      503: failure(
+        '`database_unavailable`, `identity_provider_unavailable`, or `rules_out_of_sync` (the service and its database ' +
+          'run different versions of the contract rules, as during a deployment).',
+      ),
       409: failure(`\`offer_exists\`: an open offer exists; send force=true to replace it. ${IDEMPOTENCY_FAILURES[409]}.`),
       422: failure(
         `\`validation_failed\`, \`team_change_required\` or \`team_not_found\`. ${IDEMPOTENCY_FAILURES[422]}.`,
