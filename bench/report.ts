@@ -60,8 +60,8 @@ function render(run: Run): string {
       `offer; pool of ${run.poolSize} connections; ${run.seconds} s per measurement after ${run.warmupSeconds} s of ` +
       'warm-up; load from a separate process; all processes share the same cores.',
     '',
-    '| scenario | conns | req/s | p50 ms | p99 ms | non-2xx | service CPU ms/req | PostgreSQL CPU ms/req | statements/req | × ceiling |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | conns | req/s | p50 ms | p99 ms | non-2xx | service CPU ms/req | PostgreSQL CPU ms/req | statements/req | service peak MB | × ceiling |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const m of run.measurements) {
     const ceiling = run.measurements.find((other) => other.name === 'ceiling' && other.connections === m.connections);
@@ -70,7 +70,8 @@ function render(run: Run): string {
     lines.push(
       `| ${LABELS[m.name]} | ${m.connections} | ${m.perSecond.toFixed(0)} | ${m.p50} | ${m.p99} | ` +
         `${failed === 0 ? '0' : `**${failed} — run void**`} | ${m.serviceCpuMs === null ? '—' : (m.serviceCpuMs / m.requests).toFixed(2)} | ` +
-        `${(m.postgresCpuMs / m.requests).toFixed(2)} | ${m.statementsPerRequest.toFixed(2)} | ${isOffer && ceiling ? `${(m.perSecond / ceiling.perSecond).toFixed(2)}×` : ''} |`,
+        `${(m.postgresCpuMs / m.requests).toFixed(2)} | ${m.statementsPerRequest.toFixed(2)} | ` +
+        `${m.peakMb === null ? '—' : m.peakMb.toFixed(0)} | ${isOffer && ceiling ? `${(m.perSecond / ceiling.perSecond).toFixed(2)}×` : ''} |`,
     );
   }
   const at32 = (name: Measurement['name']) => run.measurements.find((m) => m.name === name && m.connections === 32);
