@@ -117,8 +117,12 @@ for (const status of CONTRACT_STATUSES) {
       const machine = evaluate(status, { teamIds: [team] }, { type });
       const call =
         type === 'SIGN'
-          ? signContract(db.pool, { token, signedBy: 'Dana', signatureUrl: null, ip: '192.0.2.1', contractVersion: 'v1' })
-          : declineContract(db.pool, token);
+          ? signContract(
+              db.pool,
+              { token, signedBy: 'Dana', signatureUrl: null, ip: '192.0.2.1', contractVersion: 'v1' },
+              CONTRACT_STATUSES,
+            )
+          : declineContract(db.pool, token, CONTRACT_STATUSES);
       const database = await outcome(call);
       await assertAgreement(t, club, playerId, before, machine, database);
     });

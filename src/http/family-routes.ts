@@ -2,10 +2,12 @@ import { isIP } from 'node:net';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { DatabasePool } from 'slonik';
-import { evaluate } from '../../machines/evaluate.ts';
+import type { ContractStatus } from '../../machines/contract.ts';
+import { sourceStates } from '../../machines/evaluate.ts';
 import { AppError, type ErrorCode, toAppError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import {
+  type AnsweredContract,
   type FamilyContract,
   declineContract,
   findContractByToken,
@@ -69,25 +71,24 @@ export function familyRoutes({ pool, metrics, pages, contractVersion, rateLimit 
     return link.contract;
   };
 
-  /** The machine decides before the database is asked; the SQL function re-checks under its lock. */
+  /**
+   * SIGN or DECLINE in one round trip: the machine names the states it takes the event from, and
+   * the SQL function applies that judgement under the row lock, then answers with the contract as
+   * the link now shows it (so a newer offer replacing the link a moment later cannot turn a
+   * recorded answer into a 410).
+   */
   const act = async (
     token: string,
     event: 'SIGN' | 'DECLINE',
-    perform: () => Promise<void>,
+    perform: (allowedFrom: readonly ContractStatus[]) => Promise<AnsweredContract>,
   ): Promise<FamilyContractResponse> => {
-    const contract = await lookUp(token);
-    const decision = evaluate(contract.status, { teamIds: contract.teamIds }, { type: event });
-    if (!decision.allowed) throw new AppError(decision.refusal);
-    await perform();
-    metrics.countTransition(event, contract.status, decision.to);
-    // The answer is the contract as it was acted on, not read back by its link: a newer offer can
-    // replace the link a moment later, and the family would be told 410 about an answer that was
-    // recorded. The function found the link still open, so nothing but the status has changed
-    // since the lookup (every offer mints a new link). SIGN and DECLINE never lead to `none`.
-    return { ...view(contract), status: decision.to as FamilyContractResponse['status'] };
+    if (!TOKEN_FORMAT.test(token)) throw new AppError('contract_not_found');
+    const contract = await perform(sourceStates({ type: event }));
+    metrics.countTransition(event, contract.previousStatus, contract.status);
+    return view(contract);
   };
 
-  const view = (contract: FamilyContract): FamilyContractResponse => ({
+  const view = (contract: FamilyContract | AnsweredContract): FamilyContractResponse => ({
     player_name: contract.playerName,
     team_names: contract.teamNames,
     monthly_fee: contract.monthlyFee,
@@ -149,13 +150,15 @@ export function familyRoutes({ pool, metrics, pages, contractVersion, rateLimit 
           throw new AppError('validation_failed', { message: `The form is not valid: "signed_by": ${UNSTORABLE_TEXT}.` });
         }
         if (form.agree !== 'yes') return 'agreement_missing';
-        await act(token, 'SIGN', () => sign(ctx, token, signedBy, null));
+        await act(token, 'SIGN', (allowedFrom) => sign(ctx, token, signedBy, null, allowedFrom));
         return 'signed';
       });
       return;
     }
     const body = await readJsonBody(ctx, signBody);
-    ctx.body = await act(token, 'SIGN', () => sign(ctx, token, body.signed_by, body.signature_url ?? null));
+    ctx.body = await act(token, 'SIGN', (allowedFrom) =>
+      sign(ctx, token, body.signed_by, body.signature_url ?? null, allowedFrom),
+    );
   });
 
   router.post('/contract/:token/decline', ...guards, async (ctx) => {
@@ -163,17 +166,22 @@ export function familyRoutes({ pool, metrics, pages, contractVersion, rateLimit 
     if (isFormPost(ctx)) {
       await formAction(ctx, token, async () => {
         await readFormBody(ctx, declineForm);
-        await act(token, 'DECLINE', () => declineContract(pool, token));
+        await act(token, 'DECLINE', (allowedFrom) => declineContract(pool, token, allowedFrom));
         return 'declined';
       });
       return;
     }
     await readJsonBody(ctx, declineBody);
-    ctx.body = await act(token, 'DECLINE', () => declineContract(pool, token));
+    ctx.body = await act(token, 'DECLINE', (allowedFrom) => declineContract(pool, token, allowedFrom));
   });
 
-  const sign = (ctx: Context, token: string, signedBy: string, signatureUrl: string | null) =>
-    signContract(pool, { token, signedBy, signatureUrl, ip: clientIp(ctx), contractVersion });
+  const sign = (
+    ctx: Context,
+    token: string,
+    signedBy: string,
+    signatureUrl: string | null,
+    allowedFrom: readonly ContractStatus[],
+  ) => signContract(pool, { token, signedBy, signatureUrl, ip: clientIp(ctx), contractVersion }, allowedFrom);
 
   return router;
 }

@@ -1,6 +1,7 @@
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
-import { CONTRACT_STATUSES } from '../../machines/contract.ts';
+import { CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.ts';
+import { sourceStates } from '../../machines/evaluate.ts';
 import { teamIdsOfPlayer } from './players.ts';
 
 const contractRow = z.object({
@@ -86,6 +87,29 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
   };
 }
 
+/** What the link shows after the family's answer, and the state it was given in. */
+export type AnsweredContract = Pick<FamilyContract, 'playerName' | 'teamNames' | 'monthlyFee' | 'status' | 'signedVersion'> & {
+  readonly previousStatus: ContractStatus;
+};
+
+const answeredRow = z.object({
+  previous_status: z.enum(CONTRACT_STATUSES),
+  contract_status: z.enum(['offered', 'declined', 'signed']),
+  player_name: z.string(),
+  team_names: z.array(z.string()),
+  monthly_fee: z.number(),
+  contract_version: z.string().nullable(),
+});
+
+const answered = (row: z.infer<typeof answeredRow>): AnsweredContract => ({
+  previousStatus: row.previous_status,
+  status: row.contract_status,
+  playerName: row.player_name,
+  teamNames: row.team_names,
+  monthlyFee: row.monthly_fee,
+  signedVersion: row.contract_version,
+});
+
 export interface Signature {
   readonly token: string;
   readonly signedBy: string;
@@ -94,17 +118,37 @@ export interface Signature {
   readonly contractVersion: string;
 }
 
-/** The whole SIGN transition: one call of sql/sign_contract. */
-export async function signContract(db: CommonQueryMethods, signature: Signature): Promise<void> {
-  await db.query(sql.unsafe`
-    SELECT FROM sign_contract(
-      ${signature.token}, ${signature.signedBy}, ${signature.signatureUrl}, ${signature.ip}::inet,
-      ${signature.contractVersion}
-    )
-  `);
+/**
+ * The whole SIGN transition in one round trip: one call of sql/sign_contract, which applies the
+ * machine's judgement (the states it takes SIGN from; by default machines/evaluate.ts sourceStates)
+ * under the row lock.
+ */
+export async function signContract(
+  db: CommonQueryMethods,
+  signature: Signature,
+  allowedFrom: readonly ContractStatus[] = sourceStates({ type: 'SIGN' }),
+): Promise<AnsweredContract> {
+  return answered(
+    await db.one(sql.type(answeredRow)`
+      SELECT previous_status, contract_status, player_name, team_names, monthly_fee, contract_version
+      FROM sign_contract(
+        ${signature.token}, ${signature.signedBy}, ${signature.signatureUrl}, ${signature.ip}::inet,
+        ${signature.contractVersion}, ${sql.array(allowedFrom, 'text')}
+      )
+    `),
+  );
 }
 
-/** The whole DECLINE transition: one call of sql/decline_contract. */
-export async function declineContract(db: CommonQueryMethods, token: string): Promise<void> {
-  await db.query(sql.unsafe`SELECT FROM decline_contract(${token})`);
+/** The whole DECLINE transition in one round trip: one call of sql/decline_contract. */
+export async function declineContract(
+  db: CommonQueryMethods,
+  token: string,
+  allowedFrom: readonly ContractStatus[] = sourceStates({ type: 'DECLINE' }),
+): Promise<AnsweredContract> {
+  return answered(
+    await db.one(sql.type(answeredRow)`
+      SELECT previous_status, contract_status, player_name, team_names, monthly_fee, contract_version
+      FROM decline_contract(${token}, ${sql.array(allowedFrom, 'text')})
+    `),
+  );
 }

@@ -12,8 +12,9 @@ test('records the decline, keeps the token, and writes one decline row', async (
   const playerId = await createPlayer(db().pool, club);
   const token = await putContractInState(db().pool, club, playerId, 'offered');
 
-  await declineContract(db().pool, token);
+  const answer = await declineContract(db().pool, token);
 
+  t.like(answer, { previousStatus: 'offered', status: 'declined', signedVersion: null });
   const player = await readPlayer(db().pool, club, playerId);
   t.like(player, { contract_status: 'declined', contract_token: token, contract_signed_at: null });
   t.not(player.contract_declined_at, null);

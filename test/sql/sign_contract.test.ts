@@ -13,7 +13,7 @@ test('records the signature and writes one sign row whose snapshots bracket the 
   const playerId = await createPlayer(db().pool, club, { teamIds: [team] });
   const token = await putContractInState(db().pool, club, playerId, 'offered');
 
-  await signContract(db().pool, {
+  const answer = await signContract(db().pool, {
     token,
     signedBy: 'Dana Park',
     signatureUrl: null,
@@ -33,6 +33,21 @@ test('records the signature and writes one sign row whose snapshots bracket the 
   t.like(row, { event_type: 'sign', actor: 'family', source: 'family_link' });
   t.like(row?.old_state, { contract_status: 'offered', contract_signed_at: null, team_ids: [team] });
   t.like(row?.new_state, { contract_status: 'signed', contract_signed_ip: '2001:db8::1', team_ids: [team] });
+  t.like(answer, { previousStatus: 'offered', status: 'signed', playerName: 'Jacelyn Park', monthlyFee: 150, signedVersion: 'v7' });
+});
+
+test('a state the caller’s machine does not take SIGN from is refused, and nothing changes', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  const token = await putContractInState(db().pool, club, playerId, 'offered');
+  const before = await readPlayer(db().pool, club, playerId);
+
+  const state = await sqlstateOf(
+    signContract(db().pool, { token, signedBy: 'X', signatureUrl: null, ip: null, contractVersion: 'v1' }, ['none']),
+  );
+
+  t.is(state, 'CTSKW', 'the database always takes SIGN from offered: the two machines differ');
+  t.deepEqual(await readPlayer(db().pool, club, playerId), before);
 });
 
 test('a refused signature changes nothing', async (t) => {
