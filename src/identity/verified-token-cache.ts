@@ -1,11 +1,6 @@
+import { ExpiringCache } from '../expiring-cache.ts';
 import type { AdminIdentity, AdminTokenVerifier } from './verify-admin-token.ts';
 
-/**
- * Remembers the tokens that verified, so an admin's repeated calls pay for the signature check
- * once in a while rather than on every request. Only successes are kept, never past the token's
- * `exp`, and at most `maxEntries` of them (the oldest go first), so a flood of tokens costs memory
- * of a fixed size. Keyed by the Authorization header itself; nothing here is ever logged.
- */
 export interface VerifiedTokenCacheOptions {
   readonly maxEntries: number;
   /**
@@ -16,22 +11,24 @@ export interface VerifiedTokenCacheOptions {
   readonly now?: () => number;
 }
 
+/**
+ * Remembers the tokens that verified, so an admin's repeated calls pay for the signature check
+ * once in a while rather than on every request. Only successes are kept, never past the token's
+ * `exp`, and at most `maxEntries` of them. Keyed by the Authorization header itself; nothing here is
+ * ever logged.
+ */
 export function cacheVerifiedTokens(
   verify: AdminTokenVerifier,
   { maxEntries, recheckAfterMs, now = Date.now }: VerifiedTokenCacheOptions,
 ): AdminTokenVerifier {
-  const verified = new Map<string, { readonly identity: AdminIdentity; readonly until: number }>();
+  const verified = new ExpiringCache<AdminIdentity>(maxEntries, now);
   return async (authorization) => {
     const header = authorization?.length === 1 ? authorization[0] : undefined;
     const cached = header === undefined ? undefined : verified.get(header);
-    if (cached !== undefined) {
-      if (now() < cached.until) return cached.identity;
-      verified.delete(header as string);
-    }
+    if (cached !== undefined) return cached;
     const identity = await verify(authorization);
-    if (header !== undefined && maxEntries > 0) {
-      if (verified.size >= maxEntries) verified.delete(verified.keys().next().value as string);
-      verified.set(header, { identity, until: Math.min(identity.expiresAt * 1000, now() + recheckAfterMs) });
+    if (header !== undefined) {
+      verified.set(header, identity, Math.min(identity.expiresAt * 1000, now() + recheckAfterMs));
     }
     return identity;
   };

@@ -1,4 +1,5 @@
 import type { CommonQueryMethods } from 'slonik';
+import { ExpiringCache } from '../expiring-cache.ts';
 import { findTenantId } from './tenants.ts';
 
 /** How long a club's id is remembered: a slug changed by hand in SQL is noticed within this time. */
@@ -12,16 +13,12 @@ export type TenantIdLookup = (slug: string) => Promise<number | null>;
  * Bounded in entries; the oldest go first.
  */
 export function cachedTenantIds(db: CommonQueryMethods, maxEntries: number, now: () => number = Date.now): TenantIdLookup {
-  const known = new Map<string, { readonly id: number; readonly until: number }>();
+  const known = new ExpiringCache<number>(maxEntries, now);
   return async (slug) => {
     const cached = known.get(slug);
-    if (cached !== undefined && now() < cached.until) return cached.id;
+    if (cached !== undefined) return cached;
     const id = await findTenantId(db, slug);
-    known.delete(slug);
-    if (id !== null) {
-      if (known.size >= maxEntries) known.delete(known.keys().next().value as string);
-      known.set(slug, { id, until: now() + REMEMBER_MS });
-    }
+    if (id !== null) known.set(slug, id, now() + REMEMBER_MS);
     return id;
   };
 }
