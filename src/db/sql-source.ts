@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 
-const SQL_DIR = new URL('../../sql/', import.meta.url);
+const FROZEN_DIR = new URL('../../migrations/frozen/', import.meta.url);
 
 /**
- * The text of a versioned function file in `sql/`. Migrations load these verbatim; a file, once a
- * migration loads it, never changes: a new version of a function is a new file and a new migration.
+ * The text of a frozen function file, `migrations/frozen/NAME.vN.sql`, as migrations 0001–0011 load
+ * it verbatim. These files are history: they stay byte for byte what those migrations first ran
+ * (test/migrations-frozen.test.ts). The current definitions are in sql/, and reach a database only
+ * through the migrations `npm run db:sync` generates, which hold their text inline.
  */
 export function sqlSource(file: string): string {
-  return readFileSync(new URL(file, SQL_DIR), 'utf8');
+  return readFileSync(new URL(file, FROZEN_DIR), 'utf8');
 }
