@@ -1,7 +1,8 @@
+// sha256:28bebb7f5f9bff638b6d2f9a0f439a25138ab461d7eb9dcb22d6de47125730f1 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 import { sqlSource } from '../src/db/sql-source.ts';
 
-// SPEC §3. Every tenant-owned table's key starts with tenant_id and every foreign key between them
+// docs/PRODUCT.md, "Data". Every tenant-owned table's key starts with tenant_id and every foreign key between them
 // is composite, so no row can point at another club's row, whoever writes the SQL.
 export async function up(pgm: MigrationBuilder): Promise<void> {
   pgm.sql(`

@@ -1,3 +1,4 @@
+// sha256:f02be4681886742dcfc5fc5c3a98f8e9776aec0a2b25bced8e9db800523e5f00 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 import { sqlSource } from '../src/db/sql-source.ts';
 

@@ -1,10 +1,12 @@
+// sha256:17752823fac9230777a05a3c697708138c200dad7be6b86167edffe8962ae2cb sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 import { sqlSource } from '../src/db/sql-source.ts';
 
 const OFFER_CONTRACT = 'offer_contract(integer, integer, integer, integer, boolean, text, text)';
 
-// Families sign or decline through their link (SPEC §2 SIGN, DECLINE). A link replaced by a newer
-// offer must answer 410, so every replaced token is kept, with an index for the exact-match lookup.
+// Families sign or decline through their link (docs/PRODUCT.md, "The state machine"). A link
+// replaced by a newer offer must answer 410, so every replaced token is kept, with an index for the
+// exact-match lookup.
 export async function up(pgm: MigrationBuilder): Promise<void> {
   pgm.sql(`
     CREATE TABLE superseded_contract_tokens (

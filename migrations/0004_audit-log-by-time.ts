@@ -1,3 +1,4 @@
+// sha256:71ed96b51d6c4dc7c51a075969b78f074f5979db3d9cb6911886ff55e0011f84 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 
 // GET /admin/contract/stats counts one club's audit events in a time window.

@@ -1,3 +1,4 @@
+// sha256:c8dd738bc7520acceed5d7ccd13976d2b0704b255433b07d1df37083e336cbe4 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 import { sqlSource } from '../src/db/sql-source.ts';
 

@@ -1,8 +1,9 @@
+// sha256:e4188404d024cb58e9f3f6a43d0a9e4741ff66e2427121bda621c0255842a5c3 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 
 // Issue 6: the machine's rules become data the database enforces for every writer. These tables
 // only give them a place; the rows, and the CHECKs on the status and audit event columns, come from
-// machines/contract.ts through `npm run machine:sync` (the generated migrations, from 0008 on), so
+// machines/contract.ts through `npm run db:sync` (the generated migrations, from 0008 on), so
 // the hand-written CHECKs of 0001 go here.
 export async function up(pgm: MigrationBuilder): Promise<void> {
   pgm.sql(`

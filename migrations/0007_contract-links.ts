@@ -1,3 +1,4 @@
+// sha256:876bdbe44fb8cfecf162dbb45d9eee5354bb795dc2142a646c8f1180d7f71d7a sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 import { sqlSource } from '../src/db/sql-source.ts';
 

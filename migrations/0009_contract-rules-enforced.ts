@@ -1,3 +1,4 @@
+// sha256:a23a186da4f2b289c464af5190002edc985c17b94bb0c25d367c02eb4a1cae39 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 import { sqlSource } from '../src/db/sql-source.ts';
 

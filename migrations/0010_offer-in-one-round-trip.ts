@@ -1,3 +1,4 @@
+// sha256:d5edd740025dff8c62a17450f86936e50a01458b49d8d157428cef1a31f6d580 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 import { sqlSource } from '../src/db/sql-source.ts';
 

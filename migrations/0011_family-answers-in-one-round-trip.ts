@@ -1,3 +1,4 @@
+// sha256:6a83a0a60ba3ba02e6182af03e3eba8baf2d23cbaae810cd17b448fa0fc3117f sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 import { sqlSource } from '../src/db/sql-source.ts';
 

@@ -5,7 +5,7 @@ import { Migration } from 'node-pg-migrate';
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import { CHART_FILES, chartMermaid, chartSvg } from './chart/contract-chart.ts';
 import { ConfigError, type Config, parseConfig } from './config.ts';
-import { PROJECT_SYNC_PATHS, checkMachineSync, syncMachine } from './db/machine-sync.ts';
+import { PROJECT_SYNC_PATHS, checkDbSync, inStep, syncDb } from './db/db-sync.ts';
 import { MIGRATIONS_DIR, migrate } from './db/migrate.ts';
 import { type OpenDatabase, openDatabase } from './db/open-database.ts';
 import { createDatabasePool } from './db/pool.ts';
@@ -23,8 +23,9 @@ const USAGE = `Usage: club-contracts <command>
   migrate create <name>           add a migration file to migrations/
   chart [<folder>]                draw the state chart from the machine into <folder> (default docs/):
                                   contract-machine.svg and contract-machine.mmd
-  machine sync [--check]          write the migration that installs the machine's rules in the
-                                  database, if they changed; --check only reports (exit 1 if stale)
+  db sync [--check]               write the migration that installs what changed in the machine's
+                                  rules or in sql/, and seal new migrations; --check only reports
+                                  (exit 1 if a migration is due or a seal is missing or broken)
 
 The database is DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (started if needed);
 migrations run through DATABASE_MIGRATION_URL when it is set.`;
@@ -57,8 +58,8 @@ async function main(argv: string[]): Promise<void> {
       return migrateCommand(config, rest);
     case 'chart':
       return chartCommand(rest);
-    case 'machine':
-      return machineCommand(rest, values.check === true);
+    case 'db':
+      return dbCommand(rest, values.check === true);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -135,21 +136,27 @@ async function chartCommand([folder = 'docs', ...extra]: string[]): Promise<void
   }
 }
 
-async function machineCommand([action, ...extra]: string[], checkOnly: boolean): Promise<void> {
-  if (action !== 'sync' || extra.length > 0) throw new UsageError('expected: machine sync [--check]');
-  const report = await checkMachineSync(PROJECT_SYNC_PATHS);
-  if (report.differences.length === 0) {
-    console.log(`the machine's rules are those of ${report.latest}: nothing to write`);
+async function dbCommand([action, ...extra]: string[], checkOnly: boolean): Promise<void> {
+  if (action !== 'sync' || extra.length > 0) throw new UsageError('expected: db sync [--check]');
+  const report = await checkDbSync(PROJECT_SYNC_PATHS);
+  if (inStep(report)) {
+    console.log(`the machine's rules and sql/ are what the migrations install, up to ${report.latest}: nothing to write`);
     return;
   }
-  const changes = report.differences.map((line) => `  ${line}`).join('\n');
+  const lines = [
+    ...report.ruleChanges.map((line) => `  rule ${line}`),
+    ...report.functionChanges.map((line) => `  function ${line}`),
+    ...report.seals.unsealed.map((name) => `  unsealed migration ${name}`),
+    ...report.seals.broken.map((name) => `  migration ${name} was edited after it was sealed`),
+  ].join('\n');
   if (checkOnly) {
-    console.log(`the machine's rules differ from ${report.latest ?? 'the migrations'} (run npm run machine:sync):\n${changes}`);
+    console.log(`the migrations are not in step with the machine and sql/ (run npm run db:sync):\n${lines}`);
     process.exitCode = 1;
     return;
   }
-  const file = await syncMachine(PROJECT_SYNC_PATHS);
-  console.log(`wrote ${path.relative(process.cwd(), file ?? '')}:\n${changes}\nReview it, then run the tests.`);
+  const file = await syncDb(PROJECT_SYNC_PATHS);
+  const wrote = file === null ? 'sealed the migrations' : `wrote ${path.relative(process.cwd(), file)}`;
+  console.log(`${wrote}:\n${lines}\nReview it, then run the tests.`);
 }
 
 async function withDatabase(config: Config, work: (database: OpenDatabase) => Promise<void>): Promise<void> {
