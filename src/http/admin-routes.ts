@@ -1,6 +1,5 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
 import { sourceStates } from '../../machines/evaluate.ts';
 import type { ContractStatus } from '../../machines/contract.ts';
@@ -10,11 +9,11 @@ import type { AdminIdentity, AdminTokenVerifier } from '../identity/verify-admin
 import type { Metrics } from '../metrics.ts';
 import { readContractHistory } from '../store/contract-history.ts';
 import { readContractStats } from '../store/contract-stats.ts';
-import { type OfferResult, listContracts, offerContract, offerResult } from '../store/contracts.ts';
-import { type IdempotentWrite, runIdempotentWrite } from '../store/idempotent-writes.ts';
+import { type OfferOutcome, listContracts, offerContract } from '../store/contracts.ts';
+import { type IdempotencyClaim, idempotencyClaim } from '../store/idempotency.ts';
 import type { TenantIdLookup } from '../store/tenant-id-cache.ts';
-import { type Player, createPlayer, findPlayer, playerRow } from '../store/players.ts';
-import { createTeam, listTeams, teamRow } from '../store/teams.ts';
+import { type Player, createPlayer, findPlayer } from '../store/players.ts';
+import { createTeam, listTeams } from '../store/teams.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type {
   ContractHistoryResponse,
@@ -22,6 +21,7 @@ import type {
   ContractStatsResponse,
   OfferResponse,
   PlayerResponse,
+  TeamResponse,
 } from './responses.ts';
 import { readIdempotencyKey, readJsonBody, readPath, readQuery } from './request.ts';
 import {
@@ -42,9 +42,6 @@ export interface AdminRouteDependencies {
   readonly idempotency: IdempotencyConfig;
   readonly tenantIds: TenantIdLookup;
 }
-
-/** The offer's outcome as sql/run_idempotent_write stores it: the function's row and who made it. */
-const storedOffer = offerResult.extend({ actor: z.string() });
 
 /** SPEC §4 "Admin". Each handler: identity from the token, input through zod, then the store. */
 export function adminRoutes({
@@ -80,23 +77,16 @@ export function adminRoutes({
   });
 
   /**
-   * With an Idempotency-Key, the write goes through sql/run_idempotent_write (still one call): a
-   * retry gets the first outcome again, marked by `Idempotent-Replayed: true`, and writes nothing.
+   * An Idempotency-Key travels into the write function with the request's validated input: a retry
+   * gets the first outcome again, marked by `Idempotent-Replayed: true`, and writes nothing.
    */
-  const writeOnce = async <S extends z.ZodTypeAny>(
-    ctx: Context,
-    key: string,
-    tenantId: number,
-    actor: string,
-    write: IdempotentWrite,
-    outcome: S,
-  ): Promise<{ readonly replayed: boolean; readonly outcome: z.output<S> }> => {
-    const result = await runIdempotentWrite(pool, tenantId, actor, { key, ...idempotency }, write, outcome);
-    if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
-    return result;
+  const claim = (key: string | null, write: string, input: object): IdempotencyClaim | null =>
+    key === null ? null : idempotencyClaim(key, idempotency, write, input);
+  const markReplay = (ctx: Context, outcome: { readonly replayed: boolean }) => {
+    if (outcome.replayed) ctx.set('Idempotent-Replayed', 'true');
   };
 
-  const offerResponse = (playerId: number, result: OfferResult, actor: string): OfferResponse => ({
+  const offerResponse = (playerId: number, result: OfferOutcome): OfferResponse => ({
     player_id: playerId,
     previous_status: result.previous_status,
     new_status: result.new_status,
@@ -107,7 +97,7 @@ export function adminRoutes({
     moved_teams: result.moved_teams,
     archived: result.archived,
     audit_id: result.audit_id,
-    actor,
+    actor: result.actor,
   });
 
   router.post('/contract/offer', async (ctx) => {
@@ -121,30 +111,20 @@ export function adminRoutes({
     // The machine judges the event here; the function applies that judgement to the player's state
     // under the row lock, in the same single round trip (machines/evaluate.ts sourceStates).
     const allowedFrom = sourceStates({ type: 'OFFER', force, targetTeamId });
-    const offer = {
-      tenantId,
-      playerId: body.player_id,
-      monthlyFee: body.monthly_fee,
-      targetTeamId,
-      force,
-      actor: admin.actor,
-      allowedFrom,
-    };
-    const { replayed, outcome } =
-      key === null
-        ? { replayed: false, outcome: { ...(await offerContract(pool, offer)), actor: admin.actor } }
-        : await writeOnce(ctx, key, tenantId, admin.actor, {
-            operation: 'offer_contract',
-            args: {
-              player_id: body.player_id,
-              monthly_fee: body.monthly_fee,
-              target_team_id: targetTeamId,
-              force,
-              allowed_from: allowedFrom,
-            },
-          }, storedOffer);
-    if (!replayed) metrics.countTransition('OFFER', outcome.previous_status, outcome.new_status);
-    ctx.body = offerResponse(body.player_id, outcome, outcome.actor);
+    const outcome = await offerContract(
+      pool,
+      { tenantId, playerId: body.player_id, monthlyFee: body.monthly_fee, targetTeamId, force, actor: admin.actor, allowedFrom },
+      claim(key, 'offer_contract', {
+        player_id: body.player_id,
+        monthly_fee: body.monthly_fee,
+        target_team_id: targetTeamId,
+        force,
+        allowed_from: allowedFrom,
+      }),
+    );
+    markReplay(ctx, outcome);
+    if (!outcome.replayed) metrics.countTransition('OFFER', outcome.previous_status, outcome.new_status);
+    ctx.body = offerResponse(body.player_id, outcome);
   });
 
   router.get('/contract/stats', async (ctx) => {
@@ -184,12 +164,10 @@ export function adminRoutes({
     const key = readIdempotencyKey(ctx);
     const body = await readJsonBody(ctx, createTeamBody);
     const tenantId = await tenantOf(admin);
-    const write = { operation: 'create_team', args: { name: body.name } } as const;
+    const { replayed, ...created } = await createTeam(pool, tenantId, body.name, claim(key, 'create_team', { name: body.name }));
+    markReplay(ctx, { replayed });
     ctx.status = 201;
-    ctx.body =
-      key === null
-        ? await createTeam(pool, tenantId, body.name)
-        : (await writeOnce(ctx, key, tenantId, admin.actor, write, teamRow)).outcome;
+    ctx.body = created satisfies TeamResponse;
   });
 
   router.get('/teams', async (ctx) => {
@@ -202,14 +180,13 @@ export function adminRoutes({
     const key = readIdempotencyKey(ctx);
     const body = await readJsonBody(ctx, createPlayerBody);
     const tenantId = await tenantOf(admin);
-    const write = {
-      operation: 'create_player',
-      args: { name: body.name, email: body.email, team_ids: body.team_ids },
-    } as const;
-    const created =
-      key === null
-        ? await createPlayer(pool, tenantId, { name: body.name, email: body.email, teamIds: body.team_ids })
-        : (await writeOnce(ctx, key, tenantId, admin.actor, write, playerRow)).outcome;
+    const created = await createPlayer(
+      pool,
+      tenantId,
+      { name: body.name, email: body.email, teamIds: body.team_ids },
+      claim(key, 'create_player', { name: body.name, email: body.email, team_ids: body.team_ids }),
+    );
+    markReplay(ctx, created);
     ctx.status = 201;
     ctx.body = playerView(created);
   });

@@ -101,7 +101,7 @@ export function openApiDocument(): object {
     summary: 'Add a team',
     request: { ...idempotent, body: { content: { 'application/json': { schema: schemas.createTeamBody } } } },
     responses: {
-      201: json(responses.team, 'The team.'),
+      201: json(responses.teamResponse, 'The team.'),
       ...ADMIN_FAILURES,
       ...BODY_FAILURES,
       409: failure(`\`team_name_taken\`. ${IDEMPOTENCY_FAILURES[409]}.`),

@@ -1,5 +1,8 @@
 import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../../machines/contract.ts';
 import { ERRORS } from '../errors.ts';
+import { offer } from '../store/contracts.ts';
+import { playerRow } from '../store/players.ts';
+import { team } from '../store/teams.ts';
 import { z } from './openapi-zod.ts';
 
 // What the API answers (SPEC §4, §8). Handlers type their bodies with these, and /openapi.json is
@@ -19,36 +22,19 @@ export const errorBody = z
   })
   .openapi('Error');
 
-export const offerResponse = z
-  .object({
+export const offerResponse = offer
+  .extend({
     player_id: z.number().int(),
-    previous_status: status,
-    new_status: status,
-    contract_token: z.string().openapi({ description: '32 random bytes, base64url: 43 characters.' }),
+    contract_token: offer.shape.contract_token.openapi({ description: '32 random bytes, base64url: 43 characters.' }),
     contract_url: z.string().url(),
-    monthly_fee: z.number().int(),
-    team_ids: z.array(z.number().int()),
-    moved_teams: z.boolean(),
-    archived: z.boolean().openapi({ description: 'True when a signed contract was voided (tier change).' }),
-    audit_id: z.number().int().nullable(),
-    actor: z.string(),
+    archived: offer.shape.archived.openapi({ description: 'True when a signed contract was voided (tier change).' }),
   })
   .openapi('Offer');
 
-export const team = z.object({ id: z.number().int(), name: z.string() }).openapi('Team');
-export const teamList = z.object({ items: z.array(team) }).openapi('TeamList');
+export const teamResponse = team.openapi('Team');
+export const teamList = z.object({ items: z.array(teamResponse) }).openapi('TeamList');
 
-export const player = z
-  .object({
-    id: z.number().int(),
-    name: z.string(),
-    email: z.string(),
-    team_ids: z.array(z.number().int()),
-    contract_status: status,
-    monthly_fee: z.number().int().nullable(),
-    contract_url: contractUrl,
-  })
-  .openapi('Player');
+export const player = playerRow.omit({ contract_token: true }).extend({ contract_url: contractUrl }).openapi('Player');
 
 export const contractList = z
   .object({
@@ -129,6 +115,7 @@ export const readiness = z
 
 export type OfferResponse = z.input<typeof offerResponse>;
 export type PlayerResponse = z.input<typeof player>;
+export type TeamResponse = z.input<typeof teamResponse>;
 export type ContractListResponse = z.input<typeof contractList>;
 export type ContractHistoryResponse = z.input<typeof contractHistory>;
 export type ContractStatsResponse = z.input<typeof contractStats>;

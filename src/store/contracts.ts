@@ -2,6 +2,7 @@ import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
 import { CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.ts';
 import { sourceStates } from '../../machines/evaluate.ts';
+import { type IdempotencyClaim, claimArgument, replayed } from './idempotency.ts';
 import { teamIdsOfPlayer } from './players.ts';
 
 const status = z.enum(CONTRACT_STATUSES);
@@ -20,30 +21,40 @@ export interface OfferRequest {
   readonly allowedFrom?: readonly ContractStatus[];
 }
 
-export const offerResult = z.object({
+/** An offer's outcome as the API answers it (with the player and the link added: http/responses.ts). */
+export const offer = z.object({
   previous_status: status,
   new_status: status,
   contract_token: z.string(),
-  monthly_fee: z.number(),
-  team_ids: z.array(z.number()),
+  monthly_fee: z.number().int(),
+  team_ids: z.array(z.number().int()),
   moved_teams: z.boolean(),
   archived: z.boolean(),
-  // int8 arrives as a BigInt from a row, as a number from a stored JSON outcome.
-  audit_id: z.union([z.bigint(), z.number()]).transform(Number).nullable(),
+  audit_id: z.number().int().nullable(),
+  /** Who made the offer: on a replay, who made the first request. */
+  actor: z.string(),
 });
-export type OfferResult = z.infer<typeof offerResult>;
+
+// audit_id is a bigint column; its values fit a JSON number.
+const offerOutcome = offer.merge(replayed).extend({ audit_id: z.bigint().transform(Number).nullable() });
+export type OfferOutcome = z.infer<typeof offerOutcome>;
 
 /**
  * The whole OFFER transition in one round trip: one call of sql/offer_contract, one statement, one
- * transaction. The machine's judgement travels with it, so the player's state is not read first.
+ * transaction, with or without an Idempotency-Key. The machine's judgement travels with it, so the
+ * player's state is not read first.
  */
-export async function offerContract(db: CommonQueryMethods, request: OfferRequest): Promise<OfferResult> {
+export async function offerContract(
+  db: CommonQueryMethods,
+  request: OfferRequest,
+  idempotency: IdempotencyClaim | null = null,
+): Promise<OfferOutcome> {
   const allowedFrom =
     request.allowedFrom ?? sourceStates({ type: 'OFFER', force: request.force, targetTeamId: request.targetTeamId });
-  return db.one(sql.type(offerResult)`
+  return db.one(sql.type(offerOutcome)`
     SELECT * FROM offer_contract(
       ${request.tenantId}, ${request.playerId}, ${request.monthlyFee}, ${request.targetTeamId},
-      ${request.force}, ${sql.array(allowedFrom, 'text')}, ${request.actor}, 'admin_api'
+      ${request.force}, ${sql.array(allowedFrom, 'text')}, ${request.actor}, 'admin_api', ${claimArgument(idempotency)}
     )
   `);
 }

@@ -1,14 +1,23 @@
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
+import { type IdempotencyClaim, claimArgument, replayed } from './idempotency.ts';
 
-export const teamRow = z.object({ id: z.number(), name: z.string() });
-export type Team = z.infer<typeof teamRow>;
+/** A team as the API answers it. */
+export const team = z.object({ id: z.number().int(), name: z.string() });
+export type Team = z.infer<typeof team>;
 
-/** sql/create_team: a name the club already uses is a teams_name_unique violation. */
-export async function createTeam(db: CommonQueryMethods, tenantId: number, name: string): Promise<Team> {
-  return db.one(sql.type(teamRow)`SELECT * FROM create_team(${tenantId}, ${name})`);
+const createdTeam = team.merge(replayed);
+
+/** sql/create_team, with or without an Idempotency-Key: a name the club already uses is a teams_name_unique violation. */
+export async function createTeam(
+  db: CommonQueryMethods,
+  tenantId: number,
+  name: string,
+  idempotency: IdempotencyClaim | null = null,
+): Promise<z.infer<typeof createdTeam>> {
+  return db.one(sql.type(createdTeam)`SELECT * FROM create_team(${tenantId}, ${name}, ${claimArgument(idempotency)})`);
 }
 
 export async function listTeams(db: CommonQueryMethods, tenantId: number): Promise<readonly Team[]> {
-  return db.any(sql.type(teamRow)`SELECT id, name FROM teams WHERE tenant_id = ${tenantId} ORDER BY id`);
+  return db.any(sql.type(team)`SELECT id, name FROM teams WHERE tenant_id = ${tenantId} ORDER BY id`);
 }

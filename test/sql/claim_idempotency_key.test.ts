@@ -6,20 +6,27 @@ import { createDatabasePool } from '../../src/db/pool.ts';
 import { type Club, createClub } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 
-// sql/claim_idempotency_key: the first half of an idempotent write.
+// sql/claim_idempotency_key: the first step of a write that carries an Idempotency-Key.
 
 const db = useDatabase();
 const hash = (text: string) => sql.binary(createHash('sha256').update(text).digest());
 
 const claim = (club: Club, key: string, request: string) =>
   db().pool.oneFirst(sql.type(z.object({ stored: z.unknown() }))`
-    SELECT claim_idempotency_key(${club.id}, ${key}, ${hash(request)}, interval '1 hour', interval '1 second') AS stored
+    SELECT claim_idempotency_key(${club.id}, ROW(${key}, ${hash(request)}, interval '1 hour', interval '1 second')::idempotency_claim) AS stored
   `);
 
 const keysOf = (club: Club) =>
   db().pool.anyFirst(sql.type(z.object({ key: z.string() }))`
     SELECT key FROM idempotency_keys WHERE tenant_id = ${club.id} ORDER BY key
   `);
+
+test('no claim (a write without a key): NULL, and no key is recorded', async (t) => {
+  const club = await createClub(db().pool);
+
+  t.is(await db().pool.oneFirst(sql.type(z.object({ stored: z.unknown() }))`SELECT claim_idempotency_key(${club.id}, NULL) AS stored`), null);
+  t.deepEqual(await keysOf(club), []);
+});
 
 test('a new key is claimed (NULL) and recorded with its expiry', async (t) => {
   const club = await createClub(db().pool);
@@ -40,7 +47,7 @@ test('a key with a stored outcome returns it for the same request and raises IDK
     VALUES (${club.id}, 'k2', ${hash('request')}, '{"id": 7}', now() + interval '1 hour')
   `);
 
-  t.deepEqual(await claim(club, 'k2', 'request'), { id: 7 });
+  t.deepEqual(await claim(club, 'k2', 'request'), { id: 7, replayed: true });
   t.is(await sqlstateOf(claim(club, 'k2', 'another request')), 'IDKRU');
 });
 
@@ -57,7 +64,7 @@ test('a duplicate waits for the claim of a running transaction, then raises IDKI
   });
   const first = other.transaction(async (tx) => {
     await tx.query(sql.unsafe`
-      SELECT claim_idempotency_key(${club.id}, 'k3', ${hash('request')}, interval '1 hour', interval '1 second')
+      SELECT claim_idempotency_key(${club.id}, ROW('k3', ${hash('request')}, interval '1 hour', interval '1 second')::idempotency_claim)
     `);
     claimed();
     await released;

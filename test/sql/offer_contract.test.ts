@@ -2,12 +2,15 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { offerContract } from '../../src/store/contracts.ts';
+import { idempotencyClaim } from '../../src/store/idempotency.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 import { createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from '../helpers/fixtures.ts';
 
 // sql/offer_contract: what the function guarantees on its own, whoever calls it.
 
 const db = useDatabase();
+/** No help from the service's machine: the function's own rules must refuse. */
+const EVERY_STATE = ['none', 'offered', 'declined', 'signed'] as const;
 
 test('each refusal raises its own SQLSTATE', async (t) => {
   const club = await createClub(db().pool);
@@ -18,7 +21,7 @@ test('each refusal raises its own SQLSTATE', async (t) => {
   await putContractInState(db().pool, club, signed, 'signed');
   const fresh = await createPlayer(db().pool, club);
   const call = (playerId: number, targetTeamId: number | null = null) =>
-    offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 100, targetTeamId, force: false, actor: 'a' });
+    offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 100, targetTeamId, force: false, actor: 'a', allowedFrom: EVERY_STATE });
 
   t.is(await sqlstateOf(call(2_000_000_000)), 'UNKPL');
   t.is(await sqlstateOf(call(offered)), 'OFFEX');
@@ -149,4 +152,51 @@ test('a state the database always takes OFFER from but the caller does not: CTSK
 
   t.is(state, 'CTSKW');
   t.deepEqual(await readPlayer(db().pool, club, playerId), before);
+});
+
+test('a tier change to a team the signed player is already on is refused by the teamChange guard: TMCHG', async (t) => {
+  const club = await createClub(db().pool);
+  const team = await createTeam(db().pool, club);
+  const playerId = await createPlayer(db().pool, club, { teamIds: [team] });
+  await putContractInState(db().pool, club, playerId, 'signed');
+  const before = await readPlayer(db().pool, club, playerId);
+  const auditBefore = await readAuditLog(db().pool, club, playerId);
+
+  const state = await sqlstateOf(
+    offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 100, targetTeamId: team, force: true, actor: 'a', allowedFrom: EVERY_STATE }),
+  );
+
+  t.is(state, 'TMCHG');
+  t.deepEqual(await readPlayer(db().pool, club, playerId), before);
+  t.deepEqual(await readAuditLog(db().pool, club, playerId), auditBefore);
+});
+
+test('with an Idempotency-Key the first call offers and stores its outcome; a retry replays it and writes nothing', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  const offer = { tenantId: club.id, playerId, monthlyFee: 150, targetTeamId: null, force: true, actor: 'coach@example.test' };
+  const claim = idempotencyClaim('k', { ttlSeconds: 3600, waitMs: 1000 }, 'offer_contract', { player_id: playerId });
+
+  const first = await offerContract(db().pool, offer, claim);
+  const afterFirst = await readPlayer(db().pool, club, playerId);
+  const second = await offerContract(db().pool, { ...offer, actor: 'someone-else@example.test' }, claim);
+
+  t.like(first, { replayed: false, previous_status: 'none', new_status: 'offered', actor: 'coach@example.test' });
+  t.is(afterFirst.contract_token, first.contract_token);
+  t.deepEqual(second, { ...first, replayed: true }, 'the first outcome, its actor included');
+  t.deepEqual(await readPlayer(db().pool, club, playerId), afterFirst);
+  t.deepEqual(await readAuditLog(db().pool, club, playerId), []);
+});
+
+test('an offer that raises leaves no Idempotency-Key behind, so the same request can be tried again', async (t) => {
+  const club = await createClub(db().pool);
+  const claim = idempotencyClaim('k', { ttlSeconds: 3600, waitMs: 1000 }, 'offer_contract', {});
+
+  const state = await sqlstateOf(
+    offerContract(db().pool, { tenantId: club.id, playerId: 2_000_000_000, monthlyFee: 1, targetTeamId: null, force: false, actor: 'a' }, claim),
+  );
+
+  t.is(state, 'UNKPL');
+  const keys = await db().pool.anyFirst(sql.type(z.object({ key: z.string() }))`SELECT key FROM idempotency_keys WHERE tenant_id = ${club.id}`);
+  t.deepEqual(keys, []);
 });

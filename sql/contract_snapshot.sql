@@ -1,0 +1,21 @@
+-- A contract as the audit log records it in old_state / new_state (docs/PRODUCT.md, "Pinned details"): the player's contract
+-- columns by name, plus the teams the player is on.
+CREATE OR REPLACE FUNCTION contract_snapshot(player players, team_ids integer[]) RETURNS jsonb
+LANGUAGE sql
+STABLE -- timestamptz renders in the session's time zone
+AS $$
+  SELECT jsonb_build_object(
+    'contract_status', player.contract_status,
+    'contract_token', player.contract_token,
+    'monthly_fee', player.monthly_fee,
+    'contract_offered_at', player.contract_offered_at,
+    'contract_offered_by', player.contract_offered_by,
+    'contract_signed_at', player.contract_signed_at,
+    'contract_signed_by', player.contract_signed_by,
+    'contract_signed_ip', host(player.contract_signed_ip),
+    'contract_signature_url', player.contract_signature_url,
+    'contract_version', player.contract_version,
+    'contract_declined_at', player.contract_declined_at,
+    'team_ids', to_jsonb(team_ids)
+  );
+$$;

@@ -1,0 +1,32 @@
+-- DECLINE (docs/PRODUCT.md, "The state machine"): offered → declined, by the family through their
+-- link, in one call. Under the row lock, contract_transition applies the service machine's
+-- judgement (p_allowed_from) and the rules, or raises the state's refusal. The token stays on the
+-- player, so the link shows the decline, but it can no longer be signed.
+CREATE OR REPLACE FUNCTION decline_contract(p_token text, p_allowed_from text[]) RETURNS TABLE (
+  tenant_id integer,
+  player_id integer,
+  audit_id bigint,
+  previous_status text,
+  contract_status text,
+  player_name text,
+  team_names text[],
+  monthly_fee integer,
+  contract_version text
+)
+LANGUAGE plpgsql
+AS $$
+#variable_conflict use_column
+DECLARE
+  before players := lock_offered_contract(p_token);
+  rule contract_transitions := contract_transition(before.contract_status, '{"type": "DECLINE"}', '{}', p_allowed_from);
+  after players;
+BEGIN
+  PERFORM permit_contract_write(before.tenant_id, before.id, 'DECLINE');
+  UPDATE players SET contract_status = rule.to_status, contract_declined_at = now()
+  WHERE players.tenant_id = before.tenant_id AND players.id = before.id
+  RETURNING * INTO after;
+
+  RETURN QUERY SELECT before.tenant_id, before.id, write_family_audit(rule.audit_event, before, after), answer.*
+  FROM family_answer(before, after) AS answer;
+END;
+$$;

@@ -1,0 +1,111 @@
+-- OFFER (docs/PRODUCT.md, "The state machine"): the whole transition in one call, so one statement
+-- is one transaction, with or without an Idempotency-Key (p_idempotency).
+--
+-- Under the player's row lock, contract_transition applies the service machine's judgement
+-- (p_allowed_from) and the rules machines/contract.ts declares, or raises the state's refusal. Then
+-- it archives what the offer destroys (the replaced token answers 410 from then on), mints the
+-- token, moves teams and writes the audit row the transition names. Each refusal has its own
+-- SQLSTATE; src/errors.ts maps them to HTTP. A raise rolls back everything the call did.
+CREATE OR REPLACE FUNCTION offer_contract(
+  p_tenant_id integer,
+  p_player_id integer,
+  p_monthly_fee integer,
+  p_target_team_id integer, -- NULL keeps the player's teams
+  p_force boolean,
+  p_allowed_from text[],
+  p_actor text,
+  p_source text,
+  p_idempotency idempotency_claim DEFAULT NULL
+) RETURNS SETOF offer_contract_outcome
+LANGUAGE plpgsql
+AS $$
+#variable_conflict use_column
+DECLARE
+  replay jsonb := claim_idempotency_key(p_tenant_id, p_idempotency);
+  event jsonb := jsonb_build_object('type', 'OFFER', 'force', p_force, 'targetTeamId', p_target_team_id);
+  context jsonb;
+  before players;
+  after players;
+  before_team_ids integer[];
+  after_team_ids integer[];
+  changes_team boolean;
+  rule contract_transitions;
+  outcome offer_contract_outcome;
+BEGIN
+  IF replay IS NOT NULL THEN
+    RETURN NEXT jsonb_populate_record(NULL::offer_contract_outcome, replay);
+    RETURN;
+  END IF;
+
+  -- Concurrent offers on one player queue here (no NOWAIT) and each sees its predecessor's result.
+  SELECT * INTO before
+  FROM players
+  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
+  END IF;
+
+  before_team_ids := ARRAY(
+    SELECT player_teams.team_id FROM player_teams
+    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
+    ORDER BY player_teams.team_id
+  );
+  context := jsonb_build_object('teamIds', before_team_ids);
+  rule := contract_transition(before.contract_status, event, context, p_allowed_from);
+
+  changes_team := contract_guard_team_change(context, event);
+  after_team_ids := CASE WHEN changes_team THEN ARRAY[p_target_team_id] ELSE before_team_ids END;
+  IF changes_team THEN
+    IF NOT EXISTS (SELECT 1 FROM teams WHERE teams.tenant_id = p_tenant_id AND teams.id = p_target_team_id) THEN
+      RAISE EXCEPTION 'team % not found', p_target_team_id USING ERRCODE = 'UNKTM';
+    END IF;
+    DELETE FROM player_teams
+    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id;
+    INSERT INTO player_teams (tenant_id, player_id, team_id) VALUES (p_tenant_id, p_player_id, p_target_team_id);
+  END IF;
+
+  IF before.contract_token IS NOT NULL THEN
+    INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
+    VALUES (before.contract_token, p_tenant_id, p_player_id);
+  END IF;
+
+  PERFORM permit_contract_write(p_tenant_id, p_player_id, 'OFFER');
+  UPDATE players SET
+    contract_status = rule.to_status,
+    -- 32 bytes from pgcrypto's CSPRNG, base64url without padding: 43 characters.
+    contract_token = rtrim(translate(encode(gen_random_bytes(32), 'base64'), '+/', '-_'), '='),
+    monthly_fee = p_monthly_fee,
+    contract_offered_at = now(),
+    contract_offered_by = p_actor,
+    contract_signed_at = NULL,
+    contract_signed_by = NULL,
+    contract_signed_ip = NULL,
+    contract_signature_url = NULL,
+    contract_version = NULL,
+    contract_declined_at = NULL
+  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+  RETURNING * INTO after;
+
+  outcome := ROW(
+    false, before.contract_status, after.contract_status, after.contract_token, after.monthly_fee,
+    after_team_ids, changes_team, rule.audit_event = 'tier_change' IS TRUE, NULL, p_actor
+  );
+  IF rule.audit_event IS NOT NULL THEN
+    INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
+    VALUES (
+      p_tenant_id,
+      p_player_id,
+      rule.audit_event,
+      contract_snapshot(before, before_team_ids),
+      contract_snapshot(after, after_team_ids),
+      p_actor,
+      p_source
+    )
+    RETURNING contract_audit_log.id INTO outcome.audit_id;
+  END IF;
+
+  PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
+  RETURN NEXT outcome;
+END;
+$$;

@@ -1,0 +1,46 @@
+-- SIGN (docs/PRODUCT.md, "The state machine"): offered → signed, by the family through their link,
+-- in one call. Under the row lock, contract_transition applies the service machine's judgement
+-- (p_allowed_from) and the rules, or raises the state's refusal; then it records who signed, when,
+-- from where and which contract version, writes the `sign` audit row, and answers with the contract
+-- as the link now shows it.
+CREATE OR REPLACE FUNCTION sign_contract(
+  p_token text,
+  p_signed_by text,
+  p_signature_url text,
+  p_signed_ip inet,
+  p_contract_version text,
+  p_allowed_from text[]
+) RETURNS TABLE (
+  tenant_id integer,
+  player_id integer,
+  audit_id bigint,
+  previous_status text,
+  contract_status text,
+  player_name text,
+  team_names text[],
+  monthly_fee integer,
+  contract_version text
+)
+LANGUAGE plpgsql
+AS $$
+#variable_conflict use_column
+DECLARE
+  before players := lock_offered_contract(p_token);
+  rule contract_transitions := contract_transition(before.contract_status, '{"type": "SIGN"}', '{}', p_allowed_from);
+  after players;
+BEGIN
+  PERFORM permit_contract_write(before.tenant_id, before.id, 'SIGN');
+  UPDATE players SET
+    contract_status = rule.to_status,
+    contract_signed_at = now(),
+    contract_signed_by = p_signed_by,
+    contract_signed_ip = p_signed_ip,
+    contract_signature_url = p_signature_url,
+    contract_version = p_contract_version
+  WHERE players.tenant_id = before.tenant_id AND players.id = before.id
+  RETURNING * INTO after;
+
+  RETURN QUERY SELECT before.tenant_id, before.id, write_family_audit(rule.audit_event, before, after), answer.*
+  FROM family_answer(before, after) AS answer;
+END;
+$$;
