@@ -46,7 +46,10 @@ export interface AdminRouteDependencies {
 /** The offer's outcome as sql/run_idempotent_write stores it: the function's row and who made it. */
 const storedOffer = offerResult.extend({ actor: z.string() });
 
-/** SPEC §4 "Admin". Each handler: identity from the token, input through zod, then the store. */
+/**
+ * docs/PRODUCT.md, "Admin". Each handler: identity from the token, input through zod, then the
+ * store.
+ */
 export function adminRoutes({
   pool,
   metrics,
