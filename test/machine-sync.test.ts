@@ -9,8 +9,9 @@ import { PROJECT_SYNC_PATHS, type SyncPaths, checkMachineSync, machineRules, syn
 import { MIGRATIONS_DIR, migrate, migrationNames } from '../src/db/migrate.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 
-// Issue 6: the machine is the only place a rule is written by hand; `npm run machine:sync` turns it
-// into the migration that installs it, and the suite fails while the two disagree.
+// README.md, "How to change a rule": the machine is the only place a rule is written by hand;
+// `npm run machine:sync` turns it into the migration that installs it, and the suite fails while
+// the two disagree.
 
 test('the newest generated migration holds the rules of machines/contract.ts (else run `npm run machine:sync`)', async (t) => {
   const report = await checkMachineSync(PROJECT_SYNC_PATHS);
