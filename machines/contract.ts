@@ -1,11 +1,12 @@
 import { setup } from 'xstate';
 
 /**
- * The contract rules (SPEC §2). This definition is the single source of truth: the HTTP layer
- * evaluates it before calling the database; `npm run machine:sync` turns its transitions and
- * refusals into the rows the SQL functions re-check under the player's row lock and a trigger on
- * players enforces for every writer. test/contract-conformance.test.ts fails if the machine and the
- * functions ever disagree, test/machine-sync.test.ts if a rule changed without its migration.
+ * The contract rules (docs/PRODUCT.md, "The state machine"). This definition is the single source
+ * of truth: the HTTP layer evaluates it before calling the database; `npm run db:sync` turns its
+ * transitions and refusals into the rows the SQL functions re-check under the player's row lock
+ * (sql/contract_transition.sql, with one function per guard: sql/contract_guard_*.sql) and a trigger
+ * on players enforces for every writer. test/contract-conformance.test.ts fails if the machine and
+ * the functions ever disagree, test/db-sync.test.ts if a rule changed without its migration.
  */
 
 export const CONTRACT_STATUSES = ['none', 'offered', 'declined', 'signed'] as const;
@@ -36,7 +37,10 @@ export interface ContractContext {
 export const AUDIT_EVENT_TYPES = ['re_offer', 'tier_change', 'sign', 'decline', 'admin_override'] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
-/** The error code (SPEC §4) for an event a state does not accept. */
+/**
+ * The error code (docs/PRODUCT.md, "Errors"; listed in src/errors.ts) for an event a state does not
+ * accept.
+ */
 export type RefusalCode =
   | 'offer_exists'
   | 'team_change_required'

@@ -2,8 +2,9 @@ import path from 'node:path';
 import { z } from 'zod';
 
 /**
- * Everything the service reads from its environment, parsed once at start-up (SPEC §6) and passed
- * to whatever needs it. Nothing else in `src/` reads `process.env`.
+ * Everything the service reads from its environment, parsed once at start-up (docs/PRODUCT.md,
+ * "Configuration"; every setting: README.md, "Configuration") and passed to whatever needs it.
+ * Nothing else in `src/` reads `process.env`.
  */
 export interface Config {
   readonly port: number;
@@ -63,14 +64,18 @@ export interface JwksConfig {
 
 export type LogLevel = z.infer<typeof logLevel>;
 
-/** The issuer of tokens signed by the local key pair (SPEC §5), used when no OIDC issuer is set. */
+/**
+ * The issuer of tokens signed by the local key pair (docs/PRODUCT.md, "Identity"), used when no
+ * OIDC issuer is set.
+ */
 export const LOCAL_ISSUER = 'urn:club-contracts:local';
 
 /**
- * Defaults that keep SPEC §8's "503 within 10 s" for an unreachable database: a request waits at
- * most 5 s for a free connection, then makes one connection attempt of at most 4 s. The statement
- * timeout bounds a reachable but stuck database (a long lock wait included) and, a second later,
- * a connection gone silent mid-query (src/db/pool.ts): about 7 s in all.
+ * Defaults that keep the "503 within 10 s" for an unreachable database (docs/PRODUCT.md,
+ * "Database"): a request waits at most 5 s for a free connection, then makes one connection attempt
+ * of at most 4 s. The statement timeout bounds a reachable but stuck database (a long lock wait
+ * included) and, a second later, a connection gone silent mid-query (src/db/pool.ts): about 7 s in
+ * all.
  */
 export const DATABASE_TIMEOUT_DEFAULTS = {
   connectTimeoutMs: 4_000,

@@ -7,8 +7,8 @@ import {
 } from 'slonik';
 
 /**
- * Every error code the service answers with (SPEC §4), its HTTP status, and — for the ones the
- * database raises — the SQLSTATE that `sql/` uses. This is the one place the two meet.
+ * Every error code the service answers with (docs/PRODUCT.md, "Errors"), its HTTP status, and — for
+ * the ones the database raises — the SQLSTATE that `sql/` uses. This is the one place the two meet.
  *
  * Own SQLSTATEs follow graphile/starter's rules so they can never clash with PostgreSQL's: five
  * upper-case characters, not starting with F/H/P/X or 00/01/02/22/23/40/57, third character not 0
@@ -63,8 +63,9 @@ export const ERRORS = {
     sqlstate: 'AUDRO',
     message: 'The contract audit log cannot be changed.',
   },
-  // Raised by the database when something writes players around the contract rules (issue 6). The
-  // service's own calls never do; the codes live here so that every SQLSTATE has one home.
+  // Raised by the database when something writes players around the contract rules (README.md, "The
+  // rules"). The service's own calls never do; the codes live here so that every SQLSTATE has one
+  // home.
   contract_write_refused: {
     status: 409,
     sqlstate: 'CTRAW',

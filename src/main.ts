@@ -10,7 +10,10 @@ import { answerUnparsableRequests } from './http/client-errors.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { createLogger } from './logger.ts';
 
-/** In-flight requests get this long after SIGTERM; the whole shutdown stays under 20 s (SPEC §8). */
+/**
+ * In-flight requests get this long after SIGTERM; the whole shutdown stays under 20 s
+ * (docs/PRODUCT.md, "Shutdown").
+ */
 const DRAIN_TIMEOUT_MS = 15_000;
 const SHUTDOWN_DEADLINE_MS = 19_000;
 

@@ -18,8 +18,8 @@ export interface Readiness {
 const CHECK_TIMEOUT_MS = 2_000;
 
 /**
- * GET /readyz (SPEC §4 "Operations"): ready when the database answers, has run every migration
- * this build ships, and the service is not shutting down.
+ * GET /readyz (docs/PRODUCT.md, "Operations"): ready when the database answers, has run every
+ * migration this build ships, and the service is not shutting down.
  */
 export function createReadinessCheck(
   pool: DatabasePool,

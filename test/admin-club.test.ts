@@ -5,7 +5,7 @@ import { useHarness } from './helpers/context.ts';
 import { type Club, createClub, createTeam } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 
-// SPEC §4, §8 "Create responses": loading a club without SQL.
+// docs/PRODUCT.md, "Admin" and "Create responses": loading a club without SQL.
 
 const harness = useHarness();
 

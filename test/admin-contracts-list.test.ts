@@ -4,7 +4,8 @@ import { type Club, createClub, createPlayer, createTeam, putContractInState } f
 import { request } from './helpers/http.ts';
 import { CONTRACT_BASE_URL } from './helpers/server.ts';
 
-// SPEC §4, §8 "List": GET /admin/contracts, the list a reminder blast is sent from.
+// docs/PRODUCT.md, "Admin" and "List": GET /admin/contracts, the list a reminder blast is sent
+// from.
 
 const harness = useHarness();
 

@@ -12,7 +12,8 @@ import {
 import { request } from './helpers/http.ts';
 import { CONTRACT_BASE_URL } from './helpers/server.ts';
 
-// SPEC §2, the OFFER rows, through HTTP; every test checks the rows, not only the answer.
+// docs/PRODUCT.md, "The state machine": the OFFER rows, through HTTP; every test checks the rows,
+// not only the answer.
 
 const harness = useHarness();
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;

@@ -7,7 +7,7 @@ import { CHART_FILES, chartEdges, chartMermaid, chartSvg, edgeLabel } from '../s
 import { useHarness } from './helpers/context.ts';
 import { request } from './helpers/http.ts';
 
-// SPEC §4 "Operations": the state chart, drawn from the machine, never a hand-kept copy.
+// docs/PRODUCT.md, "Operations": the state chart, drawn from the machine, never a hand-kept copy.
 
 const harness = useHarness();
 const committed = (file: string) => readFileSync(new URL(`../docs/${file}`, import.meta.url), 'utf8');

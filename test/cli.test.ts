@@ -9,7 +9,7 @@ import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { request } from './helpers/http.ts';
 import { startTestServer } from './helpers/server.ts';
 
-// The operator's CLI (SPEC §6), run as the `bin` entry the package installs.
+// The operator's CLI (docs/PRODUCT.md, "Running it"), run as the `bin` entry the package installs.
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/club-contracts.js');

@@ -17,16 +17,20 @@ import {
 import { OPERATIONS, type Operation, type WorkloadTally, runMixedWorkload } from './helpers/mixed-workload.ts';
 import { type TestServer, startTestServer } from './helpers/server.ts';
 
-// SPEC §2 and §7 under load: many admins and families at once on a few players, for a fixed time,
-// then the database must still tell one consistent story that matches what the clients were told.
-// LOAD_TEST_SECONDS and LOAD_TEST_CLIENTS make longer or wider local runs.
+// docs/PRODUCT.md, "The state machine" and "Non-functional guarantees", under load: many admins and
+// families at once on a few players, for a fixed time, then the database must still tell one
+// consistent story that matches what the clients were told. LOAD_TEST_SECONDS and LOAD_TEST_CLIENTS
+// make longer or wider local runs.
 
 const SECONDS = positiveInteger('LOAD_TEST_SECONDS', 8);
 const CLIENTS = positiveInteger('LOAD_TEST_CLIENTS', 32);
 const PLAYERS = 12;
 const TEAMS = 3;
 
-/** The answers the spec allows each operation, whatever state the player is in when it arrives. */
+/**
+ * The answers docs/PRODUCT.md allows each operation, whatever state the player is in when it
+ * arrives.
+ */
 const ALLOWED: Record<Operation, readonly string[]> = {
   offer: ['200', '409 offer_exists', '422 team_change_required'],
   forced_offer: ['200', '422 team_change_required'],
@@ -229,7 +233,9 @@ test('audit rows per event type equal the 200 answers that write one', (t) => {
   );
 });
 
-/** The columns each state carries (SPEC §3); every other contract column is empty. */
+/**
+ * The columns each state carries (docs/PRODUCT.md, "Tables"); every other contract column is empty.
+ */
 const FILLED: Record<ContractStatus, ReadonlyArray<keyof PlayerRow>> = {
   none: [],
   offered: ['contract_token', 'monthly_fee', 'contract_offered_at', 'contract_offered_by'],

@@ -5,7 +5,8 @@ import { useHarness } from './helpers/context.ts';
 import { createClub, createPlayer, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 
-// SPEC §7: concurrent offers on one player serialise on its row lock.
+// docs/PRODUCT.md, "Non-functional guarantees": concurrent offers on one player serialise on its
+// row lock.
 
 const harness = useHarness();
 const SIMULTANEOUS = 20;

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { ConfigError, LOCAL_ISSUER, parseConfig } from '../src/config.ts';
 
-// SPEC §6: configuration only from the environment, validated at start-up with clear messages.
+// docs/PRODUCT.md, "Configuration": configuration only from the environment, validated at start-up
+// with clear messages.
 
 test('defaults: port 3000, local identity, links served by this service', (t) => {
   const config = parseConfig({}, '/srv/app');

@@ -18,9 +18,10 @@ import {
   readPlayer,
 } from './helpers/fixtures.ts';
 
-// SPEC §2: "a test fails if the SQL function and the machine ever disagree on any (state, event,
-// guard) combination". Every combination is set up for real and sent both to the machine and to
-// the SQL function, with no HTTP layer in between to hide a disagreement.
+// docs/PRODUCT.md, "The state machine": "a test fails if the SQL function and the machine ever
+// disagree on any (state, event, guard) combination". Every combination is set up for real and sent
+// both to the machine and to the SQL function, with no HTTP layer in between to hide a
+// disagreement.
 
 let db: TestDatabase;
 test.before(async () => {

@@ -6,8 +6,8 @@ import { useHarness } from './helpers/context.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 
-// Issue 6: with the database enforcing the machine's rows, every transition they allow still works
-// through the API, and an operator's override shows where admins look.
+// README.md, "The rules": with the database enforcing the machine's rows, every transition they
+// allow still works through the API, and an operator's override shows where admins look.
 
 const harness = useHarness();
 const rules = contractRules(machine);

@@ -5,7 +5,8 @@ import { request } from './helpers/http.ts';
 import { CONTRACT_BASE_URL } from './helpers/server.ts';
 
 // The whole life of a contract through the API alone: offer → sign → tier change → sign the new
-// offer, with every step in the history (SPEC §2, §4, §8 "History").
+// offer, with every step in the history (docs/PRODUCT.md, "The state machine", "Admin", "Family
+// links" and "History").
 
 const harness = useHarness();
 

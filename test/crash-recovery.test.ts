@@ -13,11 +13,12 @@ import { freePort } from './helpers/free-port.ts';
 import { request } from './helpers/http.ts';
 import { type ServiceProcess, startServiceProcess } from './helpers/service-process.ts';
 
-// SPEC §7 and §1: a crash of the service (SIGKILL: no shutdown code runs) loses nothing it
-// acknowledged. After N offers answered 200, the service is killed and started again on the same
-// data; it must come up by itself and every one of the N offers must be there with its token.
-// In the embedded mode the killed service leaves its PostgreSQL behind, still running (an orphan)
-// or, if that died too, a stale lock file: src/db/embedded-postgres.ts recovers from both.
+// docs/PRODUCT.md, "Non-functional guarantees" and "The job": a crash of the service (SIGKILL: no
+// shutdown code runs) loses nothing it acknowledged. After N offers answered 200, the service is
+// killed and started again on the same data; it must come up by itself and every one of the N
+// offers must be there with its token. In the embedded mode the killed service leaves its
+// PostgreSQL behind, still running (an orphan) or, if that died too, a stale lock file:
+// src/db/embedded-postgres.ts recovers from both.
 
 const N = 50;
 const run = promisify(execFile);

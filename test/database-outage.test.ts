@@ -8,8 +8,9 @@ import { request } from './helpers/http.ts';
 import { type TestServer, startTestServer } from './helpers/server.ts';
 import { type TcpProxy, startTcpProxy } from './helpers/tcp-proxy.ts';
 
-// SPEC §7, §8 "Database": losing the database gives 503 within 10 s, writes nothing half-way, and
-// the service recovers on its own within 30 s of the database's return.
+// docs/PRODUCT.md, "Non-functional guarantees" and "Database": losing the database gives 503 within
+// 10 s, writes nothing half-way, and the service recovers on its own within 30 s of the database's
+// return.
 
 let db: TestDatabase;
 let proxy: TcpProxy;

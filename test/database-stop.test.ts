@@ -8,10 +8,11 @@ import { type Club, createClub, createPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { type TestServer, startTestServer } from './helpers/server.ts';
 
-// SPEC §7, §8 "Database": PostgreSQL really stops while offers stream in. Every request answers
-// 200 or 503 `database_unavailable` well within 10 s (the service's default timeouts), /healthz
-// stays 200 and /readyz turns 503; when PostgreSQL is back the service recovers by itself within
-// 30 s; and the database holds every acknowledged offer and nothing half-written.
+// docs/PRODUCT.md, "Non-functional guarantees" and "Database": PostgreSQL really stops while offers
+// stream in. Every request answers 200 or 503 `database_unavailable` well within 10 s (the
+// service's default timeouts), /healthz stays 200 and /readyz turns 503; when PostgreSQL is back
+// the service recovers by itself within 30 s; and the database holds every acknowledged offer and
+// nothing half-written.
 
 const WORKERS = 4;
 const PLAYERS_PER_WORKER = 10;

@@ -12,8 +12,8 @@ import {
 import { request } from './helpers/http.ts';
 import { offerContract } from '../src/store/contracts.ts';
 
-// SPEC §4 "Family", the page a parent opens on a phone: served as HTML to browsers, forms that post
-// and redirect back (so no JavaScript is needed), every value escaped.
+// docs/PRODUCT.md, "Family links". The page a parent opens on a phone: served as HTML to browsers,
+// forms that post and redirect back (so no JavaScript is needed), every value escaped.
 
 const harness = useHarness({ CONTRACT_VERSION: '2026-27', CONTRACT_CURRENCY: 'USD' });
 const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };

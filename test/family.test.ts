@@ -16,7 +16,8 @@ import {
 import { request } from './helpers/http.ts';
 import { startTestServer } from './helpers/server.ts';
 
-// SPEC §2 SIGN and DECLINE, §4 "Family", through HTTP as a program would call it (JSON).
+// SIGN and DECLINE (docs/PRODUCT.md, "The state machine" and "Family links"), through HTTP as a
+// program would call it (JSON).
 
 const harness = useHarness({ CONTRACT_VERSION: '2026-27' });
 

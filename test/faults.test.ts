@@ -16,9 +16,10 @@ import {
 import { request } from './helpers/http.ts';
 import { type TestServer, startTestServer } from './helpers/server.ts';
 
-// SPEC §7, §8 "Database": a backend killed in the middle of a transition, or a pool with every
-// connection busy, answers 503 `database_unavailable` — never 500, never a hang — and leaves the
-// contract exactly as it was, so the same request simply succeeds when retried.
+// docs/PRODUCT.md, "Non-functional guarantees" and "Database": a backend killed in the middle of a
+// transition, or a pool with every connection busy, answers 503 `database_unavailable` — never 500,
+// never a hang — and leaves the contract exactly as it was, so the same request simply succeeds
+// when retried.
 //
 // Serial: the tests find the service's backend by what it waits on, so they must not overlap.
 

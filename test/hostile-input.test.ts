@@ -23,11 +23,11 @@ import {
 import { type RawReply, type RawRequest, rawRequest } from './helpers/raw-http.ts';
 import { routesOfTheApp } from './helpers/routes.ts';
 
-// SPEC §4, §7, §8 "Strict input" and "Errors everywhere", by property: whatever arrives at any
-// route — arbitrary JSON, wrong types, huge numbers, odd unicode, bad query strings, odd headers,
-// bad paths and ids — the answer is a 4xx with the JSON error body (or the route's documented
-// success, for input that happens to be valid), never a 5xx or a stack trace; and a refused
-// request leaves every table as it was.
+// docs/PRODUCT.md, "Errors", "Non-functional guarantees", "Strict input" and "Errors everywhere",
+// by property: whatever arrives at any route — arbitrary JSON, wrong types, huge numbers, odd
+// unicode, bad query strings, odd headers, bad paths and ids — the answer is a 4xx with the JSON
+// error body (or the route's documented success, for input that happens to be valid), never a 5xx
+// or a stack trace; and a refused request leaves every table as it was.
 //
 // The routes come from the OpenAPI document, and a test checks they are exactly the routes the
 // routers answer, so a new route is fuzzed without anyone listing it here. Family routes may answer
@@ -335,7 +335,10 @@ function problemWith(operation: Operation, request: HostileRequest, reply: RawRe
   return answering.requestBody === undefined ? null : changedOnTheWay(request, reply);
 }
 
-/** Text is stored exactly as sent (SPEC §8): a success that echoes a field sent must echo it unchanged. */
+/**
+ * Text is stored exactly as sent (docs/PRODUCT.md, "Strict input"): a success that echoes a field
+ * sent must echo it unchanged.
+ */
 function changedOnTheWay(request: HostileRequest, reply: RawReply): string | null {
   const sent = parsedObject(request.body);
   const answered = /^application\/json/.test(reply.headers['content-type'] ?? '') ? parsedObject(reply.text) : null;

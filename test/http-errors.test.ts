@@ -3,7 +3,8 @@ import { useHarness } from './helpers/context.ts';
 import { createClub, createPlayer, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 
-// SPEC §4, §8 "Errors everywhere": every failure answers the JSON error body, never a stack trace.
+// docs/PRODUCT.md, "Errors" and "Errors everywhere": every failure answers the JSON error body,
+// never a stack trace.
 
 const harness = useHarness();
 

@@ -5,7 +5,7 @@ import { useHarness } from './helpers/context.ts';
 import { type Club, createClub, createPlayer, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 
-// Issue 5 "Safe retries": an Idempotency-Key makes an admin write safe to send again.
+// README.md, "Safe retries": an Idempotency-Key makes an admin write safe to send again.
 
 // A duplicate gives up on a still-running first request after this long (IDEMPOTENCY_WAIT_MS).
 const WAIT_MS = 400;

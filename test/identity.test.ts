@@ -19,7 +19,8 @@ import { request } from './helpers/http.ts';
 import { type FakeIssuer, type IssuerKey, issuerKey, startFakeIssuer } from './helpers/issuer.ts';
 import { type TestServer, startTestServer } from './helpers/server.ts';
 
-// SPEC §5 and §8 "Identity": the token alone decides who calls and for which club.
+// docs/PRODUCT.md, "Identity" and "Admin tokens": the token alone decides who calls and for which
+// club.
 
 const harness = useHarness();
 const AUDIENCE = 'club-contracts';

@@ -2,7 +2,7 @@ import test from 'ava';
 import { CONTRACT_STATUSES, type ContractEvent, contractMachine } from '../machines/contract.ts';
 import { evaluate } from '../machines/evaluate.ts';
 
-// SPEC §2 as the machine declares it, checked without a database.
+// docs/PRODUCT.md, "The state machine", as the machine declares it, checked without a database.
 
 const events: ContractEvent[] = [
   { type: 'OFFER', force: false, targetTeamId: null },
@@ -27,7 +27,7 @@ test('every refused (state, event) names the error code the client gets', (t) =>
   }
 });
 
-test('the table of SPEC §2', (t) => {
+test('the state machine table', (t) => {
   const team = { teamIds: [1] };
   const offer = (force: boolean, targetTeamId: number | null): ContractEvent => ({ type: 'OFFER', force, targetTeamId });
   t.like(evaluate('none', team, offer(false, null)), { allowed: true, to: 'offered', auditEvent: null, mintsToken: true });

@@ -4,7 +4,8 @@ import { useHarness } from './helpers/context.ts';
 import { request } from './helpers/http.ts';
 import { routesOfTheApp } from './helpers/routes.ts';
 
-// SPEC §4 "Operations": /openapi.json, generated from the zod schemas, covering every route.
+// docs/PRODUCT.md, "Operations": /openapi.json, generated from the zod schemas, covering every
+// route.
 
 const harness = useHarness();
 

@@ -7,7 +7,8 @@ import { createClub, createPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { startTestServer } from './helpers/server.ts';
 
-// SPEC §4 "Operations": health, readiness, metrics, request ids and what the logs may contain.
+// docs/PRODUCT.md, "Operations": health, readiness, metrics, request ids and what the logs may
+// contain.
 
 const harness = useHarness();
 

@@ -18,11 +18,12 @@ import { startTestServer } from './helpers/server.ts';
 import { type ServiceProcess, startServiceProcess } from './helpers/service-process.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 
-// Issue 7 and docs/SCALING.md: the service as several processes behind one address, sharing one
-// database through PgBouncer in transaction pooling mode with a small server-connection budget.
-// Two real service processes (`npm start`), each with its own pool of 10, reach PostgreSQL only
-// through a PgBouncer that keeps at most SERVER_CONNECTIONS; a round-robin TCP front hands each new
-// client connection to the next process. Tests run one after another: each loads both processes.
+// docs/SCALING.md, "1. Many service processes behind one address" and "2. PgBouncer, transaction
+// pooling": the service as several processes behind one address, sharing one database through
+// PgBouncer in transaction pooling mode with a small server-connection budget. Two real service
+// processes (`npm start`), each with its own pool of 10, reach PostgreSQL only through a PgBouncer
+// that keeps at most SERVER_CONNECTIONS; a round-robin TCP front hands each new client connection
+// to the next process. Tests run one after another: each loads both processes.
 
 const SERVER_CONNECTIONS = 4;
 const SIMULTANEOUS = 20;

@@ -5,9 +5,9 @@ import { useHarness } from './helpers/context.ts';
 import { createClub, randomToken } from './helpers/fixtures.ts';
 import { type RawReply, rawRequest } from './helpers/raw-http.ts';
 
-// SPEC §8 "Strict input" and "Errors everywhere" for every route that takes a body, admin and
-// family, in every encoding it documents: over the limit 413, a wrong content type 415, an unknown
-// field 422 naming it. The routes come from the OpenAPI document, so a new one is covered.
+// docs/PRODUCT.md, "Strict input" and "Errors everywhere", for every route that takes a body, admin
+// and family, in every encoding it documents: over the limit 413, a wrong content type 415, an
+// unknown field 422 naming it. The routes come from the OpenAPI document, so a new one is covered.
 // Serial: each test compares a checksum of the whole database before and after its request.
 
 const harness = useHarness();

@@ -3,11 +3,11 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { useDatabase } from './helpers/sql-test.ts';
 
-// SPEC §3 and docs/SCALING.md: the schema stays ready to be distributed by tenant_id with Citus.
-// Citus accepts a primary key, unique index or foreign key on a distributed table only if it
-// includes the distribution column, and pushes a function down to a tenant's node only by one of
-// its arguments. Tenant-owned tables are found in the catalog (every table with a tenant_id column),
-// so a table added later is held to the same rules without touching this file.
+// docs/PRODUCT.md, "Data", and docs/SCALING.md: the schema stays ready to be distributed by
+// tenant_id with Citus. Citus accepts a primary key, unique index or foreign key on a distributed
+// table only if it includes the distribution column, and pushes a function down to a tenant's node
+// only by one of its arguments. Tenant-owned tables are found in the catalog (every table with a
+// tenant_id column), so a table added later is held to the same rules without touching this file.
 
 const db = useDatabase();
 
@@ -17,8 +17,9 @@ const db = useDatabase();
  */
 const KEYED_WITHOUT_TENANT: Record<string, string> = {
   contract_links:
-    'the family link → club routing index: a family link is its token alone (SPEC §3), so this ' +
-    'table is keyed and, under Citus, distributed by token; it holds nothing but the club to route to',
+    'the family link → club routing index: a family link is its token alone (docs/PRODUCT.md, ' +
+    '"Tokens and links"), so this table is keyed and, under Citus, distributed by token; it holds ' +
+    'nothing but the club to route to',
 };
 
 const tenantOwnedTables = () =>

@@ -12,8 +12,9 @@ import { createClub, createPlayer, readPlayer } from './helpers/fixtures.ts';
 import { freePort } from './helpers/free-port.ts';
 import { startServiceProcess } from './helpers/service-process.ts';
 
-// SPEC §7, §8 "Shutdown": on SIGTERM the service stops accepting at once, lets in-flight requests
-// finish, and exits within 20 s; in the embedded mode it stops PostgreSQL without losing data.
+// docs/PRODUCT.md, "Non-functional guarantees" and "Shutdown": on SIGTERM the service stops
+// accepting at once, lets in-flight requests finish, and exits within 20 s; in the embedded mode it
+// stops PostgreSQL without losing data.
 
 const run = promisify(execFile);
 

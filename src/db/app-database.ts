@@ -8,8 +8,8 @@ export interface AppDatabase {
 
 /**
  * Makes sure `database` exists and is owned by a login role that is not a superuser: migrations run
- * as the database's owner (SPEC §8), so a cluster we start ourselves is set up the way a deployment
- * would be. DDL takes no bind parameters, hence the quoted literals.
+ * as the database's owner (docs/PRODUCT.md, "Database"), so a cluster we start ourselves is set up
+ * the way a deployment would be. DDL takes no bind parameters, hence the quoted literals.
  */
 export async function ensureAppDatabase(superuserUrl: string, target: AppDatabase): Promise<void> {
   const pool = await createPool(superuserUrl, { maximumPoolSize: 1 });

@@ -4,7 +4,7 @@ import { ERRORS } from '../errors.ts';
 /**
  * The contract machine's rules as the rows the database enforces (tables contract_statuses,
  * contract_transitions and contract_refusals, and the CHECKs on the status and audit event columns).
- * Derived from the machine by `npm run machine:sync`, never written by hand.
+ * Derived from the machine by `npm run db:sync`, never written by hand.
  */
 export interface ContractRules {
   readonly initialStatus: string;

@@ -43,7 +43,10 @@ export interface AdminRouteDependencies {
   readonly tenantIds: TenantIdLookup;
 }
 
-/** SPEC §4 "Admin". Each handler: identity from the token, input through zod, then the store. */
+/**
+ * docs/PRODUCT.md, "Admin". Each handler: identity from the token, input through zod, then the
+ * store.
+ */
 export function adminRoutes({
   pool,
   metrics,

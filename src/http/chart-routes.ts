@@ -8,7 +8,10 @@ const CHART_PAGE_POLICY =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; " +
   "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-/** SPEC §4 "Operations": the state chart, drawn from the machine. Rendered once, on first use. */
+/**
+ * docs/PRODUCT.md, "Operations": the state chart, drawn from the machine. Rendered once, on first
+ * use.
+ */
 export function chartRoutes(): Router {
   const router = new Router();
   const eta = new Eta({ views: VIEWS, autoEscape: true, cache: true });

@@ -5,8 +5,8 @@ import { ERRORS, type ErrorCode } from '../errors.ts';
 /**
  * Requests that Node's HTTP parser refuses never reach Koa: headers past Node's 16 KB, a request
  * line that is not HTTP, a request that never finishes arriving. Node would answer them with a
- * bare status line; this gives them the same error body as every other refusal (SPEC §8 "Errors
- * everywhere").
+ * bare status line; this gives them the same error body as every other refusal (docs/PRODUCT.md,
+ * "Errors everywhere").
  */
 export function answerUnparsableRequests(server: Server): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {

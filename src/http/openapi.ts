@@ -41,6 +41,9 @@ const LINK_FAILURES: Responses = {
   429: failure('`too_many_requests`: this client sent too many requests to family links; retry after `Retry-After` seconds.'),
 };
 
+/** Where the rules of the operations that make a transition are written down. */
+const MACHINE = 'the contract state machine (docs/PRODUCT.md, "The state machine"; drawn at /contract-machine)';
+
 const token = z.object({
   token: z.string().openapi({ description: 'The family’s contract token (43 characters).' }),
 });
@@ -60,7 +63,8 @@ export function openApiDocument(): object {
   admin({
     method: 'post',
     path: '/admin/contract/offer',
-    summary: 'Offer a player a contract (SPEC §2 OFFER)',
+    summary: 'Offer a player a contract',
+    description: `The OFFER event of ${MACHINE}.`,
     request: {
       ...idempotent,
       query: schemas.offerQuery,
@@ -163,14 +167,16 @@ export function openApiDocument(): object {
     },
   });
   for (const [action, body, summary] of [
-    ['sign', schemas.signBody, 'Sign (SPEC §2 SIGN): records signed at, by, IP and contract version'],
-    ['decline', z.object({}).strict(), 'Decline (SPEC §2 DECLINE)'],
+    ['sign', schemas.signBody, 'Sign: records signed at, by, IP and contract version'],
+    ['decline', z.object({}).strict(), 'Decline'],
   ] as const) {
     open('family', {
       method: 'post',
       path: `/contract/{token}/${action}`,
       summary,
-      description: 'The family page posts the same fields as a form and is redirected back (303) to its page.',
+      description:
+        `The ${action.toUpperCase()} event of ${MACHINE}. ` +
+        'The family page posts the same fields as a form and is redirected back (303) to its page.',
       request: {
         params: token,
         body: {

@@ -7,7 +7,7 @@ export interface OperationsRouteDependencies {
   readonly checkReadiness: () => Promise<Readiness>;
 }
 
-/** SPEC §4 "Operations": no auth, no tenant data. */
+/** docs/PRODUCT.md, "Operations": no auth, no tenant data. */
 export function operationsRoutes({ metrics, checkReadiness }: OperationsRouteDependencies): Router {
   const router = new Router();
 

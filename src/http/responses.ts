@@ -5,8 +5,9 @@ import { playerRow } from '../store/players.ts';
 import { team } from '../store/teams.ts';
 import { z } from './openapi-zod.ts';
 
-// What the API answers (SPEC §4, §8). Handlers type their bodies with these, and /openapi.json is
-// generated from them, so the documentation cannot drift from the code.
+// What the API answers (docs/PRODUCT.md, "HTTP API" and "Pinned details"). Handlers type their
+// bodies with these, and /openapi.json is generated from them, so the documentation cannot drift
+// from the code.
 
 const status = z.enum(CONTRACT_STATUSES);
 const isoTime = z.string().datetime().openapi({ example: '2026-11-26T07:10:17.206Z' });

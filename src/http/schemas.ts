@@ -1,8 +1,9 @@
 import { z } from './openapi-zod.ts';
 import { CONTRACT_STATUSES } from '../../machines/contract.ts';
 
-// Request shapes (SPEC §4, §8). Strict everywhere: no coercion in JSON bodies, and unknown fields
-// are refused, so a tenant hint in a body or query string is an error rather than silently used.
+// Request shapes (docs/PRODUCT.md, "HTTP API" and "Strict input"). Strict everywhere: no coercion
+// in JSON bodies, and unknown fields are refused, so a tenant hint in a body or query string is an
+// error rather than silently used.
 
 const MAX_INT4 = 2_147_483_647;
 

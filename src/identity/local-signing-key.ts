@@ -5,7 +5,10 @@ import { type CryptoKey, type JWK, exportJWK, generateKeyPair, importJWK } from 
 
 export const LOCAL_SIGNING_ALG = 'ES256';
 
-/** The key pair that signs admin tokens when no OIDC issuer is configured (SPEC §5). */
+/**
+ * The key pair that signs admin tokens when no OIDC issuer is configured (docs/PRODUCT.md,
+ * "Identity").
+ */
 export interface LocalSigningKey {
   readonly privateKey: CryptoKey;
   /** What the service publishes as its JWKS and verifies with. */

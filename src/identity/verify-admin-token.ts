@@ -7,7 +7,7 @@ import type { LocalSigningKey } from './local-signing-key.ts';
 /** Who is calling, as far as the token says. The tenant slug is checked against the database later. */
 export interface AdminIdentity {
   readonly tenantSlug: string;
-  /** Recorded in the audit log: the `email` claim, else "admin" (SPEC §5). */
+  /** Recorded in the audit log: the `email` claim, else "admin" (docs/PRODUCT.md, "Identity"). */
   readonly actor: string;
   /** The token's `exp`, in epoch seconds. */
   readonly expiresAt: number;

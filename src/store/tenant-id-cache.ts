@@ -9,7 +9,7 @@ export type TenantIdLookup = (slug: string) => Promise<number | null>;
 
 /**
  * Club slug → id, remembered so that an admin request does not spend a round trip on it. Only
- * clubs that exist are remembered: a club created while the service runs works at once (SPEC §8).
+ * clubs that exist are remembered: a club created while the service runs works at once (docs/PRODUCT.md, "Admin tokens").
  * Bounded in entries; the oldest go first.
  */
 export function cachedTenantIds(db: CommonQueryMethods, maxEntries: number, now: () => number = Date.now): TenantIdLookup {

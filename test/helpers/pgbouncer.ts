@@ -58,7 +58,8 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
     // pg sends these as start-up parameters; PgBouncer would refuse the login. connect_query sets
     // them on the server connections instead.
     'ignore_startup_parameters = statement_timeout,idle_in_transaction_session_timeout',
-    // A request must fail within 10 s when PostgreSQL is gone (SPEC §8), also while queued here.
+    // A request must fail within 10 s when PostgreSQL is gone (docs/PRODUCT.md, "Database"), also
+    // while queued here.
     'query_wait_timeout = 5',
     'server_connect_timeout = 4',
     // Back within seconds once PostgreSQL returns (the default waits 15 s between login attempts).

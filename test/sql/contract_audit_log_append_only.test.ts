@@ -5,7 +5,7 @@ import { offerContract } from '../../src/store/contracts.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 import { type Club, createClub, createPlayer, putContractInState, readAuditLog } from '../helpers/fixtures.ts';
 
-// SPEC §3, §8: the database itself keeps contract_audit_log append-only.
+// docs/PRODUCT.md, "Data" and "Audit log": the database itself keeps contract_audit_log append-only.
 
 const db = useDatabase();
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { createClub, createPlayer, createTeam, putContractInState } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 
-// sql/contract_snapshot: the shape of old_state / new_state (SPEC §8 "Audit snapshots").
+// sql/contract_snapshot: the shape of old_state / new_state (docs/PRODUCT.md, "Audit snapshots").
 
 const db = useDatabase();
 
