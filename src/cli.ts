@@ -9,6 +9,7 @@ import { PROJECT_SYNC_PATHS, checkMachineSync, syncMachine } from './db/machine-
 import { MIGRATIONS_DIR, migrate } from './db/migrate.ts';
 import { type OpenDatabase, openDatabase } from './db/open-database.ts';
 import { createDatabasePool } from './db/pool.ts';
+import { SCHEMA_FILE, dumpFreshSchema, schemaDiff } from './db/schema-dump.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { mintAdminToken } from './identity/mint-admin-token.ts';
 import { TENANT_SLUG, createTenant } from './store/tenants.ts';
@@ -25,9 +26,11 @@ const USAGE = `Usage: club-contracts <command>
                                   contract-machine.svg and contract-machine.mmd
   machine sync [--check]          write the migration that installs the machine's rules in the
                                   database, if they changed; --check only reports (exit 1 if stale)
+  schema [--check]                write db/schema.sql, the readable schema of a freshly migrated
+                                  throwaway PostgreSQL; --check only reports (exit 1 if stale)
 
 The database is DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (started if needed);
-migrations run through DATABASE_MIGRATION_URL when it is set.`;
+migrations run through DATABASE_MIGRATION_URL when it is set. schema starts a throwaway one of its own.`;
 
 class UsageError extends Error {}
 
@@ -59,6 +62,8 @@ async function main(argv: string[]): Promise<void> {
       return chartCommand(rest);
     case 'machine':
       return machineCommand(rest, values.check === true);
+    case 'schema':
+      return schemaCommand(rest, values.check === true);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -150,6 +155,36 @@ async function machineCommand([action, ...extra]: string[], checkOnly: boolean):
   }
   const file = await syncMachine(PROJECT_SYNC_PATHS);
   console.log(`wrote ${path.relative(process.cwd(), file ?? '')}:\n${changes}\nReview it, then run the tests.`);
+}
+
+async function schemaCommand(extra: string[], checkOnly: boolean): Promise<void> {
+  if (extra.length > 0) throw new UsageError('expected: schema [--check]');
+  const file = path.relative(process.cwd(), SCHEMA_FILE);
+  const schema = await dumpFreshSchema();
+  const committed = await fs.readFile(SCHEMA_FILE, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (committed === schema) {
+    console.log(`${file} is the schema the migrations build: nothing to write`);
+    return;
+  }
+  const changes = committed === null ? '' : `:\n${summary(schemaDiff(committed, schema))}`;
+  if (checkOnly) {
+    console.log(`${file} is ${committed === null ? 'missing' : 'stale'} (run npm run db:schema)${changes}`);
+    process.exitCode = 1;
+    return;
+  }
+  await fs.mkdir(path.dirname(SCHEMA_FILE), { recursive: true });
+  await fs.writeFile(SCHEMA_FILE, schema);
+  console.log(`wrote ${file}${changes}`);
+}
+
+/** Enough of a diff to see what changed; git diff shows the rest. */
+function summary(lines: string[], limit = 40): string {
+  const shown = lines.slice(0, limit).map((line) => `  ${line}`);
+  if (lines.length > limit) shown.push(`  … and ${lines.length - limit} more lines`);
+  return shown.join('\n');
 }
 
 async function withDatabase(config: Config, work: (database: OpenDatabase) => Promise<void>): Promise<void> {
