@@ -9,6 +9,7 @@ import { PROJECT_SYNC_PATHS, checkDbSync, inStep, syncDb } from './db/db-sync.ts
 import { MIGRATIONS_DIR, migrate } from './db/migrate.ts';
 import { type OpenDatabase, openDatabase } from './db/open-database.ts';
 import { createDatabasePool } from './db/pool.ts';
+import { SCHEMA_FILE, dumpFreshSchema, schemaDiff } from './db/schema-dump.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { mintAdminToken } from './identity/mint-admin-token.ts';
 import { TENANT_SLUG, createTenant } from './store/tenants.ts';
@@ -26,9 +27,11 @@ const USAGE = `Usage: club-contracts <command>
   db sync [--check]               write the migration that installs what changed in the machine's
                                   rules or in sql/, and seal new migrations; --check only reports
                                   (exit 1 if a migration is due or a seal is missing or broken)
+  db schema [--check]             write db/schema.sql, the readable schema of a freshly migrated
+                                  throwaway PostgreSQL; --check only reports (exit 1 if stale)
 
 The database is DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (started if needed);
-migrations run through DATABASE_MIGRATION_URL when it is set.`;
+migrations run through DATABASE_MIGRATION_URL when it is set. db schema starts a throwaway one of its own.`;
 
 class UsageError extends Error {}
 
@@ -137,7 +140,8 @@ async function chartCommand([folder = 'docs', ...extra]: string[]): Promise<void
 }
 
 async function dbCommand([action, ...extra]: string[], checkOnly: boolean): Promise<void> {
-  if (action !== 'sync' || extra.length > 0) throw new UsageError('expected: db sync [--check]');
+  if (action === 'schema') return schemaCommand(extra, checkOnly);
+  if (action !== 'sync' || extra.length > 0) throw new UsageError('expected: db sync|schema [--check]');
   const report = await checkDbSync(PROJECT_SYNC_PATHS);
   if (inStep(report)) {
     console.log(`the machine's rules and sql/ are what the migrations install, up to ${report.latest}: nothing to write`);
@@ -157,6 +161,36 @@ async function dbCommand([action, ...extra]: string[], checkOnly: boolean): Prom
   const file = await syncDb(PROJECT_SYNC_PATHS);
   const wrote = file === null ? 'sealed the migrations' : `wrote ${path.relative(process.cwd(), file)}`;
   console.log(`${wrote}:\n${lines}\nReview it, then run the tests.`);
+}
+
+async function schemaCommand(extra: string[], checkOnly: boolean): Promise<void> {
+  if (extra.length > 0) throw new UsageError('expected: db schema [--check]');
+  const file = path.relative(process.cwd(), SCHEMA_FILE);
+  const schema = await dumpFreshSchema();
+  const committed = await fs.readFile(SCHEMA_FILE, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (committed === schema) {
+    console.log(`${file} is the schema the migrations build: nothing to write`);
+    return;
+  }
+  const changes = committed === null ? '' : `:\n${summary(schemaDiff(committed, schema))}`;
+  if (checkOnly) {
+    console.log(`${file} is ${committed === null ? 'missing' : 'stale'} (run npm run db:schema)${changes}`);
+    process.exitCode = 1;
+    return;
+  }
+  await fs.mkdir(path.dirname(SCHEMA_FILE), { recursive: true });
+  await fs.writeFile(SCHEMA_FILE, schema);
+  console.log(`wrote ${file}${changes}`);
+}
+
+/** Enough of a diff to see what changed; git diff shows the rest. */
+function summary(lines: string[], limit = 40): string {
+  const shown = lines.slice(0, limit).map((line) => `  ${line}`);
+  if (lines.length > limit) shown.push(`  … and ${lines.length - limit} more lines`);
+  return shown.join('\n');
 }
 
 async function withDatabase(config: Config, work: (database: OpenDatabase) => Promise<void>): Promise<void> {
