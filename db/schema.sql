@@ -6,6 +6,45 @@
 
 CREATE EXTENSION pgcrypto;
 
+-- Types
+
+CREATE TYPE public.create_player_outcome AS (
+    replayed boolean,
+    id integer,
+    name text,
+    email text,
+    contract_status text,
+    contract_token text,
+    monthly_fee integer,
+    team_ids integer[]
+);
+
+CREATE TYPE public.create_team_outcome AS (
+    replayed boolean,
+    id integer,
+    name text
+);
+
+CREATE TYPE public.idempotency_claim AS (
+    key text,
+    request_hash bytea,
+    ttl interval,
+    wait interval
+);
+
+CREATE TYPE public.offer_contract_outcome AS (
+    replayed boolean,
+    previous_status text,
+    new_status text,
+    contract_token text,
+    monthly_fee integer,
+    team_ids integer[],
+    moved_teams boolean,
+    archived boolean,
+    audit_id bigint,
+    actor text
+);
+
 -- Tables, each with its constraints, indexes and triggers
 
 CREATE TABLE public.contract_audit_log (
@@ -156,7 +195,7 @@ CREATE TABLE public.tenants (
 
 -- Functions
 
-CREATE OR REPLACE FUNCTION public.claim_idempotency_key(p_tenant_id integer, p_key text, p_request_hash bytea, p_ttl interval, p_wait interval)
+CREATE OR REPLACE FUNCTION public.claim_idempotency_key(p_tenant_id integer, p_claim public.idempotency_claim)
  RETURNS jsonb
  LANGUAGE plpgsql
 AS $function$
@@ -165,10 +204,13 @@ DECLARE
   claimed boolean;
   existing idempotency_keys;
 BEGIN
+  IF p_claim IS NULL THEN
+    RETURN NULL;
+  END IF;
   BEGIN
-    PERFORM set_config('lock_timeout', (extract(epoch FROM p_wait) * 1000)::bigint::text, true);
+    PERFORM set_config('lock_timeout', (extract(epoch FROM p_claim.wait) * 1000)::bigint::text, true);
     INSERT INTO idempotency_keys AS held (tenant_id, key, request_hash, expires_at)
-    VALUES (p_tenant_id, p_key, p_request_hash, now() + p_ttl)
+    VALUES (p_tenant_id, p_claim.key, p_claim.request_hash, now() + p_claim.ttl)
     ON CONFLICT (tenant_id, key) DO UPDATE
       SET request_hash = EXCLUDED.request_hash, response = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
       WHERE held.expires_at <= now()
@@ -177,7 +219,7 @@ BEGIN
     RAISE EXCEPTION 'a request with this idempotency key is still running'
       USING ERRCODE = 'IDKIP', HINT = 'Retry once it has finished.';
   END;
-  -- The row lock on the player that the write takes next must wait as long as it needs (SPEC §8).
+  -- The player's row lock that an offer takes next waits as long as it needs (offers never NOWAIT).
   PERFORM set_config('lock_timeout', unbounded_wait, true);
 
   IF claimed THEN
@@ -192,12 +234,12 @@ BEGIN
     RETURN NULL;
   END IF;
 
-  SELECT * INTO existing FROM idempotency_keys WHERE tenant_id = p_tenant_id AND key = p_key;
-  IF existing.request_hash <> p_request_hash THEN
+  SELECT * INTO existing FROM idempotency_keys WHERE tenant_id = p_tenant_id AND key = p_claim.key;
+  IF existing.request_hash <> p_claim.request_hash THEN
     RAISE EXCEPTION 'this idempotency key was used for a different request'
       USING ERRCODE = 'IDKRU', HINT = 'Use a new key for a new request.';
   END IF;
-  RETURN existing.response;
+  RETURN existing.response || '{"replayed": true}';
 END;
 $function$;
 
@@ -217,6 +259,24 @@ BEGIN
     USING ERRCODE = 'AUDRO',
           HINT = 'Audit rows are removed only by deleting their player.';
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.contract_guard_force(p_context jsonb, p_event jsonb)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT p_event->>'type' = 'OFFER' AND coalesce((p_event->'force')::boolean, false);
+$function$;
+
+CREATE OR REPLACE FUNCTION public.contract_guard_team_change(p_context jsonb, p_event jsonb)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT p_event->>'type' = 'OFFER'
+    AND jsonb_typeof(p_event->'targetTeamId') = 'number'
+    AND NOT coalesce(p_context->'teamIds', '[]') @> jsonb_build_array(p_event->'targetTeamId');
 $function$;
 
 CREATE OR REPLACE FUNCTION public.contract_snapshot(player public.players, team_ids integer[])
@@ -240,67 +300,90 @@ AS $function$
   );
 $function$;
 
-CREATE OR REPLACE FUNCTION public.contract_transition(p_from text, p_event text, p_force boolean DEFAULT false, p_team_change boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION public.contract_transition(p_from text, p_event jsonb, p_context jsonb, p_allowed_from text[])
  RETURNS public.contract_transitions
  LANGUAGE plpgsql
  STABLE
 AS $function$
 DECLARE
+  event_type text := p_event->>'type';
   candidate contract_transitions;
+  holds boolean;
   refusal contract_refusals;
 BEGIN
-  FOR candidate IN
-    SELECT * FROM contract_transitions
-    WHERE contract_transitions.from_status = p_from AND contract_transitions.event = p_event
-    ORDER BY contract_transitions.position
-  LOOP
-    CASE coalesce(candidate.guard, '')
-      WHEN '' THEN
+  IF p_from = ANY (p_allowed_from) THEN
+    FOR candidate IN
+      SELECT * FROM contract_transitions
+      WHERE contract_transitions.from_status = p_from AND contract_transitions.event = event_type
+      ORDER BY contract_transitions.position
+    LOOP
+      IF candidate.guard IS NULL THEN
         RETURN candidate;
-      WHEN 'force' THEN
-        IF p_force THEN RETURN candidate; END IF;
-      WHEN 'teamChange' THEN
-        IF p_team_change THEN RETURN candidate; END IF;
-      ELSE
-        RAISE EXCEPTION 'contract_transition does not know the guard "%" (% in state %)', candidate.guard, p_event, p_from
-          USING HINT = 'A new guard in machines/contract.ts needs a new version of sql/contract_transition.';
-    END CASE;
-  END LOOP;
+      END IF;
+      EXECUTE format('SELECT %I($1, $2)', 'contract_guard_' || lower(regexp_replace(candidate.guard, '([A-Z])', '_\1', 'g')))
+        INTO holds USING p_context, p_event;
+      IF holds THEN
+        RETURN candidate;
+      END IF;
+    END LOOP;
+  END IF;
 
   SELECT * INTO refusal FROM contract_refusals
-  WHERE contract_refusals.status = p_from AND contract_refusals.event = p_event;
+  WHERE contract_refusals.status = p_from AND contract_refusals.event = event_type;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'the contract machine neither takes nor refuses % in state %', p_event, p_from
-      USING HINT = 'Run npm run machine:sync and apply the migration it writes.';
+    IF p_from = ANY (p_allowed_from) THEN
+      RAISE EXCEPTION 'the contract machine neither takes nor refuses % in state %', event_type, p_from
+        USING HINT = 'Run npm run db:sync and apply the migration it writes.';
+    END IF;
+    RAISE EXCEPTION 'the service''s machine does not take % in state %, the database''s rules do', event_type, p_from
+      USING ERRCODE = 'CTSKW';
   END IF;
-  RAISE EXCEPTION '%: % is refused in state %', refusal.code, p_event, p_from USING ERRCODE = refusal.sqlstate;
+  RAISE EXCEPTION '%: % is refused in state %', refusal.code, event_type, p_from USING ERRCODE = refusal.sqlstate;
 END;
 $function$;
 
-CREATE OR REPLACE FUNCTION public.create_player(p_tenant_id integer, p_name text, p_email text, p_team_ids integer[])
- RETURNS TABLE(id integer, name text, email text, contract_status text, contract_token text, monthly_fee integer, team_ids integer[])
- LANGUAGE sql
+CREATE OR REPLACE FUNCTION public.create_player(p_tenant_id integer, p_name text, p_email text, p_team_ids integer[], p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)
+ RETURNS SETOF public.create_player_outcome
+ LANGUAGE plpgsql
 AS $function$
-  WITH created AS (
-    INSERT INTO players (tenant_id, name, email) VALUES (p_tenant_id, p_name, p_email)
-    RETURNING *
-  ), joined AS (
-    INSERT INTO player_teams (tenant_id, player_id, team_id)
-    SELECT created.tenant_id, created.id, team_id
-    FROM created, unnest(p_team_ids) AS team_id
-    RETURNING team_id
-  )
-  SELECT created.id, created.name, created.email, created.contract_status, created.contract_token,
-         created.monthly_fee, ARRAY(SELECT joined.team_id FROM joined ORDER BY joined.team_id)
-  FROM created;
+DECLARE
+  replay jsonb := claim_idempotency_key(p_tenant_id, p_idempotency);
+  created players;
+  outcome create_player_outcome;
+BEGIN
+  IF replay IS NOT NULL THEN
+    RETURN NEXT jsonb_populate_record(NULL::create_player_outcome, replay);
+    RETURN;
+  END IF;
+  INSERT INTO players (tenant_id, name, email) VALUES (p_tenant_id, p_name, p_email) RETURNING * INTO created;
+  INSERT INTO player_teams (tenant_id, player_id, team_id)
+  SELECT p_tenant_id, created.id, team_id FROM unnest(p_team_ids) AS team_id;
+  outcome := ROW(
+    false, created.id, created.name, created.email, created.contract_status, created.contract_token,
+    created.monthly_fee, ARRAY(SELECT team_id FROM unnest(p_team_ids) AS team_id ORDER BY team_id)
+  );
+  PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
+  RETURN NEXT outcome;
+END;
 $function$;
 
-CREATE OR REPLACE FUNCTION public.create_team(p_tenant_id integer, p_name text)
- RETURNS TABLE(id integer, name text)
- LANGUAGE sql
+CREATE OR REPLACE FUNCTION public.create_team(p_tenant_id integer, p_name text, p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)
+ RETURNS SETOF public.create_team_outcome
+ LANGUAGE plpgsql
 AS $function$
+DECLARE
+  replay jsonb := claim_idempotency_key(p_tenant_id, p_idempotency);
+  outcome create_team_outcome;
+BEGIN
+  IF replay IS NOT NULL THEN
+    RETURN NEXT jsonb_populate_record(NULL::create_team_outcome, replay);
+    RETURN;
+  END IF;
   INSERT INTO teams (tenant_id, name) VALUES (p_tenant_id, p_name)
-  RETURNING teams.id, teams.name;
+  RETURNING false, teams.id, teams.name INTO outcome;
+  PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
+  RETURN NEXT outcome;
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.decline_contract(p_token text, p_allowed_from text[])
@@ -310,11 +393,9 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   before players := lock_offered_contract(p_token);
-  rule contract_transitions;
+  rule contract_transitions := contract_transition(before.contract_status, '{"type": "DECLINE"}', '{}', p_allowed_from);
   after players;
 BEGIN
-  PERFORM refuse_unless_machine_allows(before.contract_status, 'DECLINE', p_allowed_from);
-  rule := contract_transition(before.contract_status, 'DECLINE');
   PERFORM permit_contract_write(before.tenant_id, before.id, 'DECLINE');
   UPDATE players SET contract_status = rule.to_status, contract_declined_at = now()
   WHERE players.tenant_id = before.tenant_id AND players.id = before.id
@@ -372,20 +453,28 @@ BEGIN
 END;
 $function$;
 
-CREATE OR REPLACE FUNCTION public.offer_contract(p_tenant_id integer, p_player_id integer, p_monthly_fee integer, p_target_team_id integer, p_force boolean, p_allowed_from text[], p_actor text, p_source text)
- RETURNS TABLE(previous_status text, new_status text, contract_token text, monthly_fee integer, team_ids integer[], moved_teams boolean, archived boolean, audit_id bigint)
+CREATE OR REPLACE FUNCTION public.offer_contract(p_tenant_id integer, p_player_id integer, p_monthly_fee integer, p_target_team_id integer, p_force boolean, p_allowed_from text[], p_actor text, p_source text, p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)
+ RETURNS SETOF public.offer_contract_outcome
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column
 DECLARE
+  replay jsonb := claim_idempotency_key(p_tenant_id, p_idempotency);
+  event jsonb := jsonb_build_object('type', 'OFFER', 'force', p_force, 'targetTeamId', p_target_team_id);
+  context jsonb;
   before players;
   after players;
   before_team_ids integer[];
   after_team_ids integer[];
   changes_team boolean;
   rule contract_transitions;
-  new_audit_id bigint;
+  outcome offer_contract_outcome;
 BEGIN
+  IF replay IS NOT NULL THEN
+    RETURN NEXT jsonb_populate_record(NULL::offer_contract_outcome, replay);
+    RETURN;
+  END IF;
+
   -- Concurrent offers on one player queue here (no NOWAIT) and each sees its predecessor's result.
   SELECT * INTO before
   FROM players
@@ -395,25 +484,20 @@ BEGIN
     RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
   END IF;
 
-  PERFORM refuse_unless_machine_allows(before.contract_status, 'OFFER', p_allowed_from);
-
   before_team_ids := ARRAY(
     SELECT player_teams.team_id FROM player_teams
     WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
     ORDER BY player_teams.team_id
   );
-  changes_team := p_target_team_id IS NOT NULL AND NOT (p_target_team_id = ANY (before_team_ids));
+  context := jsonb_build_object('teamIds', before_team_ids);
+  rule := contract_transition(before.contract_status, event, context, p_allowed_from);
+
+  changes_team := contract_guard_team_change(context, event);
   after_team_ids := CASE WHEN changes_team THEN ARRAY[p_target_team_id] ELSE before_team_ids END;
-
-  rule := contract_transition(before.contract_status, 'OFFER', p_force => p_force, p_team_change => changes_team);
-
-  IF changes_team AND NOT EXISTS (
-    SELECT 1 FROM teams WHERE teams.tenant_id = p_tenant_id AND teams.id = p_target_team_id
-  ) THEN
-    RAISE EXCEPTION 'team % not found', p_target_team_id USING ERRCODE = 'UNKTM';
-  END IF;
-
   IF changes_team THEN
+    IF NOT EXISTS (SELECT 1 FROM teams WHERE teams.tenant_id = p_tenant_id AND teams.id = p_target_team_id) THEN
+      RAISE EXCEPTION 'team % not found', p_target_team_id USING ERRCODE = 'UNKTM';
+    END IF;
     DELETE FROM player_teams
     WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id;
     INSERT INTO player_teams (tenant_id, player_id, team_id) VALUES (p_tenant_id, p_player_id, p_target_team_id);
@@ -441,6 +525,10 @@ BEGIN
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   RETURNING * INTO after;
 
+  outcome := ROW(
+    false, before.contract_status, after.contract_status, after.contract_token, after.monthly_fee,
+    after_team_ids, changes_team, rule.audit_event = 'tier_change' IS TRUE, NULL, p_actor
+  );
   IF rule.audit_event IS NOT NULL THEN
     INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
     VALUES (
@@ -452,18 +540,11 @@ BEGIN
       p_actor,
       p_source
     )
-    RETURNING contract_audit_log.id INTO new_audit_id;
+    RETURNING contract_audit_log.id INTO outcome.audit_id;
   END IF;
 
-  RETURN QUERY SELECT
-    before.contract_status,
-    after.contract_status,
-    after.contract_token,
-    after.monthly_fee,
-    after_team_ids,
-    changes_team,
-    rule.audit_event = 'tier_change' IS TRUE,
-    new_audit_id;
+  PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
+  RETURN NEXT outcome;
 END;
 $function$;
 
@@ -473,7 +554,7 @@ CREATE OR REPLACE FUNCTION public.override_contract(p_tenant_id integer, p_playe
 AS $function$
 #variable_conflict use_column
 DECLARE
-  -- The columns this version can set; a contract column added later waits for a new version.
+  -- The columns an override can set; a contract column added later must join this list.
   settable CONSTANT text[] := ARRAY[
     'contract_status', 'contract_token', 'monthly_fee', 'contract_offered_at', 'contract_offered_by',
     'contract_signed_at', 'contract_signed_by', 'contract_signed_ip', 'contract_signature_url',
@@ -613,27 +694,6 @@ BEGIN
 END;
 $function$;
 
-CREATE OR REPLACE FUNCTION public.refuse_unless_machine_allows(p_status text, p_event text, p_allowed_from text[])
- RETURNS void
- LANGUAGE plpgsql
- STABLE
-AS $function$
-DECLARE
-  refusal contract_refusals;
-BEGIN
-  IF p_status = ANY (p_allowed_from) THEN
-    RETURN;
-  END IF;
-  SELECT * INTO refusal FROM contract_refusals
-  WHERE contract_refusals.status = p_status AND contract_refusals.event = p_event;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'the service''s machine does not take % in state %, the database''s rules do', p_event, p_status
-      USING ERRCODE = 'CTSKW';
-  END IF;
-  RAISE EXCEPTION '%: % is refused in state %', refusal.code, p_event, p_status USING ERRCODE = refusal.sqlstate;
-END;
-$function$;
-
 CREATE OR REPLACE FUNCTION public.route_contract_token()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -644,49 +704,12 @@ BEGIN
 END;
 $function$;
 
-CREATE OR REPLACE FUNCTION public.run_idempotent_write(p_tenant_id integer, p_key text, p_request_hash bytea, p_ttl interval, p_wait interval, p_operation text, p_args jsonb, p_actor text)
- RETURNS TABLE(replayed boolean, outcome jsonb)
- LANGUAGE plpgsql
+CREATE OR REPLACE FUNCTION public.settle_idempotency_key(p_tenant_id integer, p_claim public.idempotency_claim, p_outcome jsonb)
+ RETURNS void
+ LANGUAGE sql
 AS $function$
-DECLARE
-  stored jsonb := claim_idempotency_key(p_tenant_id, p_key, p_request_hash, p_ttl, p_wait);
-  result jsonb;
-BEGIN
-  IF stored IS NOT NULL THEN
-    RETURN QUERY SELECT true, stored;
-    RETURN;
-  END IF;
-
-  CASE p_operation
-    WHEN 'offer_contract' THEN
-      SELECT to_jsonb(offer) || jsonb_build_object('actor', p_actor) INTO result
-      FROM offer_contract(
-        p_tenant_id,
-        (p_args->>'player_id')::integer,
-        (p_args->>'monthly_fee')::integer,
-        (p_args->>'target_team_id')::integer,
-        (p_args->>'force')::boolean,
-        ARRAY(SELECT jsonb_array_elements_text(p_args->'allowed_from')),
-        p_actor,
-        'admin_api'
-      ) AS offer;
-    WHEN 'create_team' THEN
-      SELECT to_jsonb(team) INTO result FROM create_team(p_tenant_id, p_args->>'name') AS team;
-    WHEN 'create_player' THEN
-      SELECT to_jsonb(player) INTO result
-      FROM create_player(
-        p_tenant_id,
-        p_args->>'name',
-        p_args->>'email',
-        ARRAY(SELECT jsonb_array_elements_text(p_args->'team_ids')::integer)
-      ) AS player;
-    ELSE
-      RAISE EXCEPTION 'unknown idempotent operation %', p_operation;
-  END CASE;
-
-  UPDATE idempotency_keys SET response = result WHERE tenant_id = p_tenant_id AND key = p_key;
-  RETURN QUERY SELECT false, result;
-END;
+  UPDATE idempotency_keys SET response = p_outcome - 'replayed'
+  WHERE p_claim IS NOT NULL AND idempotency_keys.tenant_id = p_tenant_id AND idempotency_keys.key = (p_claim).key;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.sign_contract(p_token text, p_signed_by text, p_signature_url text, p_signed_ip inet, p_contract_version text, p_allowed_from text[])
@@ -696,11 +719,9 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   before players := lock_offered_contract(p_token);
-  rule contract_transitions;
+  rule contract_transitions := contract_transition(before.contract_status, '{"type": "SIGN"}', '{}', p_allowed_from);
   after players;
 BEGIN
-  PERFORM refuse_unless_machine_allows(before.contract_status, 'SIGN', p_allowed_from);
-  rule := contract_transition(before.contract_status, 'SIGN');
   PERFORM permit_contract_write(before.tenant_id, before.id, 'SIGN');
   UPDATE players SET
     contract_status = rule.to_status,
