@@ -1,5 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
-import { CONTRACT_STATUSES, type ContractEvent } from '../machines/contract.ts';
+import { sql } from 'slonik';
+import { CONTRACT_STATUSES, type ContractEvent, type ContractStatus } from '../machines/contract.ts';
 import { type Decision, evaluate } from '../machines/evaluate.ts';
 import { toAppError } from '../src/errors.ts';
 import { offerContract } from '../src/store/contracts.ts';
@@ -13,7 +14,6 @@ import {
   createPlayer,
   createTeam,
   putContractInState,
-  randomToken,
   readAuditLog,
   readPlayer,
 } from './helpers/fixtures.ts';
@@ -104,26 +104,37 @@ for (const status of CONTRACT_STATUSES) {
   }
 }
 
-// SIGN and DECLINE arrive with the family's token; a player with no contract has none, so the
-// token sent for `none` is one that opens nothing, which is what the machine's refusal says.
+// SIGN and DECLINE arrive with the family's token. A player with no contract has none, so no link
+// can reach it: for `none` the event goes straight to contract_transition, the one SQL entry that
+// decides every transition, so the rule itself is compared, not an unknown token's refusal.
+const decideInDatabase = (status: ContractStatus, type: 'SIGN' | 'DECLINE', teamIds: readonly number[]) =>
+  db.pool.query(sql.unsafe`
+    SELECT to_status FROM contract_transition(
+      ${status}, ${sql.jsonb({ type })}, ${sql.jsonb({ teamIds: [...teamIds] })}, ${sql.array(CONTRACT_STATUSES, 'text')}
+    )
+  `);
+
 for (const status of CONTRACT_STATUSES) {
   for (const type of ['SIGN', 'DECLINE'] as const) {
-    test(`${type} on ${status}: machine and ${type === 'SIGN' ? 'sign_contract' : 'decline_contract'} agree`, async (t) => {
+    const entry = status === 'none' ? 'contract_transition' : type === 'SIGN' ? 'sign_contract' : 'decline_contract';
+    test(`${type} on ${status}: machine and ${entry} agree`, async (t) => {
       const club = await createClub(db.pool);
       const team = await createTeam(db.pool, club);
       const playerId = await createPlayer(db.pool, club, { teamIds: [team] });
-      const token = status === 'none' ? randomToken() : await putContractInState(db.pool, club, playerId, status);
+      const token = status === 'none' ? null : await putContractInState(db.pool, club, playerId, status);
       const before = { player: await readPlayer(db.pool, club, playerId), audit: await readAuditLog(db.pool, club, playerId) };
 
       const machine = evaluate(status, { teamIds: [team] }, { type });
       const call =
-        type === 'SIGN'
-          ? signContract(
-              db.pool,
-              { token, signedBy: 'Dana', signatureUrl: null, ip: '192.0.2.1', contractVersion: 'v1' },
-              CONTRACT_STATUSES,
-            )
-          : declineContract(db.pool, token, CONTRACT_STATUSES);
+        token === null
+          ? decideInDatabase(status, type, [team])
+          : type === 'SIGN'
+            ? signContract(
+                db.pool,
+                { token, signedBy: 'Dana', signatureUrl: null, ip: '192.0.2.1', contractVersion: 'v1' },
+                CONTRACT_STATUSES,
+              )
+            : declineContract(db.pool, token, CONTRACT_STATUSES);
       const database = await outcome(call);
       await assertAgreement(t, club, playerId, before, machine, database);
     });
