@@ -69,7 +69,7 @@ test.serial('an unknown command prints the usage', async (t) => {
   t.regex(error?.stderr ?? '', /Usage: club-contracts/);
 });
 
-test('machine sync --check finds the migrations in step with the machine, and writes nothing', async (t) => {
-  const { stdout } = await cli('machine', 'sync', '--check');
-  t.regex(stdout, /^the machine's rules are those of \d{4}_contract-rules-from-machine: nothing to write$/m);
+test('db sync --check finds the migrations in step with the machine and sql/, and writes nothing', async (t) => {
+  const { stdout } = await cli('db', 'sync', '--check');
+  t.regex(stdout, /^the machine's rules and sql\/ are what the migrations install, up to \d{4}_[a-z-]+: nothing to write$/m);
 });
