@@ -27,7 +27,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { createDatabasePool } from '../src/db/pool.ts';
 import { loadOrCreateLocalSigningKey } from '../src/identity/local-signing-key.ts';
 import { mintAdminToken } from '../src/identity/mint-admin-token.ts';
-import { freePort } from '../test/helpers/free-port.ts';
+import { freePort } from '../src/free-port.ts';
 import { type PgBouncer, startPgBouncer } from '../test/helpers/pgbouncer.ts';
 import type { DirectPlan } from './direct-calls.ts';
 import { explainLookups } from './explain.ts';

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CommonQueryMethods, type DatabaseTransactionConnection, sql } from 'slonik';
 import { z } from 'zod';
+import { freePort } from '../free-port.ts';
 import { appDatabaseUrl, ensureAppDatabase } from './app-database.ts';
 import { MIGRATIONS_TABLE, migrate } from './migrate.ts';
 import { createDatabasePool } from './pool.ts';
@@ -416,15 +416,4 @@ export async function dumpFreshSchema(onLog: (line: string) => void = () => {}):
   } finally {
     await fs.rm(workDir, { recursive: true, force: true });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
