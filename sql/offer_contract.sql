@@ -4,8 +4,9 @@
 -- Under the player's row lock, contract_transition applies the service machine's judgement
 -- (p_allowed_from) and the rules machines/contract.ts declares, or raises the state's refusal. Then
 -- it archives what the offer destroys (the replaced token answers 410 from then on), mints the
--- token, moves teams and writes the audit row the transition names. Each refusal has its own
--- SQLSTATE; src/errors.ts maps them to HTTP. A raise rolls back everything the call did.
+-- token, moves teams, writes the audit row the transition names and queues the family's e-mail
+-- with the new link. Each refusal has its own SQLSTATE; src/errors.ts maps them to HTTP. A raise
+-- rolls back everything the call did, the e-mail included.
 CREATE OR REPLACE FUNCTION offer_contract(
   p_tenant_id integer,
   p_player_id integer,
@@ -105,6 +106,7 @@ BEGIN
     RETURNING contract_audit_log.id INTO outcome.audit_id;
   END IF;
 
+  PERFORM queue_contract_message(p_tenant_id, p_player_id, 'offer', after.email, after.contract_token, NULL);
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;
 END;

@@ -1,8 +1,9 @@
 -- SIGN (docs/PRODUCT.md, "The state machine"): offered → signed, by the family through their link,
 -- in one call. Under the row lock, contract_transition applies the service machine's judgement
 -- (p_allowed_from) and the rules, or raises the state's refusal; then it records who signed, when,
--- from where and which contract version, writes the `sign` audit row, and answers with the contract
--- as the link now shows it.
+-- from where and which contract version, writes the `sign` audit row, queues the family's
+-- confirmation e-mail, cancels the offer's reminders, and answers with the contract as the link now
+-- shows it.
 CREATE OR REPLACE FUNCTION sign_contract(
   p_token text,
   p_signed_by text,
@@ -28,6 +29,7 @@ DECLARE
   before players := lock_offered_contract(p_token);
   rule contract_transitions := contract_transition(before.contract_status, '{"type": "SIGN"}', '{}', p_allowed_from);
   after players;
+  answer_audit_id bigint;
 BEGIN
   PERFORM permit_contract_write(before.tenant_id, before.id, 'SIGN');
   UPDATE players SET
@@ -40,7 +42,10 @@ BEGIN
   WHERE players.tenant_id = before.tenant_id AND players.id = before.id
   RETURNING * INTO after;
 
-  RETURN QUERY SELECT before.tenant_id, before.id, write_family_audit(rule.audit_event, before, after), answer.*
-  FROM family_answer(before, after) AS answer;
+  answer_audit_id := write_family_audit(rule.audit_event, before, after);
+  PERFORM queue_contract_message(before.tenant_id, before.id, 'confirmation', after.email, NULL, answer_audit_id);
+  -- The family answered: no automatic reminder of this offer is due any more.
+  PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', before.tenant_id, before.id));
+  RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
 END;
 $$;

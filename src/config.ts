@@ -33,6 +33,15 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Requests per client on the family links, so tokens cannot be probed at speed; null: no limit. */
   readonly familyRateLimit: { readonly perSecond: number; readonly burst: number } | null;
+  /** Whether this process also runs the job queue's worker (WORKER=off: an API-only replica). */
+  readonly worker: boolean;
+  readonly reminders: ReminderConfig;
+}
+
+/** Automatic reminders of an open offer: every `intervalDays` after it, at most `max` of them. */
+export interface ReminderConfig {
+  readonly intervalDays: number;
+  readonly max: number;
 }
 
 export type IdentityConfig = {
@@ -173,6 +182,14 @@ const environment = z.object({
     .transform(Number)
     .pipe(z.number().min(1).max(1_000_000))
     .default('30'),
+  WORKER: z.enum(['on', 'off']).default('on'),
+  REMINDER_INTERVAL_DAYS: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number of days')
+    .transform(Number)
+    .pipe(z.number().min(0.001, 'must be more than 0 days').max(365))
+    .default('3'),
+  REMINDER_MAX: wholeNumber(0, 20, 'reminders').default('3'),
 }).refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
   path: ['OIDC_JWKS_URL'],
   message: 'is only used together with OIDC_ISSUER',
@@ -238,6 +255,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     identity,
     idempotency: { ttlSeconds: vars.IDEMPOTENCY_KEY_TTL_SECONDS, waitMs: vars.IDEMPOTENCY_WAIT_MS },
     trustProxy: vars.TRUST_PROXY,
+    worker: vars.WORKER === 'on',
+    reminders: { intervalDays: vars.REMINDER_INTERVAL_DAYS, max: vars.REMINDER_MAX },
     logLevel: vars.LOG_LEVEL,
     familyRateLimit:
       vars.FAMILY_RATE_LIMIT_PER_SECOND === 0

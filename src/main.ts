@@ -1,4 +1,5 @@
-// `npm start`: configuration → database (embedded unless DATABASE_URL) → migrations → HTTP.
+// `npm start`: configuration → database (embedded unless DATABASE_URL) → migrations → HTTP, and the
+// worker that sends the family's e-mail (unless WORKER=off).
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, parseConfig } from './config.ts';
@@ -9,6 +10,8 @@ import { createApp } from './http/app.ts';
 import { answerUnparsableRequests } from './http/client-errors.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { startContractWorker } from './worker/contract-worker.ts';
 
 /**
  * In-flight requests get this long after SIGTERM; the whole shutdown stays under 20 s
@@ -44,12 +47,23 @@ if (ran.length > 0) logger.info({ migrations: ran }, 'applied migrations');
 
 const pool = await createDatabasePool(database.url, poolOptionsFrom(config));
 const localKey = config.identity.mode === 'local' ? await loadOrCreateLocalSigningKey(config.identity.keyFile) : null;
-const app = createApp(config, { pool, logger, localKey, isShuttingDown: () => shuttingDown });
+const metrics = createMetrics(pool);
+const app = createApp(config, { pool, logger, localKey, metrics, isShuttingDown: () => shuttingDown });
+const worker = config.worker
+  ? await startContractWorker(config, { directDatabaseUrl: database.migrationUrl, pool, metrics, logger }).catch(
+      async (error: unknown) => {
+        await pool.end();
+        await database.stop();
+        return failedToStart(error);
+      },
+    )
+  : null;
 
 const server: Server = app.listen(config.port, config.host);
 answerUnparsableRequests(server);
 await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject)).catch(
   async (error: unknown) => {
+    await worker?.stop();
     await pool.end();
     await database.stop();
     return failedToStart(error);
@@ -57,7 +71,7 @@ await new Promise<void>((resolve, reject) => server.once('listening', resolve).o
 );
 const { port } = server.address() as AddressInfo;
 const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-logger.info({ url, database: database.description, identity: config.identity.mode }, 'listening');
+logger.info({ url, database: database.description, identity: config.identity.mode, worker: config.worker }, 'listening');
 
 const howToGetAToken =
   config.identity.mode === 'local'
@@ -73,8 +87,8 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sign
 
 /**
  * Readiness fails first, then the listener closes; in-flight requests finish (idle keep-alive
- * sockets are closed so they cannot start new ones); then the pool, then PostgreSQL if embedded —
- * a fast shutdown, which rolls back nothing committed.
+ * sockets are closed so they cannot start new ones); the worker finishes the jobs in hand; then
+ * the pool, then PostgreSQL if embedded — a fast shutdown, which rolls back nothing committed.
  */
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (shuttingDown) return;
@@ -95,6 +109,7 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
     logger.warn('in-flight requests did not finish in time; closing their connections');
     server.closeAllConnections();
   }
+  await worker?.stop();
   await pool.end();
   await database.stop();
   logger.info('stopped');

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DatabasePool } from 'slonik';
+import { type DatabasePool, sql } from 'slonik';
+import { z } from 'zod';
 import type { ContractEventType, ContractStatus } from '../machines/contract.ts';
 
 export interface Metrics {
@@ -10,6 +11,10 @@ export interface Metrics {
   countTransition(event: ContractEventType, from: ContractStatus, to: ContractStatus): void;
   /** One family-link request refused by the per-client rate limit. */
   countRateLimited(): void;
+  /** One attempt to send an e-mail: sent, failed for good, or to be retried. */
+  countMessage(kind: string, outcome: 'sent' | 'failed' | 'retried'): void;
+  /** From the job's creation (the transition's commit) to the SMTP server's acceptance. */
+  observeMessageDelivery(seconds: number): void;
 }
 
 /** Prometheus metrics for one app instance: its own registry, so tests can build many apps. */
@@ -41,6 +46,38 @@ export function createMetrics(pool: DatabasePool): Metrics {
     help: 'Family link requests refused with 429 because their client went over the rate limit.',
     registers: [registry],
   });
+  const messages = new Counter({
+    name: 'mail_messages_total',
+    help: 'Attempts to send a family e-mail, by kind (offer, reminder, confirmation) and outcome (sent, failed, retried).',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [registry],
+  });
+  const delivery = new Histogram({
+    name: 'mail_delivery_seconds',
+    help: 'Time from queueing a family e-mail (the transition commits) to the SMTP server accepting it.',
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 7200],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'job_queue_jobs',
+    help: 'Jobs in the queue: waiting (due or scheduled) and locked (being worked on).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      // An unreachable database leaves the last value: /metrics answers through an outage.
+      const counts = await pool
+        .one(
+          sql.type(z.object({ waiting: z.bigint(), locked: z.bigint() }))`
+            SELECT count(*) FILTER (WHERE locked_at IS NULL) AS waiting, count(*) FILTER (WHERE locked_at IS NOT NULL) AS locked
+            FROM graphile_worker.jobs
+          `,
+        )
+        .catch(() => null);
+      if (counts === null) return;
+      this.set({ state: 'waiting' }, Number(counts.waiting));
+      this.set({ state: 'locked' }, Number(counts.locked));
+    },
+  });
   new Gauge({
     name: 'db_pool_connections',
     help: 'Database pool connections by state; waiting counts requests queued for a connection.',
@@ -64,5 +101,7 @@ export function createMetrics(pool: DatabasePool): Metrics {
     },
     countTransition: (event, from, to) => transitions.inc({ event, from, to }),
     countRateLimited: () => rateLimited.inc(),
+    countMessage: (kind, outcome) => messages.inc({ kind, outcome }),
+    observeMessageDelivery: (seconds) => delivery.observe(seconds),
   };
 }

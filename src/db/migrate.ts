@@ -20,6 +20,7 @@ export interface MigrateOptions {
  * advisory lock meanwhile, so instances starting together take turns instead of racing.
  */
 export async function migrate(databaseUrl: string, options: MigrateOptions): Promise<string[]> {
+  runningAgainst = databaseUrl;
   // Our own client: node-pg-migrate ends its own without waiting and without an 'error' listener,
   // so a connection the server closes a moment later (a dropped test database, a restart) would
   // crash the process.
@@ -29,8 +30,20 @@ export async function migrate(databaseUrl: string, options: MigrateOptions): Pro
   try {
     return await runMigrations(client, options);
   } finally {
+    runningAgainst = null;
     await client.end();
   }
+}
+
+let runningAgainst: string | null = null;
+
+/**
+ * The database the running migration applies to, for a migration that must install something with
+ * its own connection (graphile-worker's schema, which its own migrator installs and commits).
+ */
+export function migrationDatabaseUrl(): string {
+  if (runningAgainst === null) throw new Error('no migration is running');
+  return runningAgainst;
 }
 
 async function runMigrations(dbClient: pg.Client, options: MigrateOptions): Promise<string[]> {

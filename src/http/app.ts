@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts';
 import type { LocalSigningKey } from '../identity/local-signing-key.ts';
 import { cacheVerifiedTokens } from '../identity/verified-token-cache.ts';
 import { adminTokenKeys, createAdminTokenVerifier } from '../identity/verify-admin-token.ts';
-import { createMetrics } from '../metrics.ts';
+import { type Metrics, createMetrics } from '../metrics.ts';
 import { createReadinessCheck } from '../readiness.ts';
 import { cachedTenantIds } from '../store/tenant-id-cache.ts';
 import { adminRoutes } from './admin-routes.ts';
@@ -28,6 +28,8 @@ export interface AppRuntime {
   readonly localKey: LocalSigningKey | null;
   /** True once shutdown has begun: /readyz then answers 503 so load balancers stop sending. */
   readonly isShuttingDown?: () => boolean;
+  /** Shared with the worker when it runs in this process, so /metrics shows its messages too. */
+  readonly metrics?: Metrics;
 }
 
 /** Bounds on what the app remembers between requests, so a flood of tokens or clubs takes fixed memory. */
@@ -38,11 +40,12 @@ const TENANT_IDS_KEPT = 10_000;
 const recheckVerifiedTokensAfterMs = ({ identity }: Config) =>
   Math.min(60_000, identity.mode === 'oidc' ? identity.jwks.cacheMaxAgeSeconds * 1000 : 60_000);
 
-export function createApp(config: Config, { pool, logger, localKey, isShuttingDown = () => false }: AppRuntime): Koa {
+export function createApp(config: Config, runtime: AppRuntime): Koa {
+  const { pool, logger, localKey, isShuttingDown = () => false } = runtime;
   // With TRUST_PROXY, the signer's IP is the one the nearest proxy appended to X-Forwarded-For.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
   app.silent = true; // errors are answered and logged by answerErrors, not printed by Koa
-  const metrics = createMetrics(pool);
+  const metrics = runtime.metrics ?? createMetrics(pool);
 
   app.use(requestScope);
   app.use(observeRequests(metrics, logger));

@@ -1,0 +1,24 @@
+// sha256:f31bccb2d44245bc20ac256d2cacd73a4ef00b0ec08f3783f80543e6823350fa sealed by `npm run db:sync`: never edit a committed migration, write a new one.
+import { runMigrations } from 'graphile-worker';
+import type { MigrationBuilder } from 'node-pg-migrate';
+import pg from 'pg';
+import { migrationDatabaseUrl } from '../src/db/migrate.ts';
+
+// The job queue that delivers the family's e-mail: graphile-worker, in the schema graphile_worker.
+// Its own migrator installs that schema, pinned to the version package.json names exactly
+// (test/job-queue.test.ts checks the two agree). It opens, commits and closes its own connection,
+// so the schema stays if a later migration of the same run fails; installing it again is a no-op.
+// The contract functions add jobs with graphile_worker.add_job inside their own transaction.
+export async function up(): Promise<void> {
+  const pgPool = new pg.Pool({ connectionString: migrationDatabaseUrl(), max: 1 });
+  pgPool.on('error', () => {});
+  try {
+    await runMigrations({ pgPool });
+  } finally {
+    await pgPool.end();
+  }
+}
+
+export async function down(pgm: MigrationBuilder): Promise<void> {
+  pgm.sql('DROP SCHEMA graphile_worker CASCADE');
+}

@@ -1,0 +1,94 @@
+import { type CommonQueryMethods, sql } from 'slonik';
+import { z } from 'zod';
+
+export const MESSAGE_KINDS = ['offer', 'reminder', 'confirmation'] as const;
+export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'skipped'] as const;
+
+/** What the worker needs to write one message (sql/begin_contract_message). */
+const messageToSend = z.object({
+  kind: z.enum(MESSAGE_KINDS),
+  recipient: z.string(),
+  message_id: z.string(),
+  club_name: z.string(),
+  player_name: z.string(),
+  team_names: z.array(z.string()),
+  monthly_fee: z.number().int(),
+  contract_token: z.string(),
+  contract_offered_at: z.number(),
+  replaces_earlier_offer: z.boolean(),
+  outcome: z.enum(['signed', 'declined']).nullable(),
+  signed_by: z.string().nullable(),
+  answered_at: z.number().nullable(),
+  contract_version: z.string().nullable(),
+});
+export type MessageToSend = z.infer<typeof messageToSend>;
+
+/** Counts the attempt and answers what to send, or null when there is nothing to send (done or skipped). */
+export async function beginContractMessage(db: CommonQueryMethods, tenantId: number, messageId: number): Promise<MessageToSend | null> {
+  return db.maybeOne(sql.type(messageToSend)`SELECT * FROM begin_contract_message(${tenantId}, ${messageId})`);
+}
+
+/** `sent`, `failed` with the reason, or null: queued again for the next attempt, with the error of this one. */
+export async function finishContractMessage(
+  db: CommonQueryMethods,
+  tenantId: number,
+  messageId: number,
+  status: 'sent' | 'failed' | null,
+  error: string | null,
+): Promise<void> {
+  await db.query(sql.unsafe`SELECT finish_contract_message(${tenantId}, ${messageId}, ${status}, ${error})`);
+}
+
+/** An automatic reminder fell due: queued only while the player still has that offer; its id or null. */
+export async function queueDueReminder(
+  db: CommonQueryMethods,
+  tenantId: number,
+  playerId: number,
+  contractTokenSha256: Buffer,
+): Promise<number | null> {
+  const id = await db.oneFirst(sql.type(z.object({ id: z.bigint().nullable() }))`
+    SELECT queue_due_reminder(${tenantId}, ${playerId}, ${sql.binary(contractTokenSha256)}) AS id
+  `);
+  return id === null ? null : Number(id);
+}
+
+export const REMINDER_SKIP_REASONS = ['not_offered', 'reminded_recently', 'player_not_found'] as const;
+const reminded = z.object({ player_id: z.number().int(), skipped_because: z.enum(REMINDER_SKIP_REASONS).nullable() });
+
+/** sql/remind_families: a reminder for each player (every offered one when `playerIds` is null), or why not. */
+export async function remindFamilies(
+  db: CommonQueryMethods,
+  tenantId: number,
+  playerIds: readonly number[] | null,
+  dryRun: boolean,
+): Promise<ReadonlyArray<z.infer<typeof reminded>>> {
+  return db.any(sql.type(reminded)`
+    SELECT * FROM remind_families(${tenantId}, ${playerIds === null ? null : sql.array(playerIds, 'int4')}, ${dryRun})
+  `);
+}
+
+/** A message as the admin's contract view lists it. */
+export const listedMessage = z.object({
+  id: z.number().int(),
+  kind: z.enum(MESSAGE_KINDS),
+  to: z.string(),
+  status: z.enum(MESSAGE_STATUSES),
+  created_at: z.number(),
+  sent_at: z.number().nullable(),
+  attempts: z.number().int(),
+  error: z.string().nullable(),
+});
+
+/** The player's messages, newest first. */
+export async function listContractMessages(
+  db: CommonQueryMethods,
+  tenantId: number,
+  playerId: number,
+): Promise<ReadonlyArray<z.infer<typeof listedMessage>>> {
+  return db.any(sql.type(listedMessage)`
+    SELECT id::integer AS id, kind, recipient AS "to", status, created_at, sent_at, attempts, last_error AS error
+    FROM contract_messages
+    WHERE tenant_id = ${tenantId} AND player_id = ${playerId}
+    ORDER BY id DESC
+  `);
+}

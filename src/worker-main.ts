@@ -1,0 +1,47 @@
+// `npm run worker`: the worker that sends the family's e-mail, on its own, for deployments whose
+// API processes run with WORKER=off. It works the queue of the database `npm start` migrated.
+import { ConfigError, parseConfig } from './config.ts';
+import { createDatabasePool, poolOptionsFrom } from './db/pool.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { startContractWorker } from './worker/contract-worker.ts';
+
+/** The jobs in hand get this long after SIGTERM, like the server's requests (docs/PRODUCT.md, "Shutdown"). */
+const SHUTDOWN_DEADLINE_MS = 19_000;
+
+let config: ReturnType<typeof parseConfig>;
+try {
+  config = parseConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(78); // EX_CONFIG
+}
+if (config.databaseUrl === null) {
+  console.error('npm run worker needs DATABASE_URL: the embedded PostgreSQL belongs to the npm start process, whose worker runs by default.');
+  process.exit(78);
+}
+
+const logger = createLogger(config.logLevel);
+const pool = await createDatabasePool(config.databaseUrl, poolOptionsFrom(config));
+const worker = await startContractWorker(config, {
+  directDatabaseUrl: config.databaseMigrationUrl ?? config.databaseUrl,
+  pool,
+  metrics: createMetrics(pool),
+  logger,
+});
+logger.info('worker started');
+
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, async () => {
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    logger.info({ signal }, 'stopping the worker');
+    await worker.stop();
+    await pool.end();
+    logger.info('stopped');
+    process.exit(0);
+  });
+}

@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { JobHelpers, TaskList } from 'graphile-worker';
+import type { Logger } from 'pino';
+import type { DatabasePool } from 'slonik';
+import { z } from 'zod';
+import type { ReminderConfig } from '../config.ts';
+import type { ContractMessage } from '../mail/messages.ts';
+import { renderMessage } from '../mail/messages.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import { mailFailure } from '../mail/mailer.ts';
+import type { Metrics } from '../metrics.ts';
+import {
+  type MessageToSend,
+  beginContractMessage,
+  finishContractMessage,
+  queueDueReminder,
+} from '../store/contract-messages.ts';
+
+export interface ContractMailDependencies {
+  readonly pool: DatabasePool;
+  readonly mailer: Mailer;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly contractBaseUrl: string;
+  readonly currency: string;
+  readonly reminders: ReminderConfig;
+}
+
+const sendPayload = z.object({ tenant_id: z.number().int(), message_id: z.number().int() });
+const reminderPayload = z.object({
+  tenant_id: z.number().int(),
+  player_id: z.number().int(),
+  contract_token_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  offered_at: z.string().datetime(),
+  number: z.number().int().min(1),
+});
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * The job queue's tasks. `send_contract_message` sends one queued message: the database says what
+ * to send (or that it was replaced and is skipped), the mailer sends it, and the outcome is recorded.
+ * A temporary failure is thrown, so graphile-worker retries it with backoff; a permanent one, or the
+ * last attempt, fails the message with its reason. `queue_contract_reminder` queues an automatic
+ * reminder of an offer still open, and schedules the next one.
+ */
+export function contractMailTasks(deps: ContractMailDependencies): TaskList {
+  const { pool, mailer, metrics, logger } = deps;
+  const messageHost = new URL(deps.contractBaseUrl).hostname || 'club-contracts';
+
+  /** Reminder `number` of the offer made at `offeredAt`, keyed per player so a new offer replaces it. */
+  const scheduleReminder = async (helpers: JobHelpers, tenantId: number, playerId: number, token: string, offeredAt: Date, number: number) => {
+    if (number > deps.reminders.max) return;
+    await helpers.addJob(
+      'queue_contract_reminder',
+      {
+        tenant_id: tenantId,
+        player_id: playerId,
+        contract_token_sha256: createHash('sha256').update(token).digest('hex'),
+        offered_at: offeredAt.toISOString(),
+        number,
+      },
+      { jobKey: `contract-reminder:${tenantId}:${playerId}`, runAt: new Date(offeredAt.getTime() + number * deps.reminders.intervalDays * DAY_MS) },
+    );
+  };
+
+  return {
+    send_contract_message: async (payload, helpers) => {
+      const { tenant_id: tenantId, message_id: messageId } = sendPayload.parse(payload);
+      const message = await beginContractMessage(pool, tenantId, messageId);
+      if (message === null) return;
+      const rendered = renderMessage(contractMessage(message, deps));
+      try {
+        await mailer.send({ messageId: `<${message.message_id}@${messageHost}>`, to: message.recipient, ...rendered });
+      } catch (error) {
+        const failure = mailFailure(error);
+        const lastAttempt = helpers.job.attempts >= helpers.job.max_attempts;
+        await finishContractMessage(pool, tenantId, messageId, failure.permanent || lastAttempt ? 'failed' : null, failure.reason);
+        metrics.countMessage(message.kind, failure.permanent || lastAttempt ? 'failed' : 'retried');
+        if (failure.permanent || lastAttempt) {
+          logger.warn({ kind: message.kind, messageId, reason: failure.reason }, 'message failed');
+          return;
+        }
+        throw new Error(`sending message ${messageId} failed for now: ${failure.reason}`);
+      }
+      await finishContractMessage(pool, tenantId, messageId, 'sent', null);
+      metrics.countMessage(message.kind, 'sent');
+      metrics.observeMessageDelivery((Date.now() - helpers.job.created_at.getTime()) / 1000);
+      if (message.kind === 'offer') {
+        const playerId = await playerOf(helpers, tenantId, messageId);
+        await scheduleReminder(helpers, tenantId, playerId, message.contract_token, new Date(message.contract_offered_at), 1);
+      }
+    },
+
+    queue_contract_reminder: async (payload, helpers) => {
+      const reminder = reminderPayload.parse(payload);
+      const queued = await queueDueReminder(pool, reminder.tenant_id, reminder.player_id, Buffer.from(reminder.contract_token_sha256, 'hex'));
+      if (queued === null) return;
+      if (reminder.number < deps.reminders.max) {
+        await helpers.addJob('queue_contract_reminder', { ...reminder, number: reminder.number + 1 }, {
+          jobKey: `contract-reminder:${reminder.tenant_id}:${reminder.player_id}`,
+          runAt: new Date(Date.parse(reminder.offered_at) + (reminder.number + 1) * deps.reminders.intervalDays * DAY_MS),
+        });
+      }
+    },
+  };
+}
+
+async function playerOf(helpers: JobHelpers, tenantId: number, messageId: number): Promise<number> {
+  const { rows } = await helpers.query<{ player_id: number }>(
+    'SELECT player_id FROM contract_messages WHERE tenant_id = $1 AND id = $2',
+    [tenantId, messageId],
+  );
+  return rows[0]?.player_id ?? 0;
+}
+
+function contractMessage(message: MessageToSend, deps: ContractMailDependencies): ContractMessage {
+  const shared = {
+    clubName: message.club_name,
+    playerName: message.player_name,
+    teamNames: message.team_names,
+    monthlyFee: message.monthly_fee,
+    currency: deps.currency,
+    contractUrl: `${deps.contractBaseUrl}/${message.contract_token}`,
+  };
+  switch (message.kind) {
+    case 'offer':
+      return { kind: 'offer', ...shared, replacesEarlierOffer: message.replaces_earlier_offer };
+    case 'reminder':
+      return { kind: 'reminder', ...shared, offeredAt: new Date(message.contract_offered_at) };
+    case 'confirmation':
+      return {
+        kind: 'confirmation',
+        ...shared,
+        outcome: message.outcome ?? 'signed',
+        signedBy: message.signed_by,
+        at: new Date(message.answered_at ?? Date.now()),
+        contractVersion: message.contract_version,
+      };
+  }
+}

@@ -1,0 +1,36 @@
+import type { Logger } from 'pino';
+import type { DatabasePool } from 'slonik';
+import type { Config } from '../config.ts';
+import { createMailer } from '../mail/mailer.ts';
+import type { Metrics } from '../metrics.ts';
+import { contractMailTasks } from './contract-mail-tasks.ts';
+import { startWorker } from './start-worker.ts';
+
+export interface ContractWorker {
+  /** Finishes the jobs in hand, then closes the mailer. */
+  stop(): Promise<void>;
+}
+
+/** The worker that delivers the family's e-mail, as `npm start` runs it (unless WORKER=off) and `npm run worker` does. */
+export async function startContractWorker(
+  config: Config,
+  { directDatabaseUrl, pool, metrics, logger }: { directDatabaseUrl: string; pool: DatabasePool; metrics: Metrics; logger: Logger },
+): Promise<ContractWorker> {
+  const mailer = createMailer(config.mail, logger);
+  const tasks = contractMailTasks({
+    pool,
+    mailer,
+    metrics,
+    logger,
+    contractBaseUrl: config.contractBaseUrl,
+    currency: config.currency,
+    reminders: config.reminders,
+  });
+  const runner = await startWorker({ databaseUrl: directDatabaseUrl, tasks, logger });
+  return {
+    stop: async () => {
+      await runner.stop();
+      await mailer.close();
+    },
+  };
+}
