@@ -17,7 +17,7 @@ import type { FamilyPages, FormOutcome } from './family-pages.ts';
 import { type RateLimit, createRateLimiter, limitRequests, rateLimitKey } from './rate-limit.ts';
 import { isFormPost, readFormBody, readJsonBody } from './request.ts';
 import type { FamilyContractResponse } from './responses.ts';
-import { UNSTORABLE_TEXT, declineBody, declineForm, isStorableText, signBody, signForm } from './schemas.ts';
+import { declineBody, declineForm, signBody, signForm } from './schemas.ts';
 
 export interface FamilyRouteDependencies {
   readonly pool: DatabasePool;
@@ -144,12 +144,10 @@ export function familyRoutes({ pool, metrics, pages, contractVersion, rateLimit 
     if (isFormPost(ctx)) {
       await formAction(ctx, token, async () => {
         const form = await readFormBody(ctx, signForm);
-        const signedBy = typeof form.signed_by === 'string' ? form.signed_by : '';
-        if (!/\S/.test(signedBy) || signedBy.length > 200) return 'name_missing';
-        if (!isStorableText(signedBy)) {
-          throw new AppError('validation_failed', { message: `The form is not valid: "signed_by": ${UNSTORABLE_TEXT}.` });
-        }
-        if (form.agree !== 'yes') return 'agreement_missing';
+        // Not refusals: the family left the name blank or the box unticked, and the page asks again.
+        if (form.signed_by === undefined || !/\S/.test(form.signed_by)) return 'name_missing';
+        if (form.agree === undefined) return 'agreement_missing';
+        const signedBy = form.signed_by;
         await act(token, 'SIGN', (allowedFrom) => sign(ctx, token, signedBy, null, allowedFrom));
         return 'signed';
       });
