@@ -48,8 +48,8 @@ const SECURITY_HEADERS = {
 };
 
 /**
- * Every failure becomes the SPEC §4 error body (or, where a route answers browsers, its error
- * page); unexpected ones are logged, and the client never sees their details.
+ * Every failure that reaches here becomes the JSON error body; unexpected ones are logged, and the
+ * client never sees their details.
  */
 export function answerErrors(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -62,12 +62,6 @@ export function answerErrors(logger: Logger): Middleware {
       if (error.status >= 500) logger.error({ err: thrown, code: error.code }, 'request failed');
       ctx.status = error.status;
       if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
-      const renderErrorPage: unknown = ctx.state.renderErrorPage;
-      if (typeof renderErrorPage === 'function') {
-        ctx.type = 'html';
-        ctx.body = renderErrorPage(error);
-        return;
-      }
       ctx.body = {
         error: {
           code: error.code,
