@@ -1,7 +1,7 @@
 // `npm start`: configuration → database (embedded unless DATABASE_URL) → migrations → HTTP.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, parseConfig } from './config.ts';
+import { type Config, ConfigError, parseConfig } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createDatabasePool, poolOptionsFrom } from './db/pool.ts';
@@ -17,7 +17,7 @@ import { createLogger } from './logger.ts';
 const DRAIN_TIMEOUT_MS = 15_000;
 const SHUTDOWN_DEADLINE_MS = 19_000;
 
-let config;
+let config: Config;
 try {
   config = parseConfig(process.env);
 } catch (error) {
