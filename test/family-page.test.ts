@@ -1,14 +1,6 @@
 import test from 'ava';
 import { useHarness } from './helpers/context.ts';
-import {
-  createClub,
-  createPlayer,
-  createTeam,
-  putContractInState,
-  randomToken,
-  readAuditLog,
-  readPlayer,
-} from './helpers/fixtures.ts';
+import { createClub, createPlayer, createTeam, putContractInState, randomToken, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { offerContract } from '../src/store/contracts.ts';
 
@@ -26,8 +18,7 @@ async function offered(name = 'Jacelyn Park', teamName = 'U12 Gold') {
   return { club, playerId, token: await putContractInState(pool, club, playerId, 'offered') };
 }
 
-const page = (token: string, query = '') =>
-  request(harness().server.baseUrl, 'GET', `/contract/${token}${query}`, { headers: BROWSER });
+const page = (token: string, query = '') => request(harness().server.baseUrl, 'GET', `/contract/${token}${query}`, { headers: BROWSER });
 const post = (token: string, action: 'sign' | 'decline', form: string) =>
   request(harness().server.baseUrl, 'POST', `/contract/${token}/${action}`, { rawBody: form, headers: { ...FORM, ...BROWSER } });
 
@@ -131,7 +122,12 @@ for (const [what, action, form, problem] of [
   ['an unknown field', 'sign', 'signed_by=Dana+Park&agree=yes&tenant_id=7', 'unknown field &quot;tenant_id&quot;'],
   ['a repeated name', 'sign', 'signed_by=Dana&signed_by=Park&agree=yes', '&quot;signed_by&quot;: Expected string, received array'],
   ['a name in brackets', 'sign', 'signed_by[first]=Dana&agree=yes', '&quot;signed_by&quot;: Expected string, received object'],
-  ['a name over 200 characters', 'sign', `signed_by=${'x'.repeat(201)}&agree=yes`, '&quot;signed_by&quot;: String must contain at most 200'],
+  [
+    'a name over 200 characters',
+    'sign',
+    `signed_by=${'x'.repeat(201)}&agree=yes`,
+    '&quot;signed_by&quot;: String must contain at most 200',
+  ],
   ['a NUL in the name', 'sign', 'signed_by=Dana%00Park&agree=yes', '&quot;signed_by&quot;: must not contain NUL'],
   ['the box sending something other than yes', 'sign', 'signed_by=Dana+Park&agree=no', '&quot;agree&quot;: Invalid literal value'],
   ['a field', 'decline', 'reason=too+expensive', 'unknown field &quot;reason&quot;'],

@@ -195,8 +195,7 @@ for (const [what, body] of badSignatures) {
 test('a JSON body is answered by the JSON API whatever Accept prefers: its refusals are the JSON error body too', async (t) => {
   const { club, playerId, token } = await offeredPlayer();
   const accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
-  const post = (body: unknown) =>
-    request(harness().server.baseUrl, 'POST', `/contract/${token}/sign`, { body, headers: { accept } });
+  const post = (body: unknown) => request(harness().server.baseUrl, 'POST', `/contract/${token}/sign`, { body, headers: { accept } });
 
   await unchanged(t, club, playerId, async () => {
     const refused = await post({ signed_by: 'Dana Park', tenant_id: 7 });

@@ -83,9 +83,11 @@ export function createApp(config: Config, { pool, logger, localKey, isShuttingDo
   ];
   if (config.identity.mode === 'local' && localKey !== null) {
     const jwks = { keys: [localKey.publicJwk] };
-    routers.push(new Router().get('/.well-known/jwks.json', (ctx) => {
-      ctx.body = jwks;
-    }));
+    routers.push(
+      new Router().get('/.well-known/jwks.json', (ctx) => {
+        ctx.body = jwks;
+      }),
+    );
   }
 
   for (const router of routers) {

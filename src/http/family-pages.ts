@@ -18,7 +18,8 @@ export interface FamilyPages {
 const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>> = {
   contract_not_found: {
     title: 'We can’t find this contract',
-    message: 'Check that you opened the whole link from the club’s e-mail. If it still does not work, ask the club to send it again.',
+    message:
+      'Check that you opened the whole link from the club’s e-mail. If it still does not work, ask the club to send it again.',
   },
   contract_superseded: {
     title: 'This offer has been replaced',

@@ -30,10 +30,7 @@ export function observeRequests(metrics: Metrics, logger: Logger): Middleware {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';
       metrics.observeRequest({ method: ctx.method, route, status: ctx.status }, seconds);
-      logger.info(
-        { method: ctx.method, route, status: ctx.status, duration_ms: Math.round(seconds * 1e4) / 10 },
-        'request',
-      );
+      logger.info({ method: ctx.method, route, status: ctx.status, duration_ms: Math.round(seconds * 1e4) / 10 }, 'request');
     }
   };
 }
@@ -43,8 +40,7 @@ const SECURITY_HEADERS = {
   // Family pages carry their token in the URL: never send it on as a referrer, never cache it.
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
-  'Content-Security-Policy':
-    "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy': "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 };
 
 /**

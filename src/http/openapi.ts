@@ -80,9 +80,7 @@ export function openApiDocument(): object {
           'run different versions of the contract rules, as during a deployment).',
       ),
       409: failure(`\`offer_exists\`: an open offer exists; send force=true to replace it. ${IDEMPOTENCY_FAILURES[409]}.`),
-      422: failure(
-        `\`validation_failed\`, \`team_change_required\` or \`team_not_found\`. ${IDEMPOTENCY_FAILURES[422]}.`,
-      ),
+      422: failure(`\`validation_failed\`, \`team_change_required\` or \`team_not_found\`. ${IDEMPOTENCY_FAILURES[422]}.`),
     },
   });
   admin({

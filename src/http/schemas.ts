@@ -23,12 +23,7 @@ function isStorableText(value: string): boolean {
 const UNSTORABLE_TEXT = 'must not contain NUL characters or unpaired UTF-16 surrogates';
 
 /** A name as the club typed it: kept exactly (quotes, semicolons, unicode), but not blank. */
-const name = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/\S/, 'must not be blank')
-  .refine(isStorableText, UNSTORABLE_TEXT);
+const name = z.string().min(1).max(200).regex(/\S/, 'must not be blank').refine(isStorableText, UNSTORABLE_TEXT);
 
 /** A positive whole number in a path or query string, where everything arrives as text. */
 const idText = z
