@@ -49,12 +49,19 @@ function requestsFor(): { requests: autocannon.Request[]; amount?: number } {
     case 'bare-offer':
       return {
         requests: [
-          { method: 'POST', path: '/offer', headers: adminHeaders, setupRequest: (request) => ({ ...request, body: offerBody() }) },
+          {
+            method: 'POST',
+            path: '/offer',
+            headers: adminHeaders,
+            setupRequest: (request) => ({ ...request, body: offerBody() }),
+          },
         ],
       };
     case 'sign': {
       const from = plan.from ?? 0;
-      const tokens = readFileSync(plan.tokensFile as string, 'utf8').split('\n').slice(from, from + (plan.count ?? 0));
+      const tokens = readFileSync(plan.tokensFile as string, 'utf8')
+        .split('\n')
+        .slice(from, from + (plan.count ?? 0));
       let next = 0;
       return {
         amount: tokens.length,

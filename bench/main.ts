@@ -46,9 +46,10 @@ const POOL_SIZE = parseConfig(process.env).databasePoolSize;
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'offers,pgbouncer,signs,list,lookups').split(','));
 const LOOKUPS = 2000;
 /** The service as `npm run start:production` runs it: its node flags, then dist/src/main.js. */
-const PRODUCTION_ARGS = (
-  JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
-).scripts['start:production']?.split(' ').slice(1) ?? [];
+const PRODUCTION_ARGS =
+  (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts['start:production']
+    ?.split(' ')
+    .slice(1) ?? [];
 const PGBOUNCER_SERVER_CONNECTIONS = 4;
 // A directory: the service writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
@@ -87,7 +88,11 @@ try {
   await fs.mkdir(dataDir);
   const config = parseConfig({ DATA_DIR: dataDir });
   const key = await loadOrCreateLocalSigningKey(path.join(dataDir, 'local-admin-signing-key.json'));
-  const adminToken = await mintAdminToken(config.identity, key, { tenantSlug: 'bench', email: 'bench@example.test', ttlSeconds: 3600 });
+  const adminToken = await mintAdminToken(config.identity, key, {
+    tenantSlug: 'bench',
+    email: 'bench@example.test',
+    ttlSeconds: 3600,
+  });
 
   const servicePort = await freePort();
   const profiling = CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROFILE_DIR)}`];
@@ -100,7 +105,11 @@ try {
   });
   await waitUntilReady(`http://127.0.0.1:${servicePort}/readyz`);
   const barePort = await freePort();
-  const bare = startChild(process.execPath, ['--import=tsx', 'bench/bare-service.ts', databaseUrl, String(barePort), String(POOL_SIZE), String(seed.tenantId)], {});
+  const bare = startChild(
+    process.execPath,
+    ['--import=tsx', 'bench/bare-service.ts', databaseUrl, String(barePort), String(POOL_SIZE), String(seed.tenantId)],
+    {},
+  );
   await waitUntilReady(`http://127.0.0.1:${barePort}/`, true);
 
   let bouncedPort = 0;
@@ -123,7 +132,11 @@ try {
   }
 
   const load = (plan: Omit<LoadPlan, 'adminToken' | 'firstPlayerId' | 'players'>) =>
-    runJsonChild<LoadResult>(['--import=tsx', 'bench/load.ts', JSON.stringify({ adminToken, firstPlayerId: seed.firstPlayerId, players: PLAYERS, ...plan })]);
+    runJsonChild<LoadResult>([
+      '--import=tsx',
+      'bench/load.ts',
+      JSON.stringify({ adminToken, firstPlayerId: seed.firstPlayerId, players: PLAYERS, ...plan }),
+    ]);
 
   const measurements: Measurement[] = [];
   const overHttp = async (
@@ -151,7 +164,9 @@ try {
       peakMb: totals.peakMb,
       statementsPerRequest: statementsRun / result.requests,
     });
-    log(`  ${name} @${connections}: ${result.perSecond.toFixed(0)}/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx + result.errors}`);
+    log(
+      `  ${name} @${connections}: ${result.perSecond.toFixed(0)}/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx + result.errors}`,
+    );
   };
 
   for (const connections of SCENARIOS.has('offers') ? CONCURRENCY : []) {
@@ -172,7 +187,15 @@ try {
       if (line === 'measuring') meter = measure(postgresPids, null);
       if (line === 'measured') postgresCpuMs = meter?.stop().cpuMs ?? 0;
     });
-    measurements.push({ name: 'ceiling', connections, ...ceiling, serviceCpuMs: null, postgresCpuMs, peakMb: null, statementsPerRequest: 1 });
+    measurements.push({
+      name: 'ceiling',
+      connections,
+      ...ceiling,
+      serviceCpuMs: null,
+      postgresCpuMs,
+      peakMb: null,
+      statementsPerRequest: 1,
+    });
     log(`  ceiling @${connections}: ${ceiling.perSecond.toFixed(0)}/s, p50 ${ceiling.p50} ms, p99 ${ceiling.p99} ms`);
     await overHttp('bare', 'bare-offer', bare.pid as number, `http://127.0.0.1:${barePort}`, connections);
     await overHttp('service', 'offer', service.pid as number, `http://127.0.0.1:${servicePort}`, connections);
@@ -201,7 +224,17 @@ try {
   await statements.end();
   const peakMb = peakResidentMb(service.pid as number);
   const postgresVersion = await readServerVersion(databaseUrl);
-  const report = await writeReport({ measurements, peakMb, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, players: PLAYERS, poolSize: POOL_SIZE, postgresVersion, lookups, plans });
+  const report = await writeReport({
+    measurements,
+    peakMb,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP_SECONDS,
+    players: PLAYERS,
+    poolSize: POOL_SIZE,
+    postgresVersion,
+    lookups,
+    plans,
+  });
   process.stdout.write(report);
 } finally {
   for (const child of children) child.kill('SIGTERM');
@@ -285,11 +318,11 @@ async function statementCounter(superuserUrl: string, role: string) {
     },
     count: async () =>
       Number(
-        await pool.oneFirst(sql.type(z.object({ calls: z.union([z.bigint(), z.number()]).nullable() }))`
+        (await pool.oneFirst(sql.type(z.object({ calls: z.union([z.bigint(), z.number()]).nullable() }))`
           SELECT sum(calls)::bigint AS calls FROM pg_stat_statements
           WHERE userid = (SELECT oid FROM pg_roles WHERE rolname = ${role})
             AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-        `) ?? 0,
+        `)) ?? 0,
       ),
     end: () => pool.end(),
   };
@@ -316,7 +349,10 @@ async function runJsonChild<T>(args: string[], onLine: (line: string) => void = 
 async function waitUntilReady(url: string, anyAnswer = false): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const status = await fetch(url).then((response) => response.status, () => 0);
+    const status = await fetch(url).then(
+      (response) => response.status,
+      () => 0,
+    );
     if (status === 200 || (anyAnswer && status !== 0)) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -133,70 +133,73 @@ const wholeNumber = (min: number, max: number, unit: string) => {
     .pipe(z.number().min(min, range).max(max, range));
 };
 
-const environment = z.object({
-  PORT: port.default('3000'),
-  HOST: nonEmpty.default('127.0.0.1'),
-  DATABASE_URL: postgresUrl.optional(),
-  DATABASE_MIGRATION_URL: postgresUrl.optional(),
-  DATABASE_POOL_SIZE: z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(1).max(200))
-    .default('10'),
-  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.connectTimeoutMs),
-  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.statementTimeoutMs),
-  DATABASE_POOL_WAIT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.poolWaitTimeoutMs),
-  DATA_DIR: nonEmpty.default('.data'),
-  EMBEDDED_POSTGRES_PORT: port.default('54320'),
-  CONTRACT_BASE_URL: httpUrl.optional(),
-  CONTRACT_VERSION: nonEmpty.max(100).default('v1'),
-  CONTRACT_CURRENCY: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as USD')
-    .refine((code) => Intl.supportedValuesOf('currency').includes(code), 'is not a currency this runtime knows')
-    .default('USD'),
-  OIDC_ISSUER: httpUrl.optional(),
-  OIDC_AUDIENCE: nonEmpty.default('club-contracts'),
-  OIDC_JWKS_URL: httpUrl.optional(),
-  OIDC_ADMIN_ROLE: nonEmpty.default('admin'),
-  OIDC_TENANT_CLAIM: nonEmpty.default('tenant'),
-  IDEMPOTENCY_KEY_TTL_SECONDS: wholeNumber(60, 30 * 24 * 3600, 'seconds').default('86400'),
-  IDEMPOTENCY_WAIT_MS: wholeNumber(1, 60_000, 'milliseconds').default('5000'),
-  // Past a few minutes a "tolerance" would keep expired tokens alive; fix the clock instead.
-  OIDC_CLOCK_TOLERANCE_SECONDS: wholeNumber(0, 300, 'seconds').default('30'),
-  OIDC_JWKS_TIMEOUT_MS: wholeNumber(100, 30_000, 'milliseconds').default('2000'),
-  OIDC_JWKS_COOLDOWN_SECONDS: wholeNumber(1, 3600, 'seconds').default('30'),
-  OIDC_JWKS_CACHE_SECONDS: wholeNumber(1, 86_400, 'seconds').default('600'),
-  TRUST_PROXY: flag.default('false'),
-  LOG_LEVEL: logLevel.default('info'),
-  FAMILY_RATE_LIMIT_PER_SECOND: z
-    .string()
-    .regex(/^\d+(\.\d+)?$/, 'must be a number of requests per second (0 turns the limit off)')
-    .transform(Number)
-    .pipe(z.number().max(1_000_000))
-    .default('5'),
-  FAMILY_RATE_LIMIT_BURST: z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number of requests')
-    .transform(Number)
-    .pipe(z.number().min(1).max(1_000_000))
-    .default('30'),
-  WORKER: z.enum(['on', 'off']).default('on'),
-  REMINDER_INTERVAL_DAYS: z
-    .string()
-    .regex(/^\d+(\.\d+)?$/, 'must be a number of days')
-    .transform(Number)
-    .pipe(z.number().min(0.001, 'must be more than 0 days').max(365))
-    .default('3'),
-  REMINDER_MAX: wholeNumber(0, 20, 'reminders').default('3'),
-}).refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
-  path: ['OIDC_JWKS_URL'],
-  message: 'is only used together with OIDC_ISSUER',
-}).refine((vars) => vars.DATABASE_URL !== undefined || vars.DATABASE_MIGRATION_URL === undefined, {
-  path: ['DATABASE_MIGRATION_URL'],
-  message: 'is only used together with DATABASE_URL',
-});
+const environment = z
+  .object({
+    PORT: port.default('3000'),
+    HOST: nonEmpty.default('127.0.0.1'),
+    DATABASE_URL: postgresUrl.optional(),
+    DATABASE_MIGRATION_URL: postgresUrl.optional(),
+    DATABASE_POOL_SIZE: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().min(1).max(200))
+      .default('10'),
+    DATABASE_CONNECT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.connectTimeoutMs),
+    DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.statementTimeoutMs),
+    DATABASE_POOL_WAIT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.poolWaitTimeoutMs),
+    DATA_DIR: nonEmpty.default('.data'),
+    EMBEDDED_POSTGRES_PORT: port.default('54320'),
+    CONTRACT_BASE_URL: httpUrl.optional(),
+    CONTRACT_VERSION: nonEmpty.max(100).default('v1'),
+    CONTRACT_CURRENCY: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as USD')
+      .refine((code) => Intl.supportedValuesOf('currency').includes(code), 'is not a currency this runtime knows')
+      .default('USD'),
+    OIDC_ISSUER: httpUrl.optional(),
+    OIDC_AUDIENCE: nonEmpty.default('club-contracts'),
+    OIDC_JWKS_URL: httpUrl.optional(),
+    OIDC_ADMIN_ROLE: nonEmpty.default('admin'),
+    OIDC_TENANT_CLAIM: nonEmpty.default('tenant'),
+    IDEMPOTENCY_KEY_TTL_SECONDS: wholeNumber(60, 30 * 24 * 3600, 'seconds').default('86400'),
+    IDEMPOTENCY_WAIT_MS: wholeNumber(1, 60_000, 'milliseconds').default('5000'),
+    // Past a few minutes a "tolerance" would keep expired tokens alive; fix the clock instead.
+    OIDC_CLOCK_TOLERANCE_SECONDS: wholeNumber(0, 300, 'seconds').default('30'),
+    OIDC_JWKS_TIMEOUT_MS: wholeNumber(100, 30_000, 'milliseconds').default('2000'),
+    OIDC_JWKS_COOLDOWN_SECONDS: wholeNumber(1, 3600, 'seconds').default('30'),
+    OIDC_JWKS_CACHE_SECONDS: wholeNumber(1, 86_400, 'seconds').default('600'),
+    TRUST_PROXY: flag.default('false'),
+    LOG_LEVEL: logLevel.default('info'),
+    FAMILY_RATE_LIMIT_PER_SECOND: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, 'must be a number of requests per second (0 turns the limit off)')
+      .transform(Number)
+      .pipe(z.number().max(1_000_000))
+      .default('5'),
+    FAMILY_RATE_LIMIT_BURST: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number of requests')
+      .transform(Number)
+      .pipe(z.number().min(1).max(1_000_000))
+      .default('30'),
+    WORKER: z.enum(['on', 'off']).default('on'),
+    REMINDER_INTERVAL_DAYS: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, 'must be a number of days')
+      .transform(Number)
+      .pipe(z.number().min(0.001, 'must be more than 0 days').max(365))
+      .default('3'),
+    REMINDER_MAX: wholeNumber(0, 20, 'reminders').default('3'),
+  })
+  .refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
+    path: ['OIDC_JWKS_URL'],
+    message: 'is only used together with OIDC_ISSUER',
+  })
+  .refine((vars) => vars.DATABASE_URL !== undefined || vars.DATABASE_MIGRATION_URL === undefined, {
+    path: ['DATABASE_MIGRATION_URL'],
+    message: 'is only used together with DATABASE_URL',
+  });
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -212,9 +215,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   );
   const result = environment.safeParse(present);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
-    );
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
   }
   const vars = result.data;
   const dataDir = path.resolve(cwd, vars.DATA_DIR);

@@ -121,9 +121,7 @@ export class AppError extends Error {
 }
 
 const BY_SQLSTATE = new Map<string, ErrorCode>(
-  Object.entries(ERRORS).flatMap(([code, entry]) =>
-    'sqlstate' in entry ? [[entry.sqlstate, code as ErrorCode] as const] : [],
-  ),
+  Object.entries(ERRORS).flatMap(([code, entry]) => ('sqlstate' in entry ? [[entry.sqlstate, code as ErrorCode] as const] : [])),
 );
 
 /** Constraints whose violation is the caller's mistake rather than ours. */
@@ -139,10 +137,7 @@ const BY_CONSTRAINT: Readonly<Record<string, ErrorCode>> = {
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (isDatabaseUnavailable(error)) return new AppError('database_unavailable');
-  if (
-    error instanceof ForeignKeyIntegrityConstraintViolationError ||
-    error instanceof UniqueIntegrityConstraintViolationError
-  ) {
+  if (error instanceof ForeignKeyIntegrityConstraintViolationError || error instanceof UniqueIntegrityConstraintViolationError) {
     const code = error.constraint === null ? undefined : BY_CONSTRAINT[error.constraint];
     if (code) return new AppError(code);
   }

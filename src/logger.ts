@@ -13,14 +13,7 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
     level,
     mixin: () => requestContext.getStore() ?? {},
     redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'token',
-        'contract_token',
-        '*.token',
-        '*.contract_token',
-      ],
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'token', 'contract_token', '*.token', '*.contract_token'],
       censor: '[redacted]',
     },
     serializers: { err: serializeError },

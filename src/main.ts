@@ -2,7 +2,7 @@
 // worker that sends the family's e-mail (unless WORKER=off).
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, parseConfig } from './config.ts';
+import { type Config, ConfigError, parseConfig } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createDatabasePool, poolOptionsFrom } from './db/pool.ts';
@@ -20,7 +20,7 @@ import { startContractWorker } from './worker/contract-worker.ts';
 const DRAIN_TIMEOUT_MS = 15_000;
 const SHUTDOWN_DEADLINE_MS = 19_000;
 
-let config;
+let config: Config;
 try {
   config = parseConfig(process.env);
 } catch (error) {

@@ -15,9 +15,7 @@ async function call(club: Club, method: string, path: string, body?: unknown) {
 }
 
 const countPlayers = (club: Club) =>
-  harness().db.pool.oneFirst(
-    sql.type(z.object({ count: z.bigint() }))`SELECT count(*) FROM players WHERE tenant_id = ${club.id}`,
-  );
+  harness().db.pool.oneFirst(sql.type(z.object({ count: z.bigint() }))`SELECT count(*) FROM players WHERE tenant_id = ${club.id}`);
 
 test('POST /admin/teams → 201 with the team at the top level; GET /admin/teams lists it', async (t) => {
   const club = await createClub(harness().db.pool);

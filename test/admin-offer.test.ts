@@ -1,14 +1,6 @@
 import test from 'ava';
 import { useHarness } from './helpers/context.ts';
-import {
-  type Club,
-  createClub,
-  createPlayer,
-  createTeam,
-  putContractInState,
-  readAuditLog,
-  readPlayer,
-} from './helpers/fixtures.ts';
+import { type Club, createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { CONTRACT_BASE_URL } from './helpers/server.ts';
 
@@ -232,7 +224,7 @@ test('signed with a new team → tier_change row with the whole signed state, si
 });
 
 for (const status of ['none', 'signed'] as const) {
-  for (const whose of ['that does not exist', "of another club"]) {
+  for (const whose of ['that does not exist', 'of another club']) {
     test(`${status}: a target team ${whose} → 422 team_not_found, player and audit log unchanged`, async (t) => {
       const { pool } = harness().db;
       const club = await createClub(pool);

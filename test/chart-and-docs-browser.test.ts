@@ -77,6 +77,9 @@ test('the docs page renders every operation of /openapi.json, loading nothing fr
   const paths = await page.locator('.opblock-summary-path').allTextContents();
   t.true(paths.some((path) => path.includes('/admin/contract/offer')));
   t.true(paths.some((path) => path.includes('/contract/{token}/sign')));
-  t.true(requested.every((url) => url.startsWith(`${harness().server.baseUrl}/`)), requested.join('\n'));
+  t.true(
+    requested.every((url) => url.startsWith(`${harness().server.baseUrl}/`)),
+    requested.join('\n'),
+  );
   t.deepEqual(problems, []);
 });

@@ -18,7 +18,12 @@ test("the chart's states and transitions are the machine's", (t) => {
     .flatMap((node) => node.edges)
     .map((edge) => `${edge.source.key} -${edge.transition.eventType}-> ${edge.target.key}`)
     .sort();
-  t.deepEqual(chartEdges().map((edge) => `${edge.from} -${edge.event}-> ${edge.to}`).sort(), fromXstate);
+  t.deepEqual(
+    chartEdges()
+      .map((edge) => `${edge.from} -${edge.event}-> ${edge.to}`)
+      .sort(),
+    fromXstate,
+  );
   t.deepEqual(graph.children.map((node) => node.stateNode.key).sort(), [...CONTRACT_STATUSES].sort());
 });
 

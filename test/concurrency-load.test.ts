@@ -214,17 +214,13 @@ test('audit rows per event type equal the 200 answers that write one', (t) => {
   for (const [playerId, rows] of audit) t.deepEqual(fromDatabase(rows), fromTally(playerId), `player ${playerId}`);
 
   // Each offer's audit_id names its own row; offers that write none answer null.
-  const offerRows = [...audit.values()]
-    .flat()
-    .filter((row) => row.event_type === 're_offer' || row.event_type === 'tier_change');
+  const offerRows = [...audit.values()].flat().filter((row) => row.event_type === 're_offer' || row.event_type === 'tier_change');
   t.deepEqual(
     tally.offers.flatMap((offer) => (offer.auditId === null ? [] : [offer.auditId])).sort((a, b) => a - b),
     offerRows.map((row) => row.id).sort((a, b) => a - b),
   );
   t.true(
-    tally.offers.every(
-      (offer) => (offer.auditId === null) === (offer.previousStatus === 'none' || offer.previousStatus === 'declined'),
-    ),
+    tally.offers.every((offer) => (offer.auditId === null) === (offer.previousStatus === 'none' || offer.previousStatus === 'declined')),
   );
   t.true(tally.offers.every((offer) => offer.archived === (offer.previousStatus === 'signed')));
   t.true(

@@ -75,9 +75,7 @@ test('PostgreSQL stops mid-load: 200 or 503 only, fast; it restarts: the service
       if (reply.status !== 200) await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
-  const workers = Array.from({ length: WORKERS }, (_, w) =>
-    worker(players.filter((_, index) => index % WORKERS === w)),
-  );
+  const workers = Array.from({ length: WORKERS }, (_, w) => worker(players.filter((_, index) => index % WORKERS === w)));
   const count200 = (since = 0) => outcomes.filter((o) => o.status === 200 && o.sentAt >= since).length;
   const until = async (condition: () => boolean, what: string, timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
@@ -179,7 +177,11 @@ async function checkStoredWhole(
     SELECT player_id, token FROM superseded_contract_tokens WHERE tenant_id = ${club.id}
   `);
   t.is(rows.length, players.length);
-  t.deepEqual(rows.filter((row) => !row.consistent).map((row) => row.id), [], 'status columns agree');
+  t.deepEqual(
+    rows.filter((row) => !row.consistent).map((row) => row.id),
+    [],
+    'status columns agree',
+  );
   t.true(audit.every((entry) => entry.event_type === 're_offer'));
 
   const acknowledged = outcomes.filter((o) => o.status === 200);
@@ -193,7 +195,11 @@ async function checkStoredWhole(
       t.is(mine[k]?.old_token, mine[k - 1]?.new_token, `player ${row.id}: audit row ${mine[k]?.id} replaced the previous token`);
     }
     if (mine.length > 0) t.is(mine.at(-1)?.new_token, row.contract_token, `player ${row.id}: the last token minted is current`);
-    t.deepEqual(archived.sort(), mine.map((entry) => entry.old_token as string).sort(), `player ${row.id}: each replaced token archived once`);
+    t.deepEqual(
+      archived.sort(),
+      mine.map((entry) => entry.old_token as string).sort(),
+      `player ${row.id}: each replaced token archived once`,
+    );
     t.false(archived.includes(row.contract_token as string));
 
     const tokens = new Set([row.contract_token, ...archived]);

@@ -15,7 +15,7 @@ import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 // `npm run db:sync` turns a change of either into the migration that installs it, and the suite
 // fails while they and the migrations disagree (README, "How to change a rule").
 
-test('the migrations install the machine\'s rules and sql/ as they are, and every migration is sealed (else run `npm run db:sync`)', async (t) => {
+test("the migrations install the machine's rules and sql/ as they are, and every migration is sealed (else run `npm run db:sync`)", async (t) => {
   const report = await checkDbSync(PROJECT_SYNC_PATHS);
   t.deepEqual(report.ruleChanges, []);
   t.deepEqual(report.functionChanges, []);
@@ -33,7 +33,7 @@ test('the migrated database holds exactly the rules of the machine', async (t) =
   t.deepEqual([...installed.statusCheck].sort(), [...rules.statuses].sort());
 });
 
-test('each function of the migrated database is its file in sql/, and each file\'s function is there', async (t) => {
+test("each function of the migrated database is its file in sql/, and each file's function is there", async (t) => {
   const db = await createTestDatabase();
   t.teardown(() => db.drop());
   const installed = await functionBodies(db);
@@ -100,12 +100,18 @@ function withWithdrawnState(source: string): string {
   return edit(source, [
     ["'declined', 'signed'] as const", "'declined', 'signed', 'withdrawn'] as const"],
     ["'admin_override'] as const", "'admin_override', 'withdraw'] as const"],
-    ["refusals: { SIGN: 'contract_not_found', DECLINE: 'contract_not_found' }", "refusals: { SIGN: 'contract_not_found', DECLINE: 'contract_not_found', WITHDRAW: 'contract_not_found' }"],
+    [
+      "refusals: { SIGN: 'contract_not_found', DECLINE: 'contract_not_found' }",
+      "refusals: { SIGN: 'contract_not_found', DECLINE: 'contract_not_found', WITHDRAW: 'contract_not_found' }",
+    ],
     [
       "DECLINE: { target: 'declined', actions: audit('decline') },",
       "DECLINE: { target: 'declined', actions: audit('decline') },\n        WITHDRAW: { target: 'withdrawn', actions: audit('withdraw') },",
     ],
-    ["refusals: { SIGN: 'contract_already_declined', DECLINE: 'contract_already_declined' }", "refusals: { SIGN: 'contract_already_declined', DECLINE: 'contract_already_declined', WITHDRAW: 'contract_already_declined' }"],
+    [
+      "refusals: { SIGN: 'contract_already_declined', DECLINE: 'contract_already_declined' }",
+      "refusals: { SIGN: 'contract_already_declined', DECLINE: 'contract_already_declined', WITHDRAW: 'contract_already_declined' }",
+    ],
     ["DECLINE: 'contract_already_signed',", "DECLINE: 'contract_already_signed',\n          WITHDRAW: 'contract_already_signed',"],
     [
       '    signed: {\n',

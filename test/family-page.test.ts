@@ -1,14 +1,6 @@
 import test from 'ava';
 import { useHarness } from './helpers/context.ts';
-import {
-  createClub,
-  createPlayer,
-  createTeam,
-  putContractInState,
-  randomToken,
-  readAuditLog,
-  readPlayer,
-} from './helpers/fixtures.ts';
+import { createClub, createPlayer, createTeam, putContractInState, randomToken, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { offerContract } from '../src/store/contracts.ts';
 
@@ -26,8 +18,7 @@ async function offered(name = 'Jacelyn Park', teamName = 'U12 Gold') {
   return { club, playerId, token: await putContractInState(pool, club, playerId, 'offered') };
 }
 
-const page = (token: string, query = '') =>
-  request(harness().server.baseUrl, 'GET', `/contract/${token}${query}`, { headers: BROWSER });
+const page = (token: string, query = '') => request(harness().server.baseUrl, 'GET', `/contract/${token}${query}`, { headers: BROWSER });
 const post = (token: string, action: 'sign' | 'decline', form: string) =>
   request(harness().server.baseUrl, 'POST', `/contract/${token}/${action}`, { rawBody: form, headers: { ...FORM, ...BROWSER } });
 
@@ -123,6 +114,56 @@ test('a second form post (double submit, back button) lands on the page and chan
   t.is(declineAfter.status, 303);
   t.deepEqual(await readPlayer(harness().db.pool, club, playerId), before);
   t.is((await readAuditLog(harness().db.pool, club, playerId)).length, 1);
+});
+
+// The forms are read as strictly as JSON bodies: what the page's own inputs cannot send is refused
+// with a page that names it, not taken as a blank name or an unticked box.
+for (const [what, action, form, problem] of [
+  ['an unknown field', 'sign', 'signed_by=Dana+Park&agree=yes&tenant_id=7', 'unknown field &quot;tenant_id&quot;'],
+  ['a repeated name', 'sign', 'signed_by=Dana&signed_by=Park&agree=yes', '&quot;signed_by&quot;: Expected string, received array'],
+  ['a name in brackets', 'sign', 'signed_by[first]=Dana&agree=yes', '&quot;signed_by&quot;: Expected string, received object'],
+  [
+    'a name over 200 characters',
+    'sign',
+    `signed_by=${'x'.repeat(201)}&agree=yes`,
+    '&quot;signed_by&quot;: String must contain at most 200',
+  ],
+  ['a NUL in the name', 'sign', 'signed_by=Dana%00Park&agree=yes', '&quot;signed_by&quot;: must not contain NUL'],
+  ['the box sending something other than yes', 'sign', 'signed_by=Dana+Park&agree=no', '&quot;agree&quot;: Invalid literal value'],
+  ['a field', 'decline', 'reason=too+expensive', 'unknown field &quot;reason&quot;'],
+] as const) {
+  test(`a ${action} form with ${what} → 422 page naming it; the row and its audit log are unchanged`, async (t) => {
+    const { club, playerId, token } = await offered();
+    const { pool } = harness().db;
+    const before = { player: await readPlayer(pool, club, playerId), audit: await readAuditLog(pool, club, playerId) };
+
+    const reply = await post(token, action, form);
+
+    t.is(reply.status, 422);
+    t.regex(reply.headers.get('content-type') ?? '', /^text\/html/);
+    t.regex(reply.body, /^<!doctype html>/i);
+    t.true(reply.body.includes('Something went wrong'));
+    t.true(reply.body.includes(`The form is not valid: ${problem}`), reply.body);
+    t.deepEqual({ player: await readPlayer(pool, club, playerId), audit: await readAuditLog(pool, club, playerId) }, before);
+  });
+}
+
+test('a form post on a replaced link goes back to the page, which says so; nothing is written', async (t) => {
+  const { club, playerId, token } = await offered();
+  const { pool } = harness().db;
+  await offerContract(pool, { tenantId: club.id, playerId, monthlyFee: 99, targetTeamId: null, force: true, actor: 'a' });
+  const before = { player: await readPlayer(pool, club, playerId), audit: await readAuditLog(pool, club, playerId) };
+
+  const sign = await post(token, 'sign', 'signed_by=Dana+Park&agree=yes');
+  const decline = await post(token, 'decline', '');
+
+  for (const reply of [sign, decline]) {
+    t.is(reply.status, 303);
+    t.is(reply.headers.get('location'), `../${token}`);
+  }
+  t.deepEqual({ player: await readPlayer(pool, club, playerId), audit: await readAuditLog(pool, club, playerId) }, before);
+  t.is(before.player.contract_status, 'offered');
+  t.true((await page(token)).body.includes('This offer has been replaced'));
 });
 
 test('an unknown link is a 404 page; a replaced one a 410 page that points to the newest e-mail', async (t) => {

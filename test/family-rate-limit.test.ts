@@ -82,6 +82,32 @@ test.serial('a browser over the limit gets the family page saying to wait, with 
   t.truthy(reply.headers.get('retry-after'));
 });
 
+test.serial(
+  'pages and the JSON API spend one allowance per client, each request once; then both refuse, and nothing is written',
+  async (t) => {
+    const { db, server } = harness();
+    const { club, playerId, token } = await offered();
+    const client = '198.51.100.8';
+
+    let allowed = 0;
+    while ((await look(server, token, client, BROWSER)).status === 200 && allowed < 50) allowed += 1;
+    const json = await look(server, token, client);
+    const form = await request(server.baseUrl, 'POST', `/contract/${token}/sign`, {
+      rawBody: 'signed_by=Dana+Park&agree=yes',
+      headers: { 'x-forwarded-for': client, 'content-type': 'application/x-www-form-urlencoded', accept: BROWSER },
+    });
+
+    t.true(allowed >= 5 && allowed <= 7, `${allowed} pages before the first 429`);
+    t.is(json.status, 429);
+    t.is(json.body.error.code, 'too_many_requests');
+    t.is(form.status, 429);
+    t.regex(form.headers.get('content-type') ?? '', /^text\/html/);
+    t.true(form.body.includes('Please wait a moment'));
+    t.is((await readPlayer(db.pool, club, playerId)).contract_status, 'offered');
+    t.deepEqual(await readAuditLog(db.pool, club, playerId), []);
+  },
+);
+
 test.serial('IPv6 clients count by /64: another address in the same /64 shares the bucket, another /64 does not', async (t) => {
   const { server } = harness();
   const { token } = await offered();

@@ -192,6 +192,23 @@ for (const [what, body] of badSignatures) {
   });
 }
 
+test('a JSON body is answered by the JSON API whatever Accept prefers: its refusals are the JSON error body too', async (t) => {
+  const { club, playerId, token } = await offeredPlayer();
+  const accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+  const post = (body: unknown) => request(harness().server.baseUrl, 'POST', `/contract/${token}/sign`, { body, headers: { accept } });
+
+  await unchanged(t, club, playerId, async () => {
+    const refused = await post({ signed_by: 'Dana Park', tenant_id: 7 });
+    t.is(refused.status, 422);
+    t.regex(refused.headers.get('content-type') ?? '', /^application\/json/);
+    t.is(refused.body.error.code, 'validation_failed');
+  });
+  const signed = await post({ signed_by: 'Dana Park' });
+  t.is(signed.status, 200);
+  t.is(signed.body.status, 'signed');
+  t.like(await readPlayer(harness().db.pool, club, playerId), { contract_status: 'signed', contract_signed_by: 'Dana Park' });
+});
+
 test('a 200-character name with quotes and unicode is stored exactly', async (t) => {
   const { club, playerId, token } = await offeredPlayer();
   const name = `Zoë "Dee" O'Brien; -- ${'é'.repeat(170)}`.slice(0, 200);

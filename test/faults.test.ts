@@ -4,15 +4,7 @@ import { z } from 'zod';
 import { parseConfig } from '../src/config.ts';
 import { createDatabasePool, poolOptionsFrom } from '../src/db/pool.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
-import {
-  type Club,
-  createClub,
-  createPlayer,
-  createTeam,
-  putContractInState,
-  readAuditLog,
-  readPlayer,
-} from './helpers/fixtures.ts';
+import { type Club, createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { type TestServer, startTestServer } from './helpers/server.ts';
 
@@ -86,8 +78,7 @@ test.serial('a backend killed while a signature waits for the row lock: 503, not
   const playerId = await createPlayer(db.pool, club, { teamIds: [await createTeam(db.pool, club)] });
   const link = await putContractInState(db.pool, club, playerId, 'offered');
   const before = await contractRecord(db.pool, club, playerId);
-  const sign = () =>
-    request(service.server.baseUrl, 'POST', `/contract/${link}/sign`, { body: { signed_by: 'Dana Park' } });
+  const sign = () => request(service.server.baseUrl, 'POST', `/contract/${link}/sign`, { body: { signed_by: 'Dana Park' } });
 
   const letGo = await holdRowLocks(t, club, [playerId]);
   const pending = sign();
@@ -102,7 +93,10 @@ test.serial('a backend killed while a signature waits for the row lock: 503, not
   t.is(retry.status, 200);
   const after = await contractRecord(db.pool, club, playerId);
   t.like(after.player, { contract_status: 'signed', contract_token: link, contract_signed_by: 'Dana Park' });
-  t.deepEqual(after.audit.map((row) => row.event_type), ['sign']);
+  t.deepEqual(
+    after.audit.map((row) => row.event_type),
+    ['sign'],
+  );
 });
 
 test.serial('every pooled connection busy: a request waits DATABASE_POOL_WAIT_TIMEOUT_MS, answers 503 and never runs late', async (t) => {
@@ -138,7 +132,11 @@ test.serial('every pooled connection busy: a request waits DATABASE_POOL_WAIT_TI
   t.log(`pool of 2, both busy: a third request was answered 503 after ${waited} ms (DATABASE_POOL_WAIT_TIMEOUT_MS=${waitMs})`);
 
   await letGo();
-  t.deepEqual((await Promise.all(held)).map((reply) => reply.status), [200, 200], 'the held requests finish once the locks go');
+  t.deepEqual(
+    (await Promise.all(held)).map((reply) => reply.status),
+    [200, 200],
+    'the held requests finish once the locks go',
+  );
   await new Promise((resolve) => setTimeout(resolve, 500));
   t.is((await readPlayer(db.pool, club, third)).contract_status, 'none', 'the refused request never ran');
   const retry = await offer(third);

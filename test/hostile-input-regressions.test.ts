@@ -25,21 +25,24 @@ const UNSTORABLE = [
 ] as const;
 
 for (const [what, text] of UNSTORABLE) {
-  test.serial(`a team or player name with ${what} → 422 naming the field, nothing written (PostgreSQL cannot store it as sent)`, async (t) => {
-    const { db, server } = harness();
-    const token = await server.adminToken((await createClub(db.pool)).slug);
-    const before = await databaseChecksum(db.pool);
+  test.serial(
+    `a team or player name with ${what} → 422 naming the field, nothing written (PostgreSQL cannot store it as sent)`,
+    async (t) => {
+      const { db, server } = harness();
+      const token = await server.adminToken((await createClub(db.pool)).slug);
+      const before = await databaseChecksum(db.pool);
 
-    const team = await request(server.baseUrl, 'POST', '/admin/teams', { token, body: { name: text } });
-    const player = await request(server.baseUrl, 'POST', '/admin/players', { token, body: { name: text, email: 'family@example.test' } });
+      const team = await request(server.baseUrl, 'POST', '/admin/teams', { token, body: { name: text } });
+      const player = await request(server.baseUrl, 'POST', '/admin/players', { token, body: { name: text, email: 'family@example.test' } });
 
-    for (const reply of [team, player]) {
-      t.is(reply.status, 422);
-      t.is(reply.body.error.code, 'validation_failed');
-      t.regex(reply.body.error.message, /"name": must not contain NUL characters or unpaired UTF-16 surrogates/);
-    }
-    t.is(await databaseChecksum(db.pool), before);
-  });
+      for (const reply of [team, player]) {
+        t.is(reply.status, 422);
+        t.is(reply.body.error.code, 'validation_failed');
+        t.regex(reply.body.error.message, /"name": must not contain NUL characters or unpaired UTF-16 surrogates/);
+      }
+      t.is(await databaseChecksum(db.pool), before);
+    },
+  );
 
   test.serial(`a signature or signature URL with ${what} → 422 naming the field, and the contract stays offered`, async (t) => {
     const { db, server } = harness();
@@ -50,7 +53,10 @@ for (const [what, text] of UNSTORABLE) {
       body: { signed_by: 'Dana Park', signature_url: `https://sign.example.test/${text}` },
     });
 
-    for (const [reply, field] of [[byName, 'signed_by'], [byUrl, 'signature_url']] as const) {
+    for (const [reply, field] of [
+      [byName, 'signed_by'],
+      [byUrl, 'signature_url'],
+    ] as const) {
       t.is(reply.status, 422, field);
       t.is(reply.body.error.code, 'validation_failed');
       t.true(reply.body.error.message.includes(`"${field}": must not contain NUL`), reply.body.error.message);

@@ -123,7 +123,10 @@ function plausible(name: string): fc.Arbitrary<string> {
       return json(1, 150, 1_000_000);
     case 'name':
     case 'signed_by':
-      return fc.oneof(json('Dana Park', 'Zoë O’Brien'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).map((n) => JSON.stringify(n)));
+      return fc.oneof(
+        json('Dana Park', 'Zoë O’Brien'),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).map((n) => JSON.stringify(n)),
+      );
     case 'email':
       return json('family+x@example.test', 'dana@example.test');
     case 'signature_url':
@@ -139,7 +142,15 @@ function plausible(name: string): fc.Arbitrary<string> {
         fc.constantFrom(...contractTokens).map((token) => `${token}x`),
       );
     case 'file':
-      return fc.constantFrom('family.css', 'favicon.svg', 'package.json', '..%2Fpackage.json', '__proto__', 'constructor', 'hasOwnProperty');
+      return fc.constantFrom(
+        'family.css',
+        'favicon.svg',
+        'package.json',
+        '..%2Fpackage.json',
+        '__proto__',
+        'constructor',
+        'hasOwnProperty',
+      );
     case 'force':
       return fc.constantFrom('true', 'false', 'TRUE', '1', '');
     case 'status':
@@ -150,7 +161,13 @@ function plausible(name: string): fc.Arbitrary<string> {
       return fc.constantFrom(encodeCursor(playerIds[0] ?? 1), encodeCursor(0), 'after:1', '');
     case 'since':
     case 'until':
-      return fc.constantFrom('2026-01-01T00:00:00Z', '2026-01-01T00:00:00+02:00', '2026-13-01T00:00:00Z', '1970-01-01T00:00:00Z', '+275760-09-13T00:00:00.000Z');
+      return fc.constantFrom(
+        '2026-01-01T00:00:00Z',
+        '2026-01-01T00:00:00+02:00',
+        '2026-13-01T00:00:00Z',
+        '1970-01-01T00:00:00Z',
+        '+275760-09-13T00:00:00.000Z',
+      );
     case 'outcome':
       return fc.constantFrom('signed', 'declined', 'name_missing', 'agreement_missing');
     default:
@@ -162,7 +179,7 @@ function plausible(name: string): fc.Arbitrary<string> {
 type Focus = 'method and path' | 'query' | 'headers' | 'body' | 'everything';
 const FOCUS = fc.constantFrom<Focus>('method and path', 'query', 'headers', 'body', 'body', 'everything');
 
-const hostileWhen = <T,>(hostile: boolean, tame: fc.Arbitrary<T>, odd: fc.Arbitrary<T>): fc.Arbitrary<T> =>
+const hostileWhen = <T>(hostile: boolean, tame: fc.Arbitrary<T>, odd: fc.Arbitrary<T>): fc.Arbitrary<T> =>
   hostile ? fc.oneof({ weight: 1, arbitrary: tame }, { weight: 4, arbitrary: odd }) : tame;
 
 function authorization(operation: Operation, hostile: boolean): fc.Arbitrary<string | undefined> {
@@ -210,14 +227,20 @@ function body(operation: Operation, hostile: boolean): fc.Arbitrary<Body | undef
 
   const oddMembers = fc.oneof(
     // One field made odd: the likeliest way past every other check to the one being tested.
-    fc.tuple(tameMembers, fc.nat(), oddJsonValue).map(([members, index, value]) =>
-      members.map(([name, tameValue], at) => [name, at === index % members.length ? value : tameValue] as const),
-    ),
+    fc
+      .tuple(tameMembers, fc.nat(), oddJsonValue)
+      .map(([members, index, value]) =>
+        members.map(([name, tameValue], at) => [name, at === index % members.length ? value : tameValue] as const),
+      ),
     fc.tuple(tameMembers, fc.nat()).map(([members, index]) => members.filter((_, at) => at !== index % members.length)),
-    fc.tuple(tameMembers, fc.array(fc.tuple(oddKey, oddJsonValue), { minLength: 1, maxLength: 2 })).map(([members, strays]) => [...members, ...strays]),
-    fc.tuple(tameMembers, fc.nat(), oddJsonValue).map(([members, index, value]) =>
-      members.length === 0 ? members : [...members, [members[index % members.length]?.[0] ?? '', value] as const],
-    ),
+    fc
+      .tuple(tameMembers, fc.array(fc.tuple(oddKey, oddJsonValue), { minLength: 1, maxLength: 2 }))
+      .map(([members, strays]) => [...members, ...strays]),
+    fc
+      .tuple(tameMembers, fc.nat(), oddJsonValue)
+      .map(([members, index, value]) =>
+        members.length === 0 ? members : [...members, [members[index % members.length]?.[0] ?? '', value] as const],
+      ),
   );
   const text = fc.oneof(
     { weight: 4, arbitrary: oddMembers.map((members) => jsonObjectText(members)) },
@@ -363,7 +386,8 @@ function parsedObject(text: string | Buffer | undefined): Record<string, unknown
 test.serial('the checksum covers every table, the audit log included, and sees a single changed row', async (t) => {
   const { pool } = harness().db;
   const tables = await checksummedTables(pool);
-  for (const table of ['tenants', 'teams', 'players', 'player_teams', 'contract_audit_log']) t.true(tables.includes(`public.${table}`), table);
+  for (const table of ['tenants', 'teams', 'players', 'player_teams', 'contract_audit_log'])
+    t.true(tables.includes(`public.${table}`), table);
   t.false(tables.includes('public.pgmigrations'));
 
   const club = await createClub(pool);

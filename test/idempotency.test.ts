@@ -113,9 +113,7 @@ test('simultaneous duplicates run the write once and all get its response', asyn
   const playerId = await offeredPlayer(club);
   const body = { player_id: playerId, monthly_fee: 240 };
 
-  const replies = await Promise.all(
-    Array.from({ length: 12 }, () => post(club, '/admin/contract/offer?force=true', body, 'burst')),
-  );
+  const replies = await Promise.all(Array.from({ length: 12 }, () => post(club, '/admin/contract/offer?force=true', body, 'burst')));
 
   t.deepEqual(new Set(replies.map((reply) => reply.status)), new Set([200]));
   t.is(new Set(replies.map((reply) => reply.body.contract_token)).size, 1);
@@ -190,9 +188,15 @@ test('creating a team or a player twice with one key creates it once and answers
   const playerBody = { name: 'Ava Lin', email: 'family+ava@example.test', team_ids: [teams[0]?.body.id] };
   const players = [await post(club, '/admin/players', playerBody, 'player-1'), await post(club, '/admin/players', playerBody, 'player-1')];
 
-  t.deepEqual(teams.map((reply) => reply.status), [201, 201]);
+  t.deepEqual(
+    teams.map((reply) => reply.status),
+    [201, 201],
+  );
   t.deepEqual(teams[1]?.body, teams[0]?.body);
-  t.deepEqual(players.map((reply) => reply.status), [201, 201]);
+  t.deepEqual(
+    players.map((reply) => reply.status),
+    [201, 201],
+  );
   t.deepEqual(players[1]?.body, players[0]?.body);
   t.is(players[1]?.headers.get('idempotent-replayed'), 'true');
   t.is(await count(sql.unsafe`SELECT 1 FROM teams WHERE tenant_id = ${club.id}`), 1n);

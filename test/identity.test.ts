@@ -1,16 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import test, { type ExecutionContext } from 'ava';
-import {
-  CompactSign,
-  type CryptoKey,
-  SignJWT,
-  base64url,
-  exportPKCS8,
-  exportSPKI,
-  generateKeyPair,
-  importPKCS8,
-} from 'jose';
+import { CompactSign, type CryptoKey, SignJWT, base64url, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8 } from 'jose';
 import { sql } from 'slonik';
 import { LOCAL_ISSUER } from '../src/config.ts';
 import { useHarness } from './helpers/context.ts';
@@ -282,10 +273,7 @@ test('with OIDC_ISSUER set and the issuer unreachable → 503, nothing written',
   const club = await createClub(pool);
   const playerId = await createPlayer(pool, club);
   const { privateKey } = await issuerKeys.rsa;
-  const token = await sign(
-    { ...validClaims(club), iss: 'http://127.0.0.1:9/realms/gone' },
-    { key: privateKey, kid: 'x', alg: 'RS256' },
-  );
+  const token = await sign({ ...validClaims(club), iss: 'http://127.0.0.1:9/realms/gone' }, { key: privateKey, kid: 'x', alg: 'RS256' });
 
   const reply = await offerWith(token, playerId, service.baseUrl);
 

@@ -70,5 +70,8 @@ test.serial('0007 routes the tokens minted before it: live ones and replaced one
   const routed = await db.pool.any(sql.type(z.object({ token: z.string(), tenant_id: z.number() }))`
     SELECT token, tenant_id FROM contract_links ORDER BY token COLLATE "C"
   `);
-  t.deepEqual(routed, [replaced, live].sort().map((token) => ({ token, tenant_id: tenantId })));
+  t.deepEqual(
+    routed,
+    [replaced, live].sort().map((token) => ({ token, tenant_id: tenantId })),
+  );
 });

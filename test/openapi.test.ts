@@ -28,9 +28,7 @@ test('every route of the router appears in it, and nothing else', async (t) => {
   const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
     .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`))
     .sort();
-  const routes = (await routesOfTheApp(harness().db.pool))
-    .map((route) => `${route.method.toLowerCase()} ${route.openApiPath}`)
-    .sort();
+  const routes = (await routesOfTheApp(harness().db.pool)).map((route) => `${route.method.toLowerCase()} ${route.openApiPath}`).sort();
   t.true(routes.length >= 20, `found ${routes.length} routes`);
   t.deepEqual(documented, routes);
 });

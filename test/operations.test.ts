@@ -127,7 +127,10 @@ test('the logs of an offer and a signature carry the request id and never a toke
     { msg: 'request', route: '/contract/:token/sign', status: 200 },
   );
   t.true(records.length >= 3);
-  t.true(records.every((record) => typeof record.request_id === 'string'), 'every line has the request id');
+  t.true(
+    records.every((record) => typeof record.request_id === 'string'),
+    'every line has the request id',
+  );
   for (const secret of [contractToken, adminToken, adminToken.split('.')[2] ?? adminToken]) {
     t.false(lines.some((line) => line.includes(secret)));
   }

@@ -123,50 +123,58 @@ test.serial('every server connection gets the session settings the service canno
   t.deepEqual(new Set(settings.map((setting) => JSON.stringify(setting))), new Set([JSON.stringify({ statement: '10s', idle: '1min' })]));
 });
 
-test.serial('the whole contract story through two processes and PgBouncer: offer, re-offer, sign, tier change, decline, offer', async (t) => {
-  const { club, token, playerId, teams } = await clubWithPlayer();
-  const [gold, silver] = teams as [number, number];
+test.serial(
+  'the whole contract story through two processes and PgBouncer: offer, re-offer, sign, tier change, decline, offer',
+  async (t) => {
+    const { club, token, playerId, teams } = await clubWithPlayer();
+    const [gold, silver] = teams as [number, number];
 
-  const first = await offer(token, { player_id: playerId, monthly_fee: 150 });
-  t.like(first.body, { previous_status: 'none', new_status: 'offered', team_ids: [gold] });
-  t.is((await offer(token, { player_id: playerId, monthly_fee: 160 })).status, 409);
-  const second = await offer(token, { player_id: playerId, monthly_fee: 160 }, '?force=true');
-  t.like(second.body, { previous_status: 'offered', new_status: 'offered', archived: false });
-  t.is((await request(front.baseUrl, 'GET', `/contract/${first.body.contract_token}`)).status, 410);
-  t.like((await request(front.baseUrl, 'GET', `/contract/${second.body.contract_token}`)).body, { status: 'offered', monthly_fee: 160 });
+    const first = await offer(token, { player_id: playerId, monthly_fee: 150 });
+    t.like(first.body, { previous_status: 'none', new_status: 'offered', team_ids: [gold] });
+    t.is((await offer(token, { player_id: playerId, monthly_fee: 160 })).status, 409);
+    const second = await offer(token, { player_id: playerId, monthly_fee: 160 }, '?force=true');
+    t.like(second.body, { previous_status: 'offered', new_status: 'offered', archived: false });
+    t.is((await request(front.baseUrl, 'GET', `/contract/${first.body.contract_token}`)).status, 410);
+    t.like((await request(front.baseUrl, 'GET', `/contract/${second.body.contract_token}`)).body, { status: 'offered', monthly_fee: 160 });
 
-  const signed = await request(front.baseUrl, 'POST', `/contract/${second.body.contract_token}/sign`, { body: { signed_by: 'Dana Park' } });
-  t.is(signed.status, 200);
-  t.is((await request(front.baseUrl, 'POST', `/contract/${second.body.contract_token}/sign`, { body: { signed_by: 'Dana Park' } })).status, 409);
+    const signed = await request(front.baseUrl, 'POST', `/contract/${second.body.contract_token}/sign`, {
+      body: { signed_by: 'Dana Park' },
+    });
+    t.is(signed.status, 200);
+    t.is(
+      (await request(front.baseUrl, 'POST', `/contract/${second.body.contract_token}/sign`, { body: { signed_by: 'Dana Park' } })).status,
+      409,
+    );
 
-  t.is((await offer(token, { player_id: playerId, monthly_fee: 170 })).status, 422, 'a signed player needs a new team');
-  const tierChange = await offer(token, { player_id: playerId, monthly_fee: 170, target_team_id: silver });
-  t.like(tierChange.body, { previous_status: 'signed', new_status: 'offered', archived: true, moved_teams: true, team_ids: [silver] });
-  t.is((await request(front.baseUrl, 'POST', `/contract/${tierChange.body.contract_token}/decline`)).status, 200);
-  const again = await offer(token, { player_id: playerId, monthly_fee: 180 });
-  t.like(again.body, { previous_status: 'declined', new_status: 'offered', audit_id: null });
+    t.is((await offer(token, { player_id: playerId, monthly_fee: 170 })).status, 422, 'a signed player needs a new team');
+    const tierChange = await offer(token, { player_id: playerId, monthly_fee: 170, target_team_id: silver });
+    t.like(tierChange.body, { previous_status: 'signed', new_status: 'offered', archived: true, moved_teams: true, team_ids: [silver] });
+    t.is((await request(front.baseUrl, 'POST', `/contract/${tierChange.body.contract_token}/decline`)).status, 200);
+    const again = await offer(token, { player_id: playerId, monthly_fee: 180 });
+    t.like(again.body, { previous_status: 'declined', new_status: 'offered', audit_id: null });
 
-  const player = await readPlayer(reader, club, playerId);
-  t.like(player, { contract_status: 'offered', contract_token: again.body.contract_token, monthly_fee: 180, team_ids: [silver] });
-  const audit = await readAuditLog(reader, club, playerId);
-  t.deepEqual(
-    audit.map((row) => [row.event_type, row.old_state.contract_token, row.new_state.contract_token]),
-    [
-      ['re_offer', first.body.contract_token, second.body.contract_token],
-      ['sign', second.body.contract_token, second.body.contract_token],
-      ['tier_change', second.body.contract_token, tierChange.body.contract_token],
-      ['decline', tierChange.body.contract_token, tierChange.body.contract_token],
-    ],
-  );
-  const replaced = await reader.anyFirst(sql.type(z.object({ token: z.string() }))`
+    const player = await readPlayer(reader, club, playerId);
+    t.like(player, { contract_status: 'offered', contract_token: again.body.contract_token, monthly_fee: 180, team_ids: [silver] });
+    const audit = await readAuditLog(reader, club, playerId);
+    t.deepEqual(
+      audit.map((row) => [row.event_type, row.old_state.contract_token, row.new_state.contract_token]),
+      [
+        ['re_offer', first.body.contract_token, second.body.contract_token],
+        ['sign', second.body.contract_token, second.body.contract_token],
+        ['tier_change', second.body.contract_token, tierChange.body.contract_token],
+        ['decline', tierChange.body.contract_token, tierChange.body.contract_token],
+      ],
+    );
+    const replaced = await reader.anyFirst(sql.type(z.object({ token: z.string() }))`
     SELECT token FROM superseded_contract_tokens WHERE tenant_id = ${club.id} AND player_id = ${playerId} ORDER BY superseded_at, token
   `);
-  t.deepEqual(replaced, [first.body.contract_token, second.body.contract_token, tierChange.body.contract_token]);
-  const routed = await reader.oneFirst(sql.type(z.object({ count: z.bigint() }))`
+    t.deepEqual(replaced, [first.body.contract_token, second.body.contract_token, tierChange.body.contract_token]);
+    const routed = await reader.oneFirst(sql.type(z.object({ count: z.bigint() }))`
     SELECT count(*) FROM contract_links WHERE tenant_id = ${club.id}
   `);
-  t.is(routed, 4n, 'every token minted is routed to the club');
-});
+    t.is(routed, 4n, 'every token minted is routed to the club');
+  },
+);
 
 test.serial(`${SIMULTANEOUS} simultaneous first offers through both processes: exactly one 200, the rest 409, one token`, async (t) => {
   const { club, token, playerId } = await clubWithPlayer();
@@ -181,79 +189,94 @@ test.serial(`${SIMULTANEOUS} simultaneous first offers through both processes: e
   t.like(await readPlayer(reader, club, playerId), { contract_token: winner?.body.contract_token, monthly_fee: winner?.body.monthly_fee });
   t.deepEqual(await readAuditLog(reader, club, playerId), []);
   const after = servedBy('/admin/contract/offer');
-  t.true(after.every((count, i) => count > (before[i] ?? 0)), `each process served some of them: ${before} → ${after}`);
+  t.true(
+    after.every((count, i) => count > (before[i] ?? 0)),
+    `each process served some of them: ${before} → ${after}`,
+  );
 });
 
-test.serial(`${SIMULTANEOUS} simultaneous forced re-offers through both processes: every old token archived exactly once, the last audit row holds the final token`, async (t) => {
-  const { club, token, playerId } = await clubWithPlayer();
-  const opening = await offer(token, { player_id: playerId, monthly_fee: 99 });
-  const before = servedBy('/admin/contract/offer');
+test.serial(
+  `${SIMULTANEOUS} simultaneous forced re-offers through both processes: every old token archived exactly once, the last audit row holds the final token`,
+  async (t) => {
+    const { club, token, playerId } = await clubWithPlayer();
+    const opening = await offer(token, { player_id: playerId, monthly_fee: 99 });
+    const before = servedBy('/admin/contract/offer');
 
-  const replies = await Promise.all(
-    Array.from({ length: SIMULTANEOUS }, (_, i) => offer(token, { player_id: playerId, monthly_fee: 100 + i }, '?force=true')),
-  );
+    const replies = await Promise.all(
+      Array.from({ length: SIMULTANEOUS }, (_, i) => offer(token, { player_id: playerId, monthly_fee: 100 + i }, '?force=true')),
+    );
 
-  t.deepEqual(replies.map((reply) => reply.status), Array<number>(SIMULTANEOUS).fill(200));
-  const issued = [opening.body.contract_token as string, ...replies.map((reply) => reply.body.contract_token as string)];
-  t.is(new Set(issued).size, SIMULTANEOUS + 1);
-  const audit = await readAuditLog(reader, club, playerId);
-  t.is(audit.length, SIMULTANEOUS);
-  t.true(audit.every((row) => row.event_type === 're_offer'));
-  for (let i = 1; i < audit.length; i += 1) {
-    t.is(audit[i]?.old_state.contract_token, audit[i - 1]?.new_state.contract_token, 'one unbroken chain');
-  }
-  const finalToken = (await readPlayer(reader, club, playerId)).contract_token;
-  t.is(audit.at(-1)?.new_state.contract_token, finalToken);
-  const archived = await reader.anyFirst(sql.type(z.object({ token: z.string() }))`
+    t.deepEqual(
+      replies.map((reply) => reply.status),
+      Array<number>(SIMULTANEOUS).fill(200),
+    );
+    const issued = [opening.body.contract_token as string, ...replies.map((reply) => reply.body.contract_token as string)];
+    t.is(new Set(issued).size, SIMULTANEOUS + 1);
+    const audit = await readAuditLog(reader, club, playerId);
+    t.is(audit.length, SIMULTANEOUS);
+    t.true(audit.every((row) => row.event_type === 're_offer'));
+    for (let i = 1; i < audit.length; i += 1) {
+      t.is(audit[i]?.old_state.contract_token, audit[i - 1]?.new_state.contract_token, 'one unbroken chain');
+    }
+    const finalToken = (await readPlayer(reader, club, playerId)).contract_token;
+    t.is(audit.at(-1)?.new_state.contract_token, finalToken);
+    const archived = await reader.anyFirst(sql.type(z.object({ token: z.string() }))`
     SELECT token FROM superseded_contract_tokens WHERE tenant_id = ${club.id} AND player_id = ${playerId}
   `);
-  t.is(archived.length, SIMULTANEOUS, 'each replaced token archived once');
-  t.deepEqual([...archived, finalToken].sort(), [...issued].sort());
-  t.deepEqual(audit.map((row) => row.old_state.contract_token).sort(), [...archived].sort());
-  const after = servedBy('/admin/contract/offer');
-  t.true(after.every((count, i) => count > (before[i] ?? 0)), `each process served some of them: ${before} → ${after}`);
-});
+    t.is(archived.length, SIMULTANEOUS, 'each replaced token archived once');
+    t.deepEqual([...archived, finalToken].sort(), [...issued].sort());
+    t.deepEqual(audit.map((row) => row.old_state.contract_token).sort(), [...archived].sort());
+    const after = servedBy('/admin/contract/offer');
+    t.true(
+      after.every((count, i) => count > (before[i] ?? 0)),
+      `each process served some of them: ${before} → ${after}`,
+    );
+  },
+);
 
-test.serial(`two processes with pools of 10 under ${SIMULTANEOUS * 2} simultaneous requests use at most ${SERVER_CONNECTIONS} PostgreSQL connections`, async (t) => {
-  const { token, playerId } = await clubWithPlayer();
-  const otherPlayers = await Promise.all(
-    Array.from({ length: SIMULTANEOUS - 1 }, async (_, i) => {
-      const reply = await request(front.baseUrl, 'POST', '/admin/players', {
-        token,
-        body: { name: `Player ${i}`, email: `family+${i}@example.test` },
-      });
-      return reply.body.id as number;
-    }),
-  );
-  const superuser = await createPool(testEnv('superuserUrl'), { maximumPoolSize: 1 });
-  const counts: number[] = [];
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      counts.push(
-        await superuser.oneFirst(sql.type(z.object({ count: z.number() }))`
+test.serial(
+  `two processes with pools of 10 under ${SIMULTANEOUS * 2} simultaneous requests use at most ${SERVER_CONNECTIONS} PostgreSQL connections`,
+  async (t) => {
+    const { token, playerId } = await clubWithPlayer();
+    const otherPlayers = await Promise.all(
+      Array.from({ length: SIMULTANEOUS - 1 }, async (_, i) => {
+        const reply = await request(front.baseUrl, 'POST', '/admin/players', {
+          token,
+          body: { name: `Player ${i}`, email: `family+${i}@example.test` },
+        });
+        return reply.body.id as number;
+      }),
+    );
+    const superuser = await createPool(testEnv('superuserUrl'), { maximumPoolSize: 1 });
+    const counts: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        counts.push(
+          await superuser.oneFirst(sql.type(z.object({ count: z.number() }))`
           SELECT count(*)::integer FROM pg_stat_activity WHERE datname = ${db.name} AND backend_type = 'client backend'
         `),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  })();
+        );
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
 
-  const replies = await Promise.all(
-    [playerId, ...otherPlayers].flatMap((id) => [
-      offer(token, { player_id: id, monthly_fee: 120 }, '?force=true'),
-      request(front.baseUrl, 'GET', `/admin/players/${id}`, { token }),
-    ]),
-  );
-  sampling = false;
-  await sampler;
-  await superuser.end();
+    const replies = await Promise.all(
+      [playerId, ...otherPlayers].flatMap((id) => [
+        offer(token, { player_id: id, monthly_fee: 120 }, '?force=true'),
+        request(front.baseUrl, 'GET', `/admin/players/${id}`, { token }),
+      ]),
+    );
+    sampling = false;
+    await sampler;
+    await superuser.end();
 
-  t.deepEqual(new Set(replies.map((reply) => reply.status)), new Set([200]));
-  t.true(counts.length > 0);
-  t.true(Math.max(...counts) <= SERVER_CONNECTIONS, `connections seen: up to ${Math.max(...counts)}`);
-  t.log(`PostgreSQL connections: up to ${Math.max(...counts)} in ${counts.length} samples`);
-});
+    t.deepEqual(new Set(replies.map((reply) => reply.status)), new Set([200]));
+    t.true(counts.length > 0);
+    t.true(Math.max(...counts) <= SERVER_CONNECTIONS, `connections seen: up to ${Math.max(...counts)}`);
+    t.log(`PostgreSQL connections: up to ${Math.max(...counts)} in ${counts.length} samples`);
+  },
+);
 
 test.serial('a session advisory lock taken through PgBouncer outlives its client: why migrations go around it', async (t) => {
   // Configured as the service's pool is: no DISCARD ALL on release, which would unlock it.

@@ -22,13 +22,19 @@ interface BodyRoute {
 }
 
 const ROUTES: BodyRoute[] = Object.entries(
-  (openApiDocument() as { paths: Record<string, Record<string, { requestBody?: { content: object }; security?: unknown }>> })
-    .paths,
+  (openApiDocument() as { paths: Record<string, Record<string, { requestBody?: { content: object }; security?: unknown }>> }).paths,
 ).flatMap(([path, operations]) =>
   Object.entries(operations).flatMap(([method, operation]) =>
     operation.requestBody === undefined
       ? []
-      : [{ method: method.toUpperCase(), path, admin: operation.security !== undefined, encodings: Object.keys(operation.requestBody.content) }],
+      : [
+          {
+            method: method.toUpperCase(),
+            path,
+            admin: operation.security !== undefined,
+            encodings: Object.keys(operation.requestBody.content),
+          },
+        ],
   ),
 );
 
@@ -61,13 +67,19 @@ const encode = (contentType: string, fields: Record<string, string>) =>
 test('every route with a body is covered below, in JSON, and the family ones also as a form', (t) => {
   t.deepEqual(
     ROUTES.map((route) => `${route.method} ${route.path}`),
-    ['POST /admin/contract/offer', 'POST /admin/teams', 'POST /admin/players', 'POST /contract/{token}/sign', 'POST /contract/{token}/decline'],
+    [
+      'POST /admin/contract/offer',
+      'POST /admin/teams',
+      'POST /admin/players',
+      'POST /contract/{token}/sign',
+      'POST /contract/{token}/decline',
+    ],
   );
   for (const route of ROUTES) t.true(route.encodings.includes(JSON_TYPE), route.path);
-  t.deepEqual(ROUTES.filter((route) => route.encodings.includes(FORM_TYPE)).map((route) => route.path), [
-    '/contract/{token}/sign',
-    '/contract/{token}/decline',
-  ]);
+  t.deepEqual(
+    ROUTES.filter((route) => route.encodings.includes(FORM_TYPE)).map((route) => route.path),
+    ['/contract/{token}/sign', '/contract/{token}/decline'],
+  );
 });
 
 for (const route of ROUTES) {
@@ -91,10 +103,13 @@ for (const route of ROUTES) {
     });
   }
 
-  test.serial(`${route.method} ${route.path}: a body that is neither of its content types → 415 unsupported_media_type, nothing written`, async (t) => {
-    const { reply, wrote } = await send(route, 'text/plain', 'player_id=1');
-    t.is(reply.status, 415);
-    t.is(errorOf(reply).code, 'unsupported_media_type');
-    t.false(wrote);
-  });
+  test.serial(
+    `${route.method} ${route.path}: a body that is neither of its content types → 415 unsupported_media_type, nothing written`,
+    async (t) => {
+      const { reply, wrote } = await send(route, 'text/plain', 'player_id=1');
+      t.is(reply.status, 415);
+      t.is(errorOf(reply).code, 'unsupported_media_type');
+      t.false(wrote);
+    },
+  );
 }

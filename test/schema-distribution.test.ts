@@ -101,7 +101,10 @@ test('every foreign key of a tenant-owned table includes tenant_id, matched to t
       ORDER BY 1, 2
     `,
   );
-  t.deepEqual(foreignKeys.filter((foreignKey) => held(foreignKey.table)), []);
+  t.deepEqual(
+    foreignKeys.filter((foreignKey) => held(foreignKey.table)),
+    [],
+  );
 });
 
 test('no table without tenant_id has a foreign key into a tenant-owned table', async (t) => {

@@ -97,8 +97,8 @@ test('every reference to a heading of a document in the repository finds that he
     let known = headings.get(document);
     if (!known) {
       const texts = new Set(
-        [...withoutCodeBlocks(readFileSync(path.join(ROOT, document), 'utf8')).matchAll(/^#{1,6} +(.+?) *#*$/gm)].map(
-          (m) => m[1]!.trim(),
+        [...withoutCodeBlocks(readFileSync(path.join(ROOT, document), 'utf8')).matchAll(/^#{1,6} +(.+?) *#*$/gm)].map((m) =>
+          (m[1] ?? '').trim(),
         ),
       );
       known = { texts, anchors: new Set([...texts].map(anchorOf)) };
@@ -110,10 +110,10 @@ test('every reference to a heading of a document in the repository finds that he
   for (const { file, text } of textFiles()) {
     if (exempt(file)) continue;
     for (const match of text.matchAll(/(?<![\w:/.-])([\w./-]*\b[\w-]+\.md)(#[\w-]+|,)/g)) {
-      const [, named, rest] = match;
+      const [, named = '', rest = ''] = match;
       const where = `${file}:${lineOf(text, match.index)}`;
       // Paths in code are from the repository's root; links in a Markdown file, from its folder.
-      const document = [named!, path.posix.join(path.posix.dirname(file), named!)].find((candidate) =>
+      const document = [named, path.posix.join(path.posix.dirname(file), named)].find((candidate) =>
         existsSync(path.join(ROOT, candidate)),
       );
       if (!document) {
@@ -121,8 +121,8 @@ test('every reference to a heading of a document in the repository finds that he
         continue;
       }
       const known = headingsOf(document);
-      if (rest!.startsWith('#')) {
-        if (!known.anchors.has(rest!.slice(1))) wrong.push(`${where}: ${document} has no heading ${rest}`);
+      if (rest.startsWith('#')) {
+        if (!known.anchors.has(rest.slice(1))) wrong.push(`${where}: ${document} has no heading ${rest}`);
         continue;
       }
       let at = match.index + match[0].length;
@@ -130,7 +130,7 @@ test('every reference to a heading of a document in the repository finds that he
         step.lastIndex = at;
         const quoted = step.exec(text);
         if (!quoted) break;
-        const heading = unbroken(quoted[1]!);
+        const heading = unbroken(quoted[1] ?? '');
         if (!known.texts.has(heading)) wrong.push(`${where}: ${document} has no heading "${heading}"`);
         at = step.lastIndex;
       }

@@ -64,8 +64,7 @@ test('SIGTERM during a slow request: the request finishes, new connections are r
 test('embedded mode: SIGTERM stops PostgreSQL cleanly and a restart finds the data', async (t) => {
   const dataDir = await temporaryDataDir(t);
   const env = { DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()) };
-  const cli = (...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, ...env } });
+  const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, ...env } });
 
   const first = await startServiceProcess(env);
   t.teardown(() => first.child.kill('SIGKILL'));

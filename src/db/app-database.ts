@@ -21,9 +21,7 @@ export async function ensureAppDatabase(superuserUrl: string, target: AppDatabas
         ? sql.unsafe`ALTER ROLE ${role} LOGIN PASSWORD ${sql.literalValue(target.password)}`
         : sql.unsafe`CREATE ROLE ${role} LOGIN PASSWORD ${sql.literalValue(target.password)}`,
     );
-    const databaseExists = await pool.exists(
-      sql.unsafe`SELECT 1 FROM pg_database WHERE datname = ${target.database}`,
-    );
+    const databaseExists = await pool.exists(sql.unsafe`SELECT 1 FROM pg_database WHERE datname = ${target.database}`);
     if (!databaseExists) {
       await pool.query(sql.unsafe`CREATE DATABASE ${sql.identifier([target.database])} OWNER ${role} ENCODING 'UTF8'`);
     }

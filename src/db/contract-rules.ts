@@ -59,10 +59,15 @@ export function contractRules(module: MachineModule): ContractRules {
     const node = machine.root.states[status];
     if (node === undefined) continue;
     if (!NAME.test(status)) problems.push(`state "${status}" is not a plain name`);
-    if (Object.keys(node.states).length > 0) problems.push(`state "${status}" has child states; contract_status holds one flat state`);
-    if (node.always !== undefined && node.always.length > 0) problems.push(`state "${status}" has eventless (always) transitions`);
+    if (Object.keys(node.states).length > 0)
+      problems.push(`state "${status}" has child states; contract_status holds one flat state`);
+    if (node.always !== undefined && node.always.length > 0)
+      problems.push(`state "${status}" has eventless (always) transitions`);
     for (const [event, list] of node.transitions) {
-      if (!EVENT.test(event)) problems.push(`state "${status}": event "${event}" is not an upper-case name (delayed and wildcard transitions are not supported)`);
+      if (!EVENT.test(event))
+        problems.push(
+          `state "${status}": event "${event}" is not an upper-case name (delayed and wildcard transitions are not supported)`,
+        );
       list.forEach((transition, position) => {
         const where = `state "${status}", ${event}${list.length > 1 ? ` #${position}` : ''}`;
         const guard = guardName(transition.guard);
@@ -106,7 +111,9 @@ export function contractRules(module: MachineModule): ContractRules {
   if (typeof initialStatus !== 'string' || !statuses.includes(initialStatus)) problems.push('the machine needs an initial state');
 
   if (problems.length > 0) {
-    throw new Error(`the machine cannot be stored as transition rows:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    throw new Error(
+      `the machine cannot be stored as transition rows:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    );
   }
   return {
     initialStatus: initialStatus as string,

@@ -71,7 +71,9 @@ export async function checkDbSync(paths: SyncPaths): Promise<SyncReport> {
 export async function syncDb(paths: SyncPaths): Promise<string | null> {
   const plan = await planSync(paths);
   if (plan.report.seals.broken.length > 0) {
-    throw new Error(`edited after they were sealed: ${plan.report.seals.broken.join(', ')}; restore them and write a new migration`);
+    throw new Error(
+      `edited after they were sealed: ${plan.report.seals.broken.join(', ')}; restore them and write a new migration`,
+    );
   }
   for (const name of plan.report.seals.unsealed) {
     const file = path.join(paths.migrationsDir, `${name}.ts`);
@@ -79,7 +81,12 @@ export async function syncDb(paths: SyncPaths): Promise<string | null> {
   }
   if (plan.report.ruleChanges.length === 0 && plan.report.functionChanges.length === 0) return null;
   const number = Math.max(0, ...plan.files.map((file) => Number.parseInt(file, 10))) + 1;
-  const name = plan.report.functionChanges.length === 0 ? 'contract-rules-from-machine' : plan.report.ruleChanges.length === 0 ? 'sql-functions' : 'contract-rules-and-sql-functions';
+  const name =
+    plan.report.functionChanges.length === 0
+      ? 'contract-rules-from-machine'
+      : plan.report.ruleChanges.length === 0
+        ? 'sql-functions'
+        : 'contract-rules-and-sql-functions';
   const file = path.join(paths.migrationsDir, `${String(number).padStart(4, '0')}_${name}.ts`);
   await writeFile(file, seal(renderMigration(plan)));
   return file;
@@ -171,8 +178,20 @@ function renderMigration(plan: Plan): string {
   }
   if (changes.length > 0) {
     const replaces = (from: string | null, to: string | null) => from !== null && (to === null || !sameSignature(from, to));
-    up.push(...functionSteps(changes.filter((change) => replaces(change.previous, change.text)).map((change) => dropStatement(change.previous as string)), changes.filter((change) => change.text !== null).map((change) => `functions.${change.name}`)));
-    down.push(...functionSteps(changes.filter((change) => replaces(change.text, change.previous)).map((change) => dropStatement(change.text as string)), changes.filter((change) => change.previous !== null).map((change) => `previousFunctions.${change.name}`)));
+    up.push(
+      ...functionSteps(
+        changes
+          .filter((change) => replaces(change.previous, change.text))
+          .map((change) => dropStatement(change.previous as string)),
+        changes.filter((change) => change.text !== null).map((change) => `functions.${change.name}`),
+      ),
+    );
+    down.push(
+      ...functionSteps(
+        changes.filter((change) => replaces(change.text, change.previous)).map((change) => dropStatement(change.text as string)),
+        changes.filter((change) => change.previous !== null).map((change) => `previousFunctions.${change.name}`),
+      ),
+    );
   }
   const parts = [
     GENERATED_MARKER,
@@ -182,7 +201,11 @@ function renderMigration(plan: Plan): string {
     '',
   ];
   if (rulesChanged) {
-    parts.push('/** The rules this migration installs, as the sync read them from the machine. */', `export const rules = ${rulesLiteral(plan.rules)};`, '');
+    parts.push(
+      '/** The rules this migration installs, as the sync read them from the machine. */',
+      `export const rules = ${rulesLiteral(plan.rules)};`,
+      '',
+    );
   }
   if (changes.length > 0) {
     parts.push(

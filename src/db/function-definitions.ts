@@ -86,10 +86,11 @@ export function functionHeader(text: string): FunctionHeader {
   return {
     name: start[1].toLowerCase(),
     identityArguments: identity.join(', '),
-    signature: `${argumentList} ${result.replace(/\b(LANGUAGE|STABLE|IMMUTABLE|VOLATILE|STRICT|SECURITY|SET|COST|ROWS|PARALLEL)\b.*$/is, '')}`
-      .replace(/\s+/g, ' ')
-      .trim()
-      .toLowerCase(),
+    signature:
+      `${argumentList} ${result.replace(/\b(LANGUAGE|STABLE|IMMUTABLE|VOLATILE|STRICT|SECURITY|SET|COST|ROWS|PARALLEL)\b.*$/is, '')}`
+        .replace(/\s+/g, ' ')
+        .trim()
+        .toLowerCase(),
   };
 }
 

@@ -36,8 +36,7 @@ export function ruleDifferences(installed: ContractRules | null, wanted: Contrac
 }
 
 export function rulesLiteral(rules: ContractRules): string {
-  const value = (item: unknown): string =>
-    item === null ? 'null' : typeof item === 'string' ? `'${item}'` : String(item);
+  const value = (item: unknown): string => (item === null ? 'null' : typeof item === 'string' ? `'${item}'` : String(item));
   const object = (row: object) =>
     `{ ${Object.entries(row)
       .map(([key, item]) => `${key}: ${value(item)}`)
@@ -59,7 +58,11 @@ const sqlLiteral = (item: string | number | boolean | null): string =>
   item === null ? 'NULL' : typeof item === 'string' ? `'${item.replaceAll("'", "''")}'` : String(item);
 
 /** `INSERT … VALUES` with the values lined up in columns, so a review reads it as a table. */
-function insertSql(table: string, columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null>>): string {
+function insertSql(
+  table: string,
+  columns: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null>>,
+): string {
   if (rows.length === 0) return `-- ${table}: none`;
   const cells = rows.map((row) => row.map(sqlLiteral));
   const widths = columns.map((_, index) => Math.max(...cells.map((row) => row[index]?.length ?? 0)));
@@ -74,8 +77,20 @@ const sameSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 
 const CHECKS = [
-  { table: 'players', constraint: 'players_contract_status_check', column: 'contract_status', of: (rules: ContractRules) => rules.statuses, what: 'states' },
-  { table: 'contract_audit_log', constraint: 'contract_audit_log_event_type_check', column: 'event_type', of: (rules: ContractRules) => rules.auditEventTypes, what: 'audit event types' },
+  {
+    table: 'players',
+    constraint: 'players_contract_status_check',
+    column: 'contract_status',
+    of: (rules: ContractRules) => rules.statuses,
+    what: 'states',
+  },
+  {
+    table: 'contract_audit_log',
+    constraint: 'contract_audit_log_event_type_check',
+    column: 'event_type',
+    of: (rules: ContractRules) => rules.auditEventTypes,
+    what: 'audit event types',
+  },
 ] as const;
 
 /** Replaces whatever rules are installed (`installed`, null if none) with `rules`. */

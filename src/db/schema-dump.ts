@@ -58,7 +58,10 @@ type Schemas = readonly string[];
 
 const section = (title: string, blocks: string[]) => (blocks.length === 0 ? [] : [`-- ${title}\n`, ...blocks]);
 
-const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => compare(key(a), key(b));
+const byKey =
+  <T>(key: (item: T) => string) =>
+  (a: T, b: T) =>
+    compare(key(a), key(b));
 // Code-unit order, not the server's collation, so the order is the same on every server.
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -88,7 +91,12 @@ async function schemaStatements(tx: Tx, schemas: Schemas): Promise<string[]> {
   const quoted = await tx.anyFirst(sql.type(z.object({ name: z.string() }))`
     SELECT quote_ident(name) AS name FROM unnest(${sql.array(others, 'text')}) AS name
   `);
-  return [quoted.map((name) => `CREATE SCHEMA ${name};\n`).sort(compare).join('')];
+  return [
+    quoted
+      .map((name) => `CREATE SCHEMA ${name};\n`)
+      .sort(compare)
+      .join(''),
+  ];
 }
 
 async function extensionStatements(tx: Tx): Promise<string[]> {
@@ -98,7 +106,12 @@ async function extensionStatements(tx: Tx): Promise<string[]> {
     SELECT quote_ident(extname) AS name FROM pg_extension WHERE extname <> 'plpgsql'
   `);
   if (names.length === 0) return [];
-  return [[...names].sort(compare).map((name) => `CREATE EXTENSION ${name};\n`).join('')];
+  return [
+    [...names]
+      .sort(compare)
+      .map((name) => `CREATE EXTENSION ${name};\n`)
+      .join(''),
+  ];
 }
 
 async function typeStatements(tx: Tx, schemas: Schemas): Promise<string[]> {
@@ -163,7 +176,12 @@ async function sequenceStatements(tx: Tx, schemas: Schemas): Promise<string[]> {
       )
   `);
   if (sequences.length === 0) return [];
-  return [[...sequences].sort(byKey((s) => s.name)).map((s) => `CREATE SEQUENCE ${s.name} AS ${s.type};\n`).join('')];
+  return [
+    [...sequences]
+      .sort(byKey((s) => s.name))
+      .map((s) => `CREATE SEQUENCE ${s.name} AS ${s.type};\n`)
+      .join(''),
+  ];
 }
 
 const TableRow = z.object({
@@ -313,9 +331,7 @@ async function rulesRows(tx: Tx): Promise<string[]> {
     const values = sql.join(
       columns.map((column) => {
         const value = sql.identifier([column.name]);
-        return column.bare
-          ? sql.fragment`coalesce(${value}::text, 'NULL')`
-          : sql.fragment`quote_nullable(${value}::text)`;
+        return column.bare ? sql.fragment`coalesce(${value}::text, 'NULL')` : sql.fragment`quote_nullable(${value}::text)`;
       }),
       sql.fragment`, `,
     );
@@ -323,7 +339,12 @@ async function rulesRows(tx: Tx): Promise<string[]> {
       SELECT concat_ws(', ', ${values}) AS line FROM ${name}
     `);
     const head = `INSERT INTO public.${table} (${columns.map((c) => c.quoted).join(', ')}) VALUES`;
-    statements.push([...rows].sort(compare).map((row) => `${head} (${row});\n`).join(''));
+    statements.push(
+      [...rows]
+        .sort(compare)
+        .map((row) => `${head} (${row});\n`)
+        .join(''),
+    );
   }
   return statements;
 }
@@ -349,10 +370,10 @@ export function schemaDiff(expected: string, actual: string): string[] {
   // Longest common subsequence of what is left, which for a small change is small.
   const width = y.length + 1;
   const lcs = new Uint32Array((x.length + 1) * width);
+  const at = (i: number, j: number) => lcs[i * width + j] ?? 0;
   for (let i = x.length - 1; i >= 0; i -= 1) {
     for (let j = y.length - 1; j >= 0; j -= 1) {
-      lcs[i * width + j] =
-        x[i] === y[j] ? lcs[(i + 1) * width + j + 1]! + 1 : Math.max(lcs[(i + 1) * width + j]!, lcs[i * width + j + 1]!);
+      lcs[i * width + j] = x[i] === y[j] ? at(i + 1, j + 1) + 1 : Math.max(at(i + 1, j), at(i, j + 1));
     }
   }
   const lines: string[] = [];
@@ -368,7 +389,7 @@ export function schemaDiff(expected: string, actual: string): string[] {
     }
     if (!inRun) lines.push(`@@ line ${start + i + 1} @@`);
     inRun = true;
-    if (i < x.length && (j === y.length || lcs[(i + 1) * width + j]! >= lcs[i * width + j + 1]!)) {
+    if (i < x.length && (j === y.length || at(i + 1, j) >= at(i, j + 1))) {
       lines.push(`- ${x[i]}`);
       i += 1;
     } else {

@@ -15,8 +15,10 @@ import { adminRoutes } from './admin-routes.ts';
 import { assetsRoutes } from './assets-routes.ts';
 import { chartRoutes } from './chart-routes.ts';
 import { docsRoutes } from './docs-routes.ts';
+import { familyApiRoutes } from './family-api-routes.ts';
+import { createFamilyLinks } from './family-links.ts';
+import { familyPageRoutes } from './family-page-routes.ts';
 import { createFamilyPages } from './family-pages.ts';
-import { familyRoutes } from './family-routes.ts';
 import { answerErrors, observeRequests, requestScope } from './middleware.ts';
 import { operationsRoutes } from './operations-routes.ts';
 
@@ -24,7 +26,7 @@ import { operationsRoutes } from './operations-routes.ts';
 export interface AppRuntime {
   readonly pool: DatabasePool;
   readonly logger: Logger;
-  /** The local key pair, in local identity mode (SPEC §5); null with an OIDC issuer. */
+  /** The local key pair, in local identity mode (docs/PRODUCT.md, "Identity"); null with an OIDC issuer. */
   readonly localKey: LocalSigningKey | null;
   /** True once shutdown has begun: /readyz then answers 503 so load balancers stop sending. */
   readonly isShuttingDown?: () => boolean;
@@ -46,6 +48,12 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
   app.silent = true; // errors are answered and logged by answerErrors, not printed by Koa
   const metrics = runtime.metrics ?? createMetrics(pool);
+  const familyLinks = createFamilyLinks({
+    pool,
+    metrics,
+    contractVersion: config.contractVersion,
+    rateLimit: config.familyRateLimit,
+  });
 
   app.use(requestScope);
   app.use(observeRequests(metrics, logger));
@@ -67,19 +75,22 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
       idempotency: config.idempotency,
       tenantIds: cachedTenantIds(pool, TENANT_IDS_KEPT),
     }),
-    familyRoutes({
-      pool,
-      metrics,
+    // Two audiences on the same paths: the page's router takes a browser's requests (Accept
+    // prefers HTML, or a form post) and passes every other on, so it comes before the JSON API's.
+    familyPageRoutes({
+      links: familyLinks,
       pages: createFamilyPages({ contractVersion: config.contractVersion, currency: config.currency }),
-      contractVersion: config.contractVersion,
-      rateLimit: config.familyRateLimit,
+      logger,
     }),
+    familyApiRoutes({ links: familyLinks, contractVersion: config.contractVersion }),
   ];
   if (config.identity.mode === 'local' && localKey !== null) {
     const jwks = { keys: [localKey.publicJwk] };
-    routers.push(new Router().get('/.well-known/jwks.json', (ctx) => {
-      ctx.body = jwks;
-    }));
+    routers.push(
+      new Router().get('/.well-known/jwks.json', (ctx) => {
+        ctx.body = jwks;
+      }),
+    );
   }
 
   for (const router of routers) {

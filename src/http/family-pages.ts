@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
+import type { ErrorCode } from '../errors.ts';
 import type { FamilyContract } from '../store/family-contracts.ts';
 
 export const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
@@ -9,11 +10,29 @@ export type FormOutcome = 'signed' | 'declined' | 'name_missing' | 'agreement_mi
 
 export interface FamilyPages {
   contract(token: string, contract: FamilyContract, outcome: FormOutcome | null): string;
-  message(title: string, message: string): string;
+  /** The page for a request that failed: what happened, and what the family can do about it. */
+  error(code: ErrorCode, message: string): string;
 }
 
+/** What a browser is told when a link opens no contract, or the client must slow down. */
+const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>> = {
+  contract_not_found: {
+    title: 'We can’t find this contract',
+    message:
+      'Check that you opened the whole link from the club’s e-mail. If it still does not work, ask the club to send it again.',
+  },
+  contract_superseded: {
+    title: 'This offer has been replaced',
+    message: 'The club sent you a newer offer. Please use the link in the most recent e-mail from the club.',
+  },
+  too_many_requests: {
+    title: 'Please wait a moment',
+    message: 'Many requests came from your network in a short time. Wait a few seconds, then reload this page.',
+  },
+};
+
 /**
- * The family's page (SPEC §4 "Family"): server-rendered, no JavaScript, every value escaped by Eta.
+ * The family's page (docs/PRODUCT.md, "Family links"): server-rendered, no JavaScript, every value escaped by Eta.
  * Links are relative to /contract/<token>, so the page works behind a proxy that adds a path prefix.
  */
 export function createFamilyPages(options: { contractVersion: string; currency: string }): FamilyPages {
@@ -40,7 +59,10 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         notice: notice(contract, outcome),
         error: problem(contract, outcome),
       }),
-    message: (title, message) => eta.render('./message', { title, message, assetsPath }),
+    error: (code, message) => {
+      const page = LINK_PAGES[code] ?? { title: 'Something went wrong', message };
+      return eta.render('./message', { title: page.title, message: page.message, assetsPath });
+    },
   };
 }
 

@@ -30,10 +30,7 @@ export function observeRequests(metrics: Metrics, logger: Logger): Middleware {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';
       metrics.observeRequest({ method: ctx.method, route, status: ctx.status }, seconds);
-      logger.info(
-        { method: ctx.method, route, status: ctx.status, duration_ms: Math.round(seconds * 1e4) / 10 },
-        'request',
-      );
+      logger.info({ method: ctx.method, route, status: ctx.status, duration_ms: Math.round(seconds * 1e4) / 10 }, 'request');
     }
   };
 }
@@ -43,13 +40,12 @@ const SECURITY_HEADERS = {
   // Family pages carry their token in the URL: never send it on as a referrer, never cache it.
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
-  'Content-Security-Policy':
-    "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy': "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 };
 
 /**
- * Every failure becomes the SPEC §4 error body (or, where a route answers browsers, its error
- * page); unexpected ones are logged, and the client never sees their details.
+ * Every failure that reaches here becomes the JSON error body; unexpected ones are logged, and the
+ * client never sees their details.
  */
 export function answerErrors(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -62,12 +58,6 @@ export function answerErrors(logger: Logger): Middleware {
       if (error.status >= 500) logger.error({ err: thrown, code: error.code }, 'request failed');
       ctx.status = error.status;
       if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
-      const renderErrorPage: unknown = ctx.state.renderErrorPage;
-      if (typeof renderErrorPage === 'function') {
-        ctx.type = 'html';
-        ctx.body = renderErrorPage(error);
-        return;
-      }
       ctx.body = {
         error: {
           code: error.code,

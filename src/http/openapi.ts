@@ -80,9 +80,7 @@ export function openApiDocument(): object {
           'run different versions of the contract rules, as during a deployment).',
       ),
       409: failure(`\`offer_exists\`: an open offer exists; send force=true to replace it. ${IDEMPOTENCY_FAILURES[409]}.`),
-      422: failure(
-        `\`validation_failed\`, \`team_change_required\` or \`team_not_found\`. ${IDEMPOTENCY_FAILURES[422]}.`,
-      ),
+      422: failure(`\`validation_failed\`, \`team_change_required\` or \`team_not_found\`. ${IDEMPOTENCY_FAILURES[422]}.`),
     },
   });
   admin({
@@ -166,6 +164,7 @@ export function openApiDocument(): object {
       ...LINK_FAILURES,
     },
   });
+  const forms = { sign: schemas.signForm, decline: schemas.declineForm };
   for (const [action, body, summary] of [
     ['sign', schemas.signBody, 'Sign: records signed at, by, IP and contract version'],
     ['decline', z.object({}).strict(), 'Decline'],
@@ -176,14 +175,15 @@ export function openApiDocument(): object {
       summary,
       description:
         `The ${action.toUpperCase()} event of ${MACHINE}. ` +
-        'The family page posts the same fields as a form and is redirected back (303) to its page.',
+        'The family page posts its form instead and is redirected back (303) to the page, which shows the outcome ' +
+        '(a blank name or an unticked box included). Its errors are pages when Accept prefers HTML.',
       request: {
         params: token,
         body: {
           required: action === 'sign',
           content: {
             'application/json': { schema: body },
-            'application/x-www-form-urlencoded': { schema: body },
+            'application/x-www-form-urlencoded': { schema: forms[action] },
           },
         },
       },

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import { AppError } from '../errors.ts';
 
 /** Requests a client may make: `burst` at once, refilled at `perSecond` (a token bucket). */
@@ -70,21 +70,17 @@ export function rateLimitKey(address: string): string {
     .join(':')}::/64`;
 }
 
-/** 429 `too_many_requests`, with Retry-After, once the client's bucket is empty. */
-export function limitRequests(
-  limiter: RateLimiter,
-  clientOf: (ctx: Context) => string,
-  onLimited: () => void,
-): Middleware {
-  return async (ctx, next) => {
-    const wait = limiter.take(clientOf(ctx));
-    if (wait > 0) {
-      onLimited();
-      ctx.set('Retry-After', String(wait));
-      throw new AppError('too_many_requests', {
-        message: `Too many requests from your address. Try again in ${wait} second${wait === 1 ? '' : 's'}.`,
-      });
-    }
-    await next();
-  };
+/**
+ * Takes one request from the client's bucket: 429 `too_many_requests`, with Retry-After, once it is
+ * empty. A call rather than a middleware: where two routers share a path, only the one that takes
+ * the request may count it.
+ */
+export function admitRequest(ctx: Context, limiter: RateLimiter, client: string, onLimited: () => void): void {
+  const wait = limiter.take(client);
+  if (wait === 0) return;
+  onLimited();
+  ctx.set('Retry-After', String(wait));
+  throw new AppError('too_many_requests', {
+    message: `Too many requests from your address. Try again in ${wait} second${wait === 1 ? '' : 's'}.`,
+  });
 }

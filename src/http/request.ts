@@ -63,7 +63,12 @@ export function isFormPost(ctx: Context): boolean {
   return ctx.request.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
 }
 
-/** The fields of a form post, as strings (or arrays of them, for repeated fields). */
+/** Whether the client's Accept ranks an HTML page above JSON, as a browser's does (any type, or none: JSON). */
+export function prefersHtml(ctx: Context): boolean {
+  return ctx.accepts('json', 'html') === 'html';
+}
+
+/** The form post's fields, checked against `schema` as strictly as a JSON body: 413 or 422. */
 export async function readFormBody<S extends z.ZodTypeAny>(ctx: Context, schema: S): Promise<z.output<S>> {
   const form = await parse(() => parseBody.form(ctx.req, { limit: BODY_LIMIT }), 'validation_failed');
   return validate(schema, form, { what: 'The form', part: 'field' });

@@ -16,19 +16,14 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
  * Whether PostgreSQL can store the text exactly as sent: it refuses NUL, and would quietly turn a
  * lone surrogate into U+FFFD.
  */
-export function isStorableText(value: string): boolean {
+function isStorableText(value: string): boolean {
   return !UNSTORABLE.test(value);
 }
 
-export const UNSTORABLE_TEXT = 'must not contain NUL characters or unpaired UTF-16 surrogates';
+const UNSTORABLE_TEXT = 'must not contain NUL characters or unpaired UTF-16 surrogates';
 
 /** A name as the club typed it: kept exactly (quotes, semicolons, unicode), but not blank. */
-const name = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/\S/, 'must not be blank')
-  .refine(isStorableText, UNSTORABLE_TEXT);
+const name = z.string().min(1).max(200).regex(/\S/, 'must not be blank').refine(isStorableText, UNSTORABLE_TEXT);
 
 /** A positive whole number in a path or query string, where everything arrives as text. */
 const idText = z
@@ -114,10 +109,17 @@ export const signBody = z
 export const declineBody = z.object({}).strict().optional();
 
 /**
- * The family page's forms. The sign form's fields are judged by its handler, which sends the
- * family back to the page to fix them; a field the page does not have is refused.
+ * The family page's forms, as strict as the JSON bodies: each field once and as text, none the page
+ * does not have, nothing the page's own inputs would not send (its name field takes 200
+ * characters, its box sends `yes`). A blank name or an unticked box is not refused here: the page
+ * asks the family again.
  */
-export const signForm = z.object({ signed_by: z.unknown(), agree: z.unknown() }).partial().strict();
+export const signForm = z
+  .object({
+    signed_by: z.string().max(200).refine(isStorableText, UNSTORABLE_TEXT).optional(),
+    agree: z.literal('yes').optional(),
+  })
+  .strict();
 export const declineForm = z.object({}).strict();
 
 const instant = z.string().datetime({ offset: true });

@@ -1,11 +1,6 @@
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
-import {
-  AUDIT_EVENT_TYPES,
-  type AuditEventType,
-  CONTRACT_STATUSES,
-  type ContractStatus,
-} from '../../machines/contract.ts';
+import { AUDIT_EVENT_TYPES, type AuditEventType, CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.ts';
 
 export interface ContractStats {
   /** Players in each state now. */

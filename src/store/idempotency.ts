@@ -25,7 +25,9 @@ export function idempotencyClaim(key: string, settings: IdempotencySettings, wri
   return {
     key,
     ...settings,
-    requestHash: createHash('sha256').update(JSON.stringify([write, input])).digest(),
+    requestHash: createHash('sha256')
+      .update(JSON.stringify([write, input]))
+      .digest(),
   };
 }
 

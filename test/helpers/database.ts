@@ -33,9 +33,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
     pool,
     drop: async () => {
       await pool.end();
-      await asSuperuser((superuser) =>
-        superuser.query(sql.unsafe`DROP DATABASE ${sql.identifier([name])} WITH (FORCE)`),
-      );
+      await asSuperuser((superuser) => superuser.query(sql.unsafe`DROP DATABASE ${sql.identifier([name])} WITH (FORCE)`));
     },
   };
 }

@@ -28,12 +28,7 @@ export const OPERATIONS = [
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
-export const FAMILY_OPERATIONS: ReadonlySet<Operation> = new Set([
-  'sign',
-  'decline',
-  'sign_older_link',
-  'decline_older_link',
-]);
+export const FAMILY_OPERATIONS: ReadonlySet<Operation> = new Set(['sign', 'decline', 'sign_older_link', 'decline_older_link']);
 
 export interface WorkloadPlayer {
   readonly id: number;

@@ -32,9 +32,7 @@ export interface PgBouncer {
  */
 export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
   if (!existsSync(PGBOUNCER)) {
-    throw new Error(
-      `PgBouncer is not at ${PGBOUNCER}: run scripts/install-pgbouncer.sh (npm test does as root) or set PGBOUNCER_PATH.`,
-    );
+    throw new Error(`PgBouncer is not at ${PGBOUNCER}: run scripts/install-pgbouncer.sh (npm test does as root) or set PGBOUNCER_PATH.`);
   }
   const target = new URL(options.databaseUrl);
   const database = decodeURIComponent(target.pathname.slice(1));

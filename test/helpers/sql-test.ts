@@ -18,5 +18,4 @@ export function useDatabase(): () => TestDatabase {
 }
 
 /** The SQLSTATE a call failed with, or null if it succeeded. */
-export const sqlstateOf = (call: Promise<unknown>): Promise<string | null | undefined> =>
-  call.then(() => null, sqlStateOf);
+export const sqlstateOf = (call: Promise<unknown>): Promise<string | null | undefined> => call.then(() => null, sqlStateOf);

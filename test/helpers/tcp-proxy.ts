@@ -33,7 +33,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
 
   const listen = () =>
     new Promise<void>((resolve) => {
-      server = createServer((client) => {
+      const listening = createServer((client) => {
         track(client);
         if (mode === 'silent') {
           client.on('error', () => client.destroy());
@@ -52,8 +52,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         client.on('end', () => upstream.end());
         upstream.on('end', () => client.end());
       });
-      server.listen(port, '127.0.0.1', () => {
-        port = (server?.address() as AddressInfo).port;
+      server = listening;
+      listening.listen(port, '127.0.0.1', () => {
+        port = (listening.address() as AddressInfo).port;
         resolve();
       });
     });

@@ -24,7 +24,10 @@ const keysOf = (club: Club) =>
 test('no claim (a write without a key): NULL, and no key is recorded', async (t) => {
   const club = await createClub(db().pool);
 
-  t.is(await db().pool.oneFirst(sql.type(z.object({ stored: z.unknown() }))`SELECT claim_idempotency_key(${club.id}, NULL) AS stored`), null);
+  t.is(
+    await db().pool.oneFirst(sql.type(z.object({ stored: z.unknown() }))`SELECT claim_idempotency_key(${club.id}, NULL) AS stored`),
+    null,
+  );
   t.deepEqual(await keysOf(club), []);
 });
 

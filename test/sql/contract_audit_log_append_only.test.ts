@@ -18,7 +18,6 @@ async function playerWithHistory(): Promise<{ club: Club; playerId: number }> {
   return { club, playerId };
 }
 
-
 test('UPDATE is refused', async (t) => {
   const { club, playerId } = await playerWithHistory();
   const before = await readAuditLog(db().pool, club, playerId);

@@ -71,7 +71,8 @@ test('each guard of the machine is one database function named after it, and the
   const functions = await db().pool.anyFirst(sql.type(z.object({ proname: z.string() }))`
     SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND proname LIKE 'contract\\_guard\\_%' ORDER BY proname
   `);
-  const guardName = (name: string) => name.replace(/^contract_guard_/, '').replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  const guardName = (name: string) =>
+    name.replace(/^contract_guard_/, '').replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
   t.deepEqual(functions.map(guardName).sort(), machineGuards);
   t.true(machineGuards.length >= 2);
 });

@@ -16,8 +16,18 @@ test('adds a player with no contract, on the given teams, in one statement', asy
 
   const player = await createPlayer(db().pool, club.id, { name: 'Mia', email: 'mia@example.test', teamIds: [b, a] });
 
-  t.like(player, { replayed: false, name: 'Mia', email: 'mia@example.test', contract_status: 'none', contract_token: null, monthly_fee: null });
-  t.deepEqual(player.team_ids, [a, b].sort((x, y) => x - y));
+  t.like(player, {
+    replayed: false,
+    name: 'Mia',
+    email: 'mia@example.test',
+    contract_status: 'none',
+    contract_token: null,
+    monthly_fee: null,
+  });
+  t.deepEqual(
+    player.team_ids,
+    [a, b].sort((x, y) => x - y),
+  );
 });
 
 test('another club’s team (23503) leaves no player behind', async (t) => {

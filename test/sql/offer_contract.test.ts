@@ -21,7 +21,15 @@ test('each refusal raises its own SQLSTATE', async (t) => {
   await putContractInState(db().pool, club, signed, 'signed');
   const fresh = await createPlayer(db().pool, club);
   const call = (playerId: number, targetTeamId: number | null = null) =>
-    offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 100, targetTeamId, force: false, actor: 'a', allowedFrom: EVERY_STATE });
+    offerContract(db().pool, {
+      tenantId: club.id,
+      playerId,
+      monthlyFee: 100,
+      targetTeamId,
+      force: false,
+      actor: 'a',
+      allowedFrom: EVERY_STATE,
+    });
 
   t.is(await sqlstateOf(call(2_000_000_000)), 'UNKPL');
   t.is(await sqlstateOf(call(offered)), 'OFFEX');
@@ -125,7 +133,7 @@ test('the audit row carries the actor and the source', async (t) => {
   t.deepEqual(row, { actor: 'registrar@example.test', source: 'admin_api' });
 });
 
-test('a state the caller\'s machine did not allow is refused with that state\'s refusal, under the lock', async (t) => {
+test("a state the caller's machine did not allow is refused with that state's refusal, under the lock", async (t) => {
   const club = await createClub(db().pool);
   const playerId = await createPlayer(db().pool, club);
   await putContractInState(db().pool, club, playerId, 'offered');
@@ -147,7 +155,15 @@ test('a state the database always takes OFFER from but the caller does not: CTSK
   const before = await readPlayer(db().pool, club, playerId);
 
   const state = await sqlstateOf(
-    offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 100, targetTeamId: null, force: false, actor: 'a', allowedFrom: ['none'] }),
+    offerContract(db().pool, {
+      tenantId: club.id,
+      playerId,
+      monthlyFee: 100,
+      targetTeamId: null,
+      force: false,
+      actor: 'a',
+      allowedFrom: ['none'],
+    }),
   );
 
   t.is(state, 'CTSKW');
@@ -163,7 +179,15 @@ test('a tier change to a team the signed player is already on is refused by the 
   const auditBefore = await readAuditLog(db().pool, club, playerId);
 
   const state = await sqlstateOf(
-    offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 100, targetTeamId: team, force: true, actor: 'a', allowedFrom: EVERY_STATE }),
+    offerContract(db().pool, {
+      tenantId: club.id,
+      playerId,
+      monthlyFee: 100,
+      targetTeamId: team,
+      force: true,
+      actor: 'a',
+      allowedFrom: EVERY_STATE,
+    }),
   );
 
   t.is(state, 'TMCHG');
@@ -193,10 +217,16 @@ test('an offer that raises leaves no Idempotency-Key behind, so the same request
   const claim = idempotencyClaim('k', { ttlSeconds: 3600, waitMs: 1000 }, 'offer_contract', {});
 
   const state = await sqlstateOf(
-    offerContract(db().pool, { tenantId: club.id, playerId: 2_000_000_000, monthlyFee: 1, targetTeamId: null, force: false, actor: 'a' }, claim),
+    offerContract(
+      db().pool,
+      { tenantId: club.id, playerId: 2_000_000_000, monthlyFee: 1, targetTeamId: null, force: false, actor: 'a' },
+      claim,
+    ),
   );
 
   t.is(state, 'UNKPL');
-  const keys = await db().pool.anyFirst(sql.type(z.object({ key: z.string() }))`SELECT key FROM idempotency_keys WHERE tenant_id = ${club.id}`);
+  const keys = await db().pool.anyFirst(
+    sql.type(z.object({ key: z.string() }))`SELECT key FROM idempotency_keys WHERE tenant_id = ${club.id}`,
+  );
   t.deepEqual(keys, []);
 });

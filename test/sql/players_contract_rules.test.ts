@@ -66,7 +66,10 @@ test('every contract column is guarded, and the refusal names it', async (t) => 
       .pool.query(sql.unsafe`
         UPDATE players SET ${sql.identifier([column])} = ${value} WHERE tenant_id = ${club.id} AND id = ${playerId}
       `)
-      .then(() => null, (caught: unknown) => caught as Error & { code?: string });
+      .then(
+        () => null,
+        (caught: unknown) => caught as Error & { code?: string },
+      );
     t.regex(error?.message ?? 'accepted', new RegExp(`: ${column} may change only through the contract functions`), column);
   }
   t.deepEqual(await readPlayer(db().pool, club, playerId), before);

@@ -24,7 +24,10 @@ test('every token an offer mints is routed to its club, and stays routed once re
   const second = await offerContract(db().pool, offer);
 
   const tokens = [first.contract_token, second.contract_token].sort();
-  t.deepEqual(await routedTo(tokens), tokens.map((token) => ({ token, tenant_id: club.id })));
+  t.deepEqual(
+    await routedTo(tokens),
+    tokens.map((token) => ({ token, tenant_id: club.id })),
+  );
 });
 
 test('a token written by hand is routed too', async (t) => {

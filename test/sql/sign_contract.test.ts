@@ -57,9 +57,7 @@ test('a refused signature changes nothing', async (t) => {
   const before = await readPlayer(db().pool, club, playerId);
   const auditBefore = await readAuditLog(db().pool, club, playerId);
 
-  const state = await sqlstateOf(
-    signContract(db().pool, { token, signedBy: 'X', signatureUrl: null, ip: null, contractVersion: 'v1' }),
-  );
+  const state = await sqlstateOf(signContract(db().pool, { token, signedBy: 'X', signatureUrl: null, ip: null, contractVersion: 'v1' }));
 
   t.is(state, 'CTDCL');
   t.deepEqual(await readPlayer(db().pool, club, playerId), before);

@@ -1,0 +1,51 @@
+import Router from '@koa/router';
+import type { AnsweredContract, FamilyContract } from '../store/family-contracts.ts';
+import type { FamilyLinks } from './family-links.ts';
+import { readJsonBody } from './request.ts';
+import type { FamilyContractResponse } from './responses.ts';
+import { declineBody, signBody } from './schemas.ts';
+
+export interface FamilyApiRouteDependencies {
+  readonly links: FamilyLinks;
+  readonly contractVersion: string;
+}
+
+/**
+ * The family links for programs: the offer, SIGN and DECLINE in JSON, errors as the JSON error
+ * body. Mounted after the family page's router, which takes a browser's requests on the same paths
+ * (family-page-routes.ts); every other request is answered here.
+ */
+export function familyApiRoutes({ links, contractVersion }: FamilyApiRouteDependencies): Router {
+  // Strict, like the page's router: /contract/<token>/ is no route of either.
+  const router = new Router({ strict: true });
+
+  const view = (contract: FamilyContract | AnsweredContract): FamilyContractResponse => ({
+    player_name: contract.playerName,
+    team_names: contract.teamNames,
+    monthly_fee: contract.monthlyFee,
+    status: contract.status,
+    contract_version: contract.signedVersion ?? contractVersion,
+  });
+
+  router.get('/contract/:token', async (ctx) => {
+    links.admit(ctx);
+    const { token } = ctx.params as { token: string };
+    ctx.body = view(await links.open(token));
+  });
+
+  router.post('/contract/:token/sign', async (ctx) => {
+    links.admit(ctx);
+    const { token } = ctx.params as { token: string };
+    const body = await readJsonBody(ctx, signBody);
+    ctx.body = view(await links.sign(ctx, token, body.signed_by, body.signature_url ?? null));
+  });
+
+  router.post('/contract/:token/decline', async (ctx) => {
+    links.admit(ctx);
+    const { token } = ctx.params as { token: string };
+    await readJsonBody(ctx, declineBody);
+    ctx.body = view(await links.decline(token));
+  });
+
+  return router;
+}

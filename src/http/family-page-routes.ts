@@ -1,0 +1,116 @@
+import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
+import type { Logger } from 'pino';
+import { type ErrorCode, toAppError } from '../errors.ts';
+import type { FamilyPages, FormOutcome } from './family-pages.ts';
+import type { FamilyLinks } from './family-links.ts';
+import { isFormPost, prefersHtml, readFormBody } from './request.ts';
+import { declineForm, signForm } from './schemas.ts';
+
+export interface FamilyPageRouteDependencies {
+  readonly links: FamilyLinks;
+  readonly pages: FamilyPages;
+  readonly logger: Logger;
+}
+
+/** Refusals the family page itself explains (the link is dead, or already answered). */
+const PAGE_EXPLAINS = new Set<ErrorCode>([
+  'contract_not_found',
+  'contract_superseded',
+  'contract_already_signed',
+  'contract_already_declined',
+]);
+
+/**
+ * The family page, for browsers: GET /contract/:token when Accept prefers HTML to JSON, and the
+ * page's form posts (application/x-www-form-urlencoded), which redirect back to the page so that it
+ * works without JavaScript. Every other request on these paths passes on to the JSON API, mounted
+ * after this router (family-api-routes.ts). Errors are answered here, as pages.
+ */
+export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDependencies): Router {
+  // Strict, so /contract/<token>/ is not the page: its relative links would resolve elsewhere.
+  const router = new Router({ strict: true });
+
+  /**
+   * A route of the page's: the requests `takes` picks are counted against the client's allowance
+   * and answered by `handle`, and whatever fails becomes an error page; the rest pass on untouched.
+   */
+  const page =
+    (takes: (ctx: RouterContext) => boolean, handle: Handler): RouterMiddleware =>
+    async (ctx, next) => {
+      if (!takes(ctx)) return next();
+      try {
+        links.admit(ctx);
+        await handle(ctx, (ctx.params as { token: string }).token);
+      } catch (thrown) {
+        // A program that posts the form without preferring HTML gets the JSON error body instead.
+        if (!prefersHtml(ctx)) throw thrown;
+        const error = toAppError(thrown);
+        if (error.status >= 500) logger.error({ err: thrown, code: error.code }, 'request failed');
+        ctx.status = error.status;
+        ctx.type = 'html';
+        ctx.body = pages.error(error.code, error.message);
+      }
+    };
+
+  router.get(
+    '/contract/:token',
+    page(prefersHtml, async (ctx, token) => {
+      const outcome = ctx.query.outcome;
+      ctx.type = 'html';
+      ctx.body = pages.contract(token, await links.open(token), isFormOutcome(outcome) ? outcome : null);
+    }),
+  );
+
+  router.post(
+    '/contract/:token/sign',
+    page(
+      isFormPost,
+      backToPage(async (ctx, token) => {
+        const form = await readFormBody(ctx, signForm);
+        // Not refusals: the family left the name blank or the box unticked, and the page asks again.
+        if (form.signed_by === undefined || !/\S/.test(form.signed_by)) return 'name_missing';
+        if (form.agree === undefined) return 'agreement_missing';
+        await links.sign(ctx, token, form.signed_by, null);
+        return 'signed';
+      }),
+    ),
+  );
+
+  router.post(
+    '/contract/:token/decline',
+    page(
+      isFormPost,
+      backToPage(async (ctx, token) => {
+        await readFormBody(ctx, declineForm);
+        await links.decline(token);
+        return 'declined';
+      }),
+    ),
+  );
+
+  return router;
+}
+
+type Handler = (ctx: RouterContext, token: string) => Promise<void>;
+
+/**
+ * A form post's handler: back to the page, which shows the outcome (PRG, so a reload repeats
+ * nothing). A post that hits a wrong state or a dead link goes back too, and the page explains it.
+ */
+function backToPage(perform: (ctx: RouterContext, token: string) => Promise<FormOutcome>): Handler {
+  return async (ctx, token) => {
+    let outcome: FormOutcome | null;
+    try {
+      outcome = await perform(ctx, token);
+    } catch (error) {
+      if (!PAGE_EXPLAINS.has(toAppError(error).code)) throw error;
+      outcome = null;
+    }
+    ctx.status = 303;
+    ctx.redirect(`../${token}${outcome === null ? '' : `?outcome=${outcome}`}`);
+  };
+}
+
+function isFormOutcome(value: unknown): value is FormOutcome {
+  return value === 'signed' || value === 'declined' || value === 'name_missing' || value === 'agreement_missing';
+}
