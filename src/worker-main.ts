@@ -18,7 +18,9 @@ try {
   process.exit(78); // EX_CONFIG
 }
 if (config.databaseUrl === null) {
-  console.error('npm run worker needs DATABASE_URL: the embedded PostgreSQL belongs to the npm start process, whose worker runs by default.');
+  console.error(
+    'npm run worker needs DATABASE_URL: the embedded PostgreSQL belongs to the npm start process, whose worker runs by default.',
+  );
   process.exit(78);
 }
 

@@ -20,7 +20,7 @@ export interface MigrateOptions {
  * advisory lock meanwhile, so instances starting together take turns instead of racing.
  */
 export async function migrate(databaseUrl: string, options: MigrateOptions): Promise<string[]> {
-  runningAgainst = databaseUrl;
+  runningMigrations()[RUNNING_AGAINST] = databaseUrl;
   // Our own client: node-pg-migrate ends its own without waiting and without an 'error' listener,
   // so a connection the server closes a moment later (a dropped test database, a restart) would
   // crash the process.
@@ -30,20 +30,24 @@ export async function migrate(databaseUrl: string, options: MigrateOptions): Pro
   try {
     return await runMigrations(client, options);
   } finally {
-    runningAgainst = null;
+    delete runningMigrations()[RUNNING_AGAINST];
     await client.end();
   }
 }
 
-let runningAgainst: string | null = null;
+// node-pg-migrate imports the migration files into a module graph of its own, where this module is
+// a second instance: what the two share is the global object.
+const RUNNING_AGAINST = Symbol.for('club-contracts.migration-database-url');
+const runningMigrations = () => globalThis as unknown as Record<symbol, string | undefined>;
 
 /**
  * The database the running migration applies to, for a migration that must install something with
  * its own connection (graphile-worker's schema, which its own migrator installs and commits).
  */
 export function migrationDatabaseUrl(): string {
-  if (runningAgainst === null) throw new Error('no migration is running');
-  return runningAgainst;
+  const url = runningMigrations()[RUNNING_AGAINST];
+  if (url === undefined) throw new Error('no migration is running');
+  return url;
 }
 
 async function runMigrations(dbClient: pg.Client, options: MigrateOptions): Promise<string[]> {

@@ -75,10 +75,17 @@ const notFromExtension = (catalog: string, column: string) =>
     WHERE e.classid = ${catalog}::regclass AND e.objid = ${sql.identifier(column.split('.'))} AND e.deptype = 'e'
   )`;
 
+/**
+ * Schemas a dependency installs and owns, left out like an extension's objects: graphile-worker's
+ * own migrator writes graphile_worker, at the version package.json pins (migrations/0014).
+ */
+const VENDORED_SCHEMAS = ['graphile_worker'];
+
 async function appSchemas(tx: Tx): Promise<Schemas> {
   const names = await tx.anyFirst(sql.type(z.object({ name: z.string() }))`
     SELECT n.nspname::text AS name FROM pg_namespace n
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'
+      AND n.nspname <> ALL (${sql.array(VENDORED_SCHEMAS, 'text')}::name[])
       AND ${notFromExtension('pg_namespace', 'n.oid')}
   `);
   return [...names].sort(compare);

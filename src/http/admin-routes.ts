@@ -8,6 +8,7 @@ import { AppError } from '../errors.ts';
 import type { AdminIdentity, AdminTokenVerifier } from '../identity/verify-admin-token.ts';
 import type { Metrics } from '../metrics.ts';
 import { readContractHistory } from '../store/contract-history.ts';
+import { listContractMessages, remindFamilies } from '../store/contract-messages.ts';
 import { readContractStats } from '../store/contract-stats.ts';
 import { type OfferOutcome, listContracts, offerContract } from '../store/contracts.ts';
 import { type IdempotencyClaim, idempotencyClaim } from '../store/idempotency.ts';
@@ -21,6 +22,7 @@ import type {
   ContractStatsResponse,
   OfferResponse,
   PlayerResponse,
+  RemindersResponse,
   TeamResponse,
 } from './responses.ts';
 import { readIdempotencyKey, readJsonBody, readPath, readQuery } from './request.ts';
@@ -31,6 +33,7 @@ import {
   offerBody,
   offerQuery,
   playerPath,
+  remindBody,
   statsQuery,
 } from './schemas.ts';
 
@@ -205,8 +208,10 @@ export function adminRoutes({
   router.get('/players/:id/contract', async (ctx) => {
     const admin = await authenticate(ctx);
     const { id } = readPath(ctx, playerPath);
-    const contract = await readContractHistory(pool, await tenantOf(admin), id);
+    const tenantId = await tenantOf(admin);
+    const contract = await readContractHistory(pool, tenantId, id);
     if (contract === null) throw new AppError('player_not_found');
+    const messages = await listContractMessages(pool, tenantId, id);
     ctx.body = {
       player_id: id,
       status: contract.status,
@@ -219,7 +224,24 @@ export function adminRoutes({
       contract_signed_by: contract.contract_signed_by,
       contract_version: contract.contract_version,
       history: contract.history.map((entry) => ({ ...entry, ts: new Date(entry.ts).toISOString() })),
+      messages: messages.map((message) => ({
+        ...message,
+        created_at: new Date(message.created_at).toISOString(),
+        sent_at: isoTime(message.sent_at),
+      })),
     } satisfies ContractHistoryResponse;
+  });
+
+  router.post('/contracts/remind', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const body = await readJsonBody(ctx, remindBody);
+    const outcome = await remindFamilies(pool, await tenantOf(admin), body.player_ids ?? null, body.dry_run);
+    ctx.body = {
+      queued: outcome.flatMap((row) => (row.skipped_because === null ? [row.player_id] : [])),
+      skipped: outcome.flatMap((row) =>
+        row.skipped_because === null ? [] : [{ player_id: row.player_id, reason: row.skipped_because }],
+      ),
+    } satisfies RemindersResponse;
   });
 
   return router;

@@ -139,12 +139,26 @@ export function openApiDocument(): object {
   admin({
     method: 'get',
     path: '/admin/players/{id}/contract',
-    summary: 'A player’s contract and its audit history, newest first',
+    summary: 'A player’s contract, its audit history and the e-mails sent about it, newest first',
     request: { params: schemas.playerPath },
     responses: {
       200: json(responses.contractHistory, 'The contract.'),
       ...ADMIN_FAILURES,
       404: failure('`player_not_found`.'),
+    },
+  });
+  admin({
+    method: 'post',
+    path: '/admin/contracts/remind',
+    summary: 'E-mail each family named (or every family with an open offer) a reminder with its link',
+    description:
+      'A player is skipped when not the club’s (`player_not_found`), without an open offer (`not_offered`), or sent ' +
+      'a message within the last hour (`reminded_recently`).',
+    request: { body: { content: { 'application/json': { schema: schemas.remindBody } } } },
+    responses: {
+      200: json(responses.reminders, 'What was queued and what was skipped, in the order asked.'),
+      ...ADMIN_FAILURES,
+      ...BODY_FAILURES,
     },
   });
 

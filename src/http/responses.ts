@@ -1,5 +1,6 @@
 import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../../machines/contract.ts';
 import { ERRORS } from '../errors.ts';
+import { MESSAGE_KINDS, MESSAGE_STATUSES, REMINDER_SKIP_REASONS } from '../store/contract-messages.ts';
 import { offer } from '../store/contracts.ts';
 import { playerRow } from '../store/players.ts';
 import { team } from '../store/teams.ts';
@@ -78,8 +79,31 @@ export const contractHistory = z
         source: z.string(),
       }),
     ),
+    messages: z
+      .array(
+        z.object({
+          id: z.number().int(),
+          kind: z.enum(MESSAGE_KINDS),
+          to: z.string(),
+          status: z
+            .enum(MESSAGE_STATUSES)
+            .openapi({ description: '`skipped`: its link was replaced, or the offer answered, before it left.' }),
+          created_at: isoTime,
+          sent_at: isoTime.nullable(),
+          attempts: z.number().int(),
+          error: z.string().nullable().openapi({ description: 'Why the last attempt failed, or why the message was skipped.' }),
+        }),
+      )
+      .openapi({ description: 'The e-mails queued for this player, newest first.' }),
   })
   .openapi('ContractHistory');
+
+export const reminders = z
+  .object({
+    queued: z.array(z.number().int()).openapi({ description: 'The players a reminder was queued for (on a dry run: would be).' }),
+    skipped: z.array(z.object({ player_id: z.number().int(), reason: z.enum(REMINDER_SKIP_REASONS) })),
+  })
+  .openapi('Reminders');
 
 export const contractStats = z
   .object({
@@ -119,5 +143,6 @@ export type PlayerResponse = z.input<typeof player>;
 export type TeamResponse = z.input<typeof teamResponse>;
 export type ContractListResponse = z.input<typeof contractList>;
 export type ContractHistoryResponse = z.input<typeof contractHistory>;
+export type RemindersResponse = z.input<typeof reminders>;
 export type ContractStatsResponse = z.input<typeof contractStats>;
 export type FamilyContractResponse = z.input<typeof familyContract>;

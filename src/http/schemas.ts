@@ -77,6 +77,18 @@ export const createPlayerBody = z
   })
   .strict();
 
+export const remindBody = z
+  .object({
+    player_ids: z
+      .array(id)
+      .min(1)
+      .max(500)
+      .optional()
+      .openapi({ description: 'The players to remind; without it, every player of the club with an open offer.' }),
+    dry_run: z.boolean().default(false).openapi({ description: 'Answer what would be queued, and queue nothing.' }),
+  })
+  .strict();
+
 export const playerPath = z.object({ id: idText });
 
 export const listContractsQuery = z

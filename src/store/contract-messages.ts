@@ -24,7 +24,11 @@ const messageToSend = z.object({
 export type MessageToSend = z.infer<typeof messageToSend>;
 
 /** Counts the attempt and answers what to send, or null when there is nothing to send (done or skipped). */
-export async function beginContractMessage(db: CommonQueryMethods, tenantId: number, messageId: number): Promise<MessageToSend | null> {
+export async function beginContractMessage(
+  db: CommonQueryMethods,
+  tenantId: number,
+  messageId: number,
+): Promise<MessageToSend | null> {
   return db.maybeOne(sql.type(messageToSend)`SELECT * FROM begin_contract_message(${tenantId}, ${messageId})`);
 }
 

@@ -9,12 +9,7 @@ import { renderMessage } from '../mail/messages.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { mailFailure } from '../mail/mailer.ts';
 import type { Metrics } from '../metrics.ts';
-import {
-  type MessageToSend,
-  beginContractMessage,
-  finishContractMessage,
-  queueDueReminder,
-} from '../store/contract-messages.ts';
+import { type MessageToSend, beginContractMessage, finishContractMessage, queueDueReminder } from '../store/contract-messages.ts';
 
 export interface ContractMailDependencies {
   readonly pool: DatabasePool;
@@ -49,7 +44,14 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
   const messageHost = new URL(deps.contractBaseUrl).hostname || 'club-contracts';
 
   /** Reminder `number` of the offer made at `offeredAt`, keyed per player so a new offer replaces it. */
-  const scheduleReminder = async (helpers: JobHelpers, tenantId: number, playerId: number, token: string, offeredAt: Date, number: number) => {
+  const scheduleReminder = async (
+    helpers: JobHelpers,
+    tenantId: number,
+    playerId: number,
+    token: string,
+    offeredAt: Date,
+    number: number,
+  ) => {
     if (number > deps.reminders.max) return;
     await helpers.addJob(
       'queue_contract_reminder',
@@ -60,7 +62,10 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
         offered_at: offeredAt.toISOString(),
         number,
       },
-      { jobKey: `contract-reminder:${tenantId}:${playerId}`, runAt: new Date(offeredAt.getTime() + number * deps.reminders.intervalDays * DAY_MS) },
+      {
+        jobKey: `contract-reminder:${tenantId}:${playerId}`,
+        runAt: new Date(offeredAt.getTime() + number * deps.reminders.intervalDays * DAY_MS),
+      },
     );
   };
 
@@ -75,7 +80,13 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
       } catch (error) {
         const failure = mailFailure(error);
         const lastAttempt = helpers.job.attempts >= helpers.job.max_attempts;
-        await finishContractMessage(pool, tenantId, messageId, failure.permanent || lastAttempt ? 'failed' : null, failure.reason);
+        await finishContractMessage(
+          pool,
+          tenantId,
+          messageId,
+          failure.permanent || lastAttempt ? 'failed' : null,
+          failure.reason,
+        );
         metrics.countMessage(message.kind, failure.permanent || lastAttempt ? 'failed' : 'retried');
         if (failure.permanent || lastAttempt) {
           logger.warn({ kind: message.kind, messageId, reason: failure.reason }, 'message failed');
@@ -94,13 +105,22 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
 
     queue_contract_reminder: async (payload, helpers) => {
       const reminder = reminderPayload.parse(payload);
-      const queued = await queueDueReminder(pool, reminder.tenant_id, reminder.player_id, Buffer.from(reminder.contract_token_sha256, 'hex'));
+      const queued = await queueDueReminder(
+        pool,
+        reminder.tenant_id,
+        reminder.player_id,
+        Buffer.from(reminder.contract_token_sha256, 'hex'),
+      );
       if (queued === null) return;
       if (reminder.number < deps.reminders.max) {
-        await helpers.addJob('queue_contract_reminder', { ...reminder, number: reminder.number + 1 }, {
-          jobKey: `contract-reminder:${reminder.tenant_id}:${reminder.player_id}`,
-          runAt: new Date(Date.parse(reminder.offered_at) + (reminder.number + 1) * deps.reminders.intervalDays * DAY_MS),
-        });
+        await helpers.addJob(
+          'queue_contract_reminder',
+          { ...reminder, number: reminder.number + 1 },
+          {
+            jobKey: `contract-reminder:${reminder.tenant_id}:${reminder.player_id}`,
+            runAt: new Date(Date.parse(reminder.offered_at) + (reminder.number + 1) * deps.reminders.intervalDays * DAY_MS),
+          },
+        );
       }
     },
   };

@@ -14,7 +14,12 @@ export interface ContractWorker {
 /** The worker that delivers the family's e-mail, as `npm start` runs it (unless WORKER=off) and `npm run worker` does. */
 export async function startContractWorker(
   config: Config,
-  { directDatabaseUrl, pool, metrics, logger }: { directDatabaseUrl: string; pool: DatabasePool; metrics: Metrics; logger: Logger },
+  {
+    directDatabaseUrl,
+    pool,
+    metrics,
+    logger,
+  }: { directDatabaseUrl: string; pool: DatabasePool; metrics: Metrics; logger: Logger },
 ): Promise<ContractWorker> {
   const mailer = createMailer(config.mail, logger);
   const tasks = contractMailTasks({
