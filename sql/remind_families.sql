@@ -14,7 +14,7 @@ BEGIN
   FOR candidate IN
     SELECT requested.id AS requested_id, players.id AS found_id, players.contract_status, players.email, players.contract_token
     FROM (
-      SELECT asked.id, min(asked.position) FROM unnest(p_player_ids) WITH ORDINALITY AS asked (id, position)
+      SELECT asked.id, min(asked.position) AS position FROM unnest(p_player_ids) WITH ORDINALITY AS asked (id, position)
       WHERE p_player_ids IS NOT NULL
       GROUP BY asked.id
       UNION ALL

@@ -118,3 +118,41 @@ export async function readAuditLog(db: CommonQueryMethods, club: Club, playerId:
     FROM contract_audit_log WHERE tenant_id = ${club.id} AND player_id = ${playerId} ORDER BY id
   `);
 }
+
+const messageRow = z.object({
+  id: z.number(),
+  kind: z.string(),
+  recipient: z.string(),
+  status: z.string(),
+  attempts: z.number(),
+  last_error: z.string().nullable(),
+  sent: z.boolean(),
+});
+export type MessageRow = z.infer<typeof messageRow>;
+
+/** The player's e-mails (contract_messages), oldest first. */
+export async function readMessages(db: CommonQueryMethods, club: Club, playerId: number): Promise<readonly MessageRow[]> {
+  return db.any(sql.type(messageRow)`
+    SELECT id::integer AS id, kind, recipient, status, attempts, last_error, sent_at IS NOT NULL AS sent
+    FROM contract_messages WHERE tenant_id = ${club.id} AND player_id = ${playerId} ORDER BY id
+  `);
+}
+
+/** The queue's jobs for one club's player: the send jobs of their messages and their reminder job. */
+export async function readJobs(
+  db: CommonQueryMethods,
+  club: Club,
+  playerId: number,
+): Promise<ReadonlyArray<{ readonly task: string; readonly key: string | null; readonly message_id: number | null }>> {
+  return db.any(sql.type(z.object({ task: z.string(), key: z.string().nullable(), message_id: z.number().nullable() }))`
+    SELECT tasks.identifier AS task, jobs.key, (jobs.payload->>'message_id')::integer AS message_id
+    FROM graphile_worker._private_jobs AS jobs
+    JOIN graphile_worker._private_tasks AS tasks ON tasks.id = jobs.task_id
+    WHERE (jobs.payload->>'tenant_id')::integer = ${club.id}
+      AND (
+        (jobs.payload->>'player_id')::integer = ${playerId}
+        OR (jobs.payload->>'message_id')::bigint IN (SELECT id FROM contract_messages WHERE tenant_id = ${club.id} AND player_id = ${playerId})
+      )
+    ORDER BY jobs.id
+  `);
+}

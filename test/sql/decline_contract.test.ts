@@ -1,6 +1,7 @@
 import test from 'ava';
+import { sql } from 'slonik';
 import { declineContract } from '../../src/store/family-contracts.ts';
-import { createClub, createPlayer, putContractInState, readAuditLog, readPlayer } from '../helpers/fixtures.ts';
+import { createClub, createPlayer, putContractInState, readAuditLog, readJobs, readMessages, readPlayer } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 
 // sql/decline_contract: offered → declined in one call.
@@ -35,4 +36,30 @@ test('declining a signed contract is refused and changes nothing', async (t) => 
   t.is(await sqlstateOf(declineContract(db().pool, token)), 'CTSGN');
   t.deepEqual(await readPlayer(db().pool, club, playerId), before);
   t.deepEqual(await readAuditLog(db().pool, club, playerId), auditBefore);
+});
+
+test('queues one confirmation of the audit row it wrote, and cancels the offer’s automatic reminder', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  const token = await putContractInState(db().pool, club, playerId, 'offered');
+  // A reminder as the worker schedules it after the offer's mail is sent.
+  await db().pool.query(sql.unsafe`
+    SELECT graphile_worker.add_job('queue_contract_reminder', json_build_object('tenant_id', ${club.id}::integer, 'player_id', ${playerId}::integer),
+      run_at => now() + interval '3 days', job_key => ${`contract-reminder:${club.id}:${playerId}`})
+  `);
+
+  await declineContract(db().pool, token);
+
+  const [, confirmation] = await readMessages(db().pool, club, playerId);
+  t.like(confirmation, { kind: 'confirmation', status: 'queued', recipient: 'family@example.test' });
+  const jobs = await readJobs(db().pool, club, playerId);
+  t.false(
+    jobs.some((job) => job.task === 'queue_contract_reminder'),
+    'no reminder is due any more',
+  );
+  t.true(jobs.some((job) => job.task === 'send_contract_message' && job.message_id === confirmation?.id));
+  const auditId = await db().pool.oneFirst(sql.unsafe`
+    SELECT audit_id FROM contract_messages WHERE tenant_id = ${club.id} AND id = ${confirmation?.id ?? 0}
+  `);
+  t.is(Number(auditId), (await readAuditLog(db().pool, club, playerId)).at(-1)?.id ?? 0);
 });

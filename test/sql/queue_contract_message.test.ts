@@ -1,0 +1,52 @@
+import test from 'ava';
+import { offerContract } from '../../src/store/contracts.ts';
+import { createClub, createPlayer, putContractInState, readJobs, readMessages } from '../helpers/fixtures.ts';
+import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
+
+// sql/queue_contract_message, as the transitions call it: the message and its job in the same
+// transaction as the transition.
+
+const db = useDatabase();
+
+test('an offer queues one message to the player’s address and one job to send it', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club, { email: 'park+family@example.test' });
+
+  await putContractInState(db().pool, club, playerId, 'offered');
+
+  const messages = await readMessages(db().pool, club, playerId);
+  t.like(messages, [{ kind: 'offer', recipient: 'park+family@example.test', status: 'queued', attempts: 0 }]);
+  t.deepEqual(await readJobs(db().pool, club, playerId), [
+    { task: 'send_contract_message', key: `contract-offer-mail:${club.id}:${playerId}`, message_id: messages[0]?.id ?? 0 },
+  ]);
+});
+
+test('an offer that is refused or rolls back queues nothing', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  await putContractInState(db().pool, club, playerId, 'offered');
+  const [messagesBefore, jobsBefore] = [await readMessages(db().pool, club, playerId), await readJobs(db().pool, club, playerId)];
+  const offer = { tenantId: club.id, playerId, monthlyFee: 100, force: false, actor: 'a' };
+
+  t.is(await sqlstateOf(offerContract(db().pool, { ...offer, targetTeamId: null })), 'OFFEX');
+  t.is(await sqlstateOf(offerContract(db().pool, { ...offer, force: true, targetTeamId: 2_000_000_000 })), 'UNKTM');
+
+  t.deepEqual(await readMessages(db().pool, club, playerId), messagesBefore);
+  t.deepEqual(await readJobs(db().pool, club, playerId), jobsBefore);
+});
+
+test('a newer offer replaces the pending offer mail: one job, with the newer message; the older one skipped', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  await putContractInState(db().pool, club, playerId, 'offered');
+
+  await offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 160, targetTeamId: null, force: true, actor: 'a' });
+
+  const [older, newer] = await readMessages(db().pool, club, playerId);
+  t.like(older, { kind: 'offer', status: 'skipped', last_error: 'a newer offer replaced its link before it left' });
+  t.like(newer, { kind: 'offer', status: 'queued' });
+  t.deepEqual(
+    (await readJobs(db().pool, club, playerId)).map((job) => job.message_id),
+    [newer?.id ?? 0],
+  );
+});
