@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
+import { formatMonthlyFee, formatReadableTime } from '../formatting.ts';
 import type { FamilyContract } from '../store/family-contracts.ts';
 
 export const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
@@ -18,9 +19,7 @@ export interface FamilyPages {
  */
 export function createFamilyPages(options: { contractVersion: string; currency: string }): FamilyPages {
   const eta = new Eta({ views: VIEWS, autoEscape: true, cache: true });
-  const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: options.currency, maximumFractionDigits: 0 });
-  const when = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
-  const formatTime = (epochMs: number | null) => (epochMs === null ? '' : `${when.format(epochMs)} UTC`);
+  const formatTime = (epochMs: number | null) => (epochMs === null ? '' : formatReadableTime(epochMs));
   const assetsPath = '../assets';
 
   return {
@@ -31,7 +30,7 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         token,
         playerName: contract.playerName,
         teamNames: contract.teamNames,
-        monthlyFee: `${money.format(contract.monthlyFee)} per month`,
+        monthlyFee: formatMonthlyFee(contract.monthlyFee, options.currency),
         contractVersion: contract.signedVersion ?? options.contractVersion,
         status: contract.status,
         signedBy: contract.signedBy,
