@@ -14,8 +14,9 @@ export interface FamilyPages {
 }
 
 /**
- * The family's page (SPEC §4 "Family"): server-rendered, no JavaScript, every value escaped by Eta.
- * Links are relative to /contract/<token>, so the page works behind a proxy that adds a path prefix.
+ * The family's page (docs/PRODUCT.md, "Family links"): server-rendered, no JavaScript, every value
+ * escaped by Eta. Links are relative to /contract/<token>, so the page works behind a proxy that
+ * adds a path prefix.
  */
 export function createFamilyPages(options: { contractVersion: string; currency: string }): FamilyPages {
   const eta = new Eta({ views: VIEWS, autoEscape: true, cache: true });
