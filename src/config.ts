@@ -140,7 +140,12 @@ const nonEmpty = z.string().trim().min(1);
 const smtpUrl = z
   .string()
   .url()
-  .refine((value) => /^smtps?:\/\/[^/?#]/i.test(value), 'must be an smtp:// or smtps:// URL with a host');
+  .refine((value) => /^smtps?:\/\/[^/?#]/i.test(value), 'must be an smtp:// or smtps:// URL with a host')
+  // nodemailer would read TLS settings from a query string; here the certificate is always verified.
+  .refine(
+    (value) => !/[?#]/.test(value) && ['', '/'].includes(new URL(value).pathname),
+    'takes no path, ?query or #fragment: only [user:pass@]host[:port]',
+  );
 
 /** One mailbox, `Name <address>` or a bare address: not a list, not a group, not two header lines. */
 const mailbox = nonEmpty.refine((value) => {

@@ -178,6 +178,7 @@ test('mail: SMTP_URL (smtp:// or smtps://, credentials allowed), MAIL_FROM and S
     },
   );
   t.is(parseConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }).mail.smtpUrl, 'smtp://127.0.0.1:2525');
+  t.is(parseConfig({ SMTP_URL: 'smtp://[::1]:2525/' }).mail.smtpUrl, 'smtp://[::1]:2525/');
   t.is(parseConfig({ SMTP_TIMEOUT_MS: '120000' }).mail.timeoutMs, 120_000);
   t.is(parseConfig({ MAIL_FROM: 'no-reply@example.org' }).mail.from, 'no-reply@example.org');
 });
@@ -187,6 +188,8 @@ test('mail settings are refused with a reason, and a bad SMTP_URL is not echoed 
     ['SMTP_URL', 'http://mailer:s3cret@smtp.example.org', /must be an smtp:\/\/ or smtps:\/\/ URL/],
     ['SMTP_URL', 'smtp://', /SMTP_URL/],
     ['SMTP_URL', 'smtp.example.org:25', /SMTP_URL/],
+    ['SMTP_URL', 'smtp://mailer:s3cret@smtp.example.org?tls.rejectUnauthorized=false', /takes no path, \?query/],
+    ['SMTP_URL', 'smtp://smtp.example.org/relay', /takes no path/],
     ['MAIL_FROM', 'nobody', /must be one e-mail address/],
     ['MAIL_FROM', 'a@example.org, b@example.org', /must be one e-mail address/],
     ['MAIL_FROM', 'Club: a@example.org;', /must be one e-mail address/],
