@@ -1,4 +1,5 @@
 import path from 'node:path';
+import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
 
 /**
@@ -36,6 +37,27 @@ export interface Config {
   /** Whether this process also runs the job queue's worker (WORKER=off: an API-only replica). */
   readonly worker: boolean;
   readonly reminders: ReminderConfig;
+  readonly mail: MailConfig;
+}
+
+/** How e-mail leaves (README.md, "E-mail"); src/mail/mailer.ts sends with it. */
+export interface MailConfig {
+  /**
+   * `smtp://[user:pass@]host:port` (STARTTLS whenever the server offers it) or `smtps://…`
+   * (TLS from the start). Null: every message is written as an `.eml` file under `mailDir`.
+   */
+  readonly smtpUrl: string | null;
+  /** The From header, one address with an optional display name. */
+  readonly from: string;
+  readonly mailDir: string;
+  /** Bounds each wait on the SMTP server: connecting, its greeting, and every answer. */
+  readonly timeoutMs: number;
+  /**
+   * PEM certificates to trust for the SMTP server instead of the system's authorities. Never read
+   * from the environment: the tests trust their own self-signed certificate with it. The server's
+   * certificate is always verified.
+   */
+  readonly trustedCertificates?: string;
 }
 
 /** Automatic reminders of an open offer: every `intervalDays` after it, at most `max` of them. */
@@ -124,6 +146,28 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const nonEmpty = z.string().trim().min(1);
 
+const smtpUrl = z
+  .string()
+  .url()
+  .refine((value) => /^smtps?:\/\/[^/?#]/i.test(value), 'must be an smtp:// or smtps:// URL with a host')
+  // nodemailer would read TLS settings from a query string; here the certificate is always verified.
+  .refine(
+    (value) => !/[?#]/.test(value) && ['', '/'].includes(new URL(value).pathname),
+    'takes no path, ?query or #fragment: only [user:pass@]host[:port]',
+  );
+
+/** One mailbox, `Name <address>` or a bare address: not a list, not a group, not two header lines. */
+const mailbox = nonEmpty.refine((value) => {
+  if (/[\r\n]/.test(value)) return false;
+  const parsed = addressparser(value);
+  return (
+    parsed.length === 1 &&
+    parsed[0] !== undefined &&
+    !('group' in parsed[0] && parsed[0].group) &&
+    /^[^@\s]+@[^@\s]+$/.test(parsed[0].address ?? '')
+  );
+}, 'must be one e-mail address, such as club-contracts <no-reply@example.org>');
+
 const wholeNumber = (min: number, max: number, unit: string) => {
   const range = `must be between ${min} and ${max} ${unit}`;
   return z
@@ -191,6 +235,9 @@ const environment = z
       .pipe(z.number().min(0.001, 'must be more than 0 days').max(365))
       .default('3'),
     REMINDER_MAX: wholeNumber(0, 20, 'reminders').default('3'),
+    SMTP_URL: smtpUrl.optional(),
+    MAIL_FROM: mailbox.default('club-contracts <no-reply@localhost>'),
+    SMTP_TIMEOUT_MS: wholeNumber(1000, 120_000, 'milliseconds').default('10000'),
   })
   .refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
     path: ['OIDC_JWKS_URL'],
@@ -263,5 +310,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       vars.FAMILY_RATE_LIMIT_PER_SECOND === 0
         ? null
         : { perSecond: vars.FAMILY_RATE_LIMIT_PER_SECOND, burst: vars.FAMILY_RATE_LIMIT_BURST },
+    mail: {
+      smtpUrl: vars.SMTP_URL ?? null,
+      from: vars.MAIL_FROM,
+      mailDir: path.join(dataDir, 'mail'),
+      timeoutMs: vars.SMTP_TIMEOUT_MS,
+    },
   };
 }

@@ -149,3 +149,59 @@ test('database timeouts are whole milliseconds between 100 and 600000', (t) => {
     'DATABASE_POOL_WAIT_TIMEOUT_MS: must be at most 600000 ms (10 minutes)',
   ]);
 });
+
+test('mail: without SMTP_URL, messages go to .eml files under DATA_DIR/mail, from the default sender', (t) => {
+  t.deepEqual(parseConfig({ DATA_DIR: '/var/lib/club-contracts' }, '/srv/app').mail, {
+    smtpUrl: null,
+    from: 'club-contracts <no-reply@localhost>',
+    mailDir: '/var/lib/club-contracts/mail',
+    timeoutMs: 10_000,
+  });
+  t.is(parseConfig({}, '/srv/app').mail.mailDir, '/srv/app/.data/mail');
+});
+
+test('mail: SMTP_URL (smtp:// or smtps://, credentials allowed), MAIL_FROM and SMTP_TIMEOUT_MS', (t) => {
+  t.deepEqual(
+    parseConfig(
+      {
+        SMTP_URL: 'smtps://mailer:s3cret@smtp.example.org:465',
+        MAIL_FROM: '"Demo Club, registrations" <registrations@example.org>',
+        SMTP_TIMEOUT_MS: '1000',
+      },
+      '/srv/app',
+    ).mail,
+    {
+      smtpUrl: 'smtps://mailer:s3cret@smtp.example.org:465',
+      from: '"Demo Club, registrations" <registrations@example.org>',
+      mailDir: '/srv/app/.data/mail',
+      timeoutMs: 1000,
+    },
+  );
+  t.is(parseConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }).mail.smtpUrl, 'smtp://127.0.0.1:2525');
+  t.is(parseConfig({ SMTP_URL: 'smtp://[::1]:2525/' }).mail.smtpUrl, 'smtp://[::1]:2525/');
+  t.is(parseConfig({ SMTP_TIMEOUT_MS: '120000' }).mail.timeoutMs, 120_000);
+  t.is(parseConfig({ MAIL_FROM: 'no-reply@example.org' }).mail.from, 'no-reply@example.org');
+});
+
+test('mail settings are refused with a reason, and a bad SMTP_URL is not echoed (it may hold a password)', (t) => {
+  const refused: Array<[string, string, RegExp]> = [
+    ['SMTP_URL', 'http://mailer:s3cret@smtp.example.org', /must be an smtp:\/\/ or smtps:\/\/ URL/],
+    ['SMTP_URL', 'smtp://', /SMTP_URL/],
+    ['SMTP_URL', 'smtp.example.org:25', /SMTP_URL/],
+    ['SMTP_URL', 'smtp://mailer:s3cret@smtp.example.org?tls.rejectUnauthorized=false', /takes no path, \?query/],
+    ['SMTP_URL', 'smtp://smtp.example.org/relay', /takes no path/],
+    ['MAIL_FROM', 'nobody', /must be one e-mail address/],
+    ['MAIL_FROM', 'a@example.org, b@example.org', /must be one e-mail address/],
+    ['MAIL_FROM', 'Club: a@example.org;', /must be one e-mail address/],
+    ['MAIL_FROM', 'a@example.org\r\nBcc: everyone@example.org', /must be one e-mail address/],
+    ['SMTP_TIMEOUT_MS', '999', /between 1000 and 120000 milliseconds/],
+    ['SMTP_TIMEOUT_MS', '120001', /between 1000 and 120000 milliseconds/],
+    ['SMTP_TIMEOUT_MS', '10s', /whole number of milliseconds/],
+  ];
+  for (const [name, value, message] of refused) {
+    const error = t.throws(() => parseConfig({ [name]: value }), { instanceOf: ConfigError }) as ConfigError;
+    t.regex(error.message, new RegExp(`${name}: `), `${name}=${value}`);
+    t.regex(error.message, message, `${name}=${value}`);
+    t.false(error.message.includes('s3cret'));
+  }
+});

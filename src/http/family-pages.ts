@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { ErrorCode } from '../errors.ts';
+import { formatMonthlyFee, formatReadableTime } from '../formatting.ts';
 import type { FamilyContract } from '../store/family-contracts.ts';
 
 export const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
@@ -32,14 +33,13 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
 };
 
 /**
- * The family's page (docs/PRODUCT.md, "Family links"): server-rendered, no JavaScript, every value escaped by Eta.
- * Links are relative to /contract/<token>, so the page works behind a proxy that adds a path prefix.
+ * The family's page (docs/PRODUCT.md, "Family links"): server-rendered, no JavaScript, every value
+ * escaped by Eta. Links are relative to /contract/<token>, so the page works behind a proxy that
+ * adds a path prefix.
  */
 export function createFamilyPages(options: { contractVersion: string; currency: string }): FamilyPages {
   const eta = new Eta({ views: VIEWS, autoEscape: true, cache: true });
-  const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: options.currency, maximumFractionDigits: 0 });
-  const when = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
-  const formatTime = (epochMs: number | null) => (epochMs === null ? '' : `${when.format(epochMs)} UTC`);
+  const formatTime = (epochMs: number | null) => (epochMs === null ? '' : formatReadableTime(epochMs));
   const assetsPath = '../assets';
 
   return {
@@ -50,7 +50,7 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         token,
         playerName: contract.playerName,
         teamNames: contract.teamNames,
-        monthlyFee: `${money.format(contract.monthlyFee)} per month`,
+        monthlyFee: formatMonthlyFee(contract.monthlyFee, options.currency),
         contractVersion: contract.signedVersion ?? options.contractVersion,
         status: contract.status,
         signedBy: contract.signedBy,

@@ -6,8 +6,7 @@ import { z } from 'zod';
 import type { ReminderConfig } from '../config.ts';
 import type { ContractMessage } from '../mail/messages.ts';
 import { renderMessage } from '../mail/messages.ts';
-import type { Mailer } from '../mail/mailer.ts';
-import { mailFailure } from '../mail/mailer.ts';
+import { type Mailer, MailError } from '../mail/mailer.ts';
 import type { Metrics } from '../metrics.ts';
 import { type MessageToSend, beginContractMessage, finishContractMessage, queueDueReminder } from '../store/contract-messages.ts';
 
@@ -76,9 +75,15 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
       if (message === null) return;
       const rendered = renderMessage(contractMessage(message, deps));
       try {
-        await mailer.send({ messageId: `<${message.message_id}@${messageHost}>`, to: message.recipient, ...rendered });
+        await mailer.send({
+          messageId: `<${message.message_id}@${messageHost}>`,
+          kind: message.kind,
+          to: message.recipient,
+          ...rendered,
+        });
       } catch (error) {
-        const failure = mailFailure(error);
+        // The mailer classes every failure; anything else is a fault of ours, worth another try.
+        const failure = error instanceof MailError ? error : { permanent: false, reason: String(error) };
         const lastAttempt = helpers.job.attempts >= helpers.job.max_attempts;
         await finishContractMessage(
           pool,

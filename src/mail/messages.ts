@@ -1,0 +1,116 @@
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+import { formatIsoTime, formatMonthlyFee, formatReadableDay, formatReadableTime } from '../formatting.ts';
+
+/** The e-mail templates: one HTML and one plain-text template per kind, each pair with its layout. */
+export const MAIL_TEMPLATES = fileURLToPath(new URL('./templates/', import.meta.url));
+
+/**
+ * What a family is told by e-mail (README.md, "E-mail"). Names are as stored, exactly as the club
+ * sent them: rendering escapes them, nothing upstream has to.
+ */
+export type ContractMessage =
+  | {
+      kind: 'offer';
+      clubName: string;
+      playerName: string;
+      teamNames: string[];
+      monthlyFee: number;
+      currency: string;
+      contractUrl: string;
+      /** A forced re-offer or a tier change: the earlier e-mail's link no longer works. */
+      replacesEarlierOffer: boolean;
+    }
+  | {
+      kind: 'reminder';
+      clubName: string;
+      playerName: string;
+      teamNames: string[];
+      monthlyFee: number;
+      currency: string;
+      contractUrl: string;
+      offeredAt: Date;
+    }
+  | {
+      kind: 'confirmation';
+      clubName: string;
+      playerName: string;
+      teamNames: string[];
+      monthlyFee: number;
+      currency: string;
+      outcome: 'signed' | 'declined';
+      signedBy: string | null;
+      /** When the family signed or declined. */
+      at: Date;
+      contractVersion: string | null;
+      contractUrl: string;
+    };
+
+export type MessageKind = ContractMessage['kind'];
+
+export interface RenderedMessage {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/**
+ * A value on one line of plain text: control characters (line breaks included) and bidirectional
+ * overrides become a space, so a name cannot start a line of its own — say, a fake link under the
+ * real one — or turn the text around. The plain-text part must not be HTML-escaped: the family
+ * would read `&amp;`.
+ */
+export function oneLine(value: unknown): string {
+  return String(value).replace(/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu, ' ');
+}
+
+// Both read the same folder; the suffix says which one a template is for. HTML escapes every value
+// (`<%= %>`), plain text keeps each value on its line.
+const htmlTemplates = new Eta({ views: MAIL_TEMPLATES, autoEscape: true, cache: true });
+const textTemplates = new Eta({
+  views: MAIL_TEMPLATES,
+  autoEscape: true,
+  escapeFunction: oneLine,
+  autoTrim: false,
+  cache: true,
+});
+
+/** Subject, plain text and HTML of one message; every value escaped for where it goes. */
+export function renderMessage(message: ContractMessage): RenderedMessage {
+  if (!/^https?:\/\/[^\s\p{Cc}]+$/u.test(message.contractUrl)) {
+    // The link comes from the service's own CONTRACT_BASE_URL; anything else is a bug upstream.
+    throw new Error('contractUrl must be an http(s) URL on one line');
+  }
+  const subject = oneLine(subjectOf(message));
+  const data = {
+    ...message,
+    subject,
+    teamsLabel: message.teamNames.length === 1 ? 'Team' : 'Teams',
+    teams: message.teamNames.length > 0 ? message.teamNames.join(', ') : 'To be assigned by the club',
+    monthlyFee: formatMonthlyFee(message.monthlyFee, message.currency),
+    contractVersion: message.kind === 'confirmation' && message.outcome === 'signed' ? message.contractVersion : null,
+    ...(message.kind === 'reminder' ? { offeredOn: formatReadableDay(message.offeredAt) } : {}),
+    ...(message.kind === 'confirmation' ? { atReadable: formatReadableTime(message.at), atIso: formatIsoTime(message.at) } : {}),
+  };
+  return {
+    subject,
+    text: textTemplates.render(`./${message.kind}.txt.eta`, data),
+    html: htmlTemplates.render(`./${message.kind}.html.eta`, data),
+  };
+}
+
+function subjectOf(message: ContractMessage): string {
+  const { clubName, playerName } = message;
+  switch (message.kind) {
+    case 'offer':
+      return message.replacesEarlierOffer
+        ? `${clubName}: a new contract offer for ${playerName} (replaces the earlier one)`
+        : `${clubName}: your contract offer for ${playerName}`;
+    case 'reminder':
+      return `${clubName}: reminder, the contract offer for ${playerName} is waiting for your answer`;
+    case 'confirmation':
+      return message.outcome === 'signed'
+        ? `${clubName}: the contract for ${playerName} is signed`
+        : `${clubName}: the contract offer for ${playerName} is declined`;
+  }
+}
