@@ -1,0 +1,410 @@
+import { randomBytes } from 'node:crypto';
+import test, { type ExecutionContext } from 'ava';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { createLogger } from '../src/logger.ts';
+import { createMetrics } from '../src/metrics.ts';
+import { type ContractWorker, startContractWorker } from '../src/worker/contract-worker.ts';
+import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
+import { type Club, createClub, createPlayer, createTeam, readJobs, readMessages } from './helpers/fixtures.ts';
+import { request } from './helpers/http.ts';
+import { type TestServer, startTestServer } from './helpers/server.ts';
+import { type ReceivedMail, type TestSmtpServer, startSmtpServer } from './helpers/smtp-server.ts';
+
+// The family's e-mail end to end: an offer, a sign or a decline through HTTP queues its message in
+// the same transaction; the worker, running as npm start runs it, sends it to a real SMTP server
+// on loopback. Time is driven by scheduling (a job made due now), never by sleeping for days.
+
+let db: TestDatabase;
+let smtp: TestSmtpServer;
+let server: TestServer;
+let worker: ContractWorker;
+
+test.before(async () => {
+  db = await createTestDatabase();
+  smtp = await startSmtpServer();
+  server = await startTestServer(db.pool, {
+    env: { SMTP_URL: smtp.url, SMTP_TIMEOUT_MS: '1000', MAIL_FROM: 'Club Contracts <no-reply@example.test>' },
+  });
+  worker = await startWorker();
+});
+test.after.always(async () => {
+  await worker?.stop();
+  await server?.close();
+  await smtp?.close();
+  await db?.drop();
+});
+
+const startWorker = () =>
+  startContractWorker(server.config, {
+    directDatabaseUrl: db.url,
+    pool: db.pool,
+    metrics: createMetrics(db.pool),
+    logger: createLogger('silent'),
+  });
+
+async function family(options: { clubName?: string } = {}) {
+  const club = await createClub(db.pool, options.clubName ?? 'Westside Hoops');
+  const team = await createTeam(db.pool, club, 'U12 Gold');
+  const email = `family+${randomBytes(4).toString('hex')}@example.test`;
+  const playerId = await createPlayer(db.pool, club, { teamIds: [team], name: 'Jacelyn Park', email });
+  const token = await server.adminToken(club.slug);
+  const offer = (query = '', body: Record<string, unknown> = {}) =>
+    request(server.baseUrl, 'POST', `/admin/contract/offer${query}`, { token, body: { player_id: playerId, monthly_fee: 150, ...body } });
+  return { club, playerId, email, token, offer };
+}
+
+const mailsTo = (email: string): ReceivedMail[] => smtp.received.filter((mail) => mail.envelope.to.includes(email));
+
+async function eventually<T>(what: string, read: () => Promise<T> | T, holds: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (holds(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Makes the player's pending jobs due now, as if their time had come. */
+const runNow = (club: Club, playerId: number) =>
+  db.pool.query(sql.unsafe`
+    UPDATE graphile_worker._private_jobs SET run_at = now()
+    WHERE locked_at IS NULL AND (payload->>'tenant_id')::integer = ${club.id}
+      AND ((payload->>'player_id')::integer = ${playerId}
+        OR (payload->>'message_id')::bigint IN (SELECT id FROM contract_messages WHERE tenant_id = ${club.id} AND player_id = ${playerId}))
+  `);
+
+/** Waits until no message is in flight, so a test that changes how the server answers changes it for its own. */
+const quiet = () =>
+  eventually(
+    'messages in flight',
+    () =>
+      db.pool.oneFirst(
+        sql.type(z.object({ count: z.number() }))`SELECT count(*)::integer AS count FROM contract_messages WHERE status = 'queued'`,
+      ),
+    (count) => count === 0,
+  );
+
+/** Waits until the player's send job has failed `attempts` times and waits for its next try. */
+const failedAttempts = (club: Club, playerId: number, attempts: number) =>
+  eventually(
+    `attempt ${attempts}`,
+    () =>
+      db.pool.anyFirst(sql.type(z.object({ attempts: z.number() }))`
+        SELECT attempts FROM graphile_worker._private_jobs
+        WHERE locked_at IS NULL AND (payload->>'tenant_id')::integer = ${club.id}
+          AND (payload->>'message_id')::bigint IN (SELECT id FROM contract_messages WHERE tenant_id = ${club.id} AND player_id = ${playerId})
+      `),
+    (found) => found[0] === attempts,
+    15_000,
+  );
+
+const lines = (mail: ReceivedMail) => (mail.text ?? '').split(/\r?\n/);
+
+test.serial('an offer’s e-mail arrives within 10 s, naming the club, with the exact link the offer answered', async (t) => {
+  const { club, playerId, email, offer } = await family({ clubName: 'Westside "Hoops" & Co' });
+  const started = Date.now();
+
+  const answer = await offer();
+
+  t.is(answer.status, 200);
+  const [mail] = await eventually(
+    'mail',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+  );
+  t.log(`offer to delivery: ${Date.now() - started} ms`);
+  t.true(lines(mail as ReceivedMail).includes(answer.body.contract_url));
+  t.regex(mail?.subject ?? '', /Westside "Hoops" & Co/);
+  t.true(String(mail?.html).includes(`href="${answer.body.contract_url}"`));
+  const [row] = await eventually(
+    'status',
+    () => readMessages(db.pool, club, playerId),
+    (rows) => rows[0]?.status === 'sent',
+  );
+  t.like(row, { kind: 'offer', recipient: email, status: 'sent', attempts: 1, sent: true });
+});
+
+test.serial('a forced re-offer’s e-mail holds only the new link', async (t) => {
+  const { email, offer } = await family();
+  const first = await offer();
+  await eventually(
+    'first mail',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+  );
+
+  const second = await offer('?force=true', { monthly_fee: 160 });
+
+  const mails = await eventually(
+    'second mail',
+    () => mailsTo(email),
+    (all) => all.length === 2,
+  );
+  const text = mails[1]?.text ?? '';
+  t.true(lines(mails[1] as ReceivedMail).includes(second.body.contract_url));
+  t.false(text.includes(first.body.contract_token));
+});
+
+test.serial(
+  '20 forced re-offers queued before the worker takes them deliver one e-mail, with the final link; the rest are skipped',
+  async (t) => {
+    await worker.stop();
+    const { club, playerId, email, offer } = await family();
+    await offer();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => offer('?force=true')));
+    t.true(answers.every((answer) => answer.status === 200));
+    const final = await db.pool.oneFirst(sql.type(z.object({ token: z.string() }))`
+    SELECT contract_token AS token FROM players WHERE tenant_id = ${club.id} AND id = ${playerId}
+  `);
+
+    worker = await startWorker();
+
+    const [mail] = await eventually(
+      'one mail',
+      () => mailsTo(email),
+      (mails) => mails.length === 1,
+    );
+    t.true((mail?.text ?? '').includes(final));
+    const rows = await eventually(
+      'all settled',
+      () => readMessages(db.pool, club, playerId),
+      (all) => all.every((row) => row.status !== 'queued'),
+    );
+    t.is(rows.length, 21);
+    t.is(rows.filter((row) => row.status === 'sent').length, 1);
+    t.is(rows.filter((row) => row.status === 'skipped').length, 20);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    t.is(mailsTo(email).length, 1, 'and no second one later');
+  },
+);
+
+test.serial('a refused offer queues no e-mail', async (t) => {
+  const { club, playerId, offer } = await family();
+  await offer();
+  const ids = async () => (await readMessages(db.pool, club, playerId)).map((row) => row.id);
+  const before = await ids();
+
+  t.is((await offer()).status, 409);
+  t.is((await offer('?force=true', { target_team_id: 2_000_000_000 })).status, 422);
+
+  t.deepEqual(await ids(), before);
+});
+
+test.serial('a server answering 451 twice, then 250, gets the message once, after retries, under one Message-ID', async (t) => {
+  const { club, playerId, email, offer } = await family();
+  await quiet();
+  let refusals = 0;
+  smtp.respondWith(() => (refusals++ < 2 ? { code: 451, message: 'Try again later' } : 'accept'));
+  t.teardown(() => smtp.respondWith(() => 'accept'));
+
+  await offer();
+  for (const attempts of [1, 2]) {
+    await failedAttempts(club, playerId, attempts);
+    t.like((await readMessages(db.pool, club, playerId))[0], { status: 'queued', attempts, last_error: '451 Try again later' });
+    await runNow(club, playerId);
+  }
+
+  const [mail] = await eventually(
+    'mail',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+    15_000,
+  );
+  const [row] = await eventually(
+    'sent',
+    () => readMessages(db.pool, club, playerId),
+    (rows) => rows[0]?.status === 'sent',
+  );
+  t.like(row, { status: 'sent', attempts: 3, last_error: null });
+  const messageId = await db.pool.oneFirst(sql.type(z.object({ id: z.string() }))`
+    SELECT message_id::text AS id FROM contract_messages WHERE tenant_id = ${club.id} AND player_id = ${playerId}
+  `);
+  t.is(mail?.messageId, `<${messageId}@contracts.example.test>`);
+});
+
+test.serial('a 550 for the recipient fails the message, with the server’s reason, and is not retried', async (t) => {
+  const { club, playerId, email, offer } = await family();
+  await quiet();
+  smtp.respondWith(() => ({ code: 550, message: 'No such mailbox', at: 'rcpt' }));
+  t.teardown(() => smtp.respondWith(() => 'accept'));
+
+  await offer();
+
+  const [row] = await eventually(
+    'failed',
+    () => readMessages(db.pool, club, playerId),
+    (rows) => rows[0]?.status === 'failed',
+  );
+  t.like(row, { status: 'failed', attempts: 1 });
+  t.regex(row?.last_error ?? '', /550.*No such mailbox/);
+  t.deepEqual(mailsTo(email), []);
+  t.false((await readJobs(db.pool, club, playerId)).some((job) => job.task === 'send_contract_message'));
+});
+
+test.serial(
+  'a server that accepts the connection and never answers times out, the message is retried, and offers are answered meanwhile',
+  async (t) => {
+    const { club, playerId, email, offer } = await family();
+    await quiet();
+    let hung = 0;
+    smtp.respondWith(() => (hung++ === 0 ? 'hang' : 'accept'));
+    t.teardown(() => smtp.respondWith(() => 'accept'));
+
+    const started = Date.now();
+    t.is((await offer()).status, 200);
+    const other = await family();
+    t.is((await other.offer()).status, 200, 'another offer is answered while the mail hangs');
+    t.true(Date.now() - started < 5000);
+
+    await failedAttempts(club, playerId, 1);
+    await runNow(club, playerId);
+    await eventually(
+      'mail',
+      () => mailsTo(email),
+      (mails) => mails.length === 1,
+      15_000,
+    );
+    t.like(
+      (
+        await eventually(
+          'sent',
+          () => readMessages(db.pool, club, playerId),
+          (rows) => rows[0]?.status === 'sent',
+        )
+      )[0],
+      {
+        attempts: 2,
+      },
+    );
+  },
+);
+
+async function answered(t: ExecutionContext, action: 'sign' | 'decline') {
+  const { club, playerId, email, offer } = await family();
+  const { body } = await offer();
+  await eventually(
+    'offer mail',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+  );
+
+  const answer = await request(server.baseUrl, 'POST', `/contract/${body.contract_token}/${action}`, {
+    body: action === 'sign' ? { signed_by: 'Dana Park' } : undefined,
+  });
+
+  t.is(answer.status, 200);
+  const mails = await eventually(
+    'confirmation',
+    () => mailsTo(email),
+    (all) => all.length === 2,
+  );
+  const rows = await eventually(
+    'sent',
+    () => readMessages(db.pool, club, playerId),
+    (all) => all[1]?.status === 'sent',
+  );
+  t.like(rows, [{ kind: 'offer' }, { kind: 'confirmation', status: 'sent' }]);
+  return mails[1] as ReceivedMail;
+}
+
+test.serial('a signature sends one confirmation: who signed, the fee, the teams, the version', async (t) => {
+  const mail = await answered(t, 'sign');
+  const text = mail.text ?? '';
+  t.regex(text, /Dana Park/);
+  t.regex(text, /U12 Gold/);
+  t.regex(text, /\$150/);
+  t.regex(text, /v1/);
+});
+
+test.serial('a decline sends one confirmation of the decline', async (t) => {
+  const mail = await answered(t, 'decline');
+  t.regex(`${mail.subject} ${mail.text}`, /declined/i);
+});
+
+test.serial('automatic reminders: the first falls due after the interval and is sent; after signing no other is', async (t) => {
+  const { club, playerId, email, offer } = await family();
+  const { body } = await offer();
+  await eventually(
+    'offer mail',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+  );
+  const scheduled = await eventually(
+    'reminder scheduled',
+    () => readJobs(db.pool, club, playerId),
+    (jobs) => jobs.some((job) => job.task === 'queue_contract_reminder'),
+  );
+  t.deepEqual(
+    scheduled.filter((job) => job.task === 'queue_contract_reminder').map((job) => job.key),
+    [`contract-reminder:${club.id}:${playerId}`],
+  );
+  const dueInDays = await db.pool.oneFirst(sql.type(z.object({ days: z.number() }))`
+    SELECT round(extract(epoch FROM run_at - now()) / 86400)::integer AS days FROM graphile_worker._private_jobs WHERE key = ${`contract-reminder:${club.id}:${playerId}`}
+  `);
+  t.is(dueInDays, 3, 'REMINDER_INTERVAL_DAYS after the offer');
+
+  await runNow(club, playerId);
+  const reminders = await eventually(
+    'reminder',
+    () => mailsTo(email),
+    (mails) => mails.length === 2,
+  );
+  t.true(lines(reminders[1] as ReceivedMail).includes(body.contract_url));
+  t.like(await readMessages(db.pool, club, playerId), [{ kind: 'offer' }, { kind: 'reminder' }]);
+
+  await request(server.baseUrl, 'POST', `/contract/${body.contract_token}/sign`, { body: { signed_by: 'Dana Park' } });
+  await eventually(
+    'confirmation',
+    () => mailsTo(email),
+    (mails) => mails.length === 3,
+  );
+  t.false(
+    (await readJobs(db.pool, club, playerId)).some((job) => job.task === 'queue_contract_reminder'),
+    'the next reminder is cancelled',
+  );
+  await runNow(club, playerId);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  t.is(mailsTo(email).length, 3, 'no reminder after signing');
+});
+
+test.serial('POST /admin/contracts/remind queues a reminder, answers each skip, and the contract view lists the messages', async (t) => {
+  const { club, playerId, email, token, offer } = await family();
+  await offer();
+  await eventually(
+    'offer mail',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+  );
+  await db.pool.query(sql.unsafe`UPDATE contract_messages SET created_at = now() - interval '2 hours' WHERE tenant_id = ${club.id}`);
+  const other = await family();
+  await other.offer();
+  const remind = (body: unknown) => request(server.baseUrl, 'POST', '/admin/contracts/remind', { token, body });
+
+  const dry = await remind({ player_ids: [playerId, other.playerId], dry_run: true });
+  t.deepEqual(dry.body, { queued: [playerId], skipped: [{ player_id: other.playerId, reason: 'player_not_found' }] });
+  t.is((await readMessages(db.pool, club, playerId)).length, 1, 'a dry run queues nothing');
+
+  const sent = await remind({});
+  t.deepEqual(sent.body, { queued: [playerId], skipped: [] });
+  await eventually(
+    'reminder',
+    () => mailsTo(email),
+    (mails) => mails.length === 2,
+  );
+  t.deepEqual((await remind({ player_ids: [playerId] })).body, {
+    queued: [],
+    skipped: [{ player_id: playerId, reason: 'reminded_recently' }],
+  });
+
+  const view = await eventually(
+    'view',
+    () => request(server.baseUrl, 'GET', `/admin/players/${playerId}/contract`, { token }),
+    (reply) => reply.body.messages?.[0]?.status === 'sent',
+  );
+  t.like(view.body.messages, [
+    { kind: 'reminder', to: email, status: 'sent', attempts: 1, error: null },
+    { kind: 'offer', to: email, status: 'sent', attempts: 1, error: null },
+  ]);
+});
