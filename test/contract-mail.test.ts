@@ -3,7 +3,7 @@ import test, { type ExecutionContext } from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createLogger } from '../src/logger.ts';
-import { createMetrics } from '../src/metrics.ts';
+import { type Metrics, createMetrics } from '../src/metrics.ts';
 import { type ContractWorker, startContractWorker } from '../src/worker/contract-worker.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { type Club, createClub, createPlayer, createTeam, readJobs, readMessages } from './helpers/fixtures.ts';
@@ -19,6 +19,8 @@ let db: TestDatabase;
 let smtp: TestSmtpServer;
 let server: TestServer;
 let worker: ContractWorker;
+const metrics = () => workerMetrics;
+let workerMetrics: Metrics;
 
 test.before(async () => {
   db = await createTestDatabase();
@@ -35,13 +37,15 @@ test.after.always(async () => {
   await db?.drop();
 });
 
-const startWorker = () =>
-  startContractWorker(server.config, {
+const startWorker = () => {
+  workerMetrics = createMetrics(db.pool);
+  return startContractWorker(server.config, {
     directDatabaseUrl: db.url,
     pool: db.pool,
-    metrics: createMetrics(db.pool),
+    metrics: workerMetrics,
     logger: createLogger('silent'),
   });
+};
 
 async function family(options: { clubName?: string } = {}) {
   const club = await createClub(db.pool, options.clubName ?? 'Westside Hoops');
@@ -256,6 +260,7 @@ test.serial(
     t.is((await offer()).status, 200);
     const other = await family();
     t.is((await other.offer()).status, 200, 'another offer is answered while the mail hangs');
+    t.is((await request(server.baseUrl, 'GET', '/readyz')).status, 200, 'an SMTP outage is not the service’s readiness');
     t.true(Date.now() - started < 5000);
 
     await failedAttempts(club, playerId, 1);
@@ -407,4 +412,22 @@ test.serial('POST /admin/contracts/remind queues a reminder, answers each skip, 
     { kind: 'reminder', to: email, status: 'sent', attempts: 1, error: null },
     { kind: 'offer', to: email, status: 'sent', attempts: 1, error: null },
   ]);
+});
+
+test.serial('/metrics counts messages by kind and outcome, times delivery, and shows the queue', async (t) => {
+  const { email, offer } = await family();
+  await offer();
+  await eventually(
+    'mail',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+  );
+  await quiet();
+
+  const text = await metrics().registry.metrics();
+
+  t.regex(text, /^mail_messages_total\{kind="offer",outcome="sent"\} [1-9]\d*$/m);
+  t.regex(text, /^mail_delivery_seconds_count [1-9]\d*$/m);
+  t.regex(text, /^job_queue_jobs\{state="waiting"\} \d+$/m);
+  t.regex(text, /^job_queue_jobs\{state="locked"\} \d+$/m);
 });

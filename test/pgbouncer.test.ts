@@ -50,6 +50,9 @@ test.before(async () => {
     // around PgBouncer (the template is migrated already; this checks the path a deploy takes).
     DATABASE_MIGRATION_URL: db.url,
     DATABASE_POOL_SIZE: '10',
+    // API replicas, as docs/SCALING.md deploys them: the e-mail worker, which needs PostgreSQL
+    // itself (it listens for jobs), runs elsewhere, so only the API's connections are counted here.
+    WORKER: 'off',
     DATA_DIR: dataDir,
     CONTRACT_BASE_URL,
   };

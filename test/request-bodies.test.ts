@@ -71,6 +71,7 @@ test('every route with a body is covered below, in JSON, and the family ones als
       'POST /admin/contract/offer',
       'POST /admin/teams',
       'POST /admin/players',
+      'POST /admin/contracts/remind',
       'POST /contract/{token}/sign',
       'POST /contract/{token}/decline',
     ],
