@@ -20,7 +20,6 @@ export interface MigrateOptions {
  * advisory lock meanwhile, so instances starting together take turns instead of racing.
  */
 export async function migrate(databaseUrl: string, options: MigrateOptions): Promise<string[]> {
-  runningMigrations()[RUNNING_AGAINST] = databaseUrl;
   // Our own client: node-pg-migrate ends its own without waiting and without an 'error' listener,
   // so a connection the server closes a moment later (a dropped test database, a restart) would
   // crash the process.
@@ -28,25 +27,43 @@ export async function migrate(databaseUrl: string, options: MigrateOptions): Pro
   client.on('error', (error) => options.log(`migration connection: ${error.message}`));
   await client.connect();
   try {
-    return await runMigrations(client, options);
+    const { rows } = await client.query<{ key: string }>(MIGRATION_DATABASE_KEY);
+    const key = rows[0]?.key ?? '';
+    const urls = running().get(key) ?? [];
+    running().set(key, [...urls, databaseUrl]);
+    try {
+      return await runMigrations(client, options);
+    } finally {
+      const left = (running().get(key) ?? []).slice(1);
+      if (left.length === 0) running().delete(key);
+      else running().set(key, left);
+    }
   } finally {
-    delete runningMigrations()[RUNNING_AGAINST];
     await client.end();
   }
 }
 
 // node-pg-migrate imports the migration files into a module graph of its own, where this module is
-// a second instance: what the two share is the global object.
-const RUNNING_AGAINST = Symbol.for('club-contracts.migration-database-url');
-const runningMigrations = () => globalThis as unknown as Record<symbol, string | undefined>;
+// a second instance: what the two share is the global object. Runs are told apart by the database
+// they migrate, which a migration can ask its own connection for (MIGRATION_DATABASE_KEY).
+const RUNNING = Symbol.for('club-contracts.running-migrations');
+const running = (): Map<string, string[]> => {
+  const global = globalThis as unknown as Record<symbol, Map<string, string[]> | undefined>;
+  global[RUNNING] ??= new Map();
+  return global[RUNNING];
+};
+
+/** The SQL a migration runs on its own connection to name the database it migrates. */
+export const MIGRATION_DATABASE_KEY = "SELECT current_setting('port') || '/' || current_database() AS key";
 
 /**
- * The database the running migration applies to, for a migration that must install something with
- * its own connection (graphile-worker's schema, which its own migrator installs and commits).
+ * The URL of the database a running migration applies to, found by the key its connection reports
+ * (MIGRATION_DATABASE_KEY): for a migration that must install something with a connection of its
+ * own, such as graphile-worker's schema, which its own migrator installs and commits.
  */
-export function migrationDatabaseUrl(): string {
-  const url = runningMigrations()[RUNNING_AGAINST];
-  if (url === undefined) throw new Error('no migration is running');
+export function migrationDatabaseUrl(key: string): string {
+  const url = running().get(key)?.[0];
+  if (url === undefined) throw new Error(`no migration is running on ${key}`);
   return url;
 }
 
