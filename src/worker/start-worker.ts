@@ -1,4 +1,5 @@
-import { Logger as WorkerLogger, type Runner, type TaskList, run } from 'graphile-worker';
+import { Logger as WorkerLogger, type TaskList, run } from 'graphile-worker';
+import pg from 'pg';
 import type { Logger } from 'pino';
 
 export interface WorkerOptions {
@@ -10,19 +11,42 @@ export interface WorkerOptions {
   readonly concurrency?: number;
 }
 
+export interface Worker {
+  /** Finishes the jobs in hand, then closes every connection the worker opened. */
+  stop(): Promise<void>;
+}
+
 /**
  * Starts graphile-worker on the contract functions' queue. Signals are the process's to handle:
- * `stop()` finishes the jobs in hand and returns, so shutdown drains the worker with the server.
+ * shutdown drains the worker with the server. The worker's connections are a pool of ours, so that
+ * `stop()` returns only once all of them are closed: an embedded PostgreSQL stopped right after
+ * must not find one still listening.
  */
-export async function startWorker({ databaseUrl, tasks, logger, concurrency = 4 }: WorkerOptions): Promise<Runner> {
-  return run({
-    connectionString: databaseUrl,
+export async function startWorker({ databaseUrl, tasks, logger, concurrency = 4 }: WorkerOptions): Promise<Worker> {
+  const workerLog = logger.child({ component: 'worker' });
+  // One connection listens for new jobs; the others run them.
+  const pgPool = new pg.Pool({ connectionString: databaseUrl, max: concurrency + 2 });
+  pgPool.on('error', (error) => workerLog.warn({ err: error }, 'an idle worker connection failed'));
+  pgPool.on('connect', (client) => client.on('error', () => {}));
+  const runner = await run({
+    pgPool,
     taskList: tasks,
+    // No cron: reminders are scheduled per offer, as jobs with a run_at.
+    parsedCronItems: [],
     concurrency,
     noHandleSignals: true,
     pollInterval: 2000,
-    logger: workerLogger(logger.child({ component: 'worker' })),
+    logger: workerLogger(workerLog),
+  }).catch(async (error: unknown) => {
+    await pgPool.end();
+    throw error;
   });
+  return {
+    stop: async () => {
+      await runner.stop();
+      await pgPool.end();
+    },
+  };
 }
 
 const LEVELS = { error: 'error', warning: 'warn', info: 'info', debug: 'debug' } as const;
