@@ -117,6 +117,24 @@ CREATE TABLE public.contract_statuses (
 );
 CREATE UNIQUE INDEX contract_statuses_one_initial ON public.contract_statuses USING btree (initial) WHERE initial;
 
+CREATE TABLE public.contract_terms (
+    tenant_id integer NOT NULL,
+    version integer NOT NULL,
+    title text NOT NULL,
+    body text NOT NULL,
+    sha256 bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text NOT NULL,
+    CONSTRAINT contract_terms_body_check CHECK (((char_length(body) >= 1) AND (char_length(body) <= 100000))),
+    CONSTRAINT contract_terms_check CHECK ((sha256 = sha256(convert_to(body, 'UTF8'::name)))),
+    CONSTRAINT contract_terms_pkey PRIMARY KEY (tenant_id, version),
+    CONSTRAINT contract_terms_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE,
+    CONSTRAINT contract_terms_title_check CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200))),
+    CONSTRAINT contract_terms_version_check CHECK ((version >= 1))
+);
+CREATE TRIGGER contract_terms_immutable BEFORE DELETE OR UPDATE ON public.contract_terms FOR EACH ROW EXECUTE FUNCTION public.contract_terms_immutable();
+CREATE TRIGGER contract_terms_no_truncate BEFORE TRUNCATE ON public.contract_terms FOR EACH STATEMENT EXECUTE FUNCTION public.contract_terms_immutable();
+
 CREATE TABLE public.contract_transitions (
     from_status text NOT NULL,
     event text NOT NULL,
@@ -170,7 +188,10 @@ CREATE TABLE public.players (
     contract_signature_url text,
     contract_version text,
     contract_declined_at timestamp with time zone,
+    contract_terms_version integer,
+    contract_terms_sha256 bytea,
     CONSTRAINT players_contract_status_check CHECK ((contract_status = ANY (ARRAY['none'::text, 'offered'::text, 'declined'::text, 'signed'::text]))),
+    CONSTRAINT players_contract_terms_fkey FOREIGN KEY (tenant_id, contract_terms_version) REFERENCES public.contract_terms(tenant_id, version),
     CONSTRAINT players_contract_token_check CHECK ((contract_token ~ '^[A-Za-z0-9_-]{43}$'::text)),
     CONSTRAINT players_contract_token_unique UNIQUE (tenant_id, contract_token),
     CONSTRAINT players_declined_has_date CHECK (((contract_status = 'declined'::text) = (contract_declined_at IS NOT NULL))),
@@ -181,7 +202,8 @@ CREATE TABLE public.players (
     CONSTRAINT players_offer_has_token CHECK (((contract_status = 'none'::text) = (contract_token IS NULL))),
     CONSTRAINT players_pkey PRIMARY KEY (tenant_id, id),
     CONSTRAINT players_signed_has_signature CHECK (((contract_status = 'signed'::text) = (contract_signed_at IS NOT NULL))),
-    CONSTRAINT players_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
+    CONSTRAINT players_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE,
+    CONSTRAINT players_terms_have_hash CHECK (((contract_terms_version IS NULL) = (contract_terms_sha256 IS NULL)))
 );
 CREATE INDEX players_by_contract_status ON public.players USING btree (tenant_id, contract_status, id);
 CREATE TRIGGER players_contract_rules BEFORE INSERT OR UPDATE ON public.players FOR EACH ROW EXECUTE FUNCTION public.players_contract_rules();
@@ -386,8 +408,24 @@ AS $function$
     'contract_signature_url', player.contract_signature_url,
     'contract_version', player.contract_version,
     'contract_declined_at', player.contract_declined_at,
+    'contract_terms_version', player.contract_terms_version,
+    'contract_terms_sha256', encode(player.contract_terms_sha256, 'hex'),
     'team_ids', to_jsonb(team_ids)
   );
+$function$;
+
+CREATE OR REPLACE FUNCTION public.contract_terms_immutable()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM tenants WHERE tenants.id = OLD.tenant_id) THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION 'contract_terms are immutable: % refused', TG_OP
+    USING ERRCODE = 'TRMRO',
+          HINT = 'Publish a new version with create_contract_terms; offers pin the newest.';
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.contract_transition(p_from text, p_event jsonb, p_context jsonb, p_allowed_from text[])
@@ -429,6 +467,27 @@ BEGIN
       USING ERRCODE = 'CTSKW';
   END IF;
   RAISE EXCEPTION '%: % is refused in state %', refusal.code, event_type, p_from USING ERRCODE = refusal.sqlstate;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.create_contract_terms(p_tenant_id integer, p_title text, p_body text, p_actor text)
+ RETURNS TABLE(version integer, title text, sha256 bytea, created_at timestamp with time zone)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+BEGIN
+  PERFORM 1 FROM tenants WHERE tenants.id = p_tenant_id FOR UPDATE;
+  RETURN QUERY
+  INSERT INTO contract_terms (tenant_id, version, title, body, sha256, created_by)
+  VALUES (
+    p_tenant_id,
+    coalesce((SELECT max(contract_terms.version) FROM contract_terms WHERE contract_terms.tenant_id = p_tenant_id), 0) + 1,
+    p_title,
+    p_body,
+    sha256(convert_to(p_body, 'UTF8')),
+    p_actor
+  )
+  RETURNING contract_terms.version, contract_terms.title, contract_terms.sha256, contract_terms.created_at;
 END;
 $function$;
 
@@ -477,7 +536,7 @@ END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.decline_contract(p_token text, p_allowed_from text[])
- RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text)
+ RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text)
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column
@@ -501,7 +560,7 @@ END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.family_answer(p_before public.players, p_after public.players)
- RETURNS TABLE(previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text)
+ RETURNS TABLE(previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text)
  LANGUAGE sql
  STABLE
 AS $function$
@@ -516,7 +575,16 @@ AS $function$
       ORDER BY teams.name
     ),
     p_after.monthly_fee,
-    p_after.contract_version;
+    p_after.contract_version,
+    tenants.name,
+    terms.version,
+    terms.title,
+    terms.sha256,
+    terms.body
+  FROM tenants
+  LEFT JOIN contract_terms AS terms
+    ON terms.tenant_id = p_after.tenant_id AND terms.version = p_after.contract_terms_version
+  WHERE tenants.id = p_after.tenant_id;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.finish_contract_message(p_tenant_id integer, p_message_id bigint, p_status text, p_error text)
@@ -574,6 +642,7 @@ DECLARE
   after_team_ids integer[];
   changes_team boolean;
   rule contract_transitions;
+  terms contract_terms;
   outcome offer_contract_outcome;
 BEGIN
   IF replay IS NOT NULL THEN
@@ -614,6 +683,12 @@ BEGIN
     VALUES (before.contract_token, p_tenant_id, p_player_id);
   END IF;
 
+  -- The offer pins the club's newest terms: a version published later does not change it.
+  SELECT * INTO terms FROM contract_terms
+  WHERE contract_terms.tenant_id = p_tenant_id
+  ORDER BY contract_terms.version DESC
+  LIMIT 1;
+
   PERFORM permit_contract_write(p_tenant_id, p_player_id, 'OFFER');
   UPDATE players SET
     contract_status = rule.to_status,
@@ -627,7 +702,9 @@ BEGIN
     contract_signed_ip = NULL,
     contract_signature_url = NULL,
     contract_version = NULL,
-    contract_declined_at = NULL
+    contract_declined_at = NULL,
+    contract_terms_version = terms.version,
+    contract_terms_sha256 = terms.sha256
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   RETURNING * INTO after;
 
@@ -901,7 +978,7 @@ AS $function$
 $function$;
 
 CREATE OR REPLACE FUNCTION public.sign_contract(p_token text, p_signed_by text, p_signature_url text, p_signed_ip inet, p_contract_version text, p_allowed_from text[])
- RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text)
+ RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text)
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column

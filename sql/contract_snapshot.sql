@@ -1,5 +1,5 @@
--- A contract as the audit log records it in old_state / new_state (docs/PRODUCT.md, "Pinned details"): the player's contract
--- columns by name, plus the teams the player is on.
+-- A contract as the audit log records it in old_state / new_state (docs/PRODUCT.md, "Pinned
+-- details"): the player's contract columns by name, the terms' hash in hex, plus the player's teams.
 CREATE OR REPLACE FUNCTION contract_snapshot(player players, team_ids integer[]) RETURNS jsonb
 LANGUAGE sql
 STABLE -- timestamptz renders in the session's time zone
@@ -16,6 +16,8 @@ AS $$
     'contract_signature_url', player.contract_signature_url,
     'contract_version', player.contract_version,
     'contract_declined_at', player.contract_declined_at,
+    'contract_terms_version', player.contract_terms_version,
+    'contract_terms_sha256', encode(player.contract_terms_sha256, 'hex'),
     'team_ids', to_jsonb(team_ids)
   );
 $$;

@@ -12,7 +12,12 @@ CREATE OR REPLACE FUNCTION decline_contract(p_token text, p_allowed_from text[])
   player_name text,
   team_names text[],
   monthly_fee integer,
-  contract_version text
+  contract_version text,
+  club_name text,
+  terms_version integer,
+  terms_title text,
+  terms_sha256 bytea,
+  terms_body text
 )
 LANGUAGE plpgsql
 AS $$

@@ -1,12 +1,18 @@
 -- What SIGN and DECLINE answer the family with, from the row they just wrote: the contract as the
--- family's link shows it (GET /contract/:token), so the answer needs no second round trip.
+-- family's link shows it (GET /contract/:token): the club, and the terms the offer pinned, with
+-- their text, so the answer needs no second round trip.
 CREATE OR REPLACE FUNCTION family_answer(p_before players, p_after players) RETURNS TABLE (
   previous_status text,
   contract_status text,
   player_name text,
   team_names text[],
   monthly_fee integer,
-  contract_version text
+  contract_version text,
+  club_name text,
+  terms_version integer,
+  terms_title text,
+  terms_sha256 bytea,
+  terms_body text
 )
 LANGUAGE sql
 STABLE
@@ -22,5 +28,14 @@ AS $$
       ORDER BY teams.name
     ),
     p_after.monthly_fee,
-    p_after.contract_version;
+    p_after.contract_version,
+    tenants.name,
+    terms.version,
+    terms.title,
+    terms.sha256,
+    terms.body
+  FROM tenants
+  LEFT JOIN contract_terms AS terms
+    ON terms.tenant_id = p_after.tenant_id AND terms.version = p_after.contract_terms_version
+  WHERE tenants.id = p_after.tenant_id;
 $$;

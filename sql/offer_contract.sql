@@ -3,8 +3,8 @@
 --
 -- Under the player's row lock, contract_transition applies the service machine's judgement
 -- (p_allowed_from) and the rules machines/contract.ts declares, or raises the state's refusal. Then
--- it archives what the offer destroys (the replaced token answers 410 from then on), mints the
--- token, moves teams, writes the audit row the transition names and queues the family's e-mail
+-- it archives what the offer destroys (the replaced token answers 410 from then on), pins the
+-- club's newest contract terms, mints the token, moves teams, writes the audit row the transition names and queues the family's e-mail
 -- with the new link. Each refusal has its own SQLSTATE; src/errors.ts maps them to HTTP. A raise
 -- rolls back everything the call did, the e-mail included.
 CREATE OR REPLACE FUNCTION offer_contract(
@@ -31,6 +31,7 @@ DECLARE
   after_team_ids integer[];
   changes_team boolean;
   rule contract_transitions;
+  terms contract_terms;
   outcome offer_contract_outcome;
 BEGIN
   IF replay IS NOT NULL THEN
@@ -71,6 +72,12 @@ BEGIN
     VALUES (before.contract_token, p_tenant_id, p_player_id);
   END IF;
 
+  -- The offer pins the club's newest terms: a version published later does not change it.
+  SELECT * INTO terms FROM contract_terms
+  WHERE contract_terms.tenant_id = p_tenant_id
+  ORDER BY contract_terms.version DESC
+  LIMIT 1;
+
   PERFORM permit_contract_write(p_tenant_id, p_player_id, 'OFFER');
   UPDATE players SET
     contract_status = rule.to_status,
@@ -84,7 +91,9 @@ BEGIN
     contract_signed_ip = NULL,
     contract_signature_url = NULL,
     contract_version = NULL,
-    contract_declined_at = NULL
+    contract_declined_at = NULL,
+    contract_terms_version = terms.version,
+    contract_terms_sha256 = terms.sha256
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   RETURNING * INTO after;
 

@@ -20,7 +20,12 @@ CREATE OR REPLACE FUNCTION sign_contract(
   player_name text,
   team_names text[],
   monthly_fee integer,
-  contract_version text
+  contract_version text,
+  club_name text,
+  terms_version integer,
+  terms_title text,
+  terms_sha256 bytea,
+  terms_body text
 )
 LANGUAGE plpgsql
 AS $$

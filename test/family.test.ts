@@ -46,6 +46,8 @@ test('GET /contract/:token answers the offer as JSON, with the configured contra
   const reply = await request(harness().server.baseUrl, 'GET', `/contract/${token}`);
   t.is(reply.status, 200);
   t.deepEqual(reply.body, {
+    club_name: 'Westside Hoops',
+    terms: null,
     player_name: 'Jacelyn Park',
     team_names: ['U12 Gold'],
     monthly_fee: 150,

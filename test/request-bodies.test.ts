@@ -61,6 +61,9 @@ function errorOf(reply: RawReply): { code: string; message: string } {
   return (JSON.parse(reply.text) as { error: { code: string; message: string } }).error;
 }
 
+/** Bodies are limited to 16 kB, a club's contract terms (up to 100,000 characters) to 1 MB. */
+const overTheLimit = (route: BodyRoute) => (route.path === '/admin/contract-terms' ? 1_100_000 : 20_000);
+
 const encode = (contentType: string, fields: Record<string, string>) =>
   contentType === JSON_TYPE ? JSON.stringify(fields) : new URLSearchParams(fields).toString();
 
@@ -71,6 +74,7 @@ test('every route with a body is covered below, in JSON, and the family ones als
       'POST /admin/contract/offer',
       'POST /admin/teams',
       'POST /admin/players',
+      'POST /admin/contract-terms',
       'POST /admin/contracts/remind',
       'POST /contract/{token}/sign',
       'POST /contract/{token}/decline',
@@ -88,7 +92,7 @@ for (const route of ROUTES) {
     const name = `${route.method} ${route.path} (${encoding === JSON_TYPE ? 'JSON' : 'form'})`;
 
     test.serial(`${name}: a body over the limit → 413 payload_too_large, nothing written`, async (t) => {
-      const { reply, wrote } = await send(route, encoding, encode(encoding, { padding: 'x'.repeat(20_000) }));
+      const { reply, wrote } = await send(route, encoding, encode(encoding, { padding: 'x'.repeat(overTheLimit(route)) }));
       t.is(reply.status, 413);
       t.is(errorOf(reply).code, 'payload_too_large');
       t.false(wrote);

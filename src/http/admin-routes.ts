@@ -9,6 +9,7 @@ import type { AdminIdentity, AdminTokenVerifier } from '../identity/verify-admin
 import type { Metrics } from '../metrics.ts';
 import { readContractHistory } from '../store/contract-history.ts';
 import { listContractMessages, remindFamilies } from '../store/contract-messages.ts';
+import { createContractTerms, listContractTerms } from '../store/contract-terms.ts';
 import { readContractStats } from '../store/contract-stats.ts';
 import { type OfferOutcome, listContracts, offerContract } from '../store/contracts.ts';
 import { type IdempotencyClaim, idempotencyClaim } from '../store/idempotency.ts';
@@ -19,6 +20,8 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import type {
   ContractHistoryResponse,
   ContractListResponse,
+  ContractTermsListResponse,
+  ContractTermsResponse,
   ContractStatsResponse,
   OfferResponse,
   PlayerResponse,
@@ -27,6 +30,8 @@ import type {
 } from './responses.ts';
 import { readIdempotencyKey, readJsonBody, readPath, readQuery } from './request.ts';
 import {
+  TERMS_BODY_LIMIT,
+  createContractTermsBody,
   createPlayerBody,
   createTeamBody,
   listContractsQuery,
@@ -176,6 +181,26 @@ export function adminRoutes({
     ctx.body = created satisfies TeamResponse;
   });
 
+  router.post('/contract-terms', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const body = await readJsonBody(ctx, createContractTermsBody, TERMS_BODY_LIMIT);
+    const terms = await createContractTerms(pool, await tenantOf(admin), {
+      title: body.title,
+      body: body.body,
+      actor: admin.actor,
+    });
+    ctx.status = 201;
+    ctx.body = { ...terms, created_at: new Date(terms.created_at).toISOString() } satisfies ContractTermsResponse;
+  });
+
+  router.get('/contract-terms', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const items = await listContractTerms(pool, await tenantOf(admin));
+    ctx.body = {
+      items: items.map((terms) => ({ ...terms, created_at: new Date(terms.created_at).toISOString() })),
+    } satisfies ContractTermsListResponse;
+  });
+
   router.get('/teams', async (ctx) => {
     const admin = await authenticate(ctx);
     ctx.body = { items: await listTeams(pool, await tenantOf(admin)) };
@@ -223,6 +248,8 @@ export function adminRoutes({
       contract_signed_at: isoTime(contract.contract_signed_at),
       contract_signed_by: contract.contract_signed_by,
       contract_version: contract.contract_version,
+      contract_terms_version: contract.contract_terms_version,
+      contract_terms_sha256: contract.contract_terms_sha256,
       history: contract.history.map((entry) => ({ ...entry, ts: new Date(entry.ts).toISOString() })),
       messages: messages.map((message) => ({
         ...message,

@@ -20,6 +20,8 @@ export function familyApiRoutes({ links, contractVersion }: FamilyApiRouteDepend
   const router = new Router({ strict: true });
 
   const view = (contract: FamilyContract | AnsweredContract): FamilyContractResponse => ({
+    club_name: contract.clubName,
+    terms: contract.terms,
     player_name: contract.playerName,
     team_names: contract.teamNames,
     monthly_fee: contract.monthlyFee,

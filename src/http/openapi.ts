@@ -149,6 +149,24 @@ export function openApiDocument(): object {
   });
   admin({
     method: 'post',
+    path: '/admin/contract-terms',
+    summary: 'Publish the club’s next version of its contract terms (immutable; new offers pin the newest)',
+    request: { body: { content: { 'application/json': { schema: schemas.createContractTermsBody } } } },
+    responses: {
+      201: json(responses.contractTerms, 'The new version.'),
+      ...ADMIN_FAILURES,
+      ...BODY_FAILURES,
+      413: failure('`payload_too_large`: the body is over 1 MB.'),
+    },
+  });
+  admin({
+    method: 'get',
+    path: '/admin/contract-terms',
+    summary: 'The club’s versions of its contract terms, newest first',
+    responses: { 200: json(responses.contractTermsList, 'The versions.'), ...ADMIN_FAILURES },
+  });
+  admin({
+    method: 'post',
     path: '/admin/contracts/remind',
     summary: 'E-mail each family named (or every family with an open offer) a reminder with its link',
     description:

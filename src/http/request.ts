@@ -7,8 +7,9 @@ import { idempotencyKeyHeader } from './schemas.ts';
 const BODY_LIMIT = '16kb';
 
 /** The JSON body, checked against `schema`: 415, 413, 400 or 422 when it is not what we take. */
-export async function readJsonBody<S extends z.ZodTypeAny>(ctx: Context, schema: S): Promise<z.output<S>> {
-  return validate(schema, await readJson(ctx), { what: 'The request body', part: 'field' });
+/** `limit` is for the one body that may be long: a club's contract terms (up to 100,000 characters). */
+export async function readJsonBody<S extends z.ZodTypeAny>(ctx: Context, schema: S, limit = BODY_LIMIT): Promise<z.output<S>> {
+  return validate(schema, await readJson(ctx, limit), { what: 'The request body', part: 'field' });
 }
 
 export function readQuery<S extends z.ZodTypeAny>(ctx: Context, schema: S): z.output<S> {
@@ -70,23 +71,23 @@ export function prefersHtml(ctx: Context): boolean {
 
 /** The form post's fields, checked against `schema` as strictly as a JSON body: 413 or 422. */
 export async function readFormBody<S extends z.ZodTypeAny>(ctx: Context, schema: S): Promise<z.output<S>> {
-  const form = await parse(() => parseBody.form(ctx.req, { limit: BODY_LIMIT }), 'validation_failed');
+  const form = await parse(() => parseBody.form(ctx.req, { limit: BODY_LIMIT }), 'validation_failed', BODY_LIMIT);
   return validate(schema, form, { what: 'The form', part: 'field' });
 }
 
-async function readJson(ctx: Context): Promise<unknown> {
+async function readJson(ctx: Context, limit: string): Promise<unknown> {
   const hasBody = (ctx.request.length ?? 0) > 0 || ctx.get('transfer-encoding') !== '';
   if (!hasBody) return undefined;
   if (!ctx.request.is('application/json')) throw new AppError('unsupported_media_type');
-  return parse(() => parseBody.json(ctx.req, { limit: BODY_LIMIT, strict: true }), 'malformed_json');
+  return parse(() => parseBody.json(ctx.req, { limit, strict: true }), 'malformed_json', limit);
 }
 
-async function parse<T>(read: () => Promise<T>, unreadable: ErrorCode): Promise<T> {
+async function parse<T>(read: () => Promise<T>, unreadable: ErrorCode, limit: string): Promise<T> {
   try {
     return await read();
   } catch (error) {
     const { status } = error as { status?: unknown };
-    if (status === 413) throw new AppError('payload_too_large', { message: `The body is over ${BODY_LIMIT}.` });
+    if (status === 413) throw new AppError('payload_too_large', { message: `The body is over ${limit}.` });
     if (status === 415) throw new AppError('unsupported_media_type', { message: 'Send the body as UTF-8.' });
     throw new AppError(unreadable, { cause: error });
   }

@@ -68,6 +68,12 @@ export const contractHistory = z
     contract_signed_at: isoTime.nullable(),
     contract_signed_by: z.string().nullable(),
     contract_version: z.string().nullable(),
+    contract_terms_version: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'The terms the offer pinned; null without terms.' }),
+    contract_terms_sha256: z.string().nullable().openapi({ description: 'SHA-256 (hex) of the pinned terms’ text.' }),
     history: z.array(
       z.object({
         id: z.number().int(),
@@ -113,8 +119,24 @@ export const contractStats = z
   })
   .openapi('ContractStats');
 
+export const contractTerms = z
+  .object({
+    version: z.number().int().openapi({ description: 'Numbered 1, 2, … per club.' }),
+    title: z.string(),
+    sha256: z.string().openapi({ description: 'SHA-256 of `body` (its UTF-8 bytes), in hex.' }),
+    created_at: isoTime,
+  })
+  .openapi('ContractTerms');
+export const contractTermsList = z.object({ items: z.array(contractTerms) }).openapi('ContractTermsList');
+
 export const familyContract = z
   .object({
+    club_name: z.string(),
+    terms: contractTerms
+      .omit({ created_at: true })
+      .extend({ body: z.string().openapi({ description: 'Markdown, exactly as the club wrote it.' }) })
+      .nullable()
+      .openapi({ description: 'The terms the offer pinned; null when the club had none.' }),
     player_name: z.string(),
     team_names: z.array(z.string()),
     monthly_fee: z.number().int(),
@@ -146,3 +168,5 @@ export type ContractHistoryResponse = z.input<typeof contractHistory>;
 export type RemindersResponse = z.input<typeof reminders>;
 export type ContractStatsResponse = z.input<typeof contractStats>;
 export type FamilyContractResponse = z.input<typeof familyContract>;
+export type ContractTermsResponse = z.input<typeof contractTerms>;
+export type ContractTermsListResponse = z.input<typeof contractTermsList>;

@@ -65,6 +65,21 @@ export const idempotencyKeyHeader = z.object({
 
 export const createTeamBody = z.object({ name }).strict();
 
+/** Up to 100,000 characters of Markdown: a JSON body of up to 4 bytes a character, escaped. */
+export const TERMS_BODY_LIMIT = '1mb';
+export const createContractTermsBody = z
+  .object({
+    title: name,
+    body: z
+      .string()
+      .min(1)
+      .max(100_000)
+      .regex(/\S/, 'must not be blank')
+      .refine(isStorableText, UNSTORABLE_TEXT)
+      .openapi({ description: 'The terms, in Markdown: shown to the family above the signature, sanitised.' }),
+  })
+  .strict();
+
 export const createPlayerBody = z
   .object({
     name,

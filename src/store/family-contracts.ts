@@ -4,6 +4,32 @@ import { CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.
 import { sourceStates } from '../../machines/evaluate.ts';
 import { teamIdsOfPlayer } from './players.ts';
 
+/** Contract terms as the family reads them: `sha256` (hex) is the hash of exactly `body`. */
+export interface ContractTerms {
+  readonly version: number;
+  readonly title: string;
+  readonly sha256: string;
+  readonly body: string;
+}
+
+const termsColumns = {
+  club_name: z.string().nullable(),
+  terms_version: z.number().nullable(),
+  terms_title: z.string().nullable(),
+  terms_sha256: z.instanceof(Buffer).nullable(),
+  terms_body: z.string().nullable(),
+};
+
+const termsOf = (row: {
+  terms_version: number | null;
+  terms_title: string | null;
+  terms_sha256: Buffer | null;
+  terms_body: string | null;
+}) =>
+  row.terms_version === null || row.terms_title === null || row.terms_sha256 === null || row.terms_body === null
+    ? null
+    : { version: row.terms_version, title: row.terms_title, sha256: row.terms_sha256.toString('hex'), body: row.terms_body };
+
 const contractRow = z.object({
   superseded: z.boolean(),
   player_name: z.string().nullable(),
@@ -15,10 +41,14 @@ const contractRow = z.object({
   contract_signed_at: z.number().nullable(),
   contract_signed_by: z.string().nullable(),
   contract_declined_at: z.number().nullable(),
+  ...termsColumns,
 });
 
 /** A contract as its family sees it through the link. */
 export interface FamilyContract {
+  readonly clubName: string;
+  /** The terms the offer pinned, with their exact text; null when the club had none. */
+  readonly terms: ContractTerms | null;
   readonly playerName: string;
   readonly teamIds: number[];
   readonly teamNames: string[];
@@ -33,7 +63,8 @@ export interface FamilyContract {
 
 export type ContractLink =
   | { readonly kind: 'current'; readonly contract: FamilyContract }
-  | { readonly kind: 'superseded' }
+  /** A replaced link still names its club, so the page can say whom to ask. */
+  | { readonly kind: 'superseded'; readonly clubName: string | null }
   | { readonly kind: 'unknown' };
 
 /**
@@ -61,19 +92,28 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
       players.contract_version,
       players.contract_signed_at,
       players.contract_signed_by,
-      players.contract_declined_at
+      players.contract_declined_at,
+      tenants.name AS club_name,
+      terms.version AS terms_version,
+      terms.title AS terms_title,
+      terms.sha256 AS terms_sha256,
+      terms.body AS terms_body
     FROM (
       SELECT coalesce((SELECT contract_links.tenant_id FROM contract_links WHERE contract_links.token = ${token}), 0)
         AS tenant_id
     ) AS route
+    LEFT JOIN tenants ON tenants.id = route.tenant_id
     LEFT JOIN players ON players.tenant_id = route.tenant_id AND players.contract_token = ${token}
+    LEFT JOIN contract_terms AS terms ON terms.tenant_id = players.tenant_id AND terms.version = players.contract_terms_version
   `);
   if (row.contract_status === null || row.contract_status === 'none') {
-    return { kind: row.superseded ? 'superseded' : 'unknown' };
+    return row.superseded ? { kind: 'superseded', clubName: row.club_name } : { kind: 'unknown' };
   }
   return {
     kind: 'current',
     contract: {
+      clubName: row.club_name ?? '',
+      terms: termsOf(row),
       playerName: row.player_name ?? '',
       teamIds: row.team_ids ?? [],
       teamNames: row.team_names ?? [],
@@ -88,7 +128,10 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
 }
 
 /** What the link shows after the family's answer, and the state it was given in. */
-export type AnsweredContract = Pick<FamilyContract, 'playerName' | 'teamNames' | 'monthlyFee' | 'status' | 'signedVersion'> & {
+export type AnsweredContract = Pick<
+  FamilyContract,
+  'clubName' | 'terms' | 'playerName' | 'teamNames' | 'monthlyFee' | 'status' | 'signedVersion'
+> & {
   readonly previousStatus: ContractStatus;
 };
 
@@ -99,9 +142,12 @@ const answeredRow = z.object({
   team_names: z.array(z.string()),
   monthly_fee: z.number(),
   contract_version: z.string().nullable(),
+  ...termsColumns,
 });
 
 const answered = (row: z.infer<typeof answeredRow>): AnsweredContract => ({
+  clubName: row.club_name ?? '',
+  terms: termsOf(row),
   previousStatus: row.previous_status,
   status: row.contract_status,
   playerName: row.player_name,
@@ -130,7 +176,8 @@ export async function signContract(
 ): Promise<AnsweredContract> {
   return answered(
     await db.one(sql.type(answeredRow)`
-      SELECT previous_status, contract_status, player_name, team_names, monthly_fee, contract_version
+      SELECT previous_status, contract_status, player_name, team_names, monthly_fee, contract_version,
+             club_name, terms_version, terms_title, terms_sha256, terms_body
       FROM sign_contract(
         ${signature.token}, ${signature.signedBy}, ${signature.signatureUrl}, ${signature.ip}::inet,
         ${signature.contractVersion}, ${sql.array(allowedFrom, 'text')}
@@ -147,7 +194,8 @@ export async function declineContract(
 ): Promise<AnsweredContract> {
   return answered(
     await db.one(sql.type(answeredRow)`
-      SELECT previous_status, contract_status, player_name, team_names, monthly_fee, contract_version
+      SELECT previous_status, contract_status, player_name, team_names, monthly_fee, contract_version,
+             club_name, terms_version, terms_title, terms_sha256, terms_body
       FROM decline_contract(${token}, ${sql.array(allowedFrom, 'text')})
     `),
   );

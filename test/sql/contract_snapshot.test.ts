@@ -28,6 +28,8 @@ test("keys are the player's contract columns plus team_ids, with values as store
     'contract_signed_by',
     'contract_signed_ip',
     'contract_status',
+    'contract_terms_sha256',
+    'contract_terms_version',
     'contract_token',
     'contract_version',
     'monthly_fee',
