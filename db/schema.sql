@@ -47,6 +47,15 @@ CREATE TYPE public.offer_contract_outcome AS (
 
 -- Tables, each with its constraints, indexes and triggers
 
+CREATE TABLE public.contract_audit_chain_heads (
+    tenant_id integer NOT NULL,
+    last_id bigint NOT NULL,
+    last_hash bytea NOT NULL,
+    CONSTRAINT contract_audit_chain_heads_last_hash_check CHECK ((octet_length(last_hash) = 32)),
+    CONSTRAINT contract_audit_chain_heads_pkey PRIMARY KEY (tenant_id),
+    CONSTRAINT contract_audit_chain_heads_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
+);
+
 CREATE TABLE public.contract_audit_log (
     tenant_id integer NOT NULL,
     id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
@@ -58,15 +67,33 @@ CREATE TABLE public.contract_audit_log (
     actor text DEFAULT 'admin'::text NOT NULL,
     source text NOT NULL,
     reason text,
+    previous_hash bytea,
+    hash bytea NOT NULL,
     CONSTRAINT contract_audit_log_event_type_check CHECK ((event_type = ANY (ARRAY['re_offer'::text, 'tier_change'::text, 'sign'::text, 'decline'::text, 'admin_override'::text]))),
+    CONSTRAINT contract_audit_log_hash_is_sha256 CHECK ((octet_length(hash) = 32)),
     CONSTRAINT contract_audit_log_override_has_reason CHECK (((event_type = 'admin_override'::text) = (reason IS NOT NULL))),
     CONSTRAINT contract_audit_log_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT contract_audit_log_previous_hash_is_sha256 CHECK ((octet_length(previous_hash) = 32)),
     CONSTRAINT contract_audit_log_tenant_id_player_id_fkey FOREIGN KEY (tenant_id, player_id) REFERENCES public.players(tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX contract_audit_log_by_player ON public.contract_audit_log USING btree (tenant_id, player_id, id);
 CREATE INDEX contract_audit_log_by_time ON public.contract_audit_log USING btree (tenant_id, ts);
 CREATE TRIGGER contract_audit_log_append_only BEFORE DELETE OR UPDATE ON public.contract_audit_log FOR EACH ROW EXECUTE FUNCTION public.contract_audit_log_append_only();
+CREATE TRIGGER contract_audit_log_chain BEFORE INSERT ON public.contract_audit_log FOR EACH ROW EXECUTE FUNCTION public.contract_audit_log_chain();
 CREATE TRIGGER contract_audit_log_no_truncate BEFORE TRUNCATE ON public.contract_audit_log FOR EACH STATEMENT EXECUTE FUNCTION public.contract_audit_log_append_only();
+CREATE TRIGGER contract_audit_log_tombstone AFTER DELETE ON public.contract_audit_log FOR EACH ROW EXECUTE FUNCTION public.contract_audit_log_tombstone();
+
+CREATE TABLE public.contract_audit_log_removed (
+    tenant_id integer NOT NULL,
+    id bigint NOT NULL,
+    previous_hash bytea,
+    hash bytea NOT NULL,
+    removed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT contract_audit_log_removed_hash_check CHECK ((octet_length(hash) = 32)),
+    CONSTRAINT contract_audit_log_removed_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT contract_audit_log_removed_previous_hash_check CHECK ((octet_length(previous_hash) = 32)),
+    CONSTRAINT contract_audit_log_removed_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
+);
 
 CREATE TABLE public.contract_links (
     token text NOT NULL,
@@ -370,6 +397,73 @@ BEGIN
   RAISE EXCEPTION 'contract_audit_log is append-only: % refused', TG_OP
     USING ERRCODE = 'AUDRO',
           HINT = 'Audit rows are removed only by deleting their player.';
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.contract_audit_log_chain()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  head contract_audit_chain_heads;
+BEGIN
+  LOOP
+    SELECT * INTO head FROM contract_audit_chain_heads
+    WHERE contract_audit_chain_heads.tenant_id = NEW.tenant_id
+    FOR UPDATE;
+    EXIT WHEN FOUND;
+    -- The club's first row. Another transaction may be writing its first row too: this insert
+    -- waits for it, and if it committed, the loop chains onto its row instead.
+    NEW.previous_hash := NULL;
+    NEW.hash := sha256(convert_to(contract_audit_log_content(NEW), 'UTF8'));
+    INSERT INTO contract_audit_chain_heads (tenant_id, last_id, last_hash)
+    VALUES (NEW.tenant_id, NEW.id, NEW.hash)
+    ON CONFLICT (tenant_id) DO NOTHING;
+    IF FOUND THEN
+      RETURN NEW;
+    END IF;
+  END LOOP;
+
+  IF NEW.id <= head.last_id THEN
+    NEW.id := nextval(pg_get_serial_sequence('contract_audit_log', 'id'));
+  END IF;
+  NEW.previous_hash := head.last_hash;
+  NEW.hash := sha256(head.last_hash || convert_to(contract_audit_log_content(NEW), 'UTF8'));
+  UPDATE contract_audit_chain_heads SET last_id = NEW.id, last_hash = NEW.hash
+  WHERE contract_audit_chain_heads.tenant_id = NEW.tenant_id;
+  RETURN NEW;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.contract_audit_log_content(p_row public.contract_audit_log)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object(
+    'tenant_id', p_row.tenant_id,
+    'id', p_row.id,
+    'ts', to_char(p_row.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+    'player_id', p_row.player_id,
+    'event_type', p_row.event_type,
+    'old_state', p_row.old_state,
+    'new_state', p_row.new_state,
+    'actor', p_row.actor,
+    'source', p_row.source,
+    'reason', p_row.reason
+  )::text;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.contract_audit_log_tombstone()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF EXISTS (SELECT 1 FROM tenants WHERE tenants.id = OLD.tenant_id) THEN
+    INSERT INTO contract_audit_log_removed (tenant_id, id, previous_hash, hash)
+    VALUES (OLD.tenant_id, OLD.id, OLD.previous_hash, OLD.hash);
+  END IF;
+  RETURN NULL;
 END;
 $function$;
 

@@ -12,6 +12,7 @@ import { createDatabasePool } from './db/pool.ts';
 import { SCHEMA_FILE, dumpFreshSchema, schemaDiff } from './db/schema-dump.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { mintAdminToken } from './identity/mint-admin-token.ts';
+import { UnknownClubError, clubsToVerify, verifyClubChain } from './store/audit-chain.ts';
 import { TENANT_SLUG, createTenant } from './store/tenants.ts';
 
 const USAGE = `Usage: club-contracts <command>
@@ -29,11 +30,16 @@ const USAGE = `Usage: club-contracts <command>
                                   (exit 1 if a migration is due or a seal is missing or broken)
   db schema [--check]             write db/schema.sql, the readable schema of a freshly migrated
                                   throwaway PostgreSQL; --check only reports (exit 1 if stale)
+  audit verify [<tenant-slug>]    recompute the audit log's hash chain of one club (or of every
+                                  club): exit 0 if intact, 1 naming the first row that does not match
 
 The database is DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (started if needed);
 migrations run through DATABASE_MIGRATION_URL when it is set. db schema starts a throwaway one of its own.`;
 
 class UsageError extends Error {}
+
+/** A request the CLI understood but cannot carry out as asked: one line, exit 2. */
+class InputError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -63,6 +69,8 @@ async function main(argv: string[]): Promise<void> {
       return chartCommand(rest);
     case 'db':
       return dbCommand(rest, values.check === true);
+    case 'audit':
+      return auditCommand(config, rest);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -123,6 +131,37 @@ async function migrateCommand(config: Config, [direction, argument, ...extra]: s
   await withDatabase(config, async (database) => {
     const ran = await migrate(database.migrationUrl, { direction, count, log: () => {} });
     console.log(ran.length === 0 ? 'nothing to do' : ran.map((name) => `${direction}: ${name}`).join('\n'));
+  });
+}
+
+/** README, "Tamper evidence". One line per club; exit 1 if any club's chain is broken. */
+async function auditCommand(config: Config, [action, slug, ...extra]: string[]): Promise<void> {
+  if (action !== 'verify' || extra.length > 0) throw new UsageError('expected: audit verify [<tenant-slug>]');
+  await withDatabase(config, async (database) => {
+    const pool = await createDatabasePool(database.url, { maximumPoolSize: 1 });
+    try {
+      const clubs = await clubsToVerify(pool, slug).catch((error: unknown) => {
+        throw error instanceof UnknownClubError ? new InputError(error.message) : error;
+      });
+      for (const club of clubs) {
+        const verdict = await verifyClubChain(pool, club);
+        if (verdict.intact) {
+          const removed = verdict.removed === 0 ? '' : ` (and ${verdict.removed} removed with their player)`;
+          console.log(`${club.slug}: ${verdict.rows} rows, chain intact${removed}`);
+        } else {
+          const player =
+            verdict.playerId !== null
+              ? ` (player ${verdict.playerId})`
+              : verdict.removedWithPlayer
+                ? ' (removed with its player)'
+                : '';
+          console.log(`${club.slug}: row ${verdict.rowId}${player} ${verdict.problem}`);
+          process.exitCode = 1;
+        }
+      }
+    } finally {
+      await pool.end();
+    }
   });
 }
 
@@ -205,7 +244,10 @@ async function withDatabase(config: Config, work: (database: OpenDatabase) => Pr
 try {
   await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof ConfigError) {
+  if (error instanceof InputError) {
+    console.error(`club-contracts: ${error.message}`);
+    process.exitCode = 2;
+  } else if (error instanceof UsageError || error instanceof ConfigError) {
     console.error(`club-contracts: ${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
   } else {

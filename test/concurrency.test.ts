@@ -1,12 +1,13 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
+import { verifyClubChain } from '../src/store/audit-chain.ts';
 import { useHarness } from './helpers/context.ts';
 import { createClub, createPlayer, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 
 // docs/PRODUCT.md, "Non-functional guarantees": concurrent offers on one player serialise on its
-// row lock.
+// row lock; their audit rows chain one after another ("Audit log").
 
 const harness = useHarness();
 const SIMULTANEOUS = 20;
@@ -66,4 +67,9 @@ test(`${SIMULTANEOUS} simultaneous forced offers: every old token archived exact
     SELECT count(*) FROM players WHERE contract_token = ANY (${sql.array(issued, 'text')})
   `);
   t.is(live, 1n, 'only the final token still opens a contract');
+  t.deepEqual(
+    await verifyClubChain(pool, club),
+    { intact: true, rows: SIMULTANEOUS - 1, removed: 0 },
+    'the audit rows chain one after another (README, "Tamper evidence")',
+  );
 });

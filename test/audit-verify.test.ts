@@ -1,0 +1,220 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import test from 'ava';
+import { type CommonQueryMethods, sql } from 'slonik';
+import { z } from 'zod';
+import { migrate, migrationNames } from '../src/db/migrate.ts';
+import { offerContract } from '../src/store/contracts.ts';
+import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
+import { type Club, createClub, createPlayer, putContractInState } from './helpers/fixtures.ts';
+
+// `club-contracts audit verify [slug]` (README, "Tamper evidence"), run as the `bin` entry the
+// package installs, against a database of its own: the hash chain of the audit log, recomputed.
+
+const run = promisify(execFile);
+const BIN = path.resolve('bin/club-contracts.js');
+
+let db: TestDatabase;
+let dataDir: string;
+test.before(async () => {
+  db = await createTestDatabase();
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'club-contracts-audit-'));
+});
+test.after.always(async () => {
+  await db?.drop();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+interface Outcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function verify(databaseUrl: string, ...slug: string[]): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, 'audit', 'verify', ...slug], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir },
+      timeout: 30_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as Error & Partial<Outcome>;
+    if (typeof failed.code !== 'number') throw error; // killed by the timeout, say
+    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+/** A player whose contract was offered, then re-offered `reOffers` times: that many audit rows. */
+async function playerWithRows(pool: CommonQueryMethods, club: Club, reOffers: number): Promise<number> {
+  const playerId = await createPlayer(pool, club);
+  await putContractInState(pool, club, playerId, 'offered');
+  for (let i = 0; i < reOffers; i += 1) {
+    await offerContract(pool, { tenantId: club.id, playerId, monthlyFee: 100 + i, targetTeamId: null, force: true, actor: 'a' });
+  }
+  return playerId;
+}
+
+const auditIds = (club: Club) =>
+  db.pool.anyFirst(sql.type(z.object({ id: z.bigint() }))`SELECT id FROM contract_audit_log WHERE tenant_id = ${club.id} ORDER BY id`);
+
+/** What the table's owner can do and nobody else: switch the append-only trigger off to change a row. */
+async function asOwnerWithTriggerOff(change: (tx: CommonQueryMethods) => Promise<unknown>) {
+  await db.pool.transaction(async (tx) => {
+    await tx.query(sql.unsafe`ALTER TABLE contract_audit_log DISABLE TRIGGER contract_audit_log_append_only`);
+    await change(tx);
+    await tx.query(sql.unsafe`ALTER TABLE contract_audit_log ENABLE TRIGGER contract_audit_log_append_only`);
+  });
+}
+
+let intact: Club;
+let tampered: Club;
+
+test.serial('an untouched club: exit 0 and "N rows, chain intact"', async (t) => {
+  intact = await createClub(db.pool);
+  await playerWithRows(db.pool, intact, 2);
+  await playerWithRows(db.pool, intact, 1);
+
+  const outcome = await verify(db.url, intact.slug);
+
+  t.is(outcome.code, 0, outcome.stderr);
+  t.is(outcome.stdout, `${intact.slug}: 3 rows, chain intact\n`);
+});
+
+test.serial('a row the table’s owner edited with the append-only trigger off: exit 1, naming the row and its player', async (t) => {
+  tampered = await createClub(db.pool);
+  await playerWithRows(db.pool, tampered, 1);
+  const playerId = await playerWithRows(db.pool, tampered, 1);
+  await playerWithRows(db.pool, tampered, 1);
+  const [, edited] = await auditIds(tampered);
+  const owner = await db.pool.oneFirst(sql.type(z.object({ owns: z.boolean() }))`
+    SELECT tableowner = current_user AS owns FROM pg_tables WHERE tablename = 'contract_audit_log'
+  `);
+  t.true(owner, 'the test edits as the table’s owner');
+
+  await asOwnerWithTriggerOff((tx) =>
+    tx.query(sql.unsafe`
+      UPDATE contract_audit_log SET new_state = jsonb_set(new_state, '{monthly_fee}', '1')
+      WHERE tenant_id = ${tampered.id} AND id = ${edited ?? 0n}
+    `),
+  );
+  const outcome = await verify(db.url, tampered.slug);
+
+  t.is(outcome.code, 1, outcome.stderr);
+  t.is(
+    outcome.stdout,
+    `${tampered.slug}: row ${edited} (player ${playerId}) does not match its hash: it was changed after it was written\n`,
+  );
+});
+
+test.serial('a row edited together with its own hash is named too: the next row chained onto its old hash', async (t) => {
+  const club = await createClub(db.pool);
+  await playerWithRows(db.pool, club, 1);
+  const playerId = await playerWithRows(db.pool, club, 1);
+  await playerWithRows(db.pool, club, 1);
+  const [, edited, next] = await auditIds(club);
+
+  await asOwnerWithTriggerOff(async (tx) => {
+    await tx.query(sql.unsafe`UPDATE contract_audit_log SET actor = 'someone else' WHERE tenant_id = ${club.id} AND id = ${edited ?? 0n}`);
+    await tx.query(sql.unsafe`
+      UPDATE contract_audit_log AS row
+      SET hash = sha256(row.previous_hash || convert_to(contract_audit_log_content(row), 'UTF8'))
+      WHERE tenant_id = ${club.id} AND id = ${edited ?? 0n}
+    `);
+  });
+  const outcome = await verify(db.url, club.slug);
+
+  t.is(outcome.code, 1, outcome.stderr);
+  t.true(
+    outcome.stdout.startsWith(`${club.slug}: row ${edited} (player ${playerId}) does not match the hash row ${next} chained onto`),
+    outcome.stdout,
+  );
+});
+
+test.serial('rows removed with their player do not read as tampering', async (t) => {
+  const club = await createClub(db.pool);
+  await playerWithRows(db.pool, club, 1);
+  const gone = await playerWithRows(db.pool, club, 2);
+  await playerWithRows(db.pool, club, 1);
+
+  await db.pool.query(sql.unsafe`DELETE FROM players WHERE tenant_id = ${club.id} AND id = ${gone}`);
+  const outcome = await verify(db.url, club.slug);
+
+  t.is(outcome.code, 0, outcome.stderr);
+  t.is(outcome.stdout, `${club.slug}: 2 rows, chain intact (and 2 removed with their player)\n`);
+});
+
+test.serial('a row removed any other way (its triggers off) breaks the chain', async (t) => {
+  const club = await createClub(db.pool);
+  await playerWithRows(db.pool, club, 3);
+  const [, removed] = await auditIds(club);
+
+  // Both the append-only trigger and the one that keeps a removed row's place, off.
+  await db.pool.transaction(async (tx) => {
+    await tx.query(sql.unsafe`ALTER TABLE contract_audit_log DISABLE TRIGGER USER`);
+    await tx.query(sql.unsafe`DELETE FROM contract_audit_log WHERE tenant_id = ${club.id} AND id = ${removed ?? 0n}`);
+    await tx.query(sql.unsafe`ALTER TABLE contract_audit_log ENABLE TRIGGER USER`);
+  });
+  const outcome = await verify(db.url, club.slug);
+
+  t.is(outcome.code, 1, outcome.stderr);
+  t.regex(outcome.stdout, /a row between them was removed without a trace\n$/);
+});
+
+test.serial('without a slug every club is verified, one line each, and one broken club fails the run', async (t) => {
+  const outcome = await verify(db.url);
+
+  t.is(outcome.code, 1, outcome.stderr);
+  const lines = outcome.stdout.trim().split('\n');
+  t.true(lines.includes(`${intact.slug}: 3 rows, chain intact`), outcome.stdout);
+  t.true(
+    lines.some((line) => line.startsWith(`${tampered.slug}: row `)),
+    outcome.stdout,
+  );
+  t.is(lines.length, await db.pool.oneFirst(sql.type(z.object({ count: z.number() }))`SELECT count(*)::int AS count FROM tenants`));
+});
+
+test('an unknown slug: one line on stderr, exit 2', async (t) => {
+  const outcome = await verify(db.url, 'no-such-club');
+
+  t.is(outcome.code, 2);
+  t.is(outcome.stdout, '');
+  t.is(outcome.stderr, 'club-contracts: no club has the slug "no-such-club"\n');
+});
+
+test('a database migrated before the chain, with audit rows, gets its chain in the migration and verifies intact', async (t) => {
+  t.timeout(50_000);
+  const old = await createTestDatabase({ empty: true });
+  t.teardown(() => old.drop());
+  const before = migrationNames().indexOf('0017_sql-functions');
+  t.true(before > 0);
+  await migrate(old.url, { direction: 'up', count: before, log: () => {} });
+
+  // Two clubs' history as the service of that time wrote it; one player since deleted.
+  const clubs = [await createClub(old.pool), await createClub(old.pool)] as const;
+  for (const club of clubs) {
+    await playerWithRows(old.pool, club, 2);
+    const gone = await playerWithRows(old.pool, club, 1);
+    await playerWithRows(old.pool, club, 1);
+    await old.pool.query(sql.unsafe`DELETE FROM players WHERE tenant_id = ${club.id} AND id = ${gone}`);
+  }
+  const empty = await createClub(old.pool);
+
+  await migrate(old.url, { direction: 'up', log: () => {} });
+
+  const upgraded = await verify(old.url);
+  t.is(upgraded.code, 0, upgraded.stdout + upgraded.stderr);
+  t.deepEqual(
+    upgraded.stdout.trim().split('\n').sort(),
+    [`${clubs[0].slug}: 3 rows, chain intact`, `${clubs[1].slug}: 3 rows, chain intact`, `${empty.slug}: 0 rows, chain intact`].sort(),
+  );
+
+  // The next transition chains onto the backfilled rows.
+  await playerWithRows(old.pool, clubs[0], 1);
+  const after = await verify(old.url, clubs[0].slug);
+  t.is(after.code, 0, after.stderr);
+  t.is(after.stdout, `${clubs[0].slug}: 4 rows, chain intact\n`);
+});
