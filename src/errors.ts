@@ -48,6 +48,7 @@ export const ERRORS = {
   },
   contract_already_signed: { status: 409, sqlstate: 'CTSGN', message: 'This contract is already signed.' },
   contract_already_declined: { status: 409, sqlstate: 'CTDCL', message: 'This contract was declined.' },
+  contract_not_signed: { status: 404, message: 'No receipt: this contract is not signed.' },
   idempotency_key_reused: {
     status: 422,
     sqlstate: 'IDKRU',

@@ -311,21 +311,25 @@ async function answered(t: ExecutionContext, action: 'sign' | 'decline') {
     (all) => all[1]?.status === 'sent',
   );
   t.like(rows, [{ kind: 'offer' }, { kind: 'confirmation', status: 'sent' }]);
-  return mails[1] as ReceivedMail;
+  return { mail: mails[1] as ReceivedMail, contractUrl: body.contract_url as string, token: body.contract_token as string };
 }
 
-test.serial('a signature sends one confirmation: who signed, the fee, the teams, the version', async (t) => {
-  const mail = await answered(t, 'sign');
+test.serial('a signature sends one confirmation: who signed, the fee, the teams, the version, and the receipt link', async (t) => {
+  const { mail, contractUrl, token } = await answered(t, 'sign');
   const text = mail.text ?? '';
   t.regex(text, /Dana Park/);
   t.regex(text, /U12 Gold/);
   t.regex(text, /\$150/);
   t.regex(text, /v1/);
+  t.true(lines(mail).includes(`${contractUrl}/receipt`), text);
+  const receipt = await request(server.baseUrl, 'GET', `/contract/${token}/receipt`, { headers: { accept: 'text/html' } });
+  t.is(receipt.status, 200, 'the link opens the receipt');
 });
 
 test.serial('a decline sends one confirmation of the decline', async (t) => {
-  const mail = await answered(t, 'decline');
+  const { mail } = await answered(t, 'decline');
   t.regex(`${mail.subject} ${mail.text}`, /declined/i);
+  t.false((mail.text ?? '').includes('/receipt'), 'no receipt for a decline');
 });
 
 test.serial('automatic reminders: the first falls due after the interval and is sent; after signing no other is', async (t) => {

@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { createContractTerms } from '../src/store/contract-terms.ts';
 import { launchChromium } from './helpers/browser.ts';
 import { useHarness } from './helpers/context.ts';
 import { createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
@@ -21,9 +24,10 @@ test.after.always(async () => {
   await browser?.close();
 });
 
-async function openOffer(options: BrowserContextOptions = {}) {
+async function openOffer(options: BrowserContextOptions = {}, terms: { title: string; body: string } | null = null) {
   const { pool } = harness().db;
   const club = await createClub(pool);
+  const published = terms === null ? null : await createContractTerms(pool, club.id, { ...terms, actor: 'registrar@example.test' });
   const team = await createTeam(pool, club, 'U12 Gold');
   const playerId = await createPlayer(pool, club, { name: 'Jacelyn Park', teamIds: [team] });
   const token = await putContractInState(pool, club, playerId, 'offered');
@@ -34,7 +38,7 @@ async function openOffer(options: BrowserContextOptions = {}) {
   page.on('request', (request) => requested.push(request.url()));
   const url = `${harness().server.baseUrl}/contract/${token}`;
   await page.goto(url);
-  return { club, playerId, token, page, requested, close: () => context.close() };
+  return { club, playerId, token, page, requested, terms: published, close: () => context.close() };
 }
 
 /** Only this service was asked for anything: no fonts, scripts or trackers from elsewhere. */
@@ -135,4 +139,60 @@ test('axe finds no accessibility violations on the offer page or the result page
   await page.getByRole('button', { name: 'Sign contract' }).click();
   await page.getByRole('heading', { name: 'Signed' }).waitFor();
   t.deepEqual(await axeViolations(page), []);
+});
+
+/** Terms long enough to scroll in their box on a phone, with the Markdown a club would write. */
+const LONG_TERMS = {
+  title: 'Player contract 2026–27',
+  body: [
+    '# Season rules',
+    'The monthly fee is **due on the 1st**. Questions: [write to the club](mailto:office@club.example).',
+    '## Training',
+    '- Two sessions a week\n- One game at the weekend',
+    ...Array.from({ length: 30 }, (_, index) => `${index + 1}. Clause ${index + 1}: the player and the family follow the club's rules.`),
+    '> Signed contracts run until the end of the season.',
+  ].join('\n\n'),
+};
+
+test('on a phone the terms come first, in a box the keyboard reaches; signing leads to a receipt with the signer and the hash', async (t) => {
+  // axe is injected as a script, which the page's own CSP rightly forbids.
+  const { page, terms, requested, close } = await openOffer({ bypassCSP: true }, LONG_TERMS);
+  t.teardown(close);
+  const screenshots = mkdtempSync(path.join(os.tmpdir(), 'family-terms-'));
+  t.teardown(() => rmSync(screenshots, { recursive: true, force: true }));
+
+  const title = page.getByRole('heading', { name: 'Player contract 2026–27' });
+  const text = page.getByRole('region', { name: 'Player contract 2026–27' });
+  const name = page.getByLabel('Type your full name to sign');
+  t.true(await title.isVisible());
+  t.true(await page.getByRole('heading', { name: 'Season rules' }).isVisible());
+  t.true(await page.getByText(`SHA-256 ${terms?.sha256}`).isVisible());
+  const [titleBox, textBox, nameBox] = await Promise.all([title.boundingBox(), text.boundingBox(), name.boundingBox()]);
+  if (titleBox === null || textBox === null || nameBox === null) return t.fail('the terms and the form are laid out');
+  t.true(titleBox.y + titleBox.height <= textBox.y, 'the title above the text');
+  t.true(textBox.y + textBox.height <= nameBox.y, 'the text above the signature');
+  t.true(textBox.width <= 390, 'no wider than the phone');
+  t.true(await text.evaluate((box) => box.scrollHeight > box.clientHeight), 'long terms scroll in their box');
+  await page.screenshot({ path: path.join(screenshots, 'offer.png'), fullPage: true });
+  t.log(`screenshot: ${path.join(screenshots, 'offer.png')} (removed after the test)`);
+  t.deepEqual(await axeViolations(page), []);
+
+  await page.keyboard.press('Tab');
+  t.is(await page.locator(':focus').getAttribute('class'), 'terms-text', 'the keyboard reaches the terms first');
+
+  await name.fill('Dana Park');
+  await page.getByLabel(/I agree to this contract/).check();
+  await page.getByRole('button', { name: 'Sign contract' }).click();
+  await page.getByRole('heading', { name: 'Signed' }).waitFor();
+  await page.getByRole('link', { name: 'Your receipt, to print or save' }).click();
+
+  await page.getByRole('heading', { name: 'Receipt: signed contract for Jacelyn Park' }).waitFor();
+  t.true(await page.getByText('Dana Park', { exact: true }).isVisible());
+  t.true(await page.getByText(terms?.sha256 ?? '-').isVisible());
+  t.true(page.url().endsWith('/receipt'));
+  t.deepEqual(await axeViolations(page), []);
+  await page.emulateMedia({ media: 'print' });
+  t.false(await page.getByRole('link', { name: 'Back to the contract' }).isVisible(), 'printed without the page’s controls');
+  await page.screenshot({ path: path.join(screenshots, 'receipt-print.png'), fullPage: true });
+  t.true(onlyOwnOrigin(requested), requested.join('\n'));
 });

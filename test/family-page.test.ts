@@ -2,6 +2,7 @@ import test from 'ava';
 import { useHarness } from './helpers/context.ts';
 import { createClub, createPlayer, createTeam, putContractInState, randomToken, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
+import { createContractTerms } from '../src/store/contract-terms.ts';
 import { offerContract } from '../src/store/contracts.ts';
 
 // docs/PRODUCT.md, "Family links". The page a parent opens on a phone: served as HTML to browsers,
@@ -11,9 +12,9 @@ const harness = useHarness({ CONTRACT_VERSION: '2026-27', CONTRACT_CURRENCY: 'US
 const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-async function offered(name = 'Jacelyn Park', teamName = 'U12 Gold') {
+async function offered(name = 'Jacelyn Park', teamName = 'U12 Gold', clubName = 'Westside Hoops') {
   const { pool } = harness().db;
-  const club = await createClub(pool);
+  const club = await createClub(pool, clubName);
   const playerId = await createPlayer(pool, club, { name, teamIds: [await createTeam(pool, club, teamName)] });
   return { club, playerId, token: await putContractInState(pool, club, playerId, 'offered') };
 }
@@ -47,12 +48,41 @@ test('the page is private: not cached, no referrer, no third-party anything (CSP
 });
 
 test('every value is escaped', async (t) => {
-  const { token } = await offered('<script>alert("x")</script> & Zoë', '<img src=x onerror=alert(1)>');
+  const { token } = await offered('<script>alert("x")</script> & Zoë', '<img src=x onerror=alert(1)>', `"Club" <script>x</script>`);
   const html: string = (await page(token)).body;
   t.false(html.includes('<script>alert'));
+  t.false(html.includes('<script>x'));
   t.false(html.includes('<img src=x'));
   t.true(html.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Zoë'));
   t.true(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
+  t.true(html.includes('<p class="club">&quot;Club&quot; &lt;script&gt;x&lt;/script&gt;</p>'), 'the club, named above the contract');
+});
+
+// docs/PRODUCT.md, "What the family signs".
+test('a contract with terms shows them, rendered and sanitised, with version and hash, before the signature form', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool, `Westside "Hoops" <b>`);
+  const body =
+    '# Season rules\n\nThe fee is **due** on the 1st.\n\n- Train twice a week\n\n<script>alert(1)</script> [x](javascript:alert(1))\n';
+  const terms = await createContractTerms(pool, club.id, { title: 'Player <contract>', body, actor: 'registrar@example.test' });
+  const playerId = await createPlayer(pool, club, { name: 'Jacelyn Park', teamIds: [await createTeam(pool, club, 'U12 Gold')] });
+  const token = await putContractInState(pool, club, playerId, 'offered');
+
+  const html: string = (await page(token)).body;
+
+  t.true(html.includes('<p class="club">Westside &quot;Hoops&quot; &lt;b&gt;</p>'));
+  t.true(html.includes('<h2 id="terms-title">Player &lt;contract&gt;</h2>'));
+  t.true(html.includes(`Version 1 · SHA-256 <span class="hash">${terms.sha256}</span>`));
+  t.regex(html, /<div class="terms-text" tabindex="0" role="region" aria-labelledby="terms-title">/);
+  t.true(html.includes('<h3>Season rules</h3>'));
+  t.true(html.includes('The fee is <strong>due</strong> on the 1st.'));
+  t.true(html.includes('<li>Train twice a week</li>'));
+  t.true(html.includes('&lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:alert(1))'), 'raw HTML and script links stay text');
+  t.false(html.includes('<script'));
+  t.false(html.includes('href="javascript'));
+  const termsAt = html.indexOf('class="terms-text"');
+  t.true(termsAt > 0 && termsAt < html.indexOf('<form class="sign"'), 'the terms come before the signature');
+  t.false(html.includes('Contract version'), 'the terms’ version stands for the contract’s');
 });
 
 test('signing with the form: 303 back to the page, which thanks the family; the rows are written', async (t) => {
@@ -178,6 +208,16 @@ test('an unknown link is a 404 page; a replaced one a 410 page that points to th
   t.is(replaced.status, 410);
   t.true(replaced.body.includes('This offer has been replaced'));
   t.true(replaced.body.includes('most recent e-mail'));
+  t.true(replaced.body.includes('Ask Westside Hoops for the newest link'));
+  t.false(unknown.body.includes('Westside Hoops'), 'an unknown link names no club');
+});
+
+test('a replaced link’s page escapes the club it names', async (t) => {
+  const { club, playerId, token } = await offered('Jacelyn Park', 'U12 Gold', `O'Neil & <i>Sons</i>`);
+  await offerContract(harness().db.pool, { tenantId: club.id, playerId, monthlyFee: 99, targetTeamId: null, force: true, actor: 'a' });
+  const { body } = await page(token);
+  t.true(body.includes('Ask O&#39;Neil &amp; &lt;i&gt;Sons&lt;/i&gt; for the newest link'), body);
+  t.false(body.includes('<i>'));
 });
 
 test('the stylesheet is served from this service', async (t) => {

@@ -10,6 +10,7 @@ type Element = DefaultTreeAdapterTypes.Element;
 type Node = DefaultTreeAdapterTypes.Node;
 
 const contractUrl = 'http://localhost:3000/contract/Xy3_-abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM';
+const receiptUrl = `${contractUrl}/receipt`;
 const base = {
   clubName: 'Demo Club',
   playerName: 'Jacelyn Park',
@@ -39,10 +40,11 @@ const signed = (overrides: Partial<Extract<ContractMessage, { kind: 'confirmatio
   signedBy: 'Dana Park',
   at: signedAt,
   contractVersion: 'v7-2026',
+  receiptUrl,
   ...overrides,
 });
 const declined = (overrides: Partial<Extract<ContractMessage, { kind: 'confirmation' }>> = {}): ContractMessage =>
-  signed({ outcome: 'declined', signedBy: null, contractVersion: null, ...overrides });
+  signed({ outcome: 'declined', signedBy: null, contractVersion: null, receiptUrl: null, ...overrides });
 
 const every = (overrides: Partial<typeof base> = {}): Array<[string, ContractMessage]> => [
   ['offer', offer(overrides)],
@@ -140,7 +142,9 @@ for (const [name, message] of every()) {
     t.false(all.some((element) => element.attrs.some((a) => a.name === 'src' || a.name.startsWith('on'))));
     const links = all.filter((element) => element.tagName === 'a');
     t.true(links.length >= 1);
-    for (const link of links) t.is(link.attrs.find((a) => a.name === 'href')?.value, contractUrl);
+    // The contract's page, and for a signature its receipt: no other link.
+    const targets = message.kind === 'confirmation' && message.receiptUrl !== null ? [contractUrl, receiptUrl] : [contractUrl];
+    for (const link of links) t.true(targets.includes(link.attrs.find((a) => a.name === 'href')?.value ?? ''));
     t.truthy(links.find((link) => /padding:\s*1\dpx/.test(link.attrs.find((a) => a.name === 'style')?.value ?? '')));
   });
 
@@ -195,6 +199,17 @@ test('a signed confirmation: who signed, when (ISO 8601 in UTC and readable), fe
   for (const expected of ['Dana Park', '2026-01-31T18:05:09Z', 'January 31, 2026 at 6:05 PM UTC', 'v7-2026']) {
     t.true(htmlText.includes(expected), expected);
   }
+});
+
+test('a signed confirmation links the receipt, on a line of its own in the text; a declined one has none', (t) => {
+  const { text, html } = renderMessage(signed());
+  t.true(lines(text).includes(receiptUrl), text);
+  const hrefs = elements(parseHtml(html).document).flatMap((element) =>
+    element.tagName === 'a' ? element.attrs.filter((a) => a.name === 'href').map((a) => a.value) : [],
+  );
+  t.true(hrefs.includes(receiptUrl));
+  const refusal = renderMessage(declined());
+  t.false(refusal.text.includes('/receipt') || refusal.html.includes('/receipt'));
 });
 
 test('a declined confirmation states the outcome and claims no signature', (t) => {
@@ -270,4 +285,5 @@ test('only an http(s) contract link on one line is rendered', (t) => {
     t.throws(() => renderMessage(offer({ contractUrl: bad })), { message: /contractUrl/ }, bad);
   }
   t.notThrows(() => renderMessage(offer({ contractUrl: 'https://sign.example.org/c/contract/abc' })));
+  t.throws(() => renderMessage(signed({ receiptUrl: 'javascript:alert(1)' })), { message: /receiptUrl/ });
 });

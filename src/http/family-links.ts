@@ -7,9 +7,12 @@ import { AppError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import {
   type AnsweredContract,
+  type ContractLink,
   type FamilyContract,
+  type SignedContract,
   declineContract,
   findContractByToken,
+  findSignedContract,
   signContract,
 } from '../store/family-contracts.ts';
 import { type RateLimit, admitRequest, createRateLimiter, rateLimitKey } from './rate-limit.ts';
@@ -30,8 +33,12 @@ export interface FamilyLinkDependencies {
 export interface FamilyLinks {
   /** Counts the request against its client's allowance: 429 `too_many_requests` once that is spent. */
   admit(ctx: Context): void;
+  /** What the link opens, for a page that explains a dead link itself (a replaced one names its club). */
+  find(token: string): Promise<ContractLink>;
   /** The contract behind the link: 404 `contract_not_found`, or 410 `contract_superseded`. */
   open(token: string): Promise<FamilyContract>;
+  /** The signed contract the link stands for, even once a tier change replaced it; null when none. */
+  signed(token: string): Promise<SignedContract | null>;
   sign(ctx: Context, token: string, signedBy: string, signatureUrl: string | null): Promise<AnsweredContract>;
   decline(token: string): Promise<AnsweredContract>;
 }
@@ -59,16 +66,21 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
     return contract;
   };
 
+  const find = async (token: string): Promise<ContractLink> =>
+    TOKEN_FORMAT.test(token) ? findContractByToken(pool, token) : { kind: 'unknown' };
+
   return {
     admit(ctx) {
       if (limiter !== null) admitRequest(ctx, limiter, rateLimitKey(clientIp(ctx) ?? 'unknown'), metrics.countRateLimited);
     },
+    find,
     async open(token) {
-      const link = TOKEN_FORMAT.test(token) ? await findContractByToken(pool, token) : { kind: 'unknown' as const };
+      const link = await find(token);
       if (link.kind === 'unknown') throw new AppError('contract_not_found');
       if (link.kind === 'superseded') throw new AppError('contract_superseded');
       return link.contract;
     },
+    signed: async (token) => (TOKEN_FORMAT.test(token) ? findSignedContract(pool, token) : null),
     sign: (ctx, token, signedBy, signatureUrl) =>
       act(token, 'SIGN', (allowedFrom) =>
         signContract(pool, { token, signedBy, signatureUrl, ip: clientIp(ctx), contractVersion }, allowedFrom),

@@ -1,6 +1,7 @@
 import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
 import type { Logger } from 'pino';
-import { type ErrorCode, toAppError } from '../errors.ts';
+import { AppError, type ErrorCode, toAppError } from '../errors.ts';
+import type { SignedContract } from '../store/family-contracts.ts';
 import type { FamilyPages, FormOutcome } from './family-pages.ts';
 import type { FamilyLinks } from './family-links.ts';
 import { isFormPost, prefersHtml, readFormBody } from './request.ts';
@@ -25,6 +26,10 @@ const PAGE_EXPLAINS = new Set<ErrorCode>([
  * page's form posts (application/x-www-form-urlencoded), which redirect back to the page so that it
  * works without JavaScript. Every other request on these paths passes on to the JSON API, mounted
  * after this router (family-api-routes.ts). Errors are answered here, as pages.
+ *
+ * The receipt, GET /contract/:token/receipt, is a page only: there is no JSON of it (the family
+ * JSON and the contract's audit history hold the same facts). A program that asks for it gets the
+ * page when there is one and the JSON error body when there is none.
  */
 export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDependencies): Router {
   // Strict, so /contract/<token>/ is not the page: its relative links would resolve elsewhere.
@@ -48,17 +53,51 @@ export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDepend
         if (error.status >= 500) logger.error({ err: thrown, code: error.code }, 'request failed');
         ctx.status = error.status;
         ctx.type = 'html';
-        ctx.body = pages.error(error.code, error.message);
+        ctx.body = pages.error(error.code, error.message, rootOf(ctx.path));
       }
     };
+
+  /**
+   * A link a newer offer replaced (410): the page says whom to ask for the newest link and, when a
+   * tier change replaced a signed contract, what was signed. Programs get `contract_superseded`.
+   */
+  const replaced = (ctx: RouterContext, token: string, clubName: string | null, signed: SignedContract | null) => {
+    if (!prefersHtml(ctx)) throw new AppError('contract_superseded');
+    ctx.status = 410;
+    ctx.type = 'html';
+    ctx.body = pages.replaced(token, clubName, signed, rootOf(ctx.path));
+  };
 
   router.get(
     '/contract/:token',
     page(prefersHtml, async (ctx, token) => {
+      const link = await links.find(token);
+      if (link.kind === 'unknown') throw new AppError('contract_not_found');
+      if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, await links.signed(token));
       const outcome = ctx.query.outcome;
       ctx.type = 'html';
-      ctx.body = pages.contract(token, await links.open(token), isFormOutcome(outcome) ? outcome : null);
+      ctx.body = pages.contract(token, link.contract, isFormOutcome(outcome) ? outcome : null);
     }),
+  );
+
+  router.get(
+    '/contract/:token/receipt',
+    page(
+      () => true,
+      async (ctx, token) => {
+        const signed = await links.signed(token);
+        if (signed !== null) {
+          ctx.type = 'html';
+          ctx.body = pages.receipt(token, signed);
+          return;
+        }
+        // No signature: say why, as the link's own page would.
+        const link = await links.find(token);
+        if (link.kind === 'unknown') throw new AppError('contract_not_found');
+        if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, null);
+        throw new AppError('contract_not_signed');
+      },
+    ),
   );
 
   router.post(
@@ -109,6 +148,11 @@ function backToPage(perform: (ctx: RouterContext, token: string) => Promise<Form
     ctx.status = 303;
     ctx.redirect(`../${token}${outcome === null ? '' : `?outcome=${outcome}`}`);
   };
+}
+
+/** The way back from the request's URL to the service's root, for the page's relative links (family-pages.ts). */
+function rootOf(path: string): string {
+  return '../'.repeat(Math.max(1, path.split('/').length - 2));
 }
 
 function isFormOutcome(value: unknown): value is FormOutcome {

@@ -1,18 +1,32 @@
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { ErrorCode } from '../errors.ts';
-import { formatMonthlyFee, formatReadableTime } from '../formatting.ts';
-import type { FamilyContract } from '../store/family-contracts.ts';
+import { formatIsoTime, formatMonthlyFee, formatReadableTime } from '../formatting.ts';
+import type { FamilyContract, SignedContract } from '../store/family-contracts.ts';
+import { termsHtml } from './terms-html.ts';
 
 export const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
 
 /** What a form post came back with, carried in the query string of the page it redirects to. */
 export type FormOutcome = 'signed' | 'declined' | 'name_missing' | 'agreement_missing';
 
+/**
+ * The pages' links are relative, so they work behind a proxy that adds a path prefix. `root` is the
+ * way from the page's own URL back to the service's root: `../` from /contract/<token>, `../../`
+ * from /contract/<token>/receipt.
+ */
 export interface FamilyPages {
+  /** At /contract/<token>. */
   contract(token: string, contract: FamilyContract, outcome: FormOutcome | null): string;
+  /**
+   * A link a newer offer replaced: whom to ask for the newest one, and — when a tier change replaced
+   * a signed contract — what was signed, with its receipt.
+   */
+  replaced(token: string, clubName: string | null, signed: SignedContract | null, root: string): string;
+  /** At /contract/<token>/receipt: the printable record of a signature. */
+  receipt(token: string, signed: SignedContract): string;
   /** The page for a request that failed: what happened, and what the family can do about it. */
-  error(code: ErrorCode, message: string): string;
+  error(code: ErrorCode, message: string, root: string): string;
 }
 
 /** What a browser is told when a link opens no contract, or the client must slow down. */
@@ -22,9 +36,9 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
     message:
       'Check that you opened the whole link from the club’s e-mail. If it still does not work, ask the club to send it again.',
   },
-  contract_superseded: {
-    title: 'This offer has been replaced',
-    message: 'The club sent you a newer offer. Please use the link in the most recent e-mail from the club.',
+  contract_not_signed: {
+    title: 'No receipt: this contract is not signed',
+    message: 'A receipt is there once the contract is signed. Open the link from the club’s e-mail to read and sign it.',
   },
   too_many_requests: {
     title: 'Please wait a moment',
@@ -33,25 +47,43 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
 };
 
 /**
- * The family's page (docs/PRODUCT.md, "Family links"): server-rendered, no JavaScript, every value
- * escaped by Eta. Links are relative to /contract/<token>, so the page works behind a proxy that
- * adds a path prefix.
+ * The family's pages (docs/PRODUCT.md, "Family links" and "What the family signs"): server-rendered,
+ * no JavaScript, every value escaped by Eta; the terms' Markdown alone comes in as HTML, sanitised
+ * by terms-html.ts.
  */
 export function createFamilyPages(options: { contractVersion: string; currency: string }): FamilyPages {
   const eta = new Eta({ views: VIEWS, autoEscape: true, cache: true });
   const formatTime = (epochMs: number | null) => (epochMs === null ? '' : formatReadableTime(epochMs));
-  const assetsPath = '../assets';
+  const fee = (monthlyFee: number) => formatMonthlyFee(monthlyFee, options.currency);
+
+  /** A signed contract as the receipt and the replaced page show it. */
+  const signedView = (signed: SignedContract) => ({
+    clubName: signed.clubName,
+    playerName: signed.playerName,
+    teamNames: signed.teamNames,
+    monthlyFee: fee(signed.monthlyFee),
+    signedBy: signed.signedBy,
+    signedAt: formatReadableTime(signed.signedAt),
+    signedAtIso: formatIsoTime(signed.signedAt),
+    signedIp: signed.signedIp,
+    signatureUrl: signed.signatureUrl,
+    contractVersion: signed.contractVersion,
+    terms: signed.terms,
+    replacedOn: formatTime(signed.replacedAt),
+  });
 
   return {
     contract: (token, contract, outcome) =>
       eta.render('./contract', {
-        title: `Contract for ${contract.playerName}`,
-        assetsPath,
+        title: `${contract.clubName}: contract for ${contract.playerName}`,
+        assetsPath: '../assets',
         token,
+        clubName: contract.clubName,
         playerName: contract.playerName,
         teamNames: contract.teamNames,
-        monthlyFee: formatMonthlyFee(contract.monthlyFee, options.currency),
+        monthlyFee: fee(contract.monthlyFee),
         contractVersion: contract.signedVersion ?? options.contractVersion,
+        terms: contract.terms === null ? null : { ...contract.terms, html: termsHtml(contract.terms.body) },
         status: contract.status,
         signedBy: contract.signedBy,
         signedAt: formatTime(contract.signedAt),
@@ -59,9 +91,24 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         notice: notice(contract, outcome),
         error: problem(contract, outcome),
       }),
-    error: (code, message) => {
+    replaced: (token, clubName, signed, root) =>
+      eta.render('./replaced', {
+        title: signed === null ? 'This offer has been replaced' : 'This contract was replaced',
+        assetsPath: `${root}assets`,
+        receiptPath: `${root}contract/${token}/receipt`,
+        clubName,
+        signed: signed === null ? null : signedView(signed),
+      }),
+    receipt: (token, signed) =>
+      eta.render('./receipt', {
+        title: `${signed.clubName}: receipt for the contract of ${signed.playerName}`,
+        assetsPath: '../../assets',
+        contractPath: `../${token}`,
+        ...signedView(signed),
+      }),
+    error: (code, message, root) => {
       const page = LINK_PAGES[code] ?? { title: 'Something went wrong', message };
-      return eta.render('./message', { title: page.title, message: page.message, assetsPath });
+      return eta.render('./message', { title: page.title, message: page.message, assetsPath: `${root}assets` });
     },
   };
 }

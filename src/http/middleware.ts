@@ -40,7 +40,9 @@ const SECURITY_HEADERS = {
   // Family pages carry their token in the URL: never send it on as a referrer, never cache it.
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
-  'Content-Security-Policy': "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  // img-src for the favicon; nothing else the pages show is an image (the terms' Markdown makes none).
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; img-src 'self'",
 };
 
 /**

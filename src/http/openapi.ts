@@ -184,6 +184,9 @@ export function openApiDocument(): object {
     method: 'get',
     path: '/contract/{token}',
     summary: 'The offer behind a family’s link: JSON, or the family page for browsers (Accept: text/html)',
+    description:
+      'The page shows the club’s pinned terms (Markdown rendered to sanitised HTML) above the signature. A replaced ' +
+      'link’s page (410) names the club to ask and, when a tier change replaced a signed contract, shows what was signed.',
     request: { params: token },
     responses: {
       200: {
@@ -194,6 +197,22 @@ export function openApiDocument(): object {
         },
       },
       ...LINK_FAILURES,
+    },
+  });
+  open('family', {
+    method: 'get',
+    path: '/contract/{token}/receipt',
+    summary: 'The printable receipt of a signed contract (an HTML page; there is no JSON of it)',
+    description:
+      'Who signed, when, from which address, the fee, the teams, and the terms’ title, version and SHA-256. It keeps ' +
+      'working after a tier change replaced the signed contract, read from that change’s audit row. Errors are pages ' +
+      'when Accept prefers HTML.',
+    request: { params: token },
+    responses: {
+      200: text('text/html', 'The receipt.'),
+      ...LINK_FAILURES,
+      404: failure('`contract_not_found`: no contract has this link; `contract_not_signed`: its contract is not signed.'),
+      410: failure('`contract_superseded`: a newer offer replaced this link before anything was signed through it.'),
     },
   });
   const forms = { sign: schemas.signForm, decline: schemas.declineForm };

@@ -44,6 +44,8 @@ export type ContractMessage =
       at: Date;
       contractVersion: string | null;
       contractUrl: string;
+      /** The printable receipt (`${contractUrl}/receipt`), for a signed contract; null for a decline. */
+      receiptUrl: string | null;
     };
 
 export type MessageKind = ContractMessage['kind'];
@@ -77,9 +79,10 @@ const textTemplates = new Eta({
 
 /** Subject, plain text and HTML of one message; every value escaped for where it goes. */
 export function renderMessage(message: ContractMessage): RenderedMessage {
-  if (!/^https?:\/\/[^\s\p{Cc}]+$/u.test(message.contractUrl)) {
-    // The link comes from the service's own CONTRACT_BASE_URL; anything else is a bug upstream.
-    throw new Error('contractUrl must be an http(s) URL on one line');
+  // The links come from the service's own CONTRACT_BASE_URL; anything else is a bug upstream.
+  if (!isLink(message.contractUrl)) throw new Error('contractUrl must be an http(s) URL on one line');
+  if (message.kind === 'confirmation' && message.receiptUrl !== null && !isLink(message.receiptUrl)) {
+    throw new Error('receiptUrl must be an http(s) URL on one line');
   }
   const subject = oneLine(subjectOf(message));
   const data = {
@@ -98,6 +101,8 @@ export function renderMessage(message: ContractMessage): RenderedMessage {
     html: htmlTemplates.render(`./${message.kind}.html.eta`, data),
   };
 }
+
+const isLink = (url: string) => /^https?:\/\/[^\s\p{Cc}]+$/u.test(url);
 
 function subjectOf(message: ContractMessage): string {
   const { clubName, playerName } = message;

@@ -127,6 +127,120 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
   };
 }
 
+/** A signed contract as its receipt shows it: what was signed, by whom, when and from where. */
+export interface SignedContract {
+  readonly clubName: string;
+  readonly playerName: string;
+  readonly teamNames: string[];
+  readonly monthlyFee: number;
+  readonly signedAt: number;
+  readonly signedBy: string;
+  /** The address the signature came from; null when it was not recorded. */
+  readonly signedIp: string | null;
+  readonly signatureUrl: string | null;
+  /** CONTRACT_VERSION as recorded at signing. */
+  readonly contractVersion: string | null;
+  /** The terms signed (their text is not needed: the hash binds it); null when the offer pinned none. */
+  readonly terms: Omit<ContractTerms, 'body'> | null;
+  /** When a tier change replaced this contract with a new offer; null while it is the player's contract. */
+  readonly replacedAt: number | null;
+}
+
+const signedRow = z.object({
+  club_name: z.string(),
+  player_name: z.string(),
+  team_names: z.array(z.string()),
+  monthly_fee: z.number(),
+  signed_at: z.number(),
+  signed_by: z.string(),
+  signed_ip: z.string().nullable(),
+  signature_url: z.string().nullable(),
+  contract_version: z.string().nullable(),
+  terms_version: z.number().nullable(),
+  terms_title: z.string().nullable(),
+  terms_sha256: z.string().nullable(),
+  replaced_at: z.number().nullable(),
+});
+
+/**
+ * The signed contract a link stands for: the player's current one, or the one a tier change
+ * replaced, read from that change's audit row, whose old_state holds the whole signed contract
+ * (docs/PRODUCT.md, "What the audit log keeps"). Both are read as the same snapshot, so a receipt
+ * says the same before and after the change. Routed like findContractByToken; the replaced token
+ * names its player, whose audit rows the (tenant_id, player_id, id) index finds. Null when the link
+ * stands for no signed contract.
+ */
+export async function findSignedContract(db: CommonQueryMethods, token: string): Promise<SignedContract | null> {
+  const row = await db.maybeOne(sql.type(signedRow)`
+    WITH route AS (
+      SELECT coalesce((SELECT contract_links.tenant_id FROM contract_links WHERE contract_links.token = ${token}), 0)
+        AS tenant_id
+    ),
+    signed AS (
+      SELECT players.tenant_id, players.id AS player_id, contract_snapshot(players, ${teamIdsOfPlayer}) AS contract,
+             NULL::timestamptz AS replaced_at
+      FROM route
+      JOIN players ON players.tenant_id = route.tenant_id AND players.contract_token = ${token}
+      WHERE players.contract_status = 'signed'
+      UNION ALL
+      SELECT tier_change.tenant_id, tier_change.player_id, tier_change.old_state, tier_change.ts
+      FROM route
+      JOIN superseded_contract_tokens AS replaced ON replaced.tenant_id = route.tenant_id AND replaced.token = ${token}
+      CROSS JOIN LATERAL (
+        SELECT contract_audit_log.tenant_id, contract_audit_log.player_id, contract_audit_log.old_state, contract_audit_log.ts
+        FROM contract_audit_log
+        WHERE contract_audit_log.tenant_id = replaced.tenant_id AND contract_audit_log.player_id = replaced.player_id
+          AND contract_audit_log.event_type = 'tier_change'
+          AND contract_audit_log.old_state->>'contract_token' = ${token}
+          AND contract_audit_log.old_state->>'contract_status' = 'signed'
+        ORDER BY contract_audit_log.id DESC
+        LIMIT 1
+      ) AS tier_change
+    )
+    SELECT
+      tenants.name AS club_name,
+      players.name AS player_name,
+      ARRAY(
+        SELECT teams.name FROM teams
+        WHERE teams.tenant_id = signed.tenant_id
+          AND teams.id IN (SELECT jsonb_array_elements_text(signed.contract->'team_ids')::integer)
+        ORDER BY teams.name
+      ) AS team_names,
+      (signed.contract->>'monthly_fee')::integer AS monthly_fee,
+      (signed.contract->>'contract_signed_at')::timestamptz AS signed_at,
+      signed.contract->>'contract_signed_by' AS signed_by,
+      signed.contract->>'contract_signed_ip' AS signed_ip,
+      signed.contract->>'contract_signature_url' AS signature_url,
+      signed.contract->>'contract_version' AS contract_version,
+      terms.version AS terms_version,
+      terms.title AS terms_title,
+      signed.contract->>'contract_terms_sha256' AS terms_sha256,
+      signed.replaced_at
+    FROM signed
+    JOIN tenants ON tenants.id = signed.tenant_id
+    JOIN players ON players.tenant_id = signed.tenant_id AND players.id = signed.player_id
+    LEFT JOIN contract_terms AS terms
+      ON terms.tenant_id = signed.tenant_id AND terms.version = (signed.contract->>'contract_terms_version')::integer
+  `);
+  if (row === null) return null;
+  return {
+    clubName: row.club_name,
+    playerName: row.player_name,
+    teamNames: row.team_names,
+    monthlyFee: row.monthly_fee,
+    signedAt: row.signed_at,
+    signedBy: row.signed_by,
+    signedIp: row.signed_ip,
+    signatureUrl: row.signature_url,
+    contractVersion: row.contract_version,
+    terms:
+      row.terms_version === null || row.terms_title === null || row.terms_sha256 === null
+        ? null
+        : { version: row.terms_version, title: row.terms_title, sha256: row.terms_sha256 },
+    replacedAt: row.replaced_at,
+  };
+}
+
 /** What the link shows after the family's answer, and the state it was given in. */
 export type AnsweredContract = Pick<
   FamilyContract,

@@ -153,14 +153,17 @@ function contractMessage(message: MessageToSend, deps: ContractMailDependencies)
       return { kind: 'offer', ...shared, replacesEarlierOffer: message.replaces_earlier_offer };
     case 'reminder':
       return { kind: 'reminder', ...shared, offeredAt: new Date(message.contract_offered_at) };
-    case 'confirmation':
+    case 'confirmation': {
+      const outcome = message.outcome ?? 'signed';
       return {
         kind: 'confirmation',
         ...shared,
-        outcome: message.outcome ?? 'signed',
+        outcome,
         signedBy: message.signed_by,
         at: new Date(message.answered_at ?? Date.now()),
         contractVersion: message.contract_version,
+        receiptUrl: outcome === 'signed' ? `${shared.contractUrl}/receipt` : null,
       };
+    }
   }
 }

@@ -1,0 +1,62 @@
+import MarkdownIt from 'markdown-it';
+import sanitizeHtml from 'sanitize-html';
+
+/**
+ * A club's contract terms, written in Markdown, as HTML the family page can show (README.md, "Terms
+ * and the receipt"). Two layers, so that neither alone has to be right: markdown-it with `html:
+ * false` escapes raw HTML and makes links only of absolute http(s) and mailto URLs; sanitize-html
+ * then keeps only the elements and attributes below, and links only to http(s) and mailto.
+ */
+
+/** Absolute links only: a relative one would point into this service, whose page URLs are credentials. */
+const ABSOLUTE_LINK = /^(?:https?:\/\/|mailto:)/i;
+
+// Images are off: the terms are text, and an image would be fetched from wherever the club pointed
+// it (the page's CSP would block it anyway). `![alt](url)` stays a link.
+const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false }).disable('image');
+// Stricter than markdown-it's own check, which lets data:image/… through: anything else stays text.
+markdown.validateLink = (url) => ABSOLUTE_LINK.test(url);
+
+/** The page's own headings are h1 (the contract) and h2 (the terms' title); the text's start below them. */
+const FIRST_HEADING_LEVEL = 3;
+
+const ALLOWED: sanitizeHtml.IOptions = {
+  allowedTags: [
+    ...['h3', 'h4', 'h5', 'h6', 'p', 'br', 'hr', 'blockquote', 'pre', 'code'],
+    ...['ul', 'ol', 'li', 'em', 'strong', 's', 'a'],
+    ...['table', 'thead', 'tbody', 'tr', 'th', 'td'],
+  ],
+  // No style (markdown-it aligns table cells with it, and the CSP refuses inline styles) and no class.
+  allowedAttributes: { a: ['href', 'rel'], ol: ['start'] },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemesByTag: {},
+  allowProtocolRelative: false,
+  disallowedTagsMode: 'discard',
+  transformTags: {
+    // A link tells the site it opens nothing about the page. One that is not absolute keeps its text
+    // and loses its target (turning it into another element would confuse the sanitiser's nesting).
+    a: (_tagName, { href = '' }) => {
+      const attribs: sanitizeHtml.Attributes = ABSOLUTE_LINK.test(href) ? { href, rel: 'noopener noreferrer' } : {};
+      return { tagName: 'a', attribs };
+    },
+  },
+};
+
+/** The terms' Markdown as sanitised HTML, its headings moved below the page's own. */
+export function termsHtml(body: string): string {
+  const tokens = markdown.parse(body, {});
+  const top = tokens.reduce((level, token) => (token.type === 'heading_open' ? Math.min(level, levelOf(token.tag)) : level), 6);
+  const shift = FIRST_HEADING_LEVEL - top;
+  for (const token of tokens) {
+    if (token.type === 'heading_open' || token.type === 'heading_close')
+      token.tag = `h${Math.min(6, levelOf(token.tag) + shift)}`;
+  }
+  return sanitizedHtml(markdown.renderer.render(tokens, markdown.options, {}));
+}
+
+/** The second layer on its own: whatever HTML it is given, only the allow-list comes out. */
+export function sanitizedHtml(html: string): string {
+  return sanitizeHtml(html, ALLOWED);
+}
+
+const levelOf = (tag: string) => Number(tag.slice(1));
