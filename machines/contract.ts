@@ -9,7 +9,7 @@ import { setup } from 'xstate';
  * the functions ever disagree, test/db-sync.test.ts if a rule changed without its migration.
  */
 
-export const CONTRACT_STATUSES = ['none', 'offered', 'declined', 'signed'] as const;
+export const CONTRACT_STATUSES = ['none', 'offered', 'declined', 'signed', 'withdrawn', 'expired'] as const;
 export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
 
 export type ContractEvent =
@@ -21,7 +21,11 @@ export type ContractEvent =
       readonly targetTeamId: number | null;
     }
   | { readonly type: 'SIGN' }
-  | { readonly type: 'DECLINE' };
+  | { readonly type: 'DECLINE' }
+  /** The club takes back an offer made by mistake. */
+  | { readonly type: 'WITHDRAW' }
+  /** The offer's deadline (OFFER_VALID_DAYS) passed unsigned: the job queue sends this. */
+  | { readonly type: 'EXPIRE' };
 
 export type ContractEventType = ContractEvent['type'];
 
@@ -34,7 +38,7 @@ export interface ContractContext {
  * `contract_audit_log.event_type`. `admin_override` is written by no transition: it records an
  * operator's repair through the database's override_contract, the one way round the rules.
  */
-export const AUDIT_EVENT_TYPES = ['re_offer', 'tier_change', 'sign', 'decline', 'admin_override'] as const;
+export const AUDIT_EVENT_TYPES = ['re_offer', 'tier_change', 'sign', 'decline', 'admin_override', 'withdraw', 'expire'] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 /**
@@ -46,7 +50,10 @@ export type RefusalCode =
   | 'team_change_required'
   | 'contract_not_found'
   | 'contract_already_signed'
-  | 'contract_already_declined';
+  | 'contract_already_declined'
+  | 'contract_withdrawn'
+  | 'contract_expired'
+  | 'no_open_offer';
 
 export interface ContractStateMeta {
   readonly refusals: Readonly<Partial<Record<ContractEventType, RefusalCode>>>;
@@ -79,19 +86,42 @@ export const contractMachine = setup({
   states: {
     none: {
       on: { OFFER: { target: 'offered', actions: 'mintToken' } },
-      meta: { refusals: { SIGN: 'contract_not_found', DECLINE: 'contract_not_found' } },
+      meta: {
+        refusals: { SIGN: 'contract_not_found', DECLINE: 'contract_not_found', WITHDRAW: 'no_open_offer', EXPIRE: 'no_open_offer' },
+      },
     },
     offered: {
       on: {
         OFFER: { guard: 'force', target: 'offered', reenter: true, actions: ['mintToken', audit('re_offer')] },
         SIGN: { target: 'signed', actions: audit('sign') },
         DECLINE: { target: 'declined', actions: audit('decline') },
+        WITHDRAW: { target: 'withdrawn', actions: audit('withdraw') },
+        EXPIRE: { target: 'expired', actions: audit('expire') },
       },
       meta: { refusals: { OFFER: 'offer_exists' } },
     },
     declined: {
       on: { OFFER: { target: 'offered', actions: 'mintToken' } },
-      meta: { refusals: { SIGN: 'contract_already_declined', DECLINE: 'contract_already_declined' } },
+      meta: {
+        refusals: {
+          SIGN: 'contract_already_declined',
+          DECLINE: 'contract_already_declined',
+          WITHDRAW: 'no_open_offer',
+          EXPIRE: 'no_open_offer',
+        },
+      },
+    },
+    withdrawn: {
+      on: { OFFER: { target: 'offered', actions: 'mintToken' } },
+      meta: {
+        refusals: { SIGN: 'contract_withdrawn', DECLINE: 'contract_withdrawn', WITHDRAW: 'no_open_offer', EXPIRE: 'no_open_offer' },
+      },
+    },
+    expired: {
+      on: { OFFER: { target: 'offered', actions: 'mintToken' } },
+      meta: {
+        refusals: { SIGN: 'contract_expired', DECLINE: 'contract_expired', WITHDRAW: 'no_open_offer', EXPIRE: 'no_open_offer' },
+      },
     },
     signed: {
       on: { OFFER: { guard: 'teamChange', target: 'offered', actions: ['mintToken', audit('tier_change')] } },
@@ -100,6 +130,8 @@ export const contractMachine = setup({
           OFFER: 'team_change_required',
           SIGN: 'contract_already_signed',
           DECLINE: 'contract_already_signed',
+          WITHDRAW: 'no_open_offer',
+          EXPIRE: 'no_open_offer',
         },
       },
     },

@@ -48,6 +48,9 @@ export const ERRORS = {
   },
   contract_already_signed: { status: 409, sqlstate: 'CTSGN', message: 'This contract is already signed.' },
   contract_already_declined: { status: 409, sqlstate: 'CTDCL', message: 'This contract was declined.' },
+  contract_withdrawn: { status: 410, sqlstate: 'CTWDN', message: 'The club withdrew this offer. Ask the club for a new one.' },
+  contract_expired: { status: 410, sqlstate: 'CTEXP', message: 'This offer expired unsigned. Ask the club for a new one.' },
+  no_open_offer: { status: 409, sqlstate: 'CTNOP', message: 'The player has no open offer.' },
   contract_not_signed: { status: 404, message: 'No receipt: this contract is not signed.' },
   idempotency_key_reused: {
     status: 422,

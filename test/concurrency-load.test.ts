@@ -246,6 +246,9 @@ const FILLED: Record<ContractStatus, ReadonlyArray<keyof PlayerRow>> = {
     'contract_signed_ip',
     'contract_version',
   ],
+  // Not reached by this workload, which neither withdraws nor lets offers expire.
+  withdrawn: ['contract_token', 'monthly_fee', 'contract_offered_at', 'contract_offered_by'],
+  expired: ['contract_token', 'monthly_fee', 'contract_offered_at', 'contract_offered_by'],
 };
 
 test('every player ends with exactly the columns its state carries, on one of the club’s teams', (t) => {

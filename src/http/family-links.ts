@@ -78,6 +78,7 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
       const link = await find(token);
       if (link.kind === 'unknown') throw new AppError('contract_not_found');
       if (link.kind === 'superseded') throw new AppError('contract_superseded');
+      if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
       return link.contract;
     },
     signed: async (token) => (TOKEN_FORMAT.test(token) ? findSignedContract(pool, token) : null),

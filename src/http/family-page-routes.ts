@@ -74,6 +74,7 @@ export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDepend
       const link = await links.find(token);
       if (link.kind === 'unknown') throw new AppError('contract_not_found');
       if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, await links.signed(token));
+      if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
       const outcome = ctx.query.outcome;
       ctx.type = 'html';
       ctx.body = pages.contract(token, link.contract, isFormOutcome(outcome) ? outcome : null);
@@ -95,6 +96,7 @@ export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDepend
         const link = await links.find(token);
         if (link.kind === 'unknown') throw new AppError('contract_not_found');
         if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, null);
+        if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
         throw new AppError('contract_not_signed');
       },
     ),

@@ -40,6 +40,14 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
     title: 'No receipt: this contract is not signed',
     message: 'A receipt is there once the contract is signed. Open the link from the club’s e-mail to read and sign it.',
   },
+  contract_withdrawn: {
+    title: 'The club withdrew this offer',
+    message: 'This link no longer opens a contract. If you expected one, ask the club; it can send a new offer.',
+  },
+  contract_expired: {
+    title: 'This offer has expired',
+    message: 'It was not signed in time. Ask the club for a new offer if you still want the contract.',
+  },
   too_many_requests: {
     title: 'Please wait a moment',
     message: 'Many requests came from your network in a short time. Wait a few seconds, then reload this page.',

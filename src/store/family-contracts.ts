@@ -65,6 +65,8 @@ export type ContractLink =
   | { readonly kind: 'current'; readonly contract: FamilyContract }
   /** A replaced link still names its club, so the page can say whom to ask. */
   | { readonly kind: 'superseded'; readonly clubName: string | null }
+  /** The club withdrew the offer, or it expired unsigned: the link answers 410 with its own code. */
+  | { readonly kind: 'closed'; readonly status: 'withdrawn' | 'expired'; readonly clubName: string | null }
   | { readonly kind: 'unknown' };
 
 /**
@@ -108,6 +110,9 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
   `);
   if (row.contract_status === null || row.contract_status === 'none') {
     return row.superseded ? { kind: 'superseded', clubName: row.club_name } : { kind: 'unknown' };
+  }
+  if (row.contract_status === 'withdrawn' || row.contract_status === 'expired') {
+    return { kind: 'closed', status: row.contract_status, clubName: row.club_name };
   }
   return {
     kind: 'current',

@@ -120,6 +120,9 @@ const WEIGHTS: Record<ContractStatus, Partial<Record<Operation, number>>> = {
     decline_older_link: 1,
   },
   declined: { offer: 4, forced_offer: 1, offer_to_other_team: 1, sign: 1, decline: 1, sign_older_link: 1 },
+  // Not reached: the workload neither withdraws nor lets offers expire.
+  withdrawn: { offer: 1 },
+  expired: { offer: 1 },
 };
 
 interface Answer {
