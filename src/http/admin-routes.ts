@@ -17,6 +17,10 @@ import type { TenantIdLookup } from '../store/tenant-id-cache.ts';
 import { type Player, createPlayer, findPlayer } from '../store/players.ts';
 import { createTeam, listTeams } from '../store/teams.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { listPlayers, updatePlayer } from '../store/players.ts';
+import { updateTeam } from '../store/teams.ts';
+import type { PlayerListResponse } from './responses.ts';
+import { listPlayersQuery, playerIdPath, teamPath, updatePlayerBody, updateTeamBody } from './schemas.ts';
 import type {
   ContractHistoryResponse,
   ContractListResponse,
@@ -257,6 +261,45 @@ export function adminRoutes({
         sent_at: isoTime(message.sent_at),
       })),
     } satisfies ContractHistoryResponse;
+  });
+
+  router.get('/players', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const query = readQuery(ctx, listPlayersQuery);
+    const tenantId = await tenantOf(admin);
+    const rows = await listPlayers(
+      pool,
+      tenantId,
+      { teamId: query.team_id, status: query.status, q: query.q },
+      { limit: query.limit + 1, afterPlayerId: decodeCursor(query.cursor) }, // one more tells whether another page exists
+    );
+    const items = rows.slice(0, query.limit);
+    const last = items.at(-1);
+    ctx.body = {
+      items: items.map(playerView),
+      next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id) : null,
+    } satisfies PlayerListResponse;
+  });
+
+  router.patch('/players/:id', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const { id } = readPath(ctx, playerIdPath);
+    const body = await readJsonBody(ctx, updatePlayerBody);
+    const player = await updatePlayer(pool, await tenantOf(admin), id, {
+      name: body.name,
+      email: body.email,
+      teamIds: body.team_ids,
+    });
+    ctx.body = playerView(player);
+  });
+
+  router.patch('/teams/:id', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const { id } = readPath(ctx, teamPath);
+    const body = await readJsonBody(ctx, updateTeamBody);
+    const renamed = await updateTeam(pool, await tenantOf(admin), id, body.name);
+    if (renamed === null) throw new AppError('unknown_team');
+    ctx.body = renamed satisfies TeamResponse;
   });
 
   router.post('/contracts/remind', async (ctx) => {

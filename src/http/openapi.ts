@@ -180,6 +180,51 @@ export function openApiDocument(): object {
     },
   });
 
+  admin({
+    method: 'get',
+    path: '/admin/players',
+    operationId: 'listPlayers',
+    summary: 'The club’s players, filtered by team, contract state or text, by keyset pages',
+    request: { query: schemas.listPlayersQuery },
+    responses: {
+      200: json(responses.playerList, 'One page.'),
+      ...ADMIN_FAILURES,
+      422: failure('`validation_failed` (a cursor this service did not hand out included), with zod’s issues in `details`.'),
+    },
+  });
+  admin({
+    method: 'patch',
+    path: '/admin/players/{id}',
+    operationId: 'updatePlayer',
+    summary: 'Change a player’s name, e-mail or teams',
+    description:
+      'Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s ' +
+      'teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`).',
+    request: { params: schemas.playerIdPath, body: { content: { 'application/json': { schema: schemas.updatePlayerBody } } } },
+    responses: {
+      200: json(responses.player, 'The player after the change. Nothing changes unless the answer is 200.'),
+      ...ADMIN_FAILURES,
+      ...BODY_FAILURES,
+      404: failure('`player_not_found` (also for another club’s player).'),
+      409: failure('`team_change_needs_offer`: the player has a signed contract and `team_ids` changes their teams.'),
+      422: failure('`validation_failed`, or `team_not_found`: a team in `team_ids` is not the club’s.'),
+    },
+  });
+  admin({
+    method: 'patch',
+    path: '/admin/teams/{id}',
+    operationId: 'updateTeam',
+    summary: 'Rename a team',
+    request: { params: schemas.teamPath, body: { content: { 'application/json': { schema: schemas.updateTeamBody } } } },
+    responses: {
+      200: json(responses.teamResponse, 'The team after the change.'),
+      ...ADMIN_FAILURES,
+      ...BODY_FAILURES,
+      404: failure('`unknown_team`: the club has no team with this id.'),
+      409: failure('`team_name_taken`: another of the club’s teams has this name.'),
+    },
+  });
+
   open('family', {
     method: 'get',
     path: '/contract/{token}',
