@@ -92,6 +92,31 @@ export function openApiDocument(): object {
   });
   admin({
     method: 'get',
+    path: '/admin/contracts.csv',
+    operationId: 'exportContractsCsv',
+    summary: 'Every one of the club’s players in one contract state, as a CSV file',
+    description:
+      'The rows of `GET /admin/contracts` for the same `status`, all of them, with a header row: ' +
+      '`player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with ' +
+      "spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a " +
+      'spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.',
+    request: { query: schemas.exportContractsQuery },
+    responses: {
+      200: {
+        description: 'The CSV file (`Content-Disposition: attachment; filename="contracts-<status>.csv"`).',
+        headers: {
+          'Content-Disposition': {
+            description: 'attachment; filename="contracts-<status>.csv"',
+            schema: { type: 'string' },
+          },
+        },
+        content: { 'text/csv': { schema: z.string() } },
+      },
+      ...ADMIN_FAILURES,
+    },
+  });
+  admin({
+    method: 'get',
     path: '/admin/contract/stats',
     summary: 'Players per state now, and audit events in a window (default: the last 30 days)',
     request: { query: schemas.statsQuery },

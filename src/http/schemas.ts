@@ -119,6 +119,15 @@ export const listContractsQuery = z
   })
   .strict();
 
+/** GET /admin/contracts.csv: every player in one state, so no page size and no cursor. */
+export const exportContractsQuery = z
+  .object({
+    status: z
+      .enum(CONTRACT_STATUSES)
+      .openapi({ param: { description: 'The contract state whose players are exported.', example: 'offered' } }),
+  })
+  .strict();
+
 export const signBody = z
   .object({
     signed_by: name,
