@@ -1101,6 +1101,75 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.update_player(p_tenant_id integer, p_player_id integer, p_name text, p_email text, p_team_ids integer[])
+ RETURNS TABLE(id integer, name text, email text, contract_status text, contract_token text, monthly_fee integer, team_ids integer[])
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+  player players;
+  current_teams integer[];
+  wanted_teams integer[];
+  missing_team integer;
+BEGIN
+  SELECT * INTO player FROM players
+  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
+  END IF;
+
+  current_teams := ARRAY(
+    SELECT player_teams.team_id FROM player_teams
+    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
+    ORDER BY player_teams.team_id
+  );
+
+  IF p_team_ids IS NOT NULL THEN
+    wanted_teams := ARRAY(SELECT DISTINCT wanted.team_id FROM unnest(p_team_ids) AS wanted(team_id) ORDER BY wanted.team_id);
+    SELECT wanted.team_id INTO missing_team
+    FROM unnest(wanted_teams) AS wanted(team_id)
+    WHERE NOT EXISTS (SELECT 1 FROM teams WHERE teams.tenant_id = p_tenant_id AND teams.id = wanted.team_id)
+    LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'team % not found', missing_team USING ERRCODE = 'UNKTM';
+    END IF;
+    IF wanted_teams IS DISTINCT FROM current_teams THEN
+      IF player.contract_status = 'signed' THEN
+        RAISE EXCEPTION 'player % has a signed contract: their teams change only by a tier-change offer', p_player_id
+          USING ERRCODE = 'TMOFR';
+      END IF;
+      DELETE FROM player_teams
+      WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
+        AND player_teams.team_id <> ALL (wanted_teams);
+      INSERT INTO player_teams (tenant_id, player_id, team_id)
+      SELECT p_tenant_id, p_player_id, wanted.team_id FROM unnest(wanted_teams) AS wanted(team_id)
+      WHERE wanted.team_id <> ALL (current_teams);
+      current_teams := wanted_teams;
+    END IF;
+  END IF;
+
+  IF p_name IS NOT NULL OR p_email IS NOT NULL THEN
+    UPDATE players
+    SET name = coalesce(p_name, players.name), email = coalesce(p_email, players.email)
+    WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+    RETURNING * INTO player;
+  END IF;
+
+  RETURN QUERY SELECT
+    player.id, player.name, player.email, player.contract_status, player.contract_token, player.monthly_fee, current_teams;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.update_team(p_tenant_id integer, p_team_id integer, p_name text)
+ RETURNS TABLE(id integer, name text)
+ LANGUAGE sql
+AS $function$
+  UPDATE teams SET name = p_name
+  WHERE teams.tenant_id = p_tenant_id AND teams.id = p_team_id
+  RETURNING teams.id, teams.name;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.write_family_audit(p_event_type text, p_before public.players, p_after public.players)
  RETURNS bigint
  LANGUAGE plpgsql

@@ -30,6 +30,14 @@ export const ERRORS = {
   player_not_found: { status: 404, sqlstate: 'UNKPL', message: 'No such player in your club.' },
   team_not_found: { status: 422, sqlstate: 'UNKTM', message: 'No such team in your club.' },
   team_name_taken: { status: 409, message: 'Your club already has a team with that name.' },
+  // PATCH /admin/teams/:id: the team in the path. team_not_found (422) stays the answer for a team
+  // named in a body (an offer's target, a player's team_ids).
+  unknown_team: { status: 404, message: 'No such team in your club.' },
+  team_change_needs_offer: {
+    status: 409,
+    sqlstate: 'TMOFR',
+    message: 'The player has a signed contract: they move to another team only by a tier-change offer.',
+  },
   offer_exists: {
     status: 409,
     sqlstate: 'OFFEX',

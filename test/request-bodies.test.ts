@@ -49,7 +49,7 @@ async function send(route: BodyRoute, contentType: string, body: string): Promis
   const before = await databaseChecksum(db.pool);
   const reply = await rawRequest(server.baseUrl, {
     method: route.method,
-    path: route.path.replace('{token}', randomToken()),
+    path: route.path.replace('{token}', randomToken()).replace('{id}', '1'),
     headers,
     body,
   });
@@ -74,8 +74,10 @@ test('every route with a body is covered below, in JSON, and the family ones als
       'POST /admin/contract/offer',
       'POST /admin/teams',
       'POST /admin/players',
+      'PATCH /admin/players/{id}',
       'POST /admin/contract-terms',
       'POST /admin/contracts/remind',
+      'PATCH /admin/teams/{id}',
       'POST /contract/{token}/sign',
       'POST /contract/{token}/decline',
     ],

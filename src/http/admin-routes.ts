@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
 import { sourceStates } from '../../machines/evaluate.ts';
 import type { ContractStatus } from '../../machines/contract.ts';
@@ -11,12 +12,17 @@ import { readContractHistory } from '../store/contract-history.ts';
 import { listContractMessages, remindFamilies } from '../store/contract-messages.ts';
 import { createContractTerms, listContractTerms } from '../store/contract-terms.ts';
 import { readContractStats } from '../store/contract-stats.ts';
-import { type OfferOutcome, listContracts, offerContract } from '../store/contracts.ts';
+import { type ListedContract, type OfferOutcome, listContracts, offerContract } from '../store/contracts.ts';
 import { type IdempotencyClaim, idempotencyClaim } from '../store/idempotency.ts';
 import type { TenantIdLookup } from '../store/tenant-id-cache.ts';
 import { type Player, createPlayer, findPlayer } from '../store/players.ts';
 import { createTeam, listTeams } from '../store/teams.ts';
+import { type ContractCsvRow, contractsCsv } from './contracts-csv.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { listPlayers, updatePlayer } from '../store/players.ts';
+import { updateTeam } from '../store/teams.ts';
+import type { PlayerListResponse } from './responses.ts';
+import { listPlayersQuery, playerIdPath, teamPath, updatePlayerBody, updateTeamBody } from './schemas.ts';
 import type {
   ContractHistoryResponse,
   ContractListResponse,
@@ -34,6 +40,7 @@ import {
   createContractTermsBody,
   createPlayerBody,
   createTeamBody,
+  exportContractsQuery,
   listContractsQuery,
   offerBody,
   offerQuery,
@@ -49,6 +56,8 @@ export interface AdminRouteDependencies {
   readonly contractBaseUrl: string;
   readonly idempotency: IdempotencyConfig;
   readonly tenantIds: TenantIdLookup;
+  /** For what goes wrong after an answer has started (a CSV export's later pages). */
+  readonly logger: Logger;
 }
 
 /**
@@ -62,6 +71,7 @@ export function adminRoutes({
   contractBaseUrl,
   idempotency,
   tenantIds,
+  logger,
 }: AdminRouteDependencies): Router {
   const router = new Router({ prefix: '/admin' });
 
@@ -170,6 +180,50 @@ export function adminRoutes({
     } satisfies ContractListResponse;
   });
 
+  /**
+   * The same rows as GET /contracts, all of them, as CSV: read in keyset pages of CSV_PAGE_SIZE and
+   * streamed, so memory stays flat however large the club. The first page is read before answering,
+   * so that its failure is an ordinary error answer.
+   */
+  router.get('/contracts.csv', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const { status } = readQuery(ctx, exportContractsQuery);
+    const tenantId = await tenantOf(admin);
+    const pageAfter = (afterPlayerId: number) => listContracts(pool, tenantId, status, { limit: CSV_PAGE_SIZE, afterPlayerId });
+    const csvRow = (row: ListedContract): ContractCsvRow => ({
+      player_id: row.player_id,
+      name: row.name,
+      email: row.email,
+      status: row.status,
+      monthly_fee: row.monthly_fee,
+      team_ids: row.team_ids,
+      contract_url: contractUrl(row.status, row.contract_token),
+      contract_offered_at: isoTime(row.contract_offered_at),
+    });
+    const first = await pageAfter(0);
+    async function* pages() {
+      let page = first;
+      for (;;) {
+        yield page.map(csvRow);
+        const last = page.at(-1);
+        if (page.length < CSV_PAGE_SIZE || last === undefined) return;
+        page = await pageAfter(last.player_id);
+      }
+    }
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('Content-Disposition', `attachment; filename="contracts-${status}.csv"`);
+    ctx.body = contractsCsv(pages(), (error) => {
+      // The status line has gone: all that is left is to cut the answer off, so it is not taken
+      // for a whole file (a client that went away has already done so).
+      if (error.code === 'ERR_STREAM_PREMATURE_CLOSE') logger.info({ err: error }, 'CSV export: the client went away');
+      else logger.error({ err: error }, 'CSV export failed after the answer started');
+      ctx.res.destroy();
+    });
+    // Send the status line and headers now, so that a later page's failure, however early, is an
+    // answer cut off after them (above), never a second answer.
+    ctx.flushHeaders();
+  });
+
   router.post('/teams', async (ctx) => {
     const admin = await authenticate(ctx);
     const key = readIdempotencyKey(ctx);
@@ -259,6 +313,45 @@ export function adminRoutes({
     } satisfies ContractHistoryResponse;
   });
 
+  router.get('/players', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const query = readQuery(ctx, listPlayersQuery);
+    const tenantId = await tenantOf(admin);
+    const rows = await listPlayers(
+      pool,
+      tenantId,
+      { teamId: query.team_id, status: query.status, q: query.q },
+      { limit: query.limit + 1, afterPlayerId: decodeCursor(query.cursor) }, // one more tells whether another page exists
+    );
+    const items = rows.slice(0, query.limit);
+    const last = items.at(-1);
+    ctx.body = {
+      items: items.map(playerView),
+      next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id) : null,
+    } satisfies PlayerListResponse;
+  });
+
+  router.patch('/players/:id', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const { id } = readPath(ctx, playerIdPath);
+    const body = await readJsonBody(ctx, updatePlayerBody);
+    const player = await updatePlayer(pool, await tenantOf(admin), id, {
+      name: body.name,
+      email: body.email,
+      teamIds: body.team_ids,
+    });
+    ctx.body = playerView(player);
+  });
+
+  router.patch('/teams/:id', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const { id } = readPath(ctx, teamPath);
+    const body = await readJsonBody(ctx, updateTeamBody);
+    const renamed = await updateTeam(pool, await tenantOf(admin), id, body.name);
+    if (renamed === null) throw new AppError('unknown_team');
+    ctx.body = renamed satisfies TeamResponse;
+  });
+
   router.post('/contracts/remind', async (ctx) => {
     const admin = await authenticate(ctx);
     const body = await readJsonBody(ctx, remindBody);
@@ -273,6 +366,9 @@ export function adminRoutes({
 
   return router;
 }
+
+/** Rows per database read of a CSV export. */
+const CSV_PAGE_SIZE = 1000;
 
 /** Timestamps leave the API as ISO 8601 in UTC. */
 function isoTime(epochMs: number | null): string | null {

@@ -74,6 +74,7 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
       contractBaseUrl: config.contractBaseUrl,
       idempotency: config.idempotency,
       tenantIds: cachedTenantIds(pool, TENANT_IDS_KEPT),
+      logger,
     }),
     // Two audiences on the same paths: the page's router takes a browser's requests (Accept
     // prefers HTML, or a form post) and passes every other on, so it comes before the JSON API's.

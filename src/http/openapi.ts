@@ -92,6 +92,31 @@ export function openApiDocument(): object {
   });
   admin({
     method: 'get',
+    path: '/admin/contracts.csv',
+    operationId: 'exportContractsCsv',
+    summary: 'Every one of the club’s players in one contract state, as a CSV file',
+    description:
+      'The rows of `GET /admin/contracts` for the same `status`, all of them, with a header row: ' +
+      '`player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with ' +
+      "spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a " +
+      'spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.',
+    request: { query: schemas.exportContractsQuery },
+    responses: {
+      200: {
+        description: 'The CSV file (`Content-Disposition: attachment; filename="contracts-<status>.csv"`).',
+        headers: {
+          'Content-Disposition': {
+            description: 'attachment; filename="contracts-<status>.csv"',
+            schema: { type: 'string' },
+          },
+        },
+        content: { 'text/csv': { schema: z.string() } },
+      },
+      ...ADMIN_FAILURES,
+    },
+  });
+  admin({
+    method: 'get',
     path: '/admin/contract/stats',
     summary: 'Players per state now, and audit events in a window (default: the last 30 days)',
     request: { query: schemas.statsQuery },
@@ -177,6 +202,51 @@ export function openApiDocument(): object {
       200: json(responses.reminders, 'What was queued and what was skipped, in the order asked.'),
       ...ADMIN_FAILURES,
       ...BODY_FAILURES,
+    },
+  });
+
+  admin({
+    method: 'get',
+    path: '/admin/players',
+    operationId: 'listPlayers',
+    summary: 'The club’s players, filtered by team, contract state or text, by keyset pages',
+    request: { query: schemas.listPlayersQuery },
+    responses: {
+      200: json(responses.playerList, 'One page.'),
+      ...ADMIN_FAILURES,
+      422: failure('`validation_failed` (a cursor this service did not hand out included), with zod’s issues in `details`.'),
+    },
+  });
+  admin({
+    method: 'patch',
+    path: '/admin/players/{id}',
+    operationId: 'updatePlayer',
+    summary: 'Change a player’s name, e-mail or teams',
+    description:
+      'Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s ' +
+      'teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`).',
+    request: { params: schemas.playerIdPath, body: { content: { 'application/json': { schema: schemas.updatePlayerBody } } } },
+    responses: {
+      200: json(responses.player, 'The player after the change. Nothing changes unless the answer is 200.'),
+      ...ADMIN_FAILURES,
+      ...BODY_FAILURES,
+      404: failure('`player_not_found` (also for another club’s player).'),
+      409: failure('`team_change_needs_offer`: the player has a signed contract and `team_ids` changes their teams.'),
+      422: failure('`validation_failed`, or `team_not_found`: a team in `team_ids` is not the club’s.'),
+    },
+  });
+  admin({
+    method: 'patch',
+    path: '/admin/teams/{id}',
+    operationId: 'updateTeam',
+    summary: 'Rename a team',
+    request: { params: schemas.teamPath, body: { content: { 'application/json': { schema: schemas.updateTeamBody } } } },
+    responses: {
+      200: json(responses.teamResponse, 'The team after the change.'),
+      ...ADMIN_FAILURES,
+      ...BODY_FAILURES,
+      404: failure('`unknown_team`: the club has no team with this id.'),
+      409: failure('`team_name_taken`: another of the club’s teams has this name.'),
     },
   });
 

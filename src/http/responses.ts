@@ -170,3 +170,11 @@ export type ContractStatsResponse = z.input<typeof contractStats>;
 export type FamilyContractResponse = z.input<typeof familyContract>;
 export type ContractTermsResponse = z.input<typeof contractTerms>;
 export type ContractTermsListResponse = z.input<typeof contractTermsList>;
+
+export const playerList = z
+  .object({
+    items: z.array(player).openapi({ description: 'The players, in id order; each as GET /admin/players/{id} answers.' }),
+    next_cursor: z.string().nullable().openapi({ description: 'Pass back as ?cursor= for the next page; null on the last.' }),
+  })
+  .openapi('PlayerList');
+export type PlayerListResponse = z.input<typeof playerList>;

@@ -119,6 +119,15 @@ export const listContractsQuery = z
   })
   .strict();
 
+/** GET /admin/contracts.csv: every player in one state, so no page size and no cursor. */
+export const exportContractsQuery = z
+  .object({
+    status: z
+      .enum(CONTRACT_STATUSES)
+      .openapi({ param: { description: 'The contract state whose players are exported.', example: 'offered' } }),
+  })
+  .strict();
+
 export const signBody = z
   .object({
     signed_by: name,
@@ -161,3 +170,52 @@ export const statsQuery = z
     return { since: start.toISOString(), until: end.toISOString() };
   })
   .refine(({ since, until }) => since < until, { message: 'since must be before until', path: ['since'] });
+
+// GET /admin/players, PATCH /admin/players/:id, PATCH /admin/teams/:id.
+
+export const playerIdPath = z.object({ id: idText.openapi({ description: 'The player’s id.' }) });
+export const teamPath = z.object({ id: idText.openapi({ description: 'The team’s id.' }) });
+
+export const listPlayersQuery = z
+  .object({
+    team_id: idText.optional().openapi({ description: 'Only the players on this team (another club’s team: none).' }),
+    status: z.enum(CONTRACT_STATUSES).optional().openapi({ description: 'Only the players whose contract is in this state.' }),
+    q: z.string().min(1).max(200).refine(isStorableText, UNSTORABLE_TEXT).optional().openapi({
+      description: 'Only the players whose name or e-mail contains this, case-insensitively (`%` and `_` match themselves).',
+    }),
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 500')
+      .transform(Number)
+      .pipe(z.number().min(1).max(500))
+      .default('50')
+      .openapi({ description: 'Players per page, 1 to 500.' }),
+    cursor: z.string().max(100).optional().openapi({ description: 'The `next_cursor` of the previous page.' }),
+  })
+  .strict();
+
+export const updatePlayerBody = z
+  .object({
+    name: name.optional().openapi({ description: 'The player’s name, stored exactly as sent.' }),
+    email: z
+      .string()
+      .max(320)
+      .email()
+      .optional()
+      .openapi({ description: 'The family’s e-mail. Changing it sends nothing; the next reminder goes to it.' }),
+    team_ids: z
+      .array(id)
+      .max(20)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a team')
+      .optional()
+      .openapi({
+        description:
+          'All the player’s teams, replacing the current ones. A signed player’s teams change only by a tier-change offer.',
+      }),
+  })
+  .strict()
+  .refine((body) => Object.values(body).some((value) => value !== undefined), 'give at least one of name, email, team_ids');
+
+export const updateTeamBody = z
+  .object({ name: name.openapi({ description: 'The team’s new name, unique in the club.' }) })
+  .strict();

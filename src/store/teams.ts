@@ -21,3 +21,8 @@ export async function createTeam(
 export async function listTeams(db: CommonQueryMethods, tenantId: number): Promise<readonly Team[]> {
   return db.any(sql.type(team)`SELECT id, name FROM teams WHERE tenant_id = ${tenantId} ORDER BY id`);
 }
+
+/** sql/update_team: the renamed team, or null when the club has no such team. */
+export async function updateTeam(db: CommonQueryMethods, tenantId: number, teamId: number, name: string): Promise<Team | null> {
+  return db.maybeOne(sql.type(team)`SELECT * FROM update_team(${tenantId}, ${teamId}, ${name})`);
+}

