@@ -12,6 +12,12 @@ type Responses = RouteConfig['responses'];
  */
 type Operation = Omit<RouteConfig, 'security' | 'tags' | 'operationId'> & { operationId: string };
 
+/** A request body is required unless the route says otherwise (OpenAPI's default is optional). */
+function withRequiredBody(route: Operation): Operation {
+  const body = route.request?.body;
+  return body === undefined ? route : { ...route, request: { ...route.request, body: { required: true, ...body } } };
+}
+
 const json = (schema: z.ZodTypeAny, description: string) => ({
   description,
   content: { 'application/json': { schema } },
@@ -70,9 +76,11 @@ export function openApiDocument(): object {
     bearerFormat: 'JWT',
     description: 'An OIDC access token with the admin role and the club’s slug in the tenant claim.',
   });
-  const admin = (route: Operation) => registry.registerPath({ ...route, tags: ['admin'], security: [{ [bearer.name]: [] }] });
+  const admin = (route: Operation) =>
+    registry.registerPath({ ...withRequiredBody(route), tags: ['admin'], security: [{ [bearer.name]: [] }] });
   // `security: []`: no token, said outright (without it a client would assume one is needed).
-  const open = (tag: string, route: Operation) => registry.registerPath({ ...route, tags: [tag], security: [] });
+  const open = (tag: string, route: Operation) =>
+    registry.registerPath({ ...withRequiredBody(route), tags: [tag], security: [] });
 
   admin({
     method: 'post',
