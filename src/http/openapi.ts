@@ -258,7 +258,7 @@ export function openApiDocument(): object {
     description:
       'Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s ' +
       'teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`).',
-    request: { params: schemas.playerIdPath, body: { content: { 'application/json': { schema: schemas.updatePlayerBody } } } },
+    request: { params: schemas.playerPath, body: { content: { 'application/json': { schema: schemas.updatePlayerBody } } } },
     responses: {
       200: json(responses.player, 'The player after the change. Nothing changes unless the answer is 200.'),
       ...ADMIN_FAILURES,

@@ -200,24 +200,27 @@ export const statsQuery = z
 
 // GET /admin/players, PATCH /admin/players/:id, PATCH /admin/teams/:id.
 
-export const playerIdPath = z.object({ id: idText.openapi({ description: 'The player’s id.' }) });
-export const teamPath = z.object({ id: idText.openapi({ description: 'The team’s id.' }) });
+export const teamPath = z.object({ id: idText.describe('The team’s id.') });
 
 export const listPlayersQuery = z
   .object({
-    team_id: idText.optional().openapi({ description: 'Only the players on this team (another club’s team: none).' }),
-    status: z.enum(CONTRACT_STATUSES).optional().openapi({ description: 'Only the players whose contract is in this state.' }),
-    q: z.string().min(1).max(200).refine(isStorableText, UNSTORABLE_TEXT).optional().openapi({
-      description: 'Only the players whose name or e-mail contains this, case-insensitively (`%` and `_` match themselves).',
-    }),
+    team_id: idText.optional().describe('Only the players on this team (another club’s team: none).'),
+    status: z.enum(CONTRACT_STATUSES).optional().describe('Only the players whose contract is in this state.'),
+    q: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine(isStorableText, UNSTORABLE_TEXT)
+      .optional()
+      .describe('Only the players whose name or e-mail contains this, case-insensitively (`%` and `_` match themselves).'),
     limit: z
       .string()
       .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 500')
       .transform(Number)
       .pipe(z.number().min(1).max(500))
       .default('50')
-      .openapi({ description: 'Players per page, 1 to 500.' }),
-    cursor: z.string().max(100).optional().openapi({ description: 'The `next_cursor` of the previous page.' }),
+      .describe('Players per page, 1 to 500.'),
+    cursor: z.string().max(100).optional().describe('The `next_cursor` of the previous page.'),
   })
   .strict();
 

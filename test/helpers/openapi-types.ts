@@ -18,6 +18,13 @@ export interface paths {
     /** The club’s players in one contract state, by keyset pages */
     get: operations["listContracts"];
   };
+  "/admin/contracts.csv": {
+    /**
+     * Every one of the club’s players in one contract state, as a CSV file
+     * @description The rows of `GET /admin/contracts` for the same `status`, all of them, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
+     */
+    get: operations["exportContractsCsv"];
+  };
   "/admin/contract/stats": {
     /** Players per state now, and audit events in a window (default: the last 30 days) */
     get: operations["getContractStats"];
@@ -29,12 +36,19 @@ export interface paths {
     post: operations["createTeam"];
   };
   "/admin/players": {
+    /** The club’s players, filtered by team, contract state or text, by keyset pages */
+    get: operations["listPlayers"];
     /** Add a player */
     post: operations["createPlayer"];
   };
   "/admin/players/{id}": {
     /** A player */
     get: operations["getPlayer"];
+    /**
+     * Change a player’s name, e-mail or teams
+     * @description Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`).
+     */
+    patch: operations["updatePlayer"];
   };
   "/admin/players/{id}/contract": {
     /** A player’s contract, its audit history and the e-mails sent about it, newest first */
@@ -52,6 +66,10 @@ export interface paths {
      * @description A player is skipped when not the club’s (`player_not_found`), without an open offer (`not_offered`), or sent a message within the last hour (`reminded_recently`).
      */
     post: operations["remindFamilies"];
+  };
+  "/admin/teams/{id}": {
+    /** Rename a team */
+    patch: operations["updateTeam"];
   };
   "/contract/{token}": {
     /**
@@ -167,7 +185,7 @@ export interface components {
          * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
          * @enum {string}
          */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "player_not_found" | "team_not_found" | "team_name_taken" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "identity_provider_unavailable" | "internal_error";
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "identity_provider_unavailable" | "internal_error";
         /** @description What went wrong, in English, for people. */
         message: string;
         /** @description For validation_failed: zod’s issues. */
@@ -413,6 +431,12 @@ export interface components {
           reason: "not_offered" | "reminded_recently" | "player_not_found";
         })[];
     };
+    PlayerList: {
+      /** @description The players, in id order; each as GET /admin/players/{id} answers. */
+      items: components["schemas"]["Player"][];
+      /** @description Pass back as ?cursor= for the next page; null on the last. */
+      next_cursor: string | null;
+    };
     FamilyContract: {
       /** @description The club making the offer. */
       club_name: string;
@@ -617,6 +641,57 @@ export interface operations {
       };
     };
   };
+  /**
+   * Every one of the club’s players in one contract state, as a CSV file
+   * @description The rows of `GET /admin/contracts` for the same `status`, all of them, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
+   */
+  exportContractsCsv: {
+    parameters: {
+      query: {
+        /**
+         * @description The contract state whose players are exported.
+         * @example offered
+         */
+        status: "none" | "offered" | "declined" | "signed";
+      };
+    };
+    responses: {
+      /** @description The CSV file (`Content-Disposition: attachment; filename="contracts-<status>.csv"`). */
+      200: {
+        headers: {
+          /** @description attachment; filename="contracts-<status>.csv" */
+          "Content-Disposition"?: string;
+        };
+        content: {
+          "text/csv": string;
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`, with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   /** Players per state now, and audit events in a window (default: the last 30 days) */
   getContractStats: {
     parameters: {
@@ -768,6 +843,55 @@ export interface operations {
       };
     };
   };
+  /** The club’s players, filtered by team, contract state or text, by keyset pages */
+  listPlayers: {
+    parameters: {
+      query?: {
+        /** @description Only the players on this team (another club’s team: none). */
+        team_id?: string;
+        /** @description Only the players whose contract is in this state. */
+        status?: "none" | "offered" | "declined" | "signed";
+        /** @description Only the players whose name or e-mail contains this, case-insensitively (`%` and `_` match themselves). */
+        q?: string;
+        /** @description Players per page, 1 to 500. */
+        limit?: string;
+        /** @description The `next_cursor` of the previous page. */
+        cursor?: string;
+      };
+    };
+    responses: {
+      /** @description One page. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["PlayerList"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed` (a cursor this service did not hand out included), with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   /** Add a player */
   createPlayer: {
     parameters: {
@@ -885,6 +1009,95 @@ export interface operations {
         };
       };
       /** @description `validation_failed`, with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Change a player’s name, e-mail or teams
+   * @description Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`).
+   */
+  updatePlayer: {
+    parameters: {
+      path: {
+        /** @description The player’s id. */
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description The player’s name, stored exactly as sent. */
+          name?: string;
+          /**
+           * Format: email
+           * @description The family’s e-mail. Changing it sends nothing; the next reminder goes to it.
+           */
+          email?: string;
+          /** @description All the player’s teams, replacing the current ones. A signed player’s teams change only by a tier-change offer. */
+          team_ids?: number[];
+        };
+      };
+    };
+    responses: {
+      /** @description The player after the change. Nothing changes unless the answer is 200. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Player"];
+        };
+      };
+      /** @description `malformed_json`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `player_not_found` (also for another club’s player). */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `team_change_needs_offer`: the player has a signed contract and `team_ids` changes their teams. */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not JSON. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`, or `team_not_found`: a team in `team_ids` is not the club’s. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1082,6 +1295,85 @@ export interface operations {
       };
       /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
       403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not JSON. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`, with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Rename a team */
+  updateTeam: {
+    parameters: {
+      path: {
+        /** @description The team’s id. */
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description The team’s new name, unique in the club. */
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The team after the change. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Team"];
+        };
+      };
+      /** @description `malformed_json`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unknown_team`: the club has no team with this id. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `team_name_taken`: another of the club’s teams has this name. */
+      409: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
