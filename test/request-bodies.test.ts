@@ -22,7 +22,7 @@ interface BodyRoute {
 }
 
 const ROUTES: BodyRoute[] = Object.entries(
-  (openApiDocument() as { paths: Record<string, Record<string, { requestBody?: { content: object }; security?: unknown }>> }).paths,
+  (openApiDocument() as { paths: Record<string, Record<string, { requestBody?: { content: object }; security: unknown[] }>> }).paths,
 ).flatMap(([path, operations]) =>
   Object.entries(operations).flatMap(([method, operation]) =>
     operation.requestBody === undefined
@@ -31,7 +31,7 @@ const ROUTES: BodyRoute[] = Object.entries(
           {
             method: method.toUpperCase(),
             path,
-            admin: operation.security !== undefined,
+            admin: operation.security.length > 0, // public operations say `security: []`
             encodings: Object.keys(operation.requestBody.content),
           },
         ],

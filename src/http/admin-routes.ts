@@ -22,7 +22,7 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { listPlayers, updatePlayer } from '../store/players.ts';
 import { updateTeam } from '../store/teams.ts';
 import type { PlayerListResponse } from './responses.ts';
-import { listPlayersQuery, playerIdPath, teamPath, updatePlayerBody, updateTeamBody } from './schemas.ts';
+import { listPlayersQuery, teamPath, updatePlayerBody, updateTeamBody } from './schemas.ts';
 import type {
   ContractHistoryResponse,
   ContractListResponse,
@@ -333,7 +333,7 @@ export function adminRoutes({
 
   router.patch('/players/:id', async (ctx) => {
     const admin = await authenticate(ctx);
-    const { id } = readPath(ctx, playerIdPath);
+    const { id } = readPath(ctx, playerPath);
     const body = await readJsonBody(ctx, updatePlayerBody);
     const player = await updatePlayer(pool, await tenantOf(admin), id, {
       name: body.name,

@@ -6,6 +6,17 @@ import * as schemas from './schemas.ts';
 // GET /openapi.json, generated from the zod schemas that validate requests and type responses.
 
 type Responses = RouteConfig['responses'];
+/**
+ * An operation as admin() and open() take it: `operationId` is required, since generated clients
+ * name their methods after it (`@redocly/cli lint` checks it is there and unique: test/openapi-lint.test.ts).
+ */
+type Operation = Omit<RouteConfig, 'security' | 'tags' | 'operationId'> & { operationId: string };
+
+/** A request body is required unless the route says otherwise (OpenAPI's default is optional). */
+function withRequiredBody(route: Operation): Operation {
+  const body = route.request?.body;
+  return body === undefined ? route : { ...route, request: { ...route.request, body: { required: true, ...body } } };
+}
 
 const json = (schema: z.ZodTypeAny, description: string) => ({
   description,
@@ -35,6 +46,15 @@ const IDEMPOTENCY_FAILURES = {
   422: '`idempotency_key_reused`: the Idempotency-Key was used for a different request',
 };
 
+/**
+ * What any route can answer, before the route is known: Node's HTTP parser refuses the request
+ * (src/http/client-errors.ts). The one 4xx of routes that take no input.
+ */
+const HTTP_FAILURES: Responses = {
+  400: failure('`malformed_request`: the request is not valid HTTP.'),
+  431: failure('`headers_too_large`: the request headers are over 16 KB.'),
+};
+
 const LINK_FAILURES: Responses = {
   404: failure('`contract_not_found`: no contract has this link.'),
   410: failure('`contract_superseded`: a newer offer replaced this link; use the newest e-mail.'),
@@ -45,7 +65,7 @@ const LINK_FAILURES: Responses = {
 const MACHINE = 'the contract state machine (docs/PRODUCT.md, "The state machine"; drawn at /contract-machine)';
 
 const token = z.object({
-  token: z.string().openapi({ description: 'The family’s contract token (43 characters).' }),
+  token: z.string().describe('The family’s contract token (43 characters).'),
 });
 
 export function openApiDocument(): object {
@@ -56,13 +76,16 @@ export function openApiDocument(): object {
     bearerFormat: 'JWT',
     description: 'An OIDC access token with the admin role and the club’s slug in the tenant claim.',
   });
-  const admin = (route: Omit<RouteConfig, 'security' | 'tags'>) =>
-    registry.registerPath({ ...route, tags: ['admin'], security: [{ [bearer.name]: [] }] });
-  const open = (tag: string, route: Omit<RouteConfig, 'tags'>) => registry.registerPath({ ...route, tags: [tag] });
+  const admin = (route: Operation) =>
+    registry.registerPath({ ...withRequiredBody(route), tags: ['admin'], security: [{ [bearer.name]: [] }] });
+  // `security: []`: no token, said outright (without it a client would assume one is needed).
+  const open = (tag: string, route: Operation) =>
+    registry.registerPath({ ...withRequiredBody(route), tags: [tag], security: [] });
 
   admin({
     method: 'post',
     path: '/admin/contract/offer',
+    operationId: 'offerContract',
     summary: 'Offer a player a contract',
     description: `The OFFER event of ${MACHINE}.`,
     request: {
@@ -86,6 +109,7 @@ export function openApiDocument(): object {
   admin({
     method: 'get',
     path: '/admin/contracts',
+    operationId: 'listContracts',
     summary: 'The club’s players in one contract state, by keyset pages',
     request: { query: schemas.listContractsQuery },
     responses: { 200: json(responses.contractList, 'One page.'), ...ADMIN_FAILURES },
@@ -118,6 +142,7 @@ export function openApiDocument(): object {
   admin({
     method: 'get',
     path: '/admin/contract/stats',
+    operationId: 'getContractStats',
     summary: 'Players per state now, and audit events in a window (default: the last 30 days)',
     request: { query: schemas.statsQuery },
     responses: { 200: json(responses.contractStats, 'The counts.'), ...ADMIN_FAILURES },
@@ -125,6 +150,7 @@ export function openApiDocument(): object {
   admin({
     method: 'post',
     path: '/admin/teams',
+    operationId: 'createTeam',
     summary: 'Add a team',
     request: { ...idempotent, body: { content: { 'application/json': { schema: schemas.createTeamBody } } } },
     responses: {
@@ -138,12 +164,14 @@ export function openApiDocument(): object {
   admin({
     method: 'get',
     path: '/admin/teams',
+    operationId: 'listTeams',
     summary: 'The club’s teams',
     responses: { 200: json(responses.teamList, 'All teams.'), ...ADMIN_FAILURES },
   });
   admin({
     method: 'post',
     path: '/admin/players',
+    operationId: 'createPlayer',
     summary: 'Add a player',
     request: { ...idempotent, body: { content: { 'application/json': { schema: schemas.createPlayerBody } } } },
     responses: {
@@ -157,6 +185,7 @@ export function openApiDocument(): object {
   admin({
     method: 'get',
     path: '/admin/players/{id}',
+    operationId: 'getPlayer',
     summary: 'A player',
     request: { params: schemas.playerPath },
     responses: { 200: json(responses.player, 'The player.'), ...ADMIN_FAILURES, 404: failure('`player_not_found`.') },
@@ -164,6 +193,7 @@ export function openApiDocument(): object {
   admin({
     method: 'get',
     path: '/admin/players/{id}/contract',
+    operationId: 'getPlayerContract',
     summary: 'A player’s contract, its audit history and the e-mails sent about it, newest first',
     request: { params: schemas.playerPath },
     responses: {
@@ -175,6 +205,7 @@ export function openApiDocument(): object {
   admin({
     method: 'post',
     path: '/admin/contract-terms',
+    operationId: 'publishContractTerms',
     summary: 'Publish the club’s next version of its contract terms (immutable; new offers pin the newest)',
     request: { body: { content: { 'application/json': { schema: schemas.createContractTermsBody } } } },
     responses: {
@@ -187,12 +218,14 @@ export function openApiDocument(): object {
   admin({
     method: 'get',
     path: '/admin/contract-terms',
+    operationId: 'listContractTerms',
     summary: 'The club’s versions of its contract terms, newest first',
     responses: { 200: json(responses.contractTermsList, 'The versions.'), ...ADMIN_FAILURES },
   });
   admin({
     method: 'post',
     path: '/admin/contracts/remind',
+    operationId: 'remindFamilies',
     summary: 'E-mail each family named (or every family with an open offer) a reminder with its link',
     description:
       'A player is skipped when not the club’s (`player_not_found`), without an open offer (`not_offered`), or sent ' +
@@ -225,7 +258,7 @@ export function openApiDocument(): object {
     description:
       'Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s ' +
       'teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`).',
-    request: { params: schemas.playerIdPath, body: { content: { 'application/json': { schema: schemas.updatePlayerBody } } } },
+    request: { params: schemas.playerPath, body: { content: { 'application/json': { schema: schemas.updatePlayerBody } } } },
     responses: {
       200: json(responses.player, 'The player after the change. Nothing changes unless the answer is 200.'),
       ...ADMIN_FAILURES,
@@ -253,6 +286,7 @@ export function openApiDocument(): object {
   open('family', {
     method: 'get',
     path: '/contract/{token}',
+    operationId: 'getFamilyContract',
     summary: 'The offer behind a family’s link: JSON, or the family page for browsers (Accept: text/html)',
     description:
       'The page shows the club’s pinned terms (Markdown rendered to sanitised HTML) above the signature. A replaced ' +
@@ -272,6 +306,7 @@ export function openApiDocument(): object {
   open('family', {
     method: 'get',
     path: '/contract/{token}/receipt',
+    operationId: 'getContractReceipt',
     summary: 'The printable receipt of a signed contract (an HTML page; there is no JSON of it)',
     description:
       'Who signed, when, from which address, the fee, the teams, and the terms’ title, version and SHA-256. It keeps ' +
@@ -293,6 +328,7 @@ export function openApiDocument(): object {
     open('family', {
       method: 'post',
       path: `/contract/{token}/${action}`,
+      operationId: `${action}Contract`,
       summary,
       description:
         `The ${action.toUpperCase()} event of ${MACHINE}. ` +
@@ -322,63 +358,76 @@ export function openApiDocument(): object {
   open('operations', {
     method: 'get',
     path: '/healthz',
+    operationId: 'getHealth',
     summary: 'The process is up',
-    responses: { 200: json(responses.health, 'Up.') },
+    responses: { 200: json(responses.health, 'Up.'), ...HTTP_FAILURES },
   });
   open('operations', {
     method: 'get',
     path: '/readyz',
+    operationId: 'getReadiness',
     summary: 'Ready: database reachable, migrations current, not shutting down',
-    responses: { 200: json(responses.readiness, 'Ready.'), 503: json(responses.readiness, 'Not ready.') },
+    responses: { 200: json(responses.readiness, 'Ready.'), ...HTTP_FAILURES, 503: json(responses.readiness, 'Not ready.') },
   });
   open('operations', {
     method: 'get',
     path: '/metrics',
+    operationId: 'getMetrics',
     summary: 'Prometheus metrics',
-    responses: { 200: text('text/plain', 'Prometheus text exposition format.') },
+    responses: { 200: text('text/plain', 'Prometheus text exposition format.'), ...HTTP_FAILURES },
   });
   open('operations', {
     method: 'get',
     path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
     summary: 'This document',
-    responses: { 200: json(z.object({}).passthrough(), 'OpenAPI 3.1.') },
+    responses: { 200: json(z.object({}).passthrough(), 'OpenAPI 3.1.'), ...HTTP_FAILURES },
   });
   open('operations', {
     method: 'get',
     path: '/docs',
+    operationId: 'getApiDocs',
     summary: 'This document, rendered',
-    responses: { 200: text('text/html', 'Swagger UI.') },
+    responses: { 200: text('text/html', 'Swagger UI.'), ...HTTP_FAILURES },
   });
   open('operations', {
     method: 'get',
     path: '/.well-known/jwks.json',
+    operationId: 'getJwks',
     summary: 'The local key pair’s public keys (local identity mode only)',
-    responses: { 200: json(z.object({ keys: z.array(z.object({}).passthrough()) }), 'A JWKS.') },
+    responses: {
+      200: json(z.object({ keys: z.array(z.object({}).passthrough()).describe('The public keys, as JWKs.') }), 'A JWKS.'),
+      ...HTTP_FAILURES,
+    },
   });
   open('operations', {
     method: 'get',
     path: '/assets/{file}',
+    operationId: 'getAsset',
     summary: 'Stylesheets and scripts of the service’s own pages',
-    request: { params: z.object({ file: z.string() }) },
+    request: { params: z.object({ file: z.string().describe('The file’s name.') }) },
     responses: { 200: text('text/plain', 'The file.'), 404: failure('`not_found`.') },
   });
   open('chart', {
     method: 'get',
     path: '/contract-machine',
+    operationId: 'getContractMachinePage',
     summary: 'The state chart page; with an admin token it shows the club’s counts',
-    responses: { 200: text('text/html', 'The page.') },
+    responses: { 200: text('text/html', 'The page.'), ...HTTP_FAILURES },
   });
   open('chart', {
     method: 'get',
     path: '/contract-machine.svg',
+    operationId: 'getContractMachineSvg',
     summary: 'The state chart, drawn from the machine',
-    responses: { 200: text('image/svg+xml', 'SVG.') },
+    responses: { 200: text('image/svg+xml', 'SVG.'), ...HTTP_FAILURES },
   });
   open('chart', {
     method: 'get',
     path: '/contract-machine.json',
+    operationId: 'getContractMachineJson',
     summary: 'The machine definition, for the Stately visualizer',
-    responses: { 200: json(z.object({}).passthrough(), 'The xstate machine config.') },
+    responses: { 200: json(z.object({}).passthrough(), 'The xstate machine config.'), ...HTTP_FAILURES },
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
@@ -388,6 +437,11 @@ export function openApiDocument(): object {
       version: '1',
       description:
         'Monthly contracts for youth basketball clubs. Every error answers `{"error": {"code", "message", "details"?}}`.',
+      // package.json is private with no license field: the service is not published under one.
+      license: { name: 'Proprietary: all rights reserved', identifier: 'LicenseRef-Proprietary' },
     },
+    // The service does not know the address it is reached at (a proxy may stand in front): paths
+    // are relative to where this document is served, whose own path is /openapi.json.
+    servers: [{ url: '/', description: 'This service, wherever this document was fetched from.' }],
   });
 }

@@ -37,15 +37,29 @@ export const offerQuery = z
     force: z
       .enum(['true', 'false'])
       .transform((value) => value === 'true')
-      .default('false'),
+      .default('false')
+      .describe('`true` replaces an open offer (its link dies; the old offer goes to the audit log) instead of answering 409.'),
   })
   .strict();
 
 export const offerBody = z
   .object({
-    player_id: id,
-    monthly_fee: z.number().int().min(1).max(1_000_000),
-    target_team_id: id.nullable().optional(),
+    player_id: id.openapi({ description: 'The player to offer the contract to.' }),
+    monthly_fee: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .openapi({ description: 'The fee per month, a whole amount in CONTRACT_CURRENCY.' }),
+    target_team_id: id
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          'The team the contract is for. A team not among the player’s teams moves the player to it alone ' +
+          '(`moved_teams`); for a signed player that is a tier change, which voids and archives the signed contract, and ' +
+          'without it a signed player’s offer is refused (`team_change_required`). Absent or null: the player’s teams stay.',
+      }),
   })
   .strict();
 
@@ -55,21 +69,20 @@ export const idempotencyKeyHeader = z.object({
     .string()
     .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters, such as a UUID')
     .optional()
-    .openapi({
-      description:
-        'Makes the write safe to retry: the same key with the same request answers the first outcome again ' +
+    .describe(
+      'Makes the write safe to retry: the same key with the same request answers the first outcome again ' +
         '(with `Idempotent-Replayed: true`) and writes nothing. Keys belong to the club and expire after ' +
         'IDEMPOTENCY_KEY_TTL_SECONDS.',
-    }),
+    ),
 });
 
-export const createTeamBody = z.object({ name }).strict();
+export const createTeamBody = z.object({ name: name.openapi({ description: 'The team’s name, unique in the club.' }) }).strict();
 
 /** Up to 100,000 characters of Markdown: a JSON body of up to 4 bytes a character, escaped. */
 export const TERMS_BODY_LIMIT = '1mb';
 export const createContractTermsBody = z
   .object({
-    title: name,
+    title: name.openapi({ description: 'The terms’ title, shown to the family and on the receipt.' }),
     body: z
       .string()
       .min(1)
@@ -82,13 +95,14 @@ export const createContractTermsBody = z
 
 export const createPlayerBody = z
   .object({
-    name,
-    email: z.string().max(320).email(),
+    name: name.openapi({ description: 'The player’s name, as the family will see it.' }),
+    email: z.string().max(320).email().openapi({ description: 'Where the family receives the offer and its link.' }),
     team_ids: z
       .array(id)
       .max(20)
       .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a team')
-      .default([]),
+      .default([])
+      .openapi({ description: 'The club’s teams the player plays in.' }),
   })
   .strict();
 
@@ -104,18 +118,19 @@ export const remindBody = z
   })
   .strict();
 
-export const playerPath = z.object({ id: idText });
+export const playerPath = z.object({ id: idText.describe('The player’s id.') });
 
 export const listContractsQuery = z
   .object({
-    status: z.enum(CONTRACT_STATUSES),
+    status: z.enum(CONTRACT_STATUSES).describe('The contract state to list.'),
     limit: z
       .string()
       .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 500')
       .transform(Number)
       .pipe(z.number().min(1).max(500))
-      .default('50'),
-    cursor: z.string().max(100).optional(),
+      .default('50')
+      .describe('Items per page, 1 to 500.'),
+    cursor: z.string().max(100).optional().describe('The previous page’s `next_cursor`; none for the first page.'),
   })
   .strict();
 
@@ -130,14 +145,15 @@ export const exportContractsQuery = z
 
 export const signBody = z
   .object({
-    signed_by: name,
+    signed_by: name.openapi({ description: 'The name the family signs with, as typed.' }),
     signature_url: z
       .string()
       .max(2000)
       .url()
       .refine((value) => value.startsWith('https://'), 'must be an https URL')
       .refine(isStorableText, UNSTORABLE_TEXT)
-      .optional(),
+      .optional()
+      .openapi({ description: 'An https link to a signature image or signing record, kept with the contract.' }),
   })
   .strict();
 
@@ -152,8 +168,16 @@ export const declineBody = z.object({}).strict().optional();
  */
 export const signForm = z
   .object({
-    signed_by: z.string().max(200).refine(isStorableText, UNSTORABLE_TEXT).optional(),
-    agree: z.literal('yes').optional(),
+    signed_by: z
+      .string()
+      .max(200)
+      .refine(isStorableText, UNSTORABLE_TEXT)
+      .optional()
+      .openapi({ description: 'The name typed on the page; blank: the page asks again.' }),
+    agree: z
+      .literal('yes')
+      .optional()
+      .openapi({ description: 'The page’s “I agree to this contract” box, ticked; unticked: the page asks again.' }),
   })
   .strict();
 export const declineForm = z.object({}).strict();
@@ -162,7 +186,10 @@ const instant = z.string().datetime({ offset: true });
 
 /** The window of GET /admin/contract/stats: the last 30 days unless given. */
 export const statsQuery = z
-  .object({ since: instant.optional(), until: instant.optional() })
+  .object({
+    since: instant.optional().describe('Start of the window (ISO 8601 with offset); default: 30 days before `until`.'),
+    until: instant.optional().describe('End of the window (ISO 8601 with offset); default: now.'),
+  })
   .strict()
   .transform(({ since, until }) => {
     const end = until === undefined ? new Date() : new Date(until);
@@ -173,24 +200,27 @@ export const statsQuery = z
 
 // GET /admin/players, PATCH /admin/players/:id, PATCH /admin/teams/:id.
 
-export const playerIdPath = z.object({ id: idText.openapi({ description: 'The player’s id.' }) });
-export const teamPath = z.object({ id: idText.openapi({ description: 'The team’s id.' }) });
+export const teamPath = z.object({ id: idText.describe('The team’s id.') });
 
 export const listPlayersQuery = z
   .object({
-    team_id: idText.optional().openapi({ description: 'Only the players on this team (another club’s team: none).' }),
-    status: z.enum(CONTRACT_STATUSES).optional().openapi({ description: 'Only the players whose contract is in this state.' }),
-    q: z.string().min(1).max(200).refine(isStorableText, UNSTORABLE_TEXT).optional().openapi({
-      description: 'Only the players whose name or e-mail contains this, case-insensitively (`%` and `_` match themselves).',
-    }),
+    team_id: idText.optional().describe('Only the players on this team (another club’s team: none).'),
+    status: z.enum(CONTRACT_STATUSES).optional().describe('Only the players whose contract is in this state.'),
+    q: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine(isStorableText, UNSTORABLE_TEXT)
+      .optional()
+      .describe('Only the players whose name or e-mail contains this, case-insensitively (`%` and `_` match themselves).'),
     limit: z
       .string()
       .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 500')
       .transform(Number)
       .pipe(z.number().min(1).max(500))
       .default('50')
-      .openapi({ description: 'Players per page, 1 to 500.' }),
-    cursor: z.string().max(100).optional().openapi({ description: 'The `next_cursor` of the previous page.' }),
+      .describe('Players per page, 1 to 500.'),
+    cursor: z.string().max(100).optional().describe('The `next_cursor` of the previous page.'),
   })
   .strict();
 
