@@ -45,6 +45,14 @@ CREATE TYPE public.offer_contract_outcome AS (
     actor text
 );
 
+CREATE TYPE public.withdraw_contract_outcome AS (
+    replayed boolean,
+    previous_status text,
+    new_status text,
+    audit_id bigint,
+    actor text
+);
+
 -- Tables, each with its constraints, indexes and triggers
 
 CREATE TABLE public.contract_audit_chain_heads (
@@ -69,11 +77,11 @@ CREATE TABLE public.contract_audit_log (
     reason text,
     previous_hash bytea,
     hash bytea NOT NULL,
-    CONSTRAINT contract_audit_log_event_type_check CHECK ((event_type = ANY (ARRAY['re_offer'::text, 'tier_change'::text, 'sign'::text, 'decline'::text, 'admin_override'::text]))),
+    CONSTRAINT contract_audit_log_event_type_check CHECK ((event_type = ANY (ARRAY['re_offer'::text, 'tier_change'::text, 'sign'::text, 'decline'::text, 'admin_override'::text, 'withdraw'::text, 'expire'::text]))),
     CONSTRAINT contract_audit_log_hash_is_sha256 CHECK ((octet_length(hash) = 32)),
-    CONSTRAINT contract_audit_log_override_has_reason CHECK (((event_type = 'admin_override'::text) = (reason IS NOT NULL))),
     CONSTRAINT contract_audit_log_pkey PRIMARY KEY (tenant_id, id),
     CONSTRAINT contract_audit_log_previous_hash_is_sha256 CHECK ((octet_length(previous_hash) = 32)),
+    CONSTRAINT contract_audit_log_reason_given CHECK (((event_type = ANY (ARRAY['admin_override'::text, 'withdraw'::text])) = (reason IS NOT NULL))),
     CONSTRAINT contract_audit_log_tenant_id_player_id_fkey FOREIGN KEY (tenant_id, player_id) REFERENCES public.players(tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX contract_audit_log_by_player ON public.contract_audit_log USING btree (tenant_id, player_id, id);
@@ -217,7 +225,7 @@ CREATE TABLE public.players (
     contract_declined_at timestamp with time zone,
     contract_terms_version integer,
     contract_terms_sha256 bytea,
-    CONSTRAINT players_contract_status_check CHECK ((contract_status = ANY (ARRAY['none'::text, 'offered'::text, 'declined'::text, 'signed'::text]))),
+    CONSTRAINT players_contract_status_check CHECK ((contract_status = ANY (ARRAY['none'::text, 'offered'::text, 'declined'::text, 'withdrawn'::text, 'expired'::text, 'signed'::text]))),
     CONSTRAINT players_contract_terms_fkey FOREIGN KEY (tenant_id, contract_terms_version) REFERENCES public.contract_terms(tenant_id, version),
     CONSTRAINT players_contract_token_check CHECK ((contract_token ~ '^[A-Za-z0-9_-]{43}$'::text)),
     CONSTRAINT players_contract_token_unique UNIQUE (tenant_id, contract_token),
@@ -650,6 +658,49 @@ BEGIN
   -- The family answered: no automatic reminder of this offer is due any more.
   PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', before.tenant_id, before.id));
   RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.expire_contract(p_tenant_id integer, p_player_id integer, p_contract_token_sha256 bytea, p_allowed_from text[])
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  before players;
+  after players;
+  rule contract_transitions;
+  current_team_ids integer[];
+BEGIN
+  SELECT * INTO before FROM players
+  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+  FOR UPDATE;
+  IF before.contract_status IS DISTINCT FROM 'offered'
+    OR sha256(convert_to(before.contract_token, 'UTF8')) IS DISTINCT FROM p_contract_token_sha256 THEN
+    RETURN false;
+  END IF;
+  rule := contract_transition(before.contract_status, '{"type": "EXPIRE"}', '{}', p_allowed_from);
+
+  PERFORM permit_contract_write(p_tenant_id, p_player_id, 'EXPIRE');
+  UPDATE players SET contract_status = rule.to_status
+  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+  RETURNING * INTO after;
+
+  current_team_ids := ARRAY(
+    SELECT player_teams.team_id FROM player_teams
+    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
+    ORDER BY player_teams.team_id
+  );
+  INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
+  VALUES (
+    p_tenant_id, p_player_id, rule.audit_event,
+    contract_snapshot(before, current_team_ids), contract_snapshot(after, current_team_ids),
+    'system', 'offer_deadline'
+  );
+  UPDATE contract_messages SET status = 'skipped', last_error = 'the offer expired before it left'
+  WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = p_player_id
+    AND contract_messages.status = 'queued' AND contract_messages.kind IN ('offer', 'reminder');
+  PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', p_tenant_id, p_player_id));
+  RETURN true;
 END;
 $function$;
 
@@ -1170,6 +1221,61 @@ AS $function$
   RETURNING teams.id, teams.name;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.withdraw_contract(p_tenant_id integer, p_player_id integer, p_reason text, p_allowed_from text[], p_actor text, p_source text, p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)
+ RETURNS SETOF public.withdraw_contract_outcome
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+  replay jsonb := claim_idempotency_key(p_tenant_id, p_idempotency);
+  before players;
+  after players;
+  rule contract_transitions;
+  current_team_ids integer[];
+  outcome withdraw_contract_outcome;
+BEGIN
+  IF replay IS NOT NULL THEN
+    RETURN NEXT jsonb_populate_record(NULL::withdraw_contract_outcome, replay);
+    RETURN;
+  END IF;
+  SELECT * INTO before FROM players
+  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
+  END IF;
+  rule := contract_transition(before.contract_status, '{"type": "WITHDRAW"}', '{}', p_allowed_from);
+
+  PERFORM permit_contract_write(p_tenant_id, p_player_id, 'WITHDRAW');
+  UPDATE players SET contract_status = rule.to_status
+  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+  RETURNING * INTO after;
+
+  current_team_ids := ARRAY(
+    SELECT player_teams.team_id FROM player_teams
+    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
+    ORDER BY player_teams.team_id
+  );
+  outcome := ROW(false, before.contract_status, after.contract_status, NULL, p_actor);
+  INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source, reason)
+  VALUES (
+    p_tenant_id, p_player_id, rule.audit_event,
+    contract_snapshot(before, current_team_ids), contract_snapshot(after, current_team_ids),
+    p_actor, p_source, p_reason
+  )
+  RETURNING contract_audit_log.id INTO outcome.audit_id;
+
+  UPDATE contract_messages SET status = 'skipped', last_error = 'the offer was withdrawn before it left'
+  WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = p_player_id
+    AND contract_messages.status = 'queued' AND contract_messages.kind IN ('offer', 'reminder');
+  PERFORM graphile_worker.remove_job(format('contract-offer-mail:%s:%s', p_tenant_id, p_player_id));
+  PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', p_tenant_id, p_player_id));
+
+  PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
+  RETURN NEXT outcome;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.write_family_audit(p_event_type text, p_before public.players, p_after public.players)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -1196,22 +1302,42 @@ $function$;
 -- Rules: the rows of contract_statuses, contract_transitions, contract_refusals
 
 INSERT INTO public.contract_statuses (status, initial) VALUES ('declined', false);
+INSERT INTO public.contract_statuses (status, initial) VALUES ('expired', false);
 INSERT INTO public.contract_statuses (status, initial) VALUES ('none', true);
 INSERT INTO public.contract_statuses (status, initial) VALUES ('offered', false);
 INSERT INTO public.contract_statuses (status, initial) VALUES ('signed', false);
+INSERT INTO public.contract_statuses (status, initial) VALUES ('withdrawn', false);
 
 INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('declined', 'OFFER', 0, NULL, 'offered', NULL);
+INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('expired', 'OFFER', 0, NULL, 'offered', NULL);
 INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('none', 'OFFER', 0, NULL, 'offered', NULL);
 INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('offered', 'DECLINE', 0, NULL, 'declined', 'decline');
+INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('offered', 'EXPIRE', 0, NULL, 'expired', 'expire');
 INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('offered', 'OFFER', 0, 'force', 'offered', 're_offer');
 INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('offered', 'SIGN', 0, NULL, 'signed', 'sign');
+INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('offered', 'WITHDRAW', 0, NULL, 'withdrawn', 'withdraw');
 INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('signed', 'OFFER', 0, 'teamChange', 'offered', 'tier_change');
+INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('withdrawn', 'OFFER', 0, NULL, 'offered', NULL);
 
 INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('declined', 'DECLINE', 'contract_already_declined', 'CTDCL');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('declined', 'EXPIRE', 'no_open_offer', 'CTNOP');
 INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('declined', 'SIGN', 'contract_already_declined', 'CTDCL');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('declined', 'WITHDRAW', 'no_open_offer', 'CTNOP');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('expired', 'DECLINE', 'contract_expired', 'CTEXP');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('expired', 'EXPIRE', 'no_open_offer', 'CTNOP');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('expired', 'SIGN', 'contract_expired', 'CTEXP');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('expired', 'WITHDRAW', 'no_open_offer', 'CTNOP');
 INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('none', 'DECLINE', 'contract_not_found', 'UNKCT');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('none', 'EXPIRE', 'no_open_offer', 'CTNOP');
 INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('none', 'SIGN', 'contract_not_found', 'UNKCT');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('none', 'WITHDRAW', 'no_open_offer', 'CTNOP');
 INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('offered', 'OFFER', 'offer_exists', 'OFFEX');
 INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('signed', 'DECLINE', 'contract_already_signed', 'CTSGN');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('signed', 'EXPIRE', 'no_open_offer', 'CTNOP');
 INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('signed', 'OFFER', 'team_change_required', 'TMCHG');
 INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('signed', 'SIGN', 'contract_already_signed', 'CTSGN');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('signed', 'WITHDRAW', 'no_open_offer', 'CTNOP');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('withdrawn', 'DECLINE', 'contract_withdrawn', 'CTWDN');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('withdrawn', 'EXPIRE', 'no_open_offer', 'CTNOP');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('withdrawn', 'SIGN', 'contract_withdrawn', 'CTWDN');
+INSERT INTO public.contract_refusals (status, event, code, sqlstate) VALUES ('withdrawn', 'WITHDRAW', 'no_open_offer', 'CTNOP');

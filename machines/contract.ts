@@ -87,7 +87,12 @@ export const contractMachine = setup({
     none: {
       on: { OFFER: { target: 'offered', actions: 'mintToken' } },
       meta: {
-        refusals: { SIGN: 'contract_not_found', DECLINE: 'contract_not_found', WITHDRAW: 'no_open_offer', EXPIRE: 'no_open_offer' },
+        refusals: {
+          SIGN: 'contract_not_found',
+          DECLINE: 'contract_not_found',
+          WITHDRAW: 'no_open_offer',
+          EXPIRE: 'no_open_offer',
+        },
       },
     },
     offered: {
@@ -114,7 +119,12 @@ export const contractMachine = setup({
     withdrawn: {
       on: { OFFER: { target: 'offered', actions: 'mintToken' } },
       meta: {
-        refusals: { SIGN: 'contract_withdrawn', DECLINE: 'contract_withdrawn', WITHDRAW: 'no_open_offer', EXPIRE: 'no_open_offer' },
+        refusals: {
+          SIGN: 'contract_withdrawn',
+          DECLINE: 'contract_withdrawn',
+          WITHDRAW: 'no_open_offer',
+          EXPIRE: 'no_open_offer',
+        },
       },
     },
     expired: {

@@ -37,6 +37,8 @@ export interface Config {
   /** Whether this process also runs the job queue's worker (WORKER=off: an API-only replica). */
   readonly worker: boolean;
   readonly reminders: ReminderConfig;
+  /** An offer not signed this many days after it is made expires (the job queue's EXPIRE). */
+  readonly offerValidDays: number;
   readonly mail: MailConfig;
 }
 
@@ -235,6 +237,7 @@ const environment = z
       .pipe(z.number().min(0.001, 'must be more than 0 days').max(365))
       .default('3'),
     REMINDER_MAX: wholeNumber(0, 20, 'reminders').default('3'),
+    OFFER_VALID_DAYS: wholeNumber(1, 365, 'days').default('30'),
     SMTP_URL: smtpUrl.optional(),
     MAIL_FROM: mailbox.default('club-contracts <no-reply@localhost>'),
     SMTP_TIMEOUT_MS: wholeNumber(1000, 120_000, 'milliseconds').default('10000'),
@@ -305,6 +308,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     trustProxy: vars.TRUST_PROXY,
     worker: vars.WORKER === 'on',
     reminders: { intervalDays: vars.REMINDER_INTERVAL_DAYS, max: vars.REMINDER_MAX },
+    offerValidDays: vars.OFFER_VALID_DAYS,
     logLevel: vars.LOG_LEVEL,
     familyRateLimit:
       vars.FAMILY_RATE_LIMIT_PER_SECOND === 0

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import test, { type ExecutionContext } from 'ava';
 import { sql } from 'slonik';
 import { CONTRACT_STATUSES, type ContractEvent, type ContractStatus } from '../machines/contract.ts';
 import { type Decision, evaluate } from '../machines/evaluate.ts';
 import { toAppError } from '../src/errors.ts';
-import { offerContract } from '../src/store/contracts.ts';
+import { expireContract, offerContract, withdrawContract } from '../src/store/contracts.ts';
 import { declineContract, signContract } from '../src/store/family-contracts.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import {
@@ -107,7 +108,7 @@ for (const status of CONTRACT_STATUSES) {
 // SIGN and DECLINE arrive with the family's token. A player with no contract has none, so no link
 // can reach it: for `none` the event goes straight to contract_transition, the one SQL entry that
 // decides every transition, so the rule itself is compared, not an unknown token's refusal.
-const decideInDatabase = (status: ContractStatus, type: 'SIGN' | 'DECLINE', teamIds: readonly number[]) =>
+const decideInDatabase = (status: ContractStatus, type: 'SIGN' | 'DECLINE' | 'EXPIRE', teamIds: readonly number[]) =>
   db.pool.query(sql.unsafe`
     SELECT to_status FROM contract_transition(
       ${status}, ${sql.jsonb({ type })}, ${sql.jsonb({ teamIds: [...teamIds] })}, ${sql.array(CONTRACT_STATUSES, 'text')}
@@ -139,4 +140,39 @@ for (const status of CONTRACT_STATUSES) {
       await assertAgreement(t, club, playerId, before, machine, database);
     });
   }
+}
+
+// WITHDRAW comes from the club, for a player; EXPIRE from the job queue at an offer's deadline. The
+// expiry function does nothing unless that very offer is open, so for every other state the rule
+// itself is compared through contract_transition.
+for (const status of CONTRACT_STATUSES) {
+  test(`WITHDRAW on ${status}: machine and withdraw_contract agree`, async (t) => {
+    const club = await createClub(db.pool);
+    const team = await createTeam(db.pool, club);
+    const playerId = await createPlayer(db.pool, club, { teamIds: [team] });
+    if (status !== 'none') await putContractInState(db.pool, club, playerId, status);
+    const before = { player: await readPlayer(db.pool, club, playerId), audit: await readAuditLog(db.pool, club, playerId) };
+
+    const machine = evaluate(status, { teamIds: [team] }, { type: 'WITHDRAW' });
+    const database = await outcome(
+      withdrawContract(db.pool, { tenantId: club.id, playerId, reason: 'conformance', actor: 'a', allowedFrom: CONTRACT_STATUSES }),
+    );
+    await assertAgreement(t, club, playerId, before, machine, database);
+  });
+
+  test(`EXPIRE on ${status}: machine and ${status === 'offered' ? 'expire_contract' : 'contract_transition'} agree`, async (t) => {
+    const club = await createClub(db.pool);
+    const team = await createTeam(db.pool, club);
+    const playerId = await createPlayer(db.pool, club, { teamIds: [team] });
+    const token = status === 'none' ? null : await putContractInState(db.pool, club, playerId, status);
+    const before = { player: await readPlayer(db.pool, club, playerId), audit: await readAuditLog(db.pool, club, playerId) };
+
+    const machine = evaluate(status, { teamIds: [team] }, { type: 'EXPIRE' });
+    const database = await outcome(
+      status === 'offered' && token !== null
+        ? expireContract(db.pool, club.id, playerId, createHash('sha256').update(token).digest())
+        : decideInDatabase(status, 'EXPIRE', [team]),
+    );
+    await assertAgreement(t, club, playerId, before, machine, database);
+  });
 }

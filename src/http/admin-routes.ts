@@ -12,7 +12,7 @@ import { readContractHistory } from '../store/contract-history.ts';
 import { listContractMessages, remindFamilies } from '../store/contract-messages.ts';
 import { createContractTerms, listContractTerms } from '../store/contract-terms.ts';
 import { readContractStats } from '../store/contract-stats.ts';
-import { type ListedContract, type OfferOutcome, listContracts, offerContract } from '../store/contracts.ts';
+import { type ListedContract, type OfferOutcome, listContracts, offerContract, withdrawContract } from '../store/contracts.ts';
 import { type IdempotencyClaim, idempotencyClaim } from '../store/idempotency.ts';
 import type { TenantIdLookup } from '../store/tenant-id-cache.ts';
 import { type Player, createPlayer, findPlayer } from '../store/players.ts';
@@ -33,6 +33,7 @@ import type {
   PlayerResponse,
   RemindersResponse,
   TeamResponse,
+  WithdrawalResponse,
 } from './responses.ts';
 import { readIdempotencyKey, readJsonBody, readPath, readQuery } from './request.ts';
 import {
@@ -47,6 +48,7 @@ import {
   playerPath,
   remindBody,
   statsQuery,
+  withdrawBody,
 } from './schemas.ts';
 
 export interface AdminRouteDependencies {
@@ -146,6 +148,21 @@ export function adminRoutes({
     markReplay(ctx, outcome);
     if (!outcome.replayed) metrics.countTransition('OFFER', outcome.previous_status, outcome.new_status);
     ctx.body = offerResponse(body.player_id, outcome);
+  });
+
+  router.post('/contract/withdraw', async (ctx) => {
+    const admin = await authenticate(ctx);
+    const key = readIdempotencyKey(ctx);
+    const body = await readJsonBody(ctx, withdrawBody);
+    const tenantId = await tenantOf(admin);
+    const { replayed, ...outcome } = await withdrawContract(
+      pool,
+      { tenantId, playerId: body.player_id, reason: body.reason, actor: admin.actor },
+      claim(key, 'withdraw_contract', { player_id: body.player_id, reason: body.reason }),
+    );
+    markReplay(ctx, { replayed });
+    if (!replayed) metrics.countTransition('WITHDRAW', outcome.previous_status, outcome.new_status);
+    ctx.body = { player_id: body.player_id, ...outcome } satisfies WithdrawalResponse;
   });
 
   router.get('/contract/stats', async (ctx) => {

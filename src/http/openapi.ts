@@ -107,6 +107,22 @@ export function openApiDocument(): object {
     },
   });
   admin({
+    method: 'post',
+    path: '/admin/contract/withdraw',
+    operationId: 'withdrawContract',
+    summary: 'Withdraw a player’s open offer',
+    description: `The WITHDRAW event of ${MACHINE}: the family’s link then answers 410 \`contract_withdrawn\`, and the offer’s unsent e-mail and reminders are cancelled.`,
+    request: { ...idempotent, body: { content: { 'application/json': { schema: schemas.withdrawBody } } } },
+    responses: {
+      200: json(responses.withdrawalResponse, 'The offer is withdrawn. Nothing is written unless the answer is 200.'),
+      ...ADMIN_FAILURES,
+      ...BODY_FAILURES,
+      404: failure('`player_not_found` (also for another club’s player).'),
+      409: failure(`\`no_open_offer\`: the player has no open offer to withdraw. ${IDEMPOTENCY_FAILURES[409]}.`),
+      422: failure(`\`validation_failed\`. ${IDEMPOTENCY_FAILURES[422]}.`),
+    },
+  });
+  admin({
     method: 'get',
     path: '/admin/contracts',
     operationId: 'listContracts',

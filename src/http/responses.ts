@@ -1,7 +1,7 @@
 import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../../machines/contract.ts';
 import { ERRORS } from '../errors.ts';
 import { MESSAGE_KINDS, MESSAGE_STATUSES, REMINDER_SKIP_REASONS } from '../store/contract-messages.ts';
-import { offer } from '../store/contracts.ts';
+import { offer, withdrawal } from '../store/contracts.ts';
 import { playerRow } from '../store/players.ts';
 import { team } from '../store/teams.ts';
 import { z } from './openapi-zod.ts';
@@ -66,6 +66,15 @@ export const offerResponse = described(offer, {
     contract_url: z.string().url().openapi({ description: 'The family’s link: CONTRACT_BASE_URL/<contract_token>.' }),
   })
   .openapi('Offer');
+
+export const withdrawalResponse = described(withdrawal, {
+  previous_status: 'The contract’s state before: `offered`.',
+  new_status: 'The contract’s state now: `withdrawn`.',
+  audit_id: 'The `withdraw` audit row, which keeps the reason.',
+  actor: 'Who withdrew the offer (the token’s e-mail); on an idempotent replay, who made the first request.',
+})
+  .extend({ player_id: playerId })
+  .openapi('Withdrawal');
 
 export const teamResponse = described(team, { id: 'The team’s id.', name: 'The team’s name, unique in the club.' }).openapi(
   'Team',
@@ -240,6 +249,7 @@ export const readiness = z
 
 export type OfferResponse = z.input<typeof offerResponse>;
 export type PlayerResponse = z.input<typeof player>;
+export type WithdrawalResponse = z.input<typeof withdrawalResponse>;
 export type TeamResponse = z.input<typeof teamResponse>;
 export type ContractListResponse = z.input<typeof contractList>;
 export type ContractHistoryResponse = z.input<typeof contractHistory>;

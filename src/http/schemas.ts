@@ -42,6 +42,19 @@ export const offerQuery = z
   })
   .strict();
 
+export const withdrawBody = z
+  .object({
+    player_id: id.openapi({ description: 'The player whose open offer is withdrawn.' }),
+    reason: z
+      .string()
+      .min(1)
+      .max(500)
+      .regex(/\S/, 'must not be blank')
+      .refine(isStorableText, UNSTORABLE_TEXT)
+      .openapi({ description: 'Why, kept in the `withdraw` audit row.' }),
+  })
+  .strict();
+
 export const offerBody = z
   .object({
     player_id: id.openapi({ description: 'The player to offer the contract to.' }),

@@ -87,3 +87,49 @@ export async function listContracts(
     LIMIT ${page.limit}
   `);
 }
+
+/** A withdrawal's outcome as the API answers it (with the player added: http/responses.ts). */
+export const withdrawal = z.object({
+  previous_status: status,
+  new_status: status,
+  audit_id: z.number().int(),
+  /** Who withdrew the offer: on a replay, who made the first request. */
+  actor: z.string(),
+});
+const withdrawalOutcome = withdrawal.merge(replayed).extend({ audit_id: z.bigint().transform(Number) });
+
+/** The whole WITHDRAW transition in one round trip: one call of sql/withdraw_contract, with or without an Idempotency-Key. */
+export async function withdrawContract(
+  db: CommonQueryMethods,
+  request: {
+    readonly tenantId: number;
+    readonly playerId: number;
+    readonly reason: string;
+    readonly actor: string;
+    /** The states it may start from; by default those the machine takes WITHDRAW from. */
+    readonly allowedFrom?: readonly ContractStatus[];
+  },
+  idempotency: IdempotencyClaim | null = null,
+): Promise<z.infer<typeof withdrawalOutcome>> {
+  const allowedFrom = request.allowedFrom ?? sourceStates({ type: 'WITHDRAW' });
+  return db.one(sql.type(withdrawalOutcome)`
+    SELECT * FROM withdraw_contract(
+      ${request.tenantId}, ${request.playerId}, ${request.reason}, ${sql.array(allowedFrom, 'text')},
+      ${request.actor}, 'admin_api', ${claimArgument(idempotency)}
+    )
+  `);
+}
+
+/** The EXPIRE transition at an offer's deadline: true when that very offer was still open and expired. */
+export async function expireContract(
+  db: CommonQueryMethods,
+  tenantId: number,
+  playerId: number,
+  contractTokenSha256: Buffer,
+): Promise<boolean> {
+  return db.oneFirst(sql.type(z.object({ expired: z.boolean() }))`
+    SELECT expire_contract(
+      ${tenantId}, ${playerId}, ${sql.binary(contractTokenSha256)}, ${sql.array(sourceStates({ type: 'EXPIRE' }), 'text')}
+    ) AS expired
+  `);
+}

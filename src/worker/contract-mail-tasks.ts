@@ -9,6 +9,7 @@ import { renderMessage } from '../mail/messages.ts';
 import { type Mailer, MailError } from '../mail/mailer.ts';
 import type { Metrics } from '../metrics.ts';
 import { type MessageToSend, beginContractMessage, finishContractMessage, queueDueReminder } from '../store/contract-messages.ts';
+import { expireContract } from '../store/contracts.ts';
 
 export interface ContractMailDependencies {
   readonly pool: DatabasePool;
@@ -18,9 +19,15 @@ export interface ContractMailDependencies {
   readonly contractBaseUrl: string;
   readonly currency: string;
   readonly reminders: ReminderConfig;
+  readonly offerValidDays: number;
 }
 
 const sendPayload = z.object({ tenant_id: z.number().int(), message_id: z.number().int() });
+const expiryPayload = z.object({
+  tenant_id: z.number().int(),
+  player_id: z.number().int(),
+  contract_token_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
 const reminderPayload = z.object({
   tenant_id: z.number().int(),
   player_id: z.number().int(),
@@ -36,7 +43,8 @@ const DAY_MS = 24 * 3600 * 1000;
  * to send (or that it was replaced and is skipped), the mailer sends it, and the outcome is recorded.
  * A temporary failure is thrown, so graphile-worker retries it with backoff; a permanent one, or the
  * last attempt, fails the message with its reason. `queue_contract_reminder` queues an automatic
- * reminder of an offer still open, and schedules the next one.
+ * reminder of an offer still open, and schedules the next one. `expire_contract` runs at an offer's
+ * deadline (OFFER_VALID_DAYS), scheduled when its e-mail is first taken up.
  */
 export function contractMailTasks(deps: ContractMailDependencies): TaskList {
   const { pool, mailer, metrics, logger } = deps;
@@ -73,6 +81,22 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
       const { tenant_id: tenantId, message_id: messageId } = sendPayload.parse(payload);
       const message = await beginContractMessage(pool, tenantId, messageId);
       if (message === null) return;
+      if (message.kind === 'offer') {
+        // The offer's deadline, whatever becomes of its e-mail: keyed per player, so a newer offer's replaces it.
+        const playerId = await playerOf(helpers, tenantId, messageId);
+        await helpers.addJob(
+          'expire_contract',
+          {
+            tenant_id: tenantId,
+            player_id: playerId,
+            contract_token_sha256: createHash('sha256').update(message.contract_token).digest('hex'),
+          },
+          {
+            jobKey: `contract-expiry:${tenantId}:${playerId}`,
+            runAt: new Date(message.contract_offered_at + deps.offerValidDays * DAY_MS),
+          },
+        );
+      }
       const rendered = renderMessage(contractMessage(message, deps));
       try {
         await mailer.send({
@@ -106,6 +130,17 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
         const playerId = await playerOf(helpers, tenantId, messageId);
         await scheduleReminder(helpers, tenantId, playerId, message.contract_token, new Date(message.contract_offered_at), 1);
       }
+    },
+
+    expire_contract: async (payload) => {
+      const expiry = expiryPayload.parse(payload);
+      const expired = await expireContract(
+        pool,
+        expiry.tenant_id,
+        expiry.player_id,
+        Buffer.from(expiry.contract_token_sha256, 'hex'),
+      );
+      if (expired) metrics.countTransition('EXPIRE', 'offered', 'expired');
     },
 
     queue_contract_reminder: async (payload, helpers) => {

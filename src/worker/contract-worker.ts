@@ -30,6 +30,7 @@ export async function startContractWorker(
     contractBaseUrl: config.contractBaseUrl,
     currency: config.currency,
     reminders: config.reminders,
+    offerValidDays: config.offerValidDays,
   });
   const runner = await startWorker({ databaseUrl: directDatabaseUrl, tasks, logger });
   return {

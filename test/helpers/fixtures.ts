@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
 import type { ContractStatus } from '../../machines/contract.ts';
-import { offerContract } from '../../src/store/contracts.ts';
+import { expireContract, offerContract, withdrawContract } from '../../src/store/contracts.ts';
 import { declineContract, signContract } from '../../src/store/family-contracts.ts';
 
 // Rows written straight into the database (contracts through the contract functions, as the
@@ -49,7 +49,7 @@ export function randomToken(): string {
 
 /**
  * Puts a player's contract in `status` the way the service does — offer_contract, then
- * sign_contract or decline_contract — because the database refuses contract columns written by
+ * sign_contract, decline_contract, withdraw_contract or expire_contract — because the database refuses contract columns written by
  * hand. So a signed or declined contract already has its `sign` or `decline` audit row.
  */
 export async function putContractInState(
@@ -70,6 +70,9 @@ export async function putContractInState(
     });
   }
   if (status === 'declined') await declineContract(db, token);
+  if (status === 'withdrawn')
+    await withdrawContract(db, { tenantId: club.id, playerId, reason: 'Set up by a test', actor: 'registrar@example.test' });
+  if (status === 'expired') await expireContract(db, club.id, playerId, createHash('sha256').update(token).digest());
   return token;
 }
 

@@ -14,6 +14,13 @@ export interface paths {
      */
     post: operations["offerContract"];
   };
+  "/admin/contract/withdraw": {
+    /**
+     * Withdraw a player’s open offer
+     * @description The WITHDRAW event of the contract state machine (docs/PRODUCT.md, "The state machine"; drawn at /contract-machine): the family’s link then answers 410 `contract_withdrawn`, and the offer’s unsent e-mail and reminders are cancelled.
+     */
+    post: operations["withdrawContract"];
+  };
   "/admin/contracts": {
     /** The club’s players in one contract state, by keyset pages */
     get: operations["listContracts"];
@@ -150,12 +157,12 @@ export interface components {
        * @description The contract’s state before this offer.
        * @enum {string}
        */
-      previous_status: "none" | "offered" | "declined" | "signed";
+      previous_status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
       /**
        * @description The contract’s state now: `offered`.
        * @enum {string}
        */
-      new_status: "none" | "offered" | "declined" | "signed";
+      new_status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
       /** @description 32 random bytes, base64url: 43 characters. */
       contract_token: string;
       /** @description The fee per month offered, in CONTRACT_CURRENCY. */
@@ -185,12 +192,30 @@ export interface components {
          * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
          * @enum {string}
          */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "identity_provider_unavailable" | "internal_error";
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "identity_provider_unavailable" | "internal_error";
         /** @description What went wrong, in English, for people. */
         message: string;
         /** @description For validation_failed: zod’s issues. */
         details?: unknown;
       };
+    };
+    Withdrawal: {
+      /**
+       * @description The contract’s state before: `offered`.
+       * @enum {string}
+       */
+      previous_status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
+      /**
+       * @description The contract’s state now: `withdrawn`.
+       * @enum {string}
+       */
+      new_status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
+      /** @description The `withdraw` audit row, which keeps the reason. */
+      audit_id: number;
+      /** @description Who withdrew the offer (the token’s e-mail); on an idempotent replay, who made the first request. */
+      actor: string;
+      /** @description The player’s id. */
+      player_id: number;
     };
     ContractList: {
       /** @description The players in the state asked for, in a stable order. */
@@ -205,7 +230,7 @@ export interface components {
            * @description The contract’s state (docs/PRODUCT.md, "The state machine").
            * @enum {string}
            */
-          status: "none" | "offered" | "declined" | "signed";
+          status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
           /** @description The fee per month in CONTRACT_CURRENCY; null before any offer. */
           monthly_fee: number | null;
           /** @description The ids of the player’s teams. */
@@ -251,6 +276,10 @@ export interface components {
         declined?: number;
         /** @description Players in this state. */
         signed?: number;
+        /** @description Players in this state. */
+        withdrawn?: number;
+        /** @description Players in this state. */
+        expired?: number;
       };
       /** @description Audit events in the window. */
       events: {
@@ -264,6 +293,10 @@ export interface components {
         decline?: number;
         /** @description Audit rows of this event type. */
         admin_override?: number;
+        /** @description Audit rows of this event type. */
+        withdraw?: number;
+        /** @description Audit rows of this event type. */
+        expire?: number;
       };
     };
     Team: {
@@ -289,7 +322,7 @@ export interface components {
        * @description The contract’s state (docs/PRODUCT.md, "The state machine").
        * @enum {string}
        */
-      contract_status: "none" | "offered" | "declined" | "signed";
+      contract_status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
       /** @description The fee per month in CONTRACT_CURRENCY; null before any offer. */
       monthly_fee: number | null;
       /**
@@ -305,7 +338,7 @@ export interface components {
        * @description The contract’s state (docs/PRODUCT.md, "The state machine").
        * @enum {string}
        */
-      status: "none" | "offered" | "declined" | "signed";
+      status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
       /** @description The fee per month in CONTRACT_CURRENCY; null before any offer. */
       monthly_fee: number | null;
       /** @description The ids of the player’s teams. */
@@ -351,7 +384,7 @@ export interface components {
            * @description What happened.
            * @enum {string}
            */
-          event_type: "re_offer" | "tier_change" | "sign" | "decline" | "admin_override";
+          event_type: "re_offer" | "tier_change" | "sign" | "decline" | "admin_override" | "withdraw" | "expire";
           /** @description The contract’s columns before. */
           old_state: {
             [key: string]: unknown;
@@ -596,12 +629,96 @@ export interface operations {
       };
     };
   };
+  /**
+   * Withdraw a player’s open offer
+   * @description The WITHDRAW event of the contract state machine (docs/PRODUCT.md, "The state machine"; drawn at /contract-machine): the family’s link then answers 410 `contract_withdrawn`, and the offer’s unsent e-mail and reminders are cancelled.
+   */
+  withdrawContract: {
+    parameters: {
+      header?: {
+        /** @description Makes the write safe to retry: the same key with the same request answers the first outcome again (with `Idempotent-Replayed: true`) and writes nothing. Keys belong to the club and expire after IDEMPOTENCY_KEY_TTL_SECONDS. */
+        "idempotency-key"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description The player whose open offer is withdrawn. */
+          player_id: number;
+          /** @description Why, kept in the `withdraw` audit row. */
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The offer is withdrawn. Nothing is written unless the answer is 200. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Withdrawal"];
+        };
+      };
+      /** @description `malformed_json`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `player_not_found` (also for another club’s player). */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `no_open_offer`: the player has no open offer to withdraw. `idempotency_in_progress`: a request with the same Idempotency-Key is still running. */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not JSON. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   /** The club’s players in one contract state, by keyset pages */
   listContracts: {
     parameters: {
       query: {
         /** @description The contract state to list. */
-        status: "none" | "offered" | "declined" | "signed";
+        status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
         /** @description Items per page, 1 to 500. */
         limit?: string;
         /** @description The previous page’s `next_cursor`; none for the first page. */
@@ -652,7 +769,7 @@ export interface operations {
          * @description The contract state whose players are exported.
          * @example offered
          */
-        status: "none" | "offered" | "declined" | "signed";
+        status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
       };
     };
     responses: {
@@ -850,7 +967,7 @@ export interface operations {
         /** @description Only the players on this team (another club’s team: none). */
         team_id?: string;
         /** @description Only the players whose contract is in this state. */
-        status?: "none" | "offered" | "declined" | "signed";
+        status?: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
         /** @description Only the players whose name or e-mail contains this, case-insensitively (`%` and `_` match themselves). */
         q?: string;
         /** @description Players per page, 1 to 500. */
