@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import test from 'ava';
 import { openApiDocument } from '../src/http/openapi.ts';
 
-// SPEC §11: the OpenAPI document passes `@redocly/cli lint` with its recommended rules
-// (redocly.yaml) with no error and no warning, and describes every field a client sees.
+// docs/PRODUCT.md, "Admin": the OpenAPI document passes `@redocly/cli lint` with its recommended
+// rules (redocly.yaml) with no error and no warning, and describes every field a client sees.
 
 const REDOCLY = path.resolve('node_modules/.bin/redocly');
 
