@@ -30,11 +30,15 @@ test("the chart's states and transitions are the machine's", (t) => {
 test('edges are labelled with event, guard and the audit row written', (t) => {
   t.deepEqual(chartEdges().map(edgeLabel).sort(), [
     'DECLINE / decline',
+    'EXPIRE / expire',
+    'OFFER',
+    'OFFER',
     'OFFER',
     'OFFER',
     'OFFER [force] / re_offer',
     'OFFER [teamChange] / tier_change',
     'SIGN / sign',
+    'WITHDRAW / withdraw',
   ]);
 });
 

@@ -70,11 +70,12 @@ async function eventually<T>(what: string, read: () => Promise<T> | T, holds: (v
   }
 }
 
-/** Makes the player's pending jobs due now, as if their time had come. */
-const runNow = (club: Club, playerId: number) =>
+/** Makes the player's pending jobs of one task due now, as if their time had come. */
+const runNow = (club: Club, playerId: number, task: 'send_contract_message' | 'queue_contract_reminder' | 'expire_contract') =>
   db.pool.query(sql.unsafe`
     UPDATE graphile_worker._private_jobs SET run_at = now()
     WHERE locked_at IS NULL AND (payload->>'tenant_id')::integer = ${club.id}
+      AND task_id = (SELECT id FROM graphile_worker._private_tasks WHERE identifier = ${task})
       AND ((payload->>'player_id')::integer = ${playerId}
         OR (payload->>'message_id')::bigint IN (SELECT id FROM contract_messages WHERE tenant_id = ${club.id} AND player_id = ${playerId}))
   `);
@@ -207,7 +208,7 @@ test.serial('a server answering 451 twice, then 250, gets the message once, afte
   for (const attempts of [1, 2]) {
     await failedAttempts(club, playerId, attempts);
     t.like((await readMessages(db.pool, club, playerId))[0], { status: 'queued', attempts, last_error: '451 Try again later' });
-    await runNow(club, playerId);
+    await runNow(club, playerId, 'send_contract_message');
   }
 
   const [mail] = await eventually(
@@ -264,7 +265,7 @@ test.serial(
     t.true(Date.now() - started < 5000);
 
     await failedAttempts(club, playerId, 1);
-    await runNow(club, playerId);
+    await runNow(club, playerId, 'send_contract_message');
     await eventually(
       'mail',
       () => mailsTo(email),
@@ -354,7 +355,7 @@ test.serial('automatic reminders: the first falls due after the interval and is 
   `);
   t.is(dueInDays, 3, 'REMINDER_INTERVAL_DAYS after the offer');
 
-  await runNow(club, playerId);
+  await runNow(club, playerId, 'queue_contract_reminder');
   const reminders = await eventually(
     'reminder',
     () => mailsTo(email),
@@ -373,7 +374,7 @@ test.serial('automatic reminders: the first falls due after the interval and is 
     (await readJobs(db.pool, club, playerId)).some((job) => job.task === 'queue_contract_reminder'),
     'the next reminder is cancelled',
   );
-  await runNow(club, playerId);
+  await runNow(club, playerId, 'queue_contract_reminder');
   await new Promise((resolve) => setTimeout(resolve, 3000));
   t.is(mailsTo(email).length, 3, 'no reminder after signing');
 });
@@ -434,4 +435,65 @@ test.serial('/metrics counts messages by kind and outcome, times delivery, and s
   t.regex(text, /^mail_delivery_seconds_count [1-9]\d*$/m);
   t.regex(text, /^job_queue_jobs\{state="waiting"\} \d+$/m);
   t.regex(text, /^job_queue_jobs\{state="locked"\} \d+$/m);
+});
+
+test.serial('an offer unsigned at its deadline expires through the job queue; its link then answers 410 contract_expired', async (t) => {
+  const { club, playerId, email, offer } = await family();
+  const { body } = await offer();
+  await eventually(
+    'offer mail',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+  );
+  const key = `contract-expiry:${club.id}:${playerId}`;
+  const dueInDays = await eventually(
+    'expiry scheduled',
+    () =>
+      db.pool.anyFirst(sql.type(z.object({ days: z.number() }))`
+        SELECT round(extract(epoch FROM run_at - now()) / 86400)::integer AS days FROM graphile_worker._private_jobs WHERE key = ${key}
+      `),
+    (days) => days.length === 1,
+  );
+  t.deepEqual(dueInDays, [30], 'OFFER_VALID_DAYS after the offer');
+
+  await runNow(club, playerId, 'expire_contract');
+
+  await eventually(
+    'expired',
+    () =>
+      db.pool.oneFirst(
+        sql.type(
+          z.object({ status: z.string() }),
+        )`SELECT contract_status AS status FROM players WHERE tenant_id = ${club.id} AND id = ${playerId}`,
+      ),
+    (status) => status === 'expired',
+  );
+  const link = await request(server.baseUrl, 'GET', `/contract/${body.contract_token}`);
+  t.is(link.status, 410);
+  t.is(link.body.error.code, 'contract_expired');
+});
+
+test.serial('a signature that wins the race against the deadline stays signed', async (t) => {
+  const { club, playerId, email, offer } = await family();
+  const { body } = await offer();
+  await eventually(
+    'offer mail',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+  );
+  await request(server.baseUrl, 'POST', `/contract/${body.contract_token}/sign`, { body: { signed_by: 'Dana Park' } });
+
+  await runNow(club, playerId, 'expire_contract');
+  await eventually(
+    'no job left',
+    () => readJobs(db.pool, club, playerId),
+    (jobs) => jobs.every((job) => job.task !== 'expire_contract'),
+  );
+
+  const status = await db.pool.oneFirst(
+    sql.type(
+      z.object({ status: z.string() }),
+    )`SELECT contract_status AS status FROM players WHERE tenant_id = ${club.id} AND id = ${playerId}`,
+  );
+  t.is(status, 'signed');
 });

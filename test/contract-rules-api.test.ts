@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import test from 'ava';
 import { sql } from 'slonik';
 import * as machine from '../machines/contract.ts';
 import { contractRules } from '../src/db/contract-rules.ts';
+import { CONTRACT_STATUSES, type ContractStatus } from '../machines/contract.ts';
+import { expireContract } from '../src/store/contracts.ts';
 import { useHarness } from './helpers/context.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
@@ -37,12 +40,12 @@ for (const transition of rules.transitions) {
   });
 }
 
+const isContractStatus = (status: string): status is ContractStatus => (CONTRACT_STATUSES as readonly string[]).includes(status);
+
 /** Puts the player's contract in `status` through the contract functions; its link, if it has one. */
 async function contractIn(status: string, club: Club, playerId: number): Promise<string | null> {
   if (status === 'none') return null;
-  if (status === 'offered' || status === 'declined' || status === 'signed') {
-    return putContractInState(harness().db.pool, club, playerId, status);
-  }
+  if (isContractStatus(status) && status !== 'none') return putContractInState(harness().db.pool, club, playerId, status);
   throw new Error(`the machine has a state ${status} that this test cannot set up yet`);
 }
 
@@ -64,6 +67,23 @@ async function send(
       return request(server.baseUrl, 'POST', `/contract/${token}/sign`, { body: { signed_by: 'Dana Park' } });
     case 'DECLINE':
       return request(server.baseUrl, 'POST', `/contract/${token}/decline`);
+    case 'WITHDRAW':
+      return request(server.baseUrl, 'POST', '/admin/contract/withdraw', {
+        token: await server.adminToken(club.slug),
+        body: { player_id: playerId, reason: 'Offered by mistake' },
+      });
+    case 'EXPIRE': {
+      // No route: the job queue sends EXPIRE at the offer's deadline, through this call.
+      const expired = await expireContract(
+        harness().db.pool,
+        club.id,
+        playerId,
+        createHash('sha256')
+          .update(token ?? '')
+          .digest(),
+      );
+      return { status: expired ? 200 : 409, body: { expired } };
+    }
     default:
       throw new Error(`the machine has an event ${event} that this test cannot send through the API yet`);
   }

@@ -53,12 +53,12 @@ test('the sync is idempotent: an unchanged machine and sql/ write nothing', asyn
 });
 
 test('a machine changed without its migration fails the check; the sync writes the next migration, which applies and reverts', async (t) => {
-  const project = await temporaryProject(t, { machine: withWithdrawnState });
+  const project = await temporaryProject(t, { machine: withArchivedState });
 
   const stale = await checkDbSync(project);
-  t.true(stale.ruleChanges.includes('+ state withdrawn'), stale.ruleChanges.join('\n'));
-  t.true(stale.ruleChanges.includes('+ transition offered WITHDRAW -> withdrawn / withdraw'));
-  t.true(stale.ruleChanges.includes('+ transition withdrawn OFFER -> offered'));
+  t.true(stale.ruleChanges.includes('+ state archived'), stale.ruleChanges.join('\n'));
+  t.true(stale.ruleChanges.includes('+ transition declined ARCHIVE -> archived / archive'));
+  t.true(stale.ruleChanges.includes('+ refusal of ARCHIVE in offered: no_open_offer (CTNOP)'));
   t.deepEqual(stale.functionChanges, []);
 
   const written = await syncDb(project);
@@ -72,12 +72,12 @@ test('a machine changed without its migration fails the check; the sync writes t
     migrate(db.url, { direction, count, dir: project.migrationsDir, log: () => {} });
   await migrateProject('up', Number.POSITIVE_INFINITY);
   t.deepEqual(sortedRows(await installedRules(db)), sortedRows(await machineRules(project.machineFile)));
-  t.true((await installedRules(db)).statusCheck.includes('withdrawn'));
+  t.true((await installedRules(db)).statusCheck.includes('archived'));
 
   await migrateProject('down', 1);
   const restored = await installedRules(db);
   t.deepEqual(sortedRows(restored), sortedRows(await machineRules(PROJECT_SYNC_PATHS.machineFile)));
-  t.false(restored.statusCheck.includes('withdrawn'));
+  t.false(restored.statusCheck.includes('archived'));
 });
 
 test('a machine the tables cannot express is refused with every problem named', async (t) => {
@@ -95,27 +95,23 @@ test('a machine the tables cannot express is refused with every problem named', 
   t.deepEqual(await fs.readdir(project.migrationsDir), await fs.readdir(MIGRATIONS_DIR));
 });
 
-/** The README's example: a `withdrawn` state the club reaches with WITHDRAW from an open offer. */
-function withWithdrawnState(source: string): string {
-  return edit(source, [
-    ["'declined', 'signed'] as const", "'declined', 'signed', 'withdrawn'] as const"],
-    ["'admin_override'] as const", "'admin_override', 'withdraw'] as const"],
+/**
+ * A new event and state: the club archives a declined contract. Every state that does not take
+ * ARCHIVE names its refusal, as the sync demands.
+ */
+function withArchivedState(source: string): string {
+  const refusing = (text: string) => text.replaceAll("WITHDRAW: 'no_open_offer',", "WITHDRAW: 'no_open_offer', ARCHIVE: 'no_open_offer',");
+  return edit(refusing(source), [
+    ["'withdrawn', 'expired'] as const", "'withdrawn', 'expired', 'archived'] as const"],
+    ["'withdraw', 'expire'] as const", "'withdraw', 'expire', 'archive'] as const"],
+    ["meta: { refusals: { OFFER: 'offer_exists' } },", "meta: { refusals: { OFFER: 'offer_exists', ARCHIVE: 'no_open_offer' } },"],
     [
-      "refusals: { SIGN: 'contract_not_found', DECLINE: 'contract_not_found' }",
-      "refusals: { SIGN: 'contract_not_found', DECLINE: 'contract_not_found', WITHDRAW: 'contract_not_found' }",
+      "declined: {\n      on: { OFFER: { target: 'offered', actions: 'mintToken' } },",
+      "declined: {\n      on: { OFFER: { target: 'offered', actions: 'mintToken' }, ARCHIVE: { target: 'archived', actions: audit('archive') } },",
     ],
-    [
-      "DECLINE: { target: 'declined', actions: audit('decline') },",
-      "DECLINE: { target: 'declined', actions: audit('decline') },\n        WITHDRAW: { target: 'withdrawn', actions: audit('withdraw') },",
-    ],
-    [
-      "refusals: { SIGN: 'contract_already_declined', DECLINE: 'contract_already_declined' }",
-      "refusals: { SIGN: 'contract_already_declined', DECLINE: 'contract_already_declined', WITHDRAW: 'contract_already_declined' }",
-    ],
-    ["DECLINE: 'contract_already_signed',", "DECLINE: 'contract_already_signed',\n          WITHDRAW: 'contract_already_signed',"],
     [
       '    signed: {\n',
-      "    withdrawn: {\n      on: { OFFER: { target: 'offered', actions: 'mintToken' } },\n      meta: { refusals: { SIGN: 'contract_not_found', DECLINE: 'contract_not_found', WITHDRAW: 'contract_not_found' } },\n    },\n    signed: {\n",
+      "    archived: {\n      on: {},\n      meta: { refusals: { OFFER: 'no_open_offer', SIGN: 'contract_not_found', DECLINE: 'contract_not_found', WITHDRAW: 'no_open_offer', EXPIRE: 'no_open_offer', ARCHIVE: 'no_open_offer' } },\n    },\n    signed: {\n",
     ],
   ]);
 }

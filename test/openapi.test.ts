@@ -59,7 +59,7 @@ test('request schemas come from the validating zod schemas (strict bodies, exact
   t.like(body.properties.monthly_fee, { type: 'integer', minimum: 1, maximum: 1_000_000 });
   t.like(offer.parameters[0], { name: 'force', in: 'query', schema: { enum: ['true', 'false'] } });
   const list = doc.paths['/admin/contracts'].get.parameters.find((p: { name: string }) => p.name === 'status');
-  t.deepEqual(list.schema.enum, ['none', 'offered', 'declined', 'signed']);
+  t.deepEqual(list.schema.enum, ['none', 'offered', 'declined', 'signed', 'withdrawn', 'expired']);
   t.is(offer.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/Offer');
 });
 

@@ -72,6 +72,7 @@ test('every route with a body is covered below, in JSON, and the family ones als
     ROUTES.map((route) => `${route.method} ${route.path}`),
     [
       'POST /admin/contract/offer',
+      'POST /admin/contract/withdraw',
       'POST /admin/teams',
       'POST /admin/players',
       'PATCH /admin/players/{id}',

@@ -43,7 +43,7 @@ test('a change to a table, a function or the rules rows makes the dump differ, n
     END
     $$
   `);
-  await db.pool.query(sql.unsafe`INSERT INTO contract_statuses (status, initial) VALUES ('withdrawn', false)`);
+  await db.pool.query(sql.unsafe`INSERT INTO contract_statuses (status, initial) VALUES ('suspended', false)`);
 
   const diff = schemaDiff(committed(), await dumpSchema(db.pool));
   const added = diff.filter((line) => line.startsWith('+ '));
@@ -52,5 +52,5 @@ test('a change to a table, a function or the rules rows makes the dump differ, n
     diff.join('\n'),
   );
   t.true(added.includes('+ -- a line the snapshot must show'), diff.join('\n'));
-  t.true(added.includes("+ INSERT INTO public.contract_statuses (status, initial) VALUES ('withdrawn', false);"), diff.join('\n'));
+  t.true(added.includes("+ INSERT INTO public.contract_statuses (status, initial) VALUES ('suspended', false);"), diff.join('\n'));
 });
