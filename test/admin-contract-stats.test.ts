@@ -27,8 +27,8 @@ test("counts the club's players per state and its audit events in the last 30 da
   const reply = await stats(club);
 
   t.is(reply.status, 200);
-  t.deepEqual(reply.body.states, { none: 1, offered: 1, declined: 1, signed: 0 });
-  t.deepEqual(reply.body.events, { re_offer: 1, tier_change: 0, sign: 0, decline: 1, admin_override: 0 });
+  t.deepEqual(reply.body.states, { none: 1, offered: 1, declined: 1, signed: 0, withdrawn: 0, expired: 0 });
+  t.deepEqual(reply.body.events, { re_offer: 1, tier_change: 0, sign: 0, decline: 1, admin_override: 0, withdraw: 0, expire: 0 });
   const span = Date.parse(reply.body.window.until) - Date.parse(reply.body.window.since);
   t.is(span, 30 * 24 * 3600 * 1000);
 });
@@ -52,7 +52,7 @@ test("another club's numbers never show", async (t) => {
 
   const reply = await stats(mine);
 
-  t.deepEqual(reply.body.states, { none: 0, offered: 0, declined: 0, signed: 0 });
+  t.deepEqual(reply.body.states, { none: 0, offered: 0, declined: 0, signed: 0, withdrawn: 0, expired: 0 });
 });
 
 for (const query of ['?since=yesterday', '?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z', '?tenant=x']) {
