@@ -89,6 +89,18 @@ export function adminRoutes({
   const contractUrl = (status: ContractStatus, token: string | null): string | null =>
     status === 'offered' && token !== null ? `${contractBaseUrl}/${token}` : null;
 
+  /** A player in one contract state, as the list and its CSV export show it. */
+  const listedView = (row: ListedContract): ContractCsvRow => ({
+    player_id: row.player_id,
+    name: row.name,
+    email: row.email,
+    status: row.status,
+    monthly_fee: row.monthly_fee,
+    team_ids: row.team_ids,
+    contract_url: contractUrl(row.status, row.contract_token),
+    contract_offered_at: isoTime(row.contract_offered_at),
+  });
+
   const playerView = (player: Player): PlayerResponse => ({
     id: player.id,
     name: player.name,
@@ -183,16 +195,7 @@ export function adminRoutes({
     const items = rows.slice(0, query.limit);
     const last = items.at(-1);
     ctx.body = {
-      items: items.map((row) => ({
-        player_id: row.player_id,
-        name: row.name,
-        email: row.email,
-        status: row.status,
-        monthly_fee: row.monthly_fee,
-        team_ids: row.team_ids,
-        contract_url: contractUrl(row.status, row.contract_token),
-        contract_offered_at: isoTime(row.contract_offered_at),
-      })),
+      items: items.map(listedView),
       next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.player_id) : null,
     } satisfies ContractListResponse;
   });
@@ -207,21 +210,11 @@ export function adminRoutes({
     const { status } = readQuery(ctx, exportContractsQuery);
     const tenantId = await tenantOf(admin);
     const pageAfter = (afterPlayerId: number) => listContracts(pool, tenantId, status, { limit: CSV_PAGE_SIZE, afterPlayerId });
-    const csvRow = (row: ListedContract): ContractCsvRow => ({
-      player_id: row.player_id,
-      name: row.name,
-      email: row.email,
-      status: row.status,
-      monthly_fee: row.monthly_fee,
-      team_ids: row.team_ids,
-      contract_url: contractUrl(row.status, row.contract_token),
-      contract_offered_at: isoTime(row.contract_offered_at),
-    });
     const first = await pageAfter(0);
     async function* pages() {
       let page = first;
       for (;;) {
-        yield page.map(csvRow);
+        yield page.map(listedView);
         const last = page.at(-1);
         if (page.length < CSV_PAGE_SIZE || last === undefined) return;
         page = await pageAfter(last.player_id);
