@@ -1,6 +1,6 @@
 import test from 'ava';
 import { offerContract } from '../src/store/contracts.ts';
-import { declineContract } from '../src/store/family-contracts.ts';
+import { declineContract, signContract } from '../src/store/family-contracts.ts';
 import { useHarness } from './helpers/context.ts';
 import { type Club, createClub, createPlayer, putContractInState } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
@@ -62,3 +62,30 @@ for (const query of ['?since=yesterday', '?since=2026-02-01T00:00:00Z&until=2026
     t.is(reply.body.error.code, 'validation_failed');
   });
 }
+
+test('counts each transition of the window, the offers that write no audit row included', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const [signed, redone, withdrawn] = [await createPlayer(pool, club), await createPlayer(pool, club), await createPlayer(pool, club)];
+  const offer = (playerId: number, force = false) =>
+    offerContract(pool, { tenantId: club.id, playerId, monthlyFee: 100, targetTeamId: null, force, actor: 'a' });
+  await offer(signed);
+  const { contract_token: token } = await offer(signed, true);
+  await signContract(pool, { token, signedBy: 'Dana', signatureUrl: null, ip: null, contractVersion: 'v1' });
+  await putContractInState(pool, club, redone, 'declined');
+  await offer(redone);
+  await putContractInState(pool, club, withdrawn, 'withdrawn');
+
+  const reply = await stats(club);
+
+  const count = (from: string, event: string, to: string) =>
+    reply.body.transitions.find(
+      (row: { from: string; event: string; to: string }) => row.from === from && row.event === event && row.to === to,
+    )?.count ?? 0;
+  t.is(count('none', 'OFFER', 'offered'), 3);
+  t.is(count('offered', 'OFFER', 'offered'), 1, 'the forced re-offer, from its re_offer row');
+  t.is(count('offered', 'SIGN', 'signed'), 1);
+  t.is(count('offered', 'DECLINE', 'declined'), 1);
+  t.is(count('declined', 'OFFER', 'offered'), 1, 'an offer after a decline writes no audit row: counted from its e-mail');
+  t.is(count('offered', 'WITHDRAW', 'withdrawn'), 1);
+});

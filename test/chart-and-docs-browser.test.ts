@@ -42,7 +42,7 @@ test('the chart page shows the four states', async (t) => {
   t.deepEqual(problems, []);
 });
 
-test('given an admin token (in the fragment), the chart shows the club’s counts on the states', async (t) => {
+test('given an admin token (in the fragment), the chart shows the club’s counts on the states and the edges', async (t) => {
   const { db, server } = harness();
   const club = await createClub(db.pool);
   await createPlayer(db.pool, club);
@@ -57,6 +57,8 @@ test('given an admin token (in the fragment), the chart shows the club’s count
   t.is(await page.locator('#state_offered text').nth(1).textContent(), '0 players');
   t.false(page.url().includes(token), 'the token is dropped from the address bar');
   t.is(await page.locator('#stats-events tbody tr').count(), AUDIT_EVENT_TYPES.length);
+  t.is(await page.locator('#edge_offered_SIGN_signed text').textContent(), 'SIGN / sign · 2', 'the edge shows how often it happened');
+  t.is(await page.locator('#edge_none_OFFER_offered text').textContent(), 'OFFER · 2');
   t.true(requested.every((url) => url.startsWith(`${server.baseUrl}/`)));
   t.deepEqual(problems, []);
 });

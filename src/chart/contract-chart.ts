@@ -52,9 +52,13 @@ export function chartMermaid(): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The id of a transition's edge on the chart page: `edge_<from>_<EVENT>_<to>`. */
+export const edgeId = (edge: Pick<ChartEdge, 'from' | 'event' | 'to'>): string => `edge_${edge.from}_${edge.event}_${edge.to}`;
+
 /**
  * Graphviz source. With `countSlots`, each state gets a second label line ("–") that the chart page
- * replaces with the club's count of players in that state.
+ * replaces with the club's count of players in that state, and each edge an id by which it adds how
+ * many times the transition happened.
  */
 export function chartDot(options: { countSlots: boolean }): string {
   const quote = (text: string) => `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
@@ -71,7 +75,11 @@ export function chartDot(options: { countSlots: boolean }): string {
     const label = options.countSlots ? `${state}\n–` : state;
     lines.push(`  ${state} [id=${quote(`state_${state}`)}, label=${quote(label)}];`);
   }
-  for (const edge of chartEdges()) lines.push(`  ${edge.from} -> ${edge.to} [label=${quote(edgeLabel(edge))}];`);
+  for (const edge of chartEdges()) {
+    // The page's edges carry ids, so it can add how often each transition happened (edgeId).
+    const id = options.countSlots ? `id=${quote(edgeId(edge))}, ` : '';
+    lines.push(`  ${edge.from} -> ${edge.to} [${id}label=${quote(edgeLabel(edge))}];`);
+  }
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }

@@ -197,6 +197,16 @@ export const contractStats = z
     events: z
       .record(z.enum(AUDIT_EVENT_TYPES), z.number().int().openapi({ description: 'Audit rows of this event type.' }))
       .openapi({ description: 'Audit events in the window.' }),
+    transitions: z
+      .array(
+        z.object({
+          from: z.string().openapi({ description: 'The state before.' }),
+          event: z.string().openapi({ description: 'The machine event (OFFER, SIGN, DECLINE, WITHDRAW, EXPIRE).' }),
+          to: z.string().openapi({ description: 'The state after.' }),
+          count: z.number().int().openapi({ description: 'How many times it happened in the window.' }),
+        }),
+      )
+      .openapi({ description: 'How many times each transition happened in the window: the counts on the chart’s edges.' }),
   })
   .openapi('ContractStats');
 

@@ -298,6 +298,17 @@ export interface components {
         /** @description Audit rows of this event type. */
         expire?: number;
       };
+      /** @description How many times each transition happened in the window: the counts on the chart’s edges. */
+      transitions: {
+          /** @description The state before. */
+          from: string;
+          /** @description The machine event (OFFER, SIGN, DECLINE, WITHDRAW, EXPIRE). */
+          event: string;
+          /** @description The state after. */
+          to: string;
+          /** @description How many times it happened in the window. */
+          count: number;
+        }[];
     };
     Team: {
       /** @description The team’s id. */

@@ -1,5 +1,6 @@
 // The chart page's live counts: with an admin token (typed in, or passed as #token=… so it never
-// reaches a server log), fetch the club's stats and write them onto the chart.
+// reaches a server log), fetch the club's stats and write them onto the chart: players per state,
+// and how many times each transition happened in the window beside its edge.
 const form = document.getElementById('stats-form');
 const input = document.getElementById('admin-token');
 const status = document.getElementById('stats-status');
@@ -16,6 +17,10 @@ async function showCounts(token) {
   for (const [state, count] of Object.entries(body.states)) {
     const label = document.querySelectorAll(`#state_${state} text`)[1];
     if (label) label.textContent = `${count} ${count === 1 ? 'player' : 'players'}`;
+  }
+  for (const { from, event, to, count } of body.transitions) {
+    const label = document.querySelector(`#edge_${from}_${event}_${to} text`);
+    if (label) label.textContent = `${label.textContent.replace(/ · \d+$/, '')} · ${count}`;
   }
   events.replaceChildren(
     ...Object.entries(body.events).map(([event, count]) => {
