@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import test from 'ava';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { createTestDatabase } from './helpers/database.ts';
+import { startServiceProcess } from './helpers/service-process.ts';
+
+// README.md, "An offer, with curl": every command block of the walkthrough, exactly as written and
+// in order, in bash, against `npm start` on port 3000 (the port the README names), with nothing
+// Debian does not ship. Then the rows it stored are checked, not only what it printed.
+
+const run = promisify(execFile);
+const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+function walkthrough(): string[] {
+  const start = README.indexOf('## An offer, with curl');
+  const end = README.indexOf('\n## ', start + 1);
+  return [...README.slice(start, end).matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+}
+
+test('the walkthrough has its command blocks, each using only curl, npm, node and the shell', (t) => {
+  const blocks = walkthrough();
+  t.true(blocks.length >= 4);
+  for (const block of blocks) t.notRegex(block, /\b(uuidgen|jq)\b|(^|\s)https? (GET|POST)/m, 'a tool Debian does not ship by default');
+  t.true(existsSync('/usr/bin/curl') || existsSync('/bin/curl'), 'curl is installed');
+});
+
+test('every command block of the walkthrough runs as written and stores what it says', async (t) => {
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'club-contracts-walkthrough-'));
+  t.teardown(() => fs.rm(dataDir, { recursive: true, force: true }));
+  const env = { DATABASE_URL: db.url, DATA_DIR: dataDir, PORT: '3000', CONTRACT_BASE_URL: 'http://localhost:3000/contract' };
+  const service = await startServiceProcess(env);
+  t.teardown(() => service.child.kill('SIGKILL'));
+  // The README's commands run from the checkout, as a reader would (npm run cli); the one file they
+  // write there, offered.csv, is removed afterwards.
+  t.teardown(() => fs.rm('offered.csv', { force: true }));
+  const script = walkthrough().join('\n');
+  const { stdout } = await run('bash', ['-c', script], {
+    cwd: path.resolve('.'),
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+    maxBuffer: 10 * 1024 * 1024,
+  });
+
+  t.regex(stdout, /"new_status":"offered"/);
+  t.regex(stdout, /offer_exists/);
+  t.regex(stdout, /"club_name":"Demo Club"/);
+  t.regex(stdout, /"status":"signed"/);
+  const players = await db.pool.any(sql.type(
+    z.object({ id: z.number(), email: z.string(), status: z.string(), teams: z.array(z.number()) }),
+  )`
+    SELECT id, email, contract_status AS status, ARRAY(SELECT team_id FROM player_teams WHERE player_id = players.id ORDER BY 1) AS teams
+    FROM players WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo')
+  `);
+  t.deepEqual(
+    players,
+    [{ id: 1, email: 'park@example.com', status: 'offered', teams: [2] }],
+    'signed, then moved to U14 by the retried tier change',
+  );
+  const events = await db.pool.anyFirst(sql.type(z.object({ event: z.string() }))`
+    SELECT event_type AS event FROM contract_audit_log WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo') ORDER BY id
+  `);
+  t.deepEqual(events, ['sign', 'tier_change'], 'the retry with the same Idempotency-Key changed nothing');
+  const teams = await db.pool.anyFirst(sql.type(z.object({ name: z.string() }))`
+    SELECT name FROM teams WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo') ORDER BY id
+  `);
+  t.deepEqual(teams, ['U12 Gold', 'U14 Gold']);
+  t.true((await fs.readdir(path.join(dataDir, 'mail'))).some((file) => file.endsWith('.eml')));
+  service.child.kill('SIGTERM');
+  t.like(await service.exited, { code: 0 });
+});
