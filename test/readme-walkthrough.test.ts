@@ -4,15 +4,17 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase } from './helpers/database.ts';
 import { startServiceProcess } from './helpers/service-process.ts';
+import { ZSH } from './helpers/shells.ts';
 
 // README.md, "An offer, with curl": every command block of the walkthrough, exactly as written and
-// in order, in bash, against `npm start` on port 3000 (the port the README names), with nothing
-// Debian does not ship. Then the rows it stored are checked, not only what it printed.
+// in order, in bash and in zsh (where macOS readers paste it), against `npm start` on port 3000 (the
+// port the README names), with nothing Debian does not ship. Then the rows it stored are checked,
+// not only what it printed.
 
 const run = promisify(execFile);
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -30,7 +32,17 @@ test('the walkthrough has its command blocks, each using only curl, npm, node an
   t.true(existsSync('/usr/bin/curl') || existsSync('/bin/curl'), 'curl is installed');
 });
 
-test('every command block of the walkthrough runs as written and stores what it says', async (t) => {
+for (const shell of ['bash', ZSH]) {
+  test.serial(`every command block of the walkthrough runs as written in ${path.basename(shell)} and stores what it says`, async (t) => {
+    if (shell === ZSH && !existsSync(ZSH)) {
+      t.fail(`zsh is not at ${ZSH}: run scripts/install-zsh.sh (npm test does as root) or set ZSH_PATH`);
+      return;
+    }
+    await walkthroughIn(shell, t);
+  });
+}
+
+async function walkthroughIn(shell: string, t: ExecutionContext): Promise<void> {
   const db = await createTestDatabase();
   t.teardown(() => db.drop());
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'club-contracts-walkthrough-'));
@@ -42,7 +54,7 @@ test('every command block of the walkthrough runs as written and stores what it 
   // write there, offered.csv, is removed afterwards.
   t.teardown(() => fs.rm('offered.csv', { force: true }));
   const script = walkthrough().join('\n');
-  const { stdout } = await run('bash', ['-c', script], {
+  const { stdout } = await run(shell, ['-c', script], {
     cwd: path.resolve('.'),
     env: { ...process.env, ...env },
     timeout: 120_000,
@@ -75,4 +87,4 @@ test('every command block of the walkthrough runs as written and stores what it 
   t.true((await fs.readdir(path.join(dataDir, 'mail'))).some((file) => file.endsWith('.eml')));
   service.child.kill('SIGTERM');
   t.like(await service.exited, { code: 0 });
-});
+}
