@@ -9,6 +9,7 @@ import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { type Club, createClub, createPlayer, createTeam, readJobs, readMessages } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { type TestServer, startTestServer } from './helpers/server.ts';
+import { eventually } from './helpers/eventually.ts';
 import { type ReceivedMail, type TestSmtpServer, startSmtpServer } from './helpers/smtp-server.ts';
 
 // The family's e-mail end to end: an offer, a sign or a decline through HTTP queues its message in
@@ -59,16 +60,6 @@ async function family(options: { clubName?: string } = {}) {
 }
 
 const mailsTo = (email: string): ReceivedMail[] => smtp.received.filter((mail) => mail.envelope.to.includes(email));
-
-async function eventually<T>(what: string, read: () => Promise<T> | T, holds: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (holds(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Makes the player's pending jobs of one task due now, as if their time had come. */
 const runNow = (club: Club, playerId: number, task: 'send_contract_message' | 'queue_contract_reminder' | 'expire_contract') =>

@@ -13,6 +13,7 @@ import { createClub, createPlayer, putContractInState, readMessages } from './he
 import { request } from './helpers/http.ts';
 import { CONTRACT_BASE_URL } from './helpers/server.ts';
 import { startServiceProcess } from './helpers/service-process.ts';
+import { eventually } from './helpers/eventually.ts';
 import { type TestSmtpServer, startSmtpServer } from './helpers/smtp-server.ts';
 
 // The worker as deployments run it: inside `npm start`, and as `npm run worker` processes that
@@ -52,16 +53,6 @@ async function startWorkerProcess(env: Record<string, string>): Promise<WorkerPr
     void exited.then(({ code }) => reject(new Error(`the worker exited (${code}) before starting`)));
   });
   return { child, exited };
-}
-
-async function eventually<T>(what: string, read: () => Promise<T> | T, holds: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (holds(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const mailsTo = (email: string) => smtp.received.filter((mail) => mail.envelope.to.includes(email));

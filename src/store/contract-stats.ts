@@ -26,6 +26,11 @@ const counts = z.object({
   events: z.record(z.number()).nullable(),
 });
 
+/** The machine event each audit event type records, read once from the rules. */
+const EVENT_OF_AUDIT = new Map(
+  contractRules(machine).transitions.flatMap((row) => (row.auditEvent === null ? [] : [[row.auditEvent, row.event] as const])),
+);
+
 /** One club's players per state, and its audit events per type in [since, until). */
 export async function readContractStats(
   db: CommonQueryMethods,
@@ -66,10 +71,7 @@ export async function readContractStats(
       )
     GROUP BY 1
   `);
-  const eventOf = (auditEvent: string | null) =>
-    auditEvent === null
-      ? 'OFFER'
-      : (contractRules(machine).transitions.find((row) => row.auditEvent === auditEvent)?.event ?? auditEvent);
+  const eventOf = (auditEvent: string | null) => (auditEvent === null ? 'OFFER' : (EVENT_OF_AUDIT.get(auditEvent) ?? auditEvent));
   return {
     transitions: transitions.map((row) => ({ from: row.from, event: eventOf(row.audit_event), to: row.to, count: row.count })),
     states: Object.fromEntries(CONTRACT_STATUSES.map((state) => [state, row.states?.[state] ?? 0])) as ContractStats['states'],

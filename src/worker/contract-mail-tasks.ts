@@ -55,7 +55,7 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
     helpers: JobHelpers,
     tenantId: number,
     playerId: number,
-    token: string,
+    tokenSha256: string,
     offeredAt: Date,
     number: number,
   ) => {
@@ -65,7 +65,7 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
       {
         tenant_id: tenantId,
         player_id: playerId,
-        contract_token_sha256: createHash('sha256').update(token).digest('hex'),
+        contract_token_sha256: tokenSha256,
         offered_at: offeredAt.toISOString(),
         number,
       },
@@ -81,18 +81,21 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
       const { tenant_id: tenantId, message_id: messageId } = sendPayload.parse(payload);
       const message = await beginContractMessage(pool, tenantId, messageId);
       if (message === null) return;
-      if (message.kind === 'offer') {
+      // An offer's jobs name its player and its link's hash: the deadline now, the reminders once it is sent.
+      const offer =
+        message.kind === 'offer'
+          ? {
+              playerId: await playerOf(helpers, tenantId, messageId),
+              tokenSha256: createHash('sha256').update(message.contract_token).digest('hex'),
+            }
+          : null;
+      if (offer !== null) {
         // The offer's deadline, whatever becomes of its e-mail: keyed per player, so a newer offer's replaces it.
-        const playerId = await playerOf(helpers, tenantId, messageId);
         await helpers.addJob(
           'expire_contract',
+          { tenant_id: tenantId, player_id: offer.playerId, contract_token_sha256: offer.tokenSha256 },
           {
-            tenant_id: tenantId,
-            player_id: playerId,
-            contract_token_sha256: createHash('sha256').update(message.contract_token).digest('hex'),
-          },
-          {
-            jobKey: `contract-expiry:${tenantId}:${playerId}`,
+            jobKey: `contract-expiry:${tenantId}:${offer.playerId}`,
             runAt: new Date(message.contract_offered_at + deps.offerValidDays * DAY_MS),
           },
         );
@@ -126,9 +129,8 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
       await finishContractMessage(pool, tenantId, messageId, 'sent', null);
       metrics.countMessage(message.kind, 'sent');
       metrics.observeMessageDelivery((Date.now() - helpers.job.created_at.getTime()) / 1000);
-      if (message.kind === 'offer') {
-        const playerId = await playerOf(helpers, tenantId, messageId);
-        await scheduleReminder(helpers, tenantId, playerId, message.contract_token, new Date(message.contract_offered_at), 1);
+      if (offer !== null) {
+        await scheduleReminder(helpers, tenantId, offer.playerId, offer.tokenSha256, new Date(message.contract_offered_at), 1);
       }
     },
 
@@ -152,16 +154,14 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
         Buffer.from(reminder.contract_token_sha256, 'hex'),
       );
       if (queued === null) return;
-      if (reminder.number < deps.reminders.max) {
-        await helpers.addJob(
-          'queue_contract_reminder',
-          { ...reminder, number: reminder.number + 1 },
-          {
-            jobKey: `contract-reminder:${reminder.tenant_id}:${reminder.player_id}`,
-            runAt: new Date(Date.parse(reminder.offered_at) + (reminder.number + 1) * deps.reminders.intervalDays * DAY_MS),
-          },
-        );
-      }
+      await scheduleReminder(
+        helpers,
+        reminder.tenant_id,
+        reminder.player_id,
+        reminder.contract_token_sha256,
+        new Date(reminder.offered_at),
+        reminder.number + 1,
+      );
     },
   };
 }
