@@ -100,6 +100,9 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   logger.info({ signal }, 'shutting down');
 
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A keep-alive socket that goes idle during the drain could carry a new request; close each as
+  // soon as it is idle, so the drain ends when the last in-flight request does.
+  const closingIdle = setInterval(() => server.closeIdleConnections(), 50);
   server.closeIdleConnections();
   const drained = await Promise.race([
     closed.then(() => true),
@@ -109,6 +112,7 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
     logger.warn('in-flight requests did not finish in time; closing their connections');
     server.closeAllConnections();
   }
+  clearInterval(closingIdle);
   await worker?.stop();
   await pool.end();
   await database.stop();

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -99,13 +100,22 @@ async function lockWaiters(pool: DatabasePool): Promise<number> {
   );
 }
 
+/** Whether a new TCP connection is accepted (fetch would reuse a kept-alive socket instead). */
 async function accepts(baseUrl: string): Promise<boolean> {
-  try {
-    await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(500) });
-    return true;
-  } catch {
-    return false;
-  }
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port) });
+    socket.setTimeout(500);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
