@@ -50,7 +50,7 @@ test('SIGTERM during a slow request: the request finishes, new connections are r
   const signalledAt = Date.now();
   service.child.kill('SIGTERM');
   await waitFor(async () => !(await accepts(service.baseUrl)));
-  t.true(Date.now() - signalledAt < 2_000, 'stops accepting at once');
+  t.true(Date.now() - signalledAt < 5_000, 'stops accepting at once'); // a margin for two loaded cores
 
   release();
   await holding;
