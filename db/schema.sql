@@ -661,6 +661,42 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.enqueue_contract_job(p_task text, p_payload json, p_key text DEFAULT NULL::text, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_max_attempts smallint DEFAULT 8)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  task_id integer;
+BEGIN
+  SELECT tasks.id INTO task_id FROM graphile_worker._private_tasks AS tasks WHERE tasks.identifier = p_task;
+  IF NOT FOUND THEN
+    INSERT INTO graphile_worker._private_tasks AS tasks (identifier) VALUES (p_task)
+    ON CONFLICT (identifier) DO UPDATE SET identifier = EXCLUDED.identifier
+    RETURNING tasks.id INTO task_id;
+  END IF;
+  -- Until the job is in: a job the worker locks between the two statements keeps its key, and the
+  -- insert, which replaces only a pending job, then adds nothing; the next round clears that key.
+  LOOP
+    IF p_key IS NOT NULL THEN
+      UPDATE graphile_worker._private_jobs AS jobs SET key = NULL, attempts = jobs.max_attempts, updated_at = now()
+      WHERE jobs.key = p_key AND jobs.is_available IS NOT TRUE;
+    END IF;
+    INSERT INTO graphile_worker._private_jobs AS jobs (task_id, payload, run_at, max_attempts, key)
+    VALUES (task_id, p_payload, coalesce(p_run_at, now()), p_max_attempts, p_key)
+    ON CONFLICT (key) DO UPDATE SET
+      payload = EXCLUDED.payload,
+      run_at = EXCLUDED.run_at,
+      max_attempts = EXCLUDED.max_attempts,
+      revision = jobs.revision + 1,
+      attempts = 0,
+      last_error = NULL,
+      updated_at = now()
+    WHERE jobs.locked_at IS NULL;
+    EXIT WHEN FOUND;
+  END LOOP;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.expire_contract(p_tenant_id integer, p_player_id integer, p_contract_token_sha256 bytea, p_allowed_from text[])
  RETURNS boolean
  LANGUAGE plpgsql
@@ -857,6 +893,9 @@ BEGIN
     false, before.contract_status, after.contract_status, after.contract_token, after.monthly_fee,
     after_team_ids, changes_team, rule.audit_event = 'tier_change' IS TRUE, NULL, p_actor
   );
+  PERFORM queue_contract_message(p_tenant_id, p_player_id, 'offer', after.email, after.contract_token, NULL);
+  -- The audit row last: its insert holds the club's audit chain head until commit
+  -- (contract_audit_log_chain), and every offer of the club waits for that lock.
   IF rule.audit_event IS NOT NULL THEN
     INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
     VALUES (
@@ -871,7 +910,6 @@ BEGIN
     RETURNING contract_audit_log.id INTO outcome.audit_id;
   END IF;
 
-  PERFORM queue_contract_message(p_tenant_id, p_player_id, 'offer', after.email, after.contract_token, NULL);
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;
 END;
@@ -960,9 +998,11 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.permit_contract_write(p_tenant_id integer, p_player_id integer, p_event text)
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
 AS $function$
-  SELECT set_config('club_contracts.transition', format('%s/%s/%s', p_event, p_tenant_id, p_player_id), true);
+BEGIN
+  PERFORM set_config('club_contracts.transition', p_event || '/' || p_tenant_id || '/' || p_player_id, true);
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.players_contract_rules()
@@ -990,18 +1030,19 @@ BEGIN
     RETURN NEW;
   END IF;
 
-  changed := ARRAY(
-    SELECT after.key
-    FROM jsonb_each(to_jsonb(NEW)) AS after JOIN jsonb_each(to_jsonb(OLD)) AS before ON before.key = after.key
-    WHERE (after.key = 'monthly_fee' OR after.key LIKE 'contract\_%') AND after.value IS DISTINCT FROM before.value
-    ORDER BY after.key
-  );
-  IF cardinality(changed) = 0 THEN
-    RETURN NEW;
-  END IF;
-
+  -- A pass for this very row is checked first: the contract function that set it changes contract
+  -- columns by definition, so comparing every column (the costly part) is needed only without one.
   pass := string_to_array(current_setting('club_contracts.transition', true), '/');
   IF pass[2] IS DISTINCT FROM OLD.tenant_id::text OR pass[3] IS DISTINCT FROM OLD.id::text THEN
+    changed := ARRAY(
+      SELECT after.key
+      FROM jsonb_each(to_jsonb(NEW)) AS after JOIN jsonb_each(to_jsonb(OLD)) AS before ON before.key = after.key
+      WHERE (after.key = 'monthly_fee' OR after.key LIKE 'contract\_%') AND after.value IS DISTINCT FROM before.value
+      ORDER BY after.key
+    );
+    IF cardinality(changed) = 0 THEN
+      RETURN NEW;
+    END IF;
     RAISE EXCEPTION 'player %: % may change only through the contract functions', OLD.id, array_to_string(changed, ', ')
       USING ERRCODE = 'CTRAW',
             HINT = 'offer_contract, sign_contract and decline_contract carry out the contract machine''s '
@@ -1038,12 +1079,12 @@ BEGIN
   INSERT INTO contract_messages (tenant_id, player_id, kind, recipient, contract_token_sha256, audit_id)
   VALUES (p_tenant_id, p_player_id, p_kind, p_recipient, sha256(convert_to(p_contract_token, 'UTF8')), p_audit_id)
   RETURNING contract_messages.id INTO queued_id;
-  PERFORM graphile_worker.add_job(
+  PERFORM enqueue_contract_job(
     'send_contract_message',
     json_build_object('tenant_id', p_tenant_id, 'message_id', queued_id),
-    job_key => CASE WHEN p_kind = 'offer' THEN format('contract-offer-mail:%s:%s', p_tenant_id, p_player_id) END,
+    CASE WHEN p_kind = 'offer' THEN format('contract-offer-mail:%s:%s', p_tenant_id, p_player_id) END,
     -- Exponential backoff (graphile-worker waits e^attempt seconds): eight attempts span about 30 minutes.
-    max_attempts => 8
+    p_max_attempts => 8::smallint
   );
   RETURN queued_id;
 END;
@@ -1116,10 +1157,15 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.settle_idempotency_key(p_tenant_id integer, p_claim public.idempotency_claim, p_outcome jsonb)
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
 AS $function$
+BEGIN
+  IF p_claim IS NULL THEN
+    RETURN;
+  END IF;
   UPDATE idempotency_keys SET response = p_outcome - 'replayed'
-  WHERE p_claim IS NOT NULL AND idempotency_keys.tenant_id = p_tenant_id AND idempotency_keys.key = (p_claim).key;
+  WHERE idempotency_keys.tenant_id = p_tenant_id AND idempotency_keys.key = (p_claim).key;
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.sign_contract(p_token text, p_signed_by text, p_signature_url text, p_signed_ip inet, p_contract_version text, p_allowed_from text[])

@@ -4,9 +4,9 @@
 -- Under the player's row lock, contract_transition applies the service machine's judgement
 -- (p_allowed_from) and the rules machines/contract.ts declares, or raises the state's refusal. Then
 -- it archives what the offer destroys (the replaced token answers 410 from then on), pins the
--- club's newest contract terms, mints the token, moves teams, writes the audit row the transition names and queues the family's e-mail
--- with the new link. Each refusal has its own SQLSTATE; src/errors.ts maps them to HTTP. A raise
--- rolls back everything the call did, the e-mail included.
+-- club's newest contract terms, mints the token, moves teams, queues the family's e-mail with the
+-- new link and writes the audit row the transition names. Each refusal has its own SQLSTATE;
+-- src/errors.ts maps them to HTTP. A raise rolls back everything the call did, the e-mail included.
 CREATE OR REPLACE FUNCTION offer_contract(
   p_tenant_id integer,
   p_player_id integer,
@@ -101,6 +101,9 @@ BEGIN
     false, before.contract_status, after.contract_status, after.contract_token, after.monthly_fee,
     after_team_ids, changes_team, rule.audit_event = 'tier_change' IS TRUE, NULL, p_actor
   );
+  PERFORM queue_contract_message(p_tenant_id, p_player_id, 'offer', after.email, after.contract_token, NULL);
+  -- The audit row last: its insert holds the club's audit chain head until commit
+  -- (contract_audit_log_chain), and every offer of the club waits for that lock.
   IF rule.audit_event IS NOT NULL THEN
     INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
     VALUES (
@@ -115,7 +118,6 @@ BEGIN
     RETURNING contract_audit_log.id INTO outcome.audit_id;
   END IF;
 
-  PERFORM queue_contract_message(p_tenant_id, p_player_id, 'offer', after.email, after.contract_token, NULL);
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;
 END;

@@ -1,5 +1,5 @@
 -- Queues one e-mail to a family in the caller's transaction: the contract_messages row and the job
--- that sends it (graphile-worker, task send_contract_message), so the message exists exactly when
+-- that sends it (task send_contract_message, added by enqueue_contract_job), so the message exists exactly when
 -- the transition that asks for it commits. An offer's mail is keyed per player (job_key): a newer
 -- offer replaces a pending one instead of adding a second, and its row is marked skipped here.
 -- Offers and reminders carry the sha256 of the link they were queued for (the worker checks it is
@@ -25,12 +25,12 @@ BEGIN
   INSERT INTO contract_messages (tenant_id, player_id, kind, recipient, contract_token_sha256, audit_id)
   VALUES (p_tenant_id, p_player_id, p_kind, p_recipient, sha256(convert_to(p_contract_token, 'UTF8')), p_audit_id)
   RETURNING contract_messages.id INTO queued_id;
-  PERFORM graphile_worker.add_job(
+  PERFORM enqueue_contract_job(
     'send_contract_message',
     json_build_object('tenant_id', p_tenant_id, 'message_id', queued_id),
-    job_key => CASE WHEN p_kind = 'offer' THEN format('contract-offer-mail:%s:%s', p_tenant_id, p_player_id) END,
+    CASE WHEN p_kind = 'offer' THEN format('contract-offer-mail:%s:%s', p_tenant_id, p_player_id) END,
     -- Exponential backoff (graphile-worker waits e^attempt seconds): eight attempts span about 30 minutes.
-    max_attempts => 8
+    p_max_attempts => 8::smallint
   );
   RETURN queued_id;
 END;

@@ -35,7 +35,8 @@ export async function startWorker({ databaseUrl, tasks, logger, concurrency = 4 
     parsedCronItems: [],
     concurrency,
     noHandleSignals: true,
-    pollInterval: 2000,
+    // Jobs are added without a NOTIFY (sql/enqueue_contract_job.sql), so an idle worker finds them by polling.
+    pollInterval: 500,
     logger: workerLogger(workerLog),
   }).catch(async (error: unknown) => {
     await pgPool.end();
