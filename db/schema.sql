@@ -106,6 +106,7 @@ CREATE TABLE public.contract_audit_log_removed (
 CREATE TABLE public.contract_links (
     token text NOT NULL,
     tenant_id integer NOT NULL,
+    player_id integer,
     CONSTRAINT contract_links_pkey PRIMARY KEY (token),
     CONSTRAINT contract_links_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
 );
@@ -228,7 +229,6 @@ CREATE TABLE public.players (
     CONSTRAINT players_contract_status_check CHECK ((contract_status = ANY (ARRAY['none'::text, 'offered'::text, 'declined'::text, 'withdrawn'::text, 'expired'::text, 'signed'::text]))),
     CONSTRAINT players_contract_terms_fkey FOREIGN KEY (tenant_id, contract_terms_version) REFERENCES public.contract_terms(tenant_id, version),
     CONSTRAINT players_contract_token_check CHECK ((contract_token ~ '^[A-Za-z0-9_-]{43}$'::text)),
-    CONSTRAINT players_contract_token_unique UNIQUE (tenant_id, contract_token),
     CONSTRAINT players_declined_has_date CHECK (((contract_status = 'declined'::text) = (contract_declined_at IS NOT NULL))),
     CONSTRAINT players_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 320))),
     CONSTRAINT players_monthly_fee_check CHECK (((monthly_fee >= 1) AND (monthly_fee <= 1000000))),
@@ -239,7 +239,7 @@ CREATE TABLE public.players (
     CONSTRAINT players_signed_has_signature CHECK (((contract_status = 'signed'::text) = (contract_signed_at IS NOT NULL))),
     CONSTRAINT players_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE,
     CONSTRAINT players_terms_have_hash CHECK (((contract_terms_version IS NULL) = (contract_terms_sha256 IS NULL)))
-);
+) WITH (fillfactor=80);
 CREATE INDEX players_by_contract_status ON public.players USING btree (tenant_id, contract_status, id);
 CREATE TRIGGER players_contract_rules BEFORE INSERT OR UPDATE ON public.players FOR EACH ROW EXECUTE FUNCTION public.players_contract_rules();
 CREATE TRIGGER players_route_changed_contract_token AFTER UPDATE OF contract_token ON public.players FOR EACH ROW WHEN (((new.contract_token IS NOT NULL) AND (new.contract_token IS DISTINCT FROM old.contract_token))) EXECUTE FUNCTION public.route_contract_token();
@@ -785,18 +785,18 @@ CREATE OR REPLACE FUNCTION public.lock_offered_contract(p_token text)
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-  link_tenant_id integer := coalesce(
-    (SELECT contract_links.tenant_id FROM contract_links WHERE contract_links.token = p_token), 0
-  );
+  link contract_links;
   player players;
   replaced boolean;
 BEGIN
+  SELECT * INTO link FROM contract_links WHERE contract_links.token = p_token;
   SELECT * INTO player FROM players
-  WHERE players.tenant_id = link_tenant_id AND players.contract_token = p_token
+  WHERE players.tenant_id = coalesce(link.tenant_id, 0) AND players.id = coalesce(link.player_id, 0)
+    AND players.contract_token = p_token
   FOR UPDATE;
   replaced := EXISTS (
     SELECT 1 FROM superseded_contract_tokens
-    WHERE superseded_contract_tokens.tenant_id = link_tenant_id AND superseded_contract_tokens.token = p_token
+    WHERE superseded_contract_tokens.tenant_id = coalesce(link.tenant_id, 0) AND superseded_contract_tokens.token = p_token
   );
   IF player.id IS NULL THEN
     IF replaced THEN
@@ -1150,7 +1150,7 @@ CREATE OR REPLACE FUNCTION public.route_contract_token()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  INSERT INTO contract_links (token, tenant_id) VALUES (NEW.contract_token, NEW.tenant_id);
+  INSERT INTO contract_links (token, tenant_id, player_id) VALUES (NEW.contract_token, NEW.tenant_id, NEW.id);
   RETURN NULL;
 END;
 $function$;

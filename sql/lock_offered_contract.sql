@@ -1,25 +1,26 @@
 -- The family's link is the only credential (docs/PRODUCT.md, "Family links"). Finds the link's player and locks the
 -- row; an unknown token and a replaced one are refused here, each with its own SQLSTATE. Every lookup
 -- runs whatever the token, so the two cost the same: a token with no route is looked up under club
--- id 0, which no club has (ids start at 1). The token is routed to its club first (contract_links), and
--- the player and the replaced tokens are then found by (tenant_id, token) (docs/SCALING.md). Whether
--- the contract's state takes the family's answer is contract_transition's to judge.
+-- and player id 0, which none has (ids start at 1). The token is routed to its club and player first
+-- (contract_links); the player is then found by primary key, still holding that token, and the
+-- replaced tokens by (tenant_id, token) (docs/SCALING.md). Whether the contract's state takes the
+-- family's answer is contract_transition's to judge.
 CREATE OR REPLACE FUNCTION lock_offered_contract(p_token text) RETURNS players
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  link_tenant_id integer := coalesce(
-    (SELECT contract_links.tenant_id FROM contract_links WHERE contract_links.token = p_token), 0
-  );
+  link contract_links;
   player players;
   replaced boolean;
 BEGIN
+  SELECT * INTO link FROM contract_links WHERE contract_links.token = p_token;
   SELECT * INTO player FROM players
-  WHERE players.tenant_id = link_tenant_id AND players.contract_token = p_token
+  WHERE players.tenant_id = coalesce(link.tenant_id, 0) AND players.id = coalesce(link.player_id, 0)
+    AND players.contract_token = p_token
   FOR UPDATE;
   replaced := EXISTS (
     SELECT 1 FROM superseded_contract_tokens
-    WHERE superseded_contract_tokens.tenant_id = link_tenant_id AND superseded_contract_tokens.token = p_token
+    WHERE superseded_contract_tokens.tenant_id = coalesce(link.tenant_id, 0) AND superseded_contract_tokens.token = p_token
   );
   IF player.id IS NULL THEN
     IF replaced THEN

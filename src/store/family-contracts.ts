@@ -70,9 +70,20 @@ export type ContractLink =
   | { readonly kind: 'unknown' };
 
 /**
- * What a family's link opens. One round trip: the token's club from the routing index
- * (contract_links), then that club's live tokens and replaced ones. A token with no route probes
- * both under club id 0, which no club has, so an unknown token and a replaced one take the same work.
+ * A link's route (contract_links): its club and player, or 0 and 0, which no club or player has, so
+ * an unknown token is looked up like a known one.
+ */
+function routeOf(token: string) {
+  return sql.fragment`
+    SELECT coalesce(links.tenant_id, 0) AS tenant_id, coalesce(links.player_id, 0) AS player_id
+    FROM (SELECT) AS one LEFT JOIN contract_links AS links ON links.token = ${token}
+  `;
+}
+
+/**
+ * What a family's link opens. One round trip: the token's club and player from the routing index
+ * (contract_links), then that player if it still holds the token, and the club's replaced tokens,
+ * so an unknown token and a replaced one take the same work.
  */
 export async function findContractByToken(db: CommonQueryMethods, token: string): Promise<ContractLink> {
   const row = await db.one(sql.type(contractRow)`
@@ -100,12 +111,10 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
       terms.title AS terms_title,
       terms.sha256 AS terms_sha256,
       terms.body AS terms_body
-    FROM (
-      SELECT coalesce((SELECT contract_links.tenant_id FROM contract_links WHERE contract_links.token = ${token}), 0)
-        AS tenant_id
-    ) AS route
+    FROM (${routeOf(token)}) AS route
     LEFT JOIN tenants ON tenants.id = route.tenant_id
-    LEFT JOIN players ON players.tenant_id = route.tenant_id AND players.contract_token = ${token}
+    LEFT JOIN players ON players.tenant_id = route.tenant_id AND players.id = route.player_id
+      AND players.contract_token = ${token}
     LEFT JOIN contract_terms AS terms ON terms.tenant_id = players.tenant_id AND terms.version = players.contract_terms_version
   `);
   if (row.contract_status === null || row.contract_status === 'none') {
@@ -177,15 +186,13 @@ const signedRow = z.object({
  */
 export async function findSignedContract(db: CommonQueryMethods, token: string): Promise<SignedContract | null> {
   const row = await db.maybeOne(sql.type(signedRow)`
-    WITH route AS (
-      SELECT coalesce((SELECT contract_links.tenant_id FROM contract_links WHERE contract_links.token = ${token}), 0)
-        AS tenant_id
-    ),
+    WITH route AS (${routeOf(token)}),
     signed AS (
       SELECT players.tenant_id, players.id AS player_id, contract_snapshot(players, ${teamIdsOfPlayer}) AS contract,
              NULL::timestamptz AS replaced_at
       FROM route
-      JOIN players ON players.tenant_id = route.tenant_id AND players.contract_token = ${token}
+      JOIN players ON players.tenant_id = route.tenant_id AND players.id = route.player_id
+        AND players.contract_token = ${token}
       WHERE players.contract_status = 'signed'
       UNION ALL
       SELECT tier_change.tenant_id, tier_change.player_id, tier_change.old_state, tier_change.ts

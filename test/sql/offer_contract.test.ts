@@ -230,3 +230,25 @@ test('an offer that raises leaves no Idempotency-Key behind, so the same request
   );
   t.deepEqual(keys, []);
 });
+
+test('a re-offer can update the player in place (HOT): no index of players covers a column it changes', async (t) => {
+  const indexed = await db().pool.anyFirst(sql.type(z.object({ column: z.string() }))`
+    SELECT DISTINCT attribute.attname AS column
+    FROM pg_index AS index
+    JOIN pg_attribute AS attribute ON attribute.attrelid = index.indrelid AND attribute.attnum = ANY (index.indkey)
+    WHERE index.indrelid = 'players'::regclass
+    ORDER BY 1
+  `);
+  t.deepEqual(indexed, ['contract_status', 'id', 'tenant_id'], 'a re-offer keeps the status and changes the rest');
+
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  await putContractInState(db().pool, club, playerId, 'offered');
+  const hotUpdates = await db().pool.transaction(async (transaction) => {
+    await offerContract(transaction, { tenantId: club.id, playerId, monthlyFee: 175, targetTeamId: null, force: true, actor: 'a' });
+    return transaction.oneFirst(sql.type(z.object({ hot: z.bigint() }))`
+      SELECT pg_stat_get_xact_tuples_hot_updated('players'::regclass) AS hot
+    `);
+  });
+  t.is(hotUpdates, 1n);
+});
