@@ -24,7 +24,10 @@ export const ERRORS = {
   malformed_request: { status: 400, message: 'The request is not valid HTTP.' },
   headers_too_large: { status: 431, message: 'The request headers are too large.' },
   request_timeout: { status: 408, message: 'The request did not arrive in time.' },
-  too_many_requests: { status: 429, message: 'Too many requests from your address. Try again in a moment.' },
+  too_many_requests: {
+    status: 429,
+    message: 'Too many links that open no contract were tried from your address. Try again in a moment.',
+  },
   unauthenticated: { status: 401, message: 'A valid bearer token is required.' },
   forbidden: { status: 403, message: 'The token does not grant access.' },
   player_not_found: { status: 404, sqlstate: 'UNKPL', message: 'No such player in your club.' },

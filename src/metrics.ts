@@ -43,7 +43,7 @@ export function createMetrics(pool: DatabasePool): Metrics {
   });
   const rateLimited = new Counter({
     name: 'family_rate_limited_total',
-    help: 'Family link requests refused with 429 because their client went over the rate limit.',
+    help: 'Family link requests refused with 429: their link opened no contract and their client had spent its budget of such misses.',
     registers: [registry],
   });
   const messages = new Counter({

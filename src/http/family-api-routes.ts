@@ -30,23 +30,20 @@ export function familyApiRoutes({ links, contractVersion }: FamilyApiRouteDepend
   });
 
   router.get('/contract/:token', async (ctx) => {
-    links.admit(ctx);
     const { token } = ctx.params as { token: string };
-    ctx.body = view(await links.open(token));
+    ctx.body = view(await links.open(ctx, token));
   });
 
   router.post('/contract/:token/sign', async (ctx) => {
-    links.admit(ctx);
     const { token } = ctx.params as { token: string };
     const body = await readJsonBody(ctx, signBody);
     ctx.body = view(await links.sign(ctx, token, body.signed_by, body.signature_url ?? null));
   });
 
   router.post('/contract/:token/decline', async (ctx) => {
-    links.admit(ctx);
     const { token } = ctx.params as { token: string };
     await readJsonBody(ctx, declineBody);
-    ctx.body = view(await links.decline(token));
+    ctx.body = view(await links.decline(ctx, token));
   });
 
   return router;

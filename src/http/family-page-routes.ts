@@ -36,15 +36,15 @@ export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDepend
   const router = new Router({ strict: true });
 
   /**
-   * A route of the page's: the requests `takes` picks are counted against the client's allowance
-   * and answered by `handle`, and whatever fails becomes an error page; the rest pass on untouched.
+   * A route of the page's: the requests `takes` picks are answered by `handle`, and whatever fails
+   * becomes an error page (a client over its budget of misses gets the page saying to wait); the
+   * rest pass on untouched.
    */
   const page =
     (takes: (ctx: RouterContext) => boolean, handle: Handler): RouterMiddleware =>
     async (ctx, next) => {
       if (!takes(ctx)) return next();
       try {
-        links.admit(ctx);
         await handle(ctx, (ctx.params as { token: string }).token);
       } catch (thrown) {
         // A program that posts the form without preferring HTML gets the JSON error body instead.
@@ -71,7 +71,7 @@ export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDepend
   router.get(
     '/contract/:token',
     page(prefersHtml, async (ctx, token) => {
-      const link = await links.find(token);
+      const link = await links.find(ctx, token);
       if (link.kind === 'unknown') throw new AppError('contract_not_found');
       if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, await links.signed(token));
       if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
@@ -93,7 +93,7 @@ export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDepend
           return;
         }
         // No signature: say why, as the link's own page would.
-        const link = await links.find(token);
+        const link = await links.find(ctx, token);
         if (link.kind === 'unknown') throw new AppError('contract_not_found');
         if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, null);
         if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
@@ -123,7 +123,7 @@ export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDepend
       isFormPost,
       backToPage(async (ctx, token) => {
         await readFormBody(ctx, declineForm);
-        await links.decline(token);
+        await links.decline(ctx, token);
         return 'declined';
       }),
     ),

@@ -50,7 +50,8 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
   },
   too_many_requests: {
     title: 'Please wait a moment',
-    message: 'Many requests came from your network in a short time. Wait a few seconds, then reload this page.',
+    message:
+      'Many links that open no contract were tried from your network in a short time. Check that the link is the one in the club’s latest e-mail, wait a few seconds, then reload this page.',
   },
 };
 

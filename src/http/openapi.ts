@@ -58,7 +58,9 @@ const HTTP_FAILURES: Responses = {
 const LINK_FAILURES: Responses = {
   404: failure('`contract_not_found`: no contract has this link.'),
   410: failure('`contract_superseded`: a newer offer replaced this link; use the newest e-mail.'),
-  429: failure('`too_many_requests`: this client sent too many requests to family links; retry after `Retry-After` seconds.'),
+  429: failure(
+    '`too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused.',
+  ),
 };
 
 /** Where the rules of the operations that make a transition are written down. */

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { Context } from 'koa';
 import { AppError } from '../errors.ts';
 
-/** Requests a client may make: `burst` at once, refilled at `perSecond` (a token bucket). */
+/** Misses a client may have answered: `burst` at once, refilled at `perSecond` (a token bucket). */
 export interface RateLimit {
   readonly perSecond: number;
   readonly burst: number;
@@ -16,13 +16,16 @@ export interface RateLimit {
 export const MAX_TRACKED_CLIENTS = 10_000;
 
 export interface RateLimiter {
-  /** Takes one request from the client's bucket: 0 if allowed, else the seconds until one is. */
+  /** Takes one from the client's bucket: 0 if allowed, else the seconds until one is (a refusal takes nothing). */
   take(client: string): number;
   /** Clients tracked now. */
   readonly size: number;
 }
 
-/** Token buckets in memory, one per client, least recently seen first. */
+/**
+ * Token buckets in memory, one per client, least recently seen first. Per process: behind a load
+ * balancer with N processes a client gets up to N times the rate (docs/RELIABILITY.md).
+ */
 export function createRateLimiter({ perSecond, burst }: RateLimit, maxClients = MAX_TRACKED_CLIENTS): RateLimiter {
   const buckets = new Map<string, { tokens: number; at: number }>();
   // A client unseen this long has a full bucket again: forgetting it changes nothing.
@@ -71,16 +74,18 @@ export function rateLimitKey(address: string): string {
 }
 
 /**
- * Takes one request from the client's bucket: 429 `too_many_requests`, with Retry-After, once it is
- * empty. A call rather than a middleware: where two routers share a path, only the one that takes
- * the request may count it.
+ * Counts a miss — a request whose token the lookup proved opens no contract — against its client:
+ * once the client's bucket is empty, 429 `too_many_requests` with Retry-After instead of the miss's
+ * own answer. Only misses are counted, so a live link is never refused however many families share
+ * one address; and since a throttled client gets the same 429 for an unknown, replaced, withdrawn or
+ * expired link, it learns which of them a token is no faster than the configured rate.
  */
-export function admitRequest(ctx: Context, limiter: RateLimiter, client: string, onLimited: () => void): void {
+export function countMiss(ctx: Context, limiter: RateLimiter, client: string, onLimited: () => void): void {
   const wait = limiter.take(client);
   if (wait === 0) return;
   onLimited();
   ctx.set('Retry-After', String(wait));
   throw new AppError('too_many_requests', {
-    message: `Too many requests from your address. Try again in ${wait} second${wait === 1 ? '' : 's'}.`,
+    message: `Too many links that open no contract were tried from your address. Try again in ${wait} second${wait === 1 ? '' : 's'}.`,
   });
 }

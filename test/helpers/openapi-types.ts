@@ -1563,7 +1563,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `too_many_requests`: this client sent too many requests to family links; retry after `Retry-After` seconds. */
+      /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
       429: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1601,7 +1601,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `too_many_requests`: this client sent too many requests to family links; retry after `Retry-After` seconds. */
+      /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
       429: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1695,7 +1695,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `too_many_requests`: this client sent too many requests to family links; retry after `Retry-After` seconds. */
+      /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
       429: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1773,7 +1773,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `too_many_requests`: this client sent too many requests to family links; retry after `Retry-After` seconds. */
+      /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
       429: {
         content: {
           "application/json": components["schemas"]["Error"];

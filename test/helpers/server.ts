@@ -30,8 +30,8 @@ export interface TestServerOptions {
 }
 
 /**
- * Tests send far more family requests from 127.0.0.1 than any family would: the rate limit is set
- * out of their way unless a test's `env` sets its own.
+ * Tests try far more dead family links (404, 410) from 127.0.0.1 than any family would, and each
+ * counts against the family rate limit: it is set out of their way unless a test's `env` sets its own.
  */
 export const RATE_LIMIT_OUT_OF_THE_WAY = { FAMILY_RATE_LIMIT_PER_SECOND: '1000000', FAMILY_RATE_LIMIT_BURST: '1000000' };
 
