@@ -11,10 +11,10 @@ import { eventually } from './helpers/eventually.ts';
 import { processTree, stillRunning } from './helpers/process-tree.ts';
 import { startServiceProcess } from './helpers/service-process.ts';
 
-// README, "Running as root": PostgreSQL refuses to run as root, so as root it runs as the `postgres`
-// user, which cannot enter a checkout under /root or a `mktemp -d` folder (mode 0700) — neither its
-// binaries in node_modules nor the default DATA_DIR (.data) there. From a copy of the checkout in
-// such a folder, `npm start` (default DATA_DIR) and `npm test`'s own PostgreSQL both work.
+// The README's paragraph on root: PostgreSQL refuses to run as root, so as root it runs as the
+// `postgres` user, which cannot enter a checkout under /root or a `mktemp -d` folder (mode 0700) —
+// neither its binaries in node_modules nor the default DATA_DIR (.data) there. From a copy of the
+// checkout in such a folder, `npm start` (default DATA_DIR) and `npm test`'s own PostgreSQL both work.
 
 const run = promisify(execFile);
 const asRoot = os.userInfo().uid === 0;
