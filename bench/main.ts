@@ -45,11 +45,11 @@ const SIGN_OFFERS = Number(process.env.BENCH_SIGN_OFFERS ?? 40_000);
 const POOL_SIZE = parseConfig(process.env).databasePoolSize;
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'offers,pgbouncer,signs,list,lookups').split(','));
 const LOOKUPS = 2000;
-/** The service as `npm run start:production` runs it: its node flags, then dist/src/main.js. */
+/** The service as `npm run start:production` runs it: its node flags, then dist/src/main.js (after `exec node`). */
 const PRODUCTION_ARGS =
   (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts['start:production']
     ?.split(' ')
-    .slice(1) ?? [];
+    .slice(2) ?? [];
 const PGBOUNCER_SERVER_CONNECTIONS = 4;
 // A directory: the service writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;

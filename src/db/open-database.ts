@@ -22,12 +22,13 @@ interface LocalCredentials {
 /**
  * The operator's database when DATABASE_URL is set; otherwise an embedded PostgreSQL whose data
  * (and generated passwords) live under DATA_DIR, owned by a non-superuser role like a deployment.
- * `onRecovery` hears what start-up recovered from after a run that ended without stopping it.
+ * `onNotice` hears what start-up recovered from after a run that ended without stopping it, and
+ * where the data went if PostgreSQL's user cannot reach DATA_DIR.
  */
 export async function openDatabase(
   config: Config,
   onLog: (line: string) => void,
-  onRecovery: (message: string) => void = () => {},
+  onNotice: (message: string) => void = () => {},
 ): Promise<OpenDatabase> {
   if (config.databaseUrl !== null) {
     const { host, port, pathname } = new URL(config.databaseUrl);
@@ -38,17 +39,16 @@ export async function openDatabase(
       stop: async () => {},
     };
   }
-  // Loaded only here: the embedded binaries' package costs memory that a deployment never uses.
+  // Loaded only here: a deployment with DATABASE_URL never needs it.
   const { startEmbeddedPostgres } = await import('./embedded-postgres.ts');
   const credentials = await localCredentials(path.join(config.dataDir, 'postgres-credentials.json'));
-  const dataDir = path.join(config.dataDir, 'postgres');
   const cluster = await startEmbeddedPostgres({
-    dataDir,
+    dataDir: path.join(config.dataDir, 'postgres'),
     port: config.embeddedPostgresPort,
     superuserPassword: credentials.superuserPassword,
     throwaway: false,
     onLog,
-    onRecovery,
+    onNotice,
   });
   const app = { role: 'club_contracts', password: credentials.appPassword, database: 'club_contracts' };
   const serverUrl = cluster.superuserUrl('postgres');
@@ -62,7 +62,7 @@ export async function openDatabase(
   return {
     url,
     migrationUrl: url,
-    description: `embedded PostgreSQL on 127.0.0.1:${cluster.port}, data in ${dataDir}`,
+    description: `embedded PostgreSQL on 127.0.0.1:${cluster.port}, data in ${cluster.dataDir}`,
     stop: () => cluster.stop(),
   };
 }

@@ -27,7 +27,12 @@ export async function startWorker({ databaseUrl, tasks, logger, concurrency = 4 
   // One connection listens for new jobs; the others run them.
   const pgPool = new pg.Pool({ connectionString: databaseUrl, max: concurrency + 2 });
   pgPool.on('error', (error) => workerLog.warn({ err: error }, 'an idle worker connection failed'));
-  pgPool.on('connect', (client) => client.on('error', () => {}));
+  const open = new Set<pg.PoolClient>();
+  pgPool.on('connect', (client) => {
+    client.on('error', () => {});
+    open.add(client);
+    client.once('end', () => open.delete(client));
+  });
   const runner = await run({
     pgPool,
     taskList: tasks,
@@ -46,6 +51,8 @@ export async function startWorker({ databaseUrl, tasks, logger, concurrency = 4 
     stop: async () => {
       await runner.stop();
       await pgPool.end();
+      // pg-pool's end() resolves once it has asked each connection to close, not once they have.
+      await Promise.all([...open].map((client) => new Promise((resolve) => client.once('end', resolve))));
     },
   };
 }
