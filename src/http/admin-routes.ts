@@ -18,6 +18,7 @@ import type { TenantIdLookup } from '../store/tenant-id-cache.ts';
 import { type Player, createPlayer, findPlayer } from '../store/players.ts';
 import { createTeam, listTeams } from '../store/teams.ts';
 import { type ContractCsvRow, contractsCsv } from './contracts-csv.ts';
+import { requestIdOf } from './middleware.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { listPlayers, updatePlayer } from '../store/players.ts';
 import { updateTeam } from '../store/teams.ts';
@@ -225,8 +226,9 @@ export function adminRoutes({
     ctx.body = contractsCsv(pages(), (error) => {
       // The status line has gone: all that is left is to cut the answer off, so it is not taken
       // for a whole file (a client that went away has already done so).
-      if (error.code === 'ERR_STREAM_PREMATURE_CLOSE') logger.info({ err: error }, 'CSV export: the client went away');
-      else logger.error({ err: error }, 'CSV export failed after the answer started');
+      const line = { request_id: requestIdOf(ctx), err: error };
+      if (error.code === 'ERR_STREAM_PREMATURE_CLOSE') logger.info(line, 'CSV export: the client went away');
+      else logger.error(line, 'CSV export failed after the answer started');
       ctx.res.destroy();
     });
     // Send the status line and headers now, so that a later page's failure, however early, is an

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AppError, type ErrorCode, toAppError } from '../errors.ts';
 import type { SignedContract } from '../store/family-contracts.ts';
 import type { FamilyPages, FormOutcome } from './family-pages.ts';
+import { requestIdOf } from './middleware.ts';
 import type { FamilyLinks } from './family-links.ts';
 import { isFormPost, prefersHtml, readFormBody } from './request.ts';
 import { declineForm, signForm } from './schemas.ts';
@@ -50,7 +51,7 @@ export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDepend
         // A program that posts the form without preferring HTML gets the JSON error body instead.
         if (!prefersHtml(ctx)) throw thrown;
         const error = toAppError(thrown);
-        if (error.status >= 500) logger.error({ err: thrown, code: error.code }, 'request failed');
+        if (error.status >= 500) logger.error({ request_id: requestIdOf(ctx), err: thrown, code: error.code }, 'request failed');
         ctx.status = error.status;
         ctx.type = 'html';
         ctx.body = pages.error(error.code, error.message, rootOf(ctx.path));
