@@ -175,7 +175,7 @@ export function sqlStateOf(error: unknown): string | undefined {
  * time, or the database too slow to answer within the statement timeout (57014, a lock wait
  * included; 55P03 and 25P03 likewise): retryable, so 503.
  */
-function isDatabaseUnavailable(error: unknown): boolean {
+export function isDatabaseUnavailable(error: unknown): boolean {
   if (
     error instanceof ConnectionError ||
     error instanceof BackendTerminatedError ||

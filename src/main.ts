@@ -62,13 +62,19 @@ const localKey = config.identity.mode === 'local' ? await loadOrCreateLocalSigni
 const metrics = createMetrics(pool);
 const app = createApp(config, { pool, logger, localKey, metrics, isShuttingDown: () => shuttingDown });
 const worker = config.worker
-  ? await startContractWorker(config, { directDatabaseUrl: database.migrationUrl, pool, metrics, logger }).catch(
-      async (error: unknown) => {
-        await pool.end();
-        await database.stop();
-        return failedToStart(error);
-      },
-    )
+  ? await startContractWorker(config, {
+      directDatabaseUrl: database.migrationUrl,
+      pool,
+      metrics,
+      logger,
+      // The embedded cluster this process just started has no other worker: any job still locked
+      // belonged to the previous run's, which died holding it.
+      soleWorker: database.startedHere,
+    }).catch(async (error: unknown) => {
+      await pool.end();
+      await database.stop();
+      return failedToStart(error);
+    })
   : null;
 
 const server: Server = app.listen(config.port, config.host);

@@ -10,6 +10,11 @@ export interface OpenDatabase {
   readonly migrationUrl: string;
   /** Where the data lives, for the start-up message (no credentials). */
   readonly description: string;
+  /**
+   * This process has just started the embedded cluster, so nothing else is connected to it: no
+   * other worker works its job queue (`npm run worker` needs DATABASE_URL).
+   */
+  readonly startedHere: boolean;
   /** Stops the embedded cluster if this process started it. */
   stop(): Promise<void>;
 }
@@ -36,6 +41,7 @@ export async function openDatabase(
       url: config.databaseUrl,
       migrationUrl: config.databaseMigrationUrl ?? config.databaseUrl,
       description: `postgres://${host}:${port || 5432}${pathname}`,
+      startedHere: false,
       stop: async () => {},
     };
   }
@@ -63,6 +69,7 @@ export async function openDatabase(
     url,
     migrationUrl: url,
     description: `embedded PostgreSQL on 127.0.0.1:${cluster.port}, data in ${cluster.dataDir}`,
+    startedHere: cluster.owned,
     stop: () => cluster.stop(),
   };
 }

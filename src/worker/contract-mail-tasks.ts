@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobHelpers, TaskList } from 'graphile-worker';
 import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { ReminderConfig } from '../config.ts';
+import { isDatabaseUnavailable } from '../errors.ts';
 import type { ContractMessage } from '../mail/messages.ts';
 import { renderMessage } from '../mail/messages.ts';
 import { type Mailer, MailError } from '../mail/mailer.ts';
@@ -20,6 +22,8 @@ export interface ContractMailDependencies {
   readonly currency: string;
   readonly reminders: ReminderConfig;
   readonly offerValidDays: number;
+  /** Aborted when the worker stops: a task waiting for the database gives up then. */
+  readonly stopping: AbortSignal;
 }
 
 const sendPayload = z.object({ tenant_id: z.number().int(), message_id: z.number().int() });
@@ -112,21 +116,19 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
         // The mailer classes every failure; anything else is a fault of ours, worth another try.
         const failure = error instanceof MailError ? error : { permanent: false, reason: String(error) };
         const lastAttempt = helpers.job.attempts >= helpers.job.max_attempts;
-        await finishContractMessage(
-          pool,
-          tenantId,
-          messageId,
-          failure.permanent || lastAttempt ? 'failed' : null,
-          failure.reason,
-        );
-        metrics.countMessage(message.kind, failure.permanent || lastAttempt ? 'failed' : 'retried');
-        if (failure.permanent || lastAttempt) {
+        const final = failure.permanent || lastAttempt;
+        // A final failure unrecorded would leave the message queued with no attempt left to run it.
+        const record = () => finishContractMessage(pool, tenantId, messageId, final ? 'failed' : null, failure.reason);
+        await (final ? recordOutcome(record, deps) : record());
+        metrics.countMessage(message.kind, final ? 'failed' : 'retried');
+        if (final) {
           logger.warn({ kind: message.kind, messageId, reason: failure.reason }, 'message failed');
           return;
         }
         throw new Error(`sending message ${messageId} failed for now: ${failure.reason}`);
       }
-      await finishContractMessage(pool, tenantId, messageId, 'sent', null);
+      // The mail has left: unrecorded, the job's next run would send it again.
+      await recordOutcome(() => finishContractMessage(pool, tenantId, messageId, 'sent', null), deps);
       metrics.countMessage(message.kind, 'sent');
       metrics.observeMessageDelivery((Date.now() - helpers.job.created_at.getTime()) / 1000);
       if (offer !== null) {
@@ -164,6 +166,31 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
       );
     },
   };
+}
+
+/** Backoff while the database is away: short at first, since most outages are a restart. */
+const RECORD_DELAYS_MS = { first: 250, max: 5_000 } as const;
+
+/**
+ * Writes a message's final outcome, trying again for as long as the database is unavailable (and
+ * the worker runs): the mail's fate is already decided, and its record is what stops the job's
+ * next run from sending it again. Any other error is a fault of ours and is thrown at once.
+ */
+async function recordOutcome(
+  write: () => Promise<void>,
+  { stopping, logger }: Pick<ContractMailDependencies, 'stopping' | 'logger'>,
+): Promise<void> {
+  for (let delay: number = RECORD_DELAYS_MS.first; ; delay = Math.min(delay * 2, RECORD_DELAYS_MS.max)) {
+    try {
+      await write();
+      return;
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || stopping.aborted) throw error;
+      if (delay === RECORD_DELAYS_MS.first)
+        logger.warn({ err: error }, 'the database is unavailable; recording the message once it is back');
+      await sleep(delay, undefined, { signal: stopping }).catch(() => {});
+    }
+  }
 }
 
 async function playerOf(helpers: JobHelpers, tenantId: number, messageId: number): Promise<number> {

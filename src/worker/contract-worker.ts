@@ -7,7 +7,7 @@ import { contractMailTasks } from './contract-mail-tasks.ts';
 import { startWorker } from './start-worker.ts';
 
 export interface ContractWorker {
-  /** Finishes the jobs in hand, then closes the mailer. */
+  /** Finishes the jobs in hand (one waiting for an unavailable database gives up), then closes the mailer. */
   stop(): Promise<void>;
 }
 
@@ -19,9 +19,18 @@ export async function startContractWorker(
     pool,
     metrics,
     logger,
-  }: { directDatabaseUrl: string; pool: DatabasePool; metrics: Metrics; logger: Logger },
+    soleWorker = false,
+  }: {
+    directDatabaseUrl: string;
+    pool: DatabasePool;
+    metrics: Metrics;
+    logger: Logger;
+    /** No other worker can be on this queue (see startWorker). */
+    soleWorker?: boolean;
+  },
 ): Promise<ContractWorker> {
   const mailer = createMailer(config.mail, logger);
+  const stopping = new AbortController();
   const tasks = contractMailTasks({
     pool,
     mailer,
@@ -31,10 +40,12 @@ export async function startContractWorker(
     currency: config.currency,
     reminders: config.reminders,
     offerValidDays: config.offerValidDays,
+    stopping: stopping.signal,
   });
-  const runner = await startWorker({ databaseUrl: directDatabaseUrl, tasks, logger });
+  const runner = await startWorker({ databaseUrl: directDatabaseUrl, tasks, logger, soleWorker });
   return {
     stop: async () => {
+      stopping.abort();
       await runner.stop();
       await mailer.close();
     },

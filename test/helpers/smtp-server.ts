@@ -12,6 +12,11 @@ export type SmtpReply =
   | 'accept'
   /** Never answer: the client sees a server that stopped mid-message. */
   | 'hang'
+  /**
+   * Take the whole message and answer only once `holdUntil` settles — 250, or `answer`'s refusal: a send
+   * caught in flight, while the test breaks something else.
+   */
+  | { readonly holdUntil: Promise<unknown>; readonly answer?: 'accept' | { readonly code: 451 | 421 | 554; readonly message: string } }
   | { readonly code: 451 | 550 | 554 | 421 | 452 | 552; readonly message: string; readonly at?: 'rcpt' | 'data' };
 
 /** A message as delivered: parsed, with the SMTP envelope and how the session was secured. */
@@ -32,6 +37,8 @@ export interface TestSmtpServer {
   readonly received: ReceivedMail[];
   /** Connections the server has accepted so far. */
   connections(): number;
+  /** Messages whose whole content has arrived so far, answered or not: a held one counts at once. */
+  bodies(): number;
   /** Decides the answer to each message; `mailIndex` counts every message begun (MAIL FROM), from 0. */
   respondWith(decide: (mailIndex: number) => SmtpReply): void;
   /** Resolves once `count` messages are received; rejects after `timeoutMs`. */
@@ -49,6 +56,8 @@ export interface TestSmtpServerOptions {
   readonly tls?: { readonly key: string; readonly cert: string; readonly implicit?: boolean };
   /** Require AUTH with these credentials (plain text is allowed: it is loopback). */
   readonly auth?: { readonly user: string; readonly pass: string };
+  /** Listen on this port rather than a free one: a server brought back where the service expects it. */
+  readonly port?: number;
 }
 
 export interface TestCertificate {
@@ -94,6 +103,7 @@ export async function startSmtpServer(options: TestSmtpServerOptions = {}): Prom
   let decide: (mailIndex: number) => SmtpReply = () => 'accept';
   let begun = 0;
   let connections = 0;
+  let bodies = 0;
   /** The answer chosen for each session's current message, decided at MAIL FROM. */
   const replies = new WeakMap<SMTPServerSession, SmtpReply>();
 
@@ -118,7 +128,7 @@ export async function startSmtpServer(options: TestSmtpServerOptions = {}): Prom
     },
     onRcptTo(_address, session, callback) {
       const reply = replies.get(session);
-      if (typeof reply === 'object' && reply.at === 'rcpt') callback(smtpError(reply.code, reply.message));
+      if (typeof reply === 'object' && 'code' in reply && reply.at === 'rcpt') callback(smtpError(reply.code, reply.message));
       else callback();
     },
     onData(stream, session, callback) {
@@ -126,26 +136,33 @@ export async function startSmtpServer(options: TestSmtpServerOptions = {}): Prom
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        bodies += 1;
         if (reply === 'hang') return;
-        if (typeof reply === 'object') {
-          callback(smtpError(reply.code, reply.message));
-          return;
-        }
-        const raw = Buffer.concat(chunks);
-        const envelope = {
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((recipient) => recipient.address),
-        };
-        simpleParser(raw).then(
-          (parsed) => {
-            received.push(
-              Object.assign(parsed, { envelope, secure: session.secure, user: (session.user as string | undefined) ?? null, raw }),
+        const held = typeof reply === 'object' && 'holdUntil' in reply ? reply : null;
+        const answer = held === null ? reply : (held.answer ?? 'accept');
+        void (held?.holdUntil ?? Promise.resolve())
+          .catch(() => {})
+          .then(() => {
+            if (typeof answer === 'object' && 'code' in answer) {
+              callback(smtpError(answer.code, answer.message));
+              return;
+            }
+            const raw = Buffer.concat(chunks);
+            const envelope = {
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((recipient) => recipient.address),
+            };
+            simpleParser(raw).then(
+              (parsed) => {
+                received.push(
+                  Object.assign(parsed, { envelope, secure: session.secure, user: (session.user as string | undefined) ?? null, raw }),
+                );
+                for (const wake of waiters) wake();
+                callback();
+              },
+              (error: unknown) => callback(smtpError(554, `unparseable message: ${String(error)}`)),
             );
-            for (const wake of waiters) wake();
-            callback();
-          },
-          (error: unknown) => callback(smtpError(554, `unparseable message: ${String(error)}`)),
-        );
+          });
       });
     },
   });
@@ -157,7 +174,7 @@ export async function startSmtpServer(options: TestSmtpServerOptions = {}): Prom
   });
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.server.address() as { port: number };
 
@@ -166,6 +183,7 @@ export async function startSmtpServer(options: TestSmtpServerOptions = {}): Prom
     port,
     received,
     connections: () => connections,
+    bodies: () => bodies,
     respondWith(next) {
       decide = next;
     },

@@ -16,6 +16,11 @@ export interface TcpProxy {
    * answering: a network partition, where no FIN or RST ever arrives.
    */
   freeze(): void;
+  /**
+   * Drops every connection and resets each new one at once, keeping the port: a server that is
+   * down, without handing its port to whoever asks for one next.
+   */
+  refuse(): Promise<void>;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -24,7 +29,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   let port = 0;
-  let mode: 'forward' | 'silent' = 'forward';
+  let mode: 'forward' | 'silent' | 'refuse' = 'forward';
 
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -35,6 +40,11 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     new Promise<void>((resolve) => {
       const listening = createServer((client) => {
         track(client);
+        if (mode === 'refuse') {
+          client.on('error', () => {});
+          client.resetAndDestroy();
+          return;
+        }
         if (mode === 'silent') {
           client.on('error', () => client.destroy());
           return;
@@ -78,6 +88,10 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     freeze: () => {
       mode = 'silent';
+    },
+    refuse: async () => {
+      mode = 'refuse';
+      for (const socket of sockets) socket.destroy();
     },
     restore: async () => {
       await stop();
