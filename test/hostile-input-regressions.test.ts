@@ -131,3 +131,24 @@ test('a family form post answers errors as JSON to a program that asks for JSON,
   t.true(browser.body.includes('unknown field &quot;tenant&quot;'));
   t.is((await readPlayer(db.pool, club, playerId)).contract_status, 'offered');
 });
+
+test('a list cursor forged to decode past the ids’ integer range → 422 validation_failed naming the cursor, not 500', async (t) => {
+  const { db, server } = harness();
+  const club = await createClub(db.pool);
+  await createPlayer(db.pool, club);
+  const token = await server.adminToken(club.slug);
+  const forged = (after: string) => Buffer.from(`after:${after}`).toString('base64url');
+
+  for (const after of ['2147483648', '9999999999']) {
+    for (const path of ['/admin/contracts?status=none&cursor=', '/admin/players?cursor=']) {
+      const reply = await request(server.baseUrl, 'GET', `${path}${forged(after)}`, { token });
+      t.is(reply.status, 422, `${path} after ${after}`);
+      t.is(reply.body.error.code, 'validation_failed');
+      t.deepEqual(reply.body.error.details, [{ path: ['cursor'], message: 'unknown cursor' }]);
+    }
+  }
+  // The largest id the column holds is still a cursor: the page after it is empty.
+  const last = await request(server.baseUrl, 'GET', `/admin/contracts?status=none&cursor=${forged('2147483647')}`, { token });
+  t.is(last.status, 200);
+  t.deepEqual(last.body, { items: [], next_cursor: null });
+});
