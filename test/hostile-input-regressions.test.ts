@@ -152,3 +152,61 @@ test('a list cursor forged to decode past the ids’ integer range → 422 valid
   t.is(last.status, 200);
   t.deepEqual(last.body, { items: [], next_cursor: null });
 });
+
+test('a signature of invisible characters only (U+200B and kin) → 422 naming signed_by; from the form, the page asks again; nothing signed', async (t) => {
+  const { db, server } = harness();
+  const { club, playerId, token } = await offered();
+  const invisible = ['\u200b', '\u200b\u200c\u200d\u2060\ufeff', ' \u200b\u00a0', '\u3164\u115f', '\u2800', '\u0301', '\u00ad\ufe0f'];
+
+  for (const signedBy of invisible) {
+    const reply = await request(server.baseUrl, 'POST', `/contract/${token}/sign`, { body: { signed_by: signedBy } });
+    t.is(reply.status, 422, JSON.stringify(signedBy));
+    t.is(reply.body.error.code, 'validation_failed');
+    t.true(reply.body.error.message.includes('"signed_by": must contain a visible character'), reply.body.error.message);
+
+    const form = await request(server.baseUrl, 'POST', `/contract/${token}/sign`, {
+      rawBody: new URLSearchParams({ signed_by: signedBy, agree: 'yes' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: BROWSER },
+    });
+    t.is(form.status, 303, JSON.stringify(signedBy));
+    t.is(form.headers.get('location'), `../${token}?outcome=name_missing`);
+  }
+  t.is((await readPlayer(db.pool, club, playerId)).contract_status, 'offered');
+  t.deepEqual(await readAuditLog(db.pool, club, playerId), []);
+
+  // A name with one visible character among invisible ones is a name.
+  const signed = await request(server.baseUrl, 'POST', `/contract/${token}/sign`, { body: { signed_by: '\u200bD\u200b' } });
+  t.is(signed.status, 200);
+  t.is((await readPlayer(db.pool, club, playerId)).contract_signed_by, '\u200bD\u200b');
+});
+
+test('a signature_url with a tab, a line break or a user:password@ → 422 naming signature_url; nothing signed', async (t) => {
+  const { db, server } = harness();
+  const { club, playerId, token } = await offered();
+  const urls = [
+    'https://sign.example.test/s/1\r\nX-Injected: 1',
+    'https://sign.example.test/s/\n1',
+    'https://sign.example.test/s/\t1',
+    'https://sign.\texample.test/s/1',
+    'https://user:secret@sign.example.test/s/1',
+    'https://user@sign.example.test/s/1',
+    'https://:secret@sign.example.test/s/1',
+  ];
+  for (const signatureUrl of urls) {
+    const reply = await request(server.baseUrl, 'POST', `/contract/${token}/sign`, {
+      body: { signed_by: 'Dana Park', signature_url: signatureUrl },
+    });
+    t.is(reply.status, 422, JSON.stringify(signatureUrl));
+    t.is(reply.body.error.code, 'validation_failed');
+    t.true(reply.body.error.message.includes('"signature_url": must not contain'), reply.body.error.message);
+  }
+  t.is((await readPlayer(db.pool, club, playerId)).contract_status, 'offered');
+  t.deepEqual(await readAuditLog(db.pool, club, playerId), []);
+
+  // An @ after the host is part of the path, not credentials.
+  const signed = await request(server.baseUrl, 'POST', `/contract/${token}/sign`, {
+    body: { signed_by: 'Dana Park', signature_url: 'https://sign.example.test/s/dana@park' },
+  });
+  t.is(signed.status, 200);
+  t.is((await readPlayer(db.pool, club, playerId)).contract_signature_url, 'https://sign.example.test/s/dana@park');
+});

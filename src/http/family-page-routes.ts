@@ -5,7 +5,7 @@ import type { SignedContract } from '../store/family-contracts.ts';
 import type { FamilyPages, FormOutcome } from './family-pages.ts';
 import type { FamilyLinks } from './family-links.ts';
 import { isFormPost, prefersHtml, readFormBody } from './request.ts';
-import { declineForm, signForm } from './schemas.ts';
+import { declineForm, hasVisibleCharacter, signForm } from './schemas.ts';
 
 export interface FamilyPageRouteDependencies {
   readonly links: FamilyLinks;
@@ -109,7 +109,7 @@ export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDepend
       backToPage(async (ctx, token) => {
         const form = await readFormBody(ctx, signForm);
         // Not refusals: the family left the name blank or the box unticked, and the page asks again.
-        if (form.signed_by === undefined || !/\S/.test(form.signed_by)) return 'name_missing';
+        if (form.signed_by === undefined || !hasVisibleCharacter(form.signed_by)) return 'name_missing';
         if (form.agree === undefined) return 'agreement_missing';
         await links.sign(ctx, token, form.signed_by, null);
         return 'signed';

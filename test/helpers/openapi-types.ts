@@ -1623,7 +1623,7 @@ export interface operations {
     requestBody: {
       content: {
         "application/json": {
-          /** @description The name the family signs with, as typed. */
+          /** @description The name the family signs with, as typed; at least one visible character. */
           signed_by: string;
           /**
            * Format: uri
