@@ -82,6 +82,7 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
       links: familyLinks,
       pages: createFamilyPages({ contractVersion: config.contractVersion, currency: config.currency }),
       logger,
+      contractBaseUrl: config.contractBaseUrl,
     }),
     familyApiRoutes({ links: familyLinks, contractVersion: config.contractVersion }),
   ];

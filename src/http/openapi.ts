@@ -364,6 +364,7 @@ export function openApiDocument(): object {
         200: json(responses.familyContract, 'The contract after the change.'),
         303: { description: 'Form posts: back to the family page.' },
         ...BODY_FAILURES,
+        403: failure('`cross_site_post`: a form post sent by another site’s page (`Sec-Fetch-Site` or `Origin`).'),
         ...LINK_FAILURES,
         409: failure('`contract_already_signed` or `contract_already_declined`.'),
         422: failure('`validation_failed`.'),
