@@ -74,6 +74,8 @@ export type IdentityConfig = {
   readonly tenantClaim: string;
   /** Clock difference with the issuer forgiven when checking `exp`, `nbf` and `iat`. */
   readonly clockToleranceSeconds: number;
+  /** The longest `exp − iat` accepted (for a token without `iat`, `exp − now`); the CLI mints within it. */
+  readonly maxTokenLifetimeSeconds: number;
 } & (
   | { readonly mode: 'local'; readonly issuer: string; readonly keyFile: string }
   | { readonly mode: 'oidc'; readonly issuer: string; readonly jwksUrl: string; readonly jwks: JwksConfig }
@@ -212,6 +214,8 @@ const environment = z
     IDEMPOTENCY_WAIT_MS: wholeNumber(1, 60_000, 'milliseconds').default('5000'),
     // Past a few minutes a "tolerance" would keep expired tokens alive; fix the clock instead.
     OIDC_CLOCK_TOLERANCE_SECONDS: wholeNumber(0, 300, 'seconds').default('30'),
+    // Keycloak's access tokens last minutes; a day leaves room for a realm's longer choice.
+    OIDC_MAX_TOKEN_LIFETIME_SECONDS: wholeNumber(60, 30 * 86_400, 'seconds').default('86400'),
     OIDC_JWKS_TIMEOUT_MS: wholeNumber(100, 30_000, 'milliseconds').default('2000'),
     OIDC_JWKS_COOLDOWN_SECONDS: wholeNumber(1, 3600, 'seconds').default('30'),
     OIDC_JWKS_CACHE_SECONDS: wholeNumber(1, 86_400, 'seconds').default('600'),
@@ -274,6 +278,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     adminRole: vars.OIDC_ADMIN_ROLE,
     tenantClaim: vars.OIDC_TENANT_CLAIM,
     clockToleranceSeconds: vars.OIDC_CLOCK_TOLERANCE_SECONDS,
+    maxTokenLifetimeSeconds: vars.OIDC_MAX_TOKEN_LIFETIME_SECONDS,
   };
   const identity: IdentityConfig = vars.OIDC_ISSUER
     ? {

@@ -98,6 +98,14 @@ test('clock tolerance and JWKS timings are whole numbers within sane bounds', (t
   );
 });
 
+test('OIDC_MAX_TOKEN_LIFETIME_SECONDS: a day by default, from a minute to 30 days', (t) => {
+  t.is(parseConfig({}).identity.maxTokenLifetimeSeconds, 86_400);
+  t.is(parseConfig({ OIDC_MAX_TOKEN_LIFETIME_SECONDS: '300' }).identity.maxTokenLifetimeSeconds, 300);
+  for (const value of ['59', '2592001', '1e9', '-1']) {
+    t.throws(() => parseConfig({ OIDC_MAX_TOKEN_LIFETIME_SECONDS: value }), { message: /OIDC_MAX_TOKEN_LIFETIME_SECONDS: / }, value);
+  }
+});
+
 test("DATABASE_MIGRATION_URL sets where migrations run, apart from the service's DATABASE_URL", (t) => {
   const pooled = 'postgres://app:secret@pgbouncer.internal:6432/club_contracts';
   const direct = 'postgres://app:secret@db.internal:5432/club_contracts';
