@@ -104,3 +104,17 @@ test('the docs page renders every operation of /openapi.json, loading nothing fr
   );
   t.deepEqual(problems, []);
 });
+
+test('JSON opened in a browser tab shows no console error: /favicon.ico is the service’s icon', async (t) => {
+  for (const path of ['/openapi.json', '/healthz', '/contract-machine.json']) {
+    const { page, problems, close } = await open(path);
+    t.teardown(close);
+    // The browser asks for /favicon.ico on its own, after the page has loaded.
+    await page.waitForTimeout(1000);
+    t.deepEqual(problems, [], path);
+  }
+  const icon = await fetch(`${harness().server.baseUrl}/favicon.ico`);
+  t.is(icon.status, 200);
+  t.is(icon.headers.get('content-type'), 'image/svg+xml');
+  t.true((await icon.text()).startsWith('<svg'));
+});

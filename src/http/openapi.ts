@@ -425,6 +425,13 @@ export function openApiDocument(): object {
     request: { params: z.object({ file: z.string().describe('The file’s name.') }) },
     responses: { 200: text('text/plain', 'The file.'), 404: failure('`not_found`.') },
   });
+  open('operations', {
+    method: 'get',
+    path: '/favicon.ico',
+    operationId: 'getFavicon',
+    summary: 'The service’s icon (SVG), where browsers look for it on pages that name none',
+    responses: { 200: text('image/svg+xml', 'The icon.'), ...HTTP_FAILURES },
+  });
   open('chart', {
     method: 'get',
     path: '/contract-machine',

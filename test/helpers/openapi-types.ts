@@ -134,6 +134,10 @@ export interface paths {
     /** Stylesheets and scripts of the service’s own pages */
     get: operations["getAsset"];
   };
+  "/favicon.ico": {
+    /** The service’s icon (SVG), where browsers look for it on pages that name none */
+    get: operations["getFavicon"];
+  };
   "/contract-machine": {
     /** The state chart page; with an admin token it shows the club’s counts */
     get: operations["getContractMachinePage"];
@@ -1963,6 +1967,29 @@ export interface operations {
       };
       /** @description `not_found`. */
       404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** The service’s icon (SVG), where browsers look for it on pages that name none */
+  getFavicon: {
+    responses: {
+      /** @description The icon. */
+      200: {
+        content: {
+          "image/svg+xml": string;
+        };
+      };
+      /** @description `malformed_request`: the request is not valid HTTP. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `headers_too_large`: the request headers are over 16 KB. */
+      431: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
