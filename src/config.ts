@@ -40,6 +40,15 @@ export interface Config {
   /** An offer not signed this many days after it is made expires (the job queue's EXPIRE). */
   readonly offerValidDays: number;
   readonly mail: MailConfig;
+  readonly http: HttpLimits;
+}
+
+/** How long a request may take to arrive (src/http/server.ts); past either, 408 and the connection closes. */
+export interface HttpLimits {
+  /** From the connection (or the end of the previous request on it) to the end of the headers. */
+  readonly headersTimeoutMs: number;
+  /** The same to the end of the body: the whole request. */
+  readonly requestTimeoutMs: number;
 }
 
 /** How e-mail leaves (README.md, "E-mail"); src/mail/mailer.ts sends with it. */
@@ -245,6 +254,8 @@ const environment = z
     SMTP_URL: smtpUrl.optional(),
     MAIL_FROM: mailbox.default('club-contracts <no-reply@localhost>'),
     SMTP_TIMEOUT_MS: wholeNumber(1000, 120_000, 'milliseconds').default('10000'),
+    HTTP_HEADERS_TIMEOUT_MS: wholeNumber(1000, 120_000, 'milliseconds').default('15000'),
+    HTTP_REQUEST_TIMEOUT_MS: wholeNumber(1000, 600_000, 'milliseconds').default('30000'),
   })
   .refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
     path: ['OIDC_JWKS_URL'],
@@ -253,6 +264,11 @@ const environment = z
   .refine((vars) => vars.DATABASE_URL !== undefined || vars.DATABASE_MIGRATION_URL === undefined, {
     path: ['DATABASE_MIGRATION_URL'],
     message: 'is only used together with DATABASE_URL',
+  })
+  // The headers are part of the request: Node refuses a headers timeout longer than the request's.
+  .refine((vars) => vars.HTTP_HEADERS_TIMEOUT_MS <= vars.HTTP_REQUEST_TIMEOUT_MS, {
+    path: ['HTTP_HEADERS_TIMEOUT_MS'],
+    message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS',
   });
 
 export class ConfigError extends Error {
@@ -325,5 +341,6 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       mailDir: path.join(dataDir, 'mail'),
       timeoutMs: vars.SMTP_TIMEOUT_MS,
     },
+    http: { headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS },
   };
 }

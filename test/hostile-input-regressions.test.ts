@@ -1,10 +1,12 @@
 import { connect } from 'node:net';
+import { PassThrough } from 'node:stream';
 import test from 'ava';
 import { databaseChecksum } from './helpers/checksum.ts';
 import { useHarness } from './helpers/context.ts';
 import { createClub, createPlayer, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { rawRequest } from './helpers/raw-http.ts';
+import { startTestServer } from './helpers/server.ts';
 
 // What test/hostile-input.test.ts found, one test each, so each stays fixed whatever the fuzzer's
 // seed.
@@ -209,4 +211,83 @@ test('a signature_url with a tab, a line break or a user:password@ → 422 namin
   });
   t.is(signed.status, 200);
   t.is((await readPlayer(db.pool, club, playerId)).contract_signature_url, 'https://sign.example.test/s/dana@park');
+});
+
+/** Sends `pieces` 250 ms apart and reads until the server closes: how long that took, and the answer. */
+async function slowClient(baseUrl: string, pieces: readonly string[]): Promise<{ answer: string; seconds: number }> {
+  const { port } = new URL(baseUrl);
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let sent = 0;
+    const send = () => {
+      if (sent < pieces.length && !socket.destroyed) socket.write(pieces[sent++] ?? '');
+    };
+    socket.once('connect', send);
+    const dripping = setInterval(send, 250);
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += String(chunk);
+    });
+    socket.on('error', () => {}); // a write after the server closed: the answer is what counts
+    const giveUp = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the server still held the connection after 60 s; it answered: ${answer}`));
+    }, 60_000);
+    socket.on('close', () => {
+      clearInterval(dripping);
+      clearTimeout(giveUp);
+      resolve({ answer, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+test('a request trickling in a byte at a time is cut off at HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS with 408, not held for minutes', async (t) => {
+  const { db } = harness();
+  const logs = new PassThrough();
+  const lines: Array<Record<string, unknown>> = [];
+  logs.on('data', (chunk: Buffer) => {
+    for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+  });
+  const server = await startTestServer(db.pool, { env: { HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '3000' }, logs });
+  t.teardown(() => server.close());
+  const { club, playerId, token } = await offered();
+  const body = JSON.stringify({ signed_by: 'Dana Park, who types very slowly indeed' });
+  const post = (type: string, length: number) =>
+    `POST /contract/${token}/sign HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n\r\n`;
+  const form = 'signed_by=Dana+Park&agree=yes&'.padEnd(60, 'x');
+
+  const cases = [
+    ['headers', 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n', `X-Slow: ${'.'.repeat(40)}\r\n\r\n`],
+    ['a JSON body', post('application/json', body.length), body],
+    ['a form body', post('application/x-www-form-urlencoded', form.length), form],
+  ] as const;
+  for (const [what, head, trickle] of cases) {
+    const { answer, seconds } = await slowClient(server.baseUrl, [head, ...trickle]);
+    t.log(
+      `${what}: answered and closed after ${seconds.toFixed(1)} s (all of it, a byte every 250 ms, would take ${trickle.length / 4} s)`,
+    );
+    const [status = '', answerBody = ''] = answer.split('\r\n\r\n');
+    t.regex(status, /^HTTP\/1\.1 408 /, what);
+    t.deepEqual(JSON.parse(answerBody), { error: { code: 'request_timeout', message: 'The request did not arrive in time.' } }, what);
+    // Node's defaults held such a request for 60 s (headers) or 300 s (the whole request).
+    t.true(seconds < 30, `${what}: ${seconds} s`);
+  }
+  t.is((await readPlayer(db.pool, club, playerId)).contract_status, 'offered');
+  t.deepEqual(await readAuditLog(db.pool, club, playerId), []);
+
+  // A slow client within the bounds gets through: the request in three pieces, 250 ms apart.
+  const half = Math.ceil(body.length / 2);
+  const { answer } = await slowClient(server.baseUrl, [post('application/json', body.length), body.slice(0, half), body.slice(half)]);
+  t.regex(answer, /^HTTP\/1\.1 200 /);
+  t.is((await readPlayer(db.pool, club, playerId)).contract_status, 'signed');
+  // The two bodies cut off are logged and counted as the 408 they were; nothing at error level.
+  t.deepEqual(
+    lines.filter((line) => line.msg === 'request').map((line) => line.status),
+    [408, 408, 200],
+  );
+  t.deepEqual(
+    lines.filter((line) => Number(line.level) >= 50),
+    [],
+  );
 });
