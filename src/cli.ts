@@ -13,13 +13,14 @@ import { SCHEMA_FILE, dumpFreshSchema, schemaDiff } from './db/schema-dump.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { mintAdminToken } from './identity/mint-admin-token.ts';
 import { UnknownClubError, clubsToVerify, verifyClubChain } from './store/audit-chain.ts';
-import { TENANT_SLUG, createTenant } from './store/tenants.ts';
+import { TENANT_SLUG, createTenant, findTenantId } from './store/tenants.ts';
 
 const USAGE = `Usage: club-contracts <command>
 
   tenant create <slug> <name>     add a club (slug: lower-case letters, digits, dashes)
   token <tenant-slug> [--email <address>] [--ttl <seconds>]
-                                  mint a local admin token (prints only the token)
+                                  mint a local admin token for an existing club (prints only the
+                                  token); --ttl defaults to 3600, at most OIDC_MAX_TOKEN_LIFETIME_SECONDS
   migrate up [<count>]            apply pending migrations
   migrate down [<count>]          revert the newest migration (or <count> of them)
   migrate create <name>           add a migration file to migrations/
@@ -37,6 +38,8 @@ The database is DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (start
 migrations run through DATABASE_MIGRATION_URL when it is set. db schema starts a throwaway one of its own.`;
 
 class UsageError extends Error {}
+
+const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 
 /** A request the CLI understood but cannot carry out as asked: one line, exit 2. */
 class InputError extends Error {}
@@ -105,13 +108,33 @@ async function tokenCommand(
   options: { email?: string | undefined; ttl?: string | undefined },
 ): Promise<void> {
   if (slug === undefined || extra.length > 0) throw new UsageError('expected: token <tenant-slug>');
-  if (config.identity.mode !== 'local') {
-    throw new UsageError(`OIDC_ISSUER is set: admin tokens come from ${config.identity.issuer}`);
+  const { identity } = config;
+  if (identity.mode !== 'local') {
+    throw new UsageError(`OIDC_ISSUER is set: admin tokens come from ${identity.issuer}`);
   }
-  const ttlSeconds = Number(options.ttl ?? 3600);
+  // The service refuses a token that lasts longer than this, so none is minted.
+  const longest = identity.maxTokenLifetimeSeconds;
+  const ttlSeconds = Number(options.ttl ?? Math.min(DEFAULT_TOKEN_TTL_SECONDS, longest));
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new UsageError('--ttl takes a number of seconds');
-  const key = await loadOrCreateLocalSigningKey(config.identity.keyFile);
-  console.log(await mintAdminToken(config.identity, key, { tenantSlug: slug, email: options.email ?? null, ttlSeconds }));
+  if (ttlSeconds > longest) {
+    throw new InputError(
+      `--ttl is at most ${longest} seconds: the service refuses longer-lived tokens (OIDC_MAX_TOKEN_LIFETIME_SECONDS)`,
+    );
+  }
+  // A token for a club that does not exist would only ever be answered 403; say so now instead.
+  const exists =
+    TENANT_SLUG.test(slug) &&
+    (await withDatabase(config, async (database) => {
+      const pool = await createDatabasePool(database.url, { maximumPoolSize: 1 });
+      try {
+        return (await findTenantId(pool, slug)) !== null;
+      } finally {
+        await pool.end();
+      }
+    }));
+  if (!exists) throw new InputError(`no club has the slug "${slug}": add it first with "tenant create ${slug} <name>"`);
+  const key = await loadOrCreateLocalSigningKey(identity.keyFile);
+  console.log(await mintAdminToken(identity, key, { tenantSlug: slug, email: options.email ?? null, ttlSeconds }));
 }
 
 async function migrateCommand(config: Config, [direction, argument, ...extra]: string[]): Promise<void> {
@@ -232,10 +255,10 @@ function summary(lines: string[], limit = 40): string {
   return shown.join('\n');
 }
 
-async function withDatabase(config: Config, work: (database: OpenDatabase) => Promise<void>): Promise<void> {
+async function withDatabase<T>(config: Config, work: (database: OpenDatabase) => Promise<T>): Promise<T> {
   const database = await openDatabase(config, () => {});
   try {
-    await work(database);
+    return await work(database);
   } finally {
     await database.stop();
   }

@@ -40,6 +40,15 @@ export interface Config {
   /** An offer not signed this many days after it is made expires (the job queue's EXPIRE). */
   readonly offerValidDays: number;
   readonly mail: MailConfig;
+  readonly http: HttpLimits;
+}
+
+/** How long a request may take to arrive (src/http/server.ts); past either, 408 and the connection closes. */
+export interface HttpLimits {
+  /** From the connection (or the end of the previous request on it) to the end of the headers. */
+  readonly headersTimeoutMs: number;
+  /** The same to the end of the body: the whole request. */
+  readonly requestTimeoutMs: number;
 }
 
 /** How e-mail leaves (README.md, "E-mail"); src/mail/mailer.ts sends with it. */
@@ -74,6 +83,8 @@ export type IdentityConfig = {
   readonly tenantClaim: string;
   /** Clock difference with the issuer forgiven when checking `exp`, `nbf` and `iat`. */
   readonly clockToleranceSeconds: number;
+  /** The longest `exp − iat` accepted (for a token without `iat`, `exp − now`); the CLI mints within it. */
+  readonly maxTokenLifetimeSeconds: number;
 } & (
   | { readonly mode: 'local'; readonly issuer: string; readonly keyFile: string }
   | { readonly mode: 'oidc'; readonly issuer: string; readonly jwksUrl: string; readonly jwks: JwksConfig }
@@ -212,6 +223,8 @@ const environment = z
     IDEMPOTENCY_WAIT_MS: wholeNumber(1, 60_000, 'milliseconds').default('5000'),
     // Past a few minutes a "tolerance" would keep expired tokens alive; fix the clock instead.
     OIDC_CLOCK_TOLERANCE_SECONDS: wholeNumber(0, 300, 'seconds').default('30'),
+    // Keycloak's access tokens last minutes; a day leaves room for a realm's longer choice.
+    OIDC_MAX_TOKEN_LIFETIME_SECONDS: wholeNumber(60, 30 * 86_400, 'seconds').default('86400'),
     OIDC_JWKS_TIMEOUT_MS: wholeNumber(100, 30_000, 'milliseconds').default('2000'),
     OIDC_JWKS_COOLDOWN_SECONDS: wholeNumber(1, 3600, 'seconds').default('30'),
     OIDC_JWKS_CACHE_SECONDS: wholeNumber(1, 86_400, 'seconds').default('600'),
@@ -241,6 +254,8 @@ const environment = z
     SMTP_URL: smtpUrl.optional(),
     MAIL_FROM: mailbox.default('club-contracts <no-reply@localhost>'),
     SMTP_TIMEOUT_MS: wholeNumber(1000, 120_000, 'milliseconds').default('10000'),
+    HTTP_HEADERS_TIMEOUT_MS: wholeNumber(1000, 120_000, 'milliseconds').default('15000'),
+    HTTP_REQUEST_TIMEOUT_MS: wholeNumber(1000, 600_000, 'milliseconds').default('30000'),
   })
   .refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
     path: ['OIDC_JWKS_URL'],
@@ -249,6 +264,11 @@ const environment = z
   .refine((vars) => vars.DATABASE_URL !== undefined || vars.DATABASE_MIGRATION_URL === undefined, {
     path: ['DATABASE_MIGRATION_URL'],
     message: 'is only used together with DATABASE_URL',
+  })
+  // The headers are part of the request: Node refuses a headers timeout longer than the request's.
+  .refine((vars) => vars.HTTP_HEADERS_TIMEOUT_MS <= vars.HTTP_REQUEST_TIMEOUT_MS, {
+    path: ['HTTP_HEADERS_TIMEOUT_MS'],
+    message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS',
   });
 
 export class ConfigError extends Error {
@@ -274,6 +294,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     adminRole: vars.OIDC_ADMIN_ROLE,
     tenantClaim: vars.OIDC_TENANT_CLAIM,
     clockToleranceSeconds: vars.OIDC_CLOCK_TOLERANCE_SECONDS,
+    maxTokenLifetimeSeconds: vars.OIDC_MAX_TOKEN_LIFETIME_SECONDS,
   };
   const identity: IdentityConfig = vars.OIDC_ISSUER
     ? {
@@ -320,5 +341,6 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       mailDir: path.join(dataDir, 'mail'),
       timeoutMs: vars.SMTP_TIMEOUT_MS,
     },
+    http: { headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS },
   };
 }

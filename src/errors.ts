@@ -21,6 +21,9 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },
   not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'This route does not accept that method.' },
+  // A method no route of the service takes (TRACE, PROPFIND…), on any path: the client's request,
+  // not a fault of ours, so it is not logged as an error.
+  not_implemented: { status: 501, message: 'This service does not implement that HTTP method.' },
   malformed_request: { status: 400, message: 'The request is not valid HTTP.' },
   headers_too_large: { status: 431, message: 'The request headers are too large.' },
   request_timeout: { status: 408, message: 'The request did not arrive in time.' },
@@ -30,6 +33,11 @@ export const ERRORS = {
   },
   unauthenticated: { status: 401, message: 'A valid bearer token is required.' },
   forbidden: { status: 403, message: 'The token does not grant access.' },
+  // docs/PRODUCT.md, "Family links": a family form post from another site's page.
+  cross_site_post: {
+    status: 403,
+    message: 'A contract is signed or declined only from its own page: this form was sent from another site.',
+  },
   player_not_found: { status: 404, sqlstate: 'UNKPL', message: 'No such player in your club.' },
   team_not_found: { status: 422, sqlstate: 'UNKTM', message: 'No such team in your club.' },
   team_name_taken: { status: 409, message: 'Your club already has a team with that name.' },

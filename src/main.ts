@@ -7,7 +7,7 @@ import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createDatabasePool, poolOptionsFrom } from './db/pool.ts';
 import { createApp } from './http/app.ts';
-import { answerUnparsableRequests } from './http/client-errors.ts';
+import { createHttpServer } from './http/server.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -77,8 +77,7 @@ const worker = config.worker
     })
   : null;
 
-const server: Server = app.listen(config.port, config.host);
-answerUnparsableRequests(server);
+const server: Server = createHttpServer(app, config.http).listen(config.port, config.host);
 await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject)).catch(
   async (error: unknown) => {
     await worker?.stop();

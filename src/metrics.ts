@@ -17,10 +17,15 @@ export interface Metrics {
   observeMessageDelivery(seconds: number): void;
 }
 
+const COUNTER_NAMED_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 /** Prometheus metrics for one app instance: its own registry, so tests can build many apps. */
 export function createMetrics(pool: DatabasePool): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names these gauges like counters, which promtool refuses (and rate() over them
+  // would mislead); each is only the sum over the `type` label of its namesake without `_total`.
+  for (const name of COUNTER_NAMED_GAUGES) registry.removeSingleMetric(name);
 
   const requests = new Counter({
     name: 'http_requests_total',

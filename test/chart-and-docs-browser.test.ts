@@ -66,10 +66,29 @@ test('given an admin token (in the fragment), the chart shows the club’s count
 test('a wrong token on the chart page says why, and shows no counts', async (t) => {
   const { page, close } = await open('/contract-machine');
   t.teardown(close);
-  await page.getByLabel('Admin token').fill('not-a-token');
-  await page.getByRole('button', { name: 'Show counts' }).click();
-  await page.getByRole('status').filter({ hasText: 'Authorization: Bearer' }).waitFor();
+  const show = async (typed: string, says: string) => {
+    await page.getByLabel('Admin token').fill(typed);
+    await page.getByRole('button', { name: 'Show counts' }).click();
+    await page.getByRole('status').filter({ hasText: says }).waitFor();
+    t.pass(`${JSON.stringify(typed)}: ${says}`);
+  };
+  await show('not-a-token', 'The bearer token is not a JWT');
+  await show('   ', 'Paste an admin token first');
+  await show('two tokens.a.b and.another.one', 'more than a token after "Bearer"');
+  await show('Bearer x.y.z', 'The token was refused');
   t.is(await page.locator('#state_none text').nth(1).textContent(), '–');
+});
+
+test('a token pasted with its scheme ("Bearer …") shows the counts', async (t) => {
+  const { db, server } = harness();
+  const club = await createClub(db.pool);
+  await createPlayer(db.pool, club);
+  const { page, problems, close } = await open('/contract-machine');
+  t.teardown(close);
+  await page.getByLabel('Admin token').fill(`Bearer ${await server.adminToken(club.slug)}`);
+  await page.getByRole('button', { name: 'Show counts' }).click();
+  await page.locator('#state_none text').nth(1).filter({ hasText: '1 player' }).waitFor();
+  t.deepEqual(problems, []);
 });
 
 test('the docs page renders every operation of /openapi.json, loading nothing from elsewhere', async (t) => {
@@ -84,4 +103,18 @@ test('the docs page renders every operation of /openapi.json, loading nothing fr
     requested.join('\n'),
   );
   t.deepEqual(problems, []);
+});
+
+test('JSON opened in a browser tab shows no console error: /favicon.ico is the service’s icon', async (t) => {
+  for (const path of ['/openapi.json', '/healthz', '/contract-machine.json']) {
+    const { page, problems, close } = await open(path);
+    t.teardown(close);
+    // The browser asks for /favicon.ico on its own, after the page has loaded.
+    await page.waitForTimeout(1000);
+    t.deepEqual(problems, [], path);
+  }
+  const icon = await fetch(`${harness().server.baseUrl}/favicon.ico`);
+  t.is(icon.status, 200);
+  t.is(icon.headers.get('content-type'), 'image/svg+xml');
+  t.true((await icon.text()).startsWith('<svg'));
 });

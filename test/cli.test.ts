@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
+import { decodeJwt } from 'jose';
 import { loadOrCreateLocalSigningKey } from '../src/identity/local-signing-key.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { request } from './helpers/http.ts';
@@ -48,6 +49,32 @@ test.serial('tenant create adds a club; a token it mints opens that club to the 
   t.teardown(() => server.close());
   const reply = await request(server.baseUrl, 'POST', '/admin/teams', { token, body: { name: 'From the CLI' } });
   t.is(reply.status, 201);
+});
+
+test.serial('token for a club that does not exist: one line saying so, exit 2, no token', async (t) => {
+  for (const slug of ['no-such-club', 'Not A Slug']) {
+    const refused = await t.throwsAsync<CliFailure & { stdout: string }>(cli('token', slug));
+    t.is(refused?.code, 2, slug);
+    t.is(refused?.stdout, '', `${slug}: nothing on stdout, so TOKEN=$(…) stays empty`);
+    t.is(refused?.stderr, `club-contracts: no club has the slug "${slug}": add it first with "tenant create ${slug} <name>"\n`);
+  }
+});
+
+test.serial('token --ttl is bounded by OIDC_MAX_TOKEN_LIFETIME_SECONDS, which the service enforces; the default fits it', async (t) => {
+  const tooLong = await t.throwsAsync<CliFailure>(cli('token', 'cli-club', '--ttl', '86401'));
+  t.is(tooLong?.code, 2);
+  t.regex(tooLong?.stderr ?? '', /^club-contracts: --ttl is at most 86400 seconds: .*OIDC_MAX_TOKEN_LIFETIME_SECONDS\)\n$/);
+
+  const day = decodeJwt((await cli('token', 'cli-club', '--ttl', '86400')).stdout.trim());
+  t.is((day.exp ?? 0) - (day.iat ?? 0), 86_400);
+  const bounded = (...args: string[]) =>
+    run(process.execPath, [BIN, ...args], {
+      env: { ...process.env, DATABASE_URL: db.url, DATA_DIR: dataDir, OIDC_MAX_TOKEN_LIFETIME_SECONDS: '120' },
+    });
+  const short = decodeJwt((await bounded('token', 'cli-club')).stdout.trim());
+  t.is((short.exp ?? 0) - (short.iat ?? 0), 120, 'the default hour, shortened to the bound');
+  const hour = decodeJwt((await cli('token', 'cli-club')).stdout.trim());
+  t.is((hour.exp ?? 0) - (hour.iat ?? 0), 3600, 'an hour by default');
 });
 
 test.serial('the key file is readable by its owner only', async (t) => {

@@ -98,6 +98,32 @@ test('clock tolerance and JWKS timings are whole numbers within sane bounds', (t
   );
 });
 
+test('OIDC_MAX_TOKEN_LIFETIME_SECONDS: a day by default, from a minute to 30 days', (t) => {
+  t.is(parseConfig({}).identity.maxTokenLifetimeSeconds, 86_400);
+  t.is(parseConfig({ OIDC_MAX_TOKEN_LIFETIME_SECONDS: '300' }).identity.maxTokenLifetimeSeconds, 300);
+  for (const value of ['59', '2592001', '1e9', '-1']) {
+    t.throws(() => parseConfig({ OIDC_MAX_TOKEN_LIFETIME_SECONDS: value }), { message: /OIDC_MAX_TOKEN_LIFETIME_SECONDS: / }, value);
+  }
+});
+
+test('HTTP_HEADERS_TIMEOUT_MS and HTTP_REQUEST_TIMEOUT_MS: 15 s and 30 s by default; the headers no longer than the request', (t) => {
+  t.deepEqual(parseConfig({}).http, { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000 });
+  t.deepEqual(parseConfig({ HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '2000' }).http, {
+    headersTimeoutMs: 1000,
+    requestTimeoutMs: 2000,
+  });
+  t.throws(() => parseConfig({ HTTP_HEADERS_TIMEOUT_MS: '40000' }), {
+    message: /HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS/,
+  });
+  for (const [name, value] of [
+    ['HTTP_HEADERS_TIMEOUT_MS', '999'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '600001'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '1.5'],
+  ]) {
+    t.throws(() => parseConfig({ [name as string]: value }), { message: new RegExp(`${name}: `) }, `${name}=${value}`);
+  }
+});
+
 test("DATABASE_MIGRATION_URL sets where migrations run, apart from the service's DATABASE_URL", (t) => {
   const pooled = 'postgres://app:secret@pgbouncer.internal:6432/club_contracts';
   const direct = 'postgres://app:secret@db.internal:5432/club_contracts';

@@ -196,3 +196,38 @@ test('on a phone the terms come first, in a box the keyboard reaches; signing le
   await page.screenshot({ path: path.join(screenshots, 'receipt-print.png'), fullPage: true });
   t.true(onlyOwnOrigin(requested), requested.join('\n'));
 });
+
+test('no page of the family’s shows a console error: the icon and stylesheet load under the page’s own CSP', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const token = await putContractInState(pool, club, await createPlayer(pool, club), 'offered');
+  if (browser === undefined) throw new Error('Chromium did not start');
+  const context = await browser.newContext(PHONE);
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
+  const icons: Array<{ status: number; type: string | undefined }> = [];
+  page.on('response', (response) => {
+    if (response.url().endsWith('/favicon.svg')) icons.push({ status: response.status(), type: response.headers()['content-type'] });
+  });
+
+  await page.goto(`${harness().server.baseUrl}/contract/${token}`);
+  await page.getByLabel('Type your full name to sign').fill('Dana Park');
+  await page.getByLabel(/I agree to this contract/).check();
+  await page.getByRole('button', { name: 'Sign contract' }).click();
+  await page.getByRole('heading', { name: 'Signed' }).waitFor();
+  await page.getByRole('link', { name: 'Your receipt, to print or save' }).click();
+  await page.getByRole('heading', { name: /^Receipt/ }).waitFor();
+  t.true(page.url().endsWith(`/contract/${token}/receipt`));
+
+  t.deepEqual(problems, []);
+  t.true(icons.length >= 1, 'the icon was asked for');
+  t.true(
+    icons.every((icon) => icon.status === 200 && icon.type === 'image/svg+xml'),
+    JSON.stringify(icons),
+  );
+});

@@ -2,6 +2,8 @@ import test from 'ava';
 import { useHarness } from './helpers/context.ts';
 import { createClub, createPlayer, createTeam, putContractInState, randomToken, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
+import { rawRequest } from './helpers/raw-http.ts';
+import { CONTRACT_BASE_URL } from './helpers/server.ts';
 import { createContractTerms } from '../src/store/contract-terms.ts';
 import { offerContract } from '../src/store/contracts.ts';
 
@@ -225,4 +227,69 @@ test('the stylesheet is served from this service', async (t) => {
   t.is(reply.status, 200);
   t.regex(reply.headers.get('content-type') ?? '', /^text\/css/);
   t.regex(reply.body, /:focus-visible/);
+});
+
+const CROSS_SITE: ReadonlyArray<readonly [string, Record<string, string>]> = [
+  ['another site’s Origin', { origin: 'https://evil.example' }],
+  ['an Origin on another port of the same host', { origin: 'http://127.0.0.1:1' }],
+  ['Origin: null (a sandboxed or opaque page)', { origin: 'null' }],
+  ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+  ['Sec-Fetch-Site: same-site (a sibling subdomain)', { 'sec-fetch-site': 'same-site' }],
+  ['Sec-Fetch-Site: cross-site, whatever the Origin', { 'sec-fetch-site': 'cross-site', origin: 'https://contracts.example.test' }],
+];
+
+for (const [what, headers] of CROSS_SITE) {
+  test(`a form post from another site (${what}) → 403 cross_site_post, as a page or JSON; nothing is signed or declined`, async (t) => {
+    const { db, server } = harness();
+    const { club, playerId, token } = await offered();
+
+    for (const [action, form] of [
+      ['sign', 'signed_by=Dana+Park&agree=yes'],
+      ['decline', ''],
+    ] as const) {
+      const send = (accept: string) =>
+        rawRequest(server.baseUrl, {
+          method: 'POST',
+          path: `/contract/${token}/${action}`,
+          headers: { ...FORM, accept, ...headers },
+          body: form,
+        });
+      const asPage = await send(BROWSER.accept);
+      t.is(asPage.status, 403, `${action}, page`);
+      t.regex(asPage.headers['content-type'] ?? '', /^text\/html/);
+      t.true(asPage.text.includes('this form was sent from another site'));
+      const asJson = await send('application/json');
+      t.is(asJson.status, 403, `${action}, JSON`);
+      t.is(JSON.parse(asJson.text).error.code, 'cross_site_post');
+    }
+    t.is((await readPlayer(db.pool, club, playerId)).contract_status, 'offered');
+    t.deepEqual(await readAuditLog(db.pool, club, playerId), []);
+  });
+}
+
+test('form posts from the page itself pass: Sec-Fetch-Site same-origin, an Origin of the Host or of CONTRACT_BASE_URL, or no header at all (a program)', async (t) => {
+  const { db, server } = harness();
+  const { host } = new URL(server.baseUrl);
+  const cases: ReadonlyArray<readonly [string, Record<string, string>]> = [
+    ['same-origin', { 'sec-fetch-site': 'same-origin', origin: server.baseUrl }],
+    ['the Host’s origin', { origin: server.baseUrl }],
+    [
+      'CONTRACT_BASE_URL’s origin, behind a proxy that passes on another Host',
+      { origin: 'https://contracts.example.test', host: 'internal:3000' },
+    ],
+    ['no Origin, no Sec-Fetch-Site', {}],
+  ];
+  t.is(new URL(CONTRACT_BASE_URL).origin, 'https://contracts.example.test');
+  for (const [what, headers] of cases) {
+    const { club, playerId, token } = await offered();
+    const reply = await rawRequest(server.baseUrl, {
+      method: 'POST',
+      path: `/contract/${token}/sign`,
+      headers: { ...FORM, ...BROWSER, host, ...headers },
+      body: 'signed_by=Dana+Park&agree=yes',
+    });
+    t.is(reply.status, 303, what);
+    t.is(reply.headers.location, `../${token}?outcome=signed`, what);
+    t.like(await readPlayer(db.pool, club, playerId), { contract_status: 'signed', contract_signed_ip: '127.0.0.1' }, what);
+  }
 });

@@ -1,7 +1,11 @@
+import { PassThrough } from 'node:stream';
 import test from 'ava';
 import { useHarness } from './helpers/context.ts';
-import { createClub, createPlayer, readPlayer } from './helpers/fixtures.ts';
+import { createClub, createPlayer, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
+import { rawRequest } from './helpers/raw-http.ts';
+import { routesOfTheApp } from './helpers/routes.ts';
+import { startTestServer } from './helpers/server.ts';
 
 // docs/PRODUCT.md, "Errors" and "Errors everywhere": every failure answers the JSON error body,
 // never a stack trace.
@@ -25,6 +29,67 @@ test('a known route with the wrong method → 405 method_not_allowed', async (t)
   const reply = await request(harness().server.baseUrl, 'DELETE', '/admin/contract/offer');
   t.is(reply.status, 405);
   assertErrorBody(t, reply, 'method_not_allowed');
+});
+
+test('every 405 names the methods its path takes in Allow (RFC 9110, 15.5.6)', async (t) => {
+  const { db, server } = harness();
+  const routes = await routesOfTheApp(db.pool);
+  const byPath = new Map<string, Set<string>>();
+  for (const { method, pattern } of routes) byPath.set(pattern, (byPath.get(pattern) ?? new Set()).add(method));
+  for (const [pattern, methods] of byPath) {
+    const path = pattern.replace(/:\w+/g, '1');
+    const expected = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].sort();
+    for (const method of ['PUT', 'DELETE', 'PATCH', 'POST'].filter((each) => !methods.has(each))) {
+      const reply = await rawRequest(server.baseUrl, { method, path });
+      t.is(reply.status, 405, `${method} ${pattern}`);
+      t.is(JSON.parse(reply.text).error.code, 'method_not_allowed');
+      t.deepEqual(
+        reply.headers.allow
+          ?.split(',')
+          .map((each) => each.trim())
+          .sort(),
+        expected,
+        `${method} ${pattern}`,
+      );
+    }
+  }
+  const options = await rawRequest(server.baseUrl, { method: 'OPTIONS', path: '/admin/contract/offer' });
+  t.is(options.status, 204);
+  t.is(options.headers.allow, 'POST');
+});
+
+test('a method no route takes (TRACE, PROPFIND, MKCOL, PURGE, SEARCH, LOCK), on any path → 501 not_implemented, nothing logged as an error', async (t) => {
+  const { db } = harness();
+  const logs = new PassThrough();
+  const lines: Array<{ level: number; msg: string }> = [];
+  logs.on('data', (chunk: Buffer) => {
+    for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+  });
+  const server = await startTestServer(db.pool, { logs });
+  t.teardown(() => server.close());
+  const club = await createClub(db.pool);
+  const playerId = await createPlayer(db.pool, club);
+  const token = await putContractInState(db.pool, club, playerId, 'offered');
+  const paths = ['/', '/no/such/route', '/healthz', '/admin/contract/offer', `/contract/${token}`, `/contract/${token}/sign`];
+
+  for (const method of ['TRACE', 'PROPFIND', 'MKCOL', 'PURGE', 'SEARCH', 'LOCK']) {
+    for (const path of paths) {
+      const reply = await rawRequest(server.baseUrl, { method, path, headers: { accept: 'text/html' } });
+      t.is(reply.status, 501, `${method} ${path}`);
+      t.regex(reply.headers['content-type'] ?? '', /^application\/json/);
+      t.is(JSON.parse(reply.text).error.code, 'not_implemented', `${method} ${path}`);
+    }
+  }
+  const onKnownPath = await rawRequest(server.baseUrl, { method: 'TRACE', path: '/admin/contract/offer' });
+  t.is(onKnownPath.headers.allow, 'POST', 'a path with routes names them');
+  t.is(lines.filter((line) => line.msg === 'request').length, 37, 'every request was logged, at info');
+  t.deepEqual(
+    lines.filter((line) => line.level >= 50),
+    [],
+    'nothing at error level',
+  );
+  t.is((await readPlayer(db.pool, club, playerId)).contract_status, 'offered');
+  t.deepEqual(await readAuditLog(db.pool, club, playerId), []);
 });
 
 async function offerRaw(options: { rawBody?: string; headers?: Record<string, string> }) {

@@ -629,3 +629,67 @@ test('200 mutated and random tokens → every one 401 with the error body', asyn
   }
   t.is((await readPlayer(pool, club, playerId)).contract_status, 'none');
 });
+
+test('a malformed Authorization header is told apart from a missing one, never echoing it', async (t) => {
+  const { club, playerId } = await setUp();
+  const valid = await sign(validClaims(club));
+  const messages = new Map<string, string>();
+  const cases: ReadonlyArray<readonly [string, string | undefined, RegExp]> = [
+    ['missing', undefined, /^Send an admin access token as "Authorization: Bearer <token>"\.$/],
+    ['empty', '', /is empty/],
+    ['Bearer and nothing', 'Bearer', /says "Bearer" but no token follows it/],
+    ['Bearer and a space', 'Bearer ', /says "Bearer" but no token follows it/],
+    ['Basic', `Basic ${Buffer.from('admin:admin').toString('base64')}`, /is not a bearer token/],
+    ['another scheme', `Token ${valid}`, /is not a bearer token/],
+    ['a token without its scheme', valid, /holds a token without its scheme/],
+    ['two values', `Bearer ${valid} ${valid}`, /more than a token after "Bearer"/],
+    ['two spaces', `Bearer  ${valid}`, /more than a token after "Bearer"/],
+    ['a list', `Bearer ${valid}, Bearer ${valid}`, /more than a token after "Bearer"/],
+    ['not a JWT', 'Bearer not-a-token', /is not a JWT/],
+    ['four parts', `Bearer ${valid}.x`, /is not a JWT/],
+  ];
+  for (const [what, value, message] of cases) {
+    const reply = await request(harness().server.baseUrl, 'POST', '/admin/contract/offer', {
+      headers: value === undefined ? {} : { authorization: value },
+      body: { player_id: playerId, monthly_fee: 150 },
+    });
+    t.is(reply.status, 401, what);
+    t.is(reply.body.error.code, 'unauthenticated', what);
+    t.regex(reply.body.error.message, message, what);
+    t.false(reply.body.error.message.includes(valid.split('.')[1] ?? '-'), `${what}: the token is not echoed`);
+    messages.set(what, reply.body.error.message);
+  }
+  const missing = messages.get('missing');
+  for (const [what, message] of messages) if (what !== 'missing') t.not(message, missing, what);
+  t.is((await readPlayer(harness().db.pool, club, playerId)).contract_status, 'none');
+});
+
+test('a token valid for longer than OIDC_MAX_TOKEN_LIFETIME_SECONDS (default a day) → 401, whatever its signature', async (t) => {
+  const { club, playerId } = await setUp();
+  const day = 86_400;
+  for (const [what, claims] of [
+    ['exp 10^20 s away', { iat: now(), exp: 1e20 }],
+    ['a day and a second', { iat: now(), exp: now() + day + 1 }],
+    ['issued a year ago, expiring tomorrow', { iat: now() - 365 * day, exp: now() + 600 }],
+    ['no iat, expiring in two days', { exp: now() + 2 * day }],
+  ] as const) {
+    const reply = await expectRefused(t, club, playerId, await sign({ ...validClaims(club), ...claims }), 401);
+    t.regex(reply.body.error.message, /valid for longer than the 86400 s accepted/, what);
+  }
+  for (const claims of [{ iat: now(), exp: now() + day }, { exp: now() + day - 60 }]) {
+    const accepted = await setUp();
+    t.is((await offerWith(await sign({ ...validClaims(accepted.club), ...claims }), accepted.playerId)).status, 200);
+  }
+});
+
+test('OIDC_MAX_TOKEN_LIFETIME_SECONDS sets the bound: 600 refuses a token of 601 s and takes one of 600 s', async (t) => {
+  const service = await startTestServer(harness().db.pool, { env: { OIDC_MAX_TOKEN_LIFETIME_SECONDS: '600' } });
+  t.teardown(() => service.close());
+  const { club, playerId } = await setUp();
+  const signer = serverSigner(service);
+  const longer = await sign({ ...validClaims(club), iat: now(), exp: now() + 601 }, signer);
+  const reply = await expectRefused(t, club, playerId, longer, 401, service.baseUrl);
+  t.regex(reply.body.error.message, /longer than the 600 s accepted/);
+  const within = await sign({ ...validClaims(club), iat: now(), exp: now() + 600 }, signer);
+  t.is((await offerWith(within, playerId, service.baseUrl)).status, 200);
+});

@@ -16,6 +16,7 @@ import { CHROMIUM } from './helpers/browser.ts';
 import { TEST_ENV } from './helpers/environment.ts';
 import { freePort } from '../src/free-port.ts';
 import { PGBOUNCER } from './helpers/pgbouncer.ts';
+import { PROMTOOL } from './helpers/promtool.ts';
 import { ZSH } from './helpers/shells.ts';
 
 interface Server {
@@ -36,6 +37,10 @@ if (os.userInfo().uid === 0 && !existsSync(CHROMIUM)) {
 // The same for Debian's PgBouncer (test/pgbouncer.test.ts), which fails without it.
 if (os.userInfo().uid === 0 && !existsSync(PGBOUNCER)) {
   execFileSync(path.resolve('scripts/install-pgbouncer.sh'), { stdio: 'inherit' });
+}
+// And Debian's promtool, for test/metrics-promtool.test.ts, which lints /metrics with it.
+if (os.userInfo().uid === 0 && !existsSync(PROMTOOL)) {
+  execFileSync(path.resolve('scripts/install-promtool.sh'), { stdio: 'inherit' });
 }
 // And Debian's zsh, for test/readme-walkthrough.test.ts, which runs the README's commands in it too.
 if (os.userInfo().uid === 0 && !existsSync(ZSH)) {

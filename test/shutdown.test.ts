@@ -29,7 +29,7 @@ test('SIGTERM during a slow request: the request finishes, new connections are r
   const service = await startServiceProcess({ DATABASE_URL: db.url, DATA_DIR: dataDir });
   t.teardown(() => service.child.kill('SIGKILL'));
   const { stdout: token } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'token', club.slug], {
-    env: { ...process.env, DATA_DIR: dataDir },
+    env: { ...process.env, DATABASE_URL: db.url, DATA_DIR: dataDir },
   });
 
   // Hold the player's row lock, so the offer waits inside the database: a slow request.

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
 import type { Config } from '../config.ts';
 import { migrationNames } from '../db/migrate.ts';
-import { AppError } from '../errors.ts';
 import type { LocalSigningKey } from '../identity/local-signing-key.ts';
 import { cacheVerifiedTokens } from '../identity/verified-token-cache.ts';
 import { adminTokenKeys, createAdminTokenVerifier } from '../identity/verify-admin-token.ts';
@@ -19,7 +18,7 @@ import { familyApiRoutes } from './family-api-routes.ts';
 import { createFamilyLinks } from './family-links.ts';
 import { familyPageRoutes } from './family-page-routes.ts';
 import { createFamilyPages } from './family-pages.ts';
-import { answerErrors, observeRequests, requestScope } from './middleware.ts';
+import { answerErrors, answerWrongMethods, observeRequests, requestScope } from './middleware.ts';
 import { operationsRoutes } from './operations-routes.ts';
 
 /** What the app runs with besides its configuration. */
@@ -58,6 +57,7 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
   app.use(requestScope);
   app.use(observeRequests(metrics, logger));
   app.use(answerErrors(logger));
+  app.use(answerWrongMethods);
 
   const routers = [
     operationsRoutes({ metrics, checkReadiness: createReadinessCheck(pool, migrationNames(), isShuttingDown) }),
@@ -82,6 +82,7 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
       links: familyLinks,
       pages: createFamilyPages({ contractVersion: config.contractVersion, currency: config.currency }),
       logger,
+      contractBaseUrl: config.contractBaseUrl,
     }),
     familyApiRoutes({ links: familyLinks, contractVersion: config.contractVersion }),
   ];
@@ -94,9 +95,6 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
     );
   }
 
-  for (const router of routers) {
-    app.use(router.routes());
-    app.use(router.allowedMethods({ throw: true, methodNotAllowed: () => new AppError('method_not_allowed') }));
-  }
+  for (const router of routers) app.use(router.routes());
   return app;
 }

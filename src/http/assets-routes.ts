@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import { AppError } from '../errors.ts';
 
 const require = createRequire(import.meta.url);
@@ -23,15 +24,19 @@ export function assetsRoutes(): Router {
   const router = new Router();
   const loaded = new Map<string, Buffer>();
 
-  router.get('/assets/:file', (ctx) => {
-    const { file } = ctx.params as { file: string };
+  const serve = (ctx: Context, file: string) => {
     const asset = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
     if (asset === undefined) throw new AppError('not_found', { message: 'No such asset.' });
     if (!loaded.has(file)) loaded.set(file, readFileSync(asset.source));
     ctx.type = asset.type;
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = loaded.get(file);
-  });
+  };
+
+  router.get('/assets/:file', (ctx) => serve(ctx, (ctx.params as { file: string }).file));
+  // Where a browser looks for the icon of a page that names none (JSON opened in a tab): without
+  // it, a 404 in the console of every such page.
+  router.get('/favicon.ico', (ctx) => serve(ctx, 'favicon.svg'));
 
   return router;
 }

@@ -6,12 +6,14 @@ import type { FamilyPages, FormOutcome } from './family-pages.ts';
 import { requestIdOf } from './middleware.ts';
 import type { FamilyLinks } from './family-links.ts';
 import { isFormPost, prefersHtml, readFormBody } from './request.ts';
-import { declineForm, signForm } from './schemas.ts';
+import { declineForm, hasVisibleCharacter, signForm } from './schemas.ts';
 
 export interface FamilyPageRouteDependencies {
   readonly links: FamilyLinks;
   readonly pages: FamilyPages;
   readonly logger: Logger;
+  /** CONTRACT_BASE_URL: its origin is where the family's pages are, whatever Host a proxy passes on. */
+  readonly contractBaseUrl: string;
 }
 
 /** Refusals the family page itself explains (the link is dead, or already answered). */
@@ -32,7 +34,8 @@ const PAGE_EXPLAINS = new Set<ErrorCode>([
  * JSON and the contract's audit history hold the same facts). A program that asks for it gets the
  * page when there is one and the JSON error body when there is none.
  */
-export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDependencies): Router {
+export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: FamilyPageRouteDependencies): Router {
+  const publicOrigin = new URL(contractBaseUrl).origin;
   // Strict, so /contract/<token>/ is not the page: its relative links would resolve elsewhere.
   const router = new Router({ strict: true });
 
@@ -108,9 +111,10 @@ export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDepend
     page(
       isFormPost,
       backToPage(async (ctx, token) => {
+        refuseCrossSite(ctx, publicOrigin);
         const form = await readFormBody(ctx, signForm);
         // Not refusals: the family left the name blank or the box unticked, and the page asks again.
-        if (form.signed_by === undefined || !/\S/.test(form.signed_by)) return 'name_missing';
+        if (form.signed_by === undefined || !hasVisibleCharacter(form.signed_by)) return 'name_missing';
         if (form.agree === undefined) return 'agreement_missing';
         await links.sign(ctx, token, form.signed_by, null);
         return 'signed';
@@ -123,6 +127,7 @@ export function familyPageRoutes({ links, pages, logger }: FamilyPageRouteDepend
     page(
       isFormPost,
       backToPage(async (ctx, token) => {
+        refuseCrossSite(ctx, publicOrigin);
         await readFormBody(ctx, declineForm);
         await links.decline(ctx, token);
         return 'declined';
@@ -151,6 +156,36 @@ function backToPage(perform: (ctx: RouterContext, token: string) => Promise<Form
     ctx.status = 303;
     ctx.redirect(`../${token}${outcome === null ? '' : `?outcome=${outcome}`}`);
   };
+}
+
+/**
+ * A form post sent by another site's page (docs/PRODUCT.md, "Family links"): it would sign or
+ * decline with the family's browser and address, but not by their choice. Browsers say where a
+ * request comes from in `Sec-Fetch-Site`, which no page can set; only `same-origin` (and `none`, a
+ * request the user made) passes. A browser too old to send it sends `Origin`, which must then be
+ * the service's own — the Host the request was sent to, or CONTRACT_BASE_URL's origin when a proxy
+ * passes on another Host. A request with neither header is from a program, not a browser, and
+ * carries no visit of someone else's: it passes, like the JSON API. (The rule of Go's
+ * net/http CrossOriginProtection.)
+ */
+function refuseCrossSite(ctx: RouterContext, publicOrigin: string): void {
+  const site = ctx.get('sec-fetch-site');
+  if (site !== '') {
+    if (site === 'same-origin' || site === 'none') return;
+    throw new AppError('cross_site_post');
+  }
+  const origin = ctx.get('origin');
+  if (origin === '' || origin === publicOrigin || hostOf(origin) === ctx.host.toLowerCase()) return;
+  throw new AppError('cross_site_post');
+}
+
+/** The host:port of an Origin header; null for `null` (an opaque origin) or anything unparsable. */
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
 }
 
 /** The way back from the request's URL to the service's root, for the page's relative links (family-pages.ts). */

@@ -70,7 +70,8 @@ export function answerErrors(logger: Logger): Middleware {
       if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found');
     } catch (thrown) {
       const error = toAppError(thrown);
-      if (error.status >= 500) logger.error({ request_id: requestIdOf(ctx), err: thrown, code: error.code }, 'request failed');
+      if (error.status >= 500 && error.code !== 'not_implemented')
+        logger.error({ request_id: requestIdOf(ctx), err: thrown, code: error.code }, 'request failed');
       ctx.status = error.status;
       if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
       ctx.body = {
@@ -83,3 +84,27 @@ export function answerErrors(logger: Logger): Middleware {
     }
   };
 }
+
+/** The methods a route could take; the service's routes use some of them (RFC 9110, 9.3). */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * Requests no route answered because of their method, once every router has passed them on: 405
+ * `method_not_allowed` on a path that takes other methods, 501 `not_implemented` for a method no
+ * route could take (TRACE, PROPFIND, …) on any path, and OPTIONS answered. Each names the path's
+ * methods in `Allow` when it has any.
+ */
+export const answerWrongMethods: Middleware = async (ctx, next) => {
+  await next();
+  if (ctx.status !== 404 || ctx.body !== undefined) return;
+  const matched = (ctx as { matched?: ReadonlyArray<{ readonly methods: readonly string[] }> }).matched ?? [];
+  const allowed = [...new Set(matched.flatMap((layer) => layer.methods))];
+  if (allowed.length > 0) ctx.set('Allow', allowed.join(', '));
+  if (!KNOWN_METHODS.has(ctx.method)) throw new AppError('not_implemented');
+  if (allowed.length === 0) return;
+  if (ctx.method === 'OPTIONS') {
+    ctx.status = 204;
+    return;
+  }
+  throw new AppError('method_not_allowed');
+};

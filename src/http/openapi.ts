@@ -366,6 +366,7 @@ export function openApiDocument(): object {
         200: json(responses.familyContract, 'The contract after the change.'),
         303: { description: 'Form posts: back to the family page.' },
         ...BODY_FAILURES,
+        403: failure('`cross_site_post`: a form post sent by another site’s page (`Sec-Fetch-Site` or `Origin`).'),
         ...LINK_FAILURES,
         409: failure('`contract_already_signed` or `contract_already_declined`.'),
         422: failure('`validation_failed`.'),
@@ -425,6 +426,13 @@ export function openApiDocument(): object {
     summary: 'Stylesheets and scripts of the service’s own pages',
     request: { params: z.object({ file: z.string().describe('The file’s name.') }) },
     responses: { 200: text('text/plain', 'The file.'), 404: failure('`not_found`.') },
+  });
+  open('operations', {
+    method: 'get',
+    path: '/favicon.ico',
+    operationId: 'getFavicon',
+    summary: 'The service’s icon (SVG), where browsers look for it on pages that name none',
+    responses: { 200: text('image/svg+xml', 'The icon.'), ...HTTP_FAILURES },
   });
   open('chart', {
     method: 'get',

@@ -86,7 +86,10 @@ async function parse<T>(read: () => Promise<T>, unreadable: ErrorCode, limit: st
   try {
     return await read();
   } catch (error) {
-    const { status } = error as { status?: unknown };
+    const { status, type } = error as { status?: unknown; type?: unknown };
+    // The body stopped coming: the server cut it off at HTTP_REQUEST_TIMEOUT_MS (and answered 408
+    // itself, src/http/server.ts), or the client hung up. Either way it is no malformed body.
+    if (type === 'request.aborted') throw new AppError('request_timeout', { cause: error });
     if (status === 413) throw new AppError('payload_too_large', { message: `The body is over ${limit}.` });
     if (status === 415) throw new AppError('unsupported_media_type', { message: 'Send the body as UTF-8.' });
     throw new AppError(unreadable, { cause: error });

@@ -22,6 +22,26 @@ function isStorableText(value: string): boolean {
 
 const UNSTORABLE_TEXT = 'must not contain NUL characters or unpaired UTF-16 surrogates';
 
+/**
+ * A character that shows: not a space, not a control or format character (U+200B and its kin), not
+ * a combining mark on its own, not one of the fillers that draw nothing (Hangul fillers, the blank
+ * Braille pattern). A signature needs one; a name of invisible characters signs nothing.
+ */
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{C}\p{M}\u2800]/u;
+
+export function hasVisibleCharacter(value: string): boolean {
+  return VISIBLE.test(value);
+}
+
+/**
+ * Whether a URL is stored as sent and carries no credentials: the URL parser would drop a tab or
+ * line break inside it (so the text kept is not the URL checked), and `user:pass@` puts a password
+ * in the contract's record.
+ */
+function isPlainUrl(value: string): boolean {
+  return !/[\s\p{C}]/u.test(value) && !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value);
+}
+
 /** A name as the club typed it: kept exactly (quotes, semicolons, unicode), but not blank. */
 const name = z.string().min(1).max(200).regex(/\S/, 'must not be blank').refine(isStorableText, UNSTORABLE_TEXT);
 
@@ -158,13 +178,16 @@ export const exportContractsQuery = z
 
 export const signBody = z
   .object({
-    signed_by: name.openapi({ description: 'The name the family signs with, as typed.' }),
+    signed_by: name
+      .refine(hasVisibleCharacter, 'must contain a visible character')
+      .openapi({ description: 'The name the family signs with, as typed; at least one visible character.' }),
     signature_url: z
       .string()
       .max(2000)
       .url()
       .refine((value) => value.startsWith('https://'), 'must be an https URL')
       .refine(isStorableText, UNSTORABLE_TEXT)
+      .refine(isPlainUrl, 'must not contain spaces, tabs, line breaks or other control characters, nor a user:password@')
       .optional()
       .openapi({ description: 'An https link to a signature image or signing record, kept with the contract.' }),
   })

@@ -23,7 +23,8 @@ export type AdminTokenVerifier = (authorization: readonly string[] | undefined) 
  */
 const ALGORITHMS = ['RS256', 'ES256'];
 
-const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i;
+/** A JWS in compact form: three base64url parts joined by dots. */
+const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /** RFC 5321's limit on an address; anything longer, or with control characters, is not one. */
 const EMAIL = /^[^\p{Cc}]{1,320}$/u;
@@ -59,14 +60,7 @@ function issuerKeys(url: URL, options: JwksConfig): JWTVerifyGetKey {
 
 export function createAdminTokenVerifier(identity: IdentityConfig, keys: JWTVerifyGetKey): AdminTokenVerifier {
   return async (authorization) => {
-    // Two Authorization headers are ambiguous (a proxy may have acted on the other): refuse both.
-    const token = authorization?.length === 1 ? BEARER.exec(authorization[0] ?? '')?.[1] : undefined;
-    if (token === undefined) {
-      throw new AppError('unauthenticated', {
-        message: 'Send an admin access token as "Authorization: Bearer <token>".',
-      });
-    }
-    const payload = await verify(token, identity, keys);
+    const payload = await verify(bearerToken(authorization), identity, keys);
     if (!roles(payload, identity.audience).includes(identity.adminRole)) {
       throw new AppError('forbidden', { message: `The token lacks the "${identity.adminRole}" role.` });
     }
@@ -89,6 +83,39 @@ export function createAdminTokenVerifier(identity: IdentityConfig, keys: JWTVeri
   };
 }
 
+/**
+ * The token of the one `Authorization: Bearer <token>` header, or a 401 saying what is wrong with
+ * the header: a caller who sent one learns how it is malformed, rather than that it is missing.
+ * Nothing of the header is echoed: it may be a credential.
+ */
+function bearerToken(authorization: readonly string[] | undefined): string {
+  const refuse = (message: string) => new AppError('unauthenticated', { message });
+  const [value, ...others] = authorization ?? [];
+  if (value === undefined) throw refuse('Send an admin access token as "Authorization: Bearer <token>".');
+  // Two Authorization headers are ambiguous (a proxy may have acted on the other): refuse both.
+  if (others.length > 0) throw refuse('The request carries more than one Authorization header: send one, "Bearer <token>".');
+  if (value === '') throw refuse('The Authorization header is empty: send "Authorization: Bearer <token>".');
+  const [scheme = '', ...rest] = value.split(' ');
+  if (scheme.toLowerCase() !== 'bearer') {
+    throw refuse(
+      JWT.test(value)
+        ? 'The Authorization header holds a token without its scheme: send "Bearer <token>".'
+        : 'The Authorization header is not a bearer token: admin calls take "Authorization: Bearer <token>".',
+    );
+  }
+  if (rest.length === 0 || (rest.length === 1 && rest[0] === '')) {
+    throw refuse('The Authorization header says "Bearer" but no token follows it.');
+  }
+  const [token = ''] = rest;
+  if (rest.length > 1) {
+    throw refuse('The Authorization header holds more than a token after "Bearer": send one space, then the token alone.');
+  }
+  if (!JWT.test(token)) {
+    throw refuse('The bearer token is not a JWT: an admin access token is three base64url parts joined by dots.');
+  }
+  return token;
+}
+
 async function verify(token: string, identity: IdentityConfig, keys: JWTVerifyGetKey): Promise<JWTPayload> {
   let payload: JWTPayload;
   try {
@@ -107,6 +134,14 @@ async function verify(token: string, identity: IdentityConfig, keys: JWTVerifyGe
   // realm's choice. A token issued in the future is from a wrong clock or a forger either way.
   if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + identity.clockToleranceSeconds) {
     throw new AppError('unauthenticated', { message: 'The token was refused: it was issued in the future.' });
+  }
+  // A stolen token is good until its `exp`: one made to last for years (or 10^20 s) is refused. A
+  // token without `iat` is judged by how long it has left.
+  const lifetime = (payload.exp as number) - (typeof payload.iat === 'number' ? payload.iat : Date.now() / 1000);
+  if (lifetime > identity.maxTokenLifetimeSeconds) {
+    throw new AppError('unauthenticated', {
+      message: `The token was refused: it is valid for longer than the ${identity.maxTokenLifetimeSeconds} s accepted (exp − iat).`,
+    });
   }
   // Keycloak marks its token kinds in a `typ` claim; only access tokens may call the API.
   if (payload.typ !== undefined && payload.typ !== 'Bearer') {

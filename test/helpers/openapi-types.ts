@@ -134,6 +134,10 @@ export interface paths {
     /** Stylesheets and scripts of the service’s own pages */
     get: operations["getAsset"];
   };
+  "/favicon.ico": {
+    /** The service’s icon (SVG), where browsers look for it on pages that name none */
+    get: operations["getFavicon"];
+  };
   "/contract-machine": {
     /** The state chart page; with an admin token it shows the club’s counts */
     get: operations["getContractMachinePage"];
@@ -192,7 +196,7 @@ export interface components {
          * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
          * @enum {string}
          */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "identity_provider_unavailable" | "internal_error";
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "identity_provider_unavailable" | "internal_error";
         /** @description What went wrong, in English, for people. */
         message: string;
         /** @description For validation_failed: zod’s issues. */
@@ -1623,7 +1627,7 @@ export interface operations {
     requestBody: {
       content: {
         "application/json": {
-          /** @description The name the family signs with, as typed. */
+          /** @description The name the family signs with, as typed; at least one visible character. */
           signed_by: string;
           /**
            * Format: uri
@@ -1655,6 +1659,12 @@ export interface operations {
       };
       /** @description `malformed_json`. */
       400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `cross_site_post`: a form post sent by another site’s page (`Sec-Fetch-Site` or `Origin`). */
+      403: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1733,6 +1743,12 @@ export interface operations {
       };
       /** @description `malformed_json`. */
       400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `cross_site_post`: a form post sent by another site’s page (`Sec-Fetch-Site` or `Origin`). */
+      403: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1951,6 +1967,29 @@ export interface operations {
       };
       /** @description `not_found`. */
       404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** The service’s icon (SVG), where browsers look for it on pages that name none */
+  getFavicon: {
+    responses: {
+      /** @description The icon. */
+      200: {
+        content: {
+          "image/svg+xml": string;
+        };
+      };
+      /** @description `malformed_request`: the request is not valid HTTP. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `headers_too_large`: the request headers are over 16 KB. */
+      431: {
         content: {
           "application/json": components["schemas"]["Error"];
         };

@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import type { DatabasePool } from 'slonik';
 import { type Config, parseConfig } from '../../src/config.ts';
 import { createApp } from '../../src/http/app.ts';
-import { answerUnparsableRequests } from '../../src/http/client-errors.ts';
+import { createHttpServer } from '../../src/http/server.ts';
 import { type LocalSigningKey, generateLocalSigningKey } from '../../src/identity/local-signing-key.ts';
 import { type AdminTokenRequest, mintAdminToken } from '../../src/identity/mint-admin-token.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -46,8 +46,7 @@ export async function startTestServer(pool: DatabasePool, options: TestServerOpt
   const key = options.signingKey ?? (await generateLocalSigningKey()).key;
   const logger = createLogger(config.logLevel, options.logs);
   const app = createApp(config, { pool, logger, localKey: key });
-  const server: Server = app.listen(0, '127.0.0.1');
-  answerUnparsableRequests(server);
+  const server: Server = createHttpServer(app, config.http).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -38,7 +38,13 @@ async function showCounts(token) {
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  showCounts(input.value.trim());
+  // Pasted from an Authorization header, the token comes with its scheme: it is the same token.
+  const token = input.value.trim().replace(/^Bearer\s+/i, '');
+  if (token === '') {
+    status.textContent = 'Paste an admin token first: npm run -s cli -- token <club>.';
+    return;
+  }
+  showCounts(token);
 });
 
 const fromFragment = new URLSearchParams(location.hash.slice(1)).get('token');
