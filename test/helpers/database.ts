@@ -7,7 +7,7 @@ import { testEnv } from './environment.ts';
 export interface TestDatabase {
   readonly name: string;
   readonly url: string;
-  /** Connected as the app's role, configured like the service's pool. */
+  /** Connected as the app's role, configured like the service's pool but for its timeouts. */
   readonly pool: DatabasePool;
   drop(): Promise<void>;
 }
@@ -26,7 +26,14 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
     ),
   );
   const url = appDatabaseUrl(testEnv('superuserUrl'), { role, password: testEnv('password'), database: name });
-  const pool = await createDatabasePool(url, { maximumPoolSize: 10 });
+  // The service's settings with waits that hold on two loaded cores: a test about a timeout makes
+  // a pool (or a service) with its own.
+  const pool = await createDatabasePool(url, {
+    maximumPoolSize: 10,
+    connectTimeoutMs: 30_000,
+    statementTimeoutMs: 60_000,
+    poolWaitTimeoutMs: 30_000,
+  });
   return {
     name,
     url,
@@ -39,7 +46,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
 }
 
 async function asSuperuser<T>(work: (pool: DatabasePool) => Promise<T>): Promise<T> {
-  const pool = await createPool(testEnv('superuserUrl'), { maximumPoolSize: 1 });
+  const pool = await createPool(testEnv('superuserUrl'), { maximumPoolSize: 1, connectionTimeout: 30_000 });
   try {
     return await work(pool);
   } finally {
