@@ -8,6 +8,7 @@ import test, { type ExecutionContext } from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase } from './helpers/database.ts';
+import { eventually } from './helpers/eventually.ts';
 import { startServiceProcess } from './helpers/service-process.ts';
 import { ZSH } from './helpers/shells.ts';
 
@@ -84,7 +85,12 @@ async function walkthroughIn(shell: string, t: ExecutionContext): Promise<void> 
     SELECT name FROM teams WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo') ORDER BY id
   `);
   t.deepEqual(teams, ['U12 Gold', 'U14 Gold']);
-  t.true((await fs.readdir(path.join(dataDir, 'mail'))).some((file) => file.endsWith('.eml')));
+  // The worker finds the offer's job by polling: the mail is written within its poll interval.
+  await eventually(
+    'the offer written as an .eml file',
+    () => fs.readdir(path.join(dataDir, 'mail')).catch(() => []),
+    (files) => files.some((file) => file.endsWith('.eml')),
+  );
   service.child.kill('SIGTERM');
   t.like(await service.exited, { code: 0 });
 }
