@@ -18,13 +18,13 @@ export interface Club {
   readonly firstPlayerId: number;
 }
 
-/** A club of `players` players, each with an open offer (in `teamId`, when given) and its token. */
+/** A club of `players` players in `none`, with two teams when `team` names them. */
 async function addClub(
   pool: DatabasePool,
   slug: string,
   players: number,
   team?: string,
-): Promise<Club & { teamIds: [number, number] | null }> {
+): Promise<Club & { players: number; teamIds: [number, number] | null }> {
   const tenantId = await pool.oneFirst(
     sql.type(z.object({ id: z.number() }))`INSERT INTO tenants (slug, name) VALUES (${slug}, ${slug}) RETURNING id`,
   );
@@ -39,11 +39,34 @@ async function addClub(
       RETURNING id
     ) SELECT min(id) AS first FROM created
   `);
-  await pool.query(sql.unsafe`
-    SELECT count(*) FROM players, offer_contract(${tenantId}, players.id, 150, ${teamIds?.[0] ?? null}, false, '{none}', 'seed', 'bench')
-    WHERE players.tenant_id = ${tenantId}
-  `);
-  return { tenantId, firstPlayerId, teamIds };
+  return { tenantId, firstPlayerId, players, teamIds };
+}
+
+/** Runs `work` on every item, two at a time: one per core, on a pool of two connections. */
+async function onTwoConnections<T>(items: readonly T[], work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all([worker(), worker()]);
+}
+
+/** An open offer for every player of the clubs (into the club's first team, if it has teams). */
+async function offerEveryone(pool: DatabasePool, clubs: ReadonlyArray<Awaited<ReturnType<typeof addClub>>>): Promise<void> {
+  const chunk = 5_000;
+  const chunks = clubs.flatMap((club) =>
+    Array.from({ length: Math.ceil(club.players / chunk) }, (_, i) => ({
+      ...club,
+      from: club.firstPlayerId + i * chunk,
+      to: Math.min(club.firstPlayerId + club.players, club.firstPlayerId + (i + 1) * chunk) - 1,
+    })),
+  );
+  await onTwoConnections(chunks, ({ tenantId, teamIds, from, to }) =>
+    pool.query(sql.unsafe`
+      SELECT count(*) FROM players, offer_contract(${tenantId}, players.id, 150, ${teamIds?.[0] ?? null}, false, '{none}', 'seed', 'bench')
+      WHERE players.tenant_id = ${tenantId} AND players.id BETWEEN ${from} AND ${to}
+    `),
+  );
 }
 
 export interface Seed extends Club {
@@ -62,19 +85,17 @@ export async function seedClubs(
   sizes: { players: number; signOffers: number; soakPlayers: number },
   tokensFile: string,
 ): Promise<Seed> {
-  const pool = await openPool(databaseUrl);
+  const pool = await openPool(databaseUrl, 2);
   try {
     const club = await addClub(pool, 'bench', sizes.players);
     const signing = await addClub(pool, 'bench-sign', sizes.signOffers);
+    const soaking = sizes.soakPlayers > 0 ? await addClub(pool, 'bench-soak', sizes.soakPlayers, 'Soak') : null;
+    await offerEveryone(pool, [club, signing, ...(soaking === null ? [] : [soaking])]);
     const tokens = await pool.anyFirst(sql.type(z.object({ contract_token: z.string() }))`
       SELECT contract_token FROM players WHERE tenant_id = ${signing.tenantId} ORDER BY random()
     `);
     await fs.writeFile(tokensFile, tokens.join('\n'));
-    let soak: Seed['soak'] = null;
-    if (sizes.soakPlayers > 0) {
-      const { tenantId, firstPlayerId, teamIds } = await addClub(pool, 'bench-soak', sizes.soakPlayers, 'Soak');
-      soak = { tenantId, firstPlayerId, players: sizes.soakPlayers, teamIds: teamIds as [number, number] };
-    }
+    const soak: Seed['soak'] = soaking === null ? null : { ...soaking, teamIds: soaking.teamIds as [number, number] };
     await pool.query(sql.unsafe`VACUUM ANALYZE`);
     return { tenantId: club.tenantId, firstPlayerId: club.firstPlayerId, tokensFile, soak };
   } finally {
@@ -143,15 +164,8 @@ export async function loadScale(databaseUrl: string, target: ScaleTarget, log: (
     // The new clubs in batches of 25, shared by the two connections.
     const batches: Array<[number, number]> = [];
     for (let from = first; from <= last; from += 25) batches.push([from, Math.min(last, from + 24)]);
-    const onBothConnections = async (work: (batch: [number, number]) => Promise<unknown>) => {
-      let next = 0;
-      const worker = async () => {
-        while (next < batches.length) await work(batches[next++] as [number, number]);
-      };
-      await Promise.all([worker(), worker()]);
-    };
     await timed('an offer for each new player, through offer_contract', () =>
-      onBothConnections(([from, to]) =>
+      onTwoConnections(batches, ([from, to]) =>
         pool.query(sql.unsafe`
           SELECT count(*) FROM players, offer_contract(players.tenant_id, players.id, 150, NULL, false, '{none}', 'seed', 'bench')
           WHERE players.tenant_id BETWEEN ${from} AND ${to}
@@ -165,7 +179,7 @@ export async function loadScale(databaseUrl: string, target: ScaleTarget, log: (
         // The last round fills in only what is left: one row for the first players of each club.
         const left = rowsToAdd - round * newClubs * perClub;
         const perClubThisRound = Math.min(perClub, Math.ceil(left / newClubs));
-        await onBothConnections(([from, to]) =>
+        await onTwoConnections(batches, ([from, to]) =>
           pool.query(sql.unsafe`
             INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source, ts)
             SELECT players.tenant_id, players.id, 're_offer', snapshot, snapshot, 'scale@example.test', 'admin_api',
