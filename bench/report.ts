@@ -261,9 +261,10 @@ function scale({ load, before, after }: ScaleRun): string[] {
 
 function soak(run: SoakRun): string[] {
   const periods = run.result.periods ?? [];
-  const minutes = periods.map((period, index) => ({ ...period, residentMb: run.residentMb[index] ?? 0 }));
-  // The last period may be a moment long (responses after the deadline): judge the last full one.
-  const full = minutes.filter((period) => period.requests >= (run.rate * run.periodSeconds) / 2);
+  // Responses that arrive after the deadline make a last period a moment long: leave it out.
+  const full = periods
+    .slice(0, Math.ceil(run.seconds / run.periodSeconds))
+    .map((period, index) => ({ ...period, residentMb: run.residentMb[index] ?? 0 }));
   const first = full[0];
   const last = full.at(-1);
   const lines = [
@@ -273,7 +274,7 @@ function soak(run: SoakRun): string[] {
     '',
     `| period (${run.periodSeconds} s) | req/s | p50 ms | p99 ms | non-2xx | service RSS MB (max) |`,
     '|---:|---:|---:|---:|---:|---:|',
-    ...minutes.map(
+    ...full.map(
       (m, index) =>
         `| ${index + 1} | ${(m.requests / run.periodSeconds).toFixed(0)} | ${m.p50} | ${m.p99} | ${m.failed} | ${m.residentMb.toFixed(0)} |`,
     ),
