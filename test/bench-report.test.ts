@@ -112,3 +112,25 @@ test("pgbench's summary and transaction log read as the other load generators' r
   });
   t.is(pgbenchResult(summary, latencies, 15, true).errors, 3, 'a pgbench that failed voids the run');
 });
+
+test('the soak compares its last full period with its first, not the moment after its deadline', (t) => {
+  const period = (p99: number, requests = 12_000) => ({ requests, p50: 50, p99, failed: 0 });
+  const periods = [period(200), ...Array.from({ length: 8 }, () => period(250)), period(210), period(10, 3)];
+  const report = render(
+    run(rows, {
+      soak: {
+        connections: 32,
+        peakPerSecond: 400,
+        rate: 200,
+        seconds: 600,
+        result: { ...load(200, 50, 250), periods },
+        residentMb: [140, 141, 141, 141, 141, 141, 141, 141, 141, 160, 161],
+        periodSeconds: 60,
+      },
+    }),
+    new Date(),
+  );
+  t.true(report.includes("- last period's p99 / first's: 210 / 200 ms = 1.05 (target ≤ 1.10, within 10%): met"));
+  t.true(report.includes("- last period's resident memory / first's: 160 / 140 MB = 1.14 (target ≤ 1.10, within 10%): **missed**"));
+  t.false(report.includes('| 11 |'), 'the moment after the deadline is no period');
+});
