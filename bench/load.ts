@@ -178,8 +178,11 @@ const instance = autocannon({
   requests,
 }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
 const periods = plan.periodSeconds === undefined ? null : periodsOf(instance, plan.periodSeconds);
+// With `amount` autocannon would ignore the duration; signs slower than expected still stop in time.
+const deadline = amount === undefined ? undefined : setTimeout(() => instance.stop(), plan.seconds * 1000);
 process.stdout.write('measuring\n');
 const result = await instance;
+clearTimeout(deadline);
 const output: LoadResult = {
   requests: result.requests.total,
   seconds: result.duration,
