@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 export interface LoadPlan {
-  readonly scenario: 'offer' | 'bare-offer' | 'sign' | 'list';
+  readonly scenario: 'offer' | 'bare-offer' | 'sign' | 'list' | 'mixed';
   readonly baseUrl: string;
   readonly connections: number;
   readonly seconds: number;
@@ -16,6 +16,22 @@ export interface LoadPlan {
   readonly tokensFile?: string;
   readonly from?: number;
   readonly count?: number;
+  /**
+   * mixed: each connection in turn re-offers a player, moving it to its other team of these two
+   * (from `offered` or from `signed` alike), signs that offer through its new link, and lists a page.
+   */
+  readonly teamIds?: readonly [number, number];
+  /** Requests per second over all connections; as fast as they go when absent. */
+  readonly overallRate?: number;
+  /** Latencies per period of this many seconds, besides those of the whole run. */
+  readonly periodSeconds?: number;
+}
+
+export interface Period {
+  readonly requests: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly failed: number;
 }
 
 export interface LoadResult {
@@ -26,6 +42,7 @@ export interface LoadResult {
   readonly p99: number;
   readonly non2xx: number;
   readonly errors: number;
+  readonly periods?: readonly Period[];
 }
 
 const plan = JSON.parse(process.argv[2] as string) as LoadPlan;
@@ -76,29 +93,96 @@ function requestsFor(): { requests: autocannon.Request[]; amount?: number } {
       };
     }
     case 'list':
-      return {
-        requests: [
-          {
-            method: 'GET',
-            headers: adminHeaders,
-            setupRequest: (request) => ({
-              ...request,
-              path: `/admin/contracts?status=offered&cursor=${Buffer.from(`after:${randomPlayer()}`).toString('base64url')}`,
-            }),
-          },
-        ],
-      };
+      return { requests: [listPage] };
+    case 'mixed':
+      return { requests: mixed() };
   }
 }
 
+const listPage: autocannon.Request = {
+  method: 'GET',
+  headers: adminHeaders,
+  setupRequest: (request) => ({
+    ...request,
+    path: `/admin/contracts?status=offered&cursor=${Buffer.from(`after:${randomPlayer()}`).toString('base64url')}`,
+  }),
+};
+
+/**
+ * Offer, sign, list. A player is in one connection's hands from its offer to its sign, so no other
+ * offer replaces the link being signed; then it goes to the back of the queue.
+ */
+function mixed(): autocannon.Request[] {
+  const [teamA, teamB] = plan.teamIds ?? [0, 0];
+  const idle = Array.from({ length: plan.players }, (_, i) => ({ id: plan.firstPlayerId + i, team: teamA }));
+  type Held = { id: number; team: number };
+  type Context = { player?: Held; token?: string };
+  return [
+    {
+      method: 'POST',
+      path: '/admin/contract/offer?force=true',
+      headers: adminHeaders,
+      setupRequest: (request, context: Context) => {
+        const player = idle.shift() as Held;
+        context.player = player;
+        const target = player.team === teamA ? teamB : teamA;
+        return { ...request, body: JSON.stringify({ player_id: player.id, monthly_fee: 150, target_team_id: target }) };
+      },
+      onResponse: (status, body, context: Context) => {
+        if (status !== 200 || context.player === undefined) return;
+        const answer = JSON.parse(body) as { contract_token: string; team_ids: number[] };
+        context.token = answer.contract_token;
+        context.player.team = answer.team_ids[0] ?? context.player.team;
+      },
+    },
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ signed_by: 'Bench Parent' }),
+      setupRequest: (request, context: Context) => ({ ...request, path: `/contract/${context.token ?? 'none'}/sign` }),
+      onResponse: (_status, _body, context: Context) => {
+        if (context.player !== undefined) idle.push(context.player);
+      },
+    },
+    listPage,
+  ];
+}
+
+/** The latencies of each period of `periodSeconds`, from the responses as they come. */
+function periodsOf(instance: autocannon.Instance, periodSeconds: number) {
+  const started = Date.now();
+  const periods: Array<{ latencies: number[]; failed: number }> = [];
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    const index = Math.floor((Date.now() - started) / (periodSeconds * 1000));
+    while (periods.length <= index) periods.push({ latencies: [], failed: 0 });
+    const period = periods[index] as { latencies: number[]; failed: number };
+    period.latencies.push(responseTime);
+    if (statusCode < 200 || statusCode >= 300) period.failed += 1;
+  });
+  return (): Period[] =>
+    periods.map(({ latencies, failed }) => {
+      const sorted = latencies.sort((a, b) => a - b);
+      const at = (q: number) => Math.round((sorted[Math.floor(sorted.length * q)] ?? 0) * 10) / 10;
+      return { requests: sorted.length, p50: at(0.5), p99: at(0.99), failed };
+    });
+}
+
 const { requests, amount } = requestsFor();
-const result = await autocannon({
+// Without a callback autocannon answers its instance made thenable, though its types say only a promise.
+const instance = autocannon({
   url: plan.baseUrl,
   connections: plan.connections,
   duration: plan.seconds,
   ...(amount === undefined ? {} : { amount }),
+  ...(plan.overallRate === undefined ? {} : { overallRate: plan.overallRate }),
   requests,
-});
+}) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+const periods = plan.periodSeconds === undefined ? null : periodsOf(instance, plan.periodSeconds);
+// With `amount` autocannon would ignore the duration; signs slower than expected still stop in time.
+const deadline = amount === undefined ? undefined : setTimeout(() => instance.stop(), plan.seconds * 1000);
+process.stdout.write('measuring\n');
+const result = await instance;
+clearTimeout(deadline);
 const output: LoadResult = {
   requests: result.requests.total,
   seconds: result.duration,
@@ -107,5 +191,6 @@ const output: LoadResult = {
   p99: result.latency.p99,
   non2xx: result.non2xx,
   errors: result.errors + result.timeouts,
+  ...(periods === null ? {} : { periods: periods() }),
 };
 process.stdout.write(JSON.stringify(output));

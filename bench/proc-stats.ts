@@ -5,13 +5,20 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux this runs on
 
-/** User + system CPU time of one process, in milliseconds; 0 once it is gone. */
+/**
+ * User + system CPU time of one process and of the children it has reaped, in milliseconds; 0 once
+ * it is gone. A PostgreSQL backend that exits during a measurement (pgbench's, when pgbench ends)
+ * takes its own time along, but the postmaster reaps it and the kernel adds that time to the
+ * postmaster's: summed over a process tree before and after, nothing is lost.
+ */
 export function cpuMs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may itself contain spaces.
+    // Fields after the command name, which is in parentheses and may itself contain spaces:
+    // utime, stime, cutime, cstime.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    return (ticks * 1000) / TICKS_PER_SECOND;
   } catch {
     return 0;
   }
@@ -55,9 +62,10 @@ export function measure(cpuPids: () => readonly number[], memoryPid: number | nu
   return {
     stop(): { cpuMs: number; peakMb: number } {
       clearInterval(sampler);
-      let used = 0;
-      // Processes that started during the run count from zero; those that ended took theirs along.
-      for (const pid of cpuPids()) used += Math.max(0, cpuMs(pid) - (before.get(pid) ?? 0));
+      // Processes that started during the run count from zero; the time of those that ended is
+      // in their parent's (cpuMs), which is in the set.
+      const sum = (values: Iterable<number>) => [...values].reduce((total, value) => total + value, 0);
+      const used = sum(cpuPids().map(cpuMs)) - sum(before.values());
       return { cpuMs: used, peakMb };
     },
   };

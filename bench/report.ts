@@ -2,16 +2,50 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import type { Plan } from './explain.ts';
 import type { LoadResult } from './load.ts';
+import type { ScaleLoad } from './seed.ts';
+
+export type ScenarioName =
+  | 'ceiling'
+  | 'bare'
+  | 'service'
+  | 'pgbouncer'
+  | 'service-worker'
+  | 'anchor'
+  | 'anchor-statements'
+  | 'offer-function'
+  | 'sign-ceiling'
+  | 'sign'
+  | 'list-ceiling'
+  | 'list';
 
 export interface Measurement extends LoadResult {
-  readonly name: 'ceiling' | 'bare' | 'service' | 'sign' | 'list' | 'pgbouncer';
+  readonly name: ScenarioName;
   readonly connections: number;
-  /** CPU of the process serving HTTP; null for the ceiling, which has none. */
+  /** CPU of the process serving HTTP; null where there is none (the ceilings, pgbench). */
   readonly serviceCpuMs: number | null;
   readonly postgresCpuMs: number;
   readonly peakMb: number | null;
   /** Top-level statements the database ran per request (pg_stat_statements). */
   readonly statementsPerRequest: number;
+  /** service-worker: e-mails the worker sent during the measurement. */
+  readonly mailsSent?: number;
+}
+
+export interface ScaleRun {
+  readonly load: ScaleLoad;
+  readonly before: Measurement;
+  readonly after: Measurement;
+}
+
+export interface SoakRun {
+  readonly connections: number;
+  readonly peakPerSecond: number;
+  readonly rate: number;
+  readonly seconds: number;
+  readonly result: LoadResult;
+  /** The service's resident memory, the largest seen in each period of the result's. */
+  readonly residentMb: readonly number[];
+  readonly periodSeconds: number;
 }
 
 export interface Run {
@@ -23,27 +57,55 @@ export interface Run {
   readonly players: number;
   readonly poolSize: number;
   readonly postgresVersion: string;
+  /** The connections the targets are judged at. */
+  readonly targetConnections: number;
+  /** Scenarios that could not run here, each with why. */
+  readonly skipped: readonly string[];
   /** Family link lookups: medians of an unknown token (404) and a replaced one (410), in µs. */
   readonly lookups: { readonly count: number; readonly unknownUs: number; readonly replacedUs: number } | null;
   readonly plans: readonly Plan[];
+  readonly scale: ScaleRun | null;
+  readonly soak: SoakRun | null;
 }
 
 const REPORT = new URL('../docs/PERFORMANCE.md', import.meta.url);
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
 
-const LABELS: Record<Measurement['name'], string> = {
+const LABELS: Record<ScenarioName, string> = {
   ceiling: 'ceiling: offer_contract via slonik, no HTTP',
   bare: 'bare: node:http + pg, same call',
   service: 'service: POST /admin/contract/offer?force=true',
   pgbouncer: 'service via PgBouncer (transaction mode, 4 server conns)',
+  'service-worker': 'service with its worker sending the e-mail (WORKER=on)',
+  'offer-function': 'pgbench: offer_contract, one call per transaction',
+  anchor: 'anchor: FastAPI + SQLAlchemy, POST /admin/contract/offer?force=true',
+  'anchor-statements': 'pgbench: the anchor’s six statements (orm.sql)',
+  'sign-ceiling': 'ceiling: sign_contract via slonik, no HTTP',
   sign: 'service: POST /contract/:token/sign',
+  'list-ceiling': 'ceiling: a page of listContracts via slonik, no HTTP',
   list: 'service: GET /admin/contracts?status=offered',
+};
+
+/** What each row is compared with in the table's last column. */
+const REFERENCE: Partial<Record<ScenarioName, ScenarioName>> = {
+  ceiling: 'ceiling',
+  bare: 'ceiling',
+  service: 'ceiling',
+  pgbouncer: 'ceiling',
+  'service-worker': 'ceiling',
+  'offer-function': 'ceiling',
+  anchor: 'anchor-statements',
+  'anchor-statements': 'anchor-statements',
+  'sign-ceiling': 'sign-ceiling',
+  sign: 'sign-ceiling',
+  'list-ceiling': 'list-ceiling',
+  list: 'list-ceiling',
 };
 
 /** Writes the run's figures into docs/PERFORMANCE.md between its markers, and returns them. */
 export async function writeReport(run: Run): Promise<string> {
-  const section = render(run);
+  const section = render(run, new Date());
   const current = await fs.readFile(REPORT, 'utf8').catch(() => `# Performance\n\n${START}\n${END}\n`);
   const before = current.slice(0, current.indexOf(START) + START.length);
   const after = current.slice(current.indexOf(END));
@@ -51,44 +113,43 @@ export async function writeReport(run: Run): Promise<string> {
   return section;
 }
 
-function render(run: Run): string {
+const perRequest = (ms: number | null, m: LoadResult) => (ms === null || m.requests === 0 ? null : ms / m.requests);
+const fixed = (value: number | null, digits = 2) => (value === null ? '—' : value.toFixed(digits));
+const verdict = (met: boolean) => (met ? 'met' : '**missed**');
+const whole = (value: number) => Math.round(value).toLocaleString('en');
+
+/** The run as Markdown: the table of every measurement, the targets met or missed, scale and soak. */
+export function render(run: Run, at: Date): string {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const lines = [
-    `Last run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu}, ${os.cpus().length} cores, ` +
+    `Last run ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu}, ${os.cpus().length} cores, ` +
       `${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}, PostgreSQL ` +
       `${run.postgresVersion} (embedded, durable commits). ${run.players.toLocaleString('en')} players with an open ` +
       `offer; pool of ${run.poolSize} connections; ${run.seconds} s per measurement after ${run.warmupSeconds} s of ` +
       'warm-up; load from a separate process; all processes share the same cores.',
     '',
-    '| scenario | conns | req/s | p50 ms | p99 ms | non-2xx | service CPU ms/req | PostgreSQL CPU ms/req | statements/req | service peak MB | × ceiling |',
+    '| scenario | conns | req/s | p50 ms | p99 ms | non-2xx | service CPU ms/req | PostgreSQL CPU ms/req | statements/req | service peak MB | × reference |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const m of run.measurements) {
-    const ceiling = run.measurements.find((other) => other.name === 'ceiling' && other.connections === m.connections);
-    const isOffer = m.name === 'ceiling' || m.name === 'bare' || m.name === 'service' || m.name === 'pgbouncer';
+    const referenceName = REFERENCE[m.name];
+    const reference = run.measurements.find((other) => other.name === referenceName && other.connections === m.connections);
     const failed = m.non2xx + m.errors;
     lines.push(
       `| ${LABELS[m.name]} | ${m.connections} | ${m.perSecond.toFixed(0)} | ${m.p50} | ${m.p99} | ` +
-        `${failed === 0 ? '0' : `**${failed} — run void**`} | ${m.serviceCpuMs === null ? '—' : (m.serviceCpuMs / m.requests).toFixed(2)} | ` +
-        `${(m.postgresCpuMs / m.requests).toFixed(2)} | ${m.statementsPerRequest.toFixed(2)} | ` +
-        `${m.peakMb === null ? '—' : m.peakMb.toFixed(0)} | ${isOffer && ceiling ? `${(m.perSecond / ceiling.perSecond).toFixed(2)}×` : ''} |`,
+        `${failed === 0 ? '0' : `**${failed} — run void**`} | ${fixed(perRequest(m.serviceCpuMs, m))} | ` +
+        `${fixed(perRequest(m.postgresCpuMs, m))} | ${m.statementsPerRequest.toFixed(2)} | ` +
+        `${m.peakMb === null ? '—' : m.peakMb.toFixed(0)} | ${reference ? `${(m.perSecond / reference.perSecond).toFixed(2)}×` : ''} |`,
     );
   }
-  const at32 = (name: Measurement['name']) => run.measurements.find((m) => m.name === name && m.connections === 32);
-  const service = at32('service');
-  const ceiling = at32('ceiling');
-  lines.push('');
-  if (service && ceiling) {
-    const ratio = service.perSecond / ceiling.perSecond;
-    const spread = service.p99 / Math.max(service.p50, 1);
-    lines.push(
-      'Targets at 32 connections:',
-      `- service / ceiling throughput ${ratio.toFixed(2)}× (target ≥ 0.40×): ${ratio >= 0.4 ? 'met' : '**not met**'}`,
-      `- service p99 / p50 ${spread.toFixed(1)} (target < 4): ${spread < 4 ? 'met' : '**not met**'}`,
-      `- service peak resident memory ${run.peakMb.toFixed(0)} MB over the whole run (target < 150 MB): ${run.peakMb < 150 ? 'met' : '**not met**'}`,
-      '',
-    );
-  }
+  lines.push(
+    '',
+    '× reference: offers against the offer ceiling, signs and lists against theirs, the anchor against the replay of its ' +
+      'statements. statements/req as pg_stat_statements counts them, which is without BEGIN and COMMIT when pgbench sends ' +
+      'them as prepared statements (the replay of the anchor runs six).',
+    '',
+    ...targets(run),
+  );
   if (run.lookups !== null) {
     const { count, unknownUs, replacedUs } = run.lookups;
     lines.push(
@@ -98,10 +159,136 @@ function render(run: Run): string {
       '',
     );
   }
+  if (run.scale !== null) lines.push(...scale(run.scale));
+  if (run.soak !== null) lines.push(...soak(run.soak));
   if (run.plans.length > 0) {
     lines.push('<details><summary>Query plans of the lookups every request makes, after the load</summary>', '');
     for (const { lookup, plan } of run.plans) lines.push(`${lookup}:`, '', '```', plan, '```', '');
     lines.push('</details>', '');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The targets of issue 16, each met or missed, from this run's figures at the target connections. */
+export function targets(run: Run): string[] {
+  const connections = run.targetConnections;
+  const find = (name: ScenarioName) => run.measurements.find((m) => m.name === name && m.connections === connections);
+  const cpuOf = (m: Measurement | undefined, which: 'serviceCpuMs' | 'postgresCpuMs') => (m ? perRequest(m[which], m) : null);
+  const lines = [`Targets at ${connections} connections, from this run (met or missed):`];
+
+  const service = find('service');
+  const anchor = find('anchor');
+  for (const reason of run.skipped) lines.push(`- not measured: ${reason}.`);
+  if (service && anchor) {
+    const ratio = service.perSecond / anchor.perSecond;
+    lines.push(
+      `- service / anchor offers/s: ${whole(service.perSecond)} / ${whole(anchor.perSecond)} = ${ratio.toFixed(1)}× ` +
+        `(target ≥ 10×): ${verdict(ratio >= 10)}`,
+    );
+  }
+  const offerFunction = cpuOf(find('offer-function'), 'postgresCpuMs');
+  const anchorStatements = cpuOf(find('anchor-statements'), 'postgresCpuMs');
+  if (offerFunction !== null && anchorStatements !== null) {
+    const ratio = offerFunction / anchorStatements;
+    lines.push(
+      `- PostgreSQL CPU per offer, offer_contract / the anchor's six statements (both through pgbench): ` +
+        `${offerFunction.toFixed(2)} / ${anchorStatements.toFixed(2)} ms = ${ratio.toFixed(2)}× (target ≤ 1.0×): ${verdict(ratio <= 1)}`,
+    );
+  }
+  const serviceCpu = cpuOf(service, 'serviceCpuMs');
+  const bareCpu = cpuOf(find('bare'), 'serviceCpuMs');
+  if (serviceCpu !== null && bareCpu !== null) {
+    const ratio = serviceCpu / bareCpu;
+    lines.push(
+      `- service CPU per offer / the bare node:http + pg reference's: ${serviceCpu.toFixed(2)} / ${bareCpu.toFixed(2)} ms = ` +
+        `${ratio.toFixed(1)}× (target ≤ 2×): ${verdict(ratio <= 2)}`,
+    );
+  }
+  for (const [name, what] of [
+    ['service', 'offers'],
+    ['sign', 'signs'],
+    ['list', 'list pages'],
+  ] as const) {
+    const m = find(name);
+    if (!m) continue;
+    const spread = m.p99 / Math.max(m.p50, 1);
+    const reference = find(REFERENCE[name] as ScenarioName);
+    const ofCeiling = reference ? m.perSecond / reference.perSecond : null;
+    lines.push(
+      `- ${what}: p99 / p50 ${m.p99} / ${m.p50} ms = ${spread.toFixed(1)} (target < 4): ${verdict(spread < 4)}` +
+        (ofCeiling === null ? '' : `; ${ofCeiling.toFixed(2)}× their ceiling's throughput`) +
+        // The target of the bench's first version, kept so that runs stay comparable.
+        (name === 'service' && ofCeiling !== null ? ` (target ≥ 0.40×): ${verdict(ofCeiling >= 0.4)}` : ''),
+    );
+  }
+  lines.push(
+    `- service peak resident memory over the whole run: ${run.peakMb.toFixed(0)} MB (target < 150 MB): ${verdict(run.peakMb < 150)}`,
+  );
+  const withWorker = find('service-worker');
+  if (withWorker) {
+    lines.push(
+      `- with its worker in the same process (WORKER=on, the e-mail written to .eml files): ${whole(withWorker.perSecond)} offers/s` +
+        (anchor ? ` (${(withWorker.perSecond / anchor.perSecond).toFixed(1)}× the anchor)` : '') +
+        `, ${fixed(perRequest(withWorker.serviceCpuMs, withWorker))} ms of its CPU per offer, while it sent ` +
+        `${whole((withWorker.mailsSent ?? 0) / withWorker.seconds)} e-mails/s from the queue.`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+function scale({ load, before, after }: ScaleRun): string[] {
+  const total = load.steps.reduce((sum, step) => sum + step.seconds, 0);
+  const throughput = after.perSecond / before.perSecond;
+  const p99 = after.p99 / Math.max(before.p99, 1);
+  const row = (label: string, m: Measurement) =>
+    `| ${label} | ${m.perSecond.toFixed(0)} | ${m.p50} | ${m.p99} | ${m.non2xx + m.errors} | ${fixed(perRequest(m.serviceCpuMs, m))} | ${fixed(perRequest(m.postgresCpuMs, m))} |`;
+  return [
+    `Scale (\`npm run bench -- --scale\`): the database grown to ${whole(load.clubs)} clubs, ${whole(load.players)} players ` +
+      `and ${whole(load.auditRows)} audit rows in ${total.toFixed(0)} s (` +
+      `${load.steps.map((step) => `${step.step}: ${step.seconds.toFixed(0)} s`).join('; ')}), then the same offers again.`,
+    '',
+    `| service offers at ${after.connections} connections | req/s | p50 ms | p99 ms | non-2xx | service CPU ms/req | PostgreSQL CPU ms/req |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+    row('before growing', before),
+    row('after growing', after),
+    '',
+    `- offers/s after / before: ${throughput.toFixed(2)} (target ≥ 0.85, within 15%): ${verdict(throughput >= 0.85)}`,
+    `- p99 after / before: ${p99.toFixed(2)} (target ≤ 1.15, within 15%): ${verdict(p99 <= 1.15)}`,
+    '',
+  ];
+}
+
+function soak(run: SoakRun): string[] {
+  const periods = run.result.periods ?? [];
+  // Responses that arrive after the deadline make a last period a moment long: leave it out.
+  const full = periods
+    .slice(0, Math.ceil(run.seconds / run.periodSeconds))
+    .map((period, index) => ({ ...period, residentMb: run.residentMb[index] ?? 0 }));
+  const first = full[0];
+  const last = full.at(-1);
+  const lines = [
+    `Soak (\`npm run bench -- --soak\`): offers (each moving a player to its other team), signs of those offers and ` +
+      `list pages, one of each in turn on each of ${run.connections} connections, at ${whole(run.rate)} req/s — half the ` +
+      `${whole(run.peakPerSecond)} req/s the same mix reached at full speed — for ${run.seconds % 60 === 0 ? `${run.seconds / 60} min` : `${run.seconds} s`}.`,
+    '',
+    `| period (${run.periodSeconds} s) | req/s | p50 ms | p99 ms | non-2xx | service RSS MB (max) |`,
+    '|---:|---:|---:|---:|---:|---:|',
+    ...full.map(
+      (m, index) =>
+        `| ${index + 1} | ${(m.requests / run.periodSeconds).toFixed(0)} | ${m.p50} | ${m.p99} | ${m.failed} | ${m.residentMb.toFixed(0)} |`,
+    ),
+    '',
+  ];
+  if (first && last && first !== last) {
+    const p99 = last.p99 / Math.max(first.p99, 1);
+    const rss = last.residentMb / Math.max(first.residentMb, 1);
+    lines.push(
+      `- last period's p99 / first's: ${last.p99} / ${first.p99} ms = ${p99.toFixed(2)} (target ≤ 1.10, within 10%): ${verdict(p99 <= 1.1)}`,
+      `- last period's resident memory / first's: ${last.residentMb.toFixed(0)} / ${first.residentMb.toFixed(0)} MB = ` +
+        `${rss.toFixed(2)} (target ≤ 1.10, within 10%): ${verdict(rss <= 1.1)}`,
+      '',
+    );
+  }
+  return lines;
 }
