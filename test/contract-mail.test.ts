@@ -236,7 +236,13 @@ test.serial('a 550 for the recipient fails the message, with the server’s reas
   t.like(row, { status: 'failed', attempts: 1 });
   t.regex(row?.last_error ?? '', /550.*No such mailbox/);
   t.deepEqual(mailsTo(email), []);
-  t.false((await readJobs(db.pool, club, playerId)).some((job) => job.task === 'send_contract_message'));
+  // The job ends just after its task recorded the failure: it is removed, not scheduled again.
+  await eventually(
+    'the send job removed',
+    () => readJobs(db.pool, club, playerId),
+    (jobs) => !jobs.some((job) => job.task === 'send_contract_message'),
+  );
+  t.like((await readMessages(db.pool, club, playerId))[0], { status: 'failed', attempts: 1 });
 });
 
 test.serial(
