@@ -25,18 +25,16 @@ if (config.databaseUrl === null) {
 }
 
 const logger = createLogger(config.logLevel);
-const pool = await createDatabasePool(config.databaseUrl, poolOptionsFrom(config));
-const worker = await startContractWorker(config, {
-  directDatabaseUrl: config.databaseMigrationUrl ?? config.databaseUrl,
-  pool,
-  metrics: createMetrics(pool),
-  logger,
-});
-logger.info('worker started');
 
-// `on`, not `once`: a second signal (a terminal's Ctrl-C under npm arrives twice) must not end Node
-// with the jobs in hand.
+// Installed before anything starts, and so before 'worker started' is written: whoever waits for
+// that line may signal at once. `on`, not `once`: a second signal (a terminal's Ctrl-C under npm
+// arrives twice) must not end Node with the jobs in hand. A signal during start-up waits for it to
+// finish, then stops what it started.
 let stopping = false;
+let started: (stop: () => Promise<void>) => void = () => {};
+const stopWhatStarted = new Promise<() => Promise<void>>((resolve) => {
+  started = resolve;
+});
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   process.on(signal, async () => {
     if (stopping) return;
@@ -46,9 +44,21 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
     logger.info({ signal }, 'stopping the worker');
-    await worker.stop();
-    await pool.end();
+    await (await stopWhatStarted)();
     logger.info('stopped');
     process.exit(0);
   });
 }
+
+const pool = await createDatabasePool(config.databaseUrl, poolOptionsFrom(config));
+const worker = await startContractWorker(config, {
+  directDatabaseUrl: config.databaseMigrationUrl ?? config.databaseUrl,
+  pool,
+  metrics: createMetrics(pool),
+  logger,
+});
+started(async () => {
+  await worker.stop();
+  await pool.end();
+});
+if (!stopping) logger.info('worker started');
