@@ -32,7 +32,8 @@ export async function explainLookups(databaseUrl: string, tenantId: number, play
         'family link: token → club → contract (src/store/family-contracts.ts, sql/lock_offered_contract)',
         sql.unsafe`
           SELECT players.id FROM contract_links
-          JOIN players ON players.tenant_id = contract_links.tenant_id AND players.contract_token = contract_links.token
+          JOIN players ON players.tenant_id = contract_links.tenant_id AND players.id = contract_links.player_id
+            AND players.contract_token = contract_links.token
           WHERE contract_links.token = ${token}`,
       ),
       await explain(
