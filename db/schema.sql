@@ -135,6 +135,7 @@ CREATE TABLE public.contract_messages (
     CONSTRAINT contract_messages_tenant_id_player_id_fkey FOREIGN KEY (tenant_id, player_id) REFERENCES public.players(tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX contract_messages_by_player ON public.contract_messages USING btree (tenant_id, player_id, id);
+CREATE INDEX contract_messages_queued_offer ON public.contract_messages USING btree (tenant_id, player_id) WHERE ((kind = 'offer'::text) AND (status = 'queued'::text));
 
 CREATE TABLE public.contract_refusals (
     status text NOT NULL,

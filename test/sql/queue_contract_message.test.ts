@@ -1,4 +1,6 @@
 import test from 'ava';
+import { sql } from 'slonik';
+import { z } from 'zod';
 import { offerContract } from '../../src/store/contracts.ts';
 import { createClub, createPlayer, putContractInState, readJobs, readMessages } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
@@ -49,4 +51,26 @@ test('a newer offer replaces the pending offer mail: one job, with the newer mes
     (await readJobs(db().pool, club, playerId)).map((job) => job.message_id),
     [newer?.id ?? 0],
   );
+});
+
+test('marking the pending offer mail skipped reads only the queued offer mail, however many messages the player had', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  await putContractInState(db().pool, club, playerId, 'offered');
+  for (let offer = 0; offer < 30; offer += 1) {
+    await offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 100 + offer, targetTeamId: null, force: true, actor: 'a' });
+  }
+
+  const plan = await db().pool.transaction(async (transaction) => {
+    // The table is small in a test database; without this the planner reads it whole.
+    await transaction.query(sql.unsafe`SET LOCAL enable_seqscan = off`);
+    return transaction.anyFirst(sql.type(z.object({ 'QUERY PLAN': z.string() }))`
+      EXPLAIN (FORMAT TEXT)
+      UPDATE contract_messages SET status = 'skipped'
+      WHERE contract_messages.tenant_id = ${club.id} AND contract_messages.player_id = ${playerId}
+        AND contract_messages.kind = 'offer' AND contract_messages.status = 'queued'`);
+  });
+
+  t.is((await readMessages(db().pool, club, playerId)).length, 31);
+  t.regex(plan.join('\n'), /Index Scan using contract_messages_queued_offer/);
 });
