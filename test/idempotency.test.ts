@@ -135,7 +135,7 @@ test('a duplicate of a request that is still running waits, then gets 409 idempo
   await pool.transaction(async (tx) => {
     await tx.query(sql.unsafe`SELECT 1 FROM players WHERE tenant_id = ${club.id} AND id = ${playerId} FOR UPDATE`);
     first = post(club, '/admin/contract/offer?force=true', body, 'slow');
-    await waitForBackendsWaitingOnLocks(tx, 1);
+    await waitForBackendsBlockedBy(tx, 1);
     const started = Date.now();
     duplicate = await post(club, '/admin/contract/offer?force=true', body, 'slow');
     waited = Date.now() - started;
@@ -215,14 +215,19 @@ test('an Idempotency-Key that is not 1 to 255 printable ASCII characters → 422
   t.is(await count(sql.unsafe`SELECT 1 FROM teams WHERE tenant_id = ${club.id}`), 0n);
 });
 
-async function waitForBackendsWaitingOnLocks(db: CommonQueryMethods, atLeast: number): Promise<void> {
+/**
+ * Waits until `atLeast` backends wait on a lock that `db`'s transaction holds. Only those: the other
+ * tests of this file run at the same time on the same database, and their duplicates wait on locks
+ * too, so counting every lock wait let the duplicate here go before the first request held its key.
+ */
+async function waitForBackendsBlockedBy(db: CommonQueryMethods, atLeast: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     const waiting = await db.oneFirst(sql.type(z.object({ count: z.bigint() }))`
-      SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+      SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid))
     `);
     if (waiting >= atLeast) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error('no request started waiting on a lock');
+  throw new Error('no request started waiting on a lock this transaction holds');
 }
