@@ -3,6 +3,7 @@ import { type CommonQueryMethods, type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 import { parseConfig } from '../src/config.ts';
 import { createDatabasePool, poolOptionsFrom } from '../src/db/pool.ts';
+import { LOADED_MACHINE_WAITS } from './helpers/database.ts';
 import { type DedicatedPostgres, startDedicatedPostgres } from './helpers/dedicated-postgres.ts';
 import { type Club, createClub, createPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
@@ -30,7 +31,7 @@ test.before(async () => {
   postgres = await startDedicatedPostgres();
   // The service's pool exactly as `npm start` configures it by default.
   servicePool = await createDatabasePool(postgres.url, poolOptionsFrom(parseConfig({})));
-  checkPool = await createDatabasePool(postgres.url, { maximumPoolSize: 2 });
+  checkPool = await createDatabasePool(postgres.url, { maximumPoolSize: 2, ...LOADED_MACHINE_WAITS });
   server = await startTestServer(servicePool);
 });
 test.after.always(async () => {

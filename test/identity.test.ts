@@ -676,7 +676,8 @@ test('a token valid for longer than OIDC_MAX_TOKEN_LIFETIME_SECONDS (default a d
     const reply = await expectRefused(t, club, playerId, await sign({ ...validClaims(club), ...claims }), 401);
     t.regex(reply.body.error.message, /valid for longer than the 86400 s accepted/, what);
   }
-  for (const claims of [{ iat: now(), exp: now() + day }, { exp: now() + day - 60 }]) {
+  const issued = now(); // read once: a second ticking between two reads would add one to the lifetime
+  for (const claims of [{ iat: issued, exp: issued + day }, { exp: issued + day - 60 }]) {
     const accepted = await setUp();
     t.is((await offerWith(await sign({ ...validClaims(accepted.club), ...claims }), accepted.playerId)).status, 200);
   }
@@ -690,6 +691,7 @@ test('OIDC_MAX_TOKEN_LIFETIME_SECONDS sets the bound: 600 refuses a token of 601
   const longer = await sign({ ...validClaims(club), iat: now(), exp: now() + 601 }, signer);
   const reply = await expectRefused(t, club, playerId, longer, 401, service.baseUrl);
   t.regex(reply.body.error.message, /longer than the 600 s accepted/);
-  const within = await sign({ ...validClaims(club), iat: now(), exp: now() + 600 }, signer);
+  const issued = now(); // read once: a second ticking between two reads would add one to the lifetime
+  const within = await sign({ ...validClaims(club), iat: issued, exp: issued + 600 }, signer);
   t.is((await offerWith(within, playerId, service.baseUrl)).status, 200);
 });

@@ -13,7 +13,7 @@ import { freePort } from '../src/free-port.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { startContractWorker } from '../src/worker/contract-worker.ts';
-import { createTestDatabase } from './helpers/database.ts';
+import { LOADED_MACHINE_WAITS, createTestDatabase } from './helpers/database.ts';
 import { startDedicatedPostgres } from './helpers/dedicated-postgres.ts';
 import { eventually } from './helpers/eventually.ts';
 import { createClub, createPlayer, putContractInState } from './helpers/fixtures.ts';
@@ -207,7 +207,7 @@ test('PostgreSQL lost while two worker processes hold jobs: no job lost, none se
   const IN_FLIGHT = 2 * CONCURRENCY;
   const postgres = await startDedicatedPostgres();
   t.teardown(() => postgres.destroy());
-  const db = await createDatabasePool(postgres.url, { maximumPoolSize: 2 });
+  const db = await createDatabasePool(postgres.url, { maximumPoolSize: 2, ...LOADED_MACHINE_WAITS });
   t.teardown(() => db.end());
   const smtp = await startSmtpServer();
   t.teardown(() => smtp.close());

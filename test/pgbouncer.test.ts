@@ -8,7 +8,7 @@ import { parseConfig } from '../src/config.ts';
 import { createDatabasePool } from '../src/db/pool.ts';
 import { loadOrCreateLocalSigningKey } from '../src/identity/local-signing-key.ts';
 import { mintAdminToken } from '../src/identity/mint-admin-token.ts';
-import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
+import { LOADED_MACHINE_WAITS, type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { testEnv } from './helpers/environment.ts';
 import { type Club, createClub, createPlayer, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
@@ -66,7 +66,7 @@ test.before(async () => {
   const failed = started.find((result) => result.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
   front = await startRoundRobin(services.map((service) => service.baseUrl));
-  reader = await createDatabasePool(bouncer.url, { maximumPoolSize: 4 });
+  reader = await createDatabasePool(bouncer.url, { maximumPoolSize: 4, ...LOADED_MACHINE_WAITS });
 });
 
 test.after.always(async () => {
@@ -284,7 +284,7 @@ test.serial(
 
 test.serial('a session advisory lock taken through PgBouncer outlives its client: why migrations go around it', async (t) => {
   // Configured as the service's pool is: no DISCARD ALL on release, which would unlock it.
-  const client = await createDatabasePool(bouncer.url, { maximumPoolSize: 1 });
+  const client = await createDatabasePool(bouncer.url, { maximumPoolSize: 1, ...LOADED_MACHINE_WAITS });
   t.true(await client.oneFirst(sql.type(z.object({ taken: z.boolean() }))`SELECT pg_try_advisory_lock(7007) AS taken`));
   await client.end();
 

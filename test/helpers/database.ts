@@ -4,6 +4,12 @@ import { appDatabaseUrl } from '../../src/db/app-database.ts';
 import { createDatabasePool } from '../../src/db/pool.ts';
 import { testEnv } from './environment.ts';
 
+/**
+ * The service's pool settings give up after a few seconds (src/config.ts); a test's pool waits as
+ * long as two loaded cores may need. Only a test about a timeout makes a pool with the service's.
+ */
+export const LOADED_MACHINE_WAITS = { connectTimeoutMs: 30_000, statementTimeoutMs: 60_000, poolWaitTimeoutMs: 30_000 } as const;
+
 export interface TestDatabase {
   readonly name: string;
   readonly url: string;
@@ -26,14 +32,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
     ),
   );
   const url = appDatabaseUrl(testEnv('superuserUrl'), { role, password: testEnv('password'), database: name });
-  // The service's settings with waits that hold on two loaded cores: a test about a timeout makes
-  // a pool (or a service) with its own.
-  const pool = await createDatabasePool(url, {
-    maximumPoolSize: 10,
-    connectTimeoutMs: 30_000,
-    statementTimeoutMs: 60_000,
-    poolWaitTimeoutMs: 30_000,
-  });
+  const pool = await createDatabasePool(url, { maximumPoolSize: 10, ...LOADED_MACHINE_WAITS });
   return {
     name,
     url,

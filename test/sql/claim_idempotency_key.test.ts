@@ -3,6 +3,7 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createDatabasePool } from '../../src/db/pool.ts';
+import { LOADED_MACHINE_WAITS } from '../helpers/database.ts';
 import { type Club, createClub } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 
@@ -56,7 +57,7 @@ test('a key with a stored outcome returns it for the same request and raises IDK
 
 test('a duplicate waits for the claim of a running transaction, then raises IDKIP', async (t) => {
   const club = await createClub(db().pool);
-  const other = await createDatabasePool(db().url, { maximumPoolSize: 1 });
+  const other = await createDatabasePool(db().url, { maximumPoolSize: 1, ...LOADED_MACHINE_WAITS });
   let release = () => {};
   const released = new Promise<void>((resolve) => {
     release = resolve;

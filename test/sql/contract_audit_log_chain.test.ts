@@ -7,6 +7,7 @@ import { createDatabasePool } from '../../src/db/pool.ts';
 import { canonicalContent, verifyClubChain } from '../../src/store/audit-chain.ts';
 import { offerContract } from '../../src/store/contracts.ts';
 import { signContract } from '../../src/store/family-contracts.ts';
+import { LOADED_MACHINE_WAITS } from '../helpers/database.ts';
 import { type Club, createClub, createPlayer, putContractInState } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 
@@ -182,7 +183,7 @@ const SIMULTANEOUS = 20;
 
 test(`${SIMULTANEOUS} transitions of one club at once, each on its own connection, leave one unbroken chain in id order`, async (t) => {
   t.timeout(30_000);
-  const pool = await createDatabasePool(db().url, { maximumPoolSize: SIMULTANEOUS });
+  const pool = await createDatabasePool(db().url, { maximumPoolSize: SIMULTANEOUS, ...LOADED_MACHINE_WAITS });
   t.teardown(() => pool.end());
   const club = await createClub(db().pool);
   const players = await Promise.all(Array.from({ length: SIMULTANEOUS }, () => createPlayer(db().pool, club)));
