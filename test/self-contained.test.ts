@@ -36,7 +36,7 @@ function repositoryFiles(): string[] {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    return [...new Set(listed.split('\0').filter(Boolean))].filter((file) => existsSync(path.join(ROOT, file)));
+    return [...new Set(listed.split('\0').filter(Boolean))];
   } catch {
     const walk = (dir: string): string[] =>
       readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
@@ -51,13 +51,13 @@ function repositoryFiles(): string[] {
 /** Each text file's content; files with a NUL byte are binary and hold no references. */
 function textFiles(): Array<{ readonly file: string; readonly text: string }> {
   return repositoryFiles().flatMap((file) => {
-    // Other test files make and remove files in the checkout meanwhile (the README walkthrough's
-    // offered.csv): one gone since it was listed is not the repository's.
-    if (!statSync(path.join(ROOT, file), { throwIfNoEntry: false })?.isFile()) return [];
     let text: string;
     try {
+      if (!statSync(path.join(ROOT, file)).isFile()) return [];
       text = readFileSync(path.join(ROOT, file), 'utf8');
     } catch (error) {
+      // Deleted but still in git's index, or made and removed by another test file meanwhile (the
+      // README walkthrough's offered.csv): not the repository's.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
