@@ -185,6 +185,15 @@ CREATE TABLE public.contract_transitions (
     CONSTRAINT contract_transitions_to_status_fkey FOREIGN KEY (to_status) REFERENCES public.contract_statuses(status)
 );
 
+CREATE TABLE public.family_mail_budgets (
+    tenant_id integer NOT NULL,
+    address_sha256 bytea NOT NULL,
+    sent_at timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
+    CONSTRAINT family_mail_budgets_address_sha256_check CHECK ((octet_length(address_sha256) = 32)),
+    CONSTRAINT family_mail_budgets_pkey PRIMARY KEY (tenant_id, address_sha256),
+    CONSTRAINT family_mail_budgets_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
+);
+
 CREATE TABLE public.idempotency_keys (
     tenant_id integer NOT NULL,
     key text NOT NULL,
@@ -340,6 +349,49 @@ BEGIN
     confirmed->>'contract_signed_by',
     coalesce((confirmed->>'contract_signed_at')::timestamptz, (confirmed->>'contract_declined_at')::timestamptz),
     confirmed->>'contract_version';
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.claim_family_mail(p_tenant_id integer, p_message_id bigint, p_per_hour integer, p_spacing interval)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  message contract_messages;
+  address bytea;
+  recent timestamptz[];
+  sends integer;
+  allowed_at timestamptz;
+BEGIN
+  SELECT * INTO message FROM contract_messages
+  WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id;
+  IF NOT FOUND OR message.kind = 'confirmation' OR message.attempts > 1 THEN
+    RETURN NULL;
+  END IF;
+
+  address := sha256(convert_to(lower(message.recipient), 'UTF8'));
+  INSERT INTO family_mail_budgets (tenant_id, address_sha256) VALUES (p_tenant_id, address)
+  ON CONFLICT (tenant_id, address_sha256) DO NOTHING;
+  SELECT ARRAY(
+    SELECT sent FROM unnest(budgets.sent_at) AS sent
+    WHERE sent > now() - greatest(interval '1 hour', p_spacing) ORDER BY sent
+  ) INTO recent
+  FROM family_mail_budgets AS budgets
+  WHERE budgets.tenant_id = p_tenant_id AND budgets.address_sha256 = address
+  FOR UPDATE;
+
+  sends := cardinality(recent);
+  allowed_at := greatest(
+    CASE WHEN sends >= p_per_hour THEN recent[sends - p_per_hour + 1] + interval '1 hour' END,
+    CASE WHEN sends >= 2 THEN recent[sends - 1] + p_spacing END
+  );
+  IF allowed_at > now() THEN
+    RETURN allowed_at;
+  END IF;
+
+  UPDATE family_mail_budgets SET sent_at = recent || now()
+  WHERE family_mail_budgets.tenant_id = p_tenant_id AND family_mail_budgets.address_sha256 = address;
+  RETURN NULL;
 END;
 $function$;
 

@@ -37,6 +37,7 @@ export interface Config {
   /** Whether this process also runs the job queue's worker (WORKER=off: an API-only replica). */
   readonly worker: boolean;
   readonly reminders: ReminderConfig;
+  readonly familyMail: FamilyMailBudget;
   /** An offer not signed this many days after it is made expires (the job queue's EXPIRE). */
   readonly offerValidDays: number;
   readonly mail: MailConfig;
@@ -75,6 +76,16 @@ export interface MailConfig {
 export interface ReminderConfig {
   readonly intervalDays: number;
   readonly max: number;
+}
+
+/**
+ * How many offer and reminder mails one address gets from a club (sql/claim_family_mail.sql): at
+ * most `perHour` in any hour, and at most two in any `spacingSeconds`; the rest wait, and a newer
+ * offer's mail replaces a waiting one.
+ */
+export interface FamilyMailBudget {
+  readonly perHour: number;
+  readonly spacingSeconds: number;
 }
 
 export type IdentityConfig = {
@@ -251,6 +262,8 @@ const environment = z
       .default('3'),
     REMINDER_MAX: wholeNumber(0, 20, 'reminders').default('3'),
     OFFER_VALID_DAYS: wholeNumber(1, 365, 'days').default('30'),
+    FAMILY_MAIL_PER_HOUR: wholeNumber(1, 100, 'e-mails').default('6'),
+    FAMILY_MAIL_SPACING_SECONDS: wholeNumber(0, 3600, 'seconds').default('30'),
     SMTP_URL: smtpUrl.optional(),
     MAIL_FROM: mailbox.default('club-contracts <no-reply@localhost>'),
     SMTP_TIMEOUT_MS: wholeNumber(1000, 120_000, 'milliseconds').default('10000'),
@@ -329,6 +342,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     trustProxy: vars.TRUST_PROXY,
     worker: vars.WORKER === 'on',
     reminders: { intervalDays: vars.REMINDER_INTERVAL_DAYS, max: vars.REMINDER_MAX },
+    familyMail: { perHour: vars.FAMILY_MAIL_PER_HOUR, spacingSeconds: vars.FAMILY_MAIL_SPACING_SECONDS },
     offerValidDays: vars.OFFER_VALID_DAYS,
     logLevel: vars.LOG_LEVEL,
     familyRateLimit:

@@ -1,5 +1,6 @@
-import { type CommonQueryMethods, sql } from 'slonik';
+import { type CommonQueryMethods, type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
+import type { FamilyMailBudget } from '../config.ts';
 
 export const MESSAGE_KINDS = ['offer', 'reminder', 'confirmation'] as const;
 export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'skipped'] as const;
@@ -30,6 +31,59 @@ export async function beginContractMessage(
   messageId: number,
 ): Promise<MessageToSend | null> {
   return db.maybeOne(sql.type(messageToSend)`SELECT * FROM begin_contract_message(${tenantId}, ${messageId})`);
+}
+
+/** sql/claim_family_mail: null when the message may leave now (its send is recorded), else when it may. */
+export async function claimFamilyMail(
+  db: CommonQueryMethods,
+  tenantId: number,
+  messageId: number,
+  budget: FamilyMailBudget,
+): Promise<Date | null> {
+  const allowedAt = await db.oneFirst(sql.type(z.object({ allowed_at: z.number().nullable() }))`
+    SELECT claim_family_mail(${tenantId}, ${messageId}, ${budget.perHour}, make_interval(secs => ${budget.spacingSeconds})) AS allowed_at
+  `);
+  return allowedAt === null ? null : new Date(allowedAt);
+}
+
+/** The worker's first step within the family's e-mail budget: what to send, when to try again, or nothing to send. */
+export type BegunMessage =
+  | { readonly send: MessageToSend }
+  | { readonly heldUntil: Date; readonly kind: MessageToSend['kind'] }
+  | null;
+
+/**
+ * Begins the message and claims its place in the family's budget in one transaction; a message the
+ * budget holds back is rolled back whole, so its attempt is not counted.
+ */
+export async function beginContractMessageWithinBudget(
+  pool: DatabasePool,
+  tenantId: number,
+  messageId: number,
+  budget: FamilyMailBudget,
+): Promise<BegunMessage> {
+  try {
+    return await pool.transaction(async (transaction) => {
+      const message = await beginContractMessage(transaction, tenantId, messageId);
+      if (message === null) return null;
+      const allowedAt = await claimFamilyMail(transaction, tenantId, messageId, budget);
+      if (allowedAt !== null) throw new HeldBack(allowedAt, message.kind);
+      return { send: message };
+    });
+  } catch (error) {
+    if (error instanceof HeldBack) return { heldUntil: error.until, kind: error.kind };
+    throw error;
+  }
+}
+
+/** Thrown only to roll back the transaction of a message the budget holds back. */
+class HeldBack extends Error {
+  constructor(
+    readonly until: Date,
+    readonly kind: MessageToSend['kind'],
+  ) {
+    super("held back by the family's e-mail budget");
+  }
 }
 
 /** `sent`, `failed` with the reason, or null: queued again for the next attempt, with the error of this one. */

@@ -4,13 +4,18 @@ import type { JobHelpers, TaskList } from 'graphile-worker';
 import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
-import type { ReminderConfig } from '../config.ts';
+import type { FamilyMailBudget, ReminderConfig } from '../config.ts';
 import { isDatabaseUnavailable } from '../errors.ts';
 import type { ContractMessage } from '../mail/messages.ts';
 import { renderMessage } from '../mail/messages.ts';
 import { type Mailer, MailError } from '../mail/mailer.ts';
 import type { Metrics } from '../metrics.ts';
-import { type MessageToSend, beginContractMessage, finishContractMessage, queueDueReminder } from '../store/contract-messages.ts';
+import {
+  type MessageToSend,
+  beginContractMessageWithinBudget,
+  finishContractMessage,
+  queueDueReminder,
+} from '../store/contract-messages.ts';
 import { expireContract } from '../store/contracts.ts';
 
 export interface ContractMailDependencies {
@@ -21,6 +26,7 @@ export interface ContractMailDependencies {
   readonly contractBaseUrl: string;
   readonly currency: string;
   readonly reminders: ReminderConfig;
+  readonly familyMail: FamilyMailBudget;
   readonly offerValidDays: number;
   /** Aborted when the worker stops: a task waiting for the database gives up then. */
   readonly stopping: AbortSignal;
@@ -45,6 +51,8 @@ const DAY_MS = 24 * 3600 * 1000;
 /**
  * The job queue's tasks. `send_contract_message` sends one queued message: the database says what
  * to send (or that it was replaced and is skipped), the mailer sends it, and the outcome is recorded.
+ * An offer or reminder over the family's e-mail budget waits in a job of its own until the budget
+ * allows it; an offer's keeps the player's key, so a newer offer's mail takes its place.
  * A temporary failure is thrown, so graphile-worker retries it with backoff; a permanent one, or the
  * last attempt, fails the message with its reason. `queue_contract_reminder` queues an automatic
  * reminder of an offer still open, and schedules the next one. `expire_contract` runs at an offer's
@@ -83,8 +91,19 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
   return {
     send_contract_message: async (payload, helpers) => {
       const { tenant_id: tenantId, message_id: messageId } = sendPayload.parse(payload);
-      const message = await beginContractMessage(pool, tenantId, messageId);
-      if (message === null) return;
+      const begun = await beginContractMessageWithinBudget(pool, tenantId, messageId, deps.familyMail);
+      if (begun === null) return;
+      if ('heldUntil' in begun) {
+        const jobKey =
+          begun.kind === 'offer' ? `contract-offer-mail:${tenantId}:${await playerOf(helpers, tenantId, messageId)}` : undefined;
+        await helpers.addJob('send_contract_message', payload, {
+          runAt: begun.heldUntil,
+          maxAttempts: helpers.job.max_attempts,
+          ...(jobKey === undefined ? {} : { jobKey }),
+        });
+        return;
+      }
+      const message = begun.send;
       // An offer's jobs name its player and its link's hash: the deadline now, the reminders once it is sent.
       const offer =
         message.kind === 'offer'

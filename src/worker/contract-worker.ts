@@ -39,6 +39,7 @@ export async function startContractWorker(
     contractBaseUrl: config.contractBaseUrl,
     currency: config.currency,
     reminders: config.reminders,
+    familyMail: config.familyMail,
     offerValidDays: config.offerValidDays,
     stopping: stopping.signal,
   });
