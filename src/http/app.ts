@@ -84,7 +84,7 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
       logger,
       contractBaseUrl: config.contractBaseUrl,
     }),
-    familyApiRoutes({ links: familyLinks, contractVersion: config.contractVersion }),
+    familyApiRoutes({ links: familyLinks, contractVersion: config.contractVersion, contractBaseUrl: config.contractBaseUrl }),
   ];
   if (config.identity.mode === 'local' && localKey !== null) {
     const jwks = { keys: [localKey.publicJwk] };

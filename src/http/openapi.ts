@@ -366,7 +366,9 @@ export function openApiDocument(): object {
         200: json(responses.familyContract, 'The contract after the change.'),
         303: { description: 'Form posts: back to the family page.' },
         ...BODY_FAILURES,
-        403: failure('`cross_site_post`: a form post sent by another site’s page (`Sec-Fetch-Site` or `Origin`).'),
+        403: failure(
+          '`cross_site_post`: sent by another site’s page, as JSON or as a form (`Sec-Fetch-Site` other than `same-origin` or `none`, or else an `Origin` not the service’s own). Programs, which send neither header, are not refused.',
+        ),
         ...LINK_FAILURES,
         409: failure('`contract_already_signed` or `contract_already_declined`.'),
         422: failure('`validation_failed`.'),

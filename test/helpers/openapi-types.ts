@@ -1663,7 +1663,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `cross_site_post`: a form post sent by another site’s page (`Sec-Fetch-Site` or `Origin`). */
+      /** @description `cross_site_post`: sent by another site’s page, as JSON or as a form (`Sec-Fetch-Site` other than `same-origin` or `none`, or else an `Origin` not the service’s own). Programs, which send neither header, are not refused. */
       403: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1747,7 +1747,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `cross_site_post`: a form post sent by another site’s page (`Sec-Fetch-Site` or `Origin`). */
+      /** @description `cross_site_post`: sent by another site’s page, as JSON or as a form (`Sec-Fetch-Site` other than `same-origin` or `none`, or else an `Origin` not the service’s own). Programs, which send neither header, are not refused. */
       403: {
         content: {
           "application/json": components["schemas"]["Error"];
