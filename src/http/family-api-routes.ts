@@ -2,9 +2,9 @@ import Router from '@koa/router';
 import type { AnsweredContract, FamilyContract } from '../store/family-contracts.ts';
 import { crossSiteCheck } from './cross-site.ts';
 import type { FamilyLinks } from './family-links.ts';
-import { readJsonBody } from './request.ts';
+import { readJsonBody, readQuery } from './request.ts';
 import type { FamilyContractResponse } from './responses.ts';
-import { declineBody, signBody } from './schemas.ts';
+import { declineBody, noQuery, signBody } from './schemas.ts';
 
 export interface FamilyApiRouteDependencies {
   readonly links: FamilyLinks;
@@ -35,12 +35,14 @@ export function familyApiRoutes({ links, contractVersion, contractBaseUrl }: Fam
 
   router.get('/contract/:token', async (ctx) => {
     const { token } = ctx.params as { token: string };
+    readQuery(ctx, noQuery);
     ctx.body = view(await links.open(ctx, token));
   });
 
   router.post('/contract/:token/sign', async (ctx) => {
     const { token } = ctx.params as { token: string };
     refuseCrossSite(ctx);
+    readQuery(ctx, noQuery);
     const body = await readJsonBody(ctx, signBody);
     ctx.body = view(await links.sign(ctx, token, body.signed_by, body.signature_url ?? null));
   });
@@ -48,6 +50,7 @@ export function familyApiRoutes({ links, contractVersion, contractBaseUrl }: Fam
   router.post('/contract/:token/decline', async (ctx) => {
     const { token } = ctx.params as { token: string };
     refuseCrossSite(ctx);
+    readQuery(ctx, noQuery);
     await readJsonBody(ctx, declineBody);
     ctx.body = view(await links.decline(ctx, token));
   });

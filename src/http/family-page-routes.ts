@@ -6,8 +6,8 @@ import type { FamilyPages, FormOutcome } from './family-pages.ts';
 import { crossSiteCheck } from './cross-site.ts';
 import { requestIdOf } from './middleware.ts';
 import type { FamilyLinks } from './family-links.ts';
-import { isFormPost, prefersHtml, readFormBody } from './request.ts';
-import { declineForm, hasVisibleCharacter, signForm } from './schemas.ts';
+import { isFormPost, prefersHtml, readFormBody, readQuery } from './request.ts';
+import { declineForm, hasVisibleCharacter, noQuery, signForm } from './schemas.ts';
 
 export interface FamilyPageRouteDependencies {
   readonly links: FamilyLinks;
@@ -80,6 +80,9 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
       if (link.kind === 'unknown') throw new AppError('contract_not_found');
       if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, await links.signed(token));
       if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
+      // The one query the page reads; others are ignored here alone (every other route refuses them,
+      // schemas.ts noQuery), since a mail service's click tracking may add some (utm_…) to the
+      // e-mailed link, and a family must still reach its contract. The receipt is as lenient.
       const outcome = ctx.query.outcome;
       ctx.type = 'html';
       ctx.body = pages.contract(token, link.contract, isFormOutcome(outcome) ? outcome : null);
@@ -113,6 +116,7 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
       isFormPost,
       backToPage(async (ctx, token) => {
         refuseCrossSite(ctx);
+        readQuery(ctx, noQuery);
         const form = await readFormBody(ctx, signForm);
         // Not refusals: the family left the name blank or the box unticked, and the page asks again.
         if (form.signed_by === undefined || !hasVisibleCharacter(form.signed_by)) return 'name_missing';
@@ -129,6 +133,7 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
       isFormPost,
       backToPage(async (ctx, token) => {
         refuseCrossSite(ctx);
+        readQuery(ctx, noQuery);
         await readFormBody(ctx, declineForm);
         await links.decline(ctx, token);
         return 'declined';
