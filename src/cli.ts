@@ -12,6 +12,7 @@ import { createDatabasePool } from './db/pool.ts';
 import { SCHEMA_FILE, dumpFreshSchema, schemaDiff } from './db/schema-dump.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { mintAdminToken } from './identity/mint-admin-token.ts';
+import { EMAIL } from './identity/verify-admin-token.ts';
 import { UnknownClubError, clubsToVerify, verifyClubChain } from './store/audit-chain.ts';
 import { TENANT_SLUG, createTenant, findTenantId } from './store/tenants.ts';
 
@@ -112,10 +113,20 @@ async function tokenCommand(
   if (identity.mode !== 'local') {
     throw new UsageError(`OIDC_ISSUER is set: admin tokens come from ${identity.issuer}`);
   }
+  // The service refuses a token whose email claim is not an address, so none is minted. The value
+  // is not echoed: its control characters could drive the operator's terminal.
+  if (options.email !== undefined && options.email !== '' && !EMAIL.test(options.email)) {
+    throw new UsageError('--email takes an address of at most 320 characters, without control characters');
+  }
   // The service refuses a token that lasts longer than this, so none is minted.
   const longest = identity.maxTokenLifetimeSeconds;
+  // Plain digits only: Number() also reads 0x10, 1e3, +5 and " 5", so a typo or a pasted value
+  // would mint a token of a lifetime nobody wrote.
+  if (options.ttl !== undefined && !/^[0-9]+$/.test(options.ttl)) {
+    throw new UsageError('--ttl takes a number of seconds, in decimal digits only');
+  }
   const ttlSeconds = Number(options.ttl ?? Math.min(DEFAULT_TOKEN_TTL_SECONDS, longest));
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new UsageError('--ttl takes a number of seconds');
+  if (ttlSeconds < 1) throw new UsageError('--ttl takes a number of seconds');
   if (ttlSeconds > longest) {
     throw new InputError(
       `--ttl is at most ${longest} seconds: the service refuses longer-lived tokens (OIDC_MAX_TOKEN_LIFETIME_SECONDS)`,

@@ -33,10 +33,10 @@ export const ERRORS = {
   },
   unauthenticated: { status: 401, message: 'A valid bearer token is required.' },
   forbidden: { status: 403, message: 'The token does not grant access.' },
-  // docs/PRODUCT.md, "Family links": a family form post from another site's page.
+  // docs/PRODUCT.md, "Family links": a family post, form or JSON, from another site's page.
   cross_site_post: {
     status: 403,
-    message: 'A contract is signed or declined only from its own page: this form was sent from another site.',
+    message: 'A contract is signed or declined only from its own page: this request was sent from another site.',
   },
   player_not_found: { status: 404, sqlstate: 'UNKPL', message: 'No such player in your club.' },
   team_not_found: { status: 422, sqlstate: 'UNKTM', message: 'No such team in your club.' },

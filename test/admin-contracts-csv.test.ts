@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import test from 'ava';
+import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import { type DatabasePool, sql } from 'slonik';
 import { CONTRACT_CSV_COLUMNS, contractsCsv } from '../src/http/contracts-csv.ts';
@@ -40,6 +42,24 @@ async function listAll(club: Club, status: string) {
 }
 
 const records = (text: string): string[][] => parse(text);
+
+/**
+ * The file as a spreadsheet reads it: a line break of any kind (CRLF, LF, CR) outside quotes ends
+ * a row, so a name's unquoted line break starts a row of its own.
+ */
+const spreadsheetRows = (text: string): string[][] => parse(text, { record_delimiter: ['\r\n', '\n', '\r'] });
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+const LINE_BREAK = /\r\n|\r|\n/;
+/** The lines of a cell, as a reader that splits it on line breaks sees them. */
+const linesOf = (cell: string): string[] => cell.split(LINE_BREAK);
+/** A cell without the export's guards: the ' before a cell, or a line in it, that would be a formula. */
+const unguarded = (cell: string): string =>
+  cell
+    .replace(/^'(?=[=+\-@\t\r])/, '')
+    .split(/(\r\n|\r|\n)/)
+    .map((part, index) => (index > 0 && index % 2 === 0 ? part.replace(/^'(?=[=+\-@\t])/, '') : part))
+    .join('');
 
 /** A JSON item as its CSV row: team ids joined with spaces, null as an empty cell. */
 const asCsvRow = (item: Record<string, unknown>): string[] =>
@@ -119,9 +139,56 @@ test("a cell a spreadsheet would run as a formula is prefixed with '", async (t)
 
   t.deepEqual(
     rows.map((row) => row[1]),
-    [...formulas.map((name) => `'${name}`), 'Safe = name'],
+    [...formulas.map((name) => (name === '\r=1+1' ? "'\r'=1+1" : `'${name}`)), 'Safe = name'],
   );
   t.is(rows.at(-1)?.[2], "'=evil@example.test");
+});
+
+test("the probe's name with a line break and a formula, set through the API, exports as one row whose every line is text", async (t) => {
+  const { db, server } = harness();
+  const club = await createClub(db.pool);
+  const playerId = await createPlayer(db.pool, club);
+  const name = "Jamie Park\n=cmd|' /C calc'!A0";
+  const renamed = await request(server.baseUrl, 'PATCH', `/admin/players/${playerId}`, {
+    token: await server.adminToken(club.slug),
+    body: { name },
+  });
+  t.is(renamed.status, 200);
+  t.is(renamed.body.name, name, "stored as given: guarding is the export's job");
+
+  const [, ...rows] = spreadsheetRows((await exportCsv(club, '?status=none')).body);
+
+  t.is(rows.length, 1);
+  t.is(rows[0]?.[1], "Jamie Park\n'=cmd|' /C calc'!A0");
+});
+
+test('no cell, and no line within a cell, starts a formula; the cell less its guards is the name; one row per player', async (t) => {
+  const { pool } = harness().db;
+  const character = fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', '"', ',', ';', ' ', 'a', 'ö');
+  // No ' among them: a name's own leading ' cannot be told from a guard.
+  const names = fc.array(fc.string({ unit: character, minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 5 });
+
+  await fc.assert(
+    fc.asyncProperty(names, async (names) => {
+      const club = await createClub(pool);
+      for (const name of names) await createPlayer(pool, club, { name });
+
+      const [, ...rows] = spreadsheetRows((await exportCsv(club, '?status=none')).body);
+
+      // Plain assertions, which throw, so that fast-check sees a failure and shrinks it.
+      assert.equal(rows.length, names.length, 'one row per player');
+      for (const cell of rows.map((row) => row[1] ?? '')) {
+        assert.ok(!linesOf(cell).some((line) => FORMULA_START.test(line)), `a line of ${JSON.stringify(cell)} starts a formula`);
+        assert.ok(!FORMULA_START.test(cell), `${JSON.stringify(cell)} starts a formula`);
+      }
+      assert.deepEqual(
+        rows.map((row) => unguarded(row[1] ?? '')),
+        names,
+      );
+    }),
+    { numRuns: 30, seed: 20_260_501 },
+  );
+  t.pass();
 });
 
 test("another club's players never appear", async (t) => {

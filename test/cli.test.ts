@@ -77,6 +77,37 @@ test.serial('token --ttl is bounded by OIDC_MAX_TOKEN_LIFETIME_SECONDS, which th
   t.is((hour.exp ?? 0) - (hour.iat ?? 0), 3600, 'an hour by default');
 });
 
+test.serial('token --ttl is plain decimal digits: hex, exponents, signs and spaces are refused with exit 2, no token', async (t) => {
+  for (const ttl of ['0x10', '1e3', '+5', ' 5', '5 ', '5.0', '0b101', '0o7', '１２', '']) {
+    const refused = await t.throwsAsync<CliFailure & { stdout: string }>(cli('token', 'cli-club', '--ttl', ttl));
+    t.is(refused?.code, 2, JSON.stringify(ttl));
+    t.is(refused?.stdout, '', JSON.stringify(ttl));
+    t.regex(refused?.stderr ?? '', /^club-contracts: --ttl takes a number of seconds, in decimal digits only\n/, JSON.stringify(ttl));
+  }
+  const token = decodeJwt((await cli('token', 'cli-club', '--ttl', '016')).stdout.trim());
+  t.is((token.exp ?? 0) - (token.iat ?? 0), 16, 'leading zeros are still decimal');
+});
+
+// NUL is left out: no argv can carry it.
+test.serial('token --email with a control character (C0, DEL or C1) is refused with exit 2, no token, the value not echoed', async (t) => {
+  for (const email of [
+    'ops@example.test\n',
+    'ops\u0001@example.test',
+    '\u001b[2Jops@example.test',
+    'ops\u007f@example.test',
+    'ops\u0085@example.test',
+    'ops\u009b@example.test',
+  ]) {
+    const refused = await t.throwsAsync<CliFailure & { stdout: string }>(cli('token', 'cli-club', '--email', email));
+    t.is(refused?.code, 2, JSON.stringify(email));
+    t.is(refused?.stdout, '', JSON.stringify(email));
+    t.regex(refused?.stderr ?? '', /^club-contracts: --email takes an address of at most 320 characters, without control characters\n/);
+    t.false(refused?.stderr.includes('example.test'), 'the value is not echoed');
+  }
+  const token = decodeJwt((await cli('token', 'cli-club', '--email', 'Zoë+ops@example.test')).stdout.trim());
+  t.is(token.email, 'Zoë+ops@example.test');
+});
+
 test.serial('the key file is readable by its owner only', async (t) => {
   await cli('token', 'cli-club');
   const { mode } = await fs.stat(path.join(dataDir, 'local-admin-signing-key.json'));

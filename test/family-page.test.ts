@@ -257,7 +257,7 @@ for (const [what, headers] of CROSS_SITE) {
       const asPage = await send(BROWSER.accept);
       t.is(asPage.status, 403, `${action}, page`);
       t.regex(asPage.headers['content-type'] ?? '', /^text\/html/);
-      t.true(asPage.text.includes('this form was sent from another site'));
+      t.true(asPage.text.includes('this request was sent from another site'));
       const asJson = await send('application/json');
       t.is(asJson.status, 403, `${action}, JSON`);
       t.is(JSON.parse(asJson.text).error.code, 'cross_site_post');

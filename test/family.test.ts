@@ -14,6 +14,7 @@ import {
   readPlayer,
 } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
+import { rawRequest } from './helpers/raw-http.ts';
 import { startTestServer } from './helpers/server.ts';
 
 // SIGN and DECLINE (docs/PRODUCT.md, "The state machine" and "Family links"), through HTTP as a
@@ -209,6 +210,74 @@ test('a JSON body is answered by the JSON API whatever Accept prefers: its refus
   t.is(signed.status, 200);
   t.is(signed.body.status, 'signed');
   t.like(await readPlayer(harness().db.pool, club, playerId), { contract_status: 'signed', contract_signed_by: 'Dana Park' });
+});
+
+/** A JSON sign, or a decline as the probe sent it: no body, no Content-Type. */
+const postFrom = (token: string, action: 'sign' | 'decline', headers: Record<string, string>) =>
+  rawRequest(harness().server.baseUrl, {
+    method: 'POST',
+    path: `/contract/${token}/${action}`,
+    ...(action === 'sign'
+      ? { headers: { 'content-type': 'application/json', ...headers }, body: '{"signed_by":"Dana Park"}' }
+      : { headers }),
+  });
+
+const FROM_ANOTHER_SITE: ReadonlyArray<readonly [string, Record<string, string>]> = [
+  ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site', origin: 'https://evil.test' }],
+  ['Sec-Fetch-Site: same-site (a sibling subdomain)', { 'sec-fetch-site': 'same-site' }],
+  ['another site’s Origin, no Sec-Fetch-Site', { origin: 'https://evil.test' }],
+];
+
+for (const [what, headers] of FROM_ANOTHER_SITE) {
+  test(`a JSON sign or decline from another site (${what}) → 403 cross_site_post; the contract is as it was`, async (t) => {
+    for (const action of ['sign', 'decline'] as const) {
+      const { club, playerId, token } = await offeredPlayer();
+      await unchanged(t, club, playerId, async () => {
+        const reply = await postFrom(token, action, headers);
+        t.is(reply.status, 403, action);
+        t.is(JSON.parse(reply.text).error.code, 'cross_site_post', action);
+      });
+    }
+  });
+}
+
+test('a JSON sign or decline from the page’s own origin, from the user (none), or from a program (no header) → 200', async (t) => {
+  const { host } = new URL(harness().server.baseUrl);
+  const cases: ReadonlyArray<readonly [string, Record<string, string>]> = [
+    ['Sec-Fetch-Site: same-origin', { 'sec-fetch-site': 'same-origin' }],
+    ['Sec-Fetch-Site: none', { 'sec-fetch-site': 'none' }],
+    ['the Host’s Origin', { host, origin: harness().server.baseUrl }],
+    ['no Origin, no Sec-Fetch-Site', {}],
+  ];
+  for (const [what, headers] of cases) {
+    for (const action of ['sign', 'decline'] as const) {
+      const { club, playerId, token } = await offeredPlayer();
+      const reply = await postFrom(token, action, headers);
+      t.is(reply.status, 200, `${what}, ${action}`);
+      t.is((await readPlayer(harness().db.pool, club, playerId)).contract_status, action === 'sign' ? 'signed' : 'declined');
+    }
+  }
+});
+
+test('a family post whose body is neither JSON nor a form → 415 unsupported_media_type; the contract is as it was', async (t) => {
+  for (const [contentType, body] of [
+    ['text/plain', '{"signed_by":"Dana Park"}'],
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="signed_by"\r\n\r\nDana Park\r\n--x--\r\n'],
+  ] as const) {
+    for (const action of ['sign', 'decline'] as const) {
+      const { club, playerId, token } = await offeredPlayer();
+      await unchanged(t, club, playerId, async () => {
+        const reply = await rawRequest(harness().server.baseUrl, {
+          method: 'POST',
+          path: `/contract/${token}/${action}`,
+          headers: { 'content-type': contentType },
+          body,
+        });
+        t.is(reply.status, 415, `${contentType}, ${action}`);
+        t.is(JSON.parse(reply.text).error.code, 'unsupported_media_type');
+      });
+    }
+  }
 });
 
 test('a 200-character name with quotes and unicode is stored exactly', async (t) => {

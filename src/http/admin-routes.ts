@@ -23,7 +23,7 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { listPlayers, updatePlayer } from '../store/players.ts';
 import { updateTeam } from '../store/teams.ts';
 import type { PlayerListResponse } from './responses.ts';
-import { listPlayersQuery, teamPath, updatePlayerBody, updateTeamBody } from './schemas.ts';
+import { listPlayersQuery, noQuery, teamPath, updatePlayerBody, updateTeamBody } from './schemas.ts';
 import type {
   ContractHistoryResponse,
   ContractListResponse,
@@ -165,6 +165,7 @@ export function adminRoutes({
 
   router.post('/contract/withdraw', async (ctx) => {
     const admin = await authenticate(ctx);
+    readQuery(ctx, noQuery);
     const key = readIdempotencyKey(ctx);
     const body = await readJsonBody(ctx, withdrawBody);
     const tenantId = await tenantOf(admin);
@@ -238,6 +239,7 @@ export function adminRoutes({
 
   router.post('/teams', async (ctx) => {
     const admin = await authenticate(ctx);
+    readQuery(ctx, noQuery);
     const key = readIdempotencyKey(ctx);
     const body = await readJsonBody(ctx, createTeamBody);
     const tenantId = await tenantOf(admin);
@@ -249,6 +251,7 @@ export function adminRoutes({
 
   router.post('/contract-terms', async (ctx) => {
     const admin = await authenticate(ctx);
+    readQuery(ctx, noQuery);
     const body = await readJsonBody(ctx, createContractTermsBody, TERMS_BODY_LIMIT);
     const terms = await createContractTerms(pool, await tenantOf(admin), {
       title: body.title,
@@ -261,6 +264,7 @@ export function adminRoutes({
 
   router.get('/contract-terms', async (ctx) => {
     const admin = await authenticate(ctx);
+    readQuery(ctx, noQuery);
     const items = await listContractTerms(pool, await tenantOf(admin));
     ctx.body = {
       items: items.map((terms) => ({ ...terms, created_at: new Date(terms.created_at).toISOString() })),
@@ -269,11 +273,13 @@ export function adminRoutes({
 
   router.get('/teams', async (ctx) => {
     const admin = await authenticate(ctx);
+    readQuery(ctx, noQuery);
     ctx.body = { items: await listTeams(pool, await tenantOf(admin)) };
   });
 
   router.post('/players', async (ctx) => {
     const admin = await authenticate(ctx);
+    readQuery(ctx, noQuery);
     const key = readIdempotencyKey(ctx);
     const body = await readJsonBody(ctx, createPlayerBody);
     const tenantId = await tenantOf(admin);
@@ -290,6 +296,7 @@ export function adminRoutes({
 
   router.get('/players/:id', async (ctx) => {
     const admin = await authenticate(ctx);
+    readQuery(ctx, noQuery);
     const { id } = readPath(ctx, playerPath);
     const player = await findPlayer(pool, await tenantOf(admin), id);
     if (player === null) throw new AppError('player_not_found');
@@ -298,6 +305,7 @@ export function adminRoutes({
 
   router.get('/players/:id/contract', async (ctx) => {
     const admin = await authenticate(ctx);
+    readQuery(ctx, noQuery);
     const { id } = readPath(ctx, playerPath);
     const tenantId = await tenantOf(admin);
     const contract = await readContractHistory(pool, tenantId, id);
@@ -345,6 +353,7 @@ export function adminRoutes({
 
   router.patch('/players/:id', async (ctx) => {
     const admin = await authenticate(ctx);
+    readQuery(ctx, noQuery);
     const { id } = readPath(ctx, playerPath);
     const body = await readJsonBody(ctx, updatePlayerBody);
     const player = await updatePlayer(pool, await tenantOf(admin), id, {
@@ -357,6 +366,7 @@ export function adminRoutes({
 
   router.patch('/teams/:id', async (ctx) => {
     const admin = await authenticate(ctx);
+    readQuery(ctx, noQuery);
     const { id } = readPath(ctx, teamPath);
     const body = await readJsonBody(ctx, updateTeamBody);
     const renamed = await updateTeam(pool, await tenantOf(admin), id, body.name);
@@ -366,6 +376,7 @@ export function adminRoutes({
 
   router.post('/contracts/remind', async (ctx) => {
     const admin = await authenticate(ctx);
+    readQuery(ctx, noQuery);
     const body = await readJsonBody(ctx, remindBody);
     const outcome = await remindFamilies(pool, await tenantOf(admin), body.player_ids ?? null, body.dry_run);
     ctx.body = {

@@ -20,6 +20,8 @@ import { familyPageRoutes } from './family-page-routes.ts';
 import { createFamilyPages } from './family-pages.ts';
 import { answerErrors, answerWrongMethods, observeRequests, requestScope } from './middleware.ts';
 import { operationsRoutes } from './operations-routes.ts';
+import { readQuery } from './request.ts';
+import { noQuery } from './schemas.ts';
 
 /** What the app runs with besides its configuration. */
 export interface AppRuntime {
@@ -84,12 +86,13 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
       logger,
       contractBaseUrl: config.contractBaseUrl,
     }),
-    familyApiRoutes({ links: familyLinks, contractVersion: config.contractVersion }),
+    familyApiRoutes({ links: familyLinks, contractVersion: config.contractVersion, contractBaseUrl: config.contractBaseUrl }),
   ];
   if (config.identity.mode === 'local' && localKey !== null) {
     const jwks = { keys: [localKey.publicJwk] };
     routers.push(
       new Router().get('/.well-known/jwks.json', (ctx) => {
+        readQuery(ctx, noQuery);
         ctx.body = jwks;
       }),
     );

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { AppError } from '../errors.ts';
+import { readQuery } from './request.ts';
+import { noQuery } from './schemas.ts';
 
 const require = createRequire(import.meta.url);
 const views = (file: string) => new URL(`./views/${file}`, import.meta.url);
@@ -25,6 +27,7 @@ export function assetsRoutes(): Router {
   const loaded = new Map<string, Buffer>();
 
   const serve = (ctx: Context, file: string) => {
+    readQuery(ctx, noQuery);
     const asset = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
     if (asset === undefined) throw new AppError('not_found', { message: 'No such asset.' });
     if (!loaded.has(file)) loaded.set(file, readFileSync(asset.source));

@@ -2,6 +2,8 @@ import Router from '@koa/router';
 import { Eta } from 'eta';
 import { chartDefinition, chartSvg } from '../chart/contract-chart.ts';
 import { VIEWS } from './family-pages.ts';
+import { readQuery } from './request.ts';
+import { noQuery } from './schemas.ts';
 
 /** The chart page runs its own script (the live counts), which the family pages' policy forbids. */
 const CHART_PAGE_POLICY =
@@ -19,16 +21,19 @@ export function chartRoutes(): Router {
   let page: Promise<string> | undefined;
 
   router.get('/contract-machine.svg', async (ctx) => {
+    readQuery(ctx, noQuery);
     plain ??= chartSvg({ countSlots: false });
     ctx.type = 'image/svg+xml';
     ctx.body = await plain;
   });
 
   router.get('/contract-machine.json', (ctx) => {
+    readQuery(ctx, noQuery);
     ctx.body = chartDefinition();
   });
 
   router.get('/contract-machine', async (ctx) => {
+    readQuery(ctx, noQuery);
     page ??= chartSvg({ countSlots: true }).then((svg) =>
       // Inline, so the page's script can reach the states; our own Graphviz output, not user data.
       eta.render('./chart', { assetsPath: 'assets', svg: svg.slice(svg.indexOf('<svg')) }),

@@ -22,10 +22,31 @@ export const CONTRACT_CSV_COLUMNS = [
 /**
  * OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a formula
  * (=HYPERLINK(...) leaks data when clicked), so such a cell is prefixed with ' to be read as text.
- * csv-stringify quotes, but does not do this (STACK-NOTES.md, "CSV").
+ * csv-stringify quotes, but does not do this (STACK-NOTES.md, "CSV"). Every line within a cell is
+ * guarded too: a reader that splits the file on line breaks without heeding quotes (an import
+ * script, a spreadsheet's "text to columns") would otherwise see a line of a name as a row of its
+ * own, whose first cell is the formula. A CR is a line break and a formula start at once, so
+ * "\r=1" becomes "'\r'=1".
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
-export const neutraliseFormula = (value: string): string => (FORMULA_START.test(value) ? `'${value}` : value);
+const LINE_BREAK = /(\r\n|\r|\n)/;
+const guardLine = (line: string): string => (FORMULA_START.test(line) ? `'${line}` : line);
+export const neutraliseFormula = (value: string): string =>
+  guardLine(
+    value
+      .split(LINE_BREAK)
+      // split's capture group puts the breaks at odd indexes; the lines after them are guarded.
+      .map((part, index) => (index % 2 === 0 && index > 0 ? guardLine(part) : part))
+      .join(''),
+  );
+
+/**
+ * Fields quoted whatever csv-stringify would decide: with a record delimiter set (CRLF here) it
+ * quotes only that delimiter, so a bare LF or CR in a name went out unquoted and a spreadsheet
+ * read the rest of the name as a new row. `;` is the field separator of spreadsheets in locales
+ * whose decimal mark is a comma.
+ */
+const QUOTED = /[\r\n",;]/;
 
 /**
  * The CSV text of the rows that `pages` yields, header first, as a byte stream. Pages are read only
@@ -46,6 +67,7 @@ export function contractsCsv(
     header: true,
     columns: [...CONTRACT_CSV_COLUMNS],
     record_delimiter: 'windows', // RFC 4180
+    quoted_match: QUOTED,
     cast: { string: (value) => neutraliseFormula(value) },
   });
   pipeline(ReadableStream.from(rows()), csv, (error) => {

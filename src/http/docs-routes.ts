@@ -1,5 +1,7 @@
 import Router from '@koa/router';
 import { openApiDocument } from './openapi.ts';
+import { readQuery } from './request.ts';
+import { noQuery } from './schemas.ts';
 
 /** Swagger UI, served from its npm package by /assets: no third-party requests. */
 const DOCS_PAGE = `<!doctype html>
@@ -29,11 +31,13 @@ export function docsRoutes(): Router {
   let document: object | undefined;
 
   router.get('/openapi.json', (ctx) => {
+    readQuery(ctx, noQuery);
     document ??= openApiDocument();
     ctx.body = document;
   });
 
   router.get('/docs', (ctx) => {
+    readQuery(ctx, noQuery);
     ctx.set('Content-Security-Policy', DOCS_PAGE_POLICY);
     ctx.type = 'html';
     ctx.body = DOCS_PAGE;

@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import { AppError, type ErrorCode, toAppError } from '../errors.ts';
 import type { SignedContract } from '../store/family-contracts.ts';
 import type { FamilyPages, FormOutcome } from './family-pages.ts';
+import { crossSiteCheck } from './cross-site.ts';
 import { requestIdOf } from './middleware.ts';
 import type { FamilyLinks } from './family-links.ts';
-import { isFormPost, prefersHtml, readFormBody } from './request.ts';
-import { declineForm, hasVisibleCharacter, signForm } from './schemas.ts';
+import { isFormPost, prefersHtml, readFormBody, readQuery } from './request.ts';
+import { declineForm, hasVisibleCharacter, noQuery, signForm } from './schemas.ts';
 
 export interface FamilyPageRouteDependencies {
   readonly links: FamilyLinks;
@@ -35,7 +36,7 @@ const PAGE_EXPLAINS = new Set<ErrorCode>([
  * page when there is one and the JSON error body when there is none.
  */
 export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: FamilyPageRouteDependencies): Router {
-  const publicOrigin = new URL(contractBaseUrl).origin;
+  const refuseCrossSite = crossSiteCheck(contractBaseUrl);
   // Strict, so /contract/<token>/ is not the page: its relative links would resolve elsewhere.
   const router = new Router({ strict: true });
 
@@ -79,6 +80,9 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
       if (link.kind === 'unknown') throw new AppError('contract_not_found');
       if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, await links.signed(token));
       if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
+      // The one query the page reads; others are ignored here alone (every other route refuses them,
+      // schemas.ts noQuery), since a mail service's click tracking may add some (utm_…) to the
+      // e-mailed link, and a family must still reach its contract. The receipt is as lenient.
       const outcome = ctx.query.outcome;
       ctx.type = 'html';
       ctx.body = pages.contract(token, link.contract, isFormOutcome(outcome) ? outcome : null);
@@ -111,7 +115,8 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
     page(
       isFormPost,
       backToPage(async (ctx, token) => {
-        refuseCrossSite(ctx, publicOrigin);
+        refuseCrossSite(ctx);
+        readQuery(ctx, noQuery);
         const form = await readFormBody(ctx, signForm);
         // Not refusals: the family left the name blank or the box unticked, and the page asks again.
         if (form.signed_by === undefined || !hasVisibleCharacter(form.signed_by)) return 'name_missing';
@@ -127,7 +132,8 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
     page(
       isFormPost,
       backToPage(async (ctx, token) => {
-        refuseCrossSite(ctx, publicOrigin);
+        refuseCrossSite(ctx);
+        readQuery(ctx, noQuery);
         await readFormBody(ctx, declineForm);
         await links.decline(ctx, token);
         return 'declined';
@@ -156,36 +162,6 @@ function backToPage(perform: (ctx: RouterContext, token: string) => Promise<Form
     ctx.status = 303;
     ctx.redirect(`../${token}${outcome === null ? '' : `?outcome=${outcome}`}`);
   };
-}
-
-/**
- * A form post sent by another site's page (docs/PRODUCT.md, "Family links"): it would sign or
- * decline with the family's browser and address, but not by their choice. Browsers say where a
- * request comes from in `Sec-Fetch-Site`, which no page can set; only `same-origin` (and `none`, a
- * request the user made) passes. A browser too old to send it sends `Origin`, which must then be
- * the service's own — the Host the request was sent to, or CONTRACT_BASE_URL's origin when a proxy
- * passes on another Host. A request with neither header is from a program, not a browser, and
- * carries no visit of someone else's: it passes, like the JSON API. (The rule of Go's
- * net/http CrossOriginProtection.)
- */
-function refuseCrossSite(ctx: RouterContext, publicOrigin: string): void {
-  const site = ctx.get('sec-fetch-site');
-  if (site !== '') {
-    if (site === 'same-origin' || site === 'none') return;
-    throw new AppError('cross_site_post');
-  }
-  const origin = ctx.get('origin');
-  if (origin === '' || origin === publicOrigin || hostOf(origin) === ctx.host.toLowerCase()) return;
-  throw new AppError('cross_site_post');
-}
-
-/** The host:port of an Origin header; null for `null` (an opaque origin) or anything unparsable. */
-function hostOf(origin: string): string | null {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return null;
-  }
 }
 
 /** The way back from the request's URL to the service's root, for the page's relative links (family-pages.ts). */

@@ -48,11 +48,16 @@ const IDEMPOTENCY_FAILURES = {
 
 /**
  * What any route can answer, before the route is known: Node's HTTP parser refuses the request
- * (src/http/client-errors.ts). The one 4xx of routes that take no input.
+ * (src/http/client-errors.ts).
  */
 const HTTP_FAILURES: Responses = {
   400: failure('`malformed_request`: the request is not valid HTTP.'),
   431: failure('`headers_too_large`: the request headers are over 16 KB.'),
+};
+
+/** A route that takes no query parameters refuses any (schemas.ts noQuery). */
+const QUERY_FAILURES: Responses = {
+  422: failure('`validation_failed`: the route takes no query parameters; the message names the ones sent.'),
 };
 
 const LINK_FAILURES: Responses = {
@@ -319,6 +324,7 @@ export function openApiDocument(): object {
         },
       },
       ...LINK_FAILURES,
+      422: failure('`validation_failed`, JSON only: a query parameter (the page ignores those it does not read).'),
     },
   });
   open('family', {
@@ -366,7 +372,9 @@ export function openApiDocument(): object {
         200: json(responses.familyContract, 'The contract after the change.'),
         303: { description: 'Form posts: back to the family page.' },
         ...BODY_FAILURES,
-        403: failure('`cross_site_post`: a form post sent by another site’s page (`Sec-Fetch-Site` or `Origin`).'),
+        403: failure(
+          '`cross_site_post`: sent by another site’s page, as JSON or as a form (`Sec-Fetch-Site` other than `same-origin` or `none`, or else an `Origin` not the service’s own). Programs, which send neither header, are not refused.',
+        ),
         ...LINK_FAILURES,
         409: failure('`contract_already_signed` or `contract_already_declined`.'),
         422: failure('`validation_failed`.'),
@@ -379,35 +387,40 @@ export function openApiDocument(): object {
     path: '/healthz',
     operationId: 'getHealth',
     summary: 'The process is up',
-    responses: { 200: json(responses.health, 'Up.'), ...HTTP_FAILURES },
+    responses: { 200: json(responses.health, 'Up.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
   });
   open('operations', {
     method: 'get',
     path: '/readyz',
     operationId: 'getReadiness',
     summary: 'Ready: database reachable, migrations current, not shutting down',
-    responses: { 200: json(responses.readiness, 'Ready.'), ...HTTP_FAILURES, 503: json(responses.readiness, 'Not ready.') },
+    responses: {
+      200: json(responses.readiness, 'Ready.'),
+      ...HTTP_FAILURES,
+      ...QUERY_FAILURES,
+      503: json(responses.readiness, 'Not ready.'),
+    },
   });
   open('operations', {
     method: 'get',
     path: '/metrics',
     operationId: 'getMetrics',
     summary: 'Prometheus metrics',
-    responses: { 200: text('text/plain', 'Prometheus text exposition format.'), ...HTTP_FAILURES },
+    responses: { 200: text('text/plain', 'Prometheus text exposition format.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
   });
   open('operations', {
     method: 'get',
     path: '/openapi.json',
     operationId: 'getOpenApiDocument',
     summary: 'This document',
-    responses: { 200: json(z.object({}).passthrough(), 'OpenAPI 3.1.'), ...HTTP_FAILURES },
+    responses: { 200: json(z.object({}).passthrough(), 'OpenAPI 3.1.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
   });
   open('operations', {
     method: 'get',
     path: '/docs',
     operationId: 'getApiDocs',
     summary: 'This document, rendered',
-    responses: { 200: text('text/html', 'Swagger UI.'), ...HTTP_FAILURES },
+    responses: { 200: text('text/html', 'Swagger UI.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
   });
   open('operations', {
     method: 'get',
@@ -417,6 +430,7 @@ export function openApiDocument(): object {
     responses: {
       200: json(z.object({ keys: z.array(z.object({}).passthrough()).describe('The public keys, as JWKs.') }), 'A JWKS.'),
       ...HTTP_FAILURES,
+      ...QUERY_FAILURES,
     },
   });
   open('operations', {
@@ -425,35 +439,35 @@ export function openApiDocument(): object {
     operationId: 'getAsset',
     summary: 'Stylesheets and scripts of the service’s own pages',
     request: { params: z.object({ file: z.string().describe('The file’s name.') }) },
-    responses: { 200: text('text/plain', 'The file.'), 404: failure('`not_found`.') },
+    responses: { 200: text('text/plain', 'The file.'), 404: failure('`not_found`.'), ...QUERY_FAILURES },
   });
   open('operations', {
     method: 'get',
     path: '/favicon.ico',
     operationId: 'getFavicon',
     summary: 'The service’s icon (SVG), where browsers look for it on pages that name none',
-    responses: { 200: text('image/svg+xml', 'The icon.'), ...HTTP_FAILURES },
+    responses: { 200: text('image/svg+xml', 'The icon.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
   });
   open('chart', {
     method: 'get',
     path: '/contract-machine',
     operationId: 'getContractMachinePage',
     summary: 'The state chart page; with an admin token it shows the club’s counts',
-    responses: { 200: text('text/html', 'The page.'), ...HTTP_FAILURES },
+    responses: { 200: text('text/html', 'The page.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
   });
   open('chart', {
     method: 'get',
     path: '/contract-machine.svg',
     operationId: 'getContractMachineSvg',
     summary: 'The state chart, drawn from the machine',
-    responses: { 200: text('image/svg+xml', 'SVG.'), ...HTTP_FAILURES },
+    responses: { 200: text('image/svg+xml', 'SVG.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
   });
   open('chart', {
     method: 'get',
     path: '/contract-machine.json',
     operationId: 'getContractMachineJson',
     summary: 'The machine definition, for the Stately visualizer',
-    responses: { 200: json(z.object({}).passthrough(), 'The xstate machine config.'), ...HTTP_FAILURES },
+    responses: { 200: json(z.object({}).passthrough(), 'The xstate machine config.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -151,6 +151,13 @@ export const remindBody = z
   })
   .strict();
 
+/**
+ * The query of a route that takes none: a parameter there is refused like an unknown one anywhere
+ * else (422 naming it), so that a typo or a guessed option (`?tenant=`, `?all=true`) is never
+ * silently ignored.
+ */
+export const noQuery = z.object({}).strict();
+
 export const playerPath = z.object({ id: idText.describe('The player’s id.') });
 
 export const listContractsQuery = z

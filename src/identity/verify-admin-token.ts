@@ -26,8 +26,11 @@ const ALGORITHMS = ['RS256', 'ES256'];
 /** A JWS in compact form: three base64url parts joined by dots. */
 const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
-/** RFC 5321's limit on an address; anything longer, or with control characters, is not one. */
-const EMAIL = /^[^\p{Cc}]{1,320}$/u;
+/**
+ * RFC 5321's limit on an address; anything longer, or with control characters (C0, DEL, C1), is not
+ * one. The CLI mints no token whose `email` this refuses.
+ */
+export const EMAIL = /^[^\p{Cc}]{1,320}$/u;
 
 /** The keys tokens are checked against: the local key's public half, or the issuer's JWKS. */
 export function adminTokenKeys(identity: IdentityConfig, localKey: LocalSigningKey | null): JWTVerifyGetKey {

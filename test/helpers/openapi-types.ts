@@ -1567,6 +1567,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `validation_failed`, JSON only: a query parameter (the page ignores those it does not read). */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
       429: {
         content: {
@@ -1663,7 +1669,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `cross_site_post`: a form post sent by another site’s page (`Sec-Fetch-Site` or `Origin`). */
+      /** @description `cross_site_post`: sent by another site’s page, as JSON or as a form (`Sec-Fetch-Site` other than `same-origin` or `none`, or else an `Origin` not the service’s own). Programs, which send neither header, are not refused. */
       403: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1747,7 +1753,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `cross_site_post`: a form post sent by another site’s page (`Sec-Fetch-Site` or `Origin`). */
+      /** @description `cross_site_post`: sent by another site’s page, as JSON or as a form (`Sec-Fetch-Site` other than `same-origin` or `none`, or else an `Origin` not the service’s own). Programs, which send neither header, are not refused. */
       403: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1818,6 +1824,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
         content: {
@@ -1837,6 +1849,12 @@ export interface operations {
       };
       /** @description `malformed_request`: the request is not valid HTTP. */
       400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
+      422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1870,6 +1888,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
         content: {
@@ -1889,6 +1913,12 @@ export interface operations {
       };
       /** @description `malformed_request`: the request is not valid HTTP. */
       400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
+      422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1916,6 +1946,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
         content: {
@@ -1938,6 +1974,12 @@ export interface operations {
       };
       /** @description `malformed_request`: the request is not valid HTTP. */
       400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
+      422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1971,6 +2013,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /** The service’s icon (SVG), where browsers look for it on pages that name none */
@@ -1984,6 +2032,12 @@ export interface operations {
       };
       /** @description `malformed_request`: the request is not valid HTTP. */
       400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
+      422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -2011,6 +2065,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
         content: {
@@ -2034,6 +2094,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
         content: {
@@ -2053,6 +2119,12 @@ export interface operations {
       };
       /** @description `malformed_request`: the request is not valid HTTP. */
       400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
+      422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
