@@ -15,8 +15,9 @@ export interface FamilyApiRouteDependencies {
 
 /**
  * The family links for programs: the offer, SIGN and DECLINE in JSON, errors as the JSON error
- * body. Posts from another site's page are refused as the page's form posts are (cross-site.ts). Mounted after the family page's router, which takes a browser's requests on the same paths
- * (family-page-routes.ts); every other request is answered here.
+ * body. Mounted after the family page's router, which takes a browser's requests on the same paths
+ * (family-page-routes.ts); every other request is answered here. Posts from another site's page
+ * are refused as the page's form posts are (cross-site.ts).
  */
 export function familyApiRoutes({ links, contractVersion, contractBaseUrl }: FamilyApiRouteDependencies): Router {
   // Strict, like the page's router: /contract/<token>/ is no route of either.
