@@ -1,6 +1,6 @@
 import { MAX_TERMS_ELEMENTS } from '../../src/http/terms-html.ts';
 
-// Terms bodies of SECURITY issue 20 (docs/RELIABILITY.md), for the tests and the bench.
+// Terms bodies of security issue 20 (docs/RELIABILITY.md), for the tests and the bench.
 
 const MAX_TERMS_CHARACTERS = 100_000;
 
@@ -19,4 +19,12 @@ export function largestAllowedTerms(): string {
   const url = 'https://club.example/';
   const padding = Math.floor(MAX_TERMS_CHARACTERS / links) - `[a](${url}) `.length;
   return `[a](${url}${'x'.repeat(padding)}) `.repeat(links);
+}
+
+/**
+ * The largest table allowed, as costly to render per character as the crafted one, and a note below
+ * it: 35 rows (the header's too) of 56 cells make 1,998 elements, the note's paragraph and emphasis 2 more.
+ */
+export function largestAllowedTable(): string {
+  return `${craftedTable(34, 56)}\n\nFees are due *monthly*.`;
 }
