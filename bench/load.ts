@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 export interface LoadPlan {
-  readonly scenario: 'offer' | 'bare-offer' | 'sign' | 'list' | 'mixed';
+  readonly scenario: 'offer' | 'bare-offer' | 'sign' | 'list' | 'mixed' | 'family-page';
   readonly baseUrl: string;
   readonly connections: number;
   readonly seconds: number;
@@ -21,6 +21,8 @@ export interface LoadPlan {
    * (from `offered` or from `signed` alike), signs that offer through its new link, and lists a page.
    */
   readonly teamIds?: readonly [number, number];
+  /** family-page: the link whose page every request views, as a browser asks for it. */
+  readonly contractToken?: string;
   /** Requests per second over all connections; as fast as they go when absent. */
   readonly overallRate?: number;
   /** Latencies per period of this many seconds, besides those of the whole run. */
@@ -96,6 +98,8 @@ function requestsFor(): { requests: autocannon.Request[]; amount?: number } {
       return { requests: [listPage] };
     case 'mixed':
       return { requests: mixed() };
+    case 'family-page':
+      return { requests: [{ method: 'GET', path: `/contract/${plan.contractToken}`, headers: { accept: 'text/html' } }] };
   }
 }
 

@@ -15,7 +15,7 @@
 //   anchor             the anchor (bench/anchor.ts) under the same load generator
 //   service-worker     the service with its worker sending the queued e-mail, in one process
 // and on the service only: signs through family links and the unsigned-contracts list (with their
-// ceilings at 32). Load comes from a separate process (bench/load.ts). Every re-offer mints a
+// ceilings at 32), and at 32 the family page of a contract pinned to the largest terms allowed. Load comes from a separate process (bench/load.ts). Every re-offer mints a
 // token, writes a re_offer row and queues the family's e-mail.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +35,7 @@ import { createDatabasePool } from '../src/db/pool.ts';
 import { freePort } from '../src/free-port.ts';
 import { loadOrCreateLocalSigningKey } from '../src/identity/local-signing-key.ts';
 import { mintAdminToken } from '../src/identity/mint-admin-token.ts';
+import { largestAllowedTerms } from '../test/helpers/costly-terms.ts';
 import { type PgBouncer, startPgBouncer } from '../test/helpers/pgbouncer.ts';
 import { type AnchorDatabase, createAnchorDatabase, prepareAnchor, startAnchor, stopAnchor } from './anchor.ts';
 import type { DirectPlan } from './direct-calls.ts';
@@ -65,7 +66,9 @@ const PLAYERS = 10_000;
 const SIGN_OFFERS = Number(process.env.BENCH_SIGN_OFFERS ?? 45_000);
 // The service's pool size (DATABASE_POOL_SIZE, default 10); the ceiling and the bare reference use the same.
 const POOL_SIZE = parseConfig(process.env).databasePoolSize;
-const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'offers,anchor,worker,pgbouncer,signs,list,lookups').split(','));
+const SCENARIOS = new Set(
+  (process.env.BENCH_SCENARIOS ?? 'offers,anchor,worker,pgbouncer,signs,list,lookups,family-page').split(','),
+);
 const LOOKUPS = 2000;
 /** The service as `npm run start:production` runs it: its node flags, then dist/src/main.js (after `exec node`). */
 const PRODUCTION_ARGS =
@@ -390,6 +393,17 @@ try {
     kept(await overHttp('list', service.pid as number, serviceUrl, connections, { scenario: 'list' }));
   }
 
+  if (SCENARIOS.has('family-page')) {
+    log(`family page with the largest terms allowed at ${TARGET_CONNECTIONS} connections`);
+    const contractToken = await offerWithLargestTerms(serviceUrl, await tokenFor(await addTermsClub(admin)));
+    kept(
+      await overHttp('family-page', service.pid as number, serviceUrl, TARGET_CONNECTIONS, {
+        scenario: 'family-page',
+        contractToken,
+      }),
+    );
+  }
+
   const lookups = SCENARIOS.has('lookups') ? await compareLinkLookups(serviceUrl, databaseUrl) : null;
 
   let scale: Run['scale'] = null;
@@ -501,6 +515,30 @@ async function compareLinkLookups(baseUrl: string, databaseUrl: string) {
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
   return { count: LOOKUPS, unknownUs: median(times.unknown), replacedUs: median(times.replaced) };
+}
+
+/** A club of its own for the terms, so that the other scenarios' offers pin none. */
+async function addTermsClub(superuser: DatabasePool): Promise<string> {
+  const slug = 'bench-terms';
+  await superuser.query(sql.unsafe`INSERT INTO tenants (slug, name) VALUES (${slug}, 'Bench terms')`);
+  return slug;
+}
+
+/** Publishes the largest terms allowed, offers a new player the contract, and returns its link's token. */
+async function offerWithLargestTerms(baseUrl: string, adminToken: string): Promise<string> {
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  await post('/admin/contract-terms', { title: 'Player contract', body: largestAllowedTerms() });
+  const player = await post('/admin/players', { name: 'Bench Player', email: 'family@example.test' });
+  const offer = await post('/admin/contract/offer', { player_id: player.id, monthly_fee: 150 });
+  return String(offer.contract_token);
 }
 
 /**

@@ -16,7 +16,8 @@ export type ScenarioName =
   | 'sign-ceiling'
   | 'sign'
   | 'list-ceiling'
-  | 'list';
+  | 'list'
+  | 'family-page';
 
 export interface Measurement extends LoadResult {
   readonly name: ScenarioName;
@@ -85,6 +86,7 @@ const LABELS: Record<ScenarioName, string> = {
   sign: 'service: POST /contract/:token/sign',
   'list-ceiling': 'ceiling: a page of listContracts via slonik, no HTTP',
   list: 'service: GET /admin/contracts?status=offered',
+  'family-page': 'service: GET /contract/:token as a page, the largest terms allowed',
 };
 
 /** What each row is compared with in the table's last column. */
@@ -156,6 +158,15 @@ export function render(run: Run, at: Date): string {
       `Family link lookups, ${count} of each, sequential and interleaved: median unknown ${unknownUs.toFixed(0)} µs ` +
         `(404), replaced ${replacedUs.toFixed(0)} µs (410), ratio ${(replacedUs / unknownUs).toFixed(2)} — a ` +
         'replaced link must not be told from an unknown one by timing.',
+      '',
+    );
+  }
+  const familyPage = run.measurements.find((m) => m.name === 'family-page');
+  if (familyPage) {
+    lines.push(
+      `Family page with the largest terms allowed (2,000 links in 100,000 characters, rendered once and then served ` +
+        `from memory): ${fixed(perRequest(familyPage.serviceCpuMs, familyPage))} ms of service CPU per view at ` +
+        `${familyPage.connections} connections.`,
       '',
     );
   }

@@ -134,3 +134,9 @@ test('the soak compares its last full period with its first, not the moment afte
   t.true(report.includes("- last period's resident memory / first's: 160 / 140 MB = 1.14 (target ≤ 1.10, within 10%): **missed**"));
   t.false(report.includes('| 11 |'), 'the moment after the deadline is no period');
 });
+
+test('the family page with the largest terms allowed is reported by its service CPU per view', (t) => {
+  const report = render(run([...rows, row('family-page', load(900, 30, 60), { service: 1.25, postgres: 0.4 })]), new Date());
+  t.true(report.includes('| service: GET /contract/:token as a page, the largest terms allowed | 32 | 900 |'));
+  t.true(report.includes('from memory): 1.25 ms of service CPU per view at 32 connections.'));
+});

@@ -22,6 +22,7 @@ import { answerErrors, answerWrongMethods, observeRequests, requestScope } from 
 import { operationsRoutes } from './operations-routes.ts';
 import { readQuery } from './request.ts';
 import { noQuery } from './schemas.ts';
+import { cachedTermsHtml } from './terms-html-cache.ts';
 
 /** What the app runs with besides its configuration. */
 export interface AppRuntime {
@@ -38,6 +39,12 @@ export interface AppRuntime {
 /** Bounds on what the app remembers between requests, so a flood of tokens or clubs takes fixed memory. */
 const VERIFIED_TOKENS_KEPT = 1000;
 const TENANT_IDS_KEPT = 10_000;
+/**
+ * The terms' HTML kept, in characters: at most 8 MB (a character takes one or two bytes) of the
+ * 96 MB heap production runs with, yet room for ten of the largest HTML terms can make (400,000
+ * characters, when every character of 100,000 is escaped) and for hundreds of ordinary ones.
+ */
+const TERMS_HTML_KEPT_CHARACTERS = 4_000_000;
 
 /** A minute, or less if the issuer's keys are refetched more often: a withdrawn key stops as soon. */
 const recheckVerifiedTokensAfterMs = ({ identity }: Config) =>
@@ -82,7 +89,11 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
     // prefers HTML, or a form post) and passes every other on, so it comes before the JSON API's.
     familyPageRoutes({
       links: familyLinks,
-      pages: createFamilyPages({ contractVersion: config.contractVersion, currency: config.currency }),
+      pages: createFamilyPages({
+        contractVersion: config.contractVersion,
+        currency: config.currency,
+        termsHtml: cachedTermsHtml(TERMS_HTML_KEPT_CHARACTERS),
+      }),
       logger,
       contractBaseUrl: config.contractBaseUrl,
     }),

@@ -3,7 +3,7 @@ import { Eta } from 'eta';
 import type { ErrorCode } from '../errors.ts';
 import { formatIsoTime, formatMonthlyFee, formatReadableTime } from '../formatting.ts';
 import type { FamilyContract, SignedContract } from '../store/family-contracts.ts';
-import { termsHtml } from './terms-html.ts';
+import type { TermsHtml } from './terms-html-cache.ts';
 
 export const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
 
@@ -60,7 +60,7 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
  * no JavaScript, every value escaped by Eta; the terms' Markdown alone comes in as HTML, sanitised
  * by terms-html.ts.
  */
-export function createFamilyPages(options: { contractVersion: string; currency: string }): FamilyPages {
+export function createFamilyPages(options: { contractVersion: string; currency: string; termsHtml: TermsHtml }): FamilyPages {
   const eta = new Eta({ views: VIEWS, autoEscape: true, cache: true });
   const formatTime = (epochMs: number | null) => (epochMs === null ? '' : formatReadableTime(epochMs));
   const fee = (monthlyFee: number) => formatMonthlyFee(monthlyFee, options.currency);
@@ -92,7 +92,7 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         teamNames: contract.teamNames,
         monthlyFee: fee(contract.monthlyFee),
         contractVersion: contract.signedVersion ?? options.contractVersion,
-        terms: contract.terms === null ? null : { ...contract.terms, html: termsHtml(contract.terms.body) },
+        terms: contract.terms === null ? null : { ...contract.terms, html: options.termsHtml(contract.terms) },
         status: contract.status,
         signedBy: contract.signedBy,
         signedAt: formatTime(contract.signedAt),

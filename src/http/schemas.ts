@@ -1,5 +1,6 @@
 import { z } from './openapi-zod.ts';
 import { CONTRACT_STATUSES } from '../../machines/contract.ts';
+import { MAX_TERMS_ELEMENTS, termsElementCount } from './terms-html.ts';
 
 // Request shapes (docs/PRODUCT.md, "HTTP API" and "Strict input"). Strict everywhere: no coercion
 // in JSON bodies, and unknown fields are refused, so a tenant hint in a body or query string is an
@@ -113,16 +114,36 @@ export const createTeamBody = z.object({ name: name.openapi({ description: 'The 
 
 /** Up to 100,000 characters of Markdown: a JSON body of up to 4 bytes a character, escaped. */
 export const TERMS_BODY_LIMIT = '1mb';
+const MAX_TERMS_CHARACTERS = 100_000;
+
+/** Terms that would cost too much to render (terms-html.ts), refused with what to shorten. */
+function withinElementLimit(body: string, context: z.RefinementCtx): void {
+  // Zod runs this even when the body is over its length; parsing that would cost up to ten times more.
+  if (body.length > MAX_TERMS_CHARACTERS) return;
+  const elements = termsElementCount(body);
+  if (elements <= MAX_TERMS_ELEMENTS) return;
+  context.addIssue({
+    code: 'custom',
+    message:
+      `the terms would make ${elements.toLocaleString('en')} HTML elements (paragraphs, list items, table cells, ` +
+      `emphasis, links…); at most ${MAX_TERMS_ELEMENTS.toLocaleString('en')} are allowed: shorten the tables or lists`,
+  });
+}
 export const createContractTermsBody = z
   .object({
     title: name.openapi({ description: 'The terms’ title, shown to the family and on the receipt.' }),
     body: z
       .string()
       .min(1)
-      .max(100_000)
+      .max(MAX_TERMS_CHARACTERS)
       .regex(/\S/, 'must not be blank')
       .refine(isStorableText, UNSTORABLE_TEXT)
-      .openapi({ description: 'The terms, in Markdown: shown to the family above the signature, sanitised.' }),
+      .superRefine(withinElementLimit)
+      .openapi({
+        description:
+          'The terms, in Markdown: shown to the family above the signature, sanitised. They may make at most ' +
+          `${MAX_TERMS_ELEMENTS.toLocaleString('en')} HTML elements (paragraphs, list items, table cells, emphasis, links…).`,
+      }),
   })
   .strict();
 

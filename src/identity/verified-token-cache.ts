@@ -1,4 +1,4 @@
-import { ExpiringCache } from '../expiring-cache.ts';
+import { BoundedCache } from '../bounded-cache.ts';
 import type { AdminIdentity, AdminTokenVerifier } from './verify-admin-token.ts';
 
 export interface VerifiedTokenCacheOptions {
@@ -21,7 +21,7 @@ export function cacheVerifiedTokens(
   verify: AdminTokenVerifier,
   { maxEntries, recheckAfterMs, now = Date.now }: VerifiedTokenCacheOptions,
 ): AdminTokenVerifier {
-  const verified = new ExpiringCache<AdminIdentity>(maxEntries, now);
+  const verified = new BoundedCache<AdminIdentity>(maxEntries, now);
   return async (authorization) => {
     const header = authorization?.length === 1 ? authorization[0] : undefined;
     const cached = header === undefined ? undefined : verified.get(header);

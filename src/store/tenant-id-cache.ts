@@ -1,5 +1,5 @@
 import type { CommonQueryMethods } from 'slonik';
-import { ExpiringCache } from '../expiring-cache.ts';
+import { BoundedCache } from '../bounded-cache.ts';
 import { findTenantId } from './tenants.ts';
 
 /** How long a club's id is remembered: a slug changed by hand in SQL is noticed within this time. */
@@ -10,10 +10,10 @@ export type TenantIdLookup = (slug: string) => Promise<number | null>;
 /**
  * Club slug → id, remembered so that an admin request does not spend a round trip on it. Only
  * clubs that exist are remembered: a club created while the service runs works at once (docs/PRODUCT.md, "Admin tokens").
- * Bounded in entries; the oldest go first.
+ * Bounded in entries; the least recently used go first.
  */
 export function cachedTenantIds(db: CommonQueryMethods, maxEntries: number, now: () => number = Date.now): TenantIdLookup {
-  const known = new ExpiringCache<number>(maxEntries, now);
+  const known = new BoundedCache<number>(maxEntries, now);
   return async (slug) => {
     const cached = known.get(slug);
     if (cached !== undefined) return cached;

@@ -64,7 +64,10 @@ export interface paths {
   "/admin/contract-terms": {
     /** The club’s versions of its contract terms, newest first */
     get: operations["listContractTerms"];
-    /** Publish the club’s next version of its contract terms (immutable; new offers pin the newest) */
+    /**
+     * Publish the club’s next version of its contract terms (immutable; new offers pin the newest)
+     * @description The body may make at most 2,000 HTML elements (paragraphs, list items, table cells, emphasis, links…), counted from the Markdown: more is refused with 422 `validation_failed`, and the message gives the count.
+     */
     post: operations["publishContractTerms"];
   };
   "/admin/contracts/remind": {
@@ -1325,14 +1328,17 @@ export interface operations {
       };
     };
   };
-  /** Publish the club’s next version of its contract terms (immutable; new offers pin the newest) */
+  /**
+   * Publish the club’s next version of its contract terms (immutable; new offers pin the newest)
+   * @description The body may make at most 2,000 HTML elements (paragraphs, list items, table cells, emphasis, links…), counted from the Markdown: more is refused with 422 `validation_failed`, and the message gives the count.
+   */
   publishContractTerms: {
     requestBody: {
       content: {
         "application/json": {
           /** @description The terms’ title, shown to the family and on the receipt. */
           title: string;
-          /** @description The terms, in Markdown: shown to the family above the signature, sanitised. */
+          /** @description The terms, in Markdown: shown to the family above the signature, sanitised. They may make at most 2,000 HTML elements (paragraphs, list items, table cells, emphasis, links…). */
           body: string;
         };
       };
