@@ -3,7 +3,7 @@ import test from 'ava';
 import { type DefaultTreeAdapterTypes, parseFragment } from 'parse5';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { MAX_TERMS_ELEMENTS, termsElementCount, termsHtml } from '../src/http/terms-html.ts';
+import { MAX_TERMS_ELEMENTS, MAX_TERMS_NESTING, termsCost, termsHtml } from '../src/http/terms-html.ts';
 import { useHarness } from './helpers/context.ts';
 import { craftedTable, largestAllowedTable, largestAllowedTerms } from './helpers/costly-terms.ts';
 import { createClub, createPlayer, createTeam } from './helpers/fixtures.ts';
@@ -53,10 +53,32 @@ for (const { shape, body, elements } of COSTLY) {
   });
 }
 
+test('terms nesting quotes deeper than MAX_TERMS_NESTING → 422 validation_failed naming the depth; nothing is stored', async (t) => {
+  const { api, storedTerms } = await club();
+  // 100 elements only, but 99 quotes deep over 49,000 lazy lines took over a second to parse.
+  const body = `${'>'.repeat(99)} a\n${'b\n'.repeat(49_000)}`;
+  t.is(termsCost(body).elements, 100);
+
+  const reply = await api('POST', '/admin/contract-terms', { title: 'Deep', body });
+
+  t.is(reply.status, 422);
+  t.is(
+    reply.body.error.message,
+    `The request body is not valid: "body": the terms nest quotes and lists 99 deep; at most ${MAX_TERMS_NESTING} are allowed: flatten them.`,
+  );
+  t.is(await storedTerms(), 0);
+});
+
+test('lists nested as real terms nest them are far within MAX_TERMS_NESTING', (t) => {
+  const body = '1. Fees\n   - Monthly\n     - Due on the 1st\n       > Late fees apply.\n';
+
+  t.is(termsCost(body).nesting, 4);
+});
+
 test('terms of exactly the elements allowed, in all the characters allowed, are accepted', async (t) => {
   const { api, storedTerms } = await club();
   const body = largestAllowedTerms();
-  t.is(termsElementCount(body), MAX_TERMS_ELEMENTS);
+  t.is(termsCost(body).elements, MAX_TERMS_ELEMENTS);
 
   const reply = await api('POST', '/admin/contract-terms', { title: 'Largest', body });
 
@@ -84,7 +106,7 @@ test('long real terms stay far below the limit: 100 paragraphs with emphasis and
   ];
   const body = ['# Player contract', ...sections, '## Fees', fees.join('\n')].join('\n\n');
 
-  t.true(termsElementCount(body) * 3 < MAX_TERMS_ELEMENTS, `${termsElementCount(body)} elements`);
+  t.true(termsCost(body).elements * 3 < MAX_TERMS_ELEMENTS, `${termsCost(body).elements} elements`);
 });
 
 test('the count is the number of elements in the HTML the family page shows', (t) => {
@@ -98,7 +120,7 @@ test('the count is the number of elements in the HTML the family page shows', (t
     '| a | b |\n|---|:-:|\n| c | d |',
     '[relative](/admin) ![image](https://club.example/x.png) <b>raw HTML</b>',
   ]) {
-    t.is(termsElementCount(body), elementsIn(parseFragment(termsHtml(body)) as unknown as Node), body);
+    t.is(termsCost(body).elements, elementsIn(parseFragment(termsHtml(body)) as unknown as Node), body);
   }
 });
 
@@ -106,7 +128,7 @@ test('the count is the number of elements in the HTML the family page shows', (t
 test.serial('50 views of a family page with the largest table allowed cost less CPU than one render of the crafted table', async (t) => {
   const { api, playerId } = await club();
   const table = largestAllowedTable();
-  t.is(termsElementCount(table), MAX_TERMS_ELEMENTS);
+  t.is(termsCost(table).elements, MAX_TERMS_ELEMENTS);
   await api('POST', '/admin/contract-terms', { title: 'Fees', body: table });
   const offer = await api('POST', '/admin/contract/offer', { player_id: playerId, monthly_fee: 150 });
   const path = `/contract/${offer.body.contract_token}`;

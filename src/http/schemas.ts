@@ -1,6 +1,6 @@
 import { z } from './openapi-zod.ts';
 import { CONTRACT_STATUSES } from '../../machines/contract.ts';
-import { MAX_TERMS_ELEMENTS, termsElementCount } from './terms-html.ts';
+import { MAX_TERMS_ELEMENTS, MAX_TERMS_NESTING, termsCost } from './terms-html.ts';
 
 // Request shapes (docs/PRODUCT.md, "HTTP API" and "Strict input"). Strict everywhere: no coercion
 // in JSON bodies, and unknown fields are refused, so a tenant hint in a body or query string is an
@@ -117,17 +117,24 @@ export const TERMS_BODY_LIMIT = '1mb';
 const MAX_TERMS_CHARACTERS = 100_000;
 
 /** Terms that would cost too much to render (terms-html.ts), refused with what to shorten. */
-function withinElementLimit(body: string, context: z.RefinementCtx): void {
+function withinRenderCost(body: string, context: z.RefinementCtx): void {
   // Zod runs this even when the body is over its length; parsing that would cost up to ten times more.
   if (body.length > MAX_TERMS_CHARACTERS) return;
-  const elements = termsElementCount(body);
-  if (elements <= MAX_TERMS_ELEMENTS) return;
-  context.addIssue({
-    code: 'custom',
-    message:
-      `the terms would make ${elements.toLocaleString('en')} HTML elements (paragraphs, list items, table cells, ` +
-      `emphasis, links…); at most ${MAX_TERMS_ELEMENTS.toLocaleString('en')} are allowed: shorten the tables or lists`,
-  });
+  const { elements, nesting } = termsCost(body);
+  if (elements > MAX_TERMS_ELEMENTS) {
+    context.addIssue({
+      code: 'custom',
+      message:
+        `the terms would make ${elements.toLocaleString('en')} HTML elements (paragraphs, list items, table cells, ` +
+        `emphasis, links…); at most ${MAX_TERMS_ELEMENTS.toLocaleString('en')} are allowed: shorten the tables or lists`,
+    });
+  }
+  if (nesting > MAX_TERMS_NESTING) {
+    context.addIssue({
+      code: 'custom',
+      message: `the terms nest quotes and lists ${nesting} deep; at most ${MAX_TERMS_NESTING} are allowed: flatten them`,
+    });
+  }
 }
 export const createContractTermsBody = z
   .object({
@@ -138,7 +145,7 @@ export const createContractTermsBody = z
       .max(MAX_TERMS_CHARACTERS)
       .regex(/\S/, 'must not be blank')
       .refine(isStorableText, UNSTORABLE_TEXT)
-      .superRefine(withinElementLimit)
+      .superRefine(withinRenderCost)
       .openapi({
         description:
           'The terms, in Markdown: shown to the family above the signature, sanitised. They may make at most ' +
