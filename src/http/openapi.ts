@@ -2,7 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteaso
 import { z } from './openapi-zod.ts';
 import * as responses from './responses.ts';
 import * as schemas from './schemas.ts';
-import { MAX_TERMS_ELEMENTS } from './terms-html.ts';
+import { MAX_TERMS_ELEMENTS, MAX_TERMS_NESTING } from './terms-html.ts';
 
 // GET /openapi.json, generated from the zod schemas that validate requests and type responses.
 
@@ -233,8 +233,8 @@ export function openApiDocument(): object {
     summary: 'Publish the club’s next version of its contract terms (immutable; new offers pin the newest)',
     description:
       `The body may make at most ${MAX_TERMS_ELEMENTS.toLocaleString('en')} HTML elements (paragraphs, list items, table ` +
-      'cells, emphasis, links…), counted from the Markdown: more is refused with 422 `validation_failed`, and the message ' +
-      'gives the count.',
+      `cells, emphasis, links…) and nest quotes and lists at most ${MAX_TERMS_NESTING} deep, both counted from the ` +
+      'Markdown: more is refused with 422 `validation_failed`, and the message gives the count.',
     request: { body: { content: { 'application/json': { schema: schemas.createContractTermsBody } } } },
     responses: {
       201: json(responses.contractTerms, 'The new version.'),

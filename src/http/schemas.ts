@@ -149,7 +149,8 @@ export const createContractTermsBody = z
       .openapi({
         description:
           'The terms, in Markdown: shown to the family above the signature, sanitised. They may make at most ' +
-          `${MAX_TERMS_ELEMENTS.toLocaleString('en')} HTML elements (paragraphs, list items, table cells, emphasis, links…).`,
+          `${MAX_TERMS_ELEMENTS.toLocaleString('en')} HTML elements (paragraphs, list items, table cells, emphasis, links…) ` +
+          `and nest quotes and lists at most ${MAX_TERMS_NESTING} deep.`,
       }),
   })
   .strict();

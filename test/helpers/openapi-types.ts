@@ -66,7 +66,7 @@ export interface paths {
     get: operations["listContractTerms"];
     /**
      * Publish the club’s next version of its contract terms (immutable; new offers pin the newest)
-     * @description The body may make at most 2,000 HTML elements (paragraphs, list items, table cells, emphasis, links…), counted from the Markdown: more is refused with 422 `validation_failed`, and the message gives the count.
+     * @description The body may make at most 2,000 HTML elements (paragraphs, list items, table cells, emphasis, links…) and nest quotes and lists at most 20 deep, both counted from the Markdown: more is refused with 422 `validation_failed`, and the message gives the count.
      */
     post: operations["publishContractTerms"];
   };
@@ -1330,7 +1330,7 @@ export interface operations {
   };
   /**
    * Publish the club’s next version of its contract terms (immutable; new offers pin the newest)
-   * @description The body may make at most 2,000 HTML elements (paragraphs, list items, table cells, emphasis, links…), counted from the Markdown: more is refused with 422 `validation_failed`, and the message gives the count.
+   * @description The body may make at most 2,000 HTML elements (paragraphs, list items, table cells, emphasis, links…) and nest quotes and lists at most 20 deep, both counted from the Markdown: more is refused with 422 `validation_failed`, and the message gives the count.
    */
   publishContractTerms: {
     requestBody: {
@@ -1338,7 +1338,7 @@ export interface operations {
         "application/json": {
           /** @description The terms’ title, shown to the family and on the receipt. */
           title: string;
-          /** @description The terms, in Markdown: shown to the family above the signature, sanitised. They may make at most 2,000 HTML elements (paragraphs, list items, table cells, emphasis, links…). */
+          /** @description The terms, in Markdown: shown to the family above the signature, sanitised. They may make at most 2,000 HTML elements (paragraphs, list items, table cells, emphasis, links…) and nest quotes and lists at most 20 deep. */
           body: string;
         };
       };
