@@ -196,7 +196,7 @@ export interface components {
          * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
          * @enum {string}
          */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "identity_provider_unavailable" | "internal_error";
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
         /** @description What went wrong, in English, for people. */
         message: string;
         /** @description For validation_failed: zod’s issues. */
@@ -636,7 +636,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable`, `identity_provider_unavailable`, or `rules_out_of_sync` (the service and its database run different versions of the contract rules, as during a deployment). */
+      /** @description `database_unavailable`, `identity_provider_unavailable`, or `rules_out_of_sync` (the service and its database run different versions of the contract rules, as during a deployment). `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -720,7 +720,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -765,7 +765,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -816,7 +816,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -859,7 +859,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -894,7 +894,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -967,7 +967,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1016,7 +1016,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1099,7 +1099,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1146,7 +1146,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1235,7 +1235,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1282,7 +1282,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1317,7 +1317,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1380,7 +1380,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1449,7 +1449,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1528,7 +1528,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1579,6 +1579,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /**
@@ -1613,6 +1619,12 @@ export interface operations {
       };
       /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1717,6 +1729,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /**
@@ -1797,6 +1815,12 @@ export interface operations {
       };
       /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1900,6 +1924,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /** This document */
@@ -1929,6 +1959,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /** This document, rendered */
@@ -1954,6 +1990,12 @@ export interface operations {
       };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1990,6 +2032,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /** Stylesheets and scripts of the service’s own pages */
@@ -2015,6 +2063,12 @@ export interface operations {
       };
       /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
       422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -2048,6 +2102,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /** The state chart page; with an admin token it shows the club’s counts */
@@ -2073,6 +2133,12 @@ export interface operations {
       };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -2106,6 +2172,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /** The machine definition, for the Stately visualizer */
@@ -2131,6 +2203,12 @@ export interface operations {
       };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
