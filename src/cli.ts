@@ -163,7 +163,8 @@ async function migrateCommand(config: Config, [direction, argument, ...extra]: s
     throw new UsageError('<count> must be a positive whole number');
   }
   await withDatabase(config, async (database) => {
-    const ran = await migrate(database.migrationUrl, { direction, count, log: () => {} });
+    // A migration giving way to live traffic says so, as the deploy may take longer for it.
+    const ran = await migrate(database.migrationUrl, { direction, count, log: () => {}, warn: (line) => console.error(line) });
     console.log(ran.length === 0 ? 'nothing to do' : ran.map((name) => `${direction}: ${name}`).join('\n'));
   });
 }

@@ -1,9 +1,11 @@
-// `npm start`: configuration → database (embedded unless DATABASE_URL) → migrations → HTTP, and the
-// worker that sends the family's e-mail (unless WORKER=off).
+// `npm start`: configuration → database (embedded unless DATABASE_URL) → HTTP → migrations → the
+// worker that sends the family's e-mail (unless WORKER=off). HTTP comes before migrations, which may
+// wait for another instance's: meanwhile /healthz answers, /readyz says what is pending, and every
+// other route answers 503 migrations_pending (src/schema-gate.ts).
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Config, ConfigError, parseConfig } from './config.ts';
-import { migrate } from './db/migrate.ts';
+import { migrate, migrationNames } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createDatabasePool, poolOptionsFrom } from './db/pool.ts';
 import { createApp } from './http/app.ts';
@@ -11,6 +13,7 @@ import { createHttpServer } from './http/server.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { createSchemaGate } from './schema-gate.ts';
 import { startContractWorker } from './worker/contract-worker.ts';
 
 /**
@@ -38,7 +41,8 @@ let shuttingDown = false;
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   process.on(signal, (received) => {
     if (serving) return void shutdown(received);
-    // Nothing is served yet: exit, and src/db/embedded-postgres.ts stops what it started on 'exit'.
+    // Not serving yet (the probes and 503s at most): exit. A migration under way rolls back with its
+    // connection, and src/db/embedded-postgres.ts stops what it started on 'exit'.
     logger.info({ signal: received }, 'stopped during start-up');
     process.exit(0);
   });
@@ -49,18 +53,42 @@ const database = await openDatabase(
   (line) => logger.debug({ postgres: line.trim() }),
   (message) => logger.warn(message),
 ).catch(failedToStart);
-const ran = await migrate(database.migrationUrl, { direction: 'up', log: (message) => logger.debug(message) }).catch(
+const pool = await createDatabasePool(database.url, poolOptionsFrom(config));
+const localKey = config.identity.mode === 'local' ? await loadOrCreateLocalSigningKey(config.identity.keyFile) : null;
+const metrics = createMetrics(pool);
+const schemaGate = createSchemaGate(pool, migrationNames());
+const app = createApp(config, { pool, logger, localKey, metrics, schemaGate, isShuttingDown: () => shuttingDown });
+
+const server: Server = createHttpServer(app, config.http).listen(config.port, config.host);
+await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject)).catch(
   async (error: unknown) => {
+    await pool.end();
     await database.stop();
     return failedToStart(error);
   },
 );
+const { port } = server.address() as AddressInfo;
+const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+logger.info({ url, database: database.description, identity: config.identity.mode, worker: config.worker }, 'listening');
+
+const ran = await migrate(database.migrationUrl, {
+  direction: 'up',
+  log: (message) => logger.debug(message),
+  warn: (message) => logger.warn(message),
+})
+  // The start-up check, which opens the gate: every migration of this build has run.
+  .then(async (names) => {
+    await schemaGate.check();
+    return names;
+  })
+  .catch(async (error: unknown) => {
+    await pool.end();
+    await database.stop();
+    return failedToStart(error);
+  });
 if (ran.length > 0) logger.info({ migrations: ran }, 'applied migrations');
 
-const pool = await createDatabasePool(database.url, poolOptionsFrom(config));
-const localKey = config.identity.mode === 'local' ? await loadOrCreateLocalSigningKey(config.identity.keyFile) : null;
-const metrics = createMetrics(pool);
-const app = createApp(config, { pool, logger, localKey, metrics, isShuttingDown: () => shuttingDown });
+// After the migrations: the job queue's schema is one of them.
 const worker = config.worker
   ? await startContractWorker(config, {
       directDatabaseUrl: database.migrationUrl,
@@ -77,19 +105,6 @@ const worker = config.worker
     })
   : null;
 
-const server: Server = createHttpServer(app, config.http).listen(config.port, config.host);
-await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject)).catch(
-  async (error: unknown) => {
-    await worker?.stop();
-    await pool.end();
-    await database.stop();
-    return failedToStart(error);
-  },
-);
-const { port } = server.address() as AddressInfo;
-const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-logger.info({ url, database: database.description, identity: config.identity.mode, worker: config.worker }, 'listening');
-
 const howToGetAToken =
   config.identity.mode === 'local'
     ? [
@@ -100,6 +115,7 @@ const howToGetAToken =
     : [`Admin tokens come from ${config.identity.issuer} (audience "${config.identity.audience}").`];
 process.stderr.write(`\nclub-contracts is listening on ${url}\n${howToGetAToken.join('\n')}\n\n`);
 
+logger.info({ url }, 'serving');
 serving = true;
 
 /**

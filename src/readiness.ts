@@ -1,7 +1,4 @@
-import { type DatabasePool, sql } from 'slonik';
-import { z } from 'zod';
-import { MIGRATIONS_TABLE } from './db/migrate.ts';
-import { sqlStateOf } from './errors.ts';
+import type { SchemaGate } from './schema-gate.ts';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -19,40 +16,24 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 /**
  * GET /readyz (docs/PRODUCT.md, "Operations"): ready when the database answers, has run every
- * migration this build ships, and the service is not shutting down.
+ * migration this build ships, and the service is not shutting down. Each probe checks the schema
+ * gate again, which opens or closes it.
  */
-export function createReadinessCheck(
-  pool: DatabasePool,
-  expectedMigrations: readonly string[],
-  isShuttingDown: () => boolean,
-): () => Promise<Readiness> {
+export function createReadinessCheck(schemaGate: SchemaGate, isShuttingDown: () => boolean): () => Promise<Readiness> {
   return async () => {
-    const applied = await Promise.race([
-      appliedMigrations(pool),
+    const pending = await Promise.race([
+      schemaGate.check(),
       new Promise<null>((resolve) => setTimeout(resolve, CHECK_TIMEOUT_MS, null).unref()),
     ]).catch(() => null);
-    const pending = applied === null ? [] : expectedMigrations.filter((name) => !applied.has(name));
     const shuttingDown = isShuttingDown();
     return {
-      ready: applied !== null && pending.length === 0 && !shuttingDown,
+      ready: pending !== null && pending.length === 0 && !shuttingDown,
       checks: {
-        database: applied === null ? 'unreachable' : 'ok',
-        migrations: applied === null ? 'unknown' : pending.length === 0 ? 'current' : 'pending',
+        database: pending === null ? 'unreachable' : 'ok',
+        migrations: pending === null ? 'unknown' : pending.length === 0 ? 'current' : 'pending',
         shutting_down: shuttingDown,
       },
-      pending_migrations: pending,
+      pending_migrations: pending ?? [],
     };
   };
-}
-
-async function appliedMigrations(pool: DatabasePool): Promise<Set<string>> {
-  try {
-    const names = await pool.anyFirst(
-      sql.type(z.object({ name: z.string() }))`SELECT name FROM ${sql.identifier([MIGRATIONS_TABLE])}`,
-    );
-    return new Set(names);
-  } catch (error) {
-    if (sqlStateOf(error) === '42P01') return new Set(); // never migrated: the table is not there yet
-    throw error;
-  }
 }

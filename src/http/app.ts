@@ -3,12 +3,12 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
 import type { Config } from '../config.ts';
-import { migrationNames } from '../db/migrate.ts';
 import type { LocalSigningKey } from '../identity/local-signing-key.ts';
 import { cacheVerifiedTokens } from '../identity/verified-token-cache.ts';
 import { adminTokenKeys, createAdminTokenVerifier } from '../identity/verify-admin-token.ts';
 import { type Metrics, createMetrics } from '../metrics.ts';
 import { createReadinessCheck } from '../readiness.ts';
+import type { SchemaGate } from '../schema-gate.ts';
 import { cachedTenantIds } from '../store/tenant-id-cache.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { assetsRoutes } from './assets-routes.ts';
@@ -18,7 +18,7 @@ import { familyApiRoutes } from './family-api-routes.ts';
 import { createFamilyLinks } from './family-links.ts';
 import { familyPageRoutes } from './family-page-routes.ts';
 import { createFamilyPages } from './family-pages.ts';
-import { answerErrors, answerWrongMethods, observeRequests, requestScope } from './middleware.ts';
+import { answerErrors, answerWrongMethods, observeRequests, requestScope, requireCurrentSchema } from './middleware.ts';
 import { operationsRoutes } from './operations-routes.ts';
 import { readQuery } from './request.ts';
 import { noQuery } from './schemas.ts';
@@ -30,6 +30,8 @@ export interface AppRuntime {
   readonly logger: Logger;
   /** The local key pair, in local identity mode (docs/PRODUCT.md, "Identity"); null with an OIDC issuer. */
   readonly localKey: LocalSigningKey | null;
+  /** Closed while the database lacks a migration this build ships; /readyz checks it again. */
+  readonly schemaGate: SchemaGate;
   /** True once shutdown has begun: /readyz then answers 503 so load balancers stop sending. */
   readonly isShuttingDown?: () => boolean;
   /** Shared with the worker when it runs in this process, so /metrics shows its messages too. */
@@ -51,7 +53,7 @@ const recheckVerifiedTokensAfterMs = ({ identity }: Config) =>
   Math.min(60_000, identity.mode === 'oidc' ? identity.jwks.cacheMaxAgeSeconds * 1000 : 60_000);
 
 export function createApp(config: Config, runtime: AppRuntime): Koa {
-  const { pool, logger, localKey, isShuttingDown = () => false } = runtime;
+  const { pool, logger, localKey, schemaGate, isShuttingDown = () => false } = runtime;
   // With TRUST_PROXY, the signer's IP is the one the nearest proxy appended to X-Forwarded-For.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
   app.silent = true; // errors are answered and logged by answerErrors, not printed by Koa
@@ -67,9 +69,10 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
   app.use(observeRequests(metrics, logger));
   app.use(answerErrors(logger));
   app.use(answerWrongMethods);
+  app.use(requireCurrentSchema(schemaGate));
 
   const routers = [
-    operationsRoutes({ metrics, checkReadiness: createReadinessCheck(pool, migrationNames(), isShuttingDown) }),
+    operationsRoutes({ metrics, checkReadiness: createReadinessCheck(schemaGate, isShuttingDown) }),
     docsRoutes(),
     chartRoutes(),
     assetsRoutes(),

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { AppError, toAppError } from '../errors.ts';
+import { AppError, type ErrorCode, toAppError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import type { SchemaGate } from '../schema-gate.ts';
 
 // The only middleware: what every request needs whatever its route. Route logic lives in handlers.
 
@@ -59,6 +60,12 @@ const SECURITY_HEADERS = {
 };
 
 /**
+ * 5xx answers that are not faults: a method no route takes is the client's doing, and a deploy's
+ * pending migrations are expected and shown by /readyz (a line per request would bury the rest).
+ */
+const NOT_LOGGED_AS_ERRORS = new Set<ErrorCode>(['not_implemented', 'migrations_pending']);
+
+/**
  * Every failure that reaches here becomes the JSON error body; unexpected ones are logged, and the
  * client never sees their details.
  */
@@ -70,7 +77,7 @@ export function answerErrors(logger: Logger): Middleware {
       if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found');
     } catch (thrown) {
       const error = toAppError(thrown);
-      if (error.status >= 500 && error.code !== 'not_implemented')
+      if (error.status >= 500 && !NOT_LOGGED_AS_ERRORS.has(error.code))
         logger.error({ request_id: requestIdOf(ctx), err: thrown, code: error.code }, 'request failed');
       ctx.status = error.status;
       if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
@@ -108,3 +115,17 @@ export const answerWrongMethods: Middleware = async (ctx, next) => {
   }
   throw new AppError('method_not_allowed');
 };
+
+/** A load balancer's probes, which answer whatever the schema: /readyz says why it is not ready. */
+const PROBES = new Set(['/healthz', '/readyz']);
+
+/**
+ * While the schema gate is closed (src/schema-gate.ts), every other request answers 503
+ * `migrations_pending` rather than whatever code would make of a schema it does not know.
+ */
+export function requireCurrentSchema(gate: SchemaGate): Middleware {
+  return async (ctx, next) => {
+    if (!gate.isOpen() && !PROBES.has(ctx.path)) throw new AppError('migrations_pending');
+    await next();
+  };
+}

@@ -26,12 +26,21 @@ const json = (schema: z.ZodTypeAny, description: string) => ({
 const failure = (description: string) => json(responses.errorBody, description);
 const text = (type: string, description: string) => ({ description, content: { [type]: { schema: z.string() } } });
 
+/**
+ * Every route but /healthz and /readyz answers this while the instance's database lacks a migration
+ * its code needs (src/schema-gate.ts); a route's own 503 names it among its codes.
+ */
+const MIGRATIONS_PENDING =
+  '`migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a ' +
+  'deployment; /readyz lists them. Retry shortly, or on another instance.';
+const GATED: Responses = { 503: failure(MIGRATIONS_PENDING) };
+
 /** What can go wrong on any admin route, before the route's own rules. */
 const ADMIN_FAILURES: Responses = {
   401: failure('`unauthenticated`: no bearer token, or one that fails verification.'),
   403: failure('`forbidden`: no admin role, no tenant claim, or an unknown club.'),
   422: failure('`validation_failed`, with zod’s issues in `details`.'),
-  503: failure('`database_unavailable` or `identity_provider_unavailable`.'),
+  503: failure(`\`database_unavailable\` or \`identity_provider_unavailable\`. ${MIGRATIONS_PENDING}`),
 };
 const BODY_FAILURES: Responses = {
   400: failure('`malformed_json`.'),
@@ -62,6 +71,7 @@ const QUERY_FAILURES: Responses = {
 };
 
 const LINK_FAILURES: Responses = {
+  ...GATED,
   404: failure('`contract_not_found`: no contract has this link.'),
   410: failure('`contract_superseded`: a newer offer replaced this link; use the newest e-mail.'),
   429: failure(
@@ -108,7 +118,7 @@ export function openApiDocument(): object {
       404: failure('`player_not_found` (also for another club’s player).'),
       503: failure(
         '`database_unavailable`, `identity_provider_unavailable`, or `rules_out_of_sync` (the service and its database ' +
-          'run different versions of the contract rules, as during a deployment).',
+          `run different versions of the contract rules, as during a deployment). ${MIGRATIONS_PENDING}`,
       ),
       409: failure(`\`offer_exists\`: an open offer exists; send force=true to replace it. ${IDEMPOTENCY_FAILURES[409]}.`),
       422: failure(`\`validation_failed\`, \`team_change_required\` or \`team_not_found\`. ${IDEMPOTENCY_FAILURES[422]}.`),
@@ -411,21 +421,21 @@ export function openApiDocument(): object {
     path: '/metrics',
     operationId: 'getMetrics',
     summary: 'Prometheus metrics',
-    responses: { 200: text('text/plain', 'Prometheus text exposition format.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
+    responses: { 200: text('text/plain', 'Prometheus text exposition format.'), ...HTTP_FAILURES, ...QUERY_FAILURES, ...GATED },
   });
   open('operations', {
     method: 'get',
     path: '/openapi.json',
     operationId: 'getOpenApiDocument',
     summary: 'This document',
-    responses: { 200: json(z.object({}).passthrough(), 'OpenAPI 3.1.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
+    responses: { 200: json(z.object({}).passthrough(), 'OpenAPI 3.1.'), ...HTTP_FAILURES, ...QUERY_FAILURES, ...GATED },
   });
   open('operations', {
     method: 'get',
     path: '/docs',
     operationId: 'getApiDocs',
     summary: 'This document, rendered',
-    responses: { 200: text('text/html', 'Swagger UI.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
+    responses: { 200: text('text/html', 'Swagger UI.'), ...HTTP_FAILURES, ...QUERY_FAILURES, ...GATED },
   });
   open('operations', {
     method: 'get',
@@ -436,6 +446,7 @@ export function openApiDocument(): object {
       200: json(z.object({ keys: z.array(z.object({}).passthrough()).describe('The public keys, as JWKs.') }), 'A JWKS.'),
       ...HTTP_FAILURES,
       ...QUERY_FAILURES,
+      ...GATED,
     },
   });
   open('operations', {
@@ -444,35 +455,40 @@ export function openApiDocument(): object {
     operationId: 'getAsset',
     summary: 'Stylesheets and scripts of the service’s own pages',
     request: { params: z.object({ file: z.string().describe('The file’s name.') }) },
-    responses: { 200: text('text/plain', 'The file.'), 404: failure('`not_found`.'), ...QUERY_FAILURES },
+    responses: { 200: text('text/plain', 'The file.'), 404: failure('`not_found`.'), ...QUERY_FAILURES, ...GATED },
   });
   open('operations', {
     method: 'get',
     path: '/favicon.ico',
     operationId: 'getFavicon',
     summary: 'The service’s icon (SVG), where browsers look for it on pages that name none',
-    responses: { 200: text('image/svg+xml', 'The icon.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
+    responses: { 200: text('image/svg+xml', 'The icon.'), ...HTTP_FAILURES, ...QUERY_FAILURES, ...GATED },
   });
   open('chart', {
     method: 'get',
     path: '/contract-machine',
     operationId: 'getContractMachinePage',
     summary: 'The state chart page; with an admin token it shows the club’s counts',
-    responses: { 200: text('text/html', 'The page.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
+    responses: { 200: text('text/html', 'The page.'), ...HTTP_FAILURES, ...QUERY_FAILURES, ...GATED },
   });
   open('chart', {
     method: 'get',
     path: '/contract-machine.svg',
     operationId: 'getContractMachineSvg',
     summary: 'The state chart, drawn from the machine',
-    responses: { 200: text('image/svg+xml', 'SVG.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
+    responses: { 200: text('image/svg+xml', 'SVG.'), ...HTTP_FAILURES, ...QUERY_FAILURES, ...GATED },
   });
   open('chart', {
     method: 'get',
     path: '/contract-machine.json',
     operationId: 'getContractMachineJson',
     summary: 'The machine definition, for the Stately visualizer',
-    responses: { 200: json(z.object({}).passthrough(), 'The xstate machine config.'), ...HTTP_FAILURES, ...QUERY_FAILURES },
+    responses: {
+      200: json(z.object({}).passthrough(), 'The xstate machine config.'),
+      ...HTTP_FAILURES,
+      ...QUERY_FAILURES,
+      ...GATED,
+    },
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -199,7 +199,7 @@ export interface components {
          * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
          * @enum {string}
          */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "identity_provider_unavailable" | "internal_error";
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
         /** @description What went wrong, in English, for people. */
         message: string;
         /** @description For validation_failed: zod’s issues. */
@@ -639,7 +639,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable`, `identity_provider_unavailable`, or `rules_out_of_sync` (the service and its database run different versions of the contract rules, as during a deployment). */
+      /** @description `database_unavailable`, `identity_provider_unavailable`, or `rules_out_of_sync` (the service and its database run different versions of the contract rules, as during a deployment). `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -723,7 +723,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -768,7 +768,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -819,7 +819,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -862,7 +862,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -897,7 +897,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -970,7 +970,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1019,7 +1019,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1102,7 +1102,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1149,7 +1149,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1238,7 +1238,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1285,7 +1285,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1320,7 +1320,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1386,7 +1386,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1455,7 +1455,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1534,7 +1534,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. */
+      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1585,6 +1585,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /**
@@ -1619,6 +1625,12 @@ export interface operations {
       };
       /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1723,6 +1735,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /**
@@ -1803,6 +1821,12 @@ export interface operations {
       };
       /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1906,6 +1930,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /** This document */
@@ -1935,6 +1965,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /** This document, rendered */
@@ -1960,6 +1996,12 @@ export interface operations {
       };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1996,6 +2038,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /** Stylesheets and scripts of the service’s own pages */
@@ -2021,6 +2069,12 @@ export interface operations {
       };
       /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
       422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -2054,6 +2108,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /** The state chart page; with an admin token it shows the club’s counts */
@@ -2079,6 +2139,12 @@ export interface operations {
       };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -2112,6 +2178,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   /** The machine definition, for the Stately visualizer */
@@ -2137,6 +2209,12 @@ export interface operations {
       };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };

@@ -1,9 +1,11 @@
 import type Router from '@koa/router';
 import type { DatabasePool } from 'slonik';
 import { parseConfig } from '../../src/config.ts';
+import { migrationNames } from '../../src/db/migrate.ts';
 import { createApp } from '../../src/http/app.ts';
 import { generateLocalSigningKey } from '../../src/identity/local-signing-key.ts';
 import { createLogger } from '../../src/logger.ts';
+import { createSchemaGate } from '../../src/schema-gate.ts';
 
 export interface AppRoute {
   /** Upper case, as the router keeps it; HEAD (which Koa answers for every GET) is left out. */
@@ -17,7 +19,12 @@ export interface AppRoute {
 /** Every (method, path) the app's routers answer, read from the routers themselves. */
 export async function routesOfTheApp(pool: DatabasePool): Promise<AppRoute[]> {
   const { key } = await generateLocalSigningKey();
-  const app = createApp(parseConfig({ LOG_LEVEL: 'silent' }), { pool, logger: createLogger('silent'), localKey: key });
+  const app = createApp(parseConfig({ LOG_LEVEL: 'silent' }), {
+    pool,
+    logger: createLogger('silent'),
+    localKey: key,
+    schemaGate: createSchemaGate(pool, migrationNames()),
+  });
   const routers = app.middleware
     .map((middleware) => (middleware as { router?: Router }).router)
     .filter((router): router is Router => router !== undefined);

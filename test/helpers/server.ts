@@ -3,11 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { DatabasePool } from 'slonik';
 import { type Config, parseConfig } from '../../src/config.ts';
+import { migrationNames } from '../../src/db/migrate.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createHttpServer } from '../../src/http/server.ts';
 import { type LocalSigningKey, generateLocalSigningKey } from '../../src/identity/local-signing-key.ts';
 import { type AdminTokenRequest, mintAdminToken } from '../../src/identity/mint-admin-token.ts';
 import { createLogger } from '../../src/logger.ts';
+import { createSchemaGate } from '../../src/schema-gate.ts';
 
 export const CONTRACT_BASE_URL = 'https://contracts.example.test/c';
 
@@ -35,7 +37,10 @@ export interface TestServerOptions {
  */
 export const RATE_LIMIT_OUT_OF_THE_WAY = { FAMILY_RATE_LIMIT_PER_SECOND: '1000000', FAMILY_RATE_LIMIT_BURST: '1000000' };
 
-/** The real app on a real port, wired as src/main.ts wires it, with a key pair made for the test. */
+/**
+ * The real app on a real port, wired as src/main.ts wires it once its migrations have run (the
+ * schema gate checked once), with a key pair made for the test.
+ */
 export async function startTestServer(pool: DatabasePool, options: TestServerOptions = {}): Promise<TestServer> {
   const config = parseConfig({
     CONTRACT_BASE_URL,
@@ -45,7 +50,9 @@ export async function startTestServer(pool: DatabasePool, options: TestServerOpt
   });
   const key = options.signingKey ?? (await generateLocalSigningKey()).key;
   const logger = createLogger(config.logLevel, options.logs);
-  const app = createApp(config, { pool, logger, localKey: key });
+  const schemaGate = createSchemaGate(pool, migrationNames());
+  await schemaGate.check();
+  const app = createApp(config, { pool, logger, localKey: key, schemaGate });
   const server: Server = createHttpServer(app, config.http).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;

@@ -17,11 +17,14 @@ export interface Launch {
   readonly cwd?: string;
   /** In a session of its own, so that its process group can be signalled as a terminal's Ctrl-C does. */
   readonly detached?: boolean;
-  /** The log message that says it is up; 'listening' by default. */
+  /**
+   * The log message that says it is up; by default 'serving' (its migrations have run, every route
+   * answers). Its URL is the one it logged with 'listening'.
+   */
   readonly readyMessage?: string;
 }
 
-/** `npm start` as a real process (what the operator runs), on a free port; resolves once it listens. */
+/** `npm start` as a real process (what the operator runs), on a free port; resolves once it serves. */
 export async function startServiceProcess(env: Record<string, string>, launch: Launch = {}): Promise<ServiceProcess> {
   const [command, ...args] = launch.command ?? [process.execPath, '--import', 'tsx', path.resolve('src/main.ts')];
   const child = spawn(command, args, {
@@ -40,6 +43,7 @@ export async function startServiceProcess(env: Record<string, string>, launch: L
   });
   const baseUrl = await new Promise<string>((resolve, reject) => {
     let pending = '';
+    let url = '';
     child.stdout?.on('data', (chunk) => {
       pending += String(chunk);
       const lines = pending.split('\n');
@@ -48,10 +52,11 @@ export async function startServiceProcess(env: Record<string, string>, launch: L
       for (const line of lines.filter((text) => text.startsWith('{'))) {
         const record = JSON.parse(line) as Record<string, unknown>;
         logs.push(record);
-        if (record.msg === (launch.readyMessage ?? 'listening')) resolve(typeof record.url === 'string' ? record.url : '');
+        if (record.msg === 'listening' && typeof record.url === 'string') url = record.url;
+        if (record.msg === (launch.readyMessage ?? 'serving')) resolve(url);
       }
     });
-    void exited.then(({ code }) => reject(new Error(`the service exited (${code}) before listening:\n${stderr}`)));
+    void exited.then(({ code }) => reject(new Error(`the service exited (${code}) before serving:\n${stderr}`)));
   });
   return { baseUrl, child, logs, exited };
 }
