@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
+import { refuseLossyDowns } from './lossy-downs.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 export const MIGRATIONS_TABLE = 'pgmigrations';
@@ -13,6 +14,11 @@ export interface MigrateOptions {
   readonly log: (message: string) => void;
   /** The migrations folder; this build's by default. */
   readonly dir?: string;
+  /**
+   * Revert even migrations whose down loses data `up` cannot bring back (src/db/down-risks.ts).
+   * A down that cannot run on the data there is stays refused.
+   */
+  readonly loseData?: boolean;
 }
 
 /**
@@ -32,6 +38,7 @@ export async function migrate(databaseUrl: string, options: MigrateOptions): Pro
     const urls = running().get(key) ?? [];
     running().set(key, [...urls, databaseUrl]);
     try {
+      if (options.direction === 'down') await refuseLossyDowns(client, MIGRATIONS_TABLE, options);
       return await runMigrations(client, options);
     } finally {
       const left = (running().get(key) ?? []).slice(1);
