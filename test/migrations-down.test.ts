@@ -54,10 +54,12 @@ async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; with
   await putContractInState(db, club, offeredAgain, 'declined');
   await offerContract(db, { ...offer, playerId: offeredAgain });
 
+  // Removed with their audit rows, whose places in the chain stay (contract_audit_log_removed).
   const left = await createPlayer(db, club);
   await putContractInState(db, club, left, 'signed');
   await db.query(sql.unsafe`DELETE FROM players WHERE tenant_id = ${club.id} AND id = ${left}`);
 
+  // As the worker does before it sends: the family's e-mail budget records the send.
   const firstMail = await db.oneFirst(sql.type(z.object({ id: z.number() }))`
     SELECT min(id)::integer AS id FROM contract_messages WHERE tenant_id = ${club.id}
   `);
