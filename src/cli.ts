@@ -23,7 +23,10 @@ const USAGE = `Usage: club-contracts <command>
                                   mint a local admin token for an existing club (prints only the
                                   token); --ttl defaults to 3600, at most OIDC_MAX_TOKEN_LIFETIME_SECONDS
   migrate up [<count>]            apply pending migrations
-  migrate down [<count>]          revert the newest migration (or <count> of them)
+  migrate down [<count>] [--lose-data]
+                                  revert the newest migration (or <count> of them); refused before
+                                  reverting any if one would lose data (unless --lose-data) or
+                                  cannot run on the data there is (README, "Reverting migrations")
   migrate create <name>           add a migration file to migrations/
   chart [<folder>]                draw the state chart from the machine into <folder> (default docs/):
                                   contract-machine.svg and contract-machine.mmd
@@ -53,6 +56,7 @@ async function main(argv: string[]): Promise<void> {
       email: { type: 'string' },
       ttl: { type: 'string' },
       check: { type: 'boolean' },
+      'lose-data': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -68,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
     case 'token':
       return tokenCommand(config, rest, values);
     case 'migrate':
-      return migrateCommand(config, rest);
+      return migrateCommand(config, rest, values['lose-data'] === true);
     case 'chart':
       return chartCommand(rest);
     case 'db':
@@ -148,8 +152,9 @@ async function tokenCommand(
   console.log(await mintAdminToken(identity, key, { tenantSlug: slug, email: options.email ?? null, ttlSeconds }));
 }
 
-async function migrateCommand(config: Config, [direction, argument, ...extra]: string[]): Promise<void> {
+async function migrateCommand(config: Config, [direction, argument, ...extra]: string[], loseData: boolean): Promise<void> {
   if (extra.length > 0) throw new UsageError('expected: migrate up|down [<count>] or migrate create <name>');
+  if (loseData && direction !== 'down') throw new UsageError('--lose-data goes with migrate down only');
   if (direction === 'create') {
     if (argument === undefined || !/^[a-z0-9-]+$/.test(argument)) {
       throw new UsageError('expected: migrate create <name> (lower-case words joined by dashes)');
@@ -164,7 +169,13 @@ async function migrateCommand(config: Config, [direction, argument, ...extra]: s
   }
   await withDatabase(config, async (database) => {
     // A migration giving way to live traffic says so, as the deploy may take longer for it.
-    const ran = await migrate(database.migrationUrl, { direction, count, log: () => {}, warn: (line) => console.error(line) });
+    const ran = await migrate(database.migrationUrl, {
+      direction,
+      count,
+      loseData,
+      log: () => {},
+      warn: (line) => console.error(line),
+    });
     console.log(ran.length === 0 ? 'nothing to do' : ran.map((name) => `${direction}: ${name}`).join('\n'));
   });
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { PG_MIGRATE_LOCK_ID, runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { sqlStateOf } from '../errors.ts';
+import { refuseLossyDowns } from './lossy-downs.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 export const MIGRATIONS_TABLE = 'pgmigrations';
@@ -19,6 +20,11 @@ export interface MigrateOptions {
   readonly warn?: (message: string) => void;
   /** How long a migration may wait, and how often it is tried; MIGRATION_LIMITS by default. */
   readonly limits?: MigrationLimits;
+  /**
+   * Revert even migrations whose down loses data `up` cannot bring back (src/db/down-risks.ts).
+   * A down that cannot run on the data there is stays refused.
+   */
+  readonly loseData?: boolean;
 }
 
 export interface MigrationLimits {
@@ -72,6 +78,7 @@ export async function migrate(databaseUrl: string, options: MigrateOptions): Pro
       // Waits as long as another instance migrates (the timeouts are only set inside migrations).
       await client.query('SELECT pg_advisory_lock($1)', [String(PG_MIGRATE_LOCK_ID)]);
       try {
+        if (options.direction === 'down') await refuseLossyDowns(client, MIGRATIONS_TABLE, options);
         return await runMigrations(client, options);
       } finally {
         // A connection that died took its lock with it, and the error that matters is the run's.

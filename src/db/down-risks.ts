@@ -1,0 +1,119 @@
+/**
+ * The migrations whose `down` is not harmless on a database in use: those that destroy data their
+ * `up` cannot bring back, and those that fail on data a later migration allowed. Migrations are
+ * sealed, so the knowledge lives here; src/db/lossy-downs.ts asks each entry's query before any down
+ * runs. A migration missing here reverts unasked: one whose down drops a table, a column or a schema
+ * that holds rows, deletes rows, narrows a type or adds a constraint belongs here.
+ */
+export interface DownRisk {
+  /**
+   * 'loses-data': the down runs, and what `explanation` names is gone for good; it runs only when
+   * the operator accepts that (`migrate down --lose-data`). 'cannot-run': the down fails on the data
+   * `explanation` names, so it is refused whatever the operator accepts, before any down starts.
+   */
+  readonly kind: 'loses-data' | 'cannot-run';
+  /** For the operator: what would be lost, or why the down cannot run. */
+  readonly explanation: string;
+  /** One row, one boolean column: whether the data `explanation` names exists now. */
+  readonly query: string;
+}
+
+// Each query reads only objects its own migration or an earlier one created: they all exist while the
+// migration is applied, whichever migrations follow it.
+export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
+  '0001_tenants-teams-players-audit-log': {
+    kind: 'loses-data',
+    explanation: 'every club, with its teams, players, contracts and audit log',
+    query: 'SELECT EXISTS (SELECT 1 FROM tenants)',
+  },
+  // 0003's up rebuilds the replaced links from the audit rows of re-offers and team changes; an offer
+  // that follows a decline, a withdrawal or an expiry leaves none.
+  '0003_family-sign-and-decline': {
+    kind: 'loses-data',
+    explanation:
+      'which family links a newer offer replaced, where no re-offer or team change in the audit log records it: ' +
+      'such a link would answer "no contract" instead of "replaced by a newer offer"',
+    query: `
+      SELECT EXISTS (
+        SELECT 1 FROM superseded_contract_tokens AS replaced
+        WHERE NOT EXISTS (
+          SELECT 1 FROM contract_audit_log AS audit
+          WHERE audit.event_type IN ('re_offer', 'tier_change') AND audit.old_state->>'contract_token' = replaced.token
+        )
+      )`,
+  },
+  // An expired key answers nothing: a claim takes it over as new.
+  '0005_idempotency-keys': {
+    kind: 'loses-data',
+    explanation:
+      'the Idempotency-Keys of admin writes still within their retry window: ' +
+      'a retry would write a second time instead of answering with the first outcome',
+    query: 'SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE expires_at > now())',
+  },
+  '0006_contract-rules-tables': {
+    kind: 'cannot-run',
+    explanation:
+      'its CHECKs allow only the contract states none, offered, declined and signed and the audit events ' +
+      're_offer, tier_change, sign and decline, and some player or audit row has another ' +
+      '(an audit row leaves only with its player)',
+    query: `
+      SELECT EXISTS (SELECT 1 FROM players WHERE contract_status NOT IN ('none', 'offered', 'declined', 'signed'))
+        OR EXISTS (SELECT 1 FROM contract_audit_log WHERE event_type NOT IN ('re_offer', 'tier_change', 'sign', 'decline'))`,
+  },
+  // 0009's up wants a reason on every override row, so after this down it fails until those players are gone.
+  '0009_contract-rules-enforced': {
+    kind: 'loses-data',
+    explanation:
+      'the reasons given for overrides and withdrawals in the audit log ' +
+      '(and up then fails on an override left without its reason)',
+    query: 'SELECT EXISTS (SELECT 1 FROM contract_audit_log WHERE reason IS NOT NULL)',
+  },
+  '0014_job-queue': {
+    kind: 'loses-data',
+    explanation:
+      "the job queue's jobs: e-mails to families still to send or to retry, scheduled reminders and expiries, " +
+      'and jobs that failed for good',
+    query: 'SELECT EXISTS (SELECT 1 FROM graphile_worker.jobs)',
+  },
+  '0015_contract-messages': {
+    kind: 'loses-data',
+    explanation: "every e-mail sent or queued to a family, as a contract's history lists them",
+    query: 'SELECT EXISTS (SELECT 1 FROM contract_messages)',
+  },
+  // Without removed rows, 0018's up recomputes every hash exactly as the chain had it.
+  '0018_audit-hash-chain': {
+    kind: 'loses-data',
+    explanation:
+      "where the audit rows removed with their players stood in their club's hash chain: up rebuilds the chain " +
+      'without them, so the hashes of the rows after them change and hashes kept outside the database no longer match',
+    query: 'SELECT EXISTS (SELECT 1 FROM contract_audit_log_removed)',
+  },
+  '0019_contract-terms': {
+    kind: 'loses-data',
+    explanation: "every club's contract terms, and which version of them (and its sha256) each contract pinned",
+    query: 'SELECT EXISTS (SELECT 1 FROM contract_terms)',
+  },
+  '0023_withdraw-and-expire': {
+    kind: 'cannot-run',
+    explanation:
+      'its CHECK allows a reason on override audit rows only, and some audit row of a withdrawal has one ' +
+      '(an audit row leaves only with its player)',
+    query: "SELECT EXISTS (SELECT 1 FROM contract_audit_log WHERE (event_type = 'admin_override') <> (reason IS NOT NULL))",
+  },
+  '0024_contract-rules-and-sql-functions': {
+    kind: 'cannot-run',
+    explanation:
+      'the rules it restores have no withdrawn or expired contracts, and some player is withdrawn or expired or has ' +
+      'a withdrawal or an expiry in the audit log (an audit row leaves only with its player)',
+    query: `
+      SELECT EXISTS (SELECT 1 FROM players WHERE contract_status IN ('withdrawn', 'expired'))
+        OR EXISTS (SELECT 1 FROM contract_audit_log WHERE event_type IN ('withdraw', 'expire'))`,
+  },
+  '0029_family-mail-budgets': {
+    kind: 'loses-data',
+    explanation:
+      "when each family was last e-mailed: every family's e-mail budget would start full again, " +
+      'so more offers and reminders than the limit could reach one family at once',
+    query: 'SELECT EXISTS (SELECT 1 FROM family_mail_budgets)',
+  },
+};

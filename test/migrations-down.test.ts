@@ -1,0 +1,185 @@
+import test, { type ExecutionContext } from 'ava';
+import { type CommonQueryMethods, sql } from 'slonik';
+import { z } from 'zod';
+import { DOWN_RISKS } from '../src/db/down-risks.ts';
+import { DownRefusedError } from '../src/db/lossy-downs.ts';
+import { migrate, migrationNames as shippedMigrations } from '../src/db/migrate.ts';
+import { claimFamilyMail } from '../src/store/contract-messages.ts';
+import { createContractTerms } from '../src/store/contract-terms.ts';
+import { offerContract } from '../src/store/contracts.ts';
+import { idempotencyClaim } from '../src/store/idempotency.ts';
+import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
+import { type Club, createClub, createPlayer, createTeam, putContractInState } from './helpers/fixtures.ts';
+
+// README, "Reverting migrations": a down that would lose data is refused unless the operator accepts
+// the loss (--lose-data), and one that cannot run on the data there is, is refused either way; both
+// before any down runs.
+
+const quiet = { log: () => {} };
+const migrationNames = shippedMigrations();
+const newestFirst = [...migrationNames].reverse();
+
+/** How many migrations a down reverts to undo `name` and everything after it. */
+const downTo = (name: string) => migrationNames.length - migrationNames.indexOf(name);
+
+/** A clone of the migrated template, dropped when the test ends. */
+async function migratedDatabase(t: ExecutionContext): Promise<TestDatabase> {
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+  return db;
+}
+
+/**
+ * A club as the service leaves it after some use, written through the service's own functions: a row
+ * in every table, contracts in every state, and a player deleted with their audit rows.
+ */
+async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; withdrawn: number; expired: number }> {
+  const club = await createClub(db);
+  const [under12, under14] = [await createTeam(db, club, 'Under 12'), await createTeam(db, club, 'Under 14')];
+  await createContractTerms(db, club.id, { title: 'Season terms', body: 'Fees are due monthly.', actor: 'registrar@example.test' });
+
+  await createPlayer(db, club, { teamIds: [under12] });
+  const offer = { tenantId: club.id, monthlyFee: 150, targetTeamId: null, force: false, actor: 'registrar@example.test' };
+  const offered = await createPlayer(db, club, { teamIds: [under12] });
+  const key = idempotencyClaim('offer-1', { ttlSeconds: 86_400, waitMs: 1000 }, 'offer', { playerId: offered });
+  await offerContract(db, { ...offer, playerId: offered }, key);
+  await putContractInState(db, club, await createPlayer(db, club, { teamIds: [under12] }), 'declined');
+  await putContractInState(db, club, await createPlayer(db, club, { teamIds: [under12] }), 'signed');
+  const withdrawn = await createPlayer(db, club, { teamIds: [under14] });
+  await putContractInState(db, club, withdrawn, 'withdrawn');
+  const expired = await createPlayer(db, club, { teamIds: [under14] });
+  await putContractInState(db, club, expired, 'expired');
+  // Offered again after a decline: the replaced link is recorded, with no audit row.
+  const offeredAgain = await createPlayer(db, club, { teamIds: [under14] });
+  await putContractInState(db, club, offeredAgain, 'declined');
+  await offerContract(db, { ...offer, playerId: offeredAgain });
+
+  // Removed with their audit rows, whose places in the chain stay (contract_audit_log_removed).
+  const left = await createPlayer(db, club);
+  await putContractInState(db, club, left, 'signed');
+  await db.query(sql.unsafe`DELETE FROM players WHERE tenant_id = ${club.id} AND id = ${left}`);
+
+  // As the worker does before it sends: the family's e-mail budget records the send.
+  const firstMail = await db.oneFirst(sql.type(z.object({ id: z.number() }))`
+    SELECT min(id)::integer AS id FROM contract_messages WHERE tenant_id = ${club.id}
+  `);
+  await claimFamilyMail(db, club.id, firstMail, { perHour: 10, spacingSeconds: 0 });
+  return { club, withdrawn, expired };
+}
+
+const appliedMigrations = (db: TestDatabase) =>
+  db.pool.anyFirst(sql.type(z.object({ name: z.string() }))`SELECT name FROM pgmigrations ORDER BY run_on, id`);
+
+test('every migration the registry names is one this build ships', (t) => {
+  t.deepEqual(
+    Object.keys(DOWN_RISKS).filter((name) => !migrationNames.includes(name)),
+    [],
+  );
+});
+
+test("the service's use leaves rows in every table", async (t) => {
+  const db = await migratedDatabase(t);
+  await useTheService(db.pool);
+
+  const tables = await db.pool.anyFirst(sql.type(z.object({ name: z.string() }))`
+    SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'pgmigrations' ORDER BY tablename
+  `);
+  const empty: string[] = [];
+  for (const table of [...tables, 'graphile_worker.jobs']) {
+    const rows = await db.pool.oneFirst(sql.type(z.object({ rows: z.number() }))`
+      SELECT count(*)::integer AS rows FROM ${sql.identifier(table.split('.'))}
+    `);
+    if (rows === 0) empty.push(table);
+  }
+  t.deepEqual(empty, []);
+});
+
+test('a down of everything is refused before reverting anything, naming each migration that would lose data or cannot run', async (t) => {
+  const db = await migratedDatabase(t);
+  await useTheService(db.pool);
+
+  const error = await t.throwsAsync(migrate(db.url, { direction: 'down', ...quiet }), { instanceOf: DownRefusedError });
+
+  t.deepEqual(
+    error?.refused.map(({ migration, kind }) => [migration, kind]),
+    [
+      ['0029_family-mail-budgets', 'loses-data'],
+      ['0024_contract-rules-and-sql-functions', 'cannot-run'],
+      ['0023_withdraw-and-expire', 'cannot-run'],
+      ['0019_contract-terms', 'loses-data'],
+      ['0018_audit-hash-chain', 'loses-data'],
+      ['0015_contract-messages', 'loses-data'],
+      ['0014_job-queue', 'loses-data'],
+      ['0009_contract-rules-enforced', 'loses-data'],
+      ['0006_contract-rules-tables', 'cannot-run'],
+      ['0005_idempotency-keys', 'loses-data'],
+      ['0003_family-sign-and-decline', 'loses-data'],
+      ['0001_tenants-teams-players-audit-log', 'loses-data'],
+    ],
+  );
+  t.regex(error?.message ?? '', /^ {2}0019_contract-terms would lose every club's contract terms/m);
+  t.regex(error?.message ?? '', /^ {2}0024_contract-rules-and-sql-functions cannot run: .*withdrawn or expired/m);
+  t.deepEqual(await appliedMigrations(db), migrationNames, 'nothing was reverted');
+});
+
+test('a down that cannot run on the data is refused with --lose-data too: 0024 with a withdrawn player', async (t) => {
+  const db = await migratedDatabase(t);
+  const club = await createClub(db.pool);
+  await putContractInState(db.pool, club, await createPlayer(db.pool, club), 'withdrawn');
+
+  const down = migrate(db.url, { direction: 'down', count: downTo('0024_contract-rules-and-sql-functions'), loseData: true, ...quiet });
+  const error = await t.throwsAsync(down, { instanceOf: DownRefusedError });
+
+  t.deepEqual(
+    error?.refused.map(({ migration }) => migration),
+    ['0024_contract-rules-and-sql-functions'],
+  );
+  t.regex(error?.message ?? '', /cannot run: the rules it restores have no withdrawn or expired contracts/);
+  t.regex(error?.message ?? '', /refused with --lose-data too/);
+  t.deepEqual(await appliedMigrations(db), migrationNames, 'nothing was reverted');
+});
+
+test('with --lose-data, once no down is left that cannot run, down goes all the way and up works again', async (t) => {
+  const db = await migratedDatabase(t);
+  const { club, withdrawn, expired } = await useTheService(db.pool);
+  // Their withdrawal and expiry stay in the audit log while they do.
+  await db.pool.query(sql.unsafe`DELETE FROM players WHERE tenant_id = ${club.id} AND id IN (${withdrawn}, ${expired})`);
+
+  t.deepEqual(await migrate(db.url, { direction: 'down', loseData: true, ...quiet }), newestFirst);
+  t.deepEqual(await appliedMigrations(db), []);
+  t.deepEqual(await migrate(db.url, { direction: 'up', ...quiet }), migrationNames);
+});
+
+test('a down that changes only functions runs without --lose-data: 0030', async (t) => {
+  const db = await migratedDatabase(t);
+  await useTheService(db.pool);
+
+  t.deepEqual(await migrate(db.url, { direction: 'down', count: 1, ...quiet }), ['0030_sql-functions']);
+  t.deepEqual(await migrate(db.url, { direction: 'up', ...quiet }), ['0030_sql-functions']);
+});
+
+test("0018's down and up give every audit row the hash it had, while no audit row was removed", async (t) => {
+  const db = await migratedDatabase(t);
+  const club = await createClub(db.pool);
+  const team = await createTeam(db.pool, club);
+  const player = await createPlayer(db.pool, club);
+  await putContractInState(db.pool, club, player, 'signed');
+  await offerContract(db.pool, {
+    tenantId: club.id,
+    playerId: player,
+    monthlyFee: 180,
+    targetTeamId: team,
+    force: false,
+    actor: 'registrar@example.test',
+  });
+  const hashes = () =>
+    db.pool.any(sql.type(z.object({ id: z.bigint(), hash: z.instanceof(Buffer) }))`SELECT id, hash FROM contract_audit_log ORDER BY id`);
+  const before = await hashes();
+
+  // The downs after 0018 that lose data lose only what this club never had.
+  await migrate(db.url, { direction: 'down', count: downTo('0018_audit-hash-chain'), ...quiet });
+  await migrate(db.url, { direction: 'up', ...quiet });
+
+  t.is(before.length, 2);
+  t.deepEqual(await hashes(), before);
+});
