@@ -110,6 +110,12 @@ test('a column renamed over three releases: both releases running at each step r
     'which is why it waits for the old one to go',
   );
   await upTo(1);
+  t.true(
+    await db.pool.oneFirst(sql.type(z.object({ convalidated: z.boolean() }))`
+      SELECT convalidated FROM pg_constraint WHERE conname = 'players_contact_email_given'
+    `),
+    'every row checked',
+  );
   await t.throwsAsync(
     releases.second.add(db, 9003, null),
     { message: /violates a check integrity constraint/ },
