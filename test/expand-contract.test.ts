@@ -1,12 +1,10 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { ownFindings, squawkFindings } from '../scripts/lint-migrations.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
+import { migrationsFolder, sqlOf } from './helpers/migrations-folder.ts';
 
 // README.md, "Deploying", "A breaking change": renaming players.email to contact_email ships over
 // three releases, and at every step both releases then running read and write the same players.
@@ -85,7 +83,7 @@ const releases = {
 test('a column renamed over three releases: both releases running at each step read and write the same players', async (t) => {
   const db = await createTestDatabase({ empty: true });
   t.teardown(() => db.drop());
-  const dir = await migrationsFolder(t);
+  const dir = await migrationsFolder(t, MIGRATIONS);
   const upTo = (count: number) => migrate(db.url, { direction: 'up', count, dir, log: () => {} });
   await upTo(1);
 
@@ -125,8 +123,7 @@ test('a column renamed over three releases: both releases running at each step r
 
 test('each step of the rename keeps the rules for new migrations', async (t) => {
   for (const [name, migration] of Object.entries(MIGRATIONS).slice(1)) {
-    const { sql: text, noTransaction } = typeof migration === 'string' ? { sql: migration, noTransaction: false } : migration;
-    const checked = { name, sql: text, inTransaction: !noTransaction };
+    const checked = { name, ...sqlOf(migration) };
 
     t.deepEqual([...(await squawkFindings(checked)), ...ownFindings(checked)], [], name);
   }
@@ -134,16 +131,3 @@ test('each step of the rename keeps the rules for new migrations', async (t) => 
 
 const nullContactEmails = (db: TestDatabase) =>
   db.pool.oneFirst(sql.type(z.object({ count: z.number() }))`SELECT count(*)::integer AS count FROM players WHERE contact_email IS NULL`);
-
-async function migrationsFolder(t: ExecutionContext): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'club-contracts-expand-contract-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
-  for (const [name, migration] of Object.entries(MIGRATIONS)) {
-    const { sql: text, noTransaction } = typeof migration === 'string' ? { sql: migration, noTransaction: false } : migration;
-    await fs.writeFile(
-      path.join(dir, `${name}.js`),
-      `exports.up = (pgm) => {${noTransaction ? ' pgm.noTransaction();' : ''} pgm.sql(${JSON.stringify(text)}); };\n`,
-    );
-  }
-  return dir;
-}

@@ -1,12 +1,10 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { type MigrationLimits, migrate } from '../src/db/migrate.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { eventually } from './helpers/eventually.ts';
+import { migrationsFolder } from './helpers/migrations-folder.ts';
 
 // README.md, "Deploying": each migration runs in a transaction of its own, bounded by lock_timeout,
 // and gives way to live traffic (rolled back, tried again after a pause) instead of stalling it.
@@ -120,22 +118,6 @@ async function emptyDatabase(t: ExecutionContext): Promise<TestDatabase> {
   const db = await createTestDatabase({ empty: true });
   t.teardown(() => db.drop());
   return db;
-}
-
-type Migration = string | { readonly noTransaction: true; readonly sql: string };
-
-/** A migrations folder of its own: each migration's up runs `sql`, in a transaction unless told otherwise. */
-async function migrationsFolder(t: ExecutionContext, migrations: Record<string, Migration>): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'club-contracts-migrations-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
-  for (const [name, migration] of Object.entries(migrations)) {
-    const { noTransaction, sql: text } = typeof migration === 'string' ? { noTransaction: false, sql: migration } : migration;
-    await fs.writeFile(
-      path.join(dir, `${name}.js`),
-      `exports.up = (pgm) => {${noTransaction ? ' pgm.noTransaction();' : ''} pgm.sql(${JSON.stringify(text)}); };\n`,
-    );
-  }
-  return dir;
 }
 
 /** Live traffic: a transaction that has locked a player's row (and so holds ROW SHARE on players) until released. */
