@@ -68,6 +68,8 @@ let deploy: Deploy | undefined;
 
 test.before('the previous release, migrated by its own migrations, serving a database it filled', async (t) => {
   t.timeout(300_000 + PLAYERS * 3, 'installing the previous release and loading its data');
+  if (!Number.isSafeInteger(PLAYERS))
+    throw new Error(`DEPLOY_CHECK_PLAYERS must be a whole number, not ${process.env.DEPLOY_CHECK_PLAYERS}`);
   const commit = previousReleaseCommit();
   const started = performance.now();
   const release = await installedRelease(commit);
