@@ -1,5 +1,5 @@
 // `npm run bench:migrations`: what each migration locks, and for how long, on a database the size of
-// a large deployment (README.md, "Deploying"). The database is grown
+// a large deployment (docs/OPERATING.md, "Deploying"). The database is grown
 // as `npm run bench`'s scale run grows it, at the newest schema; then, from the newest migration
 // down, each is reverted and applied again while another connection samples pg_locks, so each `up`
 // runs on the data every table before it holds. A migration runs in one transaction and holds

@@ -1,5 +1,5 @@
 // `npm run db:lint`: the rules every new migration keeps so that it can be applied while the
-// previous release serves a large club (README.md, "Deploying"). squawk checks the SQL for locks
+// previous release serves a large club (docs/OPERATING.md, "Deploying"). squawk checks the SQL for locks
 // that block traffic (.squawk.toml says which rules and why); the checks below catch what squawk
 // misses: a backfill inside a migration's transaction, which holds its locks for as long as the
 // rows take. Migrations before FIRST_CHECKED_MIGRATION are sealed history and are not checked.

@@ -26,7 +26,7 @@ const USAGE = `Usage: club-contracts <command>
   migrate down [<count>] [--lose-data]
                                   revert the newest migration (or <count> of them); refused before
                                   reverting any if one would lose data (unless --lose-data) or
-                                  cannot run on the data there is (README, "Reverting migrations")
+                                  cannot run on the data there is (docs/OPERATING.md, "Reverting migrations")
   migrate create <name>           add a migration file to migrations/
   chart [<folder>]                draw the state chart from the machine into <folder> (default docs/):
                                   contract-machine.svg and contract-machine.mmd

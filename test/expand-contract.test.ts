@@ -6,7 +6,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { migrationsFolder, sqlOf } from './helpers/migrations-folder.ts';
 
-// README.md, "Deploying": renaming players.email to contact_email ships over
+// docs/OPERATING.md, "Deploying": renaming players.email to contact_email ships over
 // three releases, and at every step both releases then running read and write the same players.
 // Throwaway migrations on an empty database; each passes the rules of scripts/lint-migrations.ts.
 

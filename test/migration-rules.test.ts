@@ -1,7 +1,7 @@
 import test from 'ava';
 import { FIRST_CHECKED_MIGRATION, lintMigrations, migrationSql, ownFindings, squawkFindings } from '../scripts/lint-migrations.ts';
 
-// The rules a new migration keeps so that it applies under live traffic (README.md, "Deploying"):
+// The rules a new migration keeps so that it applies under live traffic (docs/OPERATING.md, "Deploying"):
 // squawk's (.squawk.toml) and ours (scripts/lint-migrations.ts, `npm run db:lint`). The sealed
 // migrations before FIRST_CHECKED_MIGRATION broke them, which shows each check can fail.
 

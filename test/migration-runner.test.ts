@@ -6,7 +6,7 @@ import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { eventually } from './helpers/eventually.ts';
 import { migrationsFolder } from './helpers/migrations-folder.ts';
 
-// README.md, "Deploying": each migration runs in a transaction of its own, bounded by lock_timeout,
+// docs/OPERATING.md, "Deploying": each migration runs in a transaction of its own, bounded by lock_timeout,
 // and gives way to live traffic (rolled back, tried again after a pause) instead of stalling it.
 // Throwaway migrations on an empty database, so the rules are seen apart from the project's own.
 

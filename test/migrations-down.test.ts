@@ -11,7 +11,7 @@ import { idempotencyClaim } from '../src/store/idempotency.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState } from './helpers/fixtures.ts';
 
-// README, "Reverting migrations": a down that would lose data is refused unless the operator accepts
+// docs/OPERATING.md, "Reverting migrations": a down that would lose data is refused unless the operator accepts
 // the loss (--lose-data), and one that cannot run on the data there is, is refused either way; both
 // before any down runs.
 

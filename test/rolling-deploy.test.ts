@@ -19,7 +19,7 @@ import { type AnsweredRequest, type PlannedRequest, startPacedLoad } from './hel
 import { installedRelease, previousReleaseCommit } from './helpers/previous-release.ts';
 import { type ServiceProcess, startServiceProcess } from './helpers/service-process.ts';
 
-// README.md, "Deploying": a rolling deploy. The release in production (deploy/previous-release)
+// docs/OPERATING.md, "Deploying": a rolling deploy. The release in production (deploy/previous-release)
 // migrates and serves a database full of clubs; this commit's migrations run under its live
 // traffic; then the old release and this one serve the same database side by side. `npm run
 // deploy:check` runs this file alone; DEPLOY_CHECK_PLAYERS sets the players (50,000 by default).

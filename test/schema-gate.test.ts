@@ -14,7 +14,7 @@ import { request } from './helpers/http.ts';
 import { startTestServer } from './helpers/server.ts';
 import { startServiceProcess } from './helpers/service-process.ts';
 
-// README.md, "Deploying": code never serves from a schema that lacks one of its migrations. Until
+// docs/OPERATING.md, "Deploying": code never serves from a schema that lacks one of its migrations. Until
 // they have all run, every route but /healthz and /readyz answers 503 migrations_pending; a process
 // waiting for another's migrations listens meanwhile.
 

@@ -55,7 +55,7 @@ export const MIGRATION_LIMITS: MigrationLimits = {
 };
 
 /**
- * Applies or reverts migrations and returns the names of those it ran (README.md, "Deploying").
+ * Applies or reverts migrations and returns the names of those it ran (docs/OPERATING.md, "Deploying").
  * Each migration runs and commits in a transaction of its own, so no lock outlives the migration
  * that took it, and a failure keeps the migrations before it. A migration that gave way to live
  * traffic (lock_timeout, or chosen as a deadlock's victim) was rolled back whole and is tried again.
@@ -154,7 +154,7 @@ async function runOneMigration(client: pg.Client, options: MigrateOptions, limit
         throw new Error(
           `migration ${name} could not take its locks in ${limits.attempts} tries (lock_timeout ${limits.lockTimeoutMs} ms): ` +
             'live traffic held them; nothing of it was applied. Deploy again at a quieter time, or split the migration ' +
-            '(README.md, "Deploying").',
+            '(docs/OPERATING.md, "Deploying").',
           { cause: error },
         );
       }
