@@ -5,7 +5,8 @@
 // runs on the data every table before it holds. A migration runs in one transaction and holds
 // every lock it took until it commits, so each runs from a wrapper that ends its transaction with
 // a short sleep, long enough for the sampler to see every lock: the time reported leaves it out.
-// MIGRATION_LOCKS_PLAYERS (300,000) and MIGRATION_LOCKS_AUDIT_ROWS (250,000) set the size.
+// MIGRATION_LOCKS_PLAYERS (300,000) and MIGRATION_LOCKS_AUDIT_ROWS (250,000; every player's offer
+// writes one, so at least as many as players) set the size.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -74,7 +75,7 @@ try {
   const migrationUrl = `${databaseUrl}${databaseUrl.includes('?') ? '&' : '?'}application_name=${APPLICATION}`;
   await migrate(databaseUrl, { direction: 'up', log: () => {} });
   log(`growing the database to ${CLUBS} clubs, ${PLAYERS} players, ${AUDIT_ROWS} audit rows…`);
-  await loadScale(databaseUrl, { clubs: CLUBS, players: PLAYERS, auditRows: AUDIT_ROWS }, log);
+  const size = await loadScale(databaseUrl, { clubs: CLUBS, players: PLAYERS, auditRows: AUDIT_ROWS }, log);
 
   const watcher = new pg.Client({ connectionString: cluster.superuserUrl(app.database) });
   await watcher.connect();
@@ -116,7 +117,7 @@ try {
   await watcher.end();
   console.log(
     [
-      `At ${PLAYERS.toLocaleString('en')} players in ${CLUBS.toLocaleString('en')} clubs, ${AUDIT_ROWS.toLocaleString('en')} audit rows:`,
+      `At ${size.players.toLocaleString('en')} players in ${size.clubs.toLocaleString('en')} clubs, ${size.auditRows.toLocaleString('en')} audit rows (an offer each, queued e-mail included):`,
       '',
       '| migration | time (locks held) | tables whose traffic it stops meanwhile |',
       '|---|---:|---|',
