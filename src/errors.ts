@@ -86,6 +86,11 @@ export const ERRORS = {
     sqlstate: 'AUDRO',
     message: 'The contract audit log cannot be changed.',
   },
+  contract_terms_immutable: {
+    status: 409,
+    sqlstate: 'TRMRO',
+    message: 'Contract terms cannot be changed once published: publish a new version.',
+  },
   // Raised by the database when something writes players around the contract rules (README.md, "The
   // rules"). The service's own calls never do; the codes live here so that every SQLSTATE has one
   // home.
