@@ -36,11 +36,11 @@ export async function openDatabase(
   onNotice: (message: string) => void = () => {},
 ): Promise<OpenDatabase> {
   if (config.databaseUrl !== null) {
-    const { host, port, pathname } = new URL(config.databaseUrl);
+    const { hostname, port, pathname } = new URL(config.databaseUrl);
     return {
       url: config.databaseUrl,
       migrationUrl: config.databaseMigrationUrl ?? config.databaseUrl,
-      description: `postgres://${host}:${port || 5432}${pathname}`,
+      description: `postgres://${hostname}:${port || 5432}${pathname}`,
       startedHere: false,
       stop: async () => {},
     };
