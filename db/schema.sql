@@ -546,6 +546,14 @@ AS $function$
     AND NOT coalesce(p_context->'teamIds', '[]') @> jsonb_build_array(p_event->'targetTeamId');
 $function$;
 
+CREATE OR REPLACE FUNCTION public.contract_offer_mail_key(p_tenant_id integer, p_player_id integer)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT format('contract-offer-mail:%s:%s', p_tenant_id, p_player_id);
+$function$;
+
 CREATE OR REPLACE FUNCTION public.contract_snapshot(player public.players, team_ids integer[])
  RETURNS jsonb
  LANGUAGE sql
@@ -831,6 +839,25 @@ AS $function$
     sent_at = CASE WHEN p_status = 'sent' THEN now() END
   WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id
     AND contract_messages.status = 'queued';
+$function$;
+
+CREATE OR REPLACE FUNCTION public.hold_contract_message(p_tenant_id integer, p_message_id bigint, p_until timestamp with time zone)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  message contract_messages;
+BEGIN
+  SELECT * INTO message FROM contract_messages
+  WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id;
+  PERFORM graphile_worker.add_job(
+    'send_contract_message',
+    json_build_object('tenant_id', p_tenant_id, 'message_id', p_message_id),
+    run_at => p_until,
+    max_attempts => 8,
+    job_key => CASE WHEN message.kind = 'offer' THEN contract_offer_mail_key(p_tenant_id, message.player_id) END
+  );
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.lock_offered_contract(p_token text)
@@ -1135,7 +1162,7 @@ BEGIN
   PERFORM enqueue_contract_job(
     'send_contract_message',
     json_build_object('tenant_id', p_tenant_id, 'message_id', queued_id),
-    CASE WHEN p_kind = 'offer' THEN format('contract-offer-mail:%s:%s', p_tenant_id, p_player_id) END,
+    CASE WHEN p_kind = 'offer' THEN contract_offer_mail_key(p_tenant_id, p_player_id) END,
     -- Exponential backoff (graphile-worker waits e^attempt seconds): eight attempts span about 30 minutes.
     p_max_attempts => 8::smallint
   );
@@ -1367,7 +1394,7 @@ BEGIN
   UPDATE contract_messages SET status = 'skipped', last_error = 'the offer was withdrawn before it left'
   WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = p_player_id
     AND contract_messages.status = 'queued' AND contract_messages.kind IN ('offer', 'reminder');
-  PERFORM graphile_worker.remove_job(format('contract-offer-mail:%s:%s', p_tenant_id, p_player_id));
+  PERFORM graphile_worker.remove_job(contract_offer_mail_key(p_tenant_id, p_player_id));
   PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', p_tenant_id, p_player_id));
 
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));

@@ -28,7 +28,7 @@ BEGIN
   PERFORM enqueue_contract_job(
     'send_contract_message',
     json_build_object('tenant_id', p_tenant_id, 'message_id', queued_id),
-    CASE WHEN p_kind = 'offer' THEN format('contract-offer-mail:%s:%s', p_tenant_id, p_player_id) END,
+    CASE WHEN p_kind = 'offer' THEN contract_offer_mail_key(p_tenant_id, p_player_id) END,
     -- Exponential backoff (graphile-worker waits e^attempt seconds): eight attempts span about 30 minutes.
     p_max_attempts => 8::smallint
   );

@@ -53,8 +53,10 @@ export type BegunMessage =
   | null;
 
 /**
- * Begins the message and claims its place in the family's budget in one transaction; a message the
- * budget holds back is rolled back whole, so its attempt is not counted.
+ * Begins the message and claims its place in the family's budget in one transaction. A message the
+ * budget holds back is begun in a savepoint rolled back (its attempt is not counted) and waits in a
+ * job due when the budget allows it (sql/hold_contract_message), added while the message's row lock,
+ * taken first, is still held.
  */
 export async function beginContractMessageWithinBudget(
   pool: DatabasePool,
@@ -62,21 +64,29 @@ export async function beginContractMessageWithinBudget(
   messageId: number,
   budget: FamilyMailBudget,
 ): Promise<BegunMessage> {
-  try {
-    return await pool.transaction(async (transaction) => {
-      const message = await beginContractMessage(transaction, tenantId, messageId);
-      if (message === null) return null;
-      const allowedAt = await claimFamilyMail(transaction, tenantId, messageId, budget);
-      if (allowedAt !== null) throw new HeldBack(allowedAt, message.kind);
-      return { send: message };
-    });
-  } catch (error) {
-    if (error instanceof HeldBack) return { heldUntil: error.until, kind: error.kind };
-    throw error;
-  }
+  return pool.transaction(async (transaction) => {
+    await transaction.query(sql.unsafe`
+      SELECT 1 FROM contract_messages WHERE tenant_id = ${tenantId} AND id = ${messageId} FOR UPDATE
+    `);
+    try {
+      return await transaction.transaction(async (attempt): Promise<BegunMessage> => {
+        const message = await beginContractMessage(attempt, tenantId, messageId);
+        if (message === null) return null;
+        const allowedAt = await claimFamilyMail(attempt, tenantId, messageId, budget);
+        if (allowedAt !== null) throw new HeldBack(allowedAt, message.kind);
+        return { send: message };
+      });
+    } catch (error) {
+      if (!(error instanceof HeldBack)) throw error;
+      await transaction.query(sql.unsafe`
+        SELECT hold_contract_message(${tenantId}, ${messageId}, ${sql.timestamp(error.until)})
+      `);
+      return { heldUntil: error.until, kind: error.kind };
+    }
+  });
 }
 
-/** Thrown only to roll back the transaction of a message the budget holds back. */
+/** Thrown only to roll back the savepoint of a message the budget holds back. */
 class HeldBack extends Error {
   constructor(
     readonly until: Date,

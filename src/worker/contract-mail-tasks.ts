@@ -52,7 +52,7 @@ const DAY_MS = 24 * 3600 * 1000;
  * The job queue's tasks. `send_contract_message` sends one queued message: the database says what
  * to send (or that it was replaced and is skipped), the mailer sends it, and the outcome is recorded.
  * An offer or reminder over the family's e-mail budget waits in a job of its own until the budget
- * allows it; an offer's keeps the player's key, so a newer offer's mail takes its place.
+ * allows it (sql/hold_contract_message).
  * A temporary failure is thrown, so graphile-worker retries it with backoff; a permanent one, or the
  * last attempt, fails the message with its reason. `queue_contract_reminder` queues an automatic
  * reminder of an offer still open, and schedules the next one. `expire_contract` runs at an offer's
@@ -93,16 +93,8 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
       const { tenant_id: tenantId, message_id: messageId } = sendPayload.parse(payload);
       const begun = await beginContractMessageWithinBudget(pool, tenantId, messageId, deps.familyMail);
       if (begun === null) return;
-      if ('heldUntil' in begun) {
-        const jobKey =
-          begun.kind === 'offer' ? `contract-offer-mail:${tenantId}:${await playerOf(helpers, tenantId, messageId)}` : undefined;
-        await helpers.addJob('send_contract_message', payload, {
-          runAt: begun.heldUntil,
-          maxAttempts: helpers.job.max_attempts,
-          ...(jobKey === undefined ? {} : { jobKey }),
-        });
-        return;
-      }
+      // Held back by the family's budget: a job of its own sends it when the budget allows.
+      if ('heldUntil' in begun) return;
       const message = begun.send;
       // An offer's jobs name its player and its link's hash: the deadline now, the reminders once it is sent.
       const offer =

@@ -3,12 +3,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import type { FamilyMailBudget } from '../../src/config.ts';
 import { offerContract } from '../../src/store/contracts.ts';
-import {
-  beginContractMessage,
-  beginContractMessageWithinBudget,
-  claimFamilyMail,
-  finishContractMessage,
-} from '../../src/store/contract-messages.ts';
+import { beginContractMessageWithinBudget, claimFamilyMail, finishContractMessage } from '../../src/store/contract-messages.ts';
 import { type Club, createClub, createPlayer, putContractInState, readMessages } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 
@@ -110,21 +105,6 @@ test('a retry was counted at its first attempt and is not counted again', async 
   t.like(await beginContractMessageWithinBudget(db().pool, club.id, family.firstMail, budget), { send: { kind: 'offer' } });
 
   t.is((await sendsTo(club, 'retries@example.test')).length, 1);
-});
-
-test('a mail held back is rolled back whole: its attempt is not counted, and a later call may send it', async (t) => {
-  const club = await createClub(db().pool);
-  const family = await offered(club, 'held@example.test');
-  await beginContractMessageWithinBudget(db().pool, club.id, family.firstMail, budget);
-  await beginContractMessageWithinBudget(db().pool, club.id, await family.reoffer(), budget);
-  const third = await family.reoffer();
-
-  const held = await beginContractMessageWithinBudget(db().pool, club.id, third, budget);
-
-  t.like(held, { kind: 'offer' });
-  t.true(held !== null && 'heldUntil' in held && held.heldUntil.getTime() > Date.now());
-  t.like((await readMessages(db().pool, club, family.playerId)).at(-1), { id: third, status: 'queued', attempts: 0 });
-  t.like(await beginContractMessage(db().pool, club.id, third), { kind: 'offer' }, 'the message itself is still there to send');
 });
 
 test('the budget keeps no address: only its sha256', async (t) => {
