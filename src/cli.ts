@@ -180,7 +180,7 @@ async function migrateCommand(config: Config, [direction, argument, ...extra]: s
   });
 }
 
-/** README, "Tamper evidence". One line per club; exit 1 if any club's chain is broken. */
+/** docs/DESIGN.md, "Tamper evidence". One line per club; exit 1 if any club's chain is broken. */
 async function auditCommand(config: Config, [action, slug, ...extra]: string[]): Promise<void> {
   if (action !== 'verify' || extra.length > 0) throw new UsageError('expected: audit verify [<tenant-slug>]');
   await withDatabase(config, async (database) => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 /**
  * Everything the service reads from its environment, parsed once at start-up (docs/PRODUCT.md,
- * "Configuration"; every setting: README.md, "Configuration") and passed to whatever needs it.
+ * "Configuration"; every setting: docs/CONFIGURATION.md, "Configuration") and passed to whatever needs it.
  * Nothing else in `src/` reads `process.env`.
  */
 export interface Config {
@@ -52,7 +52,7 @@ export interface HttpLimits {
   readonly requestTimeoutMs: number;
 }
 
-/** How e-mail leaves (README.md, "E-mail"); src/mail/mailer.ts sends with it. */
+/** How e-mail leaves (docs/OPERATING.md, "E-mail"); src/mail/mailer.ts sends with it. */
 export interface MailConfig {
   /**
    * `smtp://[user:pass@]host:port` (STARTTLS whenever the server offers it) or `smtps://…`
@@ -201,79 +201,163 @@ const wholeNumber = (min: number, max: number, unit: string) => {
     .pipe(z.number().min(min, range).max(max, range));
 };
 
-const environment = z
-  .object({
-    PORT: port.default('3000'),
-    HOST: nonEmpty.default('127.0.0.1'),
-    DATABASE_URL: postgresUrl.optional(),
-    DATABASE_MIGRATION_URL: postgresUrl.optional(),
-    DATABASE_POOL_SIZE: z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number')
-      .transform(Number)
-      .pipe(z.number().min(1).max(200))
-      .default('10'),
-    DATABASE_CONNECT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.connectTimeoutMs),
-    DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.statementTimeoutMs),
-    DATABASE_POOL_WAIT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.poolWaitTimeoutMs),
-    DATA_DIR: nonEmpty.default('.data'),
-    EMBEDDED_POSTGRES_PORT: port.default('54320'),
-    CONTRACT_BASE_URL: httpUrl.optional(),
-    CONTRACT_VERSION: nonEmpty.max(100).default('v1'),
-    CONTRACT_CURRENCY: z
-      .string()
-      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as USD')
-      .refine((code) => Intl.supportedValuesOf('currency').includes(code), 'is not a currency this runtime knows')
-      .default('USD'),
-    OIDC_ISSUER: httpUrl.optional(),
-    OIDC_AUDIENCE: nonEmpty.default('club-contracts'),
-    OIDC_JWKS_URL: httpUrl.optional(),
-    OIDC_ADMIN_ROLE: nonEmpty.default('admin'),
-    OIDC_TENANT_CLAIM: nonEmpty.default('tenant'),
-    IDEMPOTENCY_KEY_TTL_SECONDS: wholeNumber(60, 30 * 24 * 3600, 'seconds').default('86400'),
-    IDEMPOTENCY_WAIT_MS: wholeNumber(1, 60_000, 'milliseconds').default('5000'),
-    // Past a few minutes a "tolerance" would keep expired tokens alive; fix the clock instead.
-    OIDC_CLOCK_TOLERANCE_SECONDS: wholeNumber(0, 300, 'seconds').default('30'),
-    // Keycloak's access tokens last minutes; a day leaves room for a realm's longer choice.
-    OIDC_MAX_TOKEN_LIFETIME_SECONDS: wholeNumber(60, 30 * 86_400, 'seconds').default('86400'),
-    OIDC_JWKS_TIMEOUT_MS: wholeNumber(100, 30_000, 'milliseconds').default('2000'),
-    OIDC_JWKS_COOLDOWN_SECONDS: wholeNumber(1, 3600, 'seconds').default('30'),
-    OIDC_JWKS_CACHE_SECONDS: wholeNumber(1, 86_400, 'seconds').default('600'),
-    TRUST_PROXY: flag.default('false'),
-    LOG_LEVEL: logLevel.default('info'),
-    FAMILY_RATE_LIMIT_PER_SECOND: z
-      .string()
-      .regex(/^\d+(\.\d+)?$/, 'must be a number of requests per second (0 turns the limit off)')
-      .transform(Number)
-      .pipe(z.number().max(1_000_000))
-      .default('5'),
-    FAMILY_RATE_LIMIT_BURST: z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number of requests')
-      .transform(Number)
-      .pipe(z.number().min(1).max(1_000_000))
-      .default('30'),
-    WORKER: z.enum(['on', 'off']).default('on'),
-    REMINDER_INTERVAL_DAYS: z
-      .string()
-      .regex(/^\d+(\.\d+)?$/, 'must be a number of days')
-      .transform(Number)
-      .pipe(z.number().min(0.001, 'must be more than 0 days').max(365))
-      .default('3'),
-    REMINDER_MAX: wholeNumber(0, 20, 'reminders').default('3'),
-    OFFER_VALID_DAYS: wholeNumber(1, 365, 'days').default('30'),
-    FAMILY_MAIL_PER_HOUR: wholeNumber(1, 100, 'e-mails').default('6'),
-    FAMILY_MAIL_SPACING_SECONDS: wholeNumber(0, 3600, 'seconds').default('30'),
-    SMTP_URL: smtpUrl.optional(),
-    MAIL_FROM: mailbox.default('club-contracts <no-reply@localhost>'),
-    SMTP_TIMEOUT_MS: wholeNumber(1000, 120_000, 'milliseconds').default('10000'),
-    HTTP_HEADERS_TIMEOUT_MS: wholeNumber(1000, 120_000, 'milliseconds').default('15000'),
-    HTTP_REQUEST_TIMEOUT_MS: wholeNumber(1000, 600_000, 'milliseconds').default('30000'),
-  })
-  .refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
-    path: ['OIDC_JWKS_URL'],
-    message: 'is only used together with OIDC_ISSUER',
-  })
+/**
+ * Every variable the service reads, with its default, its bounds and what it means (`.describe()`):
+ * docs/CONFIGURATION.md is generated from it by `npm run docs:config`.
+ */
+export const ENVIRONMENT_VARIABLES = z.object({
+  PORT: port.default('3000').describe('HTTP port.'),
+  HOST: nonEmpty.default('127.0.0.1').describe('Interface to listen on (`0.0.0.0` in a container).'),
+  DATABASE_URL: postgresUrl.optional().describe('PostgreSQL 15+ to use. Unset: start the embedded one.'),
+  DATABASE_MIGRATION_URL: postgresUrl
+    .optional()
+    .describe(
+      'Where `npm start` and `npm run migrate` run migrations. Set it to PostgreSQL itself when `DATABASE_URL` is a transaction-mode PgBouncer (docs/SCALING.md).',
+    ),
+  DATABASE_POOL_SIZE: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(1).max(200))
+    .default('10')
+    .describe('Connections in the pool.'),
+  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.connectTimeoutMs).describe(
+    'One attempt to connect lasts at most this long; then 503.',
+  ),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.statementTimeoutMs).describe(
+    "PostgreSQL's `statement_timeout` (a row-lock wait counts); then 503. A query with no answer at all a second later is on a dead connection, which is dropped.",
+  ),
+  DATABASE_POOL_WAIT_TIMEOUT_MS: milliseconds(DATABASE_TIMEOUT_DEFAULTS.poolWaitTimeoutMs).describe(
+    'How long a request waits for a free connection while all are busy; then 503.',
+  ),
+  DATA_DIR: nonEmpty
+    .default('.data')
+    .describe(
+      'Embedded PostgreSQL data, its generated passwords, the local signing key, and `mail/` (the e-mail of a run without `SMTP_URL`).',
+    ),
+  EMBEDDED_POSTGRES_PORT: port.default('54320').describe('Port of the embedded PostgreSQL (loopback only).'),
+  CONTRACT_BASE_URL: httpUrl.optional().describe('Family links are `$CONTRACT_BASE_URL/<token>`.'),
+  CONTRACT_VERSION: nonEmpty.max(100).default('v1').describe('Contract text version recorded when a family signs.'),
+  CONTRACT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as USD')
+    .refine((code) => Intl.supportedValuesOf('currency').includes(code), 'is not a currency this runtime knows')
+    .default('USD')
+    .describe('Currency the monthly fee (a whole number) is shown in on the family page.'),
+  OIDC_ISSUER: httpUrl
+    .optional()
+    .describe('Keycloak realm URL, e.g. `https://sso.example.org/realms/clubs`. Unset: local key pair.'),
+  OIDC_AUDIENCE: nonEmpty
+    .default('club-contracts')
+    .describe('Required `aud` of admin tokens; also the client whose roles count.'),
+  OIDC_JWKS_URL: httpUrl.optional().describe("Where the issuer's signing keys are."),
+  OIDC_ADMIN_ROLE: nonEmpty
+    .default('admin')
+    .describe('Role required in `realm_access.roles` or `resource_access[$OIDC_AUDIENCE].roles`.'),
+  OIDC_TENANT_CLAIM: nonEmpty.default('tenant').describe("Token claim holding the club's slug."),
+  IDEMPOTENCY_KEY_TTL_SECONDS: wholeNumber(60, 30 * 24 * 3600, 'seconds')
+    .default('86400')
+    .describe('How long an `Idempotency-Key` answers with its first outcome.'),
+  IDEMPOTENCY_WAIT_MS: wholeNumber(1, 60_000, 'milliseconds')
+    .default('5000')
+    .describe('How long a duplicate waits for a still-running request with its key before 409.'),
+  // Past a few minutes a "tolerance" would keep expired tokens alive; fix the clock instead.
+  OIDC_CLOCK_TOLERANCE_SECONDS: wholeNumber(0, 300, 'seconds')
+    .default('30')
+    .describe('Clock difference with the issuer forgiven on `exp`, `nbf` and `iat`.'),
+  // Keycloak's access tokens last minutes; a day leaves room for a realm's longer choice.
+  OIDC_MAX_TOKEN_LIFETIME_SECONDS: wholeNumber(60, 30 * 86_400, 'seconds')
+    .default('86400')
+    .describe(
+      'Longest lifetime accepted, `exp − iat` (for a token without `iat`, `exp` − now): a token made to last longer (a leaked one with `exp` years away) is 401 whatever its signature. Applies to local tokens too; the CLI mints within it.',
+    ),
+  OIDC_JWKS_TIMEOUT_MS: wholeNumber(100, 30_000, 'milliseconds')
+    .default('2000')
+    .describe("Fetching the issuer's keys takes longer: the request answers 503 `identity_provider_unavailable`."),
+  OIDC_JWKS_COOLDOWN_SECONDS: wholeNumber(1, 3600, 'seconds')
+    .default('30')
+    .describe('A token with an unknown `kid` (a rotated key) refetches the keys at most this often.'),
+  OIDC_JWKS_CACHE_SECONDS: wholeNumber(1, 86_400, 'seconds')
+    .default('600')
+    .describe('The keys are refetched once this old, so a key the issuer withdraws stops working.'),
+  TRUST_PROXY: flag
+    .default('false')
+    .describe(
+      '`true`: the client\'s IP — the signer\'s, and the one the family rate limit counts — is the last address in `X-Forwarded-For` (the one your proxy appended). Set it behind a proxy (docs/OPERATING.md, "The family rate limit").',
+    ),
+  LOG_LEVEL: logLevel.default('info').describe('`fatal` … `trace`, or `silent`.'),
+  FAMILY_RATE_LIMIT_PER_SECOND: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number of requests per second (0 turns the limit off)')
+    .transform(Number)
+    .pipe(z.number().max(1_000_000))
+    .default('5')
+    .describe(
+      'Dead links (answers 404 `contract_not_found` or 410) per second each client may try on the family links (`/contract/…`) once its burst is spent; past it those answers become 429 `too_many_requests` with `Retry-After`. A live link is never refused. A client is an IP address (with `TRUST_PROXY`, the one your proxy appended), an IPv6 client its /64. `0` turns the limit off. See docs/OPERATING.md, "The family rate limit".',
+    ),
+  FAMILY_RATE_LIMIT_BURST: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of requests')
+    .transform(Number)
+    .pipe(z.number().min(1).max(1_000_000))
+    .default('30')
+    .describe('Dead links a client may try at once before that rate applies.'),
+  WORKER: z
+    .enum(['on', 'off'])
+    .default('on')
+    .describe('`off`: this process does not send e-mail (an API-only replica); run `npm run worker` somewhere instead.'),
+  REMINDER_INTERVAL_DAYS: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number of days')
+    .transform(Number)
+    .pipe(z.number().min(0.001, 'must be more than 0 days').max(365))
+    .default('3')
+    .describe('An open offer is reminded of this many days after it, and again after as many more.'),
+  REMINDER_MAX: wholeNumber(0, 20, 'reminders')
+    .default('3')
+    .describe('At most this many automatic reminders per offer (0 turns them off).'),
+  OFFER_VALID_DAYS: wholeNumber(1, 365, 'days')
+    .default('30')
+    .describe(
+      'An offer not signed this many days after it was made expires (EXPIRE, run by the job queue); its link then answers 410 `contract_expired`.',
+    ),
+  FAMILY_MAIL_PER_HOUR: wholeNumber(1, 100, 'e-mails')
+    .default('6')
+    .describe('Offer and reminder mails one club sends to one address in any hour; more wait (docs/PRODUCT.md, "E-mail").'),
+  FAMILY_MAIL_SPACING_SECONDS: wholeNumber(0, 3600, 'seconds')
+    .default('30')
+    .describe(
+      "Of those, at most two leave within this many seconds; a third waits, and a newer offer's mail takes its place (0: no spacing).",
+    ),
+  SMTP_URL: smtpUrl
+    .optional()
+    .describe(
+      'Where e-mail goes: `smtp://[user:pass@]host:port` (STARTTLS whenever the server offers it) or `smtps://[user:pass@]host:port` (TLS from the start); nothing after the port. Unset: each message is written as an `.eml` file under `$DATA_DIR/mail/` (docs/OPERATING.md, "E-mail").',
+    ),
+  MAIL_FROM: mailbox
+    .default('club-contracts <no-reply@localhost>')
+    .describe(
+      "The From of every message: one address, with a display name if you like. The club's name is in each subject and body.",
+    ),
+  SMTP_TIMEOUT_MS: wholeNumber(1000, 120_000, 'milliseconds')
+    .default('10000')
+    .describe('Longest wait for the SMTP server to connect, greet, or answer a command; then the attempt fails as temporary.'),
+  HTTP_HEADERS_TIMEOUT_MS: wholeNumber(1000, 120_000, 'milliseconds')
+    .default('15000')
+    .describe(
+      "A request's headers must have arrived this long after its connection opened (or its previous request ended); else 408 `request_timeout` and the connection closes.",
+    ),
+  HTTP_REQUEST_TIMEOUT_MS: wholeNumber(1000, 600_000, 'milliseconds')
+    .default('30000')
+    .describe(
+      "The same for the whole request, body included (no shorter than the headers' bound). Sized for a phone on a poor mobile link (a few KB/s, seconds of round trip, lost packets resent): its headers take seconds, a family's form post is under 1 KB, an admin's largest body (a club's terms, up to 100,000 characters) about 10 s at 15 KB/s. Node's own bounds (60 s, 300 s) let a client sending a byte every few seconds hold a connection for five minutes.",
+    ),
+});
+
+const environment = ENVIRONMENT_VARIABLES.refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
+  path: ['OIDC_JWKS_URL'],
+  message: 'is only used together with OIDC_ISSUER',
+})
   .refine((vars) => vars.DATABASE_URL !== undefined || vars.DATABASE_MIGRATION_URL === undefined, {
     path: ['DATABASE_MIGRATION_URL'],
     message: 'is only used together with DATABASE_URL',

@@ -91,9 +91,9 @@ export const ERRORS = {
     sqlstate: 'TRMRO',
     message: 'Contract terms cannot be changed once published: publish a new version.',
   },
-  // Raised by the database when something writes players around the contract rules (README.md, "The
-  // rules"). The service's own calls never do; the codes live here so that every SQLSTATE has one
-  // home.
+  // Raised by the database when something writes players around the contract rules (docs/DESIGN.md,
+  // "The rules in the database"). The service's own calls never do; the codes live here so that
+  // every SQLSTATE has one home.
   contract_write_refused: {
     status: 409,
     sqlstate: 'CTRAW',

@@ -10,7 +10,7 @@ import { type MessageKind, oneLine } from './messages.ts';
 export type { MailConfig } from '../config.ts';
 
 /**
- * Sends one rendered message (README.md, "E-mail"): over SMTP with `smtpUrl`, otherwise as an
+ * Sends one rendered message (docs/OPERATING.md, "E-mail"): over SMTP with `smtpUrl`, otherwise as an
  * `.eml` file under `mailDir`. `send` resolves once the server took the message (or the file is
  * written), and rejects with a MailError that says whether trying again can help.
  */

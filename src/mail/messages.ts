@@ -6,7 +6,7 @@ import { formatIsoTime, formatMonthlyFee, formatReadableDay, formatReadableTime 
 export const MAIL_TEMPLATES = fileURLToPath(new URL('./templates/', import.meta.url));
 
 /**
- * What a family is told by e-mail (README.md, "E-mail"). Names are as stored, exactly as the club
+ * What a family is told by e-mail (docs/OPERATING.md, "E-mail"). Names are as stored, exactly as the club
  * sent them: rendering escapes them, nothing upstream has to.
  */
 export type ContractMessage =

@@ -3,7 +3,7 @@ import { type CommonQueryMethods, type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 
 /**
- * `club-contracts audit verify` (README, "Tamper evidence"): every audit row's hash is recomputed
+ * `club-contracts audit verify` (docs/DESIGN.md, "Tamper evidence"): every audit row's hash is recomputed
  * here, in Node, from the row's columns and the rule that sql/contract_audit_log_content.sql
  * documents, and the chain is followed row by row, club by club. Nothing of the trigger's code is
  * reused, so a verifier that agrees with it is a second, independent reading of the rule.
