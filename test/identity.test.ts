@@ -145,6 +145,17 @@ test('a token signed by another key → 401', async (t) => {
   await expectRefused(t, club, playerId, token, 401);
 });
 
+test('a token minted with another DATA_DIR’s key pair → 401 saying to mint it with the service’s DATA_DIR', async (t) => {
+  const { club, playerId } = await setUp();
+  const { privateKey } = await generateKeyPair('ES256');
+  const token = await sign(validClaims(club), { key: privateKey, kid: 'another-data-dir', alg: 'ES256' });
+
+  const reply = await offerWith(token, playerId);
+
+  t.is(reply.status, 401);
+  t.regex(reply.body.error.message, /no known key signed it: mint it with `club-contracts token` and the service's own DATA_DIR/);
+});
+
 test('a token whose payload was altered after signing → 401', async (t) => {
   const { club, playerId } = await setUp();
   const [header, , signature] = (await sign(validClaims(club))).split('.');

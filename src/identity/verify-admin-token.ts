@@ -131,7 +131,7 @@ async function verify(token: string, identity: IdentityConfig, keys: JWTVerifyGe
     }));
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw new AppError('unauthenticated', { message: `The token was refused: ${reason(error)}.`, cause: error });
+    throw new AppError('unauthenticated', { message: `The token was refused: ${reason(error, identity)}.`, cause: error });
   }
   // jose compares `iat` only with a maximum token age, and Keycloak's token lifetimes are the
   // realm's choice. A token issued in the future is from a wrong clock or a forger either way.
@@ -154,12 +154,15 @@ async function verify(token: string, identity: IdentityConfig, keys: JWTVerifyGe
 }
 
 /** A short reason that tells the caller what to fix without echoing the token. */
-function reason(error: unknown): string {
+function reason(error: unknown, identity: IdentityConfig): string {
   if (error instanceof errors.JWTExpired) return 'it has expired';
   if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') return 'it is not valid yet';
   if (error instanceof errors.JWTClaimValidationFailed) return `its "${error.claim}" claim is not accepted`;
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'its signature does not verify';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'its algorithm is not accepted';
+  // Each DATA_DIR holds a key pair of its own: the usual cause is a token minted beside another one.
+  if (error instanceof errors.JWKSNoMatchingKey && identity.mode === 'local')
+    return "no known key signed it: mint it with `club-contracts token` and the service's own DATA_DIR, whose key pair signs the service's tokens";
   if (error instanceof errors.JWKSNoMatchingKey) return 'no known key signed it';
   return 'it is not a valid access token';
 }
