@@ -25,6 +25,11 @@ if (config.databaseUrl === null) {
 }
 
 const logger = createLogger(config.logLevel);
+// A worker of its own is a deployment's: without SMTP_URL its mail would quietly pile up as files
+// under DATA_DIR (the checkout's .data/ by default), so say where, once, at the start.
+if (config.mail.smtpUrl === null) {
+  logger.warn({ mail_dir: config.mail.mailDir }, 'no SMTP_URL: e-mail is written as .eml files there, not sent');
+}
 
 // Installed before anything starts, and so before 'worker started' is written: whoever waits for
 // that line may signal at once. `on`, not `once`: a second signal (a terminal's Ctrl-C under npm

@@ -33,6 +33,8 @@ test.after.always(async () => {
 interface WorkerProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** What it has written to stdout (its log) so far. */
+  readonly log: () => string;
 }
 
 /** `npm run worker` as a real process; resolves once it works the queue. */
@@ -44,15 +46,15 @@ async function startWorkerProcess(env: Record<string, string>): Promise<WorkerPr
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  let output = '';
   await new Promise<void>((resolve, reject) => {
-    let output = '';
     child.stdout?.on('data', (chunk) => {
       output += String(chunk);
       if (output.includes('"msg":"worker started"')) resolve();
     });
     void exited.then(({ code }) => reject(new Error(`the worker exited (${code}) before starting`)));
   });
-  return { child, exited };
+  return { child, exited, log: () => output };
 }
 
 const mailsTo = (email: string) => smtp.received.filter((mail) => mail.envelope.to.includes(email));
@@ -91,6 +93,24 @@ test.serial('npm start with no SMTP_URL writes the offer’s e-mail as an .eml f
   t.like(await service.exited, { code: 0 });
   t.false(JSON.stringify(service.logs).includes(offer.body.contract_token), 'no log line holds the token');
   t.true(service.logs.some((line) => line.msg === 'stopped'));
+});
+
+test.serial('npm run worker with no SMTP_URL says at start that e-mail is written as files, and where', async (t) => {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'club-contracts-worker-'));
+  t.teardown(() => fs.rm(dataDir, { recursive: true, force: true }));
+
+  const worker = await startWorkerProcess({ DATA_DIR: dataDir, SMTP_URL: '' });
+  worker.child.kill('SIGTERM');
+  await worker.exited;
+
+  const warning = worker
+    .log()
+    .split('\n')
+    .find((line) => line.includes('no SMTP_URL'));
+  t.like(JSON.parse(warning ?? '{}'), {
+    mail_dir: path.join(dataDir, 'mail'),
+    msg: 'no SMTP_URL: e-mail is written as .eml files there, not sent',
+  });
 });
 
 test.serial('two worker processes on one queue send each message once', async (t) => {
