@@ -32,7 +32,7 @@ import { appDatabaseUrl, ensureAppDatabase } from '../src/db/app-database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createDatabasePool } from '../src/db/pool.ts';
-import { freePort } from '../src/free-port.ts';
+import { freePort } from '../tools/free-port.ts';
 import { loadOrCreateLocalSigningKey } from '../src/identity/local-signing-key.ts';
 import { mintAdminToken } from '../src/identity/mint-admin-token.ts';
 import { largestAllowedTerms } from '../test/helpers/costly-terms.ts';

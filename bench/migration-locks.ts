@@ -15,7 +15,7 @@ import pg from 'pg';
 import { appDatabaseUrl, ensureAppDatabase } from '../src/db/app-database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { MIGRATIONS_DIR, migrate, migrationNames } from '../src/db/migrate.ts';
-import { freePort } from '../src/free-port.ts';
+import { freePort } from '../tools/free-port.ts';
 import { loadScale } from './seed.ts';
 
 const PLAYERS = Number(process.env.MIGRATION_LOCKS_PLAYERS ?? 300_000);

@@ -3,13 +3,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Migration } from 'node-pg-migrate';
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
-import { CHART_FILES, chartMermaid, chartSvg } from './chart/contract-chart.ts';
 import { ConfigError, type Config, parseConfig } from './config.ts';
-import { PROJECT_SYNC_PATHS, checkDbSync, inStep, syncDb } from './db/db-sync.ts';
 import { MIGRATIONS_DIR, migrate } from './db/migrate.ts';
 import { type OpenDatabase, openDatabase } from './db/open-database.ts';
 import { createDatabasePool } from './db/pool.ts';
-import { SCHEMA_FILE, dumpFreshSchema, schemaDiff } from './db/schema-dump.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { mintAdminToken } from './identity/mint-admin-token.ts';
 import { EMAIL } from './identity/verify-admin-token.ts';
@@ -28,18 +25,12 @@ const USAGE = `Usage: club-contracts <command>
                                   reverting any if one would lose data (unless --lose-data) or
                                   cannot run on the data there is (docs/OPERATING.md, "Reverting migrations")
   migrate create <name>           add a migration file to migrations/
-  chart [<folder>]                draw the state chart from the machine into <folder> (default docs/):
-                                  contract-machine.svg and contract-machine.mmd
-  db sync [--check]               write the migration that installs what changed in the machine's
-                                  rules or in sql/, and seal new migrations; --check only reports
-                                  (exit 1 if a migration is due or a seal is missing or broken)
-  db schema [--check]             write db/schema.sql, the readable schema of a freshly migrated
-                                  throwaway PostgreSQL; --check only reports (exit 1 if stale)
   audit verify [<tenant-slug>]    recompute the audit log's hash chain of one club (or of every
                                   club): exit 0 if intact, 1 naming the first row that does not match
 
 The database is DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (started if needed);
-migrations run through DATABASE_MIGRATION_URL when it is set. db schema starts a throwaway one of its own.`;
+migrations run through DATABASE_MIGRATION_URL when it is set. The developers' commands (the chart,
+db sync, db schema) are tools/cli.ts's.`;
 
 class UsageError extends Error {}
 
@@ -55,7 +46,6 @@ async function main(argv: string[]): Promise<void> {
     options: {
       email: { type: 'string' },
       ttl: { type: 'string' },
-      check: { type: 'boolean' },
       'lose-data': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -73,10 +63,6 @@ async function main(argv: string[]): Promise<void> {
       return tokenCommand(config, rest, values);
     case 'migrate':
       return migrateCommand(config, rest, values['lose-data'] === true);
-    case 'chart':
-      return chartCommand(rest);
-    case 'db':
-      return dbCommand(rest, values.check === true);
     case 'audit':
       return auditCommand(config, rest);
     default:
@@ -209,73 +195,6 @@ async function auditCommand(config: Config, [action, slug, ...extra]: string[]):
       await pool.end();
     }
   });
-}
-
-async function chartCommand([folder = 'docs', ...extra]: string[]): Promise<void> {
-  if (extra.length > 0) throw new UsageError('expected: chart [<folder>]');
-  await fs.mkdir(folder, { recursive: true });
-  const files = {
-    [path.join(folder, CHART_FILES.svg)]: await chartSvg({ countSlots: false }),
-    [path.join(folder, CHART_FILES.mermaid)]: chartMermaid(),
-  };
-  for (const [file, text] of Object.entries(files)) {
-    await fs.writeFile(file, text);
-    console.log(`wrote ${file}`);
-  }
-}
-
-async function dbCommand([action, ...extra]: string[], checkOnly: boolean): Promise<void> {
-  if (action === 'schema') return schemaCommand(extra, checkOnly);
-  if (action !== 'sync' || extra.length > 0) throw new UsageError('expected: db sync|schema [--check]');
-  const report = await checkDbSync(PROJECT_SYNC_PATHS);
-  if (inStep(report)) {
-    console.log(`the machine's rules and sql/ are what the migrations install, up to ${report.latest}: nothing to write`);
-    return;
-  }
-  const lines = [
-    ...report.ruleChanges.map((line) => `  rule ${line}`),
-    ...report.functionChanges.map((line) => `  function ${line}`),
-    ...report.seals.unsealed.map((name) => `  unsealed migration ${name}`),
-    ...report.seals.broken.map((name) => `  migration ${name} was edited after it was sealed`),
-  ].join('\n');
-  if (checkOnly) {
-    console.log(`the migrations are not in step with the machine and sql/ (run npm run db:sync):\n${lines}`);
-    process.exitCode = 1;
-    return;
-  }
-  const file = await syncDb(PROJECT_SYNC_PATHS);
-  const wrote = file === null ? 'sealed the migrations' : `wrote ${path.relative(process.cwd(), file)}`;
-  console.log(`${wrote}:\n${lines}\nReview it, then run the tests.`);
-}
-
-async function schemaCommand(extra: string[], checkOnly: boolean): Promise<void> {
-  if (extra.length > 0) throw new UsageError('expected: db schema [--check]');
-  const file = path.relative(process.cwd(), SCHEMA_FILE);
-  const schema = await dumpFreshSchema();
-  const committed = await fs.readFile(SCHEMA_FILE, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
-  if (committed === schema) {
-    console.log(`${file} is the schema the migrations build: nothing to write`);
-    return;
-  }
-  const changes = committed === null ? '' : `:\n${summary(schemaDiff(committed, schema))}`;
-  if (checkOnly) {
-    console.log(`${file} is ${committed === null ? 'missing' : 'stale'} (run npm run db:schema)${changes}`);
-    process.exitCode = 1;
-    return;
-  }
-  await fs.mkdir(path.dirname(SCHEMA_FILE), { recursive: true });
-  await fs.writeFile(SCHEMA_FILE, schema);
-  console.log(`wrote ${file}${changes}`);
-}
-
-/** Enough of a diff to see what changed; git diff shows the rest. */
-function summary(lines: string[], limit = 40): string {
-  const shown = lines.slice(0, limit).map((line) => `  ${line}`);
-  if (lines.length > limit) shown.push(`  … and ${lines.length - limit} more lines`);
-  return shown.join('\n');
 }
 
 async function withDatabase<T>(config: Config, work: (database: OpenDatabase) => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
-import { freePort } from '../src/free-port.ts';
+import { freePort } from '../tools/free-port.ts';
 import { copyCheckout } from './helpers/checkout-copy.ts';
 import { eventually } from './helpers/eventually.ts';
 import { processTree, stillRunning } from './helpers/process-tree.ts';

@@ -9,7 +9,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase } from './helpers/database.ts';
 import { createClub, createPlayer } from './helpers/fixtures.ts';
-import { freePort } from '../src/free-port.ts';
+import { freePort } from '../tools/free-port.ts';
 import { request } from './helpers/http.ts';
 import { type ServiceProcess, startServiceProcess } from './helpers/service-process.ts';
 

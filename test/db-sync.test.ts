@@ -5,10 +5,10 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { ContractRules } from '../src/db/contract-rules.ts';
-import { PROJECT_SYNC_PATHS, type SyncPaths, checkDbSync, inStep, syncDb } from '../src/db/db-sync.ts';
-import { readDefinitions } from '../src/db/function-definitions.ts';
+import { PROJECT_SYNC_PATHS, type SyncPaths, checkDbSync, inStep, syncDb } from '../tools/db/db-sync.ts';
+import { readDefinitions } from '../tools/db/function-definitions.ts';
 import { MIGRATIONS_DIR, migrate, migrationNames } from '../src/db/migrate.ts';
-import { machineRules } from '../src/db/rules-sql.ts';
+import { machineRules } from '../tools/db/rules-sql.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 
 // The machine and sql/ are the only places the database's rules and functions are written by hand;

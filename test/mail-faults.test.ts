@@ -9,7 +9,7 @@ import test, { type ExecutionContext } from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createDatabasePool } from '../src/db/pool.ts';
-import { freePort } from '../src/free-port.ts';
+import { freePort } from '../tools/free-port.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { startContractWorker } from '../src/worker/contract-worker.ts';

@@ -5,7 +5,7 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { MIGRATIONS_DIR, migrate, migrationNames } from '../src/db/migrate.ts';
-import { dumpSchema, schemaDiff } from '../src/db/schema-dump.ts';
+import { dumpSchema, schemaDiff } from '../tools/db/schema-dump.ts';
 import { createTestDatabase } from './helpers/database.ts';
 
 // Migrations are history. When sql/ became the current text only, the files 0001–0011 load moved

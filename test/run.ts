@@ -14,7 +14,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { CHROMIUM } from './helpers/browser.ts';
 import { TEST_ENV } from './helpers/environment.ts';
-import { freePort } from '../src/free-port.ts';
+import { freePort } from '../tools/free-port.ts';
 import { PGBOUNCER } from './helpers/pgbouncer.ts';
 import { PROMTOOL } from './helpers/promtool.ts';
 import { ZSH } from './helpers/shells.ts';

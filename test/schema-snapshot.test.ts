@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { sql } from 'slonik';
-import { SCHEMA_FILE, SCHEMA_HEADER, dumpSchema, schemaDiff } from '../src/db/schema-dump.ts';
+import { SCHEMA_FILE, SCHEMA_HEADER, dumpSchema, schemaDiff } from '../tools/db/schema-dump.ts';
 import { createTestDatabase } from './helpers/database.ts';
 
 // db/schema.sql is for reading and review; it is only worth that while it is what the migrations

@@ -10,7 +10,7 @@ import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase } from './helpers/database.ts';
 import { createClub, createPlayer, readPlayer } from './helpers/fixtures.ts';
-import { freePort } from '../src/free-port.ts';
+import { freePort } from '../tools/free-port.ts';
 import { startServiceProcess } from './helpers/service-process.ts';
 
 // docs/PRODUCT.md, "Non-functional guarantees" and "Shutdown": on SIGTERM the service stops

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { appDatabaseUrl, ensureAppDatabase } from '../../src/db/app-database.ts';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { freePort } from '../../src/free-port.ts';
+import { freePort } from '../../tools/free-port.ts';
 
 /**
  * A PostgreSQL server of its own for a test that stops and starts it: the shared test cluster

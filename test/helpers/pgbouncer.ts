@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/free-port.ts';
+import { freePort } from '../../tools/free-port.ts';
 
 /** Debian's PgBouncer (`apt-get install pgbouncer`; .ci/run and test/run.ts as root install it). */
 export const PGBOUNCER = process.env.PGBOUNCER_PATH ?? '/usr/sbin/pgbouncer';

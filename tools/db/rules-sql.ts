@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { type ContractRules, type MachineModule, contractRules } from './contract-rules.ts';
+import { type ContractRules, type MachineModule, contractRules } from '../../src/db/contract-rules.ts';
 
 /**
  * The contract rules as a generated migration holds them: a literal the sync reads back, and the SQL

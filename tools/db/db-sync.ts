@@ -1,7 +1,7 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ContractRules } from './contract-rules.ts';
+import type { ContractRules } from '../../src/db/contract-rules.ts';
 import {
   type Definitions,
   FROZEN_DIR,
@@ -11,7 +11,7 @@ import {
   readDefinitions,
   sameSignature,
 } from './function-definitions.ts';
-import { MIGRATIONS_DIR } from './migrate.ts';
+import { MIGRATIONS_DIR } from '../../src/db/migrate.ts';
 import { type SealState, seal, sealState } from './migration-seal.ts';
 import { machineRules, ruleDifferences, rulesLiteral, rulesRemovalSql, rulesSql } from './rules-sql.ts';
 
@@ -21,7 +21,7 @@ import { machineRules, ruleDifferences, rulesLiteral, rulesRemovalSql, rulesSql 
  * the migrations into what they install, compares that with the machine and sql/, and when they
  * differ writes the next numbered migration, which holds the new rules and every changed function's
  * text inline (so it stays what it was when written) and a `down` that restores the previous ones.
- * It also seals every migration that has no seal yet (src/db/migration-seal.ts).
+ * It also seals every migration that has no seal yet (tools/db/migration-seal.ts).
  */
 
 export interface SyncPaths {
