@@ -325,10 +325,7 @@ BEGIN
   WHERE contract_audit_log.tenant_id = p_tenant_id AND contract_audit_log.id = message.audit_id;
   team_ids := CASE
     WHEN confirmed IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(confirmed->'team_ids')::integer)
-    ELSE ARRAY(
-      SELECT player_teams.team_id FROM player_teams
-      WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = player.id
-    )
+    ELSE player_team_ids(p_tenant_id, player.id)
   END;
 
   RETURN QUERY SELECT
@@ -782,11 +779,7 @@ BEGIN
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   RETURNING * INTO after;
 
-  current_team_ids := ARRAY(
-    SELECT player_teams.team_id FROM player_teams
-    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
-    ORDER BY player_teams.team_id
-  );
+  current_team_ids := player_team_ids(p_tenant_id, p_player_id);
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
   VALUES (
     p_tenant_id, p_player_id, rule.audit_event,
@@ -920,11 +913,7 @@ BEGIN
     RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
   END IF;
 
-  before_team_ids := ARRAY(
-    SELECT player_teams.team_id FROM player_teams
-    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
-    ORDER BY player_teams.team_id
-  );
+  before_team_ids := player_team_ids(p_tenant_id, p_player_id);
   context := jsonb_build_object('teamIds', before_team_ids);
   rule := contract_transition(before.contract_status, event, context, p_allowed_from);
 
@@ -1061,11 +1050,7 @@ BEGIN
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   RETURNING * INTO after;
 
-  current_team_ids := ARRAY(
-    SELECT player_teams.team_id FROM player_teams
-    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
-    ORDER BY player_teams.team_id
-  );
+  current_team_ids := player_team_ids(p_tenant_id, p_player_id);
   before_state := contract_snapshot(before, current_team_ids);
   after_state := contract_snapshot(after, current_team_ids);
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source, reason)
@@ -1083,6 +1068,18 @@ AS $function$
 BEGIN
   PERFORM set_config('club_contracts.transition', p_event || '/' || p_tenant_id || '/' || p_player_id, true);
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.player_team_ids(p_tenant_id integer, p_player_id integer)
+ RETURNS integer[]
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT ARRAY(
+    SELECT player_teams.team_id FROM player_teams
+    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
+    ORDER BY player_teams.team_id
+  );
 $function$;
 
 CREATE OR REPLACE FUNCTION public.players_contract_rules()
@@ -1296,11 +1293,7 @@ BEGIN
     RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
   END IF;
 
-  current_teams := ARRAY(
-    SELECT player_teams.team_id FROM player_teams
-    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
-    ORDER BY player_teams.team_id
-  );
+  current_teams := player_team_ids(p_tenant_id, p_player_id);
 
   IF p_team_ids IS NOT NULL THEN
     wanted_teams := ARRAY(SELECT DISTINCT wanted.team_id FROM unnest(p_team_ids) AS wanted(team_id) ORDER BY wanted.team_id);
@@ -1377,11 +1370,7 @@ BEGIN
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   RETURNING * INTO after;
 
-  current_team_ids := ARRAY(
-    SELECT player_teams.team_id FROM player_teams
-    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
-    ORDER BY player_teams.team_id
-  );
+  current_team_ids := player_team_ids(p_tenant_id, p_player_id);
   outcome := ROW(false, before.contract_status, after.contract_status, NULL, p_actor);
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source, reason)
   VALUES (
@@ -1407,11 +1396,7 @@ CREATE OR REPLACE FUNCTION public.write_family_audit(p_event_type text, p_before
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-  team_ids integer[] := ARRAY(
-    SELECT player_teams.team_id FROM player_teams
-    WHERE player_teams.tenant_id = p_before.tenant_id AND player_teams.player_id = p_before.id
-    ORDER BY player_teams.team_id
-  );
+  team_ids integer[] := player_team_ids(p_before.tenant_id, p_before.id);
   new_audit_id bigint;
 BEGIN
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)

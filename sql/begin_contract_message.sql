@@ -54,10 +54,7 @@ BEGIN
   WHERE contract_audit_log.tenant_id = p_tenant_id AND contract_audit_log.id = message.audit_id;
   team_ids := CASE
     WHEN confirmed IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(confirmed->'team_ids')::integer)
-    ELSE ARRAY(
-      SELECT player_teams.team_id FROM player_teams
-      WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = player.id
-    )
+    ELSE player_team_ids(p_tenant_id, player.id)
   END;
 
   RETURN QUERY SELECT

@@ -30,11 +30,7 @@ BEGIN
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   RETURNING * INTO after;
 
-  current_team_ids := ARRAY(
-    SELECT player_teams.team_id FROM player_teams
-    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
-    ORDER BY player_teams.team_id
-  );
+  current_team_ids := player_team_ids(p_tenant_id, p_player_id);
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
   VALUES (
     p_tenant_id, p_player_id, rule.audit_event,

@@ -48,11 +48,7 @@ BEGIN
     RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
   END IF;
 
-  before_team_ids := ARRAY(
-    SELECT player_teams.team_id FROM player_teams
-    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
-    ORDER BY player_teams.team_id
-  );
+  before_team_ids := player_team_ids(p_tenant_id, p_player_id);
   context := jsonb_build_object('teamIds', before_team_ids);
   rule := contract_transition(before.contract_status, event, context, p_allowed_from);
 

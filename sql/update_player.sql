@@ -38,11 +38,7 @@ BEGIN
     RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
   END IF;
 
-  current_teams := ARRAY(
-    SELECT player_teams.team_id FROM player_teams
-    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
-    ORDER BY player_teams.team_id
-  );
+  current_teams := player_team_ids(p_tenant_id, p_player_id);
 
   IF p_team_ids IS NOT NULL THEN
     wanted_teams := ARRAY(SELECT DISTINCT wanted.team_id FROM unnest(p_team_ids) AS wanted(team_id) ORDER BY wanted.team_id);

@@ -4,11 +4,7 @@ CREATE OR REPLACE FUNCTION write_family_audit(p_event_type text, p_before player
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  team_ids integer[] := ARRAY(
-    SELECT player_teams.team_id FROM player_teams
-    WHERE player_teams.tenant_id = p_before.tenant_id AND player_teams.player_id = p_before.id
-    ORDER BY player_teams.team_id
-  );
+  team_ids integer[] := player_team_ids(p_before.tenant_id, p_before.id);
   new_audit_id bigint;
 BEGIN
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)

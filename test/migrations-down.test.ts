@@ -150,12 +150,14 @@ test('with --lose-data, once no down is left that cannot run, down goes all the 
   t.deepEqual(await migrate(db.url, { direction: 'up', ...quiet }), migrationNames);
 });
 
-test('a down that changes only functions runs without --lose-data: 0030', async (t) => {
+test('a down that changes only functions runs without --lose-data: the newest, written by db:sync', async (t) => {
   const db = await migratedDatabase(t);
   await useTheService(db.pool);
+  const newest = shippedMigrations().at(-1) ?? '';
+  t.regex(newest, /_sql-functions$/, 'the newest migration only changes functions');
 
-  t.deepEqual(await migrate(db.url, { direction: 'down', count: 1, ...quiet }), ['0030_sql-functions']);
-  t.deepEqual(await migrate(db.url, { direction: 'up', ...quiet }), ['0030_sql-functions']);
+  t.deepEqual(await migrate(db.url, { direction: 'down', count: 1, ...quiet }), [newest]);
+  t.deepEqual(await migrate(db.url, { direction: 'up', ...quiet }), [newest]);
 });
 
 test("0018's down and up give every audit row the hash it had, while no audit row was removed", async (t) => {
