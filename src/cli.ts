@@ -1,5 +1,3 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Migration } from 'node-pg-migrate';
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
