@@ -11,6 +11,7 @@ import { createReadinessCheck } from '../readiness.ts';
 import type { SchemaGate } from '../schema-gate.ts';
 import { cachedTenantIds } from '../store/tenant-id-cache.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { type AnsweredError, reportAnsweredErrors } from './answered-errors.ts';
 import { assetsRoutes } from './assets-routes.ts';
 import { chartRoutes } from './chart-routes.ts';
 import { docsRoutes } from './docs-routes.ts';
@@ -36,6 +37,8 @@ export interface AppRuntime {
   readonly isShuttingDown?: () => boolean;
   /** Shared with the worker when it runs in this process, so /metrics shows its messages too. */
   readonly metrics?: Metrics;
+  /** Told of every error answer: tests check each code was declared by its operation. */
+  readonly reportAnsweredError?: (answer: AnsweredError) => void;
 }
 
 /** Bounds on what the app remembers between requests, so a flood of tokens or clubs takes fixed memory. */
@@ -67,6 +70,7 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
 
   app.use(requestScope);
   app.use(observeRequests(metrics, logger));
+  if (runtime.reportAnsweredError) app.use(reportAnsweredErrors(runtime.reportAnsweredError));
   app.use(answerErrors(logger));
   app.use(answerWrongMethods);
   app.use(requireCurrentSchema(schemaGate));
