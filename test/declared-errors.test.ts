@@ -29,7 +29,7 @@ test('faults, requests no route took, and routes not yet declared are not checke
     undeclaredErrors([
       { method: 'GET', route: '/admin/teams', status: 500, code: 'internal_error' },
       { method: 'GET', route: null, status: 404, code: 'not_found' },
-      { method: 'GET', route: '/healthz', status: 422, code: 'player_not_found' },
+      { method: 'GET', route: '/contract/:token/receipt', status: 422, code: 'player_not_found' },
     ]),
     [],
   );

@@ -1,4 +1,3 @@
-import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
@@ -15,14 +14,14 @@ import { type AnsweredError, reportAnsweredErrors } from './answered-errors.ts';
 import { assetsRoutes } from './assets-routes.ts';
 import { chartRoutes } from './chart-routes.ts';
 import { docsRoutes } from './docs-routes.ts';
+import { jwksRoutes } from './jwks-routes.ts';
 import { familyApiRoutes } from './family/routes.ts';
 import { createFamilyLinks } from './family-links.ts';
 import { familyPageRoutes } from './family-page-routes.ts';
 import { createFamilyPages } from './family-pages.ts';
 import { answerErrors, answerWrongMethods, observeRequests, requestScope, requireCurrentSchema } from './middleware.ts';
+import { openApiDocument } from './openapi.ts';
 import { operationsRoutes } from './operations-routes.ts';
-import { readQuery } from './request.ts';
-import { noQuery } from './schemas.ts';
 import { cachedTermsHtml } from './terms-html-cache.ts';
 
 /** What the app runs with besides its configuration. */
@@ -77,7 +76,7 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
 
   const routers = [
     operationsRoutes({ metrics, checkReadiness: createReadinessCheck(schemaGate, isShuttingDown) }),
-    docsRoutes(),
+    docsRoutes(openApiDocument),
     chartRoutes(),
     assetsRoutes(),
     adminRoutes({
@@ -106,15 +105,7 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
     }),
     familyApiRoutes({ links: familyLinks, contractVersion: config.contractVersion, contractBaseUrl: config.contractBaseUrl }),
   ];
-  if (config.identity.mode === 'local' && localKey !== null) {
-    const jwks = { keys: [localKey.publicJwk] };
-    routers.push(
-      new Router().get('/.well-known/jwks.json', (ctx) => {
-        readQuery(ctx, noQuery);
-        ctx.body = jwks;
-      }),
-    );
-  }
+  if (config.identity.mode === 'local' && localKey !== null) routers.push(jwksRoutes(localKey));
 
   for (const router of routers) app.use(router.routes());
   return app;

@@ -11,7 +11,7 @@ import { type FamilyApiRouteDependencies, familyAction, familyRead } from './fam
 // paths (Accept prefers HTML, or a form post) are taken first by the page's router
 // (family-page-routes.ts), whose answers these declarations document too.
 
-const tokenPath = z.object({ token: z.string().describe('The family’s contract token (43 characters).') });
+export const tokenPath = z.object({ token: z.string().describe('The family’s contract token (43 characters).') });
 
 const view = (
   { contractVersion }: FamilyApiRouteDependencies,
