@@ -1,4 +1,3 @@
-import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
@@ -10,18 +9,19 @@ import { type Metrics, createMetrics } from '../metrics.ts';
 import { createReadinessCheck } from '../readiness.ts';
 import type { SchemaGate } from '../schema-gate.ts';
 import { cachedTenantIds } from '../store/tenant-id-cache.ts';
-import { adminRoutes } from './admin-routes.ts';
+import { adminRoutes } from './admin/routes.ts';
+import { type AnsweredError, reportAnsweredErrors } from './answered-errors.ts';
 import { assetsRoutes } from './assets-routes.ts';
 import { chartRoutes } from './chart-routes.ts';
 import { docsRoutes } from './docs-routes.ts';
-import { familyApiRoutes } from './family-api-routes.ts';
+import { jwksRoutes } from './jwks-routes.ts';
+import { familyApiRoutes } from './family/routes.ts';
 import { createFamilyLinks } from './family-links.ts';
 import { familyPageRoutes } from './family-page-routes.ts';
 import { createFamilyPages } from './family-pages.ts';
 import { answerErrors, answerWrongMethods, observeRequests, requestScope, requireCurrentSchema } from './middleware.ts';
+import { openApiDocument } from './openapi.ts';
 import { operationsRoutes } from './operations-routes.ts';
-import { readQuery } from './request.ts';
-import { noQuery } from './schemas.ts';
 import { cachedTermsHtml } from './terms-html-cache.ts';
 
 /** What the app runs with besides its configuration. */
@@ -36,6 +36,8 @@ export interface AppRuntime {
   readonly isShuttingDown?: () => boolean;
   /** Shared with the worker when it runs in this process, so /metrics shows its messages too. */
   readonly metrics?: Metrics;
+  /** Told of every error answer: tests check each code was declared by its operation. */
+  readonly reportAnsweredError?: (answer: AnsweredError) => void;
 }
 
 /** Bounds on what the app remembers between requests, so a flood of tokens or clubs takes fixed memory. */
@@ -67,13 +69,14 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
 
   app.use(requestScope);
   app.use(observeRequests(metrics, logger));
+  if (runtime.reportAnsweredError) app.use(reportAnsweredErrors(runtime.reportAnsweredError));
   app.use(answerErrors(logger));
   app.use(answerWrongMethods);
   app.use(requireCurrentSchema(schemaGate));
 
   const routers = [
     operationsRoutes({ metrics, checkReadiness: createReadinessCheck(schemaGate, isShuttingDown) }),
-    docsRoutes(),
+    docsRoutes(openApiDocument),
     chartRoutes(),
     assetsRoutes(),
     adminRoutes({
@@ -102,15 +105,7 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
     }),
     familyApiRoutes({ links: familyLinks, contractVersion: config.contractVersion, contractBaseUrl: config.contractBaseUrl }),
   ];
-  if (config.identity.mode === 'local' && localKey !== null) {
-    const jwks = { keys: [localKey.publicJwk] };
-    routers.push(
-      new Router().get('/.well-known/jwks.json', (ctx) => {
-        readQuery(ctx, noQuery);
-        ctx.body = jwks;
-      }),
-    );
-  }
+  if (config.identity.mode === 'local' && localKey !== null) routers.push(jwksRoutes(localKey));
 
   for (const router of routers) app.use(router.routes());
   return app;

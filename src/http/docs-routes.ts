@@ -1,7 +1,8 @@
 import Router from '@koa/router';
-import { openApiDocument } from './openapi.ts';
-import { readQuery } from './request.ts';
-import { noQuery } from './schemas.ts';
+import { json, text } from './answer-content.ts';
+import { GATED_ERRORS, openOperationGroup } from './open-operation.ts';
+import { z } from './openapi-zod.ts';
+import { type Operation, registerOperations } from './operation.ts';
 
 /** Swagger UI, served from its npm package by /assets: no third-party requests. */
 const DOCS_PAGE = `<!doctype html>
@@ -26,22 +27,48 @@ const DOCS_PAGE_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "font-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-export function docsRoutes(): Router {
-  const router = new Router();
-  let document: object | undefined;
+export interface DocsRouteDependencies {
+  /** This service's OpenAPI document (openapi.ts). */
+  readonly document: () => object;
+}
 
-  router.get('/openapi.json', (ctx) => {
-    readQuery(ctx, noQuery);
-    document ??= openApiDocument();
-    ctx.body = document;
-  });
+const operation = openOperationGroup<DocsRouteDependencies>('operations');
 
-  router.get('/docs', (ctx) => {
-    readQuery(ctx, noQuery);
+export const openApiJson = operation({
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'getOpenApiDocument',
+  summary: 'This document',
+  answers: { 200: json(z.object({}).passthrough(), 'OpenAPI 3.1.') },
+  errors: GATED_ERRORS,
+  handle(ctx, _input, { document }) {
+    ctx.body = document();
+  },
+});
+
+export const docsPage = operation({
+  method: 'get',
+  path: '/docs',
+  operationId: 'getApiDocs',
+  summary: 'This document, rendered',
+  answers: { 200: text('text/html', 'Swagger UI.') },
+  errors: GATED_ERRORS,
+  handle(ctx) {
     ctx.set('Content-Security-Policy', DOCS_PAGE_POLICY);
     ctx.type = 'html';
     ctx.body = DOCS_PAGE;
-  });
+  },
+});
 
-  return router;
+export const DOCS_OPERATIONS: readonly Operation<DocsRouteDependencies>[] = [openApiJson, docsPage];
+
+/** The document is built on first use. */
+export function docsRoutes(buildDocument: () => object): Router {
+  let document: object | undefined;
+  return registerOperations(new Router(), DOCS_OPERATIONS, {
+    document: () => {
+      document ??= buildDocument();
+      return document;
+    },
+  });
 }

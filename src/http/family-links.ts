@@ -46,7 +46,7 @@ export interface FamilyLinks {
    * A dead link is a miss: 429 `too_many_requests` once the client has spent its budget.
    */
   find(ctx: Context, token: string): Promise<ContractLink>;
-  /** The contract behind the link: 404 `contract_not_found`, or 410 `contract_superseded` (a miss, as for find). */
+  /** The contract behind the link: 404 `contract_not_found`, or 410 when replaced, withdrawn or expired (a miss, as for find). */
   open(ctx: Context, token: string): Promise<FamilyContract>;
   /** The signed contract the link stands for, even once a tier change replaced it; null when none. */
   signed(token: string): Promise<SignedContract | null>;

@@ -2,6 +2,7 @@ import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
 import type { Logger } from 'pino';
 import { AppError, type ErrorCode, toAppError } from '../errors.ts';
 import type { SignedContract } from '../store/family-contracts.ts';
+import { noteAnsweredError } from './answered-errors.ts';
 import type { FamilyPages, FormOutcome } from './family-pages.ts';
 import { crossSiteCheck } from './cross-site.ts';
 import { requestIdOf } from './middleware.ts';
@@ -29,7 +30,7 @@ const PAGE_EXPLAINS = new Set<ErrorCode>([
  * The family page, for browsers: GET /contract/:token when Accept prefers HTML to JSON, and the
  * page's form posts (application/x-www-form-urlencoded), which redirect back to the page so that it
  * works without JavaScript. Every other request on these paths passes on to the JSON API, mounted
- * after this router (family-api-routes.ts). Errors are answered here, as pages.
+ * after this router (family/routes.ts). Errors are answered here, as pages.
  *
  * The receipt, GET /contract/:token/receipt, is a page only: there is no JSON of it (the family
  * JSON and the contract's audit history hold the same facts). A program that asks for it gets the
@@ -57,6 +58,7 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
         const error = toAppError(thrown);
         if (error.status >= 500) logger.error({ request_id: requestIdOf(ctx), err: thrown, code: error.code }, 'request failed');
         ctx.status = error.status;
+        noteAnsweredError(ctx, error.code);
         ctx.type = 'html';
         ctx.body = pages.error(error.code, error.message, rootOf(ctx.path));
       }
@@ -69,6 +71,7 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
   const replaced = (ctx: RouterContext, token: string, clubName: string | null, signed: SignedContract | null) => {
     if (!prefersHtml(ctx)) throw new AppError('contract_superseded');
     ctx.status = 410;
+    noteAnsweredError(ctx, 'contract_superseded');
     ctx.type = 'html';
     ctx.body = pages.replaced(token, clubName, signed, rootOf(ctx.path));
   };

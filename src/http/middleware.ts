@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { AppError, type ErrorCode, toAppError } from '../errors.ts';
+import { noteAnsweredError } from './answered-errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { SchemaGate } from '../schema-gate.ts';
 
@@ -80,6 +81,7 @@ export function answerErrors(logger: Logger): Middleware {
       if (error.status >= 500 && !NOT_LOGGED_AS_ERRORS.has(error.code))
         logger.error({ request_id: requestIdOf(ctx), err: thrown, code: error.code }, 'request failed');
       ctx.status = error.status;
+      noteAnsweredError(ctx, error.code);
       if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
       ctx.body = {
         error: {

@@ -1,8 +1,10 @@
 import Router from '@koa/router';
 import type { Metrics } from '../metrics.ts';
 import type { Readiness } from '../readiness.ts';
-import { readQuery } from './request.ts';
-import { noQuery } from './schemas.ts';
+import { json, text } from './answer-content.ts';
+import { GATED_ERRORS, PROBE_ERRORS, openOperationGroup } from './open-operation.ts';
+import { type Operation, registerOperations } from './operation.ts';
+import * as responses from './responses.ts';
 
 export interface OperationsRouteDependencies {
   readonly metrics: Metrics;
@@ -10,27 +12,49 @@ export interface OperationsRouteDependencies {
 }
 
 /** docs/PRODUCT.md, "Operations": no auth, no tenant data. */
-export function operationsRoutes({ metrics, checkReadiness }: OperationsRouteDependencies): Router {
-  const router = new Router();
+const operation = openOperationGroup<OperationsRouteDependencies>('operations');
 
-  // The process is up and serving; says nothing of the database (that is /readyz).
-  router.get('/healthz', (ctx) => {
-    readQuery(ctx, noQuery);
+// The process is up and serving; says nothing of the database (that is /readyz).
+export const health = operation({
+  method: 'get',
+  path: '/healthz',
+  operationId: 'getHealth',
+  summary: 'The process is up',
+  answers: { 200: json(responses.health, 'Up.') },
+  errors: PROBE_ERRORS,
+  handle(ctx) {
     ctx.body = { status: 'ok' };
-  });
+  },
+});
 
-  router.get('/readyz', async (ctx) => {
-    readQuery(ctx, noQuery);
-    const readiness = await checkReadiness();
-    ctx.status = readiness.ready ? 200 : 503;
-    ctx.body = { status: readiness.ready ? 'ready' : 'not_ready', ...readiness };
-  });
+export const readiness = operation({
+  method: 'get',
+  path: '/readyz',
+  operationId: 'getReadiness',
+  summary: 'Ready: database reachable, migrations current, not shutting down',
+  answers: { 200: json(responses.readiness, 'Ready.'), 503: json(responses.readiness, 'Not ready.') },
+  errors: PROBE_ERRORS,
+  async handle(ctx, _input, { checkReadiness }) {
+    const state = await checkReadiness();
+    ctx.status = state.ready ? 200 : 503;
+    ctx.body = { status: state.ready ? 'ready' : 'not_ready', ...state };
+  },
+});
 
-  router.get('/metrics', async (ctx) => {
-    readQuery(ctx, noQuery);
+export const metricsExposition = operation({
+  method: 'get',
+  path: '/metrics',
+  operationId: 'getMetrics',
+  summary: 'Prometheus metrics',
+  answers: { 200: text('text/plain', 'Prometheus text exposition format.') },
+  errors: GATED_ERRORS,
+  async handle(ctx, _input, { metrics }) {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
-  });
+  },
+});
 
-  return router;
-}
+export const MONITORING_OPERATIONS: readonly Operation<OperationsRouteDependencies>[] = [health, readiness, metricsExposition];
+
+export const operationsRoutes = (deps: OperationsRouteDependencies): Router =>
+  registerOperations(new Router(), MONITORING_OPERATIONS, deps);

@@ -18,8 +18,11 @@ export function useHarness(env: Record<string, string> = {}): () => Harness {
     harness = { db, server: await startTestServer(db.pool, { env }) };
   });
   test.after.always(async () => {
-    await harness?.server.close();
-    await harness?.db.drop();
+    try {
+      await harness?.server.close();
+    } finally {
+      await harness?.db.drop();
+    }
   });
   return () => {
     if (harness === undefined) throw new Error('the harness is set up in test.before');

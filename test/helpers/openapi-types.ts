@@ -88,13 +88,6 @@ export interface paths {
      */
     get: operations["getFamilyContract"];
   };
-  "/contract/{token}/receipt": {
-    /**
-     * The printable receipt of a signed contract (an HTML page; there is no JSON of it)
-     * @description Who signed, when, from which address, the fee, the teams, and the terms’ title, version and SHA-256. It keeps working after a tier change replaced the signed contract, read from that change’s audit row. Errors are pages when Accept prefers HTML.
-     */
-    get: operations["getContractReceipt"];
-  };
   "/contract/{token}/sign": {
     /**
      * Sign: records signed at, by, IP and contract version
@@ -152,6 +145,13 @@ export interface paths {
   "/contract-machine.json": {
     /** The machine definition, for the Stately visualizer */
     get: operations["getContractMachineJson"];
+  };
+  "/contract/{token}/receipt": {
+    /**
+     * The printable receipt of a signed contract (an HTML page; there is no JSON of it)
+     * @description Who signed, when, from which address, the fee, the teams, and the terms’ title, version and SHA-256. It keeps working after a tier change replaced the signed contract, read from that change’s audit row. Errors are pages when Accept prefers HTML.
+     */
+    get: operations["getContractReceipt"];
   };
 }
 
@@ -609,13 +609,19 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `player_not_found` (also for another club’s player). */
+      /** @description `player_not_found`: also for another club’s player. */
       404: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `offer_exists`: an open offer exists; send force=true to replace it. `idempotency_in_progress`: a request with the same Idempotency-Key is still running. */
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `idempotency_in_progress`: a request with the same Idempotency-Key is still running. `offer_exists`: an open offer exists; send force=true to replace it. */
       409: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -633,13 +639,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, `team_change_required` or `team_not_found`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. */
+      /** @description `validation_failed`: with zod’s issues in `details`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. `team_change_required`. `team_not_found`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable`, `identity_provider_unavailable`, or `rules_out_of_sync` (the service and its database run different versions of the contract rules, as during a deployment). `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. `rules_out_of_sync`: the service and its database run different versions of the contract rules, as during a deployment. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -693,13 +699,19 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `player_not_found` (also for another club’s player). */
+      /** @description `player_not_found`: also for another club’s player. */
       404: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `no_open_offer`: the player has no open offer to withdraw. `idempotency_in_progress`: a request with the same Idempotency-Key is still running. */
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `idempotency_in_progress`: a request with the same Idempotency-Key is still running. `no_open_offer`: the player has no open offer to withdraw. */
       409: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -717,13 +729,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. */
+      /** @description `validation_failed`: with zod’s issues in `details`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. `rules_out_of_sync`: the service and its database run different versions of the contract rules, as during a deployment. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -762,13 +774,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, with zod’s issues in `details`. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -813,13 +825,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, with zod’s issues in `details`. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -856,13 +868,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, with zod’s issues in `details`. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -891,13 +903,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, with zod’s issues in `details`. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -946,7 +958,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `team_name_taken`. `idempotency_in_progress`: a request with the same Idempotency-Key is still running. */
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `idempotency_in_progress`: a request with the same Idempotency-Key is still running. `team_name_taken`. */
       409: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -964,13 +982,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. */
+      /** @description `validation_failed`: with zod’s issues in `details`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1013,13 +1031,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed` (a cursor this service did not hand out included), with zod’s issues in `details`. */
+      /** @description `validation_failed`: a cursor this service did not hand out included, with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1078,6 +1096,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description `idempotency_in_progress`: a request with the same Idempotency-Key is still running. */
       409: {
         content: {
@@ -1096,13 +1120,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed` or `team_not_found`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. */
+      /** @description `validation_failed`: with zod’s issues in `details`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. `team_not_found`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1143,13 +1167,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, with zod’s issues in `details`. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1208,8 +1232,14 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `player_not_found` (also for another club’s player). */
+      /** @description `player_not_found`: also for another club’s player. */
       404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1232,13 +1262,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, or `team_not_found`: a team in `team_ids` is not the club’s. */
+      /** @description `validation_failed`: with zod’s issues in `details`. `team_not_found`: a team in `team_ids` is not the club’s. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1279,13 +1309,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, with zod’s issues in `details`. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1314,13 +1344,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, with zod’s issues in `details`. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1368,6 +1398,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description `payload_too_large`: the body is over 1 MB. */
       413: {
         content: {
@@ -1380,13 +1416,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, with zod’s issues in `details`. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1437,6 +1473,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description `payload_too_large`. */
       413: {
         content: {
@@ -1449,13 +1491,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, with zod’s issues in `details`. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1510,6 +1552,12 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description `team_name_taken`: another of the club’s teams has this name. */
       409: {
         content: {
@@ -1528,13 +1576,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, with zod’s issues in `details`. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable` or `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1567,13 +1615,13 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `contract_superseded`: a newer offer replaced this link; use the newest e-mail. */
+      /** @description `contract_superseded`: a newer offer replaced this link; use the newest e-mail. `contract_withdrawn`: the club withdrew this offer. `contract_expired`: this offer expired unsigned. */
       410: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`, JSON only: a query parameter (the page ignores those it does not read). */
+      /** @description `validation_failed`: JSON only: a query parameter (the page ignores those it does not read). */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1585,51 +1633,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
-      503: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-    };
-  };
-  /**
-   * The printable receipt of a signed contract (an HTML page; there is no JSON of it)
-   * @description Who signed, when, from which address, the fee, the teams, and the terms’ title, version and SHA-256. It keeps working after a tier change replaced the signed contract, read from that change’s audit row. Errors are pages when Accept prefers HTML.
-   */
-  getContractReceipt: {
-    parameters: {
-      path: {
-        /** @description The family’s contract token (43 characters). */
-        token: string;
-      };
-    };
-    responses: {
-      /** @description The receipt. */
-      200: {
-        content: {
-          "text/html": string;
-        };
-      };
-      /** @description `contract_not_found`: no contract has this link; `contract_not_signed`: its contract is not signed. */
-      404: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `contract_superseded`: a newer offer replaced this link before anything was signed through it. */
-      410: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
-      429: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1699,13 +1703,19 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `contract_already_signed` or `contract_already_declined`. */
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `contract_already_signed`. `contract_already_declined`. */
       409: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `contract_superseded`: a newer offer replaced this link; use the newest e-mail. */
+      /** @description `contract_superseded`: a newer offer replaced this link; use the newest e-mail. `contract_withdrawn`: the club withdrew this offer. `contract_expired`: this offer expired unsigned. */
       410: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1723,7 +1733,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1735,7 +1745,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. `rules_out_of_sync`: the service and its database run different versions of the contract rules, as during a deployment. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1789,13 +1799,19 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `contract_already_signed` or `contract_already_declined`. */
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `contract_already_signed`. `contract_already_declined`. */
       409: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `contract_superseded`: a newer offer replaced this link; use the newest e-mail. */
+      /** @description `contract_superseded`: a newer offer replaced this link; use the newest e-mail. `contract_withdrawn`: the club withdrew this offer. `contract_expired`: this offer expired unsigned. */
       410: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1813,7 +1829,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1825,7 +1841,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. `rules_out_of_sync`: the service and its database run different versions of the contract rules, as during a deployment. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -2209,6 +2225,50 @@ export interface operations {
       };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * The printable receipt of a signed contract (an HTML page; there is no JSON of it)
+   * @description Who signed, when, from which address, the fee, the teams, and the terms’ title, version and SHA-256. It keeps working after a tier change replaced the signed contract, read from that change’s audit row. Errors are pages when Accept prefers HTML.
+   */
+  getContractReceipt: {
+    parameters: {
+      path: {
+        /** @description The family’s contract token (43 characters). */
+        token: string;
+      };
+    };
+    responses: {
+      /** @description The receipt. */
+      200: {
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description `contract_not_found`: no contract has this link; `contract_not_signed`: its contract is not signed. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `contract_superseded`: a newer offer replaced this link before anything was signed through it. `contract_withdrawn`: the club withdrew this offer. `contract_expired`: this offer expired unsigned. */
+      410: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
+      429: {
         content: {
           "application/json": components["schemas"]["Error"];
         };

@@ -10,6 +10,7 @@ import { type LocalSigningKey, generateLocalSigningKey } from '../../src/identit
 import { type AdminTokenRequest, mintAdminToken } from '../../src/identity/mint-admin-token.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createSchemaGate } from '../../src/schema-gate.ts';
+import { declaredErrorsCheck } from './declared-errors.ts';
 
 export const CONTRACT_BASE_URL = 'https://contracts.example.test/c';
 
@@ -19,6 +20,7 @@ export interface TestServer {
   readonly key: LocalSigningKey;
   /** A valid admin token for the club, as the CLI would mint it. */
   adminToken(tenantSlug: string, options?: Partial<AdminTokenRequest>): Promise<string>;
+  /** Also fails when the server answered an error code its operation does not declare. */
   close(): Promise<void>;
 }
 
@@ -52,7 +54,9 @@ export async function startTestServer(pool: DatabasePool, options: TestServerOpt
   const logger = createLogger(config.logLevel, options.logs);
   const schemaGate = createSchemaGate(pool, migrationNames());
   await schemaGate.check();
-  const app = createApp(config, { pool, logger, localKey: key, schemaGate });
+  // Every test file's traffic doubles as a check of the operations' declared error codes.
+  const declaredErrors = declaredErrorsCheck();
+  const app = createApp(config, { pool, logger, localKey: key, schemaGate, reportAnsweredError: declaredErrors.record });
   const server: Server = createHttpServer(app, config.http).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
@@ -62,10 +66,12 @@ export async function startTestServer(pool: DatabasePool, options: TestServerOpt
     key,
     adminToken: (tenantSlug, options = {}) =>
       mintAdminToken(config.identity, key, { tenantSlug, email: 'coach@example.test', ttlSeconds: 600, ...options }),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
-      }),
+      });
+      declaredErrors.check();
+    },
   };
 }
