@@ -7,8 +7,8 @@ import { answerUnparsableRequests } from './client-errors.ts';
  * The HTTP server the app runs on (src/main.ts, and the tests' servers, so they run what runs).
  * Node's own bounds on a request's arrival are minutes (60 s for the headers, 300 s for the whole
  * request), so a client sending a byte every few seconds held a connection for five minutes:
- * README.md, "Configuration", says why the bounds are what they are. A request past either is
- * answered 408 `request_timeout` and its connection closed.
+ * docs/CONFIGURATION.md, "Configuration", says why the bounds are what they are. A request past
+ * either is answered 408 `request_timeout` and its connection closed.
  */
 export function createHttpServer(app: Koa, limits: HttpLimits): Server {
   const server = createServer(

@@ -2,8 +2,8 @@ import MarkdownIt, { type Token } from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 
 /**
- * A club's contract terms, written in Markdown, as HTML the family page can show (README.md, "Terms
- * and the receipt"). Two layers, so that neither alone has to be right: markdown-it with `html:
+ * A club's contract terms, written in Markdown, as HTML the family page can show (docs/API.md,
+ * "Terms and the receipt"). Two layers, so that neither alone has to be right: markdown-it with `html:
  * false` escapes raw HTML and makes links only of absolute http(s) and mailto URLs; sanitize-html
  * then keeps only the elements and attributes below, and links only to http(s) and mailto.
  */
