@@ -831,7 +831,7 @@ AS $function$
     last_error = p_error,
     sent_at = CASE WHEN p_status = 'sent' THEN now() END
   WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id
-    AND contract_messages.status = 'queued';
+    AND (contract_messages.status = 'queued' OR (p_status = 'sent' AND contract_messages.status = 'skipped'));
 $function$;
 
 CREATE OR REPLACE FUNCTION public.hold_contract_message(p_tenant_id integer, p_message_id bigint, p_until timestamp with time zone)

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { finishContractMessage } from '../../src/store/contract-messages.ts';
+import { offerContract } from '../../src/store/contracts.ts';
 import { createClub, createPlayer, putContractInState, readMessages } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 
@@ -39,4 +40,24 @@ test('a message that is done stays as it is', async (t) => {
 
   t.deepEqual(await readMessages(db().pool, club, playerId), before);
   t.is(await db().pool.oneFirst(sql.unsafe`SELECT count(*)::integer FROM contract_messages WHERE tenant_id = ${club.id}`), 1);
+});
+
+test('a message a newer offer marked skipped while it was being sent is recorded sent: it left', async (t) => {
+  const { club, playerId, id } = await queuedMessage();
+  await offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 160, targetTeamId: null, force: true, actor: 'a' });
+  t.like((await readMessages(db().pool, club, playerId))[0], { id, status: 'skipped' });
+
+  await finishContractMessage(db().pool, club.id, id, 'sent', null);
+
+  t.like((await readMessages(db().pool, club, playerId))[0], { id, status: 'sent', sent: true, last_error: null });
+});
+
+test('a skipped message whose send failed stays skipped: nothing left, and nothing will be retried', async (t) => {
+  const { club, playerId, id } = await queuedMessage();
+  await offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 160, targetTeamId: null, force: true, actor: 'a' });
+
+  await finishContractMessage(db().pool, club.id, id, 'failed', '550 mailbox unavailable');
+  await finishContractMessage(db().pool, club.id, id, null, '451 try again later');
+
+  t.like((await readMessages(db().pool, club, playerId))[0], { id, status: 'skipped', sent: false });
 });
