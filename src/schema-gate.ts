@@ -4,11 +4,11 @@ import { MIGRATIONS_TABLE } from './db/migrate.ts';
 import { sqlStateOf } from './errors.ts';
 
 /**
- * Whether this build's code may serve from its database (docs/OPERATING.md, "Deploying"): code on a schema
- * that lacks one of its migrations answers wrongly (404 for a link that exists, 500 for a column not
- * there yet), so until every migration this build ships has run, every route but the probes answers
- * 503 `migrations_pending` (src/http/middleware.ts). Migrations this build does not know, a newer
- * release's, keep it open: the old release serves on through a deploy.
+ * Whether this build's code may serve from its database (docs/OPERATING.md, "Deploying"): code on
+ * a schema that lacks one of its migrations answers wrongly (404 for a link that exists, 500 for a
+ * column not there yet), so until every migration this build ships has run, every route but the
+ * probes answers 503 `migrations_pending` (src/http/middleware.ts). Migrations this build does not
+ * know, a newer release's, keep it open: the old release serves on through a deploy.
  *
  * Checked at start-up, once this process's migrations have run, and by every readiness probe; a
  * request only reads the flag.

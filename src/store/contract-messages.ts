@@ -47,10 +47,7 @@ export async function claimFamilyMail(
 }
 
 /** The worker's first step within the family's e-mail budget: what to send, when to try again, or nothing to send. */
-export type BegunMessage =
-  | { readonly send: MessageToSend }
-  | { readonly heldUntil: Date; readonly kind: MessageToSend['kind'] }
-  | null;
+export type BegunMessage = { readonly send: MessageToSend } | { readonly heldUntil: Date } | null;
 
 /**
  * Begins the message and claims its place in the family's budget in one transaction. A message the
@@ -73,7 +70,7 @@ export async function beginContractMessageWithinBudget(
         const message = await beginContractMessage(attempt, tenantId, messageId);
         if (message === null) return null;
         const allowedAt = await claimFamilyMail(attempt, tenantId, messageId, budget);
-        if (allowedAt !== null) throw new HeldBack(allowedAt, message.kind);
+        if (allowedAt !== null) throw new HeldBack(allowedAt);
         return { send: message };
       });
     } catch (error) {
@@ -81,17 +78,14 @@ export async function beginContractMessageWithinBudget(
       await transaction.query(sql.unsafe`
         SELECT hold_contract_message(${tenantId}, ${messageId}, ${sql.timestamp(error.until)})
       `);
-      return { heldUntil: error.until, kind: error.kind };
+      return { heldUntil: error.until };
     }
   });
 }
 
 /** Thrown only to roll back the savepoint of a message the budget holds back. */
 class HeldBack extends Error {
-  constructor(
-    readonly until: Date,
-    readonly kind: MessageToSend['kind'],
-  ) {
+  constructor(readonly until: Date) {
     super("held back by the family's e-mail budget");
   }
 }
