@@ -16,7 +16,7 @@ import {
   finishContractMessage,
   queueDueReminder,
 } from '../store/contract-messages.ts';
-import { expireContract } from '../store/contracts.ts';
+import { scheduleExpiry } from './contract-expiry.ts';
 
 export interface ContractMailDependencies {
   readonly pool: DatabasePool;
@@ -33,11 +33,6 @@ export interface ContractMailDependencies {
 }
 
 const sendPayload = z.object({ tenant_id: z.number().int(), message_id: z.number().int() });
-const expiryPayload = z.object({
-  tenant_id: z.number().int(),
-  player_id: z.number().int(),
-  contract_token_sha256: z.string().regex(/^[0-9a-f]{64}$/),
-});
 const reminderPayload = z.object({
   tenant_id: z.number().int(),
   player_id: z.number().int(),
@@ -55,8 +50,8 @@ const DAY_MS = 24 * 3600 * 1000;
  * allows it (sql/hold_contract_message).
  * A temporary failure is thrown, so graphile-worker retries it with backoff; a permanent one, or the
  * last attempt, fails the message with its reason. `queue_contract_reminder` queues an automatic
- * reminder of an offer still open, and schedules the next one. `expire_contract` runs at an offer's
- * deadline (OFFER_VALID_DAYS), scheduled when its e-mail is first taken up.
+ * reminder of an offer still open, and schedules the next one; sending an offer also schedules its
+ * deadline (contract-expiry.ts).
  */
 export function contractMailTasks(deps: ContractMailDependencies): TaskList {
   const { pool, mailer, metrics, logger } = deps;
@@ -105,14 +100,10 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
             }
           : null;
       if (offer !== null) {
-        // The offer's deadline, whatever becomes of its e-mail: keyed per player, so a newer offer's replaces it.
-        await helpers.addJob(
-          'expire_contract',
-          { tenant_id: tenantId, player_id: offer.playerId, contract_token_sha256: offer.tokenSha256 },
-          {
-            jobKey: `contract-expiry:${tenantId}:${offer.playerId}`,
-            runAt: new Date(message.contract_offered_at + deps.offerValidDays * DAY_MS),
-          },
+        await scheduleExpiry(
+          helpers,
+          { tenantId, playerId: offer.playerId, tokenSha256: offer.tokenSha256, offeredAt: message.contract_offered_at },
+          deps.offerValidDays,
         );
       }
       const rendered = renderMessage(contractMessage(message, deps));
@@ -145,17 +136,6 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
       if (offer !== null) {
         await scheduleReminder(helpers, tenantId, offer.playerId, offer.tokenSha256, new Date(message.contract_offered_at), 1);
       }
-    },
-
-    expire_contract: async (payload) => {
-      const expiry = expiryPayload.parse(payload);
-      const expired = await expireContract(
-        pool,
-        expiry.tenant_id,
-        expiry.player_id,
-        Buffer.from(expiry.contract_token_sha256, 'hex'),
-      );
-      if (expired) metrics.countTransition('EXPIRE', 'offered', 'expired');
     },
 
     queue_contract_reminder: async (payload, helpers) => {

@@ -3,6 +3,7 @@ import type { DatabasePool } from 'slonik';
 import type { Config } from '../config.ts';
 import { createMailer } from '../mail/mailer.ts';
 import type { Metrics } from '../metrics.ts';
+import { expireContractTask } from './contract-expiry.ts';
 import { contractMailTasks } from './contract-mail-tasks.ts';
 import { startWorker } from './start-worker.ts';
 
@@ -31,7 +32,7 @@ export async function startContractWorker(
 ): Promise<ContractWorker> {
   const mailer = createMailer(config.mail, logger);
   const stopping = new AbortController();
-  const tasks = contractMailTasks({
+  const mailTasks = contractMailTasks({
     pool,
     mailer,
     metrics,
@@ -43,6 +44,7 @@ export async function startContractWorker(
     offerValidDays: config.offerValidDays,
     stopping: stopping.signal,
   });
+  const tasks = { ...mailTasks, expire_contract: expireContractTask({ pool, metrics }) };
   const runner = await startWorker({ databaseUrl: directDatabaseUrl, tasks, logger, soleWorker });
   return {
     stop: async () => {
