@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { sql } from 'slonik';
 import { createDatabasePool } from '../src/db/pool.ts';
-import { listContracts } from '../src/store/contracts.ts';
-import { signContract } from '../src/store/family-contracts.ts';
+import { listContracts } from '../src/contracts/store.ts';
+import { signContract } from '../src/family/store.ts';
 
 export interface DirectPlan {
   readonly scenario: 'offer' | 'sign' | 'list';

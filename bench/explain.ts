@@ -29,7 +29,7 @@ export async function explainLookups(databaseUrl: string, tenantId: number, play
     };
     return [
       await explain(
-        'family link: token → club → contract (src/store/family-contracts.ts, sql/lock_offered_contract)',
+        'family link: token → club → contract (src/family/store.ts, sql/lock_offered_contract)',
         sql.unsafe`
           SELECT players.id FROM contract_links
           JOIN players ON players.tenant_id = contract_links.tenant_id AND players.id = contract_links.player_id
@@ -45,14 +45,14 @@ export async function explainLookups(databaseUrl: string, tenantId: number, play
         sql.unsafe`SELECT * FROM players WHERE tenant_id = ${tenantId} AND id = ${playerId} FOR UPDATE`,
       ),
       await explain(
-        'list: one page of the unsigned contracts (src/store/contracts.ts listContracts)',
+        'list: one page of the unsigned contracts (src/contracts/store.ts listContracts)',
         sql.unsafe`
           SELECT id FROM players
           WHERE tenant_id = ${tenantId} AND contract_status = 'offered' AND id > ${playerId}
           ORDER BY id LIMIT 51`,
       ),
       await explain(
-        'history: a player’s audit rows, newest first (src/store/contract-history.ts)',
+        'history: a player’s audit rows, newest first (src/contracts/history-store.ts)',
         sql.unsafe`
           SELECT id, ts, event_type FROM contract_audit_log
           WHERE tenant_id = ${tenantId} AND player_id = ${playerId} ORDER BY id DESC`,

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 import { createDatabasePool } from '../src/db/pool.ts';
-import { createTeam } from '../src/store/teams.ts';
+import { createTeam } from '../src/teams/store.ts';
 
 // The bench's data, loaded the way the service would write it: players inserted as any writer may
 // (they start in `none` with no contract), and every contract made through offer_contract.

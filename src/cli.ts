@@ -8,8 +8,8 @@ import { createDatabasePool } from './db/pool.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { mintAdminToken } from './identity/mint-admin-token.ts';
 import { EMAIL } from './identity/verify-admin-token.ts';
-import { UnknownClubError, clubsToVerify, verifyClubChain } from './store/audit-chain.ts';
-import { TENANT_SLUG, createTenant, findTenantId } from './store/tenants.ts';
+import { UnknownClubError, clubsToVerify, verifyClubChain } from './contracts/audit-chain.ts';
+import { TENANT_SLUG, createTenant, findTenantId } from './club/store.ts';
 
 const USAGE = `Usage: club-contracts <command>
 

@@ -115,7 +115,7 @@ export const ERRORS = {
     message: 'The service and its database disagree on the contract rules, as during a deployment. Try again shortly.',
   },
   database_unavailable: { status: 503, message: 'The database is unavailable. Try again shortly.' },
-  // src/schema-gate.ts: this instance's database lacks a migration its code needs, as during a deployment.
+  // src/operations/schema-gate.ts: this instance's database lacks a migration its code needs, as during a deployment.
   migrations_pending: {
     status: 503,
     message: 'This instance is waiting for its database to be migrated, as during a deployment. Try again shortly.',

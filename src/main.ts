@@ -1,7 +1,7 @@
 // `npm start`: configuration → database (embedded unless DATABASE_URL) → HTTP → migrations → the
 // worker that sends the family's e-mail (unless WORKER=off). HTTP comes before migrations, which may
 // wait for another instance's: meanwhile /healthz answers, /readyz says what is pending, and every
-// other route answers 503 migrations_pending (src/schema-gate.ts).
+// other route answers 503 migrations_pending (src/operations/schema-gate.ts).
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Config, ConfigError, parseConfig } from './config.ts';
@@ -12,8 +12,8 @@ import { createApp } from './http/app.ts';
 import { createHttpServer } from './http/server.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { createLogger } from './logger.ts';
-import { createMetrics } from './metrics.ts';
-import { createSchemaGate } from './schema-gate.ts';
+import { createMetrics } from './operations/metrics.ts';
+import { createSchemaGate } from './operations/schema-gate.ts';
 import { startContractWorker } from './worker/contract-worker.ts';
 
 /**

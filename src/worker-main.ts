@@ -3,7 +3,7 @@
 import { ConfigError, parseConfig } from './config.ts';
 import { createDatabasePool, poolOptionsFrom } from './db/pool.ts';
 import { createLogger } from './logger.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics } from './operations/metrics.ts';
 import { startContractWorker } from './worker/contract-worker.ts';
 
 /** The jobs in hand get this long after SIGTERM, like the server's requests (docs/PRODUCT.md, "Shutdown"). */

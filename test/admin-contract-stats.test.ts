@@ -1,6 +1,6 @@
 import test from 'ava';
-import { offerContract } from '../src/store/contracts.ts';
-import { declineContract, signContract } from '../src/store/family-contracts.ts';
+import { offerContract } from '../src/contracts/store.ts';
+import { declineContract, signContract } from '../src/family/store.ts';
 import { useHarness } from './helpers/context.ts';
 import { type Club, createClub, createPlayer, putContractInState } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';

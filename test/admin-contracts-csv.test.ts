@@ -4,7 +4,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import { type DatabasePool, sql } from 'slonik';
-import { CONTRACT_CSV_COLUMNS, contractsCsv } from '../src/http/contracts-csv.ts';
+import { CONTRACT_CSV_COLUMNS, contractsCsv } from '../src/contracts/csv.ts';
 import { useHarness } from './helpers/context.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';

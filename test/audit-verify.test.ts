@@ -7,7 +7,7 @@ import test from 'ava';
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
 import { migrate, migrationNames } from '../src/db/migrate.ts';
-import { offerContract } from '../src/store/contracts.ts';
+import { offerContract } from '../src/contracts/store.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { type Club, createClub, createPlayer, putContractInState } from './helpers/fixtures.ts';
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import { BoundedCache } from '../src/bounded-cache.ts';
 
 // src/bounded-cache.ts: what the app remembers between requests takes memory of a fixed size, the
-// terms' HTML counted in characters (src/http/terms-html-cache.ts).
+// terms' HTML counted in characters (src/terms/terms-html-cache.ts).
 
 const byCharacters = (capacity: number) =>
   new BoundedCache<string>(

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { verifyClubChain } from '../src/store/audit-chain.ts';
+import { verifyClubChain } from '../src/contracts/audit-chain.ts';
 import { useHarness } from './helpers/context.ts';
 import { createClub, createPlayer, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';

@@ -4,8 +4,8 @@ import { sql } from 'slonik';
 import { CONTRACT_STATUSES, type ContractEvent, type ContractStatus } from '../machines/contract.ts';
 import { type Decision, evaluate } from '../machines/evaluate.ts';
 import { toAppError } from '../src/errors.ts';
-import { expireContract, offerContract, withdrawContract } from '../src/store/contracts.ts';
-import { declineContract, signContract } from '../src/store/family-contracts.ts';
+import { expireContract, offerContract, withdrawContract } from '../src/contracts/store.ts';
+import { declineContract, signContract } from '../src/family/store.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import {
   type AuditRow,

@@ -3,7 +3,7 @@ import test, { type ExecutionContext } from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createLogger } from '../src/logger.ts';
-import { type Metrics, createMetrics } from '../src/metrics.ts';
+import { type Metrics, createMetrics } from '../src/operations/metrics.ts';
 import { type ContractWorker, startContractWorker } from '../src/worker/contract-worker.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { type Club, createClub, createPlayer, createTeam, readJobs, readMessages } from './helpers/fixtures.ts';

@@ -4,7 +4,7 @@ import { sql } from 'slonik';
 import * as machine from '../machines/contract.ts';
 import { contractRules } from '../src/db/contract-rules.ts';
 import { CONTRACT_STATUSES, type ContractStatus } from '../machines/contract.ts';
-import { expireContract } from '../src/store/contracts.ts';
+import { expireContract } from '../src/contracts/store.ts';
 import { useHarness } from './helpers/context.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';

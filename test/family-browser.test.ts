@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { createContractTerms } from '../src/store/contract-terms.ts';
+import { createContractTerms } from '../src/terms/store.ts';
 import { launchChromium } from './helpers/browser.ts';
 import { useHarness } from './helpers/context.ts';
 import { createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { createLogger } from '../src/logger.ts';
-import { createMetrics } from '../src/metrics.ts';
+import { createMetrics } from '../src/operations/metrics.ts';
 import { type ContractWorker, startContractWorker } from '../src/worker/contract-worker.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { eventually } from './helpers/eventually.ts';

@@ -4,8 +4,8 @@ import { createClub, createPlayer, createTeam, putContractInState, randomToken, 
 import { request } from './helpers/http.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { CONTRACT_BASE_URL } from './helpers/server.ts';
-import { createContractTerms } from '../src/store/contract-terms.ts';
-import { offerContract } from '../src/store/contracts.ts';
+import { createContractTerms } from '../src/terms/store.ts';
+import { offerContract } from '../src/contracts/store.ts';
 
 // docs/PRODUCT.md, "Family links". The page a parent opens on a phone: served as HTML to browsers,
 // forms that post and redirect back (so no JavaScript is needed), every value escaped.

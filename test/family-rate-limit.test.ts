@@ -4,7 +4,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { ConfigError, parseConfig } from '../src/config.ts';
 import { createRateLimiter, rateLimitKey } from '../src/http/rate-limit.ts';
-import { offerContract } from '../src/store/contracts.ts';
+import { offerContract } from '../src/contracts/store.ts';
 import { useHarness } from './helpers/context.ts';
 import { type Club, createClub, createPlayer, putContractInState, randomToken, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { type Reply, request } from './helpers/http.ts';

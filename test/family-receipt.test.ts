@@ -1,7 +1,7 @@
 import test from 'ava';
 import { formatIsoTime, formatReadableTime } from '../src/formatting.ts';
-import { createContractTerms } from '../src/store/contract-terms.ts';
-import { offerContract } from '../src/store/contracts.ts';
+import { createContractTerms } from '../src/terms/store.ts';
+import { offerContract } from '../src/contracts/store.ts';
 import { useHarness } from './helpers/context.ts';
 import {
   type Club,

@@ -4,7 +4,7 @@ import { sql } from 'slonik';
 import { ERRORS } from '../src/errors.ts';
 import { encodeCursor } from '../src/http/cursor.ts';
 import { openApiDocument } from '../src/http/openapi.ts';
-import { offerContract } from '../src/store/contracts.ts';
+import { offerContract } from '../src/contracts/store.ts';
 import { checksummedTables, databaseChecksum } from './helpers/checksum.ts';
 import { useHarness } from './helpers/context.ts';
 import { createClub, createPlayer, createTeam, putContractInState, randomToken } from './helpers/fixtures.ts';

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { createDatabasePool } from '../src/db/pool.ts';
 import { freePort } from '../tools/free-port.ts';
 import { createLogger } from '../src/logger.ts';
-import { createMetrics } from '../src/metrics.ts';
+import { createMetrics } from '../src/operations/metrics.ts';
 import { startContractWorker } from '../src/worker/contract-worker.ts';
 import { LOADED_MACHINE_WAITS, createTestDatabase } from './helpers/database.ts';
 import { startDedicatedPostgres } from './helpers/dedicated-postgres.ts';

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { DOWN_RISKS } from '../src/db/down-risks.ts';
 import { DownRefusedError } from '../src/db/lossy-downs.ts';
 import { migrate, migrationNames as shippedMigrations } from '../src/db/migrate.ts';
-import { claimFamilyMail } from '../src/store/contract-messages.ts';
-import { createContractTerms } from '../src/store/contract-terms.ts';
-import { offerContract } from '../src/store/contracts.ts';
-import { idempotencyClaim } from '../src/store/idempotency.ts';
+import { claimFamilyMail } from '../src/mail/contract-messages.ts';
+import { createContractTerms } from '../src/terms/store.ts';
+import { offerContract } from '../src/contracts/store.ts';
+import { idempotencyClaim } from '../src/admin/idempotency-store.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState } from './helpers/fixtures.ts';
 

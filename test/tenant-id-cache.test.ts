@@ -1,10 +1,10 @@
 import test from 'ava';
 import { sql } from 'slonik';
-import { cachedTenantIds } from '../src/store/tenant-id-cache.ts';
+import { cachedTenantIds } from '../src/club/tenant-id-cache.ts';
 import { createClub } from './helpers/fixtures.ts';
 import { useDatabase } from './helpers/sql-test.ts';
 
-// src/store/tenant-id-cache: clubs that exist are remembered for a minute; unknown ones never.
+// src/club/tenant-id-cache: clubs that exist are remembered for a minute; unknown ones never.
 
 const db = useDatabase();
 

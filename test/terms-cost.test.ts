@@ -3,7 +3,7 @@ import test from 'ava';
 import { type DefaultTreeAdapterTypes, parseFragment } from 'parse5';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { MAX_TERMS_ELEMENTS, MAX_TERMS_NESTING, termsCost, termsHtml } from '../src/http/terms-html.ts';
+import { MAX_TERMS_ELEMENTS, MAX_TERMS_NESTING, termsCost, termsHtml } from '../src/terms/terms-html.ts';
 import { useHarness } from './helpers/context.ts';
 import { craftedTable, largestAllowedTable, largestAllowedTerms } from './helpers/costly-terms.ts';
 import { createClub, createPlayer, createTeam } from './helpers/fixtures.ts';

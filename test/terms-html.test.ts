@@ -1,6 +1,6 @@
 import test from 'ava';
 import { type DefaultTreeAdapterTypes, parseFragment } from 'parse5';
-import { sanitizedHtml, termsHtml } from '../src/http/terms-html.ts';
+import { sanitizedHtml, termsHtml } from '../src/terms/terms-html.ts';
 
 // docs/PRODUCT.md, "What the family signs": the club's Markdown terms become HTML on the family page.
 // Whatever a club (or whoever holds its admin token) writes, nothing in it runs, loads, or links

@@ -5,24 +5,24 @@ import type { Config } from '../config.ts';
 import type { LocalSigningKey } from '../identity/local-signing-key.ts';
 import { cacheVerifiedTokens } from '../identity/verified-token-cache.ts';
 import { adminTokenKeys, createAdminTokenVerifier } from '../identity/verify-admin-token.ts';
-import { type Metrics, createMetrics } from '../metrics.ts';
-import { createReadinessCheck } from '../readiness.ts';
-import type { SchemaGate } from '../schema-gate.ts';
-import { cachedTenantIds } from '../store/tenant-id-cache.ts';
-import { adminRoutes } from './admin/routes.ts';
+import { type Metrics, createMetrics } from '../operations/metrics.ts';
+import { createReadinessCheck } from '../operations/readiness.ts';
+import type { SchemaGate } from '../operations/schema-gate.ts';
+import { cachedTenantIds } from '../club/tenant-id-cache.ts';
+import { adminRoutes } from '../admin/routes.ts';
 import { type AnsweredError, reportAnsweredErrors } from './answered-errors.ts';
 import { assetsRoutes } from './assets-routes.ts';
 import { chartRoutes } from './chart-routes.ts';
 import { docsRoutes } from './docs-routes.ts';
-import { jwksRoutes } from './jwks-routes.ts';
-import { familyApiRoutes } from './family/routes.ts';
-import { createFamilyLinks } from './family-links.ts';
-import { familyPageRoutes } from './family-page-routes.ts';
-import { createFamilyPages } from './family-pages.ts';
+import { jwksRoutes } from '../identity/jwks-routes.ts';
+import { familyApiRoutes } from '../family/routes.ts';
+import { createFamilyLinks } from '../family/links.ts';
+import { familyPageRoutes } from '../family/page-routes.ts';
+import { createFamilyPages } from '../family/pages.ts';
 import { answerErrors, answerWrongMethods, observeRequests, requestScope, requireCurrentSchema } from './middleware.ts';
 import { openApiDocument } from './openapi.ts';
-import { operationsRoutes } from './operations-routes.ts';
-import { cachedTermsHtml } from './terms-html-cache.ts';
+import { operationsRoutes } from '../operations/routes.ts';
+import { cachedTermsHtml } from '../terms/terms-html-cache.ts';
 
 /** What the app runs with besides its configuration. */
 export interface AppRuntime {

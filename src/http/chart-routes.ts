@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { Eta } from 'eta';
 import { chartDefinition, chartSvg } from '../chart/contract-chart.ts';
-import { VIEWS } from './family-pages.ts';
+import { VIEWS } from '../family/pages.ts';
 import { json, text } from './answer-content.ts';
 import { GATED_ERRORS, openOperationGroup } from './open-operation.ts';
 import { z } from './openapi-zod.ts';

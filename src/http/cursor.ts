@@ -1,5 +1,5 @@
 import { AppError } from '../errors.ts';
-import { id } from './schemas.ts';
+import { id } from './input.ts';
 
 // Keyset pagination cursors: opaque to clients, a player id underneath.
 

@@ -3,8 +3,8 @@ import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { AppError, type ErrorCode, toAppError } from '../errors.ts';
 import { noteAnsweredError } from './answered-errors.ts';
-import type { Metrics } from '../metrics.ts';
-import type { SchemaGate } from '../schema-gate.ts';
+import type { Metrics } from '../operations/metrics.ts';
+import type { SchemaGate } from '../operations/schema-gate.ts';
 
 // The only middleware: what every request needs whatever its route. Route logic lives in handlers.
 
@@ -122,7 +122,7 @@ export const answerWrongMethods: Middleware = async (ctx, next) => {
 const PROBES = new Set(['/healthz', '/readyz']);
 
 /**
- * While the schema gate is closed (src/schema-gate.ts), every other request answers 503
+ * While the schema gate is closed (src/operations/schema-gate.ts), every other request answers 503
  * `migrations_pending` rather than whatever code would make of a schema it does not know.
  */
 export function requireCurrentSchema(gate: SchemaGate): Middleware {

@@ -7,7 +7,7 @@ import { operationGroup } from './operation.ts';
  * them takes.
  */
 export const PROBE_ERRORS: readonly ErrorCode[] = ['malformed_request', 'headers_too_large', 'validation_failed'];
-/** Every route but the probes also waits for the database's migrations (src/schema-gate.ts). */
+/** Every route but the probes also waits for the database's migrations (src/operations/schema-gate.ts). */
 export const GATED_ERRORS: readonly ErrorCode[] = [...PROBE_ERRORS, 'migrations_pending'];
 
 /** The declaring function of a group of routes that need no token: `security: []` says so outright. */

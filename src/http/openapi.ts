@@ -1,9 +1,9 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { json, text } from './answer-content.ts';
 import { DECLARED_OPERATIONS } from './declared-operations.ts';
-import { tokenPath } from './family/contract.ts';
+import { tokenPath } from '../family/api-routes.ts';
 import { documentOperation } from './operation-document.ts';
-import { errorBody } from './responses.ts';
+import { errorBody } from './answers.ts';
 
 // GET /openapi.json, generated from the zod schemas that validate requests and type responses:
 // the operations declared with operation.ts document themselves (operation-document.ts).

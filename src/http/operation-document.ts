@@ -1,8 +1,8 @@
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { ERRORS, type ErrorCode } from '../errors.ts';
 import type { Operation } from './operation.ts';
-import { errorBody } from './responses.ts';
-import { idempotencyKeyHeader } from './schemas.ts';
+import { errorBody } from './answers.ts';
+import { idempotencyKeyHeader } from './input.ts';
 
 /**
  * What the common codes mean wherever they are answered; an operation's own note replaces these.

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { ErrorCode } from '../errors.ts';
 import { readIdempotencyKey, readJsonBody, readPath, readQuery } from './request.ts';
-import { noQuery } from './schemas.ts';
+import { noQuery } from './input.ts';
 
 /**
  * One HTTP operation, written once: what it takes, what it answers and which error codes it may

@@ -2,7 +2,7 @@ import parseBody from 'co-body';
 import type { Context } from 'koa';
 import type { ZodIssue, z } from 'zod';
 import { AppError, type ErrorCode } from '../errors.ts';
-import { idempotencyKeyHeader } from './schemas.ts';
+import { idempotencyKeyHeader } from './input.ts';
 
 const BODY_LIMIT = '16kb';
 

@@ -1,7 +1,7 @@
 import { type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { IdentityConfig, JwksConfig } from '../config.ts';
 import { AppError } from '../errors.ts';
-import { TENANT_SLUG } from '../store/tenants.ts';
+import { TENANT_SLUG } from '../club/store.ts';
 import type { LocalSigningKey } from './local-signing-key.ts';
 
 /** Who is calling, as far as the token says. The tenant slug is checked against the database later. */

@@ -1,8 +1,8 @@
 import type { JobHelpers, Task } from 'graphile-worker';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
-import type { Metrics } from '../metrics.ts';
-import { expireContract } from '../store/contracts.ts';
+import type { Metrics } from '../operations/metrics.ts';
+import { expireContract } from '../contracts/store.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 

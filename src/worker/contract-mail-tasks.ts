@@ -6,16 +6,15 @@ import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { FamilyMailBudget, ReminderConfig } from '../config.ts';
 import { isDatabaseUnavailable } from '../errors.ts';
-import type { ContractMessage } from '../mail/messages.ts';
-import { renderMessage } from '../mail/messages.ts';
+import { type ContractMessage, renderMessage } from '../mail/messages.ts';
 import { type Mailer, MailError } from '../mail/mailer.ts';
-import type { Metrics } from '../metrics.ts';
+import type { Metrics } from '../operations/metrics.ts';
 import {
   type MessageToSend,
   beginContractMessageWithinBudget,
   finishContractMessage,
   queueDueReminder,
-} from '../store/contract-messages.ts';
+} from '../mail/contract-messages.ts';
 import { scheduleExpiry } from './contract-expiry.ts';
 
 export interface ContractMailDependencies {

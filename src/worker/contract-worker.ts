@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
 import type { Config } from '../config.ts';
 import { createMailer } from '../mail/mailer.ts';
-import type { Metrics } from '../metrics.ts';
+import type { Metrics } from '../operations/metrics.ts';
 import { expireContractTask } from './contract-expiry.ts';
 import { contractMailTasks } from './contract-mail-tasks.ts';
 import { startWorker } from './start-worker.ts';

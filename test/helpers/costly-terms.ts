@@ -1,4 +1,4 @@
-import { MAX_TERMS_ELEMENTS } from '../../src/http/terms-html.ts';
+import { MAX_TERMS_ELEMENTS } from '../../src/terms/terms-html.ts';
 
 // Terms bodies of security issue 20 (docs/RELIABILITY.md), for the tests and the bench.
 

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
 import type { ContractStatus } from '../../machines/contract.ts';
-import { expireContract, offerContract, withdrawContract } from '../../src/store/contracts.ts';
-import { declineContract, signContract } from '../../src/store/family-contracts.ts';
+import { expireContract, offerContract, withdrawContract } from '../../src/contracts/store.ts';
+import { declineContract, signContract } from '../../src/family/store.ts';
 
 // Rows written straight into the database (contracts through the contract functions, as the
 // database demands), so that each test's setup is visible and does not depend on the endpoints

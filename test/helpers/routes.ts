@@ -5,7 +5,7 @@ import { migrationNames } from '../../src/db/migrate.ts';
 import { createApp } from '../../src/http/app.ts';
 import { generateLocalSigningKey } from '../../src/identity/local-signing-key.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createSchemaGate } from '../../src/schema-gate.ts';
+import { createSchemaGate } from '../../src/operations/schema-gate.ts';
 
 export interface AppRoute {
   /** Upper case, as the router keeps it; HEAD (which Koa answers for every GET) is left out. */

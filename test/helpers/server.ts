@@ -9,7 +9,7 @@ import { createHttpServer } from '../../src/http/server.ts';
 import { type LocalSigningKey, generateLocalSigningKey } from '../../src/identity/local-signing-key.ts';
 import { type AdminTokenRequest, mintAdminToken } from '../../src/identity/mint-admin-token.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createSchemaGate } from '../../src/schema-gate.ts';
+import { createSchemaGate } from '../../src/operations/schema-gate.ts';
 import { declaredErrorsCheck } from './declared-errors.ts';
 
 export const CONTRACT_BASE_URL = 'https://contracts.example.test/c';

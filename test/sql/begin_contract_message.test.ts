@@ -1,8 +1,8 @@
 import test from 'ava';
 import { sql } from 'slonik';
-import { offerContract } from '../../src/store/contracts.ts';
-import { beginContractMessage } from '../../src/store/contract-messages.ts';
-import { signContract } from '../../src/store/family-contracts.ts';
+import { offerContract } from '../../src/contracts/store.ts';
+import { beginContractMessage } from '../../src/mail/contract-messages.ts';
+import { signContract } from '../../src/family/store.ts';
 import { createClub, createPlayer, createTeam, putContractInState, readMessages } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 

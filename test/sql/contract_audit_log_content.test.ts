@@ -1,7 +1,7 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { canonicalContent } from '../../src/store/audit-chain.ts';
+import { canonicalContent } from '../../src/contracts/audit-chain.ts';
 import { type Club, createClub, createPlayer } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 
@@ -63,7 +63,7 @@ test('ts always has six decimals and reason is null when the row has none; the s
   t.regex(content, /"new_state": \[\], "old_state": \{\}, /);
 });
 
-test('the verifier builds the same text in Node from the row’s columns (src/store/audit-chain.ts)', async (t) => {
+test('the verifier builds the same text in Node from the row’s columns (src/contracts/audit-chain.ts)', async (t) => {
   const club = await createClub(db().pool);
   const { id } = await writeRow(club, '1999-12-31 23:59:59.999999+00');
   const row = await db().pool.one(sql.type(

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { verifyClubChain } from '../../src/store/audit-chain.ts';
-import { offerContract } from '../../src/store/contracts.ts';
+import { verifyClubChain } from '../../src/contracts/audit-chain.ts';
+import { offerContract } from '../../src/contracts/store.ts';
 import { type Club, createClub, createPlayer, putContractInState } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 

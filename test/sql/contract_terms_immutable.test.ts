@@ -1,6 +1,6 @@
 import test from 'ava';
 import { sql } from 'slonik';
-import { createContractTerms } from '../../src/store/contract-terms.ts';
+import { createContractTerms } from '../../src/terms/store.ts';
 import { createClub } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import test from 'ava';
-import { createContractTerms, listContractTerms } from '../../src/store/contract-terms.ts';
+import { createContractTerms, listContractTerms } from '../../src/terms/store.ts';
 import { createClub } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { idempotencyClaim } from '../../src/store/idempotency.ts';
-import { createPlayer } from '../../src/store/players.ts';
+import { idempotencyClaim } from '../../src/admin/idempotency-store.ts';
+import { createPlayer } from '../../src/players/store.ts';
 import { createClub, createTeam } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 

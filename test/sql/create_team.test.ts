@@ -1,6 +1,6 @@
 import test from 'ava';
-import { idempotencyClaim } from '../../src/store/idempotency.ts';
-import { createTeam } from '../../src/store/teams.ts';
+import { idempotencyClaim } from '../../src/admin/idempotency-store.ts';
+import { createTeam } from '../../src/teams/store.ts';
 import { createClub } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 

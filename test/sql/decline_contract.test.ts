@@ -1,6 +1,6 @@
 import test from 'ava';
 import { sql } from 'slonik';
-import { declineContract } from '../../src/store/family-contracts.ts';
+import { declineContract } from '../../src/family/store.ts';
 import { createClub, createPlayer, putContractInState, readAuditLog, readJobs, readMessages, readPlayer } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 

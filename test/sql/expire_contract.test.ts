@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import test from 'ava';
-import { expireContract, offerContract } from '../../src/store/contracts.ts';
-import { signContract } from '../../src/store/family-contracts.ts';
+import { expireContract, offerContract } from '../../src/contracts/store.ts';
+import { signContract } from '../../src/family/store.ts';
 import { createClub, createPlayer, putContractInState, readAuditLog, readPlayer } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 

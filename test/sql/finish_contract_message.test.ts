@@ -1,7 +1,7 @@
 import test from 'ava';
 import { sql } from 'slonik';
-import { finishContractMessage } from '../../src/store/contract-messages.ts';
-import { offerContract } from '../../src/store/contracts.ts';
+import { finishContractMessage } from '../../src/mail/contract-messages.ts';
+import { offerContract } from '../../src/contracts/store.ts';
 import { createClub, createPlayer, putContractInState, readMessages } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 

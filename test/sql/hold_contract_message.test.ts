@@ -2,8 +2,8 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { FamilyMailBudget } from '../../src/config.ts';
-import { offerContract } from '../../src/store/contracts.ts';
-import { beginContractMessage, beginContractMessageWithinBudget } from '../../src/store/contract-messages.ts';
+import { offerContract } from '../../src/contracts/store.ts';
+import { beginContractMessage, beginContractMessageWithinBudget } from '../../src/mail/contract-messages.ts';
 import { type Club, createClub, createPlayer, putContractInState, readMessages } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { sql } from 'slonik';
-import { offerContract } from '../../src/store/contracts.ts';
+import { offerContract } from '../../src/contracts/store.ts';
 import { createClub, createPlayer, putContractInState, randomToken } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { offerContract } from '../../src/store/contracts.ts';
-import { idempotencyClaim } from '../../src/store/idempotency.ts';
+import { offerContract } from '../../src/contracts/store.ts';
+import { idempotencyClaim } from '../../src/admin/idempotency-store.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 import { createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from '../helpers/fixtures.ts';
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { offerContract } from '../../src/store/contracts.ts';
+import { offerContract } from '../../src/contracts/store.ts';
 import { createClub, createPlayer, putContractInState, readJobs, readMessages } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import test from 'ava';
-import { queueDueReminder } from '../../src/store/contract-messages.ts';
-import { offerContract } from '../../src/store/contracts.ts';
-import { signContract } from '../../src/store/family-contracts.ts';
+import { queueDueReminder } from '../../src/mail/contract-messages.ts';
+import { offerContract } from '../../src/contracts/store.ts';
+import { signContract } from '../../src/family/store.ts';
 import { createClub, createPlayer, putContractInState, readMessages } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 

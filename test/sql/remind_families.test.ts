@@ -1,6 +1,6 @@
 import test from 'ava';
 import { sql } from 'slonik';
-import { remindFamilies } from '../../src/store/contract-messages.ts';
+import { remindFamilies } from '../../src/mail/contract-messages.ts';
 import { type Club, createClub, createPlayer, putContractInState, readMessages } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 

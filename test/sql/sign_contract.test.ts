@@ -1,6 +1,6 @@
 import test from 'ava';
 import { sql } from 'slonik';
-import { signContract } from '../../src/store/family-contracts.ts';
+import { signContract } from '../../src/family/store.ts';
 import {
   createClub,
   createPlayer,

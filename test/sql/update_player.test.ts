@@ -1,7 +1,7 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { updatePlayer } from '../../src/store/players.ts';
+import { updatePlayer } from '../../src/players/store.ts';
 import { createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { updateTeam } from '../../src/store/teams.ts';
+import { updateTeam } from '../../src/teams/store.ts';
 import { createClub, createTeam } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 

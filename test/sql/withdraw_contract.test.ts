@@ -1,6 +1,6 @@
 import test from 'ava';
-import { withdrawContract } from '../../src/store/contracts.ts';
-import { idempotencyClaim } from '../../src/store/idempotency.ts';
+import { withdrawContract } from '../../src/contracts/store.ts';
+import { idempotencyClaim } from '../../src/admin/idempotency-store.ts';
 import { createClub, createPlayer, putContractInState, readAuditLog, readJobs, readMessages, readPlayer } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 

@@ -1,0 +1,227 @@
+import { sourceStates } from '../../machines/evaluate.ts';
+import { remindFamilies } from '../mail/contract-messages.ts';
+import { readContractStats } from './stats-store.ts';
+import { listContracts, offerContract, withdrawContract } from './store.ts';
+import { json } from '../http/answer-content.ts';
+import { MACHINE, RULES_OUT_OF_SYNC } from '../http/machine-reference.ts';
+import { contractsCsv } from './csv.ts';
+import { decodeCursor, encodeCursor } from '../http/cursor.ts';
+import { requestIdOf } from '../http/middleware.ts';
+import { z } from '../http/openapi-zod.ts';
+import {
+  contractListResponse,
+  contractStats,
+  offerResponse,
+  remindersResponse,
+  withdrawalResponse,
+  type ContractListResponse,
+  type ContractStatsResponse,
+  type OfferResponse,
+  type RemindersResponse,
+  type WithdrawalResponse,
+  exportContractsQuery,
+  listContractsQuery,
+  offerBody,
+  offerQuery,
+  remindBody,
+  statsQuery,
+  withdrawBody,
+} from './schemas.ts';
+import { adminOperation, tenantOf } from '../admin/operation.ts';
+import { claim, markReplay } from '../admin/idempotency.ts';
+import { listedView } from '../admin/views.ts';
+
+export const offer = adminOperation({
+  method: 'post',
+  path: '/admin/contract/offer',
+  operationId: 'offerContract',
+  summary: 'Offer a player a contract',
+  description: `The OFFER event of ${MACHINE}.`,
+  query: offerQuery,
+  body: { schema: offerBody },
+  idempotent: true,
+  answers: { 200: json(offerResponse, 'The new offer. Nothing is written unless the answer is 200.') },
+  errors: ['player_not_found', 'offer_exists', 'team_change_required', 'team_not_found', 'rules_out_of_sync'],
+  notes: {
+    player_not_found: 'also for another club’s player',
+    offer_exists: 'an open offer exists; send force=true to replace it',
+    rules_out_of_sync: 'the service and its database run different versions of the contract rules, as during a deployment',
+  },
+  async handle(ctx, { caller: admin, query: { force }, body, idempotencyKey }, deps) {
+    const targetTeamId = body.target_team_id ?? null;
+    const tenantId = await tenantOf(deps, admin);
+    // The machine judges the event here; the function applies that judgement to the player's state
+    // under the row lock, in the same single round trip (machines/evaluate.ts sourceStates).
+    const allowedFrom = sourceStates({ type: 'OFFER', force, targetTeamId });
+    const outcome = await offerContract(
+      deps.pool,
+      { tenantId, playerId: body.player_id, monthlyFee: body.monthly_fee, targetTeamId, force, actor: admin.actor, allowedFrom },
+      claim(deps.idempotency, idempotencyKey, 'offer_contract', {
+        player_id: body.player_id,
+        monthly_fee: body.monthly_fee,
+        target_team_id: targetTeamId,
+        force,
+        allowed_from: allowedFrom,
+      }),
+    );
+    markReplay(ctx, outcome);
+    if (!outcome.replayed) deps.metrics.countTransition('OFFER', outcome.previous_status, outcome.new_status);
+    ctx.body = {
+      player_id: body.player_id,
+      previous_status: outcome.previous_status,
+      new_status: outcome.new_status,
+      contract_token: outcome.contract_token,
+      contract_url: `${deps.contractBaseUrl}/${outcome.contract_token}`,
+      monthly_fee: outcome.monthly_fee,
+      team_ids: outcome.team_ids,
+      moved_teams: outcome.moved_teams,
+      archived: outcome.archived,
+      audit_id: outcome.audit_id,
+      actor: outcome.actor,
+    } satisfies OfferResponse;
+  },
+});
+
+export const withdrawal = adminOperation({
+  method: 'post',
+  path: '/admin/contract/withdraw',
+  operationId: 'withdrawContract',
+  summary: 'Withdraw a player’s open offer',
+  description: `The WITHDRAW event of ${MACHINE}: the family’s link then answers 410 \`contract_withdrawn\`, and the offer’s unsent e-mail and reminders are cancelled.`,
+  body: { schema: withdrawBody },
+  idempotent: true,
+  answers: { 200: json(withdrawalResponse, 'The offer is withdrawn. Nothing is written unless the answer is 200.') },
+  errors: ['player_not_found', 'no_open_offer', 'rules_out_of_sync'],
+  notes: {
+    player_not_found: 'also for another club’s player',
+    no_open_offer: 'the player has no open offer to withdraw',
+    rules_out_of_sync: RULES_OUT_OF_SYNC,
+  },
+  async handle(ctx, { caller: admin, body, idempotencyKey }, deps) {
+    const tenantId = await tenantOf(deps, admin);
+    const { replayed, ...outcome } = await withdrawContract(
+      deps.pool,
+      { tenantId, playerId: body.player_id, reason: body.reason, actor: admin.actor },
+      claim(deps.idempotency, idempotencyKey, 'withdraw_contract', { player_id: body.player_id, reason: body.reason }),
+    );
+    markReplay(ctx, { replayed });
+    if (!replayed) deps.metrics.countTransition('WITHDRAW', outcome.previous_status, outcome.new_status);
+    ctx.body = { player_id: body.player_id, ...outcome } satisfies WithdrawalResponse;
+  },
+});
+
+export const contractList = adminOperation({
+  method: 'get',
+  path: '/admin/contracts',
+  operationId: 'listContracts',
+  summary: 'The club’s players in one contract state, by keyset pages',
+  query: listContractsQuery,
+  answers: { 200: json(contractListResponse, 'One page.') },
+  async handle(ctx, { caller: admin, query }, deps) {
+    const rows = await listContracts(deps.pool, await tenantOf(deps, admin), query.status, {
+      limit: query.limit + 1, // one more than asked tells whether another page exists
+      afterPlayerId: decodeCursor(query.cursor),
+    });
+    const items = rows.slice(0, query.limit);
+    const last = items.at(-1);
+    ctx.body = {
+      items: items.map((row) => listedView(deps.contractBaseUrl, row)),
+      next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.player_id) : null,
+    } satisfies ContractListResponse;
+  },
+});
+
+/** Rows per database read of a CSV export. */
+const CSV_PAGE_SIZE = 1000;
+
+/**
+ * The same rows as GET /contracts, all of them, as CSV: read in keyset pages of CSV_PAGE_SIZE and
+ * streamed, so memory stays flat however large the club. The first page is read before answering,
+ * so that its failure is an ordinary error answer.
+ */
+export const contractExport = adminOperation({
+  method: 'get',
+  path: '/admin/contracts.csv',
+  operationId: 'exportContractsCsv',
+  summary: 'Every one of the club’s players in one contract state, as a CSV file',
+  description:
+    'The rows of `GET /admin/contracts` for the same `status`, all of them, with a header row: ' +
+    '`player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with ' +
+    "spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a " +
+    'spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.',
+  query: exportContractsQuery,
+  answers: {
+    200: {
+      description: 'The CSV file (`Content-Disposition: attachment; filename="contracts-<status>.csv"`).',
+      headers: {
+        'Content-Disposition': {
+          description: 'attachment; filename="contracts-<status>.csv"',
+          schema: { type: 'string' },
+        },
+      },
+      content: { 'text/csv': { schema: z.string() } },
+    },
+  },
+  async handle(ctx, { caller: admin, query: { status } }, deps) {
+    const tenantId = await tenantOf(deps, admin);
+    const pageAfter = (afterPlayerId: number) =>
+      listContracts(deps.pool, tenantId, status, { limit: CSV_PAGE_SIZE, afterPlayerId });
+    const first = await pageAfter(0);
+    async function* pages() {
+      let page = first;
+      for (;;) {
+        yield page.map((row) => listedView(deps.contractBaseUrl, row));
+        const last = page.at(-1);
+        if (page.length < CSV_PAGE_SIZE || last === undefined) return;
+        page = await pageAfter(last.player_id);
+      }
+    }
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('Content-Disposition', `attachment; filename="contracts-${status}.csv"`);
+    ctx.body = contractsCsv(pages(), (error) => {
+      // The status line has gone: all that is left is to cut the answer off, so it is not taken
+      // for a whole file (a client that went away has already done so).
+      const line = { request_id: requestIdOf(ctx), err: error };
+      if (error.code === 'ERR_STREAM_PREMATURE_CLOSE') deps.logger.info(line, 'CSV export: the client went away');
+      else deps.logger.error(line, 'CSV export failed after the answer started');
+      ctx.res.destroy();
+    });
+    // Send the status line and headers now, so that a later page's failure, however early, is an
+    // answer cut off after them (above), never a second answer.
+    ctx.flushHeaders();
+  },
+});
+
+export const contractStatistics = adminOperation({
+  method: 'get',
+  path: '/admin/contract/stats',
+  operationId: 'getContractStats',
+  summary: 'Players per state now, and audit events in a window (default: the last 30 days)',
+  query: statsQuery,
+  answers: { 200: json(contractStats, 'The counts.') },
+  async handle(ctx, { caller: admin, query: window }, deps) {
+    const stats = await readContractStats(deps.pool, await tenantOf(deps, admin), window);
+    ctx.body = { window, ...stats } satisfies ContractStatsResponse;
+  },
+});
+
+export const reminders = adminOperation({
+  method: 'post',
+  path: '/admin/contracts/remind',
+  operationId: 'remindFamilies',
+  summary: 'E-mail each family named (or every family with an open offer) a reminder with its link',
+  description:
+    'A player is skipped when not the club’s (`player_not_found`), without an open offer (`not_offered`), or sent ' +
+    'a message within the last hour (`reminded_recently`).',
+  body: { schema: remindBody },
+  answers: { 200: json(remindersResponse, 'What was queued and what was skipped, in the order asked.') },
+  async handle(ctx, { caller: admin, body }, deps) {
+    const outcome = await remindFamilies(deps.pool, await tenantOf(deps, admin), body.player_ids ?? null, body.dry_run);
+    ctx.body = {
+      queued: outcome.flatMap((row) => (row.skipped_because === null ? [row.player_id] : [])),
+      skipped: outcome.flatMap((row) =>
+        row.skipped_because === null ? [] : [{ player_id: row.player_id, reason: row.skipped_because }],
+      ),
+    } satisfies RemindersResponse;
+  },
+});

@@ -1,0 +1,251 @@
+import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../../machines/contract.ts';
+import { contractUrl, described, isoTime, monthlyFee, offeredAt, playerId, status, teamIds } from '../http/answers.ts';
+import { id, isStorableText, UNSTORABLE_TEXT } from '../http/input.ts';
+import { MESSAGE_KINDS, MESSAGE_STATUSES, REMINDER_SKIP_REASONS } from '../mail/contract-messages.ts';
+import { offer, withdrawal } from './store.ts';
+import { z } from '../http/openapi-zod.ts';
+// Request and answer shapes of the contract operations.
+
+export const offerQuery = z
+  .object({
+    force: z
+      .enum(['true', 'false'])
+      .transform((value) => value === 'true')
+      .default('false')
+      .describe('`true` replaces an open offer (its link dies; the old offer goes to the audit log) instead of answering 409.'),
+  })
+  .strict();
+
+export const withdrawBody = z
+  .object({
+    player_id: id.openapi({ description: 'The playerResponse whose open offer is withdrawn.' }),
+    reason: z
+      .string()
+      .min(1)
+      .max(500)
+      .regex(/\S/, 'must not be blank')
+      .refine(isStorableText, UNSTORABLE_TEXT)
+      .openapi({ description: 'Why, kept in the `withdraw` audit row.' }),
+  })
+  .strict();
+
+export const offerBody = z
+  .object({
+    player_id: id.openapi({ description: 'The playerResponse to offer the contract to.' }),
+    monthly_fee: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .openapi({ description: 'The fee per month, a whole amount in CONTRACT_CURRENCY.' }),
+    target_team_id: id
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          'The team the contract is for. A team not among the playerResponse’s teams moves the playerResponse to it alone ' +
+          '(`moved_teams`); for a signed playerResponse that is a tier change, which voids and archives the signed contract, and ' +
+          'without it a signed playerResponse’s offer is refused (`team_change_required`). Absent or null: the playerResponse’s teams stay.',
+      }),
+  })
+  .strict();
+
+export const remindBody = z
+  .object({
+    player_ids: z
+      .array(id)
+      .min(1)
+      .max(500)
+      .optional()
+      .openapi({ description: 'The players to remind; without it, every playerResponse of the club with an open offer.' }),
+    dry_run: z.boolean().default(false).openapi({ description: 'Answer what would be queued, and queue nothing.' }),
+  })
+  .strict();
+
+export const listContractsQuery = z
+  .object({
+    status: z.enum(CONTRACT_STATUSES).describe('The contract state to list.'),
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 500')
+      .transform(Number)
+      .pipe(z.number().min(1).max(500))
+      .default('50')
+      .describe('Items per page, 1 to 500.'),
+    cursor: z.string().max(100).optional().describe('The previous page’s `next_cursor`; none for the first page.'),
+  })
+  .strict();
+
+/** GET /admin/contracts.csv: every playerResponse in one state, so no page size and no cursor. */
+export const exportContractsQuery = z
+  .object({
+    status: z
+      .enum(CONTRACT_STATUSES)
+      .openapi({ param: { description: 'The contract state whose players are exported.', example: 'offered' } }),
+  })
+  .strict();
+
+const instant = z.string().datetime({ offset: true });
+
+/** The window of GET /admin/contract/stats: the last 30 days unless given. */
+export const statsQuery = z
+  .object({
+    since: instant.optional().describe('Start of the window (ISO 8601 with offset); default: 30 days before `until`.'),
+    until: instant.optional().describe('End of the window (ISO 8601 with offset); default: now.'),
+  })
+  .strict()
+  .transform(({ since, until }) => {
+    const end = until === undefined ? new Date() : new Date(until);
+    const start = since === undefined ? new Date(end.getTime() - 30 * 24 * 3600 * 1000) : new Date(since);
+    return { since: start.toISOString(), until: end.toISOString() };
+  })
+  .refine(({ since, until }) => since < until, { message: 'since must be before until', path: ['since'] });
+
+export const offerResponse = described(offer, {
+  previous_status: 'The contract’s state before this offer.',
+  new_status: 'The contract’s state now: `offered`.',
+  contract_token: '32 random bytes, base64url: 43 characters.',
+  monthly_fee: 'The fee per month offered, in CONTRACT_CURRENCY.',
+  team_ids: 'The ids of the playerResponse’s teams after the offer.',
+  moved_teams: 'True when `target_team_id` moved the playerResponse to another team.',
+  archived: 'True when a signed contract was voided (tier change).',
+  audit_id: 'The audit row this offer wrote (a forced re-offer, a tier change); null when it wrote none.',
+  actor: 'Who made the offer (the token’s e-mail); on an idempotent replay, who made the first request.',
+})
+  .extend({
+    player_id: playerId,
+    contract_url: z.string().url().openapi({ description: 'The family’s link: CONTRACT_BASE_URL/<contract_token>.' }),
+  })
+  .openapi('Offer');
+
+export const withdrawalResponse = described(withdrawal, {
+  previous_status: 'The contract’s state before: `offered`.',
+  new_status: 'The contract’s state now: `withdrawn`.',
+  audit_id: 'The `withdraw` audit row, which keeps the reason.',
+  actor: 'Who withdrew the offer (the token’s e-mail); on an idempotent replay, who made the first request.',
+})
+  .extend({ player_id: playerId })
+  .openapi('Withdrawal');
+
+export const contractListResponse = z
+  .object({
+    items: z
+      .array(
+        z.object({
+          player_id: playerId,
+          name: z.string().openapi({ description: 'The playerResponse’s name.' }),
+          email: z.string().openapi({ description: 'The family’s e-mail address.' }),
+          status,
+          monthly_fee: monthlyFee,
+          team_ids: teamIds,
+          contract_url: contractUrl,
+          contract_offered_at: offeredAt,
+        }),
+      )
+      .openapi({ description: 'The players in the state asked for, in a stable order.' }),
+    next_cursor: z.string().nullable().openapi({ description: 'Pass back as ?cursor= for the next page.' }),
+  })
+  .openapi('ContractList');
+
+export const contractHistory = z
+  .object({
+    player_id: playerId,
+    status,
+    monthly_fee: monthlyFee,
+    team_ids: teamIds,
+    contract_url: contractUrl,
+    contract_offered_at: offeredAt,
+    contract_offered_by: z.string().nullable().openapi({ description: 'Who made the current offer; null before any.' }),
+    contract_signed_at: isoTime.nullable().openapi({ description: 'When the family signed; null unless signed.' }),
+    contract_signed_by: z.string().nullable().openapi({ description: 'The name the family signed with; null unless signed.' }),
+    contract_version: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The contract text version (CONTRACT_VERSION) signed; null unless signed.' }),
+    contract_terms_version: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'The terms the offer pinned; null without terms.' }),
+    contract_terms_sha256: z.string().nullable().openapi({ description: 'SHA-256 (hex) of the pinned terms’ text.' }),
+    history: z
+      .array(
+        z.object({
+          id: z.number().int().openapi({ description: 'The audit row’s id.' }),
+          ts: isoTime.openapi({ description: 'When the row was written.' }),
+          event_type: z.enum(AUDIT_EVENT_TYPES).openapi({ description: 'What happened.' }),
+          old_state: z.record(z.unknown()).openapi({ description: 'The contract’s columns before.' }),
+          new_state: z.record(z.unknown()).openapi({ description: 'The contract’s columns after.' }),
+          actor: z.string().openapi({ description: 'Who did it: the admin’s e-mail, or the family.' }),
+          source: z
+            .string()
+            .openapi({ description: 'What wrote it: `admin_api`, `family_link`, or the writer an override names.' }),
+        }),
+      )
+      .openapi({ description: 'The contract’s audit rows, newest first.' }),
+    messages: z
+      .array(
+        z.object({
+          id: z.number().int().openapi({ description: 'The message’s id.' }),
+          kind: z.enum(MESSAGE_KINDS).openapi({ description: 'Which e-mail: an offer, a reminder or a confirmation.' }),
+          to: z.string().openapi({ description: 'The recipient’s address.' }),
+          status: z
+            .enum(MESSAGE_STATUSES)
+            .openapi({ description: '`skipped`: its link was replaced, or the offer answered, before it left.' }),
+          created_at: isoTime.openapi({ description: 'When it was queued.' }),
+          sent_at: isoTime.nullable().openapi({ description: 'When the mail server accepted it; null until then.' }),
+          attempts: z.number().int().openapi({ description: 'Attempts at sending it so far.' }),
+          error: z.string().nullable().openapi({ description: 'Why the last attempt failed, or why the message was skipped.' }),
+        }),
+      )
+      .openapi({ description: 'The e-mails queued for this playerResponse, newest first.' }),
+  })
+  .openapi('ContractHistory');
+
+export const remindersResponse = z
+  .object({
+    queued: z.array(z.number().int()).openapi({ description: 'The players a reminder was queued for (on a dry run: would be).' }),
+    skipped: z
+      .array(
+        z.object({
+          player_id: playerId,
+          reason: z.enum(REMINDER_SKIP_REASONS).openapi({ description: 'Why no reminder was queued.' }),
+        }),
+      )
+      .openapi({ description: 'The players no reminder was queued for, and why.' }),
+  })
+  .openapi('Reminders');
+
+export const contractStats = z
+  .object({
+    window: z
+      .object({
+        since: isoTime.openapi({ description: 'Start of the window.' }),
+        until: isoTime.openapi({ description: 'End of the window.' }),
+      })
+      .openapi({ description: 'The window the events were counted in.' }),
+    states: z
+      .record(status, z.number().int().openapi({ description: 'Players in this state.' }))
+      .openapi({ description: 'Players in each state now.' }),
+    events: z
+      .record(z.enum(AUDIT_EVENT_TYPES), z.number().int().openapi({ description: 'Audit rows of this event type.' }))
+      .openapi({ description: 'Audit events in the window.' }),
+    transitions: z
+      .array(
+        z.object({
+          from: z.string().openapi({ description: 'The state before.' }),
+          event: z.string().openapi({ description: 'The machine event (OFFER, SIGN, DECLINE, WITHDRAW, EXPIRE).' }),
+          to: z.string().openapi({ description: 'The state after.' }),
+          count: z.number().int().openapi({ description: 'How many times it happened in the window.' }),
+        }),
+      )
+      .openapi({ description: 'How many times each transition happened in the window: the counts on the chart’s edges.' }),
+  })
+  .openapi('ContractStats');
+
+export type OfferResponse = z.input<typeof offerResponse>;
+export type WithdrawalResponse = z.input<typeof withdrawalResponse>;
+export type ContractListResponse = z.input<typeof contractListResponse>;
+export type ContractHistoryResponse = z.input<typeof contractHistory>;
+export type RemindersResponse = z.input<typeof remindersResponse>;
+export type ContractStatsResponse = z.input<typeof contractStats>;

@@ -1,0 +1,90 @@
+import type { AnsweredContract, FamilyContract } from './store.ts';
+import { json } from '../http/answer-content.ts';
+import { MACHINE, RULES_OUT_OF_SYNC } from '../http/machine-reference.ts';
+import { z } from '../http/openapi-zod.ts';
+import { familyContractResponse, type FamilyContractResponse, declineBody, declineForm, signBody, signForm } from './schemas.ts';
+import { type FamilyApiRouteDependencies, familyAction, familyRead } from './operation.ts';
+
+// The family link's operations. Programs are answered here in JSON; a browser's requests on the same
+// paths (Accept prefers HTML, or a form post) are taken first by the page's router
+// (family-page-routes.ts), whose answers these declarations document too.
+
+export const tokenPath = z.object({ token: z.string().describe('The family’s contract token (43 characters).') });
+
+const view = (
+  { contractVersion }: FamilyApiRouteDependencies,
+  contract: FamilyContract | AnsweredContract,
+): FamilyContractResponse => ({
+  club_name: contract.clubName,
+  terms: contract.terms,
+  player_name: contract.playerName,
+  team_names: contract.teamNames,
+  monthly_fee: contract.monthlyFee,
+  status: contract.status,
+  contract_version: contract.signedVersion ?? contractVersion,
+});
+
+export const familyContract = familyRead({
+  method: 'get',
+  path: '/contract/{token}',
+  operationId: 'getFamilyContract',
+  summary: 'The offer behind a family’s link: JSON, or the family page for browsers (Accept: text/html)',
+  description:
+    'The page shows the club’s pinned terms (Markdown rendered to sanitised HTML) above the signature. A replaced ' +
+    'link’s page (410) names the club to ask and, when a tier change replaced a signed contract, shows what was signed.',
+  params: tokenPath,
+  answers: {
+    200: {
+      description: 'The contract.',
+      content: {
+        'application/json': { schema: familyContractResponse },
+        'text/html': { schema: z.string() },
+      },
+    },
+  },
+  notes: { validation_failed: 'JSON only: a query parameter (the page ignores those it does not read)' },
+  async handle(ctx, { params: { token } }, deps) {
+    ctx.body = view(deps, await deps.links.open(ctx, token));
+  },
+});
+
+/** What SIGN and DECLINE share: the machine's event, and the page's form posting it instead. */
+const answering = (action: 'sign' | 'decline') =>
+  ({
+    method: 'post',
+    path: `/contract/{token}/${action}`,
+    operationId: `${action}Contract`,
+    description:
+      `The ${action.toUpperCase()} event of ${MACHINE}. ` +
+      'The family page posts its form instead and is redirected back (303) to the page, which shows the outcome ' +
+      '(a blank name or an unticked box included). Its errors are pages when Accept prefers HTML.',
+    params: tokenPath,
+    answers: {
+      200: json(familyContractResponse, 'The contract after the change.'),
+      303: { description: 'Form posts: back to the family page.' },
+    },
+    errors: ['contract_already_signed', 'contract_already_declined', 'rules_out_of_sync'],
+    notes: { rules_out_of_sync: RULES_OUT_OF_SYNC },
+  }) as const;
+
+export const signing = familyAction({
+  ...answering('sign'),
+  summary: 'Sign: records signed at, by, IP and contract version',
+  body: { schema: signBody, alsoAccepted: { 'application/x-www-form-urlencoded': { schema: signForm } } },
+  async handle(ctx, { params: { token }, body }, deps) {
+    ctx.body = view(deps, await deps.links.sign(ctx, token, body.signed_by, body.signature_url ?? null));
+  },
+});
+
+export const declining = familyAction({
+  ...answering('decline'),
+  summary: 'Decline',
+  body: {
+    schema: declineBody,
+    required: false,
+    alsoAccepted: { 'application/x-www-form-urlencoded': { schema: declineForm } },
+  },
+  async handle(ctx, { params: { token } }, deps) {
+    ctx.body = view(deps, await deps.links.decline(ctx, token));
+  },
+});

@@ -1,0 +1,178 @@
+import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
+import type { Logger } from 'pino';
+import { AppError, type ErrorCode, toAppError } from '../errors.ts';
+import type { SignedContract } from './store.ts';
+import { noteAnsweredError } from '../http/answered-errors.ts';
+import type { FamilyPages, FormOutcome } from './pages.ts';
+import { crossSiteCheck } from '../http/cross-site.ts';
+import { requestIdOf } from '../http/middleware.ts';
+import type { FamilyLinks } from './links.ts';
+import { isFormPost, prefersHtml, readFormBody, readQuery } from '../http/request.ts';
+import { declineForm, signForm } from './schemas.ts';
+import { hasVisibleCharacter, noQuery } from '../http/input.ts';
+
+export interface FamilyPageRouteDependencies {
+  readonly links: FamilyLinks;
+  readonly pages: FamilyPages;
+  readonly logger: Logger;
+  /** CONTRACT_BASE_URL: its origin is where the family's pages are, whatever Host a proxy passes on. */
+  readonly contractBaseUrl: string;
+}
+
+/** Refusals the family page itself explains (the link is dead, or already answered). */
+const PAGE_EXPLAINS = new Set<ErrorCode>([
+  'contract_not_found',
+  'contract_superseded',
+  'contract_already_signed',
+  'contract_already_declined',
+]);
+
+/**
+ * The family page, for browsers: GET /contract/:token when Accept prefers HTML to JSON, and the
+ * page's form posts (application/x-www-form-urlencoded), which redirect back to the page so that it
+ * works without JavaScript. Every other request on these paths passes on to the JSON API, mounted
+ * after this router (family/routes.ts). Errors are answered here, as pages.
+ *
+ * The receipt, GET /contract/:token/receipt, is a page only: there is no JSON of it (the family
+ * JSON and the contract's audit history hold the same facts). A program that asks for it gets the
+ * page when there is one and the JSON error body when there is none.
+ */
+export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: FamilyPageRouteDependencies): Router {
+  const refuseCrossSite = crossSiteCheck(contractBaseUrl);
+  // Strict, so /contract/<token>/ is not the page: its relative links would resolve elsewhere.
+  const router = new Router({ strict: true });
+
+  /**
+   * A route of the page's: the requests `takes` picks are answered by `handle`, and whatever fails
+   * becomes an error page (a client over its budget of misses gets the page saying to wait); the
+   * rest pass on untouched.
+   */
+  const page =
+    (takes: (ctx: RouterContext) => boolean, handle: Handler): RouterMiddleware =>
+    async (ctx, next) => {
+      if (!takes(ctx)) return next();
+      try {
+        await handle(ctx, (ctx.params as { token: string }).token);
+      } catch (thrown) {
+        // A program that posts the form without preferring HTML gets the JSON error body instead.
+        if (!prefersHtml(ctx)) throw thrown;
+        const error = toAppError(thrown);
+        if (error.status >= 500) logger.error({ request_id: requestIdOf(ctx), err: thrown, code: error.code }, 'request failed');
+        ctx.status = error.status;
+        noteAnsweredError(ctx, error.code);
+        ctx.type = 'html';
+        ctx.body = pages.error(error.code, error.message, rootOf(ctx.path));
+      }
+    };
+
+  /**
+   * A link a newer offer replaced (410): the page says whom to ask for the newest link and, when a
+   * tier change replaced a signed contract, what was signed. Programs get `contract_superseded`.
+   */
+  const replaced = (ctx: RouterContext, token: string, clubName: string | null, signed: SignedContract | null) => {
+    if (!prefersHtml(ctx)) throw new AppError('contract_superseded');
+    ctx.status = 410;
+    noteAnsweredError(ctx, 'contract_superseded');
+    ctx.type = 'html';
+    ctx.body = pages.replaced(token, clubName, signed, rootOf(ctx.path));
+  };
+
+  router.get(
+    '/contract/:token',
+    page(prefersHtml, async (ctx, token) => {
+      const link = await links.find(ctx, token);
+      if (link.kind === 'unknown') throw new AppError('contract_not_found');
+      if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, await links.signed(token));
+      if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
+      // The one query the page reads; others are ignored here alone (every other route refuses them,
+      // schemas.ts noQuery), since a mail service's click tracking may add some (utm_…) to the
+      // e-mailed link, and a family must still reach its contract. The receipt is as lenient.
+      const outcome = ctx.query.outcome;
+      ctx.type = 'html';
+      ctx.body = pages.contract(token, link.contract, isFormOutcome(outcome) ? outcome : null);
+    }),
+  );
+
+  router.get(
+    '/contract/:token/receipt',
+    page(
+      () => true,
+      async (ctx, token) => {
+        const signed = await links.signed(token);
+        if (signed !== null) {
+          ctx.type = 'html';
+          ctx.body = pages.receipt(token, signed);
+          return;
+        }
+        // No signature: say why, as the link's own page would.
+        const link = await links.find(ctx, token);
+        if (link.kind === 'unknown') throw new AppError('contract_not_found');
+        if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, null);
+        if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
+        throw new AppError('contract_not_signed');
+      },
+    ),
+  );
+
+  router.post(
+    '/contract/:token/sign',
+    page(
+      isFormPost,
+      backToPage(async (ctx, token) => {
+        refuseCrossSite(ctx);
+        readQuery(ctx, noQuery);
+        const form = await readFormBody(ctx, signForm);
+        // Not refusals: the family left the name blank or the box unticked, and the page asks again.
+        if (form.signed_by === undefined || !hasVisibleCharacter(form.signed_by)) return 'name_missing';
+        if (form.agree === undefined) return 'agreement_missing';
+        await links.sign(ctx, token, form.signed_by, null);
+        return 'signed';
+      }),
+    ),
+  );
+
+  router.post(
+    '/contract/:token/decline',
+    page(
+      isFormPost,
+      backToPage(async (ctx, token) => {
+        refuseCrossSite(ctx);
+        readQuery(ctx, noQuery);
+        await readFormBody(ctx, declineForm);
+        await links.decline(ctx, token);
+        return 'declined';
+      }),
+    ),
+  );
+
+  return router;
+}
+
+type Handler = (ctx: RouterContext, token: string) => Promise<void>;
+
+/**
+ * A form post's handler: back to the page, which shows the outcome (PRG, so a reload repeats
+ * nothing). A post that hits a wrong state or a dead link goes back too, and the page explains it.
+ */
+function backToPage(perform: (ctx: RouterContext, token: string) => Promise<FormOutcome>): Handler {
+  return async (ctx, token) => {
+    let outcome: FormOutcome | null;
+    try {
+      outcome = await perform(ctx, token);
+    } catch (error) {
+      if (!PAGE_EXPLAINS.has(toAppError(error).code)) throw error;
+      outcome = null;
+    }
+    ctx.status = 303;
+    ctx.redirect(`../${token}${outcome === null ? '' : `?outcome=${outcome}`}`);
+  };
+}
+
+/** The way back from the request's URL to the service's root, for the page's relative links (family-pages.ts). */
+function rootOf(path: string): string {
+  return '../'.repeat(Math.max(1, path.split('/').length - 2));
+}
+
+function isFormOutcome(value: unknown): value is FormOutcome {
+  return value === 'signed' || value === 'declined' || value === 'name_missing' || value === 'agreement_missing';
+}

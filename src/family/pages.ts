@@ -1,0 +1,136 @@
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+import type { ErrorCode } from '../errors.ts';
+import { formatIsoTime, formatMonthlyFee, formatReadableTime } from '../formatting.ts';
+import type { FamilyContract, SignedContract } from './store.ts';
+import type { TermsHtml } from '../terms/terms-html-cache.ts';
+
+export const VIEWS = fileURLToPath(new URL('../http/views/', import.meta.url));
+
+/** What a form post came back with, carried in the query string of the page it redirects to. */
+export type FormOutcome = 'signed' | 'declined' | 'name_missing' | 'agreement_missing';
+
+/**
+ * The pages' links are relative, so they work behind a proxy that adds a path prefix. `root` is the
+ * way from the page's own URL back to the service's root: `../` from /contract/<token>, `../../`
+ * from /contract/<token>/receipt.
+ */
+export interface FamilyPages {
+  /** At /contract/<token>. */
+  contract(token: string, contract: FamilyContract, outcome: FormOutcome | null): string;
+  /**
+   * A link a newer offer replaced: whom to ask for the newest one, and — when a tier change replaced
+   * a signed contract — what was signed, with its receipt.
+   */
+  replaced(token: string, clubName: string | null, signed: SignedContract | null, root: string): string;
+  /** At /contract/<token>/receipt: the printable record of a signature. */
+  receipt(token: string, signed: SignedContract): string;
+  /** The page for a request that failed: what happened, and what the family can do about it. */
+  error(code: ErrorCode, message: string, root: string): string;
+}
+
+/** What a browser is told when a link opens no contract, or the client must slow down. */
+const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>> = {
+  contract_not_found: {
+    title: 'We can’t find this contract',
+    message:
+      'Check that you opened the whole link from the club’s e-mail. If it still does not work, ask the club to send it again.',
+  },
+  contract_not_signed: {
+    title: 'No receipt: this contract is not signed',
+    message: 'A receipt is there once the contract is signed. Open the link from the club’s e-mail to read and sign it.',
+  },
+  contract_withdrawn: {
+    title: 'The club withdrew this offer',
+    message: 'This link no longer opens a contract. If you expected one, ask the club; it can send a new offer.',
+  },
+  contract_expired: {
+    title: 'This offer has expired',
+    message: 'It was not signed in time. Ask the club for a new offer if you still want the contract.',
+  },
+  too_many_requests: {
+    title: 'Please wait a moment',
+    message:
+      'Many links that open no contract were tried from your network in a short time. Check that the link is the one in the club’s latest e-mail, wait a few seconds, then reload this page.',
+  },
+};
+
+/**
+ * The family's pages (docs/PRODUCT.md, "Family links" and "What the family signs"): server-rendered,
+ * no JavaScript, every value escaped by Eta; the terms' Markdown alone comes in as HTML, sanitised
+ * by terms-html.ts.
+ */
+export function createFamilyPages(options: { contractVersion: string; currency: string; termsHtml: TermsHtml }): FamilyPages {
+  const eta = new Eta({ views: VIEWS, autoEscape: true, cache: true });
+  const formatTime = (epochMs: number | null) => (epochMs === null ? '' : formatReadableTime(epochMs));
+  const fee = (monthlyFee: number) => formatMonthlyFee(monthlyFee, options.currency);
+
+  /** A signed contract as the receipt and the replaced page show it. */
+  const signedView = (signed: SignedContract) => ({
+    clubName: signed.clubName,
+    playerName: signed.playerName,
+    teamNames: signed.teamNames,
+    monthlyFee: fee(signed.monthlyFee),
+    signedBy: signed.signedBy,
+    signedAt: formatReadableTime(signed.signedAt),
+    signedAtIso: formatIsoTime(signed.signedAt),
+    signedIp: signed.signedIp,
+    signatureUrl: signed.signatureUrl,
+    contractVersion: signed.contractVersion,
+    terms: signed.terms,
+    replacedOn: formatTime(signed.replacedAt),
+  });
+
+  return {
+    contract: (token, contract, outcome) =>
+      eta.render('./contract', {
+        title: `${contract.clubName}: contract for ${contract.playerName}`,
+        assetsPath: '../assets',
+        token,
+        clubName: contract.clubName,
+        playerName: contract.playerName,
+        teamNames: contract.teamNames,
+        monthlyFee: fee(contract.monthlyFee),
+        contractVersion: contract.signedVersion ?? options.contractVersion,
+        terms: contract.terms === null ? null : { ...contract.terms, html: options.termsHtml(contract.terms) },
+        status: contract.status,
+        signedBy: contract.signedBy,
+        signedAt: formatTime(contract.signedAt),
+        declinedAt: formatTime(contract.declinedAt),
+        notice: notice(contract, outcome),
+        error: problem(contract, outcome),
+      }),
+    replaced: (token, clubName, signed, root) =>
+      eta.render('./replaced', {
+        title: signed === null ? 'This offer has been replaced' : 'This contract was replaced',
+        assetsPath: `${root}assets`,
+        receiptPath: `${root}contract/${token}/receipt`,
+        clubName,
+        signed: signed === null ? null : signedView(signed),
+      }),
+    receipt: (token, signed) =>
+      eta.render('./receipt', {
+        title: `${signed.clubName}: receipt for the contract of ${signed.playerName}`,
+        assetsPath: '../../assets',
+        contractPath: `../${token}`,
+        ...signedView(signed),
+      }),
+    error: (code, message, root) => {
+      const page = LINK_PAGES[code] ?? { title: 'Something went wrong', message };
+      return eta.render('./message', { title: page.title, message: page.message, assetsPath: `${root}assets` });
+    },
+  };
+}
+
+function notice(contract: FamilyContract, outcome: FormOutcome | null): string | null {
+  if (outcome === 'signed' && contract.status === 'signed') return 'Thank you. The contract is signed.';
+  if (outcome === 'declined' && contract.status === 'declined') return 'Your answer is recorded: you declined the offer.';
+  return null;
+}
+
+function problem(contract: FamilyContract, outcome: FormOutcome | null): string | null {
+  if (contract.status !== 'offered') return null;
+  if (outcome === 'name_missing') return 'Type your full name to sign.';
+  if (outcome === 'agreement_missing') return 'Tick the box to confirm that you agree.';
+  return null;
+}

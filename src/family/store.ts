@@ -1,0 +1,328 @@
+import { type CommonQueryMethods, sql } from 'slonik';
+import { z } from 'zod';
+import { CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.ts';
+import { sourceStates } from '../../machines/evaluate.ts';
+import { teamIdsOfPlayer } from '../players/store.ts';
+
+/** Contract terms as the family reads them: `sha256` (hex) is the hash of exactly `body`. */
+export interface ContractTerms {
+  readonly version: number;
+  readonly title: string;
+  readonly sha256: string;
+  readonly body: string;
+}
+
+const termsColumns = {
+  club_name: z.string().nullable(),
+  terms_version: z.number().nullable(),
+  terms_title: z.string().nullable(),
+  terms_sha256: z.instanceof(Buffer).nullable(),
+  terms_body: z.string().nullable(),
+};
+
+const termsOf = (row: {
+  terms_version: number | null;
+  terms_title: string | null;
+  terms_sha256: Buffer | null;
+  terms_body: string | null;
+}) =>
+  row.terms_version === null || row.terms_title === null || row.terms_sha256 === null || row.terms_body === null
+    ? null
+    : { version: row.terms_version, title: row.terms_title, sha256: row.terms_sha256.toString('hex'), body: row.terms_body };
+
+const contractRow = z.object({
+  superseded: z.boolean(),
+  player_name: z.string().nullable(),
+  team_ids: z.array(z.number()).nullable(),
+  team_names: z.array(z.string()).nullable(),
+  monthly_fee: z.number().nullable(),
+  contract_status: z.enum(CONTRACT_STATUSES).nullable(),
+  contract_version: z.string().nullable(),
+  contract_signed_at: z.number().nullable(),
+  contract_signed_by: z.string().nullable(),
+  contract_declined_at: z.number().nullable(),
+  ...termsColumns,
+});
+
+/** A contract as its family sees it through the link. */
+export interface FamilyContract {
+  readonly clubName: string;
+  /** The terms the offer pinned, with their exact text; null when the club had none. */
+  readonly terms: ContractTerms | null;
+  readonly playerName: string;
+  readonly teamIds: number[];
+  readonly teamNames: string[];
+  readonly monthlyFee: number;
+  readonly status: 'offered' | 'declined' | 'signed';
+  /** Set once signed: the version the family signed. */
+  readonly signedVersion: string | null;
+  readonly signedAt: number | null;
+  readonly signedBy: string | null;
+  readonly declinedAt: number | null;
+}
+
+export type ContractLink =
+  | { readonly kind: 'current'; readonly contract: FamilyContract }
+  /** A replaced link still names its club, so the page can say whom to ask. */
+  | { readonly kind: 'superseded'; readonly clubName: string | null }
+  /** The club withdrew the offer, or it expired unsigned: the link answers 410 with its own code. */
+  | { readonly kind: 'closed'; readonly status: 'withdrawn' | 'expired'; readonly clubName: string | null }
+  | { readonly kind: 'unknown' };
+
+/**
+ * A link's route (contract_links): its club and player, or 0 and 0, which no club or player has, so
+ * an unknown token is looked up like a known one.
+ */
+function routeOf(token: string) {
+  return sql.fragment`
+    SELECT coalesce(links.tenant_id, 0) AS tenant_id, coalesce(links.player_id, 0) AS player_id
+    FROM (SELECT) AS one LEFT JOIN contract_links AS links ON links.token = ${token}
+  `;
+}
+
+/**
+ * What a family's link opens. One round trip: the token's club and player from the routing index
+ * (contract_links), then that player if it still holds the token, and the club's replaced tokens,
+ * so an unknown token and a replaced one take the same work.
+ */
+export async function findContractByToken(db: CommonQueryMethods, token: string): Promise<ContractLink> {
+  const row = await db.one(sql.type(contractRow)`
+    SELECT
+      EXISTS (
+        SELECT 1 FROM superseded_contract_tokens
+        WHERE superseded_contract_tokens.tenant_id = route.tenant_id AND superseded_contract_tokens.token = ${token}
+      ) AS superseded,
+      players.name AS player_name,
+      CASE WHEN players.id IS NOT NULL THEN ${teamIdsOfPlayer} END AS team_ids,
+      CASE WHEN players.id IS NOT NULL THEN ARRAY(
+        SELECT teams.name FROM player_teams
+        JOIN teams ON teams.tenant_id = player_teams.tenant_id AND teams.id = player_teams.team_id
+        WHERE player_teams.tenant_id = players.tenant_id AND player_teams.player_id = players.id
+        ORDER BY teams.name
+      ) END AS team_names,
+      players.monthly_fee,
+      players.contract_status,
+      players.contract_version,
+      players.contract_signed_at,
+      players.contract_signed_by,
+      players.contract_declined_at,
+      tenants.name AS club_name,
+      terms.version AS terms_version,
+      terms.title AS terms_title,
+      terms.sha256 AS terms_sha256,
+      terms.body AS terms_body
+    FROM (${routeOf(token)}) AS route
+    LEFT JOIN tenants ON tenants.id = route.tenant_id
+    LEFT JOIN players ON players.tenant_id = route.tenant_id AND players.id = route.player_id
+      AND players.contract_token = ${token}
+    LEFT JOIN contract_terms AS terms ON terms.tenant_id = players.tenant_id AND terms.version = players.contract_terms_version
+  `);
+  if (row.contract_status === null || row.contract_status === 'none') {
+    return row.superseded ? { kind: 'superseded', clubName: row.club_name } : { kind: 'unknown' };
+  }
+  if (row.contract_status === 'withdrawn' || row.contract_status === 'expired') {
+    return { kind: 'closed', status: row.contract_status, clubName: row.club_name };
+  }
+  return {
+    kind: 'current',
+    contract: {
+      clubName: row.club_name ?? '',
+      terms: termsOf(row),
+      playerName: row.player_name ?? '',
+      teamIds: row.team_ids ?? [],
+      teamNames: row.team_names ?? [],
+      monthlyFee: row.monthly_fee ?? 0,
+      status: row.contract_status,
+      signedVersion: row.contract_version,
+      signedAt: row.contract_signed_at,
+      signedBy: row.contract_signed_by,
+      declinedAt: row.contract_declined_at,
+    },
+  };
+}
+
+/** A signed contract as its receipt shows it: what was signed, by whom, when and from where. */
+export interface SignedContract {
+  readonly clubName: string;
+  readonly playerName: string;
+  readonly teamNames: string[];
+  readonly monthlyFee: number;
+  readonly signedAt: number;
+  readonly signedBy: string;
+  /** The address the signature came from; null when it was not recorded. */
+  readonly signedIp: string | null;
+  readonly signatureUrl: string | null;
+  /** CONTRACT_VERSION as recorded at signing. */
+  readonly contractVersion: string | null;
+  /** The terms signed (their text is not needed: the hash binds it); null when the offer pinned none. */
+  readonly terms: Omit<ContractTerms, 'body'> | null;
+  /** When a tier change replaced this contract with a new offer; null while it is the player's contract. */
+  readonly replacedAt: number | null;
+}
+
+const signedRow = z.object({
+  club_name: z.string(),
+  player_name: z.string(),
+  team_names: z.array(z.string()),
+  monthly_fee: z.number(),
+  signed_at: z.number(),
+  signed_by: z.string(),
+  signed_ip: z.string().nullable(),
+  signature_url: z.string().nullable(),
+  contract_version: z.string().nullable(),
+  terms_version: z.number().nullable(),
+  terms_title: z.string().nullable(),
+  terms_sha256: z.string().nullable(),
+  replaced_at: z.number().nullable(),
+});
+
+/**
+ * The signed contract a link stands for: the player's current one, or the one a tier change
+ * replaced, read from that change's audit row, whose old_state holds the whole signed contract
+ * (docs/PRODUCT.md, "What the audit log keeps"). Both are read as the same snapshot, so a receipt
+ * says the same before and after the change. Routed like findContractByToken; the replaced token
+ * names its player, whose audit rows the (tenant_id, player_id, id) index finds. Null when the link
+ * stands for no signed contract.
+ */
+export async function findSignedContract(db: CommonQueryMethods, token: string): Promise<SignedContract | null> {
+  const row = await db.maybeOne(sql.type(signedRow)`
+    WITH route AS (${routeOf(token)}),
+    signed AS (
+      SELECT players.tenant_id, players.id AS player_id, contract_snapshot(players, ${teamIdsOfPlayer}) AS contract,
+             NULL::timestamptz AS replaced_at
+      FROM route
+      JOIN players ON players.tenant_id = route.tenant_id AND players.id = route.player_id
+        AND players.contract_token = ${token}
+      WHERE players.contract_status = 'signed'
+      UNION ALL
+      SELECT tier_change.tenant_id, tier_change.player_id, tier_change.old_state, tier_change.ts
+      FROM route
+      JOIN superseded_contract_tokens AS replaced ON replaced.tenant_id = route.tenant_id AND replaced.token = ${token}
+      CROSS JOIN LATERAL (
+        SELECT contract_audit_log.tenant_id, contract_audit_log.player_id, contract_audit_log.old_state, contract_audit_log.ts
+        FROM contract_audit_log
+        WHERE contract_audit_log.tenant_id = replaced.tenant_id AND contract_audit_log.player_id = replaced.player_id
+          AND contract_audit_log.event_type = 'tier_change'
+          AND contract_audit_log.old_state->>'contract_token' = ${token}
+          AND contract_audit_log.old_state->>'contract_status' = 'signed'
+        ORDER BY contract_audit_log.id DESC
+        LIMIT 1
+      ) AS tier_change
+    )
+    SELECT
+      tenants.name AS club_name,
+      players.name AS player_name,
+      ARRAY(
+        SELECT teams.name FROM teams
+        WHERE teams.tenant_id = signed.tenant_id
+          AND teams.id IN (SELECT jsonb_array_elements_text(signed.contract->'team_ids')::integer)
+        ORDER BY teams.name
+      ) AS team_names,
+      (signed.contract->>'monthly_fee')::integer AS monthly_fee,
+      (signed.contract->>'contract_signed_at')::timestamptz AS signed_at,
+      signed.contract->>'contract_signed_by' AS signed_by,
+      signed.contract->>'contract_signed_ip' AS signed_ip,
+      signed.contract->>'contract_signature_url' AS signature_url,
+      signed.contract->>'contract_version' AS contract_version,
+      terms.version AS terms_version,
+      terms.title AS terms_title,
+      signed.contract->>'contract_terms_sha256' AS terms_sha256,
+      signed.replaced_at
+    FROM signed
+    JOIN tenants ON tenants.id = signed.tenant_id
+    JOIN players ON players.tenant_id = signed.tenant_id AND players.id = signed.player_id
+    LEFT JOIN contract_terms AS terms
+      ON terms.tenant_id = signed.tenant_id AND terms.version = (signed.contract->>'contract_terms_version')::integer
+  `);
+  if (row === null) return null;
+  return {
+    clubName: row.club_name,
+    playerName: row.player_name,
+    teamNames: row.team_names,
+    monthlyFee: row.monthly_fee,
+    signedAt: row.signed_at,
+    signedBy: row.signed_by,
+    signedIp: row.signed_ip,
+    signatureUrl: row.signature_url,
+    contractVersion: row.contract_version,
+    terms:
+      row.terms_version === null || row.terms_title === null || row.terms_sha256 === null
+        ? null
+        : { version: row.terms_version, title: row.terms_title, sha256: row.terms_sha256 },
+    replacedAt: row.replaced_at,
+  };
+}
+
+/** What the link shows after the family's answer, and the state it was given in. */
+export type AnsweredContract = Pick<
+  FamilyContract,
+  'clubName' | 'terms' | 'playerName' | 'teamNames' | 'monthlyFee' | 'status' | 'signedVersion'
+> & {
+  readonly previousStatus: ContractStatus;
+};
+
+const answeredRow = z.object({
+  previous_status: z.enum(CONTRACT_STATUSES),
+  contract_status: z.enum(['offered', 'declined', 'signed']),
+  player_name: z.string(),
+  team_names: z.array(z.string()),
+  monthly_fee: z.number(),
+  contract_version: z.string().nullable(),
+  ...termsColumns,
+});
+
+const answered = (row: z.infer<typeof answeredRow>): AnsweredContract => ({
+  clubName: row.club_name ?? '',
+  terms: termsOf(row),
+  previousStatus: row.previous_status,
+  status: row.contract_status,
+  playerName: row.player_name,
+  teamNames: row.team_names,
+  monthlyFee: row.monthly_fee,
+  signedVersion: row.contract_version,
+});
+
+export interface Signature {
+  readonly token: string;
+  readonly signedBy: string;
+  readonly signatureUrl: string | null;
+  readonly ip: string | null;
+  readonly contractVersion: string;
+}
+
+/**
+ * The whole SIGN transition in one round trip: one call of sql/sign_contract, which applies the
+ * machine's judgement (the states it takes SIGN from; by default machines/evaluate.ts sourceStates)
+ * under the row lock.
+ */
+export async function signContract(
+  db: CommonQueryMethods,
+  signature: Signature,
+  allowedFrom: readonly ContractStatus[] = sourceStates({ type: 'SIGN' }),
+): Promise<AnsweredContract> {
+  return answered(
+    await db.one(sql.type(answeredRow)`
+      SELECT previous_status, contract_status, player_name, team_names, monthly_fee, contract_version,
+             club_name, terms_version, terms_title, terms_sha256, terms_body
+      FROM sign_contract(
+        ${signature.token}, ${signature.signedBy}, ${signature.signatureUrl}, ${signature.ip}::inet,
+        ${signature.contractVersion}, ${sql.array(allowedFrom, 'text')}
+      )
+    `),
+  );
+}
+
+/** The whole DECLINE transition in one round trip: one call of sql/decline_contract. */
+export async function declineContract(
+  db: CommonQueryMethods,
+  token: string,
+  allowedFrom: readonly ContractStatus[] = sourceStates({ type: 'DECLINE' }),
+): Promise<AnsweredContract> {
+  return answered(
+    await db.one(sql.type(answeredRow)`
+      SELECT previous_status, contract_status, player_name, team_names, monthly_fee, contract_version,
+             club_name, terms_version, terms_title, terms_sha256, terms_body
+      FROM decline_contract(${token}, ${sql.array(allowedFrom, 'text')})
+    `),
+  );
+}

@@ -1,0 +1,144 @@
+import { AppError } from '../errors.ts';
+import { readContractHistory } from '../contracts/history-store.ts';
+import { listContractMessages } from '../mail/contract-messages.ts';
+import { createPlayer, findPlayer, listPlayers, updatePlayer } from './store.ts';
+import { json } from '../http/answer-content.ts';
+import { decodeCursor, encodeCursor } from '../http/cursor.ts';
+import { contractHistory, type ContractHistoryResponse } from '../contracts/schemas.ts';
+import {
+  playerResponse,
+  playerListResponse,
+  type PlayerListResponse,
+  createPlayerBody,
+  listPlayersQuery,
+  playerPath,
+  updatePlayerBody,
+} from './schemas.ts';
+import { adminOperation, tenantOf } from '../admin/operation.ts';
+import { claim, markReplay } from '../admin/idempotency.ts';
+import { contractUrl, isoTime, playerView } from '../admin/views.ts';
+
+export const playerCreation = adminOperation({
+  method: 'post',
+  path: '/admin/players',
+  operationId: 'createPlayer',
+  summary: 'Add a player',
+  body: { schema: createPlayerBody },
+  idempotent: true,
+  answers: { 201: json(playerResponse, 'The player.') },
+  errors: ['team_not_found'],
+  async handle(ctx, { caller: admin, body, idempotencyKey }, deps) {
+    const tenantId = await tenantOf(deps, admin);
+    const created = await createPlayer(
+      deps.pool,
+      tenantId,
+      { name: body.name, email: body.email, teamIds: body.team_ids },
+      claim(deps.idempotency, idempotencyKey, 'create_player', { name: body.name, email: body.email, team_ids: body.team_ids }),
+    );
+    markReplay(ctx, created);
+    ctx.status = 201;
+    ctx.body = playerView(deps.contractBaseUrl, created);
+  },
+});
+
+export const player = adminOperation({
+  method: 'get',
+  path: '/admin/players/{id}',
+  operationId: 'getPlayer',
+  summary: 'A player',
+  params: playerPath,
+  answers: { 200: json(playerResponse, 'The player.') },
+  errors: ['player_not_found'],
+  async handle(ctx, { caller: admin, params: { id } }, deps) {
+    const found = await findPlayer(deps.pool, await tenantOf(deps, admin), id);
+    if (found === null) throw new AppError('player_not_found');
+    ctx.body = playerView(deps.contractBaseUrl, found);
+  },
+});
+
+export const playerContract = adminOperation({
+  method: 'get',
+  path: '/admin/players/{id}/contract',
+  operationId: 'getPlayerContract',
+  summary: 'A player’s contract, its audit history and the e-mails sent about it, newest first',
+  params: playerPath,
+  answers: { 200: json(contractHistory, 'The contract.') },
+  errors: ['player_not_found'],
+  async handle(ctx, { caller: admin, params: { id } }, deps) {
+    const tenantId = await tenantOf(deps, admin);
+    const contract = await readContractHistory(deps.pool, tenantId, id);
+    if (contract === null) throw new AppError('player_not_found');
+    const messages = await listContractMessages(deps.pool, tenantId, id);
+    ctx.body = {
+      player_id: id,
+      status: contract.status,
+      monthly_fee: contract.monthly_fee,
+      team_ids: contract.team_ids,
+      contract_url: contractUrl(deps.contractBaseUrl, contract.status, contract.contract_token),
+      contract_offered_at: isoTime(contract.contract_offered_at),
+      contract_offered_by: contract.contract_offered_by,
+      contract_signed_at: isoTime(contract.contract_signed_at),
+      contract_signed_by: contract.contract_signed_by,
+      contract_version: contract.contract_version,
+      contract_terms_version: contract.contract_terms_version,
+      contract_terms_sha256: contract.contract_terms_sha256,
+      history: contract.history.map((entry) => ({ ...entry, ts: new Date(entry.ts).toISOString() })),
+      messages: messages.map((message) => ({
+        ...message,
+        created_at: new Date(message.created_at).toISOString(),
+        sent_at: isoTime(message.sent_at),
+      })),
+    } satisfies ContractHistoryResponse;
+  },
+});
+
+export const playerList = adminOperation({
+  method: 'get',
+  path: '/admin/players',
+  operationId: 'listPlayers',
+  summary: 'The club’s players, filtered by team, contract state or text, by keyset pages',
+  query: listPlayersQuery,
+  answers: { 200: json(playerListResponse, 'One page.') },
+  notes: { validation_failed: 'a cursor this service did not hand out included, with zod’s issues in `details`' },
+  async handle(ctx, { caller: admin, query }, deps) {
+    const rows = await listPlayers(
+      deps.pool,
+      await tenantOf(deps, admin),
+      { teamId: query.team_id, status: query.status, q: query.q },
+      { limit: query.limit + 1, afterPlayerId: decodeCursor(query.cursor) }, // one more tells whether another page exists
+    );
+    const items = rows.slice(0, query.limit);
+    const last = items.at(-1);
+    ctx.body = {
+      items: items.map((row) => playerView(deps.contractBaseUrl, row)),
+      next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id) : null,
+    } satisfies PlayerListResponse;
+  },
+});
+
+export const playerUpdate = adminOperation({
+  method: 'patch',
+  path: '/admin/players/{id}',
+  operationId: 'updatePlayer',
+  summary: 'Change a player’s name, e-mail or teams',
+  description:
+    'Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s ' +
+    'teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`).',
+  params: playerPath,
+  body: { schema: updatePlayerBody },
+  answers: { 200: json(playerResponse, 'The player after the change. Nothing changes unless the answer is 200.') },
+  errors: ['player_not_found', 'team_change_needs_offer', 'team_not_found'],
+  notes: {
+    player_not_found: 'also for another club’s player',
+    team_change_needs_offer: 'the player has a signed contract and `team_ids` changes their teams',
+    team_not_found: 'a team in `team_ids` is not the club’s',
+  },
+  async handle(ctx, { caller: admin, params: { id }, body }, deps) {
+    const updated = await updatePlayer(deps.pool, await tenantOf(deps, admin), id, {
+      name: body.name,
+      email: body.email,
+      teamIds: body.team_ids,
+    });
+    ctx.body = playerView(deps.contractBaseUrl, updated);
+  },
+});

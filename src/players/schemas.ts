@@ -1,0 +1,85 @@
+import { CONTRACT_STATUSES } from '../../machines/contract.ts';
+import { contractUrl, described } from '../http/answers.ts';
+import { id, idText, isStorableText, name, UNSTORABLE_TEXT } from '../http/input.ts';
+import { playerRow } from './store.ts';
+import { z } from '../http/openapi-zod.ts';
+
+export const createPlayerBody = z
+  .object({
+    name: name.openapi({ description: 'The playerResponse’s name, as the family will see it.' }),
+    email: z.string().max(320).email().openapi({ description: 'Where the family receives the offer and its link.' }),
+    team_ids: z
+      .array(id)
+      .max(20)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a team')
+      .default([])
+      .openapi({ description: 'The club’s teams the playerResponse plays in.' }),
+  })
+  .strict();
+
+export const playerPath = z.object({ id: idText.describe('The playerResponse’s id.') });
+
+export const listPlayersQuery = z
+  .object({
+    team_id: idText.optional().describe('Only the players on this team (another club’s team: none).'),
+    status: z.enum(CONTRACT_STATUSES).optional().describe('Only the players whose contract is in this state.'),
+    q: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine(isStorableText, UNSTORABLE_TEXT)
+      .optional()
+      .describe('Only the players whose name or e-mail contains this, case-insensitively (`%` and `_` match themselves).'),
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 500')
+      .transform(Number)
+      .pipe(z.number().min(1).max(500))
+      .default('50')
+      .describe('Players per page, 1 to 500.'),
+    cursor: z.string().max(100).optional().describe('The `next_cursor` of the previous page.'),
+  })
+  .strict();
+
+export const updatePlayerBody = z
+  .object({
+    name: name.optional().openapi({ description: 'The playerResponse’s name, stored exactly as sent.' }),
+    email: z
+      .string()
+      .max(320)
+      .email()
+      .optional()
+      .openapi({ description: 'The family’s e-mail. Changing it sends nothing; the next reminder goes to it.' }),
+    team_ids: z
+      .array(id)
+      .max(20)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a team')
+      .optional()
+      .openapi({
+        description:
+          'All the playerResponse’s teams, replacing the current ones. A signed playerResponse’s teams change only by a tier-change offer.',
+      }),
+  })
+  .strict()
+  .refine((body) => Object.values(body).some((value) => value !== undefined), 'give at least one of name, email, team_ids');
+
+export const playerResponse = described(playerRow.omit({ contract_token: true }), {
+  id: 'The playerResponse’s id.',
+  name: 'The playerResponse’s name, as the club typed it.',
+  email: 'Where the family receives the offer and its link.',
+  team_ids: 'The ids of the playerResponse’s teams.',
+  contract_status: 'The contract’s state (docs/PRODUCT.md, "The state machine").',
+  monthly_fee: 'The fee per month in CONTRACT_CURRENCY; null before any offer.',
+})
+  .extend({ contract_url: contractUrl })
+  .openapi('Player');
+
+export const playerListResponse = z
+  .object({
+    items: z.array(playerResponse).openapi({ description: 'The players, in id order; each as GET /admin/players/{id} answers.' }),
+    next_cursor: z.string().nullable().openapi({ description: 'Pass back as ?cursor= for the next page; null on the last.' }),
+  })
+  .openapi('PlayerList');
+export type PlayerListResponse = z.input<typeof playerListResponse>;
+
+export type PlayerResponse = z.input<typeof playerResponse>;

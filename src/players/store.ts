@@ -1,0 +1,126 @@
+import { type CommonQueryMethods, sql } from 'slonik';
+import { z } from 'zod';
+import { CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.ts';
+import { type IdempotencyClaim, claimArgument, replayed } from '../admin/idempotency-store.ts';
+
+/** A player as the store reads it; the API shows `contract_url` instead of the token. */
+export const playerRow = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  email: z.string(),
+  team_ids: z.array(z.number().int()),
+  contract_status: z.enum(CONTRACT_STATUSES),
+  contract_token: z.string().nullable(),
+  monthly_fee: z.number().int().nullable(),
+});
+export type Player = z.infer<typeof playerRow>;
+
+const createdPlayer = playerRow.merge(replayed);
+
+/** The player's current teams, as a column of a query over `players`. */
+export const teamIdsOfPlayer = sql.fragment`
+  ARRAY(
+    SELECT team_id FROM player_teams
+    WHERE player_teams.tenant_id = players.tenant_id AND player_teams.player_id = players.id
+    ORDER BY team_id
+  )
+`;
+
+export interface NewPlayer {
+  readonly name: string;
+  readonly email: string;
+  readonly teamIds: readonly number[];
+}
+
+/**
+ * sql/create_player, with or without an Idempotency-Key: a team that is not the club's (a
+ * foreign-key violation) leaves no player behind.
+ */
+export async function createPlayer(
+  db: CommonQueryMethods,
+  tenantId: number,
+  input: NewPlayer,
+  idempotency: IdempotencyClaim | null = null,
+): Promise<z.infer<typeof createdPlayer>> {
+  return db.one(sql.type(createdPlayer)`
+    SELECT * FROM create_player(
+      ${tenantId}, ${input.name}, ${input.email}, ${sql.array(input.teamIds, 'int4')}, ${claimArgument(idempotency)}
+    )
+  `);
+}
+
+export async function findPlayer(db: CommonQueryMethods, tenantId: number, playerId: number): Promise<Player | null> {
+  return db.maybeOne(sql.type(playerRow)`
+    SELECT id, name, email, contract_status, contract_token, monthly_fee, ${teamIdsOfPlayer} AS team_ids
+    FROM players
+    WHERE tenant_id = ${tenantId} AND id = ${playerId}
+  `);
+}
+
+export interface PlayerFilter {
+  readonly teamId?: number;
+  readonly status?: ContractStatus;
+  /** Name or e-mail contains this, case-insensitively; LIKE's wildcards in it match themselves. */
+  readonly q?: string;
+}
+
+/** `%`, `_` and the escape character itself, escaped for LIKE (whose default escape is the backslash). */
+export function likeContaining(text: string): string {
+  return `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+/**
+ * One page of a club's players matching `filter`, in id order, after `afterPlayerId`: the keyset
+ * pagination of listContracts, walking players_pkey (tenant_id, id).
+ */
+export async function listPlayers(
+  db: CommonQueryMethods,
+  tenantId: number,
+  filter: PlayerFilter,
+  page: { readonly limit: number; readonly afterPlayerId: number },
+): Promise<readonly Player[]> {
+  const conditions = [sql.fragment`tenant_id = ${tenantId}`, sql.fragment`id > ${page.afterPlayerId}`];
+  if (filter.status !== undefined) conditions.push(sql.fragment`contract_status = ${filter.status}`);
+  if (filter.teamId !== undefined) {
+    conditions.push(sql.fragment`EXISTS (
+      SELECT 1 FROM player_teams
+      WHERE player_teams.tenant_id = players.tenant_id AND player_teams.player_id = players.id
+        AND player_teams.team_id = ${filter.teamId}
+    )`);
+  }
+  if (filter.q !== undefined) {
+    const pattern = likeContaining(filter.q);
+    conditions.push(sql.fragment`(name ILIKE ${pattern} OR email ILIKE ${pattern})`);
+  }
+  return db.any(sql.type(playerRow)`
+    SELECT id, name, email, contract_status, contract_token, monthly_fee, ${teamIdsOfPlayer} AS team_ids
+    FROM players
+    WHERE ${sql.join(conditions, sql.fragment` AND `)}
+    ORDER BY id
+    LIMIT ${page.limit}
+  `);
+}
+
+export interface PlayerChanges {
+  readonly name?: string;
+  readonly email?: string;
+  readonly teamIds?: readonly number[];
+}
+
+/**
+ * sql/update_player, one round trip: player_not_found, team_not_found or team_change_needs_offer
+ * (a signed player's teams) come back as its SQLSTATEs, with nothing changed.
+ */
+export async function updatePlayer(
+  db: CommonQueryMethods,
+  tenantId: number,
+  playerId: number,
+  changes: PlayerChanges,
+): Promise<Player> {
+  return db.one(sql.type(playerRow)`
+    SELECT * FROM update_player(
+      ${tenantId}, ${playerId}, ${changes.name ?? null}, ${changes.email ?? null},
+      ${changes.teamIds === undefined ? null : sql.array(changes.teamIds, 'int4')}
+    )
+  `);
+}
