@@ -1,29 +1,17 @@
 import Router from '@koa/router';
+import { CONTRACT_OPERATIONS } from '../contracts/routes.ts';
 import { type Operation, registerOperations } from '../http/operation.ts';
+import { PLAYER_OPERATIONS } from '../players/routes.ts';
+import { TEAM_OPERATIONS } from '../teams/routes.ts';
+import { TERMS_OPERATIONS } from '../terms/routes.ts';
 import type { AdminRouteDependencies } from './operation.ts';
-import { contractExport, contractList, contractStatistics, offer, reminders, withdrawal } from '../contracts/routes.ts';
-import { player, playerContract, playerCreation, playerList, playerUpdate } from '../players/routes.ts';
-import { teamCreation, teamList, teamUpdate } from '../teams/routes.ts';
-import { termsList, termsPublication } from '../terms/routes.ts';
 
-/** Every admin operation, in the order /openapi.json lists them. */
+/** Every admin operation, each resource's in the order its folder lists them. */
 export const ADMIN_OPERATIONS: readonly Operation<AdminRouteDependencies>[] = [
-  offer,
-  withdrawal,
-  contractList,
-  contractExport,
-  contractStatistics,
-  teamCreation,
-  teamList,
-  playerCreation,
-  player,
-  playerContract,
-  termsPublication,
-  termsList,
-  reminders,
-  playerList,
-  playerUpdate,
-  teamUpdate,
+  ...CONTRACT_OPERATIONS,
+  ...PLAYER_OPERATIONS,
+  ...TEAM_OPERATIONS,
+  ...TERMS_OPERATIONS,
 ];
 
 export const adminRoutes = (deps: AdminRouteDependencies): Router => registerOperations(new Router(), ADMIN_OPERATIONS, deps);

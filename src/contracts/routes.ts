@@ -225,3 +225,6 @@ export const reminders = adminOperation({
     } satisfies RemindersResponse;
   },
 });
+
+/** The contract operations, in the order /openapi.json lists them. */
+export const CONTRACT_OPERATIONS = [offer, withdrawal, contractList, contractExport, contractStatistics, reminders] as const;

@@ -18,7 +18,7 @@ export const offerQuery = z
 
 export const withdrawBody = z
   .object({
-    player_id: id.openapi({ description: 'The playerResponse whose open offer is withdrawn.' }),
+    player_id: id.openapi({ description: 'The player whose open offer is withdrawn.' }),
     reason: z
       .string()
       .min(1)
@@ -31,7 +31,7 @@ export const withdrawBody = z
 
 export const offerBody = z
   .object({
-    player_id: id.openapi({ description: 'The playerResponse to offer the contract to.' }),
+    player_id: id.openapi({ description: 'The player to offer the contract to.' }),
     monthly_fee: z
       .number()
       .int()
@@ -43,9 +43,9 @@ export const offerBody = z
       .optional()
       .openapi({
         description:
-          'The team the contract is for. A team not among the playerResponse’s teams moves the playerResponse to it alone ' +
-          '(`moved_teams`); for a signed playerResponse that is a tier change, which voids and archives the signed contract, and ' +
-          'without it a signed playerResponse’s offer is refused (`team_change_required`). Absent or null: the playerResponse’s teams stay.',
+          'The team the contract is for. A team not among the player’s teams moves the player to it alone ' +
+          '(`moved_teams`); for a signed player that is a tier change, which voids and archives the signed contract, and ' +
+          'without it a signed player’s offer is refused (`team_change_required`). Absent or null: the player’s teams stay.',
       }),
   })
   .strict();
@@ -57,7 +57,7 @@ export const remindBody = z
       .min(1)
       .max(500)
       .optional()
-      .openapi({ description: 'The players to remind; without it, every playerResponse of the club with an open offer.' }),
+      .openapi({ description: 'The players to remind; without it, every player of the club with an open offer.' }),
     dry_run: z.boolean().default(false).openapi({ description: 'Answer what would be queued, and queue nothing.' }),
   })
   .strict();
@@ -76,7 +76,7 @@ export const listContractsQuery = z
   })
   .strict();
 
-/** GET /admin/contracts.csv: every playerResponse in one state, so no page size and no cursor. */
+/** GET /admin/contracts.csv: every player in one state, so no page size and no cursor. */
 export const exportContractsQuery = z
   .object({
     status: z
@@ -106,8 +106,8 @@ export const offerResponse = described(offer, {
   new_status: 'The contract’s state now: `offered`.',
   contract_token: '32 random bytes, base64url: 43 characters.',
   monthly_fee: 'The fee per month offered, in CONTRACT_CURRENCY.',
-  team_ids: 'The ids of the playerResponse’s teams after the offer.',
-  moved_teams: 'True when `target_team_id` moved the playerResponse to another team.',
+  team_ids: 'The ids of the player’s teams after the offer.',
+  moved_teams: 'True when `target_team_id` moved the player to another team.',
   archived: 'True when a signed contract was voided (tier change).',
   audit_id: 'The audit row this offer wrote (a forced re-offer, a tier change); null when it wrote none.',
   actor: 'Who made the offer (the token’s e-mail); on an idempotent replay, who made the first request.',
@@ -133,7 +133,7 @@ export const contractListResponse = z
       .array(
         z.object({
           player_id: playerId,
-          name: z.string().openapi({ description: 'The playerResponse’s name.' }),
+          name: z.string().openapi({ description: 'The player’s name.' }),
           email: z.string().openapi({ description: 'The family’s e-mail address.' }),
           status,
           monthly_fee: monthlyFee,
@@ -198,7 +198,7 @@ export const contractHistory = z
           error: z.string().nullable().openapi({ description: 'Why the last attempt failed, or why the message was skipped.' }),
         }),
       )
-      .openapi({ description: 'The e-mails queued for this playerResponse, newest first.' }),
+      .openapi({ description: 'The e-mails queued for this player, newest first.' }),
   })
   .openapi('ContractHistory');
 

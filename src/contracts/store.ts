@@ -36,7 +36,7 @@ export const offer = z.object({
 });
 
 // audit_id is a bigint column; its values fit a JSON number.
-const offerOutcome = offer.merge(replayed).extend({ audit_id: z.bigint().transform(Number).nullable() });
+export const offerOutcome = offer.merge(replayed).extend({ audit_id: z.bigint().transform(Number).nullable() });
 export type OfferOutcome = z.infer<typeof offerOutcome>;
 
 /**
@@ -96,7 +96,7 @@ export const withdrawal = z.object({
   /** Who withdrew the offer: on a replay, who made the first request. */
   actor: z.string(),
 });
-const withdrawalOutcome = withdrawal.merge(replayed).extend({ audit_id: z.bigint().transform(Number) });
+export const withdrawalOutcome = withdrawal.merge(replayed).extend({ audit_id: z.bigint().transform(Number) });
 
 /** The whole WITHDRAW transition in one round trip: one call of sql/withdraw_contract, with or without an Idempotency-Key. */
 export async function withdrawContract(

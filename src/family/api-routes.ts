@@ -11,18 +11,12 @@ import { type FamilyApiRouteDependencies, familyAction, familyRead } from './ope
 
 export const tokenPath = z.object({ token: z.string().describe('The family’s contract token (43 characters).') });
 
+/** The answer: the store's contract, its version the one in force until the family signs another. */
 const view = (
   { contractVersion }: FamilyApiRouteDependencies,
   contract: FamilyContract | AnsweredContract,
-): FamilyContractResponse => ({
-  club_name: contract.clubName,
-  terms: contract.terms,
-  player_name: contract.playerName,
-  team_names: contract.teamNames,
-  monthly_fee: contract.monthlyFee,
-  status: contract.status,
-  contract_version: contract.signedVersion ?? contractVersion,
-});
+): FamilyContractResponse =>
+  familyContractResponse.parse({ ...contract, contract_version: contract.contract_version ?? contractVersion });
 
 export const familyContract = familyRead({
   method: 'get',

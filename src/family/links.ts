@@ -85,7 +85,7 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
       if (isMiss(toAppError(error))) miss(ctx);
       throw error;
     }
-    metrics.countTransition(event, contract.previousStatus, contract.status);
+    metrics.countTransition(event, contract.previous_status, contract.status);
     return contract;
   };
 

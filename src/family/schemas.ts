@@ -1,5 +1,6 @@
 import { hasVisibleCharacter, isPlainUrl, isStorableText, name, UNSTORABLE_TEXT } from '../http/input.ts';
-import { contractTerms } from '../terms/schemas.ts';
+import { described } from '../http/answers.ts';
+import { familyContract, familyTerms } from './store.ts';
 import { z } from '../http/openapi-zod.ts';
 
 export const signBody = z
@@ -44,19 +45,28 @@ export const signForm = z
   .strict();
 export const declineForm = z.object({}).strict();
 
-export const familyContractResponse = z
-  .object({
-    club_name: z.string().openapi({ description: 'The club making the offer.' }),
-    terms: contractTerms
-      .omit({ created_at: true })
-      .extend({ body: z.string().openapi({ description: 'Markdown, exactly as the club wrote it.' }) })
-      .nullable()
-      .openapi({ description: 'The terms the offer pinned; null when the club had none.' }),
-    player_name: z.string().openapi({ description: 'The playerResponse’s name.' }),
-    team_names: z.array(z.string()).openapi({ description: 'The names of the playerResponse’s teams.' }),
-    monthly_fee: z.number().int().openapi({ description: 'The fee per month, in CONTRACT_CURRENCY.' }),
-    status: z.enum(['offered', 'declined', 'signed']).openapi({ description: 'Where the contract stands.' }),
-    contract_version: z.string().openapi({ description: 'The contract text version (CONTRACT_VERSION).' }),
+const terms = described(familyTerms, {
+  version: 'Numbered 1, 2, … per club.',
+  title: 'The terms’ title.',
+  sha256: 'SHA-256 of `body` (its UTF-8 bytes), in hex.',
+  body: 'Markdown, exactly as the club wrote it.',
+});
+
+export const familyContractResponse = described(
+  familyContract.extend({ terms: terms.nullable() }).omit({ contract_version: true }),
+  {
+    club_name: 'The club making the offer.',
+    terms: 'The terms the offer pinned; null when the club had none.',
+    player_name: 'The player’s name.',
+    team_names: 'The names of the player’s teams.',
+    monthly_fee: 'The fee per month, in CONTRACT_CURRENCY.',
+    status: 'Where the contract stands.',
+  },
+)
+  .extend({
+    contract_version: z
+      .string()
+      .openapi({ description: 'The contract text version (CONTRACT_VERSION): the one signed, or the one in force.' }),
   })
   .openapi('FamilyContract');
 

@@ -5,12 +5,8 @@ import { sourceStates } from '../../machines/evaluate.ts';
 import { teamIdsOfPlayer } from '../players/store.ts';
 
 /** Contract terms as the family reads them: `sha256` (hex) is the hash of exactly `body`. */
-export interface ContractTerms {
-  readonly version: number;
-  readonly title: string;
-  readonly sha256: string;
-  readonly body: string;
-}
+export const familyTerms = z.object({ version: z.number().int(), title: z.string(), sha256: z.string(), body: z.string() });
+export type ContractTerms = z.infer<typeof familyTerms>;
 
 const termsColumns = {
   club_name: z.string().nullable(),
@@ -20,20 +16,53 @@ const termsColumns = {
   terms_body: z.string().nullable(),
 };
 
-const termsOf = (row: {
-  terms_version: number | null;
-  terms_title: string | null;
-  terms_sha256: Buffer | null;
-  terms_body: string | null;
-}) =>
-  row.terms_version === null || row.terms_title === null || row.terms_sha256 === null || row.terms_body === null
-    ? null
-    : { version: row.terms_version, title: row.terms_title, sha256: row.terms_sha256.toString('hex'), body: row.terms_body };
+/** The terms' columns of a row, as one `terms` field (null when the offer pinned none). */
+function withTerms<
+  Row extends {
+    terms_version: number | null;
+    terms_title: string | null;
+    terms_sha256: Buffer | null;
+    terms_body: string | null;
+    club_name: string | null;
+  },
+>(row: Row) {
+  const { terms_version: version, terms_title: title, terms_sha256: sha256, terms_body: body, club_name, ...rest } = row;
+  return {
+    ...rest,
+    club_name: club_name ?? '',
+    terms:
+      version === null || title === null || sha256 === null || body === null
+        ? null
+        : { version, title, sha256: sha256.toString('hex'), body },
+  };
+}
+
+/**
+ * A contract as its family sees it through the link: the answer of GET /contract/{token}
+ * (family/schemas.ts extends it) and what the page shows.
+ */
+export const familyContract = z.object({
+  club_name: z.string(),
+  /** The terms the offer pinned, with their exact text; null when the club had none. */
+  terms: familyTerms.nullable(),
+  player_name: z.string(),
+  team_names: z.array(z.string()),
+  monthly_fee: z.number().int(),
+  status: z.enum(['offered', 'declined', 'signed']),
+  /** Set once signed: the version the family signed. */
+  contract_version: z.string().nullable(),
+});
+
+/** What the page shows besides the answer: when and by whom the contract was answered. */
+export type FamilyContract = z.infer<typeof familyContract> & {
+  readonly contract_signed_at: number | null;
+  readonly contract_signed_by: string | null;
+  readonly contract_declined_at: number | null;
+};
 
 const contractRow = z.object({
   superseded: z.boolean(),
   player_name: z.string().nullable(),
-  team_ids: z.array(z.number()).nullable(),
   team_names: z.array(z.string()).nullable(),
   monthly_fee: z.number().nullable(),
   contract_status: z.enum(CONTRACT_STATUSES).nullable(),
@@ -43,23 +72,6 @@ const contractRow = z.object({
   contract_declined_at: z.number().nullable(),
   ...termsColumns,
 });
-
-/** A contract as its family sees it through the link. */
-export interface FamilyContract {
-  readonly clubName: string;
-  /** The terms the offer pinned, with their exact text; null when the club had none. */
-  readonly terms: ContractTerms | null;
-  readonly playerName: string;
-  readonly teamIds: number[];
-  readonly teamNames: string[];
-  readonly monthlyFee: number;
-  readonly status: 'offered' | 'declined' | 'signed';
-  /** Set once signed: the version the family signed. */
-  readonly signedVersion: string | null;
-  readonly signedAt: number | null;
-  readonly signedBy: string | null;
-  readonly declinedAt: number | null;
-}
 
 export type ContractLink =
   | { readonly kind: 'current'; readonly contract: FamilyContract }
@@ -93,7 +105,6 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
         WHERE superseded_contract_tokens.tenant_id = route.tenant_id AND superseded_contract_tokens.token = ${token}
       ) AS superseded,
       players.name AS player_name,
-      CASE WHEN players.id IS NOT NULL THEN ${teamIdsOfPlayer} END AS team_ids,
       CASE WHEN players.id IS NOT NULL THEN ARRAY(
         SELECT teams.name FROM player_teams
         JOIN teams ON teams.tenant_id = player_teams.tenant_id AND teams.id = player_teams.team_id
@@ -123,43 +134,23 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
   if (row.contract_status === 'withdrawn' || row.contract_status === 'expired') {
     return { kind: 'closed', status: row.contract_status, clubName: row.club_name };
   }
+  const { superseded: _superseded, contract_status: _status, ...contract } = withTerms(row);
   return {
     kind: 'current',
     contract: {
-      clubName: row.club_name ?? '',
-      terms: termsOf(row),
-      playerName: row.player_name ?? '',
-      teamIds: row.team_ids ?? [],
-      teamNames: row.team_names ?? [],
-      monthlyFee: row.monthly_fee ?? 0,
+      ...contract,
       status: row.contract_status,
-      signedVersion: row.contract_version,
-      signedAt: row.contract_signed_at,
-      signedBy: row.contract_signed_by,
-      declinedAt: row.contract_declined_at,
+      player_name: contract.player_name ?? '',
+      team_names: contract.team_names ?? [],
+      monthly_fee: contract.monthly_fee ?? 0,
     },
   };
 }
 
-/** A signed contract as its receipt shows it: what was signed, by whom, when and from where. */
-export interface SignedContract {
-  readonly clubName: string;
-  readonly playerName: string;
-  readonly teamNames: string[];
-  readonly monthlyFee: number;
-  readonly signedAt: number;
-  readonly signedBy: string;
-  /** The address the signature came from; null when it was not recorded. */
-  readonly signedIp: string | null;
-  readonly signatureUrl: string | null;
-  /** CONTRACT_VERSION as recorded at signing. */
-  readonly contractVersion: string | null;
-  /** The terms signed (their text is not needed: the hash binds it); null when the offer pinned none. */
-  readonly terms: Omit<ContractTerms, 'body'> | null;
-  /** When a tier change replaced this contract with a new offer; null while it is the player's contract. */
-  readonly replacedAt: number | null;
-}
-
+/**
+ * A signed contract as its receipt shows it: what was signed, by whom, when and from where.
+ * `signed_ip` is null when it was not recorded; `replaced_at` is set once a tier change replaced it.
+ */
 const signedRow = z.object({
   club_name: z.string(),
   player_name: z.string(),
@@ -169,12 +160,18 @@ const signedRow = z.object({
   signed_by: z.string(),
   signed_ip: z.string().nullable(),
   signature_url: z.string().nullable(),
+  /** CONTRACT_VERSION as recorded at signing. */
   contract_version: z.string().nullable(),
   terms_version: z.number().nullable(),
   terms_title: z.string().nullable(),
   terms_sha256: z.string().nullable(),
   replaced_at: z.number().nullable(),
 });
+
+/** The signed contract, its terms as one field (their text is not needed: the hash binds it). */
+export type SignedContract = Omit<z.infer<typeof signedRow>, 'terms_version' | 'terms_title' | 'terms_sha256'> & {
+  readonly terms: Omit<ContractTerms, 'body'> | null;
+};
 
 /**
  * The signed contract a link stands for: the player's current one, or the one a tier change
@@ -235,33 +232,15 @@ export async function findSignedContract(db: CommonQueryMethods, token: string):
       ON terms.tenant_id = signed.tenant_id AND terms.version = (signed.contract->>'contract_terms_version')::integer
   `);
   if (row === null) return null;
-  return {
-    clubName: row.club_name,
-    playerName: row.player_name,
-    teamNames: row.team_names,
-    monthlyFee: row.monthly_fee,
-    signedAt: row.signed_at,
-    signedBy: row.signed_by,
-    signedIp: row.signed_ip,
-    signatureUrl: row.signature_url,
-    contractVersion: row.contract_version,
-    terms:
-      row.terms_version === null || row.terms_title === null || row.terms_sha256 === null
-        ? null
-        : { version: row.terms_version, title: row.terms_title, sha256: row.terms_sha256 },
-    replacedAt: row.replaced_at,
-  };
+  const { terms_version: version, terms_title: title, terms_sha256: sha256, ...signed } = row;
+  return { ...signed, terms: version === null || title === null || sha256 === null ? null : { version, title, sha256 } };
 }
 
-/** What the link shows after the family's answer, and the state it was given in. */
-export type AnsweredContract = Pick<
-  FamilyContract,
-  'clubName' | 'terms' | 'playerName' | 'teamNames' | 'monthlyFee' | 'status' | 'signedVersion'
-> & {
-  readonly previousStatus: ContractStatus;
-};
-
-const answeredRow = z.object({
+export const answeredRow = z.object({
+  tenant_id: z.number(),
+  player_id: z.number(),
+  /** The `sign` or `decline` audit row. */
+  audit_id: z.bigint(),
   previous_status: z.enum(CONTRACT_STATUSES),
   contract_status: z.enum(['offered', 'declined', 'signed']),
   player_name: z.string(),
@@ -271,16 +250,13 @@ const answeredRow = z.object({
   ...termsColumns,
 });
 
-const answered = (row: z.infer<typeof answeredRow>): AnsweredContract => ({
-  clubName: row.club_name ?? '',
-  terms: termsOf(row),
-  previousStatus: row.previous_status,
-  status: row.contract_status,
-  playerName: row.player_name,
-  teamNames: row.team_names,
-  monthlyFee: row.monthly_fee,
-  signedVersion: row.contract_version,
-});
+/** What the link shows after the family's answer, and the state it was given in. */
+export type AnsweredContract = z.infer<typeof familyContract> & { readonly previous_status: ContractStatus };
+
+const answered = (row: z.infer<typeof answeredRow>): AnsweredContract => {
+  const { contract_status: status, ...contract } = withTerms(row);
+  return { ...contract, status };
+};
 
 export interface Signature {
   readonly token: string;
@@ -302,9 +278,7 @@ export async function signContract(
 ): Promise<AnsweredContract> {
   return answered(
     await db.one(sql.type(answeredRow)`
-      SELECT previous_status, contract_status, player_name, team_names, monthly_fee, contract_version,
-             club_name, terms_version, terms_title, terms_sha256, terms_body
-      FROM sign_contract(
+      SELECT * FROM sign_contract(
         ${signature.token}, ${signature.signedBy}, ${signature.signatureUrl}, ${signature.ip}::inet,
         ${signature.contractVersion}, ${sql.array(allowedFrom, 'text')}
       )
@@ -320,9 +294,7 @@ export async function declineContract(
 ): Promise<AnsweredContract> {
   return answered(
     await db.one(sql.type(answeredRow)`
-      SELECT previous_status, contract_status, player_name, team_names, monthly_fee, contract_version,
-             club_name, terms_version, terms_title, terms_sha256, terms_body
-      FROM decline_contract(${token}, ${sql.array(allowedFrom, 'text')})
+      SELECT * FROM decline_contract(${token}, ${sql.array(allowedFrom, 'text')})
     `),
   );
 }

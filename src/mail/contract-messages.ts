@@ -6,7 +6,7 @@ export const MESSAGE_KINDS = ['offer', 'reminder', 'confirmation'] as const;
 export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'skipped'] as const;
 
 /** What the worker needs to write one message (sql/begin_contract_message). */
-const messageToSend = z.object({
+export const messageToSend = z.object({
   kind: z.enum(MESSAGE_KINDS),
   recipient: z.string(),
   message_id: z.string(),
@@ -115,7 +115,7 @@ export async function queueDueReminder(
 }
 
 export const REMINDER_SKIP_REASONS = ['not_offered', 'reminded_recently', 'player_not_found'] as const;
-const reminded = z.object({ player_id: z.number().int(), skipped_because: z.enum(REMINDER_SKIP_REASONS).nullable() });
+export const reminded = z.object({ player_id: z.number().int(), skipped_because: z.enum(REMINDER_SKIP_REASONS).nullable() });
 
 /** sql/remind_families: a reminder for each player (every offered one when `playerIds` is null), or why not. */
 export async function remindFamilies(

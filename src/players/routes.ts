@@ -142,3 +142,6 @@ export const playerUpdate = adminOperation({
     ctx.body = playerView(deps.contractBaseUrl, updated);
   },
 });
+
+/** The player operations, in the order /openapi.json lists them. */
+export const PLAYER_OPERATIONS = [playerCreation, player, playerList, playerUpdate, playerContract] as const;

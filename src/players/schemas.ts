@@ -6,18 +6,18 @@ import { z } from '../http/openapi-zod.ts';
 
 export const createPlayerBody = z
   .object({
-    name: name.openapi({ description: 'The playerResponse’s name, as the family will see it.' }),
+    name: name.openapi({ description: 'The player’s name, as the family will see it.' }),
     email: z.string().max(320).email().openapi({ description: 'Where the family receives the offer and its link.' }),
     team_ids: z
       .array(id)
       .max(20)
       .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a team')
       .default([])
-      .openapi({ description: 'The club’s teams the playerResponse plays in.' }),
+      .openapi({ description: 'The club’s teams the player plays in.' }),
   })
   .strict();
 
-export const playerPath = z.object({ id: idText.describe('The playerResponse’s id.') });
+export const playerPath = z.object({ id: idText.describe('The player’s id.') });
 
 export const listPlayersQuery = z
   .object({
@@ -43,7 +43,7 @@ export const listPlayersQuery = z
 
 export const updatePlayerBody = z
   .object({
-    name: name.optional().openapi({ description: 'The playerResponse’s name, stored exactly as sent.' }),
+    name: name.optional().openapi({ description: 'The player’s name, stored exactly as sent.' }),
     email: z
       .string()
       .max(320)
@@ -57,17 +57,17 @@ export const updatePlayerBody = z
       .optional()
       .openapi({
         description:
-          'All the playerResponse’s teams, replacing the current ones. A signed playerResponse’s teams change only by a tier-change offer.',
+          'All the player’s teams, replacing the current ones. A signed player’s teams change only by a tier-change offer.',
       }),
   })
   .strict()
   .refine((body) => Object.values(body).some((value) => value !== undefined), 'give at least one of name, email, team_ids');
 
 export const playerResponse = described(playerRow.omit({ contract_token: true }), {
-  id: 'The playerResponse’s id.',
-  name: 'The playerResponse’s name, as the club typed it.',
+  id: 'The player’s id.',
+  name: 'The player’s name, as the club typed it.',
   email: 'Where the family receives the offer and its link.',
-  team_ids: 'The ids of the playerResponse’s teams.',
+  team_ids: 'The ids of the player’s teams.',
   contract_status: 'The contract’s state (docs/PRODUCT.md, "The state machine").',
   monthly_fee: 'The fee per month in CONTRACT_CURRENCY; null before any offer.',
 })

@@ -15,7 +15,7 @@ export const playerRow = z.object({
 });
 export type Player = z.infer<typeof playerRow>;
 
-const createdPlayer = playerRow.merge(replayed);
+export const createdPlayerRow = playerRow.merge(replayed);
 
 /** The player's current teams, as a column of a query over `players`. */
 export const teamIdsOfPlayer = sql.fragment`
@@ -41,8 +41,8 @@ export async function createPlayer(
   tenantId: number,
   input: NewPlayer,
   idempotency: IdempotencyClaim | null = null,
-): Promise<z.infer<typeof createdPlayer>> {
-  return db.one(sql.type(createdPlayer)`
+): Promise<z.infer<typeof createdPlayerRow>> {
+  return db.one(sql.type(createdPlayerRow)`
     SELECT * FROM create_player(
       ${tenantId}, ${input.name}, ${input.email}, ${sql.array(input.teamIds, 'int4')}, ${claimArgument(idempotency)}
     )

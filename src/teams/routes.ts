@@ -58,3 +58,6 @@ export const teamUpdate = adminOperation({
     ctx.body = renamed satisfies TeamResponse;
   },
 });
+
+/** The team operations, in the order /openapi.json lists them. */
+export const TEAM_OPERATIONS = [teamCreation, teamList, teamUpdate] as const;

@@ -6,7 +6,7 @@ import { type IdempotencyClaim, claimArgument, replayed } from '../admin/idempot
 export const team = z.object({ id: z.number().int(), name: z.string() });
 export type Team = z.infer<typeof team>;
 
-const createdTeam = team.merge(replayed);
+export const createdTeamRow = team.merge(replayed);
 
 /** sql/create_team, with or without an Idempotency-Key: a name the club already uses is a teams_name_unique violation. */
 export async function createTeam(
@@ -14,8 +14,8 @@ export async function createTeam(
   tenantId: number,
   name: string,
   idempotency: IdempotencyClaim | null = null,
-): Promise<z.infer<typeof createdTeam>> {
-  return db.one(sql.type(createdTeam)`SELECT * FROM create_team(${tenantId}, ${name}, ${claimArgument(idempotency)})`);
+): Promise<z.infer<typeof createdTeamRow>> {
+  return db.one(sql.type(createdTeamRow)`SELECT * FROM create_team(${tenantId}, ${name}, ${claimArgument(idempotency)})`);
 }
 
 export async function listTeams(db: CommonQueryMethods, tenantId: number): Promise<readonly Team[]> {

@@ -47,3 +47,6 @@ export const termsList = adminOperation({
     } satisfies ContractTermsListResponse;
   },
 });
+
+/** The terms operations, in the order /openapi.json lists them. */
+export const TERMS_OPERATIONS = [termsPublication, termsList] as const;

@@ -1,7 +1,7 @@
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
 
-const termsRow = z.object({
+export const termsRow = z.object({
   version: z.number().int(),
   title: z.string(),
   sha256: z.instanceof(Buffer).transform((hash) => hash.toString('hex')),

@@ -36,11 +36,12 @@ export interface paths {
     /** Players per state now, and audit events in a window (default: the last 30 days) */
     get: operations["getContractStats"];
   };
-  "/admin/teams": {
-    /** The club’s teams */
-    get: operations["listTeams"];
-    /** Add a team */
-    post: operations["createTeam"];
+  "/admin/contracts/remind": {
+    /**
+     * E-mail each family named (or every family with an open offer) a reminder with its link
+     * @description A player is skipped when not the club’s (`player_not_found`), without an open offer (`not_offered`), or sent a message within the last hour (`reminded_recently`).
+     */
+    post: operations["remindFamilies"];
   };
   "/admin/players": {
     /** The club’s players, filtered by team, contract state or text, by keyset pages */
@@ -61,6 +62,16 @@ export interface paths {
     /** A player’s contract, its audit history and the e-mails sent about it, newest first */
     get: operations["getPlayerContract"];
   };
+  "/admin/teams": {
+    /** The club’s teams */
+    get: operations["listTeams"];
+    /** Add a team */
+    post: operations["createTeam"];
+  };
+  "/admin/teams/{id}": {
+    /** Rename a team */
+    patch: operations["updateTeam"];
+  };
   "/admin/contract-terms": {
     /** The club’s versions of its contract terms, newest first */
     get: operations["listContractTerms"];
@@ -69,17 +80,6 @@ export interface paths {
      * @description The body may make at most 2,000 HTML elements (paragraphs, list items, table cells, emphasis, links…) and nest quotes and lists at most 20 deep, both counted from the Markdown: more is refused with 422 `validation_failed`, and the message gives the count.
      */
     post: operations["publishContractTerms"];
-  };
-  "/admin/contracts/remind": {
-    /**
-     * E-mail each family named (or every family with an open offer) a reminder with its link
-     * @description A player is skipped when not the club’s (`player_not_found`), without an open offer (`not_offered`), or sent a message within the last hour (`reminded_recently`).
-     */
-    post: operations["remindFamilies"];
-  };
-  "/admin/teams/{id}": {
-    /** Rename a team */
-    patch: operations["updateTeam"];
   };
   "/contract/{token}": {
     /**
@@ -317,15 +317,19 @@ export interface components {
           count: number;
         }[];
     };
-    Team: {
-      /** @description The team’s id. */
-      id: number;
-      /** @description The team’s name, unique in the club. */
-      name: string;
-    };
-    TeamList: {
-      /** @description Every team of the club. */
-      items: components["schemas"]["Team"][];
+    Reminders: {
+      /** @description The players a reminder was queued for (on a dry run: would be). */
+      queued: number[];
+      /** @description The players no reminder was queued for, and why. */
+      skipped: ({
+          /** @description The player’s id. */
+          player_id: number;
+          /**
+           * @description Why no reminder was queued.
+           * @enum {string}
+           */
+          reason: "not_offered" | "reminded_recently" | "player_not_found";
+        })[];
     };
     Player: {
       /** @description The player’s id. */
@@ -348,6 +352,12 @@ export interface components {
        * @description The family’s link; set only while the offer is open.
        */
       contract_url: string | null;
+    };
+    PlayerList: {
+      /** @description The players, in id order; each as GET /admin/players/{id} answers. */
+      items: components["schemas"]["Player"][];
+      /** @description Pass back as ?cursor= for the next page; null on the last. */
+      next_cursor: string | null;
     };
     ContractHistory: {
       /** @description The player’s id. */
@@ -450,6 +460,16 @@ export interface components {
           error: string | null;
         })[];
     };
+    Team: {
+      /** @description The team’s id. */
+      id: number;
+      /** @description The team’s name, unique in the club. */
+      name: string;
+    };
+    TeamList: {
+      /** @description Every team of the club. */
+      items: components["schemas"]["Team"][];
+    };
     ContractTerms: {
       /** @description Numbered 1, 2, … per club. */
       version: number;
@@ -467,26 +487,6 @@ export interface components {
     ContractTermsList: {
       /** @description Every version, newest first. */
       items: components["schemas"]["ContractTerms"][];
-    };
-    Reminders: {
-      /** @description The players a reminder was queued for (on a dry run: would be). */
-      queued: number[];
-      /** @description The players no reminder was queued for, and why. */
-      skipped: ({
-          /** @description The player’s id. */
-          player_id: number;
-          /**
-           * @description Why no reminder was queued.
-           * @enum {string}
-           */
-          reason: "not_offered" | "reminded_recently" | "player_not_found";
-        })[];
-    };
-    PlayerList: {
-      /** @description The players, in id order; each as GET /admin/players/{id} answers. */
-      items: components["schemas"]["Player"][];
-      /** @description Pass back as ?cursor= for the next page; null on the last. */
-      next_cursor: string | null;
     };
     FamilyContract: {
       /** @description The club making the offer. */
@@ -513,7 +513,7 @@ export interface components {
        * @enum {string}
        */
       status: "offered" | "declined" | "signed";
-      /** @description The contract text version (CONTRACT_VERSION). */
+      /** @description The contract text version (CONTRACT_VERSION): the one signed, or the one in force. */
       contract_version: string;
     };
     Readiness: {
@@ -882,62 +882,29 @@ export interface operations {
       };
     };
   };
-  /** The club’s teams */
-  listTeams: {
-    responses: {
-      /** @description All teams. */
-      200: {
-        content: {
-          "application/json": components["schemas"]["TeamList"];
-        };
-      };
-      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
-      401: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
-      403: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `validation_failed`: with zod’s issues in `details`. */
-      422: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
-      503: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-    };
-  };
-  /** Add a team */
-  createTeam: {
-    parameters: {
-      header?: {
-        /** @description Makes the write safe to retry: the same key with the same request answers the first outcome again (with `Idempotent-Replayed: true`) and writes nothing. Keys belong to the club and expire after IDEMPOTENCY_KEY_TTL_SECONDS. */
-        "idempotency-key"?: string;
-      };
-    };
+  /**
+   * E-mail each family named (or every family with an open offer) a reminder with its link
+   * @description A player is skipped when not the club’s (`player_not_found`), without an open offer (`not_offered`), or sent a message within the last hour (`reminded_recently`).
+   */
+  remindFamilies: {
     requestBody: {
       content: {
         "application/json": {
-          /** @description The team’s name, unique in the club. */
-          name: string;
+          /** @description The players to remind; without it, every player of the club with an open offer. */
+          player_ids?: number[];
+          /**
+           * @description Answer what would be queued, and queue nothing.
+           * @default false
+           */
+          dry_run?: boolean;
         };
       };
     };
     responses: {
-      /** @description The team. */
-      201: {
+      /** @description What was queued and what was skipped, in the order asked. */
+      200: {
         content: {
-          "application/json": components["schemas"]["Team"];
+          "application/json": components["schemas"]["Reminders"];
         };
       };
       /** @description `malformed_json`. */
@@ -964,12 +931,6 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `idempotency_in_progress`: a request with the same Idempotency-Key is still running. `team_name_taken`. */
-      409: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
       /** @description `payload_too_large`. */
       413: {
         content: {
@@ -982,7 +943,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `validation_failed`: with zod’s issues in `details`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. */
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1323,6 +1284,205 @@ export interface operations {
       };
     };
   };
+  /** The club’s teams */
+  listTeams: {
+    responses: {
+      /** @description All teams. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["TeamList"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Add a team */
+  createTeam: {
+    parameters: {
+      header?: {
+        /** @description Makes the write safe to retry: the same key with the same request answers the first outcome again (with `Idempotent-Replayed: true`) and writes nothing. Keys belong to the club and expire after IDEMPOTENCY_KEY_TTL_SECONDS. */
+        "idempotency-key"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description The team’s name, unique in the club. */
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The team. */
+      201: {
+        content: {
+          "application/json": components["schemas"]["Team"];
+        };
+      };
+      /** @description `malformed_json`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `idempotency_in_progress`: a request with the same Idempotency-Key is still running. `team_name_taken`. */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not JSON. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Rename a team */
+  updateTeam: {
+    parameters: {
+      path: {
+        /** @description The team’s id. */
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description The team’s new name, unique in the club. */
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The team after the change. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Team"];
+        };
+      };
+      /** @description `malformed_json`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unknown_team`: the club has no team with this id. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `team_name_taken`: another of the club’s teams has this name. */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not JSON. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   /** The club’s versions of its contract terms, newest first */
   listContractTerms: {
     responses: {
@@ -1405,166 +1565,6 @@ export interface operations {
         };
       };
       /** @description `payload_too_large`: the body is over 1 MB. */
-      413: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `unsupported_media_type`: the body is not JSON. */
-      415: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `validation_failed`: with zod’s issues in `details`. */
-      422: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
-      503: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-    };
-  };
-  /**
-   * E-mail each family named (or every family with an open offer) a reminder with its link
-   * @description A player is skipped when not the club’s (`player_not_found`), without an open offer (`not_offered`), or sent a message within the last hour (`reminded_recently`).
-   */
-  remindFamilies: {
-    requestBody: {
-      content: {
-        "application/json": {
-          /** @description The players to remind; without it, every player of the club with an open offer. */
-          player_ids?: number[];
-          /**
-           * @description Answer what would be queued, and queue nothing.
-           * @default false
-           */
-          dry_run?: boolean;
-        };
-      };
-    };
-    responses: {
-      /** @description What was queued and what was skipped, in the order asked. */
-      200: {
-        content: {
-          "application/json": components["schemas"]["Reminders"];
-        };
-      };
-      /** @description `malformed_json`. */
-      400: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
-      401: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
-      403: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `request_timeout`: the body did not arrive in time. */
-      408: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `payload_too_large`. */
-      413: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `unsupported_media_type`: the body is not JSON. */
-      415: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `validation_failed`: with zod’s issues in `details`. */
-      422: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
-      503: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-    };
-  };
-  /** Rename a team */
-  updateTeam: {
-    parameters: {
-      path: {
-        /** @description The team’s id. */
-        id: string;
-      };
-    };
-    requestBody: {
-      content: {
-        "application/json": {
-          /** @description The team’s new name, unique in the club. */
-          name: string;
-        };
-      };
-    };
-    responses: {
-      /** @description The team after the change. */
-      200: {
-        content: {
-          "application/json": components["schemas"]["Team"];
-        };
-      };
-      /** @description `malformed_json`. */
-      400: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
-      401: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
-      403: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `unknown_team`: the club has no team with this id. */
-      404: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `request_timeout`: the body did not arrive in time. */
-      408: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `team_name_taken`: another of the club’s teams has this name. */
-      409: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `payload_too_large`. */
       413: {
         content: {
           "application/json": components["schemas"]["Error"];

@@ -15,7 +15,7 @@ test('records the decline, keeps the token, and writes one decline row', async (
 
   const answer = await declineContract(db().pool, token);
 
-  t.like(answer, { previousStatus: 'offered', status: 'declined', signedVersion: null });
+  t.like(answer, { previous_status: 'offered', status: 'declined', contract_version: null });
   const player = await readPlayer(db().pool, club, playerId);
   t.like(player, { contract_status: 'declined', contract_token: token, contract_signed_at: null });
   t.not(player.contract_declined_at, null);

@@ -43,7 +43,7 @@ test('records the signature and writes one sign row whose snapshots bracket the 
   t.like(row, { event_type: 'sign', actor: 'family', source: 'family_link' });
   t.like(row?.old_state, { contract_status: 'offered', contract_signed_at: null, team_ids: [team] });
   t.like(row?.new_state, { contract_status: 'signed', contract_signed_ip: '2001:db8::1', team_ids: [team] });
-  t.like(answer, { previousStatus: 'offered', status: 'signed', playerName: 'Jacelyn Park', monthlyFee: 150, signedVersion: 'v7' });
+  t.like(answer, { previous_status: 'offered', status: 'signed', player_name: 'Jacelyn Park', monthly_fee: 150, contract_version: 'v7' });
 });
 
 test('a state the caller’s machine does not take SIGN from is refused, and nothing changes', async (t) => {
