@@ -40,7 +40,7 @@ BEGIN
   UPDATE contract_messages SET status = 'skipped', last_error = 'the offer expired before it left'
   WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = p_player_id
     AND contract_messages.status = 'queued' AND contract_messages.kind IN ('offer', 'reminder');
-  PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', p_tenant_id, p_player_id));
+  PERFORM graphile_worker.remove_job(contract_reminder_job_key(p_tenant_id, p_player_id));
   RETURN true;
 END;
 $$;

@@ -53,7 +53,7 @@ BEGIN
   WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = p_player_id
     AND contract_messages.status = 'queued' AND contract_messages.kind IN ('offer', 'reminder');
   PERFORM graphile_worker.remove_job(contract_offer_mail_key(p_tenant_id, p_player_id));
-  PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', p_tenant_id, p_player_id));
+  PERFORM graphile_worker.remove_job(contract_reminder_job_key(p_tenant_id, p_player_id));
 
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;
