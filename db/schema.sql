@@ -551,6 +551,14 @@ AS $function$
   SELECT format('contract-offer-mail:%s:%s', p_tenant_id, p_player_id);
 $function$;
 
+CREATE OR REPLACE FUNCTION public.contract_reminder_job_key(p_tenant_id integer, p_player_id integer)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT format('contract-reminder:%s:%s', p_tenant_id, p_player_id);
+$function$;
+
 CREATE OR REPLACE FUNCTION public.contract_snapshot(player public.players, team_ids integer[])
  RETURNS jsonb
  LANGUAGE sql
@@ -714,8 +722,39 @@ BEGIN
   answer_audit_id := write_family_audit(rule.audit_event, before, after);
   PERFORM queue_contract_message(before.tenant_id, before.id, 'confirmation', after.email, NULL, answer_audit_id);
   -- The family answered: no automatic reminder of this offer is due any more.
-  PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', before.tenant_id, before.id));
+  PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
   RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.end_offered_contract(p_before public.players, p_event text, p_allowed_from text[], p_actor text, p_source text, p_reason text, p_unsent_because text, OUT audit_id bigint, OUT new_status text)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  rule contract_transitions := contract_transition(p_before.contract_status, jsonb_build_object('type', p_event), '{}', p_allowed_from);
+  after players;
+  current_team_ids integer[];
+BEGIN
+  PERFORM permit_contract_write(p_before.tenant_id, p_before.id, p_event);
+  UPDATE players SET contract_status = rule.to_status
+  WHERE players.tenant_id = p_before.tenant_id AND players.id = p_before.id
+  RETURNING * INTO after;
+
+  current_team_ids := player_team_ids(p_before.tenant_id, p_before.id);
+  INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source, reason)
+  VALUES (
+    p_before.tenant_id, p_before.id, rule.audit_event,
+    contract_snapshot(p_before, current_team_ids), contract_snapshot(after, current_team_ids),
+    p_actor, p_source, p_reason
+  )
+  RETURNING contract_audit_log.id INTO audit_id;
+  new_status := after.contract_status;
+
+  UPDATE contract_messages SET status = 'skipped', last_error = p_unsent_because
+  WHERE contract_messages.tenant_id = p_before.tenant_id AND contract_messages.player_id = p_before.id
+    AND contract_messages.status = 'queued' AND contract_messages.kind IN ('offer', 'reminder');
+  PERFORM graphile_worker.remove_job(contract_reminder_job_key(p_before.tenant_id, p_before.id));
 END;
 $function$;
 
@@ -761,9 +800,6 @@ CREATE OR REPLACE FUNCTION public.expire_contract(p_tenant_id integer, p_player_
 AS $function$
 DECLARE
   before players;
-  after players;
-  rule contract_transitions;
-  current_team_ids integer[];
 BEGIN
   SELECT * INTO before FROM players
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
@@ -772,24 +808,7 @@ BEGIN
     OR sha256(convert_to(before.contract_token, 'UTF8')) IS DISTINCT FROM p_contract_token_sha256 THEN
     RETURN false;
   END IF;
-  rule := contract_transition(before.contract_status, '{"type": "EXPIRE"}', '{}', p_allowed_from);
-
-  PERFORM permit_contract_write(p_tenant_id, p_player_id, 'EXPIRE');
-  UPDATE players SET contract_status = rule.to_status
-  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
-  RETURNING * INTO after;
-
-  current_team_ids := player_team_ids(p_tenant_id, p_player_id);
-  INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
-  VALUES (
-    p_tenant_id, p_player_id, rule.audit_event,
-    contract_snapshot(before, current_team_ids), contract_snapshot(after, current_team_ids),
-    'system', 'offer_deadline'
-  );
-  UPDATE contract_messages SET status = 'skipped', last_error = 'the offer expired before it left'
-  WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = p_player_id
-    AND contract_messages.status = 'queued' AND contract_messages.kind IN ('offer', 'reminder');
-  PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', p_tenant_id, p_player_id));
+  PERFORM end_offered_contract(before, 'EXPIRE', p_allowed_from, 'system', 'offer_deadline', NULL, 'the offer expired before it left');
   RETURN true;
 END;
 $function$;
@@ -1270,7 +1289,7 @@ BEGIN
   answer_audit_id := write_family_audit(rule.audit_event, before, after);
   PERFORM queue_contract_message(before.tenant_id, before.id, 'confirmation', after.email, NULL, answer_audit_id);
   -- The family answered: no automatic reminder of this offer is due any more.
-  PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', before.tenant_id, before.id));
+  PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
   RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
 END;
 $function$;
@@ -1348,9 +1367,7 @@ AS $function$
 DECLARE
   replay jsonb := claim_idempotency_key(p_tenant_id, p_idempotency);
   before players;
-  after players;
-  rule contract_transitions;
-  current_team_ids integer[];
+  ended record;
   outcome withdraw_contract_outcome;
 BEGIN
   IF replay IS NOT NULL THEN
@@ -1363,29 +1380,11 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
   END IF;
-  rule := contract_transition(before.contract_status, '{"type": "WITHDRAW"}', '{}', p_allowed_from);
-
-  PERFORM permit_contract_write(p_tenant_id, p_player_id, 'WITHDRAW');
-  UPDATE players SET contract_status = rule.to_status
-  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
-  RETURNING * INTO after;
-
-  current_team_ids := player_team_ids(p_tenant_id, p_player_id);
-  outcome := ROW(false, before.contract_status, after.contract_status, NULL, p_actor);
-  INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source, reason)
-  VALUES (
-    p_tenant_id, p_player_id, rule.audit_event,
-    contract_snapshot(before, current_team_ids), contract_snapshot(after, current_team_ids),
-    p_actor, p_source, p_reason
-  )
-  RETURNING contract_audit_log.id INTO outcome.audit_id;
-
-  UPDATE contract_messages SET status = 'skipped', last_error = 'the offer was withdrawn before it left'
-  WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = p_player_id
-    AND contract_messages.status = 'queued' AND contract_messages.kind IN ('offer', 'reminder');
+  SELECT * INTO ended
+  FROM end_offered_contract(before, 'WITHDRAW', p_allowed_from, p_actor, p_source, p_reason, 'the offer was withdrawn before it left');
   PERFORM graphile_worker.remove_job(contract_offer_mail_key(p_tenant_id, p_player_id));
-  PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', p_tenant_id, p_player_id));
 
+  outcome := ROW(false, before.contract_status, ended.new_status, ended.audit_id, p_actor);
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;
 END;

@@ -36,7 +36,7 @@ BEGIN
   answer_audit_id := write_family_audit(rule.audit_event, before, after);
   PERFORM queue_contract_message(before.tenant_id, before.id, 'confirmation', after.email, NULL, answer_audit_id);
   -- The family answered: no automatic reminder of this offer is due any more.
-  PERFORM graphile_worker.remove_job(format('contract-reminder:%s:%s', before.tenant_id, before.id));
+  PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
   RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
 END;
 $$;

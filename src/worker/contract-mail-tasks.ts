@@ -66,6 +66,11 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
     number: number,
   ) => {
     if (number > deps.reminders.max) return;
+    // The key is the database's (sql/contract_reminder_job_key.sql): the transitions remove the job by it.
+    const { rows } = await helpers.query<{ key: string }>('SELECT contract_reminder_job_key($1, $2) AS key', [
+      tenantId,
+      playerId,
+    ]);
     await helpers.addJob(
       'queue_contract_reminder',
       {
@@ -76,7 +81,7 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
         number,
       },
       {
-        jobKey: `contract-reminder:${tenantId}:${playerId}`,
+        jobKey: rows[0]?.key,
         runAt: new Date(offeredAt.getTime() + number * deps.reminders.intervalDays * DAY_MS),
       },
     );

@@ -45,7 +45,7 @@ test('queues one confirmation of the audit row it wrote, and cancels the offerâ€
   // A reminder as the worker schedules it after the offer's mail is sent.
   await db().pool.query(sql.unsafe`
     SELECT graphile_worker.add_job('queue_contract_reminder', json_build_object('tenant_id', ${club.id}::integer, 'player_id', ${playerId}::integer),
-      run_at => now() + interval '3 days', job_key => ${`contract-reminder:${club.id}:${playerId}`})
+      run_at => now() + interval '3 days', job_key => contract_reminder_job_key(${club.id}, ${playerId}))
   `);
 
   await declineContract(db().pool, token);

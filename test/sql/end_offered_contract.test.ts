@@ -1,0 +1,131 @@
+import test from 'ava';
+import { type CommonQueryMethods, sql } from 'slonik';
+import { z } from 'zod';
+import {
+  type Club,
+  createClub,
+  createPlayer,
+  createTeam,
+  putContractInState,
+  readAuditLog,
+  readJobs,
+  readMessages,
+  readPlayer,
+} from '../helpers/fixtures.ts';
+import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
+
+// sql/end_offered_contract: the steps WITHDRAW and EXPIRE share once the row is locked.
+
+const db = useDatabase();
+
+const ended = z.object({ audit_id: z.bigint().transform(Number), new_status: z.string() });
+
+/** One call under the row lock, as withdraw_contract and expire_contract make it. */
+function endOffer(
+  pool: CommonQueryMethods,
+  club: Club,
+  playerId: number,
+  call: { event: string; actor: string; source: string; reason: string | null; unsentBecause: string },
+) {
+  return pool.transaction(async (transaction) => {
+    await transaction.query(sql.unsafe`SELECT 1 FROM players WHERE tenant_id = ${club.id} AND id = ${playerId} FOR UPDATE`);
+    return transaction.one(sql.type(ended)`
+      SELECT result.* FROM players,
+        end_offered_contract(players, ${call.event}, '{offered}', ${call.actor}, ${call.source}, ${call.reason}, ${call.unsentBecause}) AS result
+      WHERE players.tenant_id = ${club.id} AND players.id = ${playerId}
+    `);
+  });
+}
+
+/** Queues a reminder e-mail and schedules the next automatic reminder, as the worker would. */
+async function remind(pool: CommonQueryMethods, club: Club, playerId: number, token: string): Promise<void> {
+  await pool.query(sql.unsafe`
+    SELECT queue_contract_message(${club.id}, ${playerId}, 'reminder', 'family@example.test', ${token}, NULL)
+  `);
+  await pool.query(sql.unsafe`
+    SELECT graphile_worker.add_job('queue_contract_reminder', json_build_object('tenant_id', ${club.id}::integer, 'player_id', ${playerId}::integer),
+      run_at => now() + interval '3 days', job_key => contract_reminder_job_key(${club.id}, ${playerId}))
+  `);
+}
+
+const reasonOf = (pool: CommonQueryMethods, club: Club, auditId: number) =>
+  pool.oneFirst(sql.type(z.object({ reason: z.string().nullable() }))`
+    SELECT reason FROM contract_audit_log WHERE tenant_id = ${club.id} AND id = ${auditId}
+  `);
+
+test('WITHDRAW: the state the rule names, its audit row with the reason and the teams, the unsent mail skipped, the reminder job gone', async (t) => {
+  const club = await createClub(db().pool);
+  const [a, b] = [await createTeam(db().pool, club), await createTeam(db().pool, club)];
+  const playerId = await createPlayer(db().pool, club, { teamIds: [b, a] });
+  const token = await putContractInState(db().pool, club, playerId, 'offered');
+  await remind(db().pool, club, playerId, token);
+
+  const result = await endOffer(db().pool, club, playerId, {
+    event: 'WITHDRAW',
+    actor: 'coach@example.test',
+    source: 'admin_api',
+    reason: 'Offered to the wrong player',
+    unsentBecause: 'the offer was withdrawn before it left',
+  });
+
+  t.is(result.new_status, 'withdrawn');
+  t.like(await readPlayer(db().pool, club, playerId), { contract_status: 'withdrawn', contract_token: token });
+  const [row] = (await readAuditLog(db().pool, club, playerId)).slice(-1);
+  const teamIds = [a, b].sort((x, y) => x - y);
+  t.like(row, { id: result.audit_id, event_type: 'withdraw', actor: 'coach@example.test', source: 'admin_api' });
+  t.like(row?.old_state, { contract_status: 'offered', contract_token: token, team_ids: teamIds });
+  t.like(row?.new_state, { contract_status: 'withdrawn', contract_token: token, team_ids: teamIds });
+  t.is(await reasonOf(db().pool, club, result.audit_id), 'Offered to the wrong player');
+  t.like(await readMessages(db().pool, club, playerId), [
+    { kind: 'offer', status: 'skipped', last_error: 'the offer was withdrawn before it left' },
+    { kind: 'reminder', status: 'skipped', last_error: 'the offer was withdrawn before it left' },
+  ]);
+  // The offer's own mail job is the caller's to remove (withdraw_contract does, expire_contract does not).
+  const jobs = await readJobs(db().pool, club, playerId);
+  t.false(jobs.some((job) => job.task === 'queue_contract_reminder'));
+  t.true(jobs.some((job) => job.key === `contract-offer-mail:${club.id}:${playerId}`));
+});
+
+test('EXPIRE: the system’s expire row with no reason; another player’s reminder stays', async (t) => {
+  const club = await createClub(db().pool);
+  const [playerId, other] = [await createPlayer(db().pool, club), await createPlayer(db().pool, club)];
+  const token = await putContractInState(db().pool, club, playerId, 'offered');
+  const otherToken = await putContractInState(db().pool, club, other, 'offered');
+  await remind(db().pool, club, playerId, token);
+  await remind(db().pool, club, other, otherToken);
+
+  const result = await endOffer(db().pool, club, playerId, {
+    event: 'EXPIRE',
+    actor: 'system',
+    source: 'offer_deadline',
+    reason: null,
+    unsentBecause: 'the offer expired before it left',
+  });
+
+  t.is(result.new_status, 'expired');
+  t.like((await readAuditLog(db().pool, club, playerId)).at(-1), {
+    id: result.audit_id,
+    event_type: 'expire',
+    actor: 'system',
+    source: 'offer_deadline',
+  });
+  t.is(await reasonOf(db().pool, club, result.audit_id), null);
+  t.like(await readMessages(db().pool, club, playerId), [
+    { kind: 'offer', last_error: 'the offer expired before it left' },
+    { kind: 'reminder', last_error: 'the offer expired before it left' },
+  ]);
+  t.like(await readMessages(db().pool, club, other), [{ status: 'queued' }, { status: 'queued' }]);
+  t.true((await readJobs(db().pool, club, other)).some((job) => job.task === 'queue_contract_reminder'));
+});
+
+test('a contract that is not offered: the state’s refusal, and nothing is stored', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  await putContractInState(db().pool, club, playerId, 'signed');
+  const before = [await readPlayer(db().pool, club, playerId), await readAuditLog(db().pool, club, playerId)];
+
+  const call = { event: 'WITHDRAW', actor: 'a', source: 'admin_api', reason: 'r', unsentBecause: 'x' };
+  t.is(await sqlstateOf(endOffer(db().pool, club, playerId, call)), 'CTNOP');
+
+  t.deepEqual([await readPlayer(db().pool, club, playerId), await readAuditLog(db().pool, club, playerId)], before);
+});
