@@ -17,14 +17,8 @@ export type Player = z.infer<typeof playerRow>;
 
 export const createdPlayerRow = playerRow.merge(replayed);
 
-/** The player's current teams, as a column of a query over `players`. */
-export const teamIdsOfPlayer = sql.fragment`
-  ARRAY(
-    SELECT team_id FROM player_teams
-    WHERE player_teams.tenant_id = players.tenant_id AND player_teams.player_id = players.id
-    ORDER BY team_id
-  )
-`;
+/** The player's current teams, as a column of a query over `players` (sql/player_team_ids, inlined by the planner). */
+export const teamIdsOfPlayer = sql.fragment`player_team_ids(players.tenant_id, players.id)`;
 
 export interface NewPlayer {
   readonly name: string;

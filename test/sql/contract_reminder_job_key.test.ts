@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import test from 'ava';
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
-import { expireContract, withdrawContract } from '../../src/store/contracts.ts';
-import { declineContract, signContract } from '../../src/store/family-contracts.ts';
+import { expireContract, withdrawContract } from '../../src/contracts/store.ts';
+import { declineContract, signContract } from '../../src/family/store.ts';
 import { type Club, createClub, createPlayer, putContractInState, readJobs } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 
