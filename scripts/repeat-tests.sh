@@ -2,7 +2,8 @@
 # The whole test suite N times in a row (default 10), as CI runs it: a fresh clone of this
 # repository's HEAD, CI=true, .ci/run for the first run (installs and npm ci included), then
 # `npm test` again for each further run. Prints one line per run and a summary; keeps the log of
-# every run that failed. docs/RELIABILITY.md records what it printed.
+# every run that failed. docs/RELIABILITY.md, "Flakes, and how they were fixed", records what it
+# printed.
 #
 #   scripts/repeat-tests.sh [runs]        logs go to $REPEAT_LOG_DIR (default: a new temp folder)
 set -euo pipefail

@@ -9,9 +9,10 @@ import { craftedTable, largestAllowedTable, largestAllowedTerms } from './helper
 import { createClub, createPlayer, createTeam } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 
-// Security issue 20 (docs/RELIABILITY.md): 100,000 characters of Markdown made 48,444 HTML elements
-// that took 0.5-0.8 s to render, and the family page rendered them on every view. Terms may make
-// at most MAX_TERMS_ELEMENTS elements (docs/PRODUCT.md, "Terms"), and the page renders each body once.
+// The crafted-terms finding (docs/RELIABILITY.md, "Security"): 100,000 characters of Markdown made
+// 48,444 HTML elements that took 0.5-0.8 s to render, and the family page rendered them on every
+// view. Terms may make at most MAX_TERMS_ELEMENTS elements (docs/PRODUCT.md, "Terms"), and the page
+// renders each body once.
 
 const harness = useHarness();
 const BROWSER = { accept: 'text/html' };

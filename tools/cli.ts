@@ -1,11 +1,13 @@
 // The developers' commands, outside what the running service loads: `npm run chart`,
-// `npm run db:sync` and `npm run db:schema` (docs/CONTRIBUTING.md, "How to change a rule").
+// `npm run db:sync` and `npm run db:schema` (docs/CONTRIBUTING.md, "How to change a rule"), and
+// `npm run docs:errors` (docs/CONTRIBUTING.md, "Error codes").
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CHART_FILES, chartMermaid, chartSvg } from '../src/chart/contract-chart.ts';
 import { PROJECT_SYNC_PATHS, checkDbSync, inStep, syncDb } from './db/db-sync.ts';
 import { SCHEMA_FILE, dumpFreshSchema, schemaDiff } from './db/schema-dump.ts';
+import { ERROR_CODES_FILE, errorCodesDoc } from './error-codes-doc.ts';
 
 const USAGE = `Usage: tsx tools/cli.ts <command>
 
@@ -15,7 +17,8 @@ const USAGE = `Usage: tsx tools/cli.ts <command>
                                   rules or in sql/, and seal new migrations; --check only reports
                                   (exit 1 if a migration is due or a seal is missing or broken)
   db schema [--check]             write db/schema.sql, the readable schema of a freshly migrated
-                                  throwaway PostgreSQL; --check only reports (exit 1 if stale)`;
+                                  throwaway PostgreSQL; --check only reports (exit 1 if stale)
+  docs errors                     write docs/ERROR-CODES.md from ERRORS in src/errors.ts`;
 
 class UsageError extends Error {}
 
@@ -35,6 +38,8 @@ async function main(argv: string[]): Promise<void> {
       return chartCommand(rest);
     case 'db':
       return dbCommand(rest, values.check === true);
+    case 'docs':
+      return docsCommand(rest);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -51,6 +56,12 @@ async function chartCommand([folder = 'docs', ...extra]: string[]): Promise<void
     await fs.writeFile(file, text);
     console.log(`wrote ${file}`);
   }
+}
+
+async function docsCommand([what, ...extra]: string[]): Promise<void> {
+  if (what !== 'errors' || extra.length > 0) throw new UsageError('expected: docs errors');
+  await fs.writeFile(ERROR_CODES_FILE, errorCodesDoc());
+  console.log(`wrote ${path.relative(process.cwd(), ERROR_CODES_FILE)}`);
 }
 
 async function dbCommand([action, ...extra]: string[], checkOnly: boolean): Promise<void> {

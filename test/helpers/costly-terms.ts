@@ -1,6 +1,6 @@
 import { MAX_TERMS_ELEMENTS } from '../../src/terms/terms-html.ts';
 
-// Terms bodies of security issue 20 (docs/RELIABILITY.md), for the tests and the bench.
+// Terms bodies of the crafted-terms finding (docs/RELIABILITY.md, "Security"), for the tests and the bench.
 
 const MAX_TERMS_CHARACTERS = 100_000;
 
