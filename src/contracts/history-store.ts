@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../../machines/contract.ts';
 import { teamIdsOfPlayer } from '../players/store.ts';
 
-const currentContract = z.object({
+/** A player's contract as its columns hold it (the answer shows the family's link instead of the token: schemas.ts). */
+export const currentContract = z.object({
   status: z.enum(CONTRACT_STATUSES),
   contract_token: z.string().nullable(),
-  monthly_fee: z.number().nullable(),
-  team_ids: z.array(z.number()),
+  monthly_fee: z.number().int().nullable(),
+  team_ids: z.array(z.number().int()),
   contract_offered_at: z.number().nullable(),
   contract_offered_by: z.string().nullable(),
   contract_signed_at: z.number().nullable(),
@@ -17,7 +18,8 @@ const currentContract = z.object({
   contract_terms_sha256: z.string().nullable(),
 });
 
-const auditEntry = z.object({
+/** One audit row about the contract. */
+export const auditEntry = z.object({
   id: z.bigint().transform(Number),
   ts: z.number(),
   event_type: z.enum(AUDIT_EVENT_TYPES),

@@ -1,5 +1,8 @@
 import { sourceStates } from '../../machines/evaluate.ts';
-import { remindFamilies } from '../mail/contract-messages.ts';
+import { AppError } from '../errors.ts';
+import { listContractMessages, remindFamilies } from '../mail/contract-messages.ts';
+import { playerPath } from '../players/schemas.ts';
+import { readContractHistory } from './history-store.ts';
 import { readContractStats } from './stats-store.ts';
 import { listContracts, offerContract, withdrawContract } from './store.ts';
 import { json } from '../http/answer-content.ts';
@@ -9,6 +12,7 @@ import { decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { requestIdOf } from '../http/middleware.ts';
 import { z } from '../http/openapi-zod.ts';
 import {
+  contractHistory,
   contractListResponse,
   contractStats,
   offerResponse,
@@ -29,7 +33,7 @@ import {
 } from './schemas.ts';
 import { adminOperation, tenantOf } from '../admin/operation.ts';
 import { claim, markReplay } from '../admin/idempotency.ts';
-import { listedView } from '../admin/views.ts';
+import { contractUrl, listedView } from '../admin/views.ts';
 
 export const offer = adminOperation({
   method: 'post',
@@ -226,5 +230,35 @@ export const reminders = adminOperation({
   },
 });
 
+export const playerContract = adminOperation({
+  method: 'get',
+  path: '/admin/players/{id}/contract',
+  operationId: 'getPlayerContract',
+  summary: 'A player’s contract, its audit history and the e-mails sent about it, newest first',
+  params: playerPath,
+  answers: { 200: json(contractHistory, 'The contract.') },
+  errors: ['player_not_found'],
+  async handle(ctx, { caller: admin, params: { id } }, deps) {
+    const tenantId = await tenantOf(deps, admin);
+    const contract = await readContractHistory(deps.pool, tenantId, id);
+    if (contract === null) throw new AppError('player_not_found');
+    const messages = await listContractMessages(deps.pool, tenantId, id);
+    ctx.body = contractHistory.parse({
+      ...contract,
+      player_id: id,
+      contract_url: contractUrl(deps.contractBaseUrl, contract.status, contract.contract_token),
+      messages,
+    });
+  },
+});
+
 /** The contract operations, in the order /openapi.json lists them. */
-export const CONTRACT_OPERATIONS = [offer, withdrawal, contractList, contractExport, contractStatistics, reminders] as const;
+export const CONTRACT_OPERATIONS = [
+  offer,
+  withdrawal,
+  contractList,
+  contractExport,
+  contractStatistics,
+  reminders,
+  playerContract,
+] as const;

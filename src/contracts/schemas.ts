@@ -1,8 +1,9 @@
 import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../../machines/contract.ts';
-import { contractUrl, described, isoTime, monthlyFee, offeredAt, playerId, status, teamIds } from '../http/answers.ts';
+import { contractUrl, described, isoTime, offeredAt, playerId, status } from '../http/answers.ts';
 import { id, isStorableText, UNSTORABLE_TEXT } from '../http/input.ts';
-import { MESSAGE_KINDS, MESSAGE_STATUSES, REMINDER_SKIP_REASONS } from '../mail/contract-messages.ts';
-import { offer, withdrawal } from './store.ts';
+import { REMINDER_SKIP_REASONS, listedMessage } from '../mail/contract-messages.ts';
+import { auditEntry, currentContract } from './history-store.ts';
+import { listedContract, offer, withdrawal } from './store.ts';
 import { z } from '../http/openapi-zod.ts';
 // Request and answer shapes of the contract operations.
 
@@ -127,78 +128,68 @@ export const withdrawalResponse = described(withdrawal, {
   .extend({ player_id: playerId })
   .openapi('Withdrawal');
 
+/** A player in one contract state: the store's row, with the family's link for its token. */
+export const listedContractResponse = described(listedContract.omit({ contract_token: true, contract_offered_at: true }), {
+  player_id: 'The player’s id.',
+  name: 'The player’s name.',
+  email: 'The family’s e-mail address.',
+  status: 'The contract’s state (docs/PRODUCT.md, "The state machine").',
+  monthly_fee: 'The fee per month in CONTRACT_CURRENCY; null before any offer.',
+  team_ids: 'The ids of the player’s teams.',
+  // Pinned order: the link, then when it was offered (the CSV's columns follow it).
+}).extend({ contract_url: contractUrl, contract_offered_at: offeredAt });
+
 export const contractListResponse = z
   .object({
-    items: z
-      .array(
-        z.object({
-          player_id: playerId,
-          name: z.string().openapi({ description: 'The player’s name.' }),
-          email: z.string().openapi({ description: 'The family’s e-mail address.' }),
-          status,
-          monthly_fee: monthlyFee,
-          team_ids: teamIds,
-          contract_url: contractUrl,
-          contract_offered_at: offeredAt,
-        }),
-      )
-      .openapi({ description: 'The players in the state asked for, in a stable order.' }),
+    items: z.array(listedContractResponse).openapi({ description: 'The players in the state asked for, in a stable order.' }),
     next_cursor: z.string().nullable().openapi({ description: 'Pass back as ?cursor= for the next page.' }),
   })
   .openapi('ContractList');
 
-export const contractHistory = z
-  .object({
+const historyEntry = described(auditEntry.extend({ id: z.number().int(), ts: isoTime }), {
+  id: 'The audit row’s id.',
+  ts: 'When the row was written.',
+  event_type: 'What happened.',
+  old_state: 'The contract’s columns before.',
+  new_state: 'The contract’s columns after.',
+  actor: 'Who did it: the admin’s e-mail, or the family.',
+  source: 'What wrote it: `admin_api`, `family_link`, or the writer an override names.',
+});
+
+const messageEntry = described(listedMessage.extend({ created_at: isoTime, sent_at: isoTime.nullable() }), {
+  id: 'The message’s id.',
+  kind: 'Which e-mail: an offer, a reminder or a confirmation.',
+  to: 'The recipient’s address.',
+  status: '`skipped`: its link was replaced, or the offer answered, before it left.',
+  created_at: 'When it was queued.',
+  sent_at: 'When the mail server accepted it; null until then.',
+  attempts: 'Attempts at sending it so far.',
+  error: 'Why the last attempt failed, or why the message was skipped.',
+});
+
+/** A player's contract: the store's row, with the family's link for its token, its audit rows and its e-mails. */
+export const contractHistory = described(
+  currentContract
+    .omit({ contract_token: true })
+    .extend({ contract_offered_at: isoTime.nullable(), contract_signed_at: isoTime.nullable() }),
+  {
+    status: 'The contract’s state (docs/PRODUCT.md, "The state machine").',
+    monthly_fee: 'The fee per month in CONTRACT_CURRENCY; null before any offer.',
+    team_ids: 'The ids of the player’s teams.',
+    contract_offered_at: 'When the current offer was made; null before any.',
+    contract_offered_by: 'Who made the current offer; null before any.',
+    contract_signed_at: 'When the family signed; null unless signed.',
+    contract_signed_by: 'The name the family signed with; null unless signed.',
+    contract_version: 'The contract text version (CONTRACT_VERSION) signed; null unless signed.',
+    contract_terms_version: 'The terms the offer pinned; null without terms.',
+    contract_terms_sha256: 'SHA-256 (hex) of the pinned terms’ text.',
+  },
+)
+  .extend({
     player_id: playerId,
-    status,
-    monthly_fee: monthlyFee,
-    team_ids: teamIds,
     contract_url: contractUrl,
-    contract_offered_at: offeredAt,
-    contract_offered_by: z.string().nullable().openapi({ description: 'Who made the current offer; null before any.' }),
-    contract_signed_at: isoTime.nullable().openapi({ description: 'When the family signed; null unless signed.' }),
-    contract_signed_by: z.string().nullable().openapi({ description: 'The name the family signed with; null unless signed.' }),
-    contract_version: z
-      .string()
-      .nullable()
-      .openapi({ description: 'The contract text version (CONTRACT_VERSION) signed; null unless signed.' }),
-    contract_terms_version: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({ description: 'The terms the offer pinned; null without terms.' }),
-    contract_terms_sha256: z.string().nullable().openapi({ description: 'SHA-256 (hex) of the pinned terms’ text.' }),
-    history: z
-      .array(
-        z.object({
-          id: z.number().int().openapi({ description: 'The audit row’s id.' }),
-          ts: isoTime.openapi({ description: 'When the row was written.' }),
-          event_type: z.enum(AUDIT_EVENT_TYPES).openapi({ description: 'What happened.' }),
-          old_state: z.record(z.unknown()).openapi({ description: 'The contract’s columns before.' }),
-          new_state: z.record(z.unknown()).openapi({ description: 'The contract’s columns after.' }),
-          actor: z.string().openapi({ description: 'Who did it: the admin’s e-mail, or the family.' }),
-          source: z
-            .string()
-            .openapi({ description: 'What wrote it: `admin_api`, `family_link`, or the writer an override names.' }),
-        }),
-      )
-      .openapi({ description: 'The contract’s audit rows, newest first.' }),
-    messages: z
-      .array(
-        z.object({
-          id: z.number().int().openapi({ description: 'The message’s id.' }),
-          kind: z.enum(MESSAGE_KINDS).openapi({ description: 'Which e-mail: an offer, a reminder or a confirmation.' }),
-          to: z.string().openapi({ description: 'The recipient’s address.' }),
-          status: z
-            .enum(MESSAGE_STATUSES)
-            .openapi({ description: '`skipped`: its link was replaced, or the offer answered, before it left.' }),
-          created_at: isoTime.openapi({ description: 'When it was queued.' }),
-          sent_at: isoTime.nullable().openapi({ description: 'When the mail server accepted it; null until then.' }),
-          attempts: z.number().int().openapi({ description: 'Attempts at sending it so far.' }),
-          error: z.string().nullable().openapi({ description: 'Why the last attempt failed, or why the message was skipped.' }),
-        }),
-      )
-      .openapi({ description: 'The e-mails queued for this player, newest first.' }),
+    history: z.array(historyEntry).openapi({ description: 'The contract’s audit rows, newest first.' }),
+    messages: z.array(messageEntry).openapi({ description: 'The e-mails queued for this player, newest first.' }),
   })
   .openapi('ContractHistory');
 
@@ -243,9 +234,9 @@ export const contractStats = z
   })
   .openapi('ContractStats');
 
-export type OfferResponse = z.input<typeof offerResponse>;
-export type WithdrawalResponse = z.input<typeof withdrawalResponse>;
-export type ContractListResponse = z.input<typeof contractListResponse>;
-export type ContractHistoryResponse = z.input<typeof contractHistory>;
-export type RemindersResponse = z.input<typeof remindersResponse>;
-export type ContractStatsResponse = z.input<typeof contractStats>;
+export type OfferResponse = z.output<typeof offerResponse>;
+export type WithdrawalResponse = z.output<typeof withdrawalResponse>;
+export type ContractListResponse = z.output<typeof contractListResponse>;
+export type ContractHistoryResponse = z.output<typeof contractHistory>;
+export type RemindersResponse = z.output<typeof remindersResponse>;
+export type ContractStatsResponse = z.output<typeof contractStats>;

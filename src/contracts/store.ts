@@ -59,13 +59,14 @@ export async function offerContract(
   `);
 }
 
-const listedContract = z.object({
-  player_id: z.number(),
+/** A player in one contract state, as the list and its CSV export show it (with the link for the token: schemas.ts). */
+export const listedContract = z.object({
+  player_id: z.number().int(),
   name: z.string(),
   email: z.string(),
   status,
-  monthly_fee: z.number().nullable(),
-  team_ids: z.array(z.number()),
+  monthly_fee: z.number().int().nullable(),
+  team_ids: z.array(z.number().int()),
   contract_token: z.string().nullable(),
   contract_offered_at: z.number().nullable(),
 });

@@ -70,4 +70,4 @@ export const familyContractResponse = described(
   })
   .openapi('FamilyContract');
 
-export type FamilyContractResponse = z.input<typeof familyContractResponse>;
+export type FamilyContractResponse = z.output<typeof familyContractResponse>;

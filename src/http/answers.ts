@@ -9,19 +9,17 @@ import { z } from './openapi-zod.ts';
 export const status = z
   .enum(CONTRACT_STATUSES)
   .openapi({ description: 'The contract’s state (docs/PRODUCT.md, "The state machine").' });
-export const isoTime = z.string().datetime().openapi({ example: '2026-11-26T07:10:17.206Z' });
+/** Epoch milliseconds, as slonik's default type parsers read a timestamptz, in the API's form: ISO 8601 in UTC. */
+const fromEpoch = (value: unknown) => (typeof value === 'number' ? new Date(value).toISOString() : value);
+
+/** A time in an answer: parsing the store's row turns its epoch milliseconds into ISO 8601. */
+export const isoTime = z.preprocess(fromEpoch, z.string().datetime()).openapi({ example: '2026-11-26T07:10:17.206Z' });
 export const contractUrl = z
   .string()
   .url()
   .nullable()
   .openapi({ description: 'The family’s link; set only while the offer is open.' });
 export const playerId = z.number().int().openapi({ description: 'The player’s id.' });
-export const monthlyFee = z
-  .number()
-  .int()
-  .nullable()
-  .openapi({ description: 'The fee per month in CONTRACT_CURRENCY; null before any offer.' });
-export const teamIds = z.array(z.number().int()).openapi({ description: 'The ids of the player’s teams.' });
 export const offeredAt = isoTime.nullable().openapi({ description: 'When the current offer was made; null before any.' });
 
 /**

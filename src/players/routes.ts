@@ -1,10 +1,7 @@
 import { AppError } from '../errors.ts';
-import { readContractHistory } from '../contracts/history-store.ts';
-import { listContractMessages } from '../mail/contract-messages.ts';
 import { createPlayer, findPlayer, listPlayers, updatePlayer } from './store.ts';
 import { json } from '../http/answer-content.ts';
 import { decodeCursor, encodeCursor } from '../http/cursor.ts';
-import { contractHistory, type ContractHistoryResponse } from '../contracts/schemas.ts';
 import {
   playerResponse,
   playerListResponse,
@@ -16,7 +13,7 @@ import {
 } from './schemas.ts';
 import { adminOperation, tenantOf } from '../admin/operation.ts';
 import { claim, markReplay } from '../admin/idempotency.ts';
-import { contractUrl, isoTime, playerView } from '../admin/views.ts';
+import { playerView } from '../admin/views.ts';
 
 export const playerCreation = adminOperation({
   method: 'post',
@@ -53,42 +50,6 @@ export const player = adminOperation({
     const found = await findPlayer(deps.pool, await tenantOf(deps, admin), id);
     if (found === null) throw new AppError('player_not_found');
     ctx.body = playerView(deps.contractBaseUrl, found);
-  },
-});
-
-export const playerContract = adminOperation({
-  method: 'get',
-  path: '/admin/players/{id}/contract',
-  operationId: 'getPlayerContract',
-  summary: 'A player’s contract, its audit history and the e-mails sent about it, newest first',
-  params: playerPath,
-  answers: { 200: json(contractHistory, 'The contract.') },
-  errors: ['player_not_found'],
-  async handle(ctx, { caller: admin, params: { id } }, deps) {
-    const tenantId = await tenantOf(deps, admin);
-    const contract = await readContractHistory(deps.pool, tenantId, id);
-    if (contract === null) throw new AppError('player_not_found');
-    const messages = await listContractMessages(deps.pool, tenantId, id);
-    ctx.body = {
-      player_id: id,
-      status: contract.status,
-      monthly_fee: contract.monthly_fee,
-      team_ids: contract.team_ids,
-      contract_url: contractUrl(deps.contractBaseUrl, contract.status, contract.contract_token),
-      contract_offered_at: isoTime(contract.contract_offered_at),
-      contract_offered_by: contract.contract_offered_by,
-      contract_signed_at: isoTime(contract.contract_signed_at),
-      contract_signed_by: contract.contract_signed_by,
-      contract_version: contract.contract_version,
-      contract_terms_version: contract.contract_terms_version,
-      contract_terms_sha256: contract.contract_terms_sha256,
-      history: contract.history.map((entry) => ({ ...entry, ts: new Date(entry.ts).toISOString() })),
-      messages: messages.map((message) => ({
-        ...message,
-        created_at: new Date(message.created_at).toISOString(),
-        sent_at: isoTime(message.sent_at),
-      })),
-    } satisfies ContractHistoryResponse;
   },
 });
 
@@ -144,4 +105,4 @@ export const playerUpdate = adminOperation({
 });
 
 /** The player operations, in the order /openapi.json lists them. */
-export const PLAYER_OPERATIONS = [playerCreation, player, playerList, playerUpdate, playerContract] as const;
+export const PLAYER_OPERATIONS = [playerCreation, player, playerList, playerUpdate] as const;

@@ -80,6 +80,6 @@ export const playerListResponse = z
     next_cursor: z.string().nullable().openapi({ description: 'Pass back as ?cursor= for the next page; null on the last.' }),
   })
   .openapi('PlayerList');
-export type PlayerListResponse = z.input<typeof playerListResponse>;
+export type PlayerListResponse = z.output<typeof playerListResponse>;
 
-export type PlayerResponse = z.input<typeof playerResponse>;
+export type PlayerResponse = z.output<typeof playerResponse>;

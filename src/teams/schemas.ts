@@ -18,4 +18,4 @@ export const teamListResponse = z
   .object({ items: z.array(teamResponse).openapi({ description: 'Every team of the club.' }) })
   .openapi('TeamList');
 
-export type TeamResponse = z.input<typeof teamResponse>;
+export type TeamResponse = z.output<typeof teamResponse>;

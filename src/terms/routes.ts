@@ -1,13 +1,6 @@
 import { createContractTerms, listContractTerms } from './store.ts';
 import { json } from '../http/answer-content.ts';
-import {
-  contractTerms,
-  contractTermsList,
-  type ContractTermsListResponse,
-  type ContractTermsResponse,
-  TERMS_BODY_LIMIT,
-  createContractTermsBody,
-} from './schemas.ts';
+import { contractTerms, contractTermsList, TERMS_BODY_LIMIT, createContractTermsBody } from './schemas.ts';
 import { MAX_TERMS_ELEMENTS, MAX_TERMS_NESTING } from './terms-html.ts';
 import { adminOperation, tenantOf } from '../admin/operation.ts';
 
@@ -30,7 +23,7 @@ export const termsPublication = adminOperation({
       actor: admin.actor,
     });
     ctx.status = 201;
-    ctx.body = { ...terms, created_at: new Date(terms.created_at).toISOString() } satisfies ContractTermsResponse;
+    ctx.body = contractTerms.parse(terms);
   },
 });
 
@@ -42,9 +35,7 @@ export const termsList = adminOperation({
   answers: { 200: json(contractTermsList, 'The versions.') },
   async handle(ctx, { caller: admin }, deps) {
     const items = await listContractTerms(deps.pool, await tenantOf(deps, admin));
-    ctx.body = {
-      items: items.map((terms) => ({ ...terms, created_at: new Date(terms.created_at).toISOString() })),
-    } satisfies ContractTermsListResponse;
+    ctx.body = contractTermsList.parse({ items });
   },
 });
 

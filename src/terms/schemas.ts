@@ -1,4 +1,5 @@
-import { isoTime } from '../http/answers.ts';
+import { described, isoTime } from '../http/answers.ts';
+import { termsRow } from './store.ts';
 import { isStorableText, name, UNSTORABLE_TEXT } from '../http/input.ts';
 import { MAX_TERMS_ELEMENTS, MAX_TERMS_NESTING, termsCost } from './terms-html.ts';
 import { z } from '../http/openapi-zod.ts';
@@ -46,17 +47,16 @@ export const createContractTermsBody = z
   })
   .strict();
 
-export const contractTerms = z
-  .object({
-    version: z.number().int().openapi({ description: 'Numbered 1, 2, … per club.' }),
-    title: z.string().openapi({ description: 'The terms’ title.' }),
-    sha256: z.string().openapi({ description: 'SHA-256 of `body` (its UTF-8 bytes), in hex.' }),
-    created_at: isoTime.openapi({ description: 'When this version was published.' }),
-  })
-  .openapi('ContractTerms');
+/** A version of the club's terms: the store's row, its time in ISO 8601. */
+export const contractTerms = described(termsRow.extend({ sha256: z.string(), created_at: isoTime }), {
+  version: 'Numbered 1, 2, … per club.',
+  title: 'The terms’ title.',
+  sha256: 'SHA-256 of `body` (its UTF-8 bytes), in hex.',
+  created_at: 'When this version was published.',
+}).openapi('ContractTerms');
 export const contractTermsList = z
   .object({ items: z.array(contractTerms).openapi({ description: 'Every version, newest first.' }) })
   .openapi('ContractTermsList');
 
-export type ContractTermsResponse = z.input<typeof contractTerms>;
-export type ContractTermsListResponse = z.input<typeof contractTermsList>;
+export type ContractTermsResponse = z.output<typeof contractTerms>;
+export type ContractTermsListResponse = z.output<typeof contractTermsList>;

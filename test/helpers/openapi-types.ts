@@ -43,6 +43,10 @@ export interface paths {
      */
     post: operations["remindFamilies"];
   };
+  "/admin/players/{id}/contract": {
+    /** A player’s contract, its audit history and the e-mails sent about it, newest first */
+    get: operations["getPlayerContract"];
+  };
   "/admin/players": {
     /** The club’s players, filtered by team, contract state or text, by keyset pages */
     get: operations["listPlayers"];
@@ -57,10 +61,6 @@ export interface paths {
      * @description Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`).
      */
     patch: operations["updatePlayer"];
-  };
-  "/admin/players/{id}/contract": {
-    /** A player’s contract, its audit history and the e-mails sent about it, newest first */
-    get: operations["getPlayerContract"];
   };
   "/admin/teams": {
     /** The club’s teams */
@@ -331,37 +331,7 @@ export interface components {
           reason: "not_offered" | "reminded_recently" | "player_not_found";
         })[];
     };
-    Player: {
-      /** @description The player’s id. */
-      id: number;
-      /** @description The player’s name, as the club typed it. */
-      name: string;
-      /** @description Where the family receives the offer and its link. */
-      email: string;
-      /** @description The ids of the player’s teams. */
-      team_ids: number[];
-      /**
-       * @description The contract’s state (docs/PRODUCT.md, "The state machine").
-       * @enum {string}
-       */
-      contract_status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
-      /** @description The fee per month in CONTRACT_CURRENCY; null before any offer. */
-      monthly_fee: number | null;
-      /**
-       * Format: uri
-       * @description The family’s link; set only while the offer is open.
-       */
-      contract_url: string | null;
-    };
-    PlayerList: {
-      /** @description The players, in id order; each as GET /admin/players/{id} answers. */
-      items: components["schemas"]["Player"][];
-      /** @description Pass back as ?cursor= for the next page; null on the last. */
-      next_cursor: string | null;
-    };
     ContractHistory: {
-      /** @description The player’s id. */
-      player_id: number;
       /**
        * @description The contract’s state (docs/PRODUCT.md, "The state machine").
        * @enum {string}
@@ -371,11 +341,6 @@ export interface components {
       monthly_fee: number | null;
       /** @description The ids of the player’s teams. */
       team_ids: number[];
-      /**
-       * Format: uri
-       * @description The family’s link; set only while the offer is open.
-       */
-      contract_url: string | null;
       /**
        * Format: date-time
        * @description When the current offer was made; null before any.
@@ -398,6 +363,13 @@ export interface components {
       contract_terms_version: number | null;
       /** @description SHA-256 (hex) of the pinned terms’ text. */
       contract_terms_sha256: string | null;
+      /** @description The player’s id. */
+      player_id: number;
+      /**
+       * Format: uri
+       * @description The family’s link; set only while the offer is open.
+       */
+      contract_url: string | null;
       /** @description The contract’s audit rows, newest first. */
       history: ({
           /** @description The audit row’s id. */
@@ -459,6 +431,34 @@ export interface components {
           /** @description Why the last attempt failed, or why the message was skipped. */
           error: string | null;
         })[];
+    };
+    Player: {
+      /** @description The player’s id. */
+      id: number;
+      /** @description The player’s name, as the club typed it. */
+      name: string;
+      /** @description Where the family receives the offer and its link. */
+      email: string;
+      /** @description The ids of the player’s teams. */
+      team_ids: number[];
+      /**
+       * @description The contract’s state (docs/PRODUCT.md, "The state machine").
+       * @enum {string}
+       */
+      contract_status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
+      /** @description The fee per month in CONTRACT_CURRENCY; null before any offer. */
+      monthly_fee: number | null;
+      /**
+       * Format: uri
+       * @description The family’s link; set only while the offer is open.
+       */
+      contract_url: string | null;
+    };
+    PlayerList: {
+      /** @description The players, in id order; each as GET /admin/players/{id} answers. */
+      items: components["schemas"]["Player"][];
+      /** @description Pass back as ?cursor= for the next page; null on the last. */
+      next_cursor: string | null;
     };
     Team: {
       /** @description The team’s id. */
@@ -957,6 +957,53 @@ export interface operations {
       };
     };
   };
+  /** A player’s contract, its audit history and the e-mails sent about it, newest first */
+  getPlayerContract: {
+    parameters: {
+      path: {
+        /** @description The player’s id. */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description The contract. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ContractHistory"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `player_not_found`. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   /** The club’s players, filtered by team, contract state or text, by keyset pages */
   listPlayers: {
     parameters: {
@@ -1224,53 +1271,6 @@ export interface operations {
         };
       };
       /** @description `validation_failed`: with zod’s issues in `details`. `team_not_found`: a team in `team_ids` is not the club’s. */
-      422: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
-      503: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-    };
-  };
-  /** A player’s contract, its audit history and the e-mails sent about it, newest first */
-  getPlayerContract: {
-    parameters: {
-      path: {
-        /** @description The player’s id. */
-        id: string;
-      };
-    };
-    responses: {
-      /** @description The contract. */
-      200: {
-        content: {
-          "application/json": components["schemas"]["ContractHistory"];
-        };
-      };
-      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
-      401: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
-      403: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `player_not_found`. */
-      404: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
