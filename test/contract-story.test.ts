@@ -87,3 +87,24 @@ test('an offered contract shows its link in the history endpoint', async (t) => 
 
   t.like(reply.body, { status: 'offered', contract_url: offer.body.contract_url, history: [], contract_signed_at: null });
 });
+
+test('a declined contract’s history says when the family declined, in ISO 8601', async (t) => {
+  const { db, server } = harness();
+  const club = await createClub(db.pool);
+  const playerId = await createPlayer(db.pool, club);
+  const token = await server.adminToken(club.slug);
+  const offer = await request(server.baseUrl, 'POST', '/admin/contract/offer', { token, body: { player_id: playerId, monthly_fee: 90 } });
+  const before = Date.now();
+  const declined = await request(
+    server.baseUrl,
+    'POST',
+    `/contract/${offer.body.contract_url.slice(`${CONTRACT_BASE_URL}/`.length)}/decline`,
+  );
+  t.is(declined.status, 200);
+
+  const reply = await request(server.baseUrl, 'GET', `/admin/players/${playerId}/contract`, { token });
+
+  t.is(reply.body.status, 'declined');
+  t.regex(reply.body.contract_declined_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  t.true(Date.parse(reply.body.contract_declined_at) >= before - 1000);
+});

@@ -13,6 +13,7 @@ export const currentContract = z.object({
   contract_offered_by: z.string().nullable(),
   contract_signed_at: z.number().nullable(),
   contract_signed_by: z.string().nullable(),
+  contract_declined_at: z.number().nullable(),
   contract_version: z.string().nullable(),
   contract_terms_version: z.number().int().nullable(),
   contract_terms_sha256: z.string().nullable(),
@@ -39,7 +40,8 @@ export async function readContractHistory(
 ): Promise<ContractHistory | null> {
   const contract = await db.maybeOne(sql.type(currentContract)`
     SELECT contract_status AS status, contract_token, monthly_fee, ${teamIdsOfPlayer} AS team_ids,
-           contract_offered_at, contract_offered_by, contract_signed_at, contract_signed_by, contract_version,
+           contract_offered_at, contract_offered_by, contract_signed_at, contract_signed_by, contract_declined_at,
+           contract_version,
            contract_terms_version, encode(contract_terms_sha256, 'hex') AS contract_terms_sha256
     FROM players WHERE tenant_id = ${tenantId} AND id = ${playerId}
   `);

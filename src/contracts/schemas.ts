@@ -169,9 +169,11 @@ const messageEntry = described(listedMessage.extend({ created_at: isoTime, sent_
 
 /** A player's contract: the store's row, with the family's link for its token, its audit rows and its e-mails. */
 export const contractHistory = described(
-  currentContract
-    .omit({ contract_token: true })
-    .extend({ contract_offered_at: isoTime.nullable(), contract_signed_at: isoTime.nullable() }),
+  currentContract.omit({ contract_token: true }).extend({
+    contract_offered_at: isoTime.nullable(),
+    contract_signed_at: isoTime.nullable(),
+    contract_declined_at: isoTime.nullable(),
+  }),
   {
     status: 'The contract’s state (docs/PRODUCT.md, "The state machine").',
     monthly_fee: 'The fee per month in CONTRACT_CURRENCY; null before any offer.',
@@ -180,6 +182,7 @@ export const contractHistory = described(
     contract_offered_by: 'Who made the current offer; null before any.',
     contract_signed_at: 'When the family signed; null unless signed.',
     contract_signed_by: 'The name the family signed with; null unless signed.',
+    contract_declined_at: 'When the family declined; null unless declined.',
     contract_version: 'The contract text version (CONTRACT_VERSION) signed; null unless signed.',
     contract_terms_version: 'The terms the offer pinned; null without terms.',
     contract_terms_sha256: 'SHA-256 (hex) of the pinned terms’ text.',

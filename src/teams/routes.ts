@@ -1,5 +1,5 @@
 import { AppError } from '../errors.ts';
-import { createTeam, listTeams, updateTeam } from './store.ts';
+import { createTeam, findTeam, listTeams, updateTeam } from './store.ts';
 import { json } from '../http/answer-content.ts';
 import { teamListResponse, teamResponse, type TeamResponse, createTeamBody, teamPath, updateTeamBody } from './schemas.ts';
 import { adminOperation, tenantOf } from '../admin/operation.ts';
@@ -39,6 +39,22 @@ export const teamList = adminOperation({
   },
 });
 
+export const team = adminOperation({
+  method: 'get',
+  path: '/admin/teams/{id}',
+  operationId: 'getTeam',
+  summary: 'One of the club’s teams',
+  params: teamPath,
+  answers: { 200: json(teamResponse, 'The team.') },
+  errors: ['unknown_team'],
+  notes: { unknown_team: 'the club has no team with this id' },
+  async handle(ctx, { caller: admin, params: { id } }, deps) {
+    const found = await findTeam(deps.pool, await tenantOf(deps, admin), id);
+    if (found === null) throw new AppError('unknown_team');
+    ctx.body = found satisfies TeamResponse;
+  },
+});
+
 export const teamUpdate = adminOperation({
   method: 'patch',
   path: '/admin/teams/{id}',
@@ -60,4 +76,4 @@ export const teamUpdate = adminOperation({
 });
 
 /** The team operations, in the order /openapi.json lists them. */
-export const TEAM_OPERATIONS = [teamCreation, teamList, teamUpdate] as const;
+export const TEAM_OPERATIONS = [teamCreation, teamList, team, teamUpdate] as const;

@@ -18,6 +18,11 @@ export async function createTeam(
   return db.one(sql.type(createdTeamRow)`SELECT * FROM create_team(${tenantId}, ${name}, ${claimArgument(idempotency)})`);
 }
 
+/** One of the club's teams; null when the club has none with this id (another club's included). */
+export async function findTeam(db: CommonQueryMethods, tenantId: number, teamId: number): Promise<Team | null> {
+  return db.maybeOne(sql.type(team)`SELECT id, name FROM teams WHERE tenant_id = ${tenantId} AND id = ${teamId}`);
+}
+
 export async function listTeams(db: CommonQueryMethods, tenantId: number): Promise<readonly Team[]> {
   return db.any(sql.type(team)`SELECT id, name FROM teams WHERE tenant_id = ${tenantId} ORDER BY id`);
 }

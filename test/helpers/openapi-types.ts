@@ -69,6 +69,8 @@ export interface paths {
     post: operations["createTeam"];
   };
   "/admin/teams/{id}": {
+    /** One of the club’s teams */
+    get: operations["getTeam"];
     /** Rename a team */
     patch: operations["updateTeam"];
   };
@@ -357,6 +359,12 @@ export interface components {
       contract_signed_at: string | null;
       /** @description The name the family signed with; null unless signed. */
       contract_signed_by: string | null;
+      /**
+       * Format: date-time
+       * @description When the family declined; null unless declined.
+       * @example 2026-11-26T07:10:17.206Z
+       */
+      contract_declined_at: string | null;
       /** @description The contract text version (CONTRACT_VERSION) signed; null unless signed. */
       contract_version: string | null;
       /** @description The terms the offer pinned; null without terms. */
@@ -1385,6 +1393,53 @@ export interface operations {
         };
       };
       /** @description `validation_failed`: with zod’s issues in `details`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** One of the club’s teams */
+  getTeam: {
+    parameters: {
+      path: {
+        /** @description The team’s id. */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description The team. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Team"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unknown_team`: the club has no team with this id. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
