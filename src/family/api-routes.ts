@@ -1,5 +1,5 @@
 import type { AnsweredContract, FamilyContract } from './store.ts';
-import { json } from '../http/answer-content.ts';
+import { json, text } from '../http/answer-content.ts';
 import { MACHINE, RULES_OUT_OF_SYNC } from '../http/machine-reference.ts';
 import { z } from '../http/openapi-zod.ts';
 import { familyContractResponse, type FamilyContractResponse, declineBody, declineForm, signBody, signForm } from './schemas.ts';
@@ -7,7 +7,7 @@ import { type FamilyApiRouteDependencies, familyAction, familyRead } from './ope
 
 // The family link's operations. Programs are answered here in JSON; a browser's requests on the same
 // paths (Accept prefers HTML, or a form post) are taken first by the page's router
-// (family-page-routes.ts), whose answers these declarations document too.
+// (page-routes.ts), whose answers these declarations document too.
 
 export const tokenPath = z.object({ token: z.string().describe('The family’s contract token (43 characters).') });
 
@@ -80,5 +80,32 @@ export const declining = familyAction({
   },
   async handle(ctx, { params: { token } }, deps) {
     ctx.body = view(deps, await deps.links.decline(ctx, token));
+  },
+});
+
+/**
+ * The printable receipt: a page only, whatever the client accepts (the family JSON and the
+ * contract's history hold the same facts). A browser's request is taken by the page's router, whose
+ * errors are pages; a program gets the page, or the JSON error body when there is none.
+ */
+export const receipt = familyRead({
+  method: 'get',
+  path: '/contract/{token}/receipt',
+  operationId: 'getContractReceipt',
+  summary: 'The printable receipt of a signed contract (an HTML page; there is no JSON of it)',
+  description:
+    'Who signed, when, from which address, the fee, the teams, and the terms’ title, version and SHA-256. It keeps ' +
+    'working after a tier change replaced the signed contract, read from that change’s audit row. Errors are pages ' +
+    'when Accept prefers HTML.',
+  params: tokenPath,
+  // Like the family page, it ignores query parameters: a mail service's click tracking may add some.
+  query: z.object({}).passthrough(),
+  answers: { 200: text('text/html', 'The receipt.') },
+  errors: ['contract_not_signed'],
+  notes: { contract_not_signed: 'the link’s contract is not signed' },
+  async handle(ctx, { params: { token } }, deps) {
+    const signed = await deps.links.receipt(ctx, token);
+    ctx.type = 'html';
+    ctx.body = deps.pages.receipt(token, signed);
   },
 });

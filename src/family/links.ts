@@ -50,6 +50,11 @@ export interface FamilyLinks {
   open(ctx: Context, token: string): Promise<FamilyContract>;
   /** The signed contract the link stands for, even once a tier change replaced it; null when none. */
   signed(token: string): Promise<SignedContract | null>;
+  /**
+   * The signed contract of a receipt: as `signed`, or else why there is none, as `open` answers it
+   * (a miss when the link is dead), or 404 `contract_not_signed`.
+   */
+  receipt(ctx: Context, token: string): Promise<SignedContract>;
   /** SIGN; a dead link is a miss, as for find. */
   sign(ctx: Context, token: string, signedBy: string, signatureUrl: string | null): Promise<AnsweredContract>;
   /** DECLINE; a dead link is a miss, as for find. */
@@ -95,16 +100,25 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
     return link;
   };
 
+  const open = async (ctx: Context, token: string): Promise<FamilyContract> => {
+    const link = await find(ctx, token);
+    if (link.kind === 'unknown') throw new AppError('contract_not_found');
+    if (link.kind === 'superseded') throw new AppError('contract_superseded');
+    if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
+    return link.contract;
+  };
+  const signed = async (token: string) => (TOKEN_FORMAT.test(token) ? findSignedContract(pool, token) : null);
+
   return {
     find,
-    async open(ctx, token) {
-      const link = await find(ctx, token);
-      if (link.kind === 'unknown') throw new AppError('contract_not_found');
-      if (link.kind === 'superseded') throw new AppError('contract_superseded');
-      if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
-      return link.contract;
+    open,
+    signed,
+    async receipt(ctx, token) {
+      const contract = await signed(token);
+      if (contract !== null) return contract;
+      await open(ctx, token);
+      throw new AppError('contract_not_signed');
     },
-    signed: async (token) => (TOKEN_FORMAT.test(token) ? findSignedContract(pool, token) : null),
     sign: (ctx, token, signedBy, signatureUrl) =>
       act(ctx, token, 'SIGN', (allowedFrom) =>
         signContract(pool, { token, signedBy, signatureUrl, ip: clientIp(ctx), contractVersion }, allowedFrom),

@@ -1,10 +1,12 @@
 import type { Context } from 'koa';
 import type { ErrorCode } from '../errors.ts';
 import type { FamilyLinks } from './links.ts';
+import type { FamilyPages } from './pages.ts';
 import { operationGroup } from '../http/operation.ts';
 
 export interface FamilyApiRouteDependencies {
   readonly links: FamilyLinks;
+  readonly pages: FamilyPages;
   readonly contractVersion: string;
   /** Refuses a post sent by another site's page (cross-site.ts). */
   readonly refuseCrossSite: (ctx: Context) => void;
@@ -12,7 +14,7 @@ export interface FamilyApiRouteDependencies {
 
 /**
  * What any family link may answer, for programs and pages alike: the token is the only
- * credential, and a client that tries too many dead ones is slowed down (family-links.ts).
+ * credential, and a client that tries too many dead ones is slowed down (links.ts).
  */
 const LINK_ERRORS: readonly ErrorCode[] = [
   'validation_failed',

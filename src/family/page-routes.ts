@@ -33,9 +33,7 @@ const PAGE_EXPLAINS = new Set<ErrorCode>([
  * works without JavaScript. Every other request on these paths passes on to the JSON API, mounted
  * after this router (family/routes.ts). Errors are answered here, as pages.
  *
- * The receipt, GET /contract/:token/receipt, is a page only: there is no JSON of it (the family
- * JSON and the contract's audit history hold the same facts). A program that asks for it gets the
- * page when there is one and the JSON error body when there is none.
+ * A program's request for the receipt, a page only, is answered by its declaration (api-routes.ts).
  */
 export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: FamilyPageRouteDependencies): Router {
   const refuseCrossSite = crossSiteCheck(contractBaseUrl);
@@ -95,23 +93,20 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
 
   router.get(
     '/contract/:token/receipt',
-    page(
-      () => true,
-      async (ctx, token) => {
-        const signed = await links.signed(token);
-        if (signed !== null) {
-          ctx.type = 'html';
-          ctx.body = pages.receipt(token, signed);
-          return;
-        }
-        // No signature: say why, as the link's own page would.
-        const link = await links.find(ctx, token);
-        if (link.kind === 'unknown') throw new AppError('contract_not_found');
-        if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, null);
-        if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
-        throw new AppError('contract_not_signed');
-      },
-    ),
+    page(prefersHtml, async (ctx, token) => {
+      const signed = await links.signed(token);
+      if (signed !== null) {
+        ctx.type = 'html';
+        ctx.body = pages.receipt(token, signed);
+        return;
+      }
+      // No signature: say why, as the link's own page would (a replaced one names whom to ask).
+      const link = await links.find(ctx, token);
+      if (link.kind === 'unknown') throw new AppError('contract_not_found');
+      if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, null);
+      if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
+      throw new AppError('contract_not_signed');
+    }),
   );
 
   router.post(
@@ -168,7 +163,7 @@ function backToPage(perform: (ctx: RouterContext, token: string) => Promise<Form
   };
 }
 
-/** The way back from the request's URL to the service's root, for the page's relative links (family-pages.ts). */
+/** The way back from the request's URL to the service's root, for the page's relative links (pages.ts). */
 function rootOf(path: string): string {
   return '../'.repeat(Math.max(1, path.split('/').length - 2));
 }

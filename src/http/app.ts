@@ -66,6 +66,11 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
     contractVersion: config.contractVersion,
     rateLimit: config.familyRateLimit,
   });
+  const familyPages = createFamilyPages({
+    contractVersion: config.contractVersion,
+    currency: config.currency,
+    termsHtml: cachedTermsHtml(TERMS_HTML_KEPT_CHARACTERS),
+  });
 
   app.use(requestScope);
   app.use(observeRequests(metrics, logger));
@@ -95,15 +100,16 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
     // prefers HTML, or a form post) and passes every other on, so it comes before the JSON API's.
     familyPageRoutes({
       links: familyLinks,
-      pages: createFamilyPages({
-        contractVersion: config.contractVersion,
-        currency: config.currency,
-        termsHtml: cachedTermsHtml(TERMS_HTML_KEPT_CHARACTERS),
-      }),
+      pages: familyPages,
       logger,
       contractBaseUrl: config.contractBaseUrl,
     }),
-    familyApiRoutes({ links: familyLinks, contractVersion: config.contractVersion, contractBaseUrl: config.contractBaseUrl }),
+    familyApiRoutes({
+      links: familyLinks,
+      pages: familyPages,
+      contractVersion: config.contractVersion,
+      contractBaseUrl: config.contractBaseUrl,
+    }),
   ];
   if (config.identity.mode === 'local' && localKey !== null) routers.push(jwksRoutes(localKey));
 

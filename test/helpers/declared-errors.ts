@@ -5,8 +5,8 @@ import { type Operation, koaPath } from '../../src/http/operation.ts';
 
 /**
  * The error answers a declared operation gave with a code it does not declare, one line each
- * (`POST /admin/players 404 player_not_found`). Routes not yet declared with operation.ts, and
- * requests no route took, are not checked. `internal_error` is never declared: it is a fault,
+ * (`POST /admin/players 404 player_not_found`). Requests no route took are not checked (every
+ * route is declared: test/openapi.test.ts compares the router with the document the declarations make). `internal_error` is never declared: it is a fault,
  * which the test that caused it sees by its status.
  */
 export function undeclaredErrors(

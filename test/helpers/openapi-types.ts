@@ -104,6 +104,13 @@ export interface paths {
      */
     post: operations["declineContract"];
   };
+  "/contract/{token}/receipt": {
+    /**
+     * The printable receipt of a signed contract (an HTML page; there is no JSON of it)
+     * @description Who signed, when, from which address, the fee, the teams, and the terms’ title, version and SHA-256. It keeps working after a tier change replaced the signed contract, read from that change’s audit row. Errors are pages when Accept prefers HTML.
+     */
+    get: operations["getContractReceipt"];
+  };
   "/healthz": {
     /** The process is up */
     get: operations["getHealth"];
@@ -147,13 +154,6 @@ export interface paths {
   "/contract-machine.json": {
     /** The machine definition, for the Stately visualizer */
     get: operations["getContractMachineJson"];
-  };
-  "/contract/{token}/receipt": {
-    /**
-     * The printable receipt of a signed contract (an HTML page; there is no JSON of it)
-     * @description Who signed, when, from which address, the fee, the teams, and the terms’ title, version and SHA-256. It keeps working after a tier change replaced the signed contract, read from that change’s audit row. Errors are pages when Accept prefers HTML.
-     */
-    get: operations["getContractReceipt"];
   };
 }
 
@@ -1904,6 +1904,56 @@ export interface operations {
       };
     };
   };
+  /**
+   * The printable receipt of a signed contract (an HTML page; there is no JSON of it)
+   * @description Who signed, when, from which address, the fee, the teams, and the terms’ title, version and SHA-256. It keeps working after a tier change replaced the signed contract, read from that change’s audit row. Errors are pages when Accept prefers HTML.
+   */
+  getContractReceipt: {
+    parameters: {
+      path: {
+        /** @description The family’s contract token (43 characters). */
+        token: string;
+      };
+    };
+    responses: {
+      /** @description The receipt. */
+      200: {
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description `contract_not_found`: no contract has this link. `contract_not_signed`: the link’s contract is not signed. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `contract_superseded`: a newer offer replaced this link; use the newest e-mail. `contract_withdrawn`: the club withdrew this offer. `contract_expired`: this offer expired unsigned. */
+      410: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   /** The process is up */
   getHealth: {
     responses: {
@@ -2280,50 +2330,6 @@ export interface operations {
       };
       /** @description `headers_too_large`: the request headers are over 16 KB. */
       431: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
-      503: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-    };
-  };
-  /**
-   * The printable receipt of a signed contract (an HTML page; there is no JSON of it)
-   * @description Who signed, when, from which address, the fee, the teams, and the terms’ title, version and SHA-256. It keeps working after a tier change replaced the signed contract, read from that change’s audit row. Errors are pages when Accept prefers HTML.
-   */
-  getContractReceipt: {
-    parameters: {
-      path: {
-        /** @description The family’s contract token (43 characters). */
-        token: string;
-      };
-    };
-    responses: {
-      /** @description The receipt. */
-      200: {
-        content: {
-          "text/html": string;
-        };
-      };
-      /** @description `contract_not_found`: no contract has this link; `contract_not_signed`: its contract is not signed. */
-      404: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `contract_superseded`: a newer offer replaced this link before anything was signed through it. `contract_withdrawn`: the club withdrew this offer. `contract_expired`: this offer expired unsigned. */
-      410: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
-      429: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
