@@ -123,6 +123,10 @@ export interface paths {
     /** Prometheus metrics */
     get: operations["getMetrics"];
   };
+  "/": {
+    /** What this service is, with links to its API documents, the state chart and the probes */
+    get: operations["getLandingPage"];
+  };
   "/openapi.json": {
     /** This document */
     get: operations["getOpenApiDocument"];
@@ -2031,6 +2035,41 @@ export interface operations {
       200: {
         content: {
           "text/plain": string;
+        };
+      };
+      /** @description `malformed_request`: the request is not valid HTTP. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: the route takes no query parameters; the message names the ones sent. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `headers_too_large`: the request headers are over 16 KB. */
+      431: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** What this service is, with links to its API documents, the state chart and the probes */
+  getLandingPage: {
+    responses: {
+      /** @description A short page for browsers. */
+      200: {
+        content: {
+          "text/html": string;
         };
       };
       /** @description `malformed_request`: the request is not valid HTTP. */
