@@ -64,6 +64,8 @@ async function walkthroughIn(shell: string, t: ExecutionContext): Promise<void> 
 
   t.regex(stdout, /"new_status":"offered"/);
   t.regex(stdout, /offer_exists/);
+  t.regex(stdout, /"skipped":\[\{"player_id":1,"reason":"reminded_recently"\}\]/, 'the remind example answers as shown');
+  t.regex(stdout, /"title":"Season 2026–27"/, 'the family sees the terms');
   t.regex(stdout, /"club_name":"Demo Club"/);
   t.regex(stdout, /"status":"signed"/);
   const players = await db.pool.any(sql.type(
