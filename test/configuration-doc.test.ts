@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { CONFIGURATION_FILE, CONFIGURATION_HEADER, configurationDoc, variables } from '../scripts/configuration-doc.ts';
+import { CONFIGURATION_FILE, CONFIGURATION_HEADER, configurationDoc, variables } from '../tools/configuration-doc.ts';
 import { ConfigError, ENVIRONMENT_VARIABLES, parseConfig } from '../src/config.ts';
 
 // docs/CONFIGURATION.md is written from the environment schema in src/config.ts; it is only worth

@@ -1,14 +1,14 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { ownFindings, squawkFindings } from '../scripts/lint-migrations.ts';
+import { ownFindings, squawkFindings } from '../tools/db/lint-migrations.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { migrationsFolder, sqlOf } from './helpers/migrations-folder.ts';
 
 // docs/OPERATING.md, "Deploying": renaming players.email to contact_email ships over
 // three releases, and at every step both releases then running read and write the same players.
-// Throwaway migrations on an empty database; each passes the rules of scripts/lint-migrations.ts.
+// Throwaway migrations on an empty database; each passes the rules of tools/db/lint-migrations.ts.
 
 const MIGRATIONS = {
   '0001_players': `

@@ -1,8 +1,8 @@
 import test from 'ava';
-import { FIRST_CHECKED_MIGRATION, lintMigrations, migrationSql, ownFindings, squawkFindings } from '../scripts/lint-migrations.ts';
+import { FIRST_CHECKED_MIGRATION, lintMigrations, migrationSql, ownFindings, squawkFindings } from '../tools/db/lint-migrations.ts';
 
 // The rules a new migration keeps so that it applies under live traffic (docs/OPERATING.md, "Deploying"):
-// squawk's (.squawk.toml) and ours (scripts/lint-migrations.ts, `npm run db:lint`). The sealed
+// squawk's (.squawk.toml) and ours (tools/db/lint-migrations.ts, `npm run db:lint`). The sealed
 // migrations before FIRST_CHECKED_MIGRATION broke them, which shows each check can fail.
 
 const rulesOf = (findings: ReadonlyArray<{ rule: string }>) => findings.map((finding) => finding.rule);

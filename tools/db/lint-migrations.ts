@@ -11,7 +11,7 @@ import { MigrationBuilder } from 'node-pg-migrate';
 
 export const FIRST_CHECKED_MIGRATION = 29;
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MIGRATIONS = path.join(ROOT, 'migrations');
 
 /**
