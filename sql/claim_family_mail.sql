@@ -2,7 +2,7 @@
 -- requests send reach one address of a club at most p_per_hour times in any hour, and at most twice
 -- in any p_spacing, so an offer and one quick correction leave at once while further corrections
 -- wait and go as one mail with the newest link. The worker calls this in the transaction that begins
--- a message's first attempt (src/store/contract-messages.ts): NULL records the send and lets it go
+-- a message's first attempt (src/mail/contract-messages.ts): NULL records the send and lets it go
 -- now; a time means "not before then", records nothing, and the caller rolls the attempt back.
 -- A confirmation is the family's own doing and is never held; a retry was counted at its first try.
 -- The budget row's lock makes two messages to one address take turns, so neither overtakes the rule.

@@ -1,6 +1,6 @@
 -- What an audit row's hash covers (docs/PRODUCT.md, "Audit log"; README, "Tamper evidence"): the
 -- text of this jsonb object, taken as UTF-8. jsonb's text form is canonical, so anyone can rebuild
--- it outside the database (src/store/audit-chain.ts does, in Node):
+-- it outside the database (src/contracts/audit-chain.ts does, in Node):
 --   - the ten keys below and no others (not the hashes themselves), ordered as jsonb orders keys:
 --     shorter first, equal lengths by their bytes — id, ts, actor, reason, source, new_state,
 --     old_state, player_id, tenant_id, event_type;

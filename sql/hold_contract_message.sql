@@ -1,7 +1,7 @@
 -- A message the family's e-mail budget holds back (sql/claim_family_mail.sql) waits in a job of its
 -- own, due when the budget allows it; an offer's keeps the player's offer-mail key, so a newer
 -- offer's mail takes its place. Called in the transaction that holds the message's row lock
--- (src/store/contract-messages.ts): an offer made meanwhile marks this message skipped only once
+-- (src/mail/contract-messages.ts): an offer made meanwhile marks this message skipped only once
 -- that commits, so its own job then replaces this one, never the other way round. Through
 -- graphile-worker's public add_job: a held mail is rare, and its notify costs nothing then.
 CREATE OR REPLACE FUNCTION hold_contract_message(p_tenant_id integer, p_message_id bigint, p_until timestamptz)
