@@ -2,7 +2,7 @@ import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
 import type { Logger } from 'pino';
 import { AppError, type ErrorCode, toAppError } from '../errors.ts';
 import type { SignedContract } from './store.ts';
-import { noteAnsweredError } from '../http/answered-errors.ts';
+import { noteAnsweredError } from '../http/answer-report.ts';
 import type { FamilyPages, FormOutcome } from './pages.ts';
 import { crossSiteCheck } from '../http/cross-site.ts';
 import { requestIdOf } from '../http/middleware.ts';

@@ -10,7 +10,7 @@ import { createReadinessCheck } from '../operations/readiness.ts';
 import type { SchemaGate } from '../operations/schema-gate.ts';
 import { cachedTenantIds } from '../club/tenant-id-cache.ts';
 import { adminRoutes } from '../admin/routes.ts';
-import { type AnsweredError, reportAnsweredErrors } from './answered-errors.ts';
+import { type Answer, reportAnswers } from './answer-report.ts';
 import { assetsRoutes } from './assets-routes.ts';
 import { chartRoutes } from './chart-routes.ts';
 import { docsRoutes } from './docs-routes.ts';
@@ -36,8 +36,8 @@ export interface AppRuntime {
   readonly isShuttingDown?: () => boolean;
   /** Shared with the worker when it runs in this process, so /metrics shows its messages too. */
   readonly metrics?: Metrics;
-  /** Told of every error answer: tests check each code was declared by its operation. */
-  readonly reportAnsweredError?: (answer: AnsweredError) => void;
+  /** Told of every answer: tests check each against its operation's declaration. */
+  readonly reportAnswer?: (answer: Answer) => void;
 }
 
 /** Bounds on what the app remembers between requests, so a flood of tokens or clubs takes fixed memory. */
@@ -74,7 +74,7 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
 
   app.use(requestScope);
   app.use(observeRequests(metrics, logger));
-  if (runtime.reportAnsweredError) app.use(reportAnsweredErrors(runtime.reportAnsweredError));
+  if (runtime.reportAnswer) app.use(reportAnswers(runtime.reportAnswer));
   app.use(answerErrors(logger));
   app.use(answerWrongMethods);
   app.use(requireCurrentSchema(schemaGate));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { AppError, type ErrorCode, toAppError } from '../errors.ts';
-import { noteAnsweredError } from './answered-errors.ts';
+import { noteAnsweredError } from './answer-report.ts';
 import type { Metrics } from '../operations/metrics.ts';
 import type { SchemaGate } from '../operations/schema-gate.ts';
 

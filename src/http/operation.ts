@@ -10,7 +10,7 @@ import { noQuery } from './input.ts';
  * One HTTP operation, written once: what it takes, what it answers and which error codes it may
  * answer. The same value registers the Koa route (with its input validated before the handler
  * runs) and becomes the operation's path in /openapi.json (operation-document.ts), so the two
- * cannot drift; test/helpers/declared-errors.ts checks the error codes against what tests see.
+ * cannot drift; test/helpers/declared-answers.ts checks the error codes and the answers' shapes against what tests see.
  */
 export interface Operation<Deps> {
   readonly method: 'get' | 'post' | 'patch';

@@ -10,7 +10,7 @@ import { type LocalSigningKey, generateLocalSigningKey } from '../../src/identit
 import { type AdminTokenRequest, mintAdminToken } from '../../src/identity/mint-admin-token.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createSchemaGate } from '../../src/operations/schema-gate.ts';
-import { declaredErrorsCheck } from './declared-errors.ts';
+import { declaredAnswersCheck } from './declared-answers.ts';
 
 export const CONTRACT_BASE_URL = 'https://contracts.example.test/c';
 
@@ -20,7 +20,7 @@ export interface TestServer {
   readonly key: LocalSigningKey;
   /** A valid admin token for the club, as the CLI would mint it. */
   adminToken(tenantSlug: string, options?: Partial<AdminTokenRequest>): Promise<string>;
-  /** Also fails when the server answered an error code its operation does not declare. */
+  /** Also fails when the server gave an answer (an error code, a JSON body) its operation does not declare. */
   close(): Promise<void>;
 }
 
@@ -54,9 +54,9 @@ export async function startTestServer(pool: DatabasePool, options: TestServerOpt
   const logger = createLogger(config.logLevel, options.logs);
   const schemaGate = createSchemaGate(pool, migrationNames());
   await schemaGate.check();
-  // Every test file's traffic doubles as a check of the operations' declared error codes.
-  const declaredErrors = declaredErrorsCheck();
-  const app = createApp(config, { pool, logger, localKey: key, schemaGate, reportAnsweredError: declaredErrors.record });
+  // Every test file's traffic doubles as a check of the operations' declared error codes and answers.
+  const declaredAnswers = declaredAnswersCheck();
+  const app = createApp(config, { pool, logger, localKey: key, schemaGate, reportAnswer: declaredAnswers.record });
   const server: Server = createHttpServer(app, config.http).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
@@ -71,7 +71,7 @@ export async function startTestServer(pool: DatabasePool, options: TestServerOpt
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       });
-      declaredErrors.check();
+      declaredAnswers.check();
     },
   };
 }
