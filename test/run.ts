@@ -16,6 +16,7 @@ import { CHROMIUM } from './helpers/browser.ts';
 import { TEST_ENV } from './helpers/environment.ts';
 import { freePort } from '../tools/free-port.ts';
 import { PGBOUNCER } from './helpers/pgbouncer.ts';
+import { POSTGRESQL_15_BIN } from './helpers/postgresql15.ts';
 import { PROMTOOL } from './helpers/promtool.ts';
 import { ZSH } from './helpers/shells.ts';
 
@@ -41,6 +42,10 @@ if (os.userInfo().uid === 0 && !existsSync(PGBOUNCER)) {
 // And Debian's promtool, for test/metrics-promtool.test.ts, which lints /metrics with it.
 if (os.userInfo().uid === 0 && !existsSync(PROMTOOL)) {
   execFileSync(path.resolve('scripts/install-promtool.sh'), { stdio: 'inherit' });
+}
+// And Debian's PostgreSQL 15, the oldest supported, on which test/production-recipe.test.ts runs the recipe.
+if (os.userInfo().uid === 0 && !existsSync(path.join(POSTGRESQL_15_BIN, 'postgres'))) {
+  execFileSync(path.resolve('scripts/install-postgresql15.sh'), { stdio: 'inherit' });
 }
 // And Debian's zsh, for test/readme-walkthrough.test.ts, which runs the README's commands in it too.
 if (os.userInfo().uid === 0 && !existsSync(ZSH)) {
