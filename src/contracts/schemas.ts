@@ -1,6 +1,6 @@
 import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../../machines/contract.ts';
 import { contractUrl, described, isoTime, offeredAt, playerId, status } from '../http/answers.ts';
-import { id, isStorableText, UNSTORABLE_TEXT } from '../http/input.ts';
+import { id, isStorableText, pageCursor, pageLimit, UNSTORABLE_TEXT } from '../http/input.ts';
 import { REMINDER_SKIP_REASONS, listedMessage } from '../mail/contract-messages.ts';
 import { auditEntry, currentContract } from './history-store.ts';
 import { listedContract, offer, withdrawal } from './store.ts';
@@ -66,14 +66,8 @@ export const remindBody = z
 export const listContractsQuery = z
   .object({
     status: z.enum(CONTRACT_STATUSES).describe('The contract state to list.'),
-    limit: z
-      .string()
-      .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 500')
-      .transform(Number)
-      .pipe(z.number().min(1).max(500))
-      .default('50')
-      .describe('Items per page, 1 to 500.'),
-    cursor: z.string().max(100).optional().describe('The previous page’s `next_cursor`; none for the first page.'),
+    limit: pageLimit('Items'),
+    cursor: pageCursor,
   })
   .strict();
 

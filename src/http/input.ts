@@ -70,3 +70,16 @@ export const idempotencyKeyHeader = z.object({
  * silently ignored.
  */
 export const noQuery = z.object({}).strict();
+
+/** `?limit=` of a keyset-paginated list: 1 to 500 items a page, 50 unless given. */
+export const pageLimit = (items: string) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 500')
+    .transform(Number)
+    .pipe(z.number().min(1).max(500))
+    .default('50')
+    .describe(`${items} per page, 1 to 500.`);
+
+/** `?cursor=` of a keyset-paginated list: where the previous page ended. */
+export const pageCursor = z.string().max(100).optional().describe('The previous page’s `next_cursor`; none for the first page.');

@@ -1,6 +1,6 @@
 import { CONTRACT_STATUSES } from '../../machines/contract.ts';
 import { contractUrl, described } from '../http/answers.ts';
-import { id, idText, isStorableText, name, UNSTORABLE_TEXT } from '../http/input.ts';
+import { id, idText, isStorableText, name, pageCursor, pageLimit, UNSTORABLE_TEXT } from '../http/input.ts';
 import { playerRow } from './store.ts';
 import { z } from '../http/openapi-zod.ts';
 
@@ -30,14 +30,8 @@ export const listPlayersQuery = z
       .refine(isStorableText, UNSTORABLE_TEXT)
       .optional()
       .describe('Only the players whose name or e-mail contains this, case-insensitively (`%` and `_` match themselves).'),
-    limit: z
-      .string()
-      .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 500')
-      .transform(Number)
-      .pipe(z.number().min(1).max(500))
-      .default('50')
-      .describe('Players per page, 1 to 500.'),
-    cursor: z.string().max(100).optional().describe('The `next_cursor` of the previous page.'),
+    limit: pageLimit('Players'),
+    cursor: pageCursor,
   })
   .strict();
 

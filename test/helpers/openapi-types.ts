@@ -1028,7 +1028,7 @@ export interface operations {
         q?: string;
         /** @description Players per page, 1 to 500. */
         limit?: string;
-        /** @description The `next_cursor` of the previous page. */
+        /** @description The previous page’s `next_cursor`; none for the first page. */
         cursor?: string;
       };
     };
