@@ -279,10 +279,20 @@ CREATE TABLE public.tenants (
     id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
     slug text NOT NULL,
     name text NOT NULL,
+    signing_policy text DEFAULT 'one_guardian'::text NOT NULL,
+    adult_age smallint DEFAULT 18 NOT NULL,
+    default_language text DEFAULT 'en'::text NOT NULL,
+    contact_email text,
+    time_zone text DEFAULT 'UTC'::text NOT NULL,
+    CONSTRAINT tenants_adult_age_check CHECK (((adult_age >= 14) AND (adult_age <= 21))),
+    CONSTRAINT tenants_contact_email_check CHECK (((char_length(contact_email) >= 3) AND (char_length(contact_email) <= 320))),
+    CONSTRAINT tenants_default_language_check CHECK ((default_language = ANY (ARRAY['en'::text, 'es'::text]))),
     CONSTRAINT tenants_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
     CONSTRAINT tenants_pkey PRIMARY KEY (id),
+    CONSTRAINT tenants_signing_policy_check CHECK ((signing_policy = ANY (ARRAY['one_guardian'::text, 'all_guardians'::text]))),
     CONSTRAINT tenants_slug_check CHECK ((slug ~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'::text)),
-    CONSTRAINT tenants_slug_key UNIQUE (slug)
+    CONSTRAINT tenants_slug_key UNIQUE (slug),
+    CONSTRAINT tenants_time_zone_check CHECK (((char_length(time_zone) >= 1) AND (char_length(time_zone) <= 64)))
 );
 
 -- Functions
@@ -1291,6 +1301,33 @@ BEGIN
   -- The family answered: no automatic reminder of this offer is due any more.
   PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
   RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.update_club(p_tenant_id integer, p_changes jsonb)
+ RETURNS TABLE(slug text, name text, signing_policy text, adult_age smallint, default_language text, contact_email text, time_zone text)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+BEGIN
+  IF p_changes ? 'time_zone' AND NOT EXISTS (
+    SELECT 1 FROM pg_timezone_names WHERE pg_timezone_names.name = p_changes->>'time_zone'
+  ) THEN
+    RAISE EXCEPTION 'time zone "%" is not one PostgreSQL knows', p_changes->>'time_zone' USING ERRCODE = 'INVAL';
+  END IF;
+  RETURN QUERY
+  UPDATE tenants SET
+    name = CASE WHEN p_changes ? 'name' THEN p_changes->>'name' ELSE tenants.name END,
+    signing_policy = CASE WHEN p_changes ? 'signing_policy' THEN p_changes->>'signing_policy' ELSE tenants.signing_policy END,
+    adult_age = CASE WHEN p_changes ? 'adult_age' THEN (p_changes->>'adult_age')::smallint ELSE tenants.adult_age END,
+    default_language = CASE
+      WHEN p_changes ? 'default_language' THEN p_changes->>'default_language' ELSE tenants.default_language
+    END,
+    contact_email = CASE WHEN p_changes ? 'contact_email' THEN p_changes->>'contact_email' ELSE tenants.contact_email END,
+    time_zone = CASE WHEN p_changes ? 'time_zone' THEN p_changes->>'time_zone' ELSE tenants.time_zone END
+  WHERE tenants.id = p_tenant_id
+  RETURNING tenants.slug, tenants.name, tenants.signing_policy, tenants.adult_age, tenants.default_language,
+    tenants.contact_email, tenants.time_zone;
 END;
 $function$;
 

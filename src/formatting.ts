@@ -32,3 +32,14 @@ export function formatReadableDay(at: Date | number): string {
 export function formatIsoTime(at: Date | number): string {
   return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** Whether Intl knows `name` as a time zone (it throws a RangeError for one it does not). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+}

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { CLUB_OPERATIONS } from '../club/routes.ts';
 import { CONTRACT_OPERATIONS } from '../contracts/routes.ts';
 import { type Operation, registerOperations } from '../http/operation.ts';
 import { PLAYER_OPERATIONS } from '../players/routes.ts';
@@ -8,6 +9,7 @@ import type { AdminRouteDependencies } from './operation.ts';
 
 /** Every admin operation, each resource's in the order its folder lists them. */
 export const ADMIN_OPERATIONS: readonly Operation<AdminRouteDependencies>[] = [
+  ...CLUB_OPERATIONS,
   ...CONTRACT_OPERATIONS,
   ...PLAYER_OPERATIONS,
   ...TEAM_OPERATIONS,
