@@ -298,12 +298,13 @@ CREATE TABLE public.tenants (
 -- Functions
 
 CREATE OR REPLACE FUNCTION public.begin_contract_message(p_tenant_id integer, p_message_id bigint)
- RETURNS TABLE(kind text, recipient text, message_id uuid, club_name text, player_name text, team_names text[], monthly_fee integer, contract_token text, contract_offered_at timestamp with time zone, replaces_earlier_offer boolean, outcome text, signed_by text, answered_at timestamp with time zone, contract_version text)
+ RETURNS TABLE(kind text, recipient text, message_id uuid, club_name text, club_contact_email text, club_time_zone text, player_name text, team_names text[], monthly_fee integer, contract_token text, contract_offered_at timestamp with time zone, replaces_earlier_offer boolean, outcome text, signed_by text, answered_at timestamp with time zone, contract_version text)
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column
 DECLARE
   message contract_messages;
+  club tenants;
   player players;
   confirmed jsonb;
   team_ids integer[];
@@ -333,6 +334,8 @@ BEGIN
   -- A confirmation tells what the audit row recorded, whatever happened to the player since.
   SELECT new_state INTO confirmed FROM contract_audit_log
   WHERE contract_audit_log.tenant_id = p_tenant_id AND contract_audit_log.id = message.audit_id;
+  -- The club as it is now: its name, whom families ask (the Reply-To) and the zone of the times shown.
+  SELECT * INTO club FROM tenants WHERE tenants.id = p_tenant_id;
   team_ids := CASE
     WHEN confirmed IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(confirmed->'team_ids')::integer)
     ELSE player_team_ids(p_tenant_id, player.id)
@@ -342,7 +345,9 @@ BEGIN
     message.kind,
     message.recipient,
     message.message_id,
-    (SELECT tenants.name FROM tenants WHERE tenants.id = p_tenant_id),
+    club.name,
+    club.contact_email,
+    club.time_zone,
     player.name,
     ARRAY(SELECT teams.name FROM teams WHERE teams.tenant_id = p_tenant_id AND teams.id = ANY (team_ids) ORDER BY teams.name),
     coalesce((confirmed->>'monthly_fee')::integer, player.monthly_fee),
