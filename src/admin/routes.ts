@@ -9,11 +9,11 @@ import type { AdminRouteDependencies } from './operation.ts';
 
 /** Every admin operation, each resource's in the order its folder lists them. */
 export const ADMIN_OPERATIONS: readonly Operation<AdminRouteDependencies>[] = [
-  ...CLUB_OPERATIONS,
   ...CONTRACT_OPERATIONS,
   ...PLAYER_OPERATIONS,
   ...TEAM_OPERATIONS,
   ...TERMS_OPERATIONS,
+  ...CLUB_OPERATIONS,
 ];
 
 export const adminRoutes = (deps: AdminRouteDependencies): Router => registerOperations(new Router(), ADMIN_OPERATIONS, deps);

@@ -7,12 +7,6 @@
 
 
 export interface paths {
-  "/admin/club": {
-    /** The club’s settings */
-    get: operations["getClub"];
-    /** Change the club’s settings */
-    patch: operations["updateClub"];
-  };
   "/admin/contract/offer": {
     /**
      * Offer a player a contract
@@ -88,6 +82,12 @@ export interface paths {
      * @description The body may make at most 2,000 HTML elements (paragraphs, list items, table cells, emphasis, links…) and nest quotes and lists at most 20 deep, both counted from the Markdown: more is refused with 422 `validation_failed`, and the message gives the count.
      */
     post: operations["publishContractTerms"];
+  };
+  "/admin/club": {
+    /** The club’s settings */
+    get: operations["getClub"];
+    /** Change the club’s settings */
+    patch: operations["updateClub"];
   };
   "/contract/{token}": {
     /**
@@ -171,42 +171,6 @@ export type webhooks = Record<string, never>;
 
 export interface components {
   schemas: {
-    Club: {
-      /** @description The club’s identifier, as admin tokens name it; never changes. */
-      slug: string;
-      /** @description The club’s name, as families see it in every page and e-mail. */
-      name: string;
-      /**
-       * @description Who signs a minor’s contract: `one_guardian` (any one listed guardian completes it) or `all_guardians` (every listed guardian must sign).
-       * @enum {string}
-       */
-      signing_policy: "one_guardian" | "all_guardians";
-      /** @description From this age on the offer’s day, a player signs alone (14..21). */
-      adult_age: number;
-      /**
-       * @description The language of the club’s pages and e-mails when the signer has none of their own.
-       * @enum {string}
-       */
-      default_language: "en" | "es";
-      /** @description Whom families ask: the Reply-To of the club’s e-mails, shown on every family page; null when the club has none. */
-      contact_email: string | null;
-      /** @description The IANA time zone the times families see are shown in, such as `Europe/Madrid`. */
-      time_zone: string;
-    };
-    Error: {
-      /** @description The refusal. */
-      error: {
-        /**
-         * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
-         * @enum {string}
-         */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
-        /** @description What went wrong, in English, for people. */
-        message: string;
-        /** @description For validation_failed: zod’s issues. */
-        details?: unknown;
-      };
-    };
     Offer: {
       /**
        * @description The contract’s state before this offer.
@@ -239,6 +203,20 @@ export interface components {
        * @description The family’s link: CONTRACT_BASE_URL/<contract_token>.
        */
       contract_url: string;
+    };
+    Error: {
+      /** @description The refusal. */
+      error: {
+        /**
+         * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
+         * @enum {string}
+         */
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+        /** @description What went wrong, in English, for people. */
+        message: string;
+        /** @description For validation_failed: zod’s issues. */
+        details?: unknown;
+      };
     };
     Withdrawal: {
       /**
@@ -528,6 +506,28 @@ export interface components {
       /** @description Every version, newest first. */
       items: components["schemas"]["ContractTerms"][];
     };
+    Club: {
+      /** @description The club’s identifier, as admin tokens name it; never changes. */
+      slug: string;
+      /** @description The club’s name, as families see it in every page and e-mail. */
+      name: string;
+      /**
+       * @description Who signs a minor’s contract: `one_guardian` (any one listed guardian completes it) or `all_guardians` (every listed guardian must sign).
+       * @enum {string}
+       */
+      signing_policy: "one_guardian" | "all_guardians";
+      /** @description From this age on the offer’s day, a player signs alone (14..21). */
+      adult_age: number;
+      /**
+       * @description The language of the club’s pages and e-mails when the signer has none of their own.
+       * @enum {string}
+       */
+      default_language: "en" | "es";
+      /** @description Whom families ask: the Reply-To of the club’s e-mails, shown on every family page; null when the club has none. */
+      contact_email: string | null;
+      /** @description The IANA time zone the times families see are shown in, such as `Europe/Madrid`. */
+      time_zone: string;
+    };
     FamilyContract: {
       /** @description The club making the offer. */
       club_name: string;
@@ -597,127 +597,6 @@ export type external = Record<string, never>;
 
 export interface operations {
 
-  /** The club’s settings */
-  getClub: {
-    responses: {
-      /** @description The club. */
-      200: {
-        content: {
-          "application/json": components["schemas"]["Club"];
-        };
-      };
-      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
-      401: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
-      403: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `validation_failed`: with zod’s issues in `details`. */
-      422: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
-      503: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-    };
-  };
-  /** Change the club’s settings */
-  updateClub: {
-    requestBody: {
-      content: {
-        "application/json": {
-          /** @description The club’s name, as families see it in every page and e-mail. */
-          name?: string;
-          /**
-           * @description Who signs a minor’s contract: `one_guardian` (any one listed guardian completes it) or `all_guardians` (every listed guardian must sign).
-           * @enum {string}
-           */
-          signing_policy?: "one_guardian" | "all_guardians";
-          /** @description From this age on the offer’s day, a player signs alone (14..21). */
-          adult_age?: number;
-          /**
-           * @description The language of the club’s pages and e-mails when the signer has none of their own.
-           * @enum {string}
-           */
-          default_language?: "en" | "es";
-          /**
-           * Format: email
-           * @description Whom families ask: the Reply-To of the club’s e-mails, shown on every family page; null when the club has none. Send null to remove it.
-           */
-          contact_email?: string | null;
-          /** @description The IANA time zone the times families see are shown in, such as `Europe/Madrid`. */
-          time_zone?: string;
-        };
-      };
-    };
-    responses: {
-      /** @description The club after the change. */
-      200: {
-        content: {
-          "application/json": components["schemas"]["Club"];
-        };
-      };
-      /** @description `malformed_json`. */
-      400: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
-      401: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
-      403: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `request_timeout`: the body did not arrive in time. */
-      408: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `payload_too_large`. */
-      413: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `unsupported_media_type`: the body is not JSON. */
-      415: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `validation_failed`: also a time zone PostgreSQL does not know by that name; nothing changes. */
-      422: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
-      503: {
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-    };
-  };
   /**
    * Offer a player a contract
    * @description The OFFER event of the contract state machine (docs/PRODUCT.md, "The state machine"; drawn at /contract-machine).
@@ -1785,6 +1664,127 @@ export interface operations {
         };
       };
       /** @description `validation_failed`: with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** The club’s settings */
+  getClub: {
+    responses: {
+      /** @description The club. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Club"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Change the club’s settings */
+  updateClub: {
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description The club’s name, as families see it in every page and e-mail. */
+          name?: string;
+          /**
+           * @description Who signs a minor’s contract: `one_guardian` (any one listed guardian completes it) or `all_guardians` (every listed guardian must sign).
+           * @enum {string}
+           */
+          signing_policy?: "one_guardian" | "all_guardians";
+          /** @description From this age on the offer’s day, a player signs alone (14..21). */
+          adult_age?: number;
+          /**
+           * @description The language of the club’s pages and e-mails when the signer has none of their own.
+           * @enum {string}
+           */
+          default_language?: "en" | "es";
+          /**
+           * Format: email
+           * @description Whom families ask: the Reply-To of the club’s e-mails, shown on every family page; null when the club has none. Send null to remove it.
+           */
+          contact_email?: string | null;
+          /** @description The IANA time zone the times families see are shown in, such as `Europe/Madrid`. */
+          time_zone?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The club after the change. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Club"];
+        };
+      };
+      /** @description `malformed_json`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not JSON. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: also a time zone PostgreSQL does not know by that name; nothing changes. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
