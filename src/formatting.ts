@@ -17,19 +17,27 @@ export function formatMonthlyFee(monthlyFee: number, currency: string): string {
 
 /** A club's formats, one per time zone: a handful of zones in use, each built once. */
 interface ZoneFormats {
+  /** The zone the times are shown in: the club's, or UTC when this Node.js does not know it. */
+  readonly timeZone: string;
   readonly time: Intl.DateTimeFormat;
   readonly day: Intl.DateTimeFormat;
   readonly offset: Intl.DateTimeFormat;
 }
 const zoneFormats = new Map<string, ZoneFormats>();
 
+/**
+ * The formats of a zone. PATCH /admin/club takes only zones Intl knows; one that a later Node.js
+ * no longer knows is read as UTC, and says so, rather than failing every page and e-mail of the club.
+ */
 function formatsOf(timeZone: string): ZoneFormats {
   let formats = zoneFormats.get(timeZone);
   if (formats === undefined) {
+    const zone = isTimeZone(timeZone) ? timeZone : 'UTC';
     formats = {
-      time: new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone }),
-      day: new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone }),
-      offset: new Intl.DateTimeFormat('en-US', { timeZoneName: 'shortOffset', timeZone }),
+      timeZone: zone,
+      time: new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: zone }),
+      day: new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: zone }),
+      offset: new Intl.DateTimeFormat('en-US', { timeZoneName: 'shortOffset', timeZone: zone }),
     };
     zoneFormats.set(timeZone, formats);
   }
@@ -50,7 +58,7 @@ function offsetAt(formats: ZoneFormats, at: Date | number): string {
 export function formatReadableTime(at: Date | number, timeZone = 'UTC'): string {
   const formats = formatsOf(timeZone);
   const time = formats.time.format(at);
-  return timeZone === 'UTC' ? `${time} UTC` : `${time} (${timeZone}, ${offsetAt(formats, at)})`;
+  return formats.timeZone === 'UTC' ? `${time} UTC` : `${time} (${formats.timeZone}, ${offsetAt(formats, at)})`;
 }
 
 /** "January 31, 2026": the day in the club's time zone. */

@@ -268,6 +268,11 @@ test("times are shown in the club's time zone, named with its offset; the ISO ti
   t.true(late.text.includes('a player contract on January 29, 2026'), late.text);
 });
 
+test('a zone this Node.js does not know is read as UTC, and says so, rather than failing the message', (t) => {
+  const { text } = renderMessage(signed({ timeZone: 'Atlantis/Poseidonia' }));
+  t.true(lines(text).includes('Signed on: January 31, 2026 at 6:05 PM UTC (2026-01-31T18:05:09Z)'), text);
+});
+
 const hostile = {
   clubName: `"quoted" & 'single' <b>Club</b>`,
   playerName: '<script>alert(1)</script>',
