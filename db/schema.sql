@@ -279,21 +279,32 @@ CREATE TABLE public.tenants (
     id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
     slug text NOT NULL,
     name text NOT NULL,
+    signing_policy text DEFAULT 'one_guardian'::text NOT NULL,
+    adult_age smallint DEFAULT 18 NOT NULL,
+    default_language text DEFAULT 'en'::text NOT NULL,
+    contact_email text,
+    time_zone text DEFAULT 'UTC'::text NOT NULL,
+    CONSTRAINT tenants_adult_age_check CHECK (((adult_age >= 14) AND (adult_age <= 21))),
+    CONSTRAINT tenants_contact_email_check CHECK (((char_length(contact_email) >= 3) AND (char_length(contact_email) <= 320))),
+    CONSTRAINT tenants_default_language_check CHECK ((default_language = ANY (ARRAY['en'::text, 'es'::text]))),
     CONSTRAINT tenants_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
     CONSTRAINT tenants_pkey PRIMARY KEY (id),
+    CONSTRAINT tenants_signing_policy_check CHECK ((signing_policy = ANY (ARRAY['one_guardian'::text, 'all_guardians'::text]))),
     CONSTRAINT tenants_slug_check CHECK ((slug ~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'::text)),
-    CONSTRAINT tenants_slug_key UNIQUE (slug)
+    CONSTRAINT tenants_slug_key UNIQUE (slug),
+    CONSTRAINT tenants_time_zone_check CHECK (((char_length(time_zone) >= 1) AND (char_length(time_zone) <= 64)))
 );
 
 -- Functions
 
 CREATE OR REPLACE FUNCTION public.begin_contract_message(p_tenant_id integer, p_message_id bigint)
- RETURNS TABLE(kind text, recipient text, message_id uuid, club_name text, player_name text, team_names text[], monthly_fee integer, contract_token text, contract_offered_at timestamp with time zone, replaces_earlier_offer boolean, outcome text, signed_by text, answered_at timestamp with time zone, contract_version text)
+ RETURNS TABLE(kind text, recipient text, message_id uuid, club_name text, club_contact_email text, club_time_zone text, player_name text, team_names text[], monthly_fee integer, contract_token text, contract_offered_at timestamp with time zone, replaces_earlier_offer boolean, outcome text, signed_by text, answered_at timestamp with time zone, contract_version text)
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column
 DECLARE
   message contract_messages;
+  club tenants;
   player players;
   confirmed jsonb;
   team_ids integer[];
@@ -323,6 +334,8 @@ BEGIN
   -- A confirmation tells what the audit row recorded, whatever happened to the player since.
   SELECT new_state INTO confirmed FROM contract_audit_log
   WHERE contract_audit_log.tenant_id = p_tenant_id AND contract_audit_log.id = message.audit_id;
+  -- The club as it is now: its name, whom families ask (the Reply-To) and the zone of the times shown.
+  SELECT * INTO club FROM tenants WHERE tenants.id = p_tenant_id;
   team_ids := CASE
     WHEN confirmed IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(confirmed->'team_ids')::integer)
     ELSE player_team_ids(p_tenant_id, player.id)
@@ -332,7 +345,9 @@ BEGIN
     message.kind,
     message.recipient,
     message.message_id,
-    (SELECT tenants.name FROM tenants WHERE tenants.id = p_tenant_id),
+    club.name,
+    club.contact_email,
+    club.time_zone,
     player.name,
     ARRAY(SELECT teams.name FROM teams WHERE teams.tenant_id = p_tenant_id AND teams.id = ANY (team_ids) ORDER BY teams.name),
     coalesce((confirmed->>'monthly_fee')::integer, player.monthly_fee),
@@ -1291,6 +1306,33 @@ BEGIN
   -- The family answered: no automatic reminder of this offer is due any more.
   PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
   RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.update_club(p_tenant_id integer, p_changes jsonb)
+ RETURNS TABLE(slug text, name text, signing_policy text, adult_age smallint, default_language text, contact_email text, time_zone text)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+BEGIN
+  IF p_changes ? 'time_zone' AND NOT EXISTS (
+    SELECT 1 FROM pg_timezone_names WHERE pg_timezone_names.name = p_changes->>'time_zone'
+  ) THEN
+    RAISE EXCEPTION 'time zone "%" is not one PostgreSQL knows', p_changes->>'time_zone' USING ERRCODE = 'INVAL';
+  END IF;
+  RETURN QUERY
+  UPDATE tenants SET
+    name = CASE WHEN p_changes ? 'name' THEN p_changes->>'name' ELSE tenants.name END,
+    signing_policy = CASE WHEN p_changes ? 'signing_policy' THEN p_changes->>'signing_policy' ELSE tenants.signing_policy END,
+    adult_age = CASE WHEN p_changes ? 'adult_age' THEN (p_changes->>'adult_age')::smallint ELSE tenants.adult_age END,
+    default_language = CASE
+      WHEN p_changes ? 'default_language' THEN p_changes->>'default_language' ELSE tenants.default_language
+    END,
+    contact_email = CASE WHEN p_changes ? 'contact_email' THEN p_changes->>'contact_email' ELSE tenants.contact_email END,
+    time_zone = CASE WHEN p_changes ? 'time_zone' THEN p_changes->>'time_zone' ELSE tenants.time_zone END
+  WHERE tenants.id = p_tenant_id
+  RETURNING tenants.slug, tenants.name, tenants.signing_policy, tenants.adult_age, tenants.default_language,
+    tenants.contact_email, tenants.time_zone;
 END;
 $function$;
 

@@ -2,11 +2,14 @@
 -- or no row when there is nothing to send. A message already sent, failed or skipped is done. An
 -- offer or a reminder whose link is no longer the player's open offer (a newer offer replaced it,
 -- or the family answered) is marked skipped and never sent. Otherwise the attempt is counted.
+-- club_contact_email is the Reply-To of the message; club_time_zone the zone its times are shown in.
 CREATE OR REPLACE FUNCTION begin_contract_message(p_tenant_id integer, p_message_id bigint) RETURNS TABLE (
   kind text,
   recipient text,
   message_id uuid,
   club_name text,
+  club_contact_email text,
+  club_time_zone text,
   player_name text,
   team_names text[],
   monthly_fee integer,
@@ -23,6 +26,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
   message contract_messages;
+  club tenants;
   player players;
   confirmed jsonb;
   team_ids integer[];
@@ -52,6 +56,8 @@ BEGIN
   -- A confirmation tells what the audit row recorded, whatever happened to the player since.
   SELECT new_state INTO confirmed FROM contract_audit_log
   WHERE contract_audit_log.tenant_id = p_tenant_id AND contract_audit_log.id = message.audit_id;
+  -- The club as it is now: its name, whom families ask (the Reply-To) and the zone of the times shown.
+  SELECT * INTO club FROM tenants WHERE tenants.id = p_tenant_id;
   team_ids := CASE
     WHEN confirmed IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(confirmed->'team_ids')::integer)
     ELSE player_team_ids(p_tenant_id, player.id)
@@ -61,7 +67,9 @@ BEGIN
     message.kind,
     message.recipient,
     message.message_id,
-    (SELECT tenants.name FROM tenants WHERE tenants.id = p_tenant_id),
+    club.name,
+    club.contact_email,
+    club.time_zone,
     player.name,
     ARRAY(SELECT teams.name FROM teams WHERE teams.tenant_id = p_tenant_id AND teams.id = ANY (team_ids) ORDER BY teams.name),
     coalesce((confirmed->>'monthly_fee')::integer, player.monthly_fee),

@@ -15,7 +15,9 @@ import {
  * or P, fourth a letter.
  */
 export const ERRORS = {
-  validation_failed: { status: 422, message: 'The request is not valid.' },
+  // INVAL: a value the request's schema lets through that the database does not take (a time zone
+  // Intl knows and PostgreSQL does not, sql/update_club.sql).
+  validation_failed: { status: 422, sqlstate: 'INVAL', message: 'The request is not valid.' },
   malformed_json: { status: 400, message: 'The request body is not valid JSON.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },

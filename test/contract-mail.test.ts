@@ -332,6 +332,62 @@ test.serial('a signature sends one confirmation: who signed, the fee, the teams,
   t.is(receipt.status, 200, 'the link opens the receipt');
 });
 
+test.serial(
+  "the club's contact e-mail is the Reply-To of its offers and confirmations, and its times are in the club's zone",
+  async (t) => {
+    const { email, token, offer } = await family({ clubName: 'Westside "Hoops" & Co' });
+    const settings = await request(server.baseUrl, 'PATCH', '/admin/club', {
+      token,
+      body: { contact_email: 'registrar+u12@westside.example.test', time_zone: 'America/Argentina/Buenos_Aires' },
+    });
+    t.is(settings.status, 200);
+    const { body } = await offer();
+    await eventually(
+      'offer mail',
+      () => mailsTo(email),
+      (mails) => mails.length === 1,
+    );
+    await request(server.baseUrl, 'POST', `/contract/${body.contract_token}/sign`, { body: { signed_by: 'Dana Park' } });
+    const mails = await eventually(
+      'confirmation',
+      () => mailsTo(email),
+      (all) => all.length === 2,
+    );
+
+    for (const mail of mails) {
+      t.deepEqual(
+        mail.replyTo?.value.map(({ address }) => address),
+        ['registrar+u12@westside.example.test'],
+        mail.subject,
+      );
+      t.is(mail.from?.value[0]?.address, 'no-reply@example.test', 'the sender stays MAIL_FROM');
+      t.true(
+        lines(mail).includes(
+          'Questions about the contract? Write to the club at registrar+u12@westside.example.test, or reply to this e-mail.',
+        ),
+      );
+      t.is(String(mail.raw).match(/^Reply-To:/gim)?.length, 1, 'one Reply-To header');
+    }
+    const signedOn = lines(mails[1] as ReceivedMail).find((line) => line.startsWith('Signed on: '));
+    t.regex(
+      signedOn ?? '',
+      /^Signed on: \w+ \d+, \d{4} at \d+:\d\d [AP]M \(America\/Argentina\/Buenos_Aires, UTC-3\) \(\d{4}-\d\d-\d\dT[\d:]+Z\)$/,
+    );
+  },
+);
+
+test.serial('a club without a contact e-mail sends no Reply-To', async (t) => {
+  const { email, offer } = await family();
+  await offer();
+  const [mail] = await eventually(
+    'mail',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+  );
+  t.is(mail?.replyTo, undefined);
+  t.false(/^Reply-To:/im.test(String(mail?.raw)));
+});
+
 test.serial('a decline sends one confirmation of the decline', async (t) => {
   const { mail } = await answered(t, 'decline');
   t.regex(`${mail.subject} ${mail.text}`, /declined/i);

@@ -5,7 +5,9 @@ import { request } from './helpers/http.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { CONTRACT_BASE_URL } from './helpers/server.ts';
 import { createContractTerms } from '../src/terms/store.ts';
-import { offerContract } from '../src/contracts/store.ts';
+import { offerContract, withdrawContract } from '../src/contracts/store.ts';
+import { updateClub } from '../src/club/store.ts';
+import { formatReadableTime } from '../src/formatting.ts';
 
 // docs/PRODUCT.md, "Family links". The page a parent opens on a phone: served as HTML to browsers,
 // forms that post and redirect back (so no JavaScript is needed), every value escaped.
@@ -220,6 +222,68 @@ test('a replaced link’s page escapes the club it names', async (t) => {
   const { body } = await page(token);
   t.true(body.includes('Ask O&#39;Neil &amp; &lt;i&gt;Sons&lt;/i&gt; for the newest link'), body);
   t.false(body.includes('<i>'));
+});
+
+const CONTACT = "o'neil+registrar@example.test";
+const CONTACT_HTML = 'o&#39;neil+registrar@example.test';
+const contactLink = `<a href="mailto:${CONTACT_HTML}">${CONTACT_HTML}</a>`;
+
+test("the club's contact e-mail, escaped, is whom to ask on the contract page, once declined, replaced or withdrawn", async (t) => {
+  const { pool } = harness().db;
+  const { club, token } = await offered();
+  await updateClub(pool, club.id, { contact_email: CONTACT });
+
+  const open = (await page(token)).body;
+  t.true(open.includes(`Questions about your contract? Write to Westside Hoops at ${contactLink}.`), open);
+  t.false(open.includes(CONTACT), 'the address is escaped');
+
+  await post(token, 'decline', '');
+  const declined = (await page(token)).body;
+  t.true(declined.includes(`If that was a mistake, contact the club at ${contactLink}: they can send you a new offer.`), declined);
+
+  const again = await offered();
+  await updateClub(pool, again.club.id, { contact_email: CONTACT });
+  await offerContract(pool, {
+    tenantId: again.club.id,
+    playerId: again.playerId,
+    monthlyFee: 99,
+    targetTeamId: null,
+    force: true,
+    actor: 'a',
+  });
+  const replaced = await page(again.token);
+  t.is(replaced.status, 410);
+  t.true(replaced.body.includes(`Ask Westside Hoops for the newest link: ${contactLink}.`), replaced.body);
+
+  const third = await offered();
+  await updateClub(pool, third.club.id, { contact_email: CONTACT });
+  await withdrawContract(pool, { tenantId: third.club.id, playerId: third.playerId, reason: 'Team full', actor: 'a' });
+  const withdrawn = await page(third.token);
+  t.is(withdrawn.status, 410);
+  t.true(withdrawn.body.includes('The club withdrew this offer'));
+  t.true(withdrawn.body.includes('<p class="club">Westside Hoops</p>'), 'the page names the club');
+  t.true(withdrawn.body.includes(`Write to Westside Hoops at ${contactLink}.`), withdrawn.body);
+});
+
+test('a club without a contact e-mail: the pages say to contact the club, with no address', async (t) => {
+  const { token } = await offered();
+  await post(token, 'decline', '');
+  const { body } = await page(token);
+  t.true(body.includes('If that was a mistake, contact the club: they can send you a new offer.'));
+  t.false(body.includes('mailto:'));
+});
+
+test("the page's times are in the club's time zone, named with its offset", async (t) => {
+  const { pool } = harness().db;
+  const { club, playerId, token } = await offered();
+  await updateClub(pool, club.id, { time_zone: 'Asia/Tokyo' });
+  await post(token, 'decline', '');
+  const declinedAt = (await readPlayer(pool, club, playerId)).contract_declined_at ?? 0;
+
+  const { body } = await page(token);
+
+  t.true(body.includes(`This offer was declined on ${formatReadableTime(declinedAt, 'Asia/Tokyo')}.`), body);
+  t.regex(body, /declined on \w+ \d+, \d{4} at \d+:\d\d [AP]M \(Asia\/Tokyo, UTC\+9\)\./);
 });
 
 test('the stylesheet is served from this service', async (t) => {

@@ -2,6 +2,7 @@ import test from 'ava';
 import { formatIsoTime, formatReadableTime } from '../src/formatting.ts';
 import { createContractTerms } from '../src/terms/store.ts';
 import { offerContract } from '../src/contracts/store.ts';
+import { updateClub } from '../src/club/store.ts';
 import { useHarness } from './helpers/context.ts';
 import {
   type Club,
@@ -71,6 +72,31 @@ test('a signed contract’s receipt: who, when (readable and ISO, UTC), from whe
   t.regex(html, /UTC/);
   t.true(html.includes('href="../../assets/family.css"'), 'the stylesheet, relative to the receipt');
   t.false(html.includes('<form') || html.includes('<button'), 'nothing to press on a receipt');
+});
+
+test("the receipt's readable time is in the club's time zone, named with its offset; its ISO time stays UTC; it names whom to ask", async (t) => {
+  const { club, playerId, token, signedAt } = await signed();
+  await updateClub(harness().db.pool, club.id, { time_zone: 'America/Argentina/Buenos_Aires', contact_email: 'office@example.test' });
+
+  const { body } = await get(`/contract/${token}/receipt`);
+
+  t.true(
+    body.includes(
+      `${formatReadableTime(signedAt, 'America/Argentina/Buenos_Aires')}<br><span class="record">${formatIsoTime(signedAt)}</span>`,
+    ),
+    body,
+  );
+  t.true(body.includes('(America/Argentina/Buenos_Aires, UTC-3)'));
+  t.false(body.includes(formatReadableTime(signedAt)), 'not the UTC reading');
+  t.regex(formatIsoTime(signedAt), /Z$/);
+  t.true(body.includes('Write to Westside Hoops at <a href="mailto:office@example.test">office@example.test</a>.'));
+
+  // The signed page and, after a tier change, the replaced link's page read the same time.
+  t.true((await get(`/contract/${token}`)).body.includes(`on ${formatReadableTime(signedAt, 'America/Argentina/Buenos_Aires')}.`));
+  await changeTier(club, playerId);
+  const replaced = (await get(`/contract/${token}`)).body;
+  t.true(replaced.includes(`on ${formatReadableTime(signedAt, 'America/Argentina/Buenos_Aires')} for Jacelyn Park`), replaced);
+  t.true(replaced.includes('Ask Westside Hoops for the newest link: <a href="mailto:office@example.test">office@example.test</a>.'));
 });
 
 test('without terms the receipt names the contract version signed', async (t) => {

@@ -13,6 +13,8 @@ const contractUrl = 'http://localhost:3000/contract/Xy3_-abcdefghijklmnopqrstuvw
 const receiptUrl = `${contractUrl}/receipt`;
 const base = {
   clubName: 'Demo Club',
+  clubContactEmail: null as string | null,
+  timeZone: 'UTC',
   playerName: 'Jacelyn Park',
   teamNames: ['U12 Gold', 'U14 Silver'],
   monthlyFee: 1500,
@@ -218,6 +220,57 @@ test('a declined confirmation states the outcome and claims no signature', (t) =
   t.true(text.includes('You declined the offer from Demo Club on January 31, 2026 at 6:05 PM UTC (2026-01-31T18:05:09Z)'));
   t.notRegex(text, /Signed|Contract version/);
   t.notRegex(textContent(body(parseHtml(html).document)), /Signed by|Contract version/);
+});
+
+for (const [name, message] of every({ clubContactEmail: "office+o'neil@example.test" })) {
+  test(`${name}: names the club's contact e-mail as whom to ask, as a mailto link in the HTML`, (t) => {
+    const { text, html } = renderMessage(message);
+    t.true(
+      lines(text).includes("Questions about the contract? Write to the club at office+o'neil@example.test, or reply to this e-mail."),
+      text,
+    );
+    const { document, errors } = parseHtml(html);
+    t.deepEqual(errors, []);
+    t.deepEqual(structureProblems(html), []);
+    t.true(textContent(body(document)).includes("Write to the club at office+o'neil@example.test"));
+    const hrefs = elements(document).flatMap((element) =>
+      element.tagName === 'a' ? element.attrs.filter((a) => a.name === 'href').map((a) => a.value) : [],
+    );
+    t.true(hrefs.includes("mailto:office+o'neil@example.test"), 'the attribute holds the address as sent, escaped in the markup');
+    t.false(html.includes("o'neil"), 'the quote is escaped in the HTML');
+  });
+}
+
+test('without a contact e-mail, families are told to contact the club directly', (t) => {
+  for (const [name, message] of every()) {
+    const { text, html } = renderMessage(message);
+    t.true(lines(text).includes('Questions about the contract? Contact the club directly.'), name);
+    t.false(html.includes('mailto:'), name);
+  }
+});
+
+test('a declined confirmation names the contact e-mail where it says to contact the club', (t) => {
+  const { text, html } = renderMessage(declined({ clubContactEmail: 'office@example.test' }));
+  t.true(text.includes('If that was a mistake, contact the club at office@example.test: they can send you a new offer.'), text);
+  t.true(textContent(body(parseHtml(html).document)).includes('contact the club at office@example.test: they can'));
+});
+
+test("times are shown in the club's time zone, named with its offset; the ISO time stays UTC", (t) => {
+  const madrid = renderMessage(signed({ timeZone: 'Europe/Madrid' }));
+  t.true(lines(madrid.text).includes('Signed on: January 31, 2026 at 7:05 PM (Europe/Madrid, UTC+1) (2026-01-31T18:05:09Z)'), madrid.text);
+  t.true(textContent(body(parseHtml(madrid.html).document)).includes('January 31, 2026 at 7:05 PM (Europe/Madrid, UTC+1)'));
+
+  const refusal = renderMessage(declined({ timeZone: 'America/Los_Angeles' }));
+  t.true(refusal.text.includes('on January 31, 2026 at 10:05 AM (America/Los_Angeles, UTC-8) (2026-01-31T18:05:09Z)'), refusal.text);
+
+  // 23:30 UTC on January 28 is already January 29 in Tokyo.
+  const late = renderMessage(reminder({ timeZone: 'Asia/Tokyo', offeredAt: new Date(Date.UTC(2026, 0, 28, 23, 30)) }));
+  t.true(late.text.includes('a player contract on January 29, 2026'), late.text);
+});
+
+test('a zone this Node.js does not know is read as UTC, and says so, rather than failing the message', (t) => {
+  const { text } = renderMessage(signed({ timeZone: 'Atlantis/Poseidonia' }));
+  t.true(lines(text).includes('Signed on: January 31, 2026 at 6:05 PM UTC (2026-01-31T18:05:09Z)'), text);
 });
 
 const hostile = {

@@ -32,6 +32,8 @@ function outgoing(overrides: Partial<OutgoingMail> = {}): OutgoingMail & { reado
   const rendered = renderMessage({
     kind: 'offer',
     clubName: 'Demo Club',
+    clubContactEmail: 'office@example.test',
+    timeZone: 'UTC',
     playerName: 'Jacelyn Park',
     teamNames: ['U12 Gold'],
     monthlyFee: 150,
@@ -43,6 +45,7 @@ function outgoing(overrides: Partial<OutgoingMail> = {}): OutgoingMail & { reado
     messageId: `<${randomUUID()}@club-contracts>`,
     kind: 'offer',
     to: 'Park family <family+park@example.test>',
+    replyTo: null,
     ...rendered,
     ...overrides,
     contractUrl,

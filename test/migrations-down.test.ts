@@ -8,6 +8,7 @@ import { claimFamilyMail } from '../src/mail/contract-messages.ts';
 import { createContractTerms } from '../src/terms/store.ts';
 import { offerContract } from '../src/contracts/store.ts';
 import { idempotencyClaim } from '../src/admin/idempotency-store.ts';
+import { updateClub } from '../src/club/store.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState } from './helpers/fixtures.ts';
 
@@ -35,6 +36,7 @@ async function migratedDatabase(t: ExecutionContext): Promise<TestDatabase> {
  */
 async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; withdrawn: number; expired: number }> {
   const club = await createClub(db);
+  await updateClub(db, club.id, { contact_email: 'office@example.test', time_zone: 'Europe/Madrid' });
   const [under12, under14] = [await createTeam(db, club, 'Under 12'), await createTeam(db, club, 'Under 14')];
   await createContractTerms(db, club.id, { title: 'Season terms', body: 'Fees are due monthly.', actor: 'registrar@example.test' });
 
@@ -103,6 +105,7 @@ test('a down of everything is refused before reverting anything, naming each mig
   t.deepEqual(
     error?.refused.map(({ migration, kind }) => [migration, kind]),
     [
+      ['0034_club-settings', 'loses-data'],
       ['0029_family-mail-budgets', 'loses-data'],
       ['0024_contract-rules-and-sql-functions', 'cannot-run'],
       ['0023_withdraw-and-expire', 'cannot-run'],
@@ -158,6 +161,23 @@ test('a down that changes only functions runs without --lose-data: the newest, w
 
   t.deepEqual(await migrate(db.url, { direction: 'down', count: 1, ...quiet }), [newest]);
   t.deepEqual(await migrate(db.url, { direction: 'up', ...quiet }), [newest]);
+});
+
+test("0034's down asks for --lose-data only once a club changed its settings", async (t) => {
+  const db = await migratedDatabase(t);
+  const club = await createClub(db.pool);
+  const count = downTo('0034_club-settings');
+
+  const reverted = await migrate(db.url, { direction: 'down', count, ...quiet });
+  t.is(reverted.at(-1), '0034_club-settings', 'every club on the defaults: nothing to lose');
+  await migrate(db.url, { direction: 'up', ...quiet });
+
+  await updateClub(db.pool, club.id, { adult_age: 16 });
+  const error = await t.throwsAsync(migrate(db.url, { direction: 'down', count, ...quiet }), { instanceOf: DownRefusedError });
+  t.deepEqual(
+    error?.refused.map(({ migration }) => migration),
+    ['0034_club-settings'],
+  );
 });
 
 test("0018's down and up give every audit row the hash it had, while no audit row was removed", async (t) => {

@@ -79,6 +79,7 @@ test('every route with a body is covered below, in JSON, and the family ones als
       'POST /admin/teams',
       'PATCH /admin/teams/{id}',
       'POST /admin/contract-terms',
+      'PATCH /admin/club',
       'POST /contract/{token}/sign',
       'POST /contract/{token}/decline',
     ],

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { CLUB_OPERATIONS } from '../club/routes.ts';
 import { CONTRACT_OPERATIONS } from '../contracts/routes.ts';
 import { type Operation, registerOperations } from '../http/operation.ts';
 import { PLAYER_OPERATIONS } from '../players/routes.ts';
@@ -12,6 +13,7 @@ export const ADMIN_OPERATIONS: readonly Operation<AdminRouteDependencies>[] = [
   ...PLAYER_OPERATIONS,
   ...TEAM_OPERATIONS,
   ...TERMS_OPERATIONS,
+  ...CLUB_OPERATIONS,
 ];
 
 export const adminRoutes = (deps: AdminRouteDependencies): Router => registerOperations(new Router(), ADMIN_OPERATIONS, deps);

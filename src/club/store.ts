@@ -18,3 +18,40 @@ export async function createTenant(db: CommonQueryMethods, slug: string, name: s
     RETURNING id, slug, name
   `);
 }
+
+/** Mirror the CHECKs on tenants (migration 0034): docs/PRODUCT.md, "The club's settings". */
+export const SIGNING_POLICIES = ['one_guardian', 'all_guardians'] as const;
+/** The languages families are served in (docs/PRODUCT.md, "The club's settings"). */
+export const CLUB_LANGUAGES = ['en', 'es'] as const;
+export const ADULT_AGES = { min: 14, max: 21 } as const;
+
+/** The club's settings, as GET and PATCH /admin/club answer them (sql/update_club). */
+export const club = z.object({
+  slug: z.string(),
+  name: z.string(),
+  signing_policy: z.enum(SIGNING_POLICIES),
+  adult_age: z.number().int(),
+  default_language: z.enum(CLUB_LANGUAGES),
+  contact_email: z.string().nullable(),
+  time_zone: z.string(),
+});
+export type Club = z.infer<typeof club>;
+
+/** What a PATCH changes: only the keys present; `contact_email: null` clears it. */
+export type ClubChanges = Partial<Omit<Club, 'slug'>>;
+
+/** The club's settings; null when there is no such club. */
+export async function findClub(db: CommonQueryMethods, tenantId: number): Promise<Club | null> {
+  return db.maybeOne(sql.type(club)`
+    SELECT slug, name, signing_policy, adult_age, default_language, contact_email, time_zone
+    FROM tenants WHERE id = ${tenantId}
+  `);
+}
+
+/**
+ * sql/update_club: the club after the change, or null when there is no such club. A time zone
+ * PostgreSQL does not know is refused with INVAL (validation_failed), and nothing changes.
+ */
+export async function updateClub(db: CommonQueryMethods, tenantId: number, changes: ClubChanges): Promise<Club | null> {
+  return db.maybeOne(sql.type(club)`SELECT * FROM update_club(${tenantId}, ${sql.jsonb(changes)})`);
+}

@@ -116,4 +116,17 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
       'so more offers and reminders than the limit could reach one family at once',
     query: 'SELECT EXISTS (SELECT 1 FROM family_mail_budgets)',
   },
+  // A club still on every default loses nothing: up gives it the same settings back.
+  '0034_club-settings': {
+    kind: 'loses-data',
+    explanation:
+      "each club's settings (signing policy, adult age, default language, contact e-mail, time zone): " +
+      'every club would be back on the defaults',
+    query: `
+      SELECT EXISTS (
+        SELECT 1 FROM tenants
+        WHERE signing_policy <> 'one_guardian' OR adult_age <> 18 OR default_language <> 'en'
+          OR contact_email IS NOT NULL OR time_zone <> 'UTC'
+      )`,
+  },
 };

@@ -1,7 +1,7 @@
 import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
 import type { Logger } from 'pino';
 import { AppError, type ErrorCode, toAppError } from '../errors.ts';
-import type { SignedContract } from './store.ts';
+import type { FamilyClub, SignedContract } from './store.ts';
 import { noteAnsweredError } from '../http/answer-report.ts';
 import type { FamilyPages, FormOutcome } from './pages.ts';
 import { crossSiteCheck } from '../http/cross-site.ts';
@@ -67,12 +67,26 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
    * A link a newer offer replaced (410): the page says whom to ask for the newest link and, when a
    * tier change replaced a signed contract, what was signed. Programs get `contract_superseded`.
    */
-  const replaced = (ctx: RouterContext, token: string, clubName: string | null, signed: SignedContract | null) => {
+  const replaced = (ctx: RouterContext, token: string, club: FamilyClub | null, signed: SignedContract | null) => {
     if (!prefersHtml(ctx)) throw new AppError('contract_superseded');
     ctx.status = 410;
     noteAnsweredError(ctx, 'contract_superseded');
     ctx.type = 'html';
-    ctx.body = pages.replaced(token, clubName, signed, rootOf(ctx.path));
+    ctx.body = pages.replaced(token, club, signed, rootOf(ctx.path));
+  };
+
+  /**
+   * A link the club withdrew or that expired (410): the page says so, and whom to ask. Programs get
+   * `contract_withdrawn` or `contract_expired`.
+   */
+  const closed = (ctx: RouterContext, status: 'withdrawn' | 'expired', club: FamilyClub | null) => {
+    const code = status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired';
+    if (!prefersHtml(ctx)) throw new AppError(code);
+    const error = new AppError(code);
+    ctx.status = error.status;
+    noteAnsweredError(ctx, code);
+    ctx.type = 'html';
+    ctx.body = pages.error(code, error.message, rootOf(ctx.path), club);
   };
 
   router.get(
@@ -80,8 +94,8 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
     page(prefersHtml, async (ctx, token) => {
       const link = await links.find(ctx, token);
       if (link.kind === 'unknown') throw new AppError('contract_not_found');
-      if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, await links.signed(token));
-      if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
+      if (link.kind === 'superseded') return replaced(ctx, token, link.club, await links.signed(token));
+      if (link.kind === 'closed') return closed(ctx, link.status, link.club);
       // The one query the page reads; others are ignored here alone (every other route refuses them,
       // schemas.ts noQuery), since a mail service's click tracking may add some (utm_…) to the
       // e-mailed link, and a family must still reach its contract. The receipt is as lenient.
@@ -103,8 +117,8 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
       // No signature: say why, as the link's own page would (a replaced one names whom to ask).
       const link = await links.find(ctx, token);
       if (link.kind === 'unknown') throw new AppError('contract_not_found');
-      if (link.kind === 'superseded') return replaced(ctx, token, link.clubName, null);
-      if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
+      if (link.kind === 'superseded') return replaced(ctx, token, link.club, null);
+      if (link.kind === 'closed') return closed(ctx, link.status, link.club);
       throw new AppError('contract_not_signed');
     }),
   );

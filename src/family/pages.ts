@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { ErrorCode } from '../errors.ts';
 import { formatIsoTime, formatMonthlyFee, formatReadableTime } from '../formatting.ts';
-import type { FamilyContract, SignedContract } from './store.ts';
+import type { FamilyClub, FamilyContract, SignedContract } from './store.ts';
 import type { TermsHtml } from '../terms/terms-html-cache.ts';
 
 export const VIEWS = fileURLToPath(new URL('../http/views/', import.meta.url));
@@ -22,11 +22,14 @@ export interface FamilyPages {
    * A link a newer offer replaced: whom to ask for the newest one, and — when a tier change replaced
    * a signed contract — what was signed, with its receipt.
    */
-  replaced(token: string, clubName: string | null, signed: SignedContract | null, root: string): string;
+  replaced(token: string, club: FamilyClub | null, signed: SignedContract | null, root: string): string;
   /** At /contract/<token>/receipt: the printable record of a signature. */
   receipt(token: string, signed: SignedContract): string;
-  /** The page for a request that failed: what happened, and what the family can do about it. */
-  error(code: ErrorCode, message: string, root: string): string;
+  /**
+   * The page for a request that failed: what happened, and what the family can do about it; with the
+   * club, when the link names one (withdrawn, expired), whom to ask.
+   */
+  error(code: ErrorCode, message: string, root: string, club?: FamilyClub | null): string;
 }
 
 /** What a browser is told when a link opens no contract, or the client must slow down. */
@@ -62,23 +65,26 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
  */
 export function createFamilyPages(options: { contractVersion: string; currency: string; termsHtml: TermsHtml }): FamilyPages {
   const eta = new Eta({ views: VIEWS, autoEscape: true, cache: true });
-  const formatTime = (epochMs: number | null) => (epochMs === null ? '' : formatReadableTime(epochMs));
+  // Times in the club's zone, named with its offset (docs/PRODUCT.md, "The club's settings").
+  const formatTime = (epochMs: number | null, timeZone: string) =>
+    epochMs === null ? '' : formatReadableTime(epochMs, timeZone);
   const fee = (monthlyFee: number) => formatMonthlyFee(monthlyFee, options.currency);
 
   /** A signed contract as the receipt and the replaced page show it. */
   const signedView = (signed: SignedContract) => ({
     clubName: signed.club_name,
+    clubContactEmail: signed.club_contact_email,
     playerName: signed.player_name,
     teamNames: signed.team_names,
     monthlyFee: fee(signed.monthly_fee),
     signedBy: signed.signed_by,
-    signedAt: formatReadableTime(signed.signed_at),
+    signedAt: formatReadableTime(signed.signed_at, signed.club_time_zone),
     signedAtIso: formatIsoTime(signed.signed_at),
     signedIp: signed.signed_ip,
     signatureUrl: signed.signature_url,
     contractVersion: signed.contract_version,
     terms: signed.terms,
-    replacedOn: formatTime(signed.replaced_at),
+    replacedOn: formatTime(signed.replaced_at, signed.club_time_zone),
   });
 
   return {
@@ -88,6 +94,7 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         assetsPath: '../assets',
         token,
         clubName: contract.club_name,
+        clubContactEmail: contract.club_contact_email,
         playerName: contract.player_name,
         teamNames: contract.team_names,
         monthlyFee: fee(contract.monthly_fee),
@@ -95,17 +102,18 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         terms: contract.terms === null ? null : { ...contract.terms, html: options.termsHtml(contract.terms) },
         status: contract.status,
         signedBy: contract.contract_signed_by,
-        signedAt: formatTime(contract.contract_signed_at),
-        declinedAt: formatTime(contract.contract_declined_at),
+        signedAt: formatTime(contract.contract_signed_at, contract.club_time_zone),
+        declinedAt: formatTime(contract.contract_declined_at, contract.club_time_zone),
         notice: notice(contract, outcome),
         error: problem(contract, outcome),
       }),
-    replaced: (token, clubName, signed, root) =>
+    replaced: (token, club, signed, root) =>
       eta.render('./replaced', {
         title: signed === null ? 'This offer has been replaced' : 'This contract was replaced',
         assetsPath: `${root}assets`,
         receiptPath: `${root}contract/${token}/receipt`,
-        clubName,
+        clubName: club?.name ?? null,
+        clubContactEmail: club?.contactEmail ?? null,
         signed: signed === null ? null : signedView(signed),
       }),
     receipt: (token, signed) =>
@@ -115,9 +123,15 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         contractPath: `../${token}`,
         ...signedView(signed),
       }),
-    error: (code, message, root) => {
+    error: (code, message, root, club = null) => {
       const page = LINK_PAGES[code] ?? { title: 'Something went wrong', message };
-      return eta.render('./message', { title: page.title, message: page.message, assetsPath: `${root}assets` });
+      return eta.render('./message', {
+        title: page.title,
+        message: page.message,
+        assetsPath: `${root}assets`,
+        clubName: club?.name ?? null,
+        clubContactEmail: club?.contactEmail ?? null,
+      });
     },
   };
 }

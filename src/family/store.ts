@@ -53,12 +53,23 @@ export const familyContract = z.object({
   contract_version: z.string().nullable(),
 });
 
-/** What the page shows besides the answer: when and by whom the contract was answered. */
+/**
+ * What the page shows besides the answer: when and by whom the contract was answered, whom to ask
+ * (the club's contact e-mail, or null), and the club's time zone, which the page's times are shown in.
+ */
 export type FamilyContract = z.infer<typeof familyContract> & {
   readonly contract_signed_at: number | null;
   readonly contract_signed_by: string | null;
   readonly contract_declined_at: number | null;
+  readonly club_contact_email: string | null;
+  readonly club_time_zone: string;
 };
+
+/** The club as a page of a link that opens no contract names it: who it is, and whom to ask. */
+export interface FamilyClub {
+  readonly name: string;
+  readonly contactEmail: string | null;
+}
 
 const contractRow = z.object({
   superseded: z.boolean(),
@@ -70,15 +81,17 @@ const contractRow = z.object({
   contract_signed_at: z.number().nullable(),
   contract_signed_by: z.string().nullable(),
   contract_declined_at: z.number().nullable(),
+  club_contact_email: z.string().nullable(),
+  club_time_zone: z.string().nullable(),
   ...termsColumns,
 });
 
 export type ContractLink =
   | { readonly kind: 'current'; readonly contract: FamilyContract }
   /** A replaced link still names its club, so the page can say whom to ask. */
-  | { readonly kind: 'superseded'; readonly clubName: string | null }
+  | { readonly kind: 'superseded'; readonly club: FamilyClub | null }
   /** The club withdrew the offer, or it expired unsigned: the link answers 410 with its own code. */
-  | { readonly kind: 'closed'; readonly status: 'withdrawn' | 'expired'; readonly clubName: string | null }
+  | { readonly kind: 'closed'; readonly status: 'withdrawn' | 'expired'; readonly club: FamilyClub | null }
   | { readonly kind: 'unknown' };
 
 /**
@@ -118,6 +131,8 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
       players.contract_signed_by,
       players.contract_declined_at,
       tenants.name AS club_name,
+      tenants.contact_email AS club_contact_email,
+      tenants.time_zone AS club_time_zone,
       terms.version AS terms_version,
       terms.title AS terms_title,
       terms.sha256 AS terms_sha256,
@@ -128,17 +143,19 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
       AND players.contract_token = ${token}
     LEFT JOIN contract_terms AS terms ON terms.tenant_id = players.tenant_id AND terms.version = players.contract_terms_version
   `);
+  const club = row.club_name === null ? null : { name: row.club_name, contactEmail: row.club_contact_email };
   if (row.contract_status === null || row.contract_status === 'none') {
-    return row.superseded ? { kind: 'superseded', clubName: row.club_name } : { kind: 'unknown' };
+    return row.superseded ? { kind: 'superseded', club } : { kind: 'unknown' };
   }
   if (row.contract_status === 'withdrawn' || row.contract_status === 'expired') {
-    return { kind: 'closed', status: row.contract_status, clubName: row.club_name };
+    return { kind: 'closed', status: row.contract_status, club };
   }
   const { superseded: _superseded, contract_status: _status, ...contract } = withTerms(row);
   return {
     kind: 'current',
     contract: {
       ...contract,
+      club_time_zone: contract.club_time_zone ?? 'UTC',
       status: row.contract_status,
       player_name: contract.player_name ?? '',
       team_names: contract.team_names ?? [],
@@ -153,6 +170,10 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
  */
 const signedRow = z.object({
   club_name: z.string(),
+  /** Whom to ask; null when the club gave none. */
+  club_contact_email: z.string().nullable(),
+  /** The zone the receipt's readable times are shown in. */
+  club_time_zone: z.string(),
   player_name: z.string(),
   team_names: z.array(z.string()),
   monthly_fee: z.number(),
@@ -208,6 +229,8 @@ export async function findSignedContract(db: CommonQueryMethods, token: string):
     )
     SELECT
       tenants.name AS club_name,
+      tenants.contact_email AS club_contact_email,
+      tenants.time_zone AS club_time_zone,
       players.name AS player_name,
       ARRAY(
         SELECT teams.name FROM teams

@@ -11,6 +11,10 @@ export const messageToSend = z.object({
   recipient: z.string(),
   message_id: z.string(),
   club_name: z.string(),
+  /** The Reply-To: whom the family asks; null when the club gave none. */
+  club_contact_email: z.string().nullable(),
+  /** The IANA zone the message's times are shown in. */
+  club_time_zone: z.string(),
   player_name: z.string(),
   team_names: z.array(z.string()),
   monthly_fee: z.number().int(),

@@ -30,6 +30,8 @@ export interface OutgoingMail {
   readonly kind: MessageKind;
   /** The player's e-mail address. */
   readonly to: string;
+  /** The club's contact e-mail, where the family's replies go; null: none (replies go to MAIL_FROM). */
+  readonly replyTo: string | null;
   readonly subject: string;
   readonly text: string;
   readonly html: string;
@@ -82,9 +84,20 @@ export function createMailer(config: MailConfig, logger: Logger): Mailer {
     async send(mail) {
       if (closed) throw new TemporaryMailError('the mailer is closed: the service is shutting down');
       checkMail(mail);
+      // The API and the tenants CHECK let only an address in; should another get there, the family still
+      // gets its mail, without the Reply-To, rather than none.
+      const replyTo = mail.replyTo !== null && isOneAddress(mail.replyTo) ? mail.replyTo : null;
+      if (replyTo === null && mail.replyTo !== null) {
+        logger.warn(
+          { mail: { messageId: mail.messageId, kind: mail.kind } },
+          "the club's contact e-mail is not one address: sent without Reply-To",
+        );
+      }
       const sending = deliver.send(mail, {
         from: config.from,
         to: mail.to,
+        // nodemailer writes and encodes the header: the address is never put into one by hand.
+        ...(replyTo === null ? {} : { replyTo }),
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
@@ -206,16 +219,19 @@ function checkMail(mail: OutgoingMail): void {
   if (!MESSAGE_ID.test(mail.messageId) || mail.messageId.length > 250) {
     throw new PermanentMailError('the Message-ID must look like <id@domain>');
   }
-  const recipients = /[\r\n]/.test(mail.to) ? [] : addressparser(mail.to);
-  const [recipient] = recipients;
-  if (
-    recipients.length !== 1 ||
-    recipient === undefined ||
-    ('group' in recipient && recipient.group) ||
-    !/^[^@\s]+@[^@\s]+$/.test(recipient.address ?? '')
-  ) {
-    throw new PermanentMailError('the recipient is not one e-mail address');
-  }
+  if (!isOneAddress(mail.to)) throw new PermanentMailError('the recipient is not one e-mail address');
+}
+
+/** One plain address: no group, no list, no line break that could start a header of its own. */
+function isOneAddress(text: string): boolean {
+  const addresses = /[\r\n]/.test(text) ? [] : addressparser(text);
+  const [address] = addresses;
+  return (
+    addresses.length === 1 &&
+    address !== undefined &&
+    !('group' in address && address.group) &&
+    /^[^@\s]+@[^@\s]+$/.test(address.address ?? '')
+  );
 }
 
 interface NodemailerError {

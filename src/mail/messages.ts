@@ -9,44 +9,42 @@ export const MAIL_TEMPLATES = fileURLToPath(new URL('./templates/', import.meta.
  * What a family is told by e-mail (docs/OPERATING.md, "E-mail"). Names are as stored, exactly as the club
  * sent them: rendering escapes them, nothing upstream has to.
  */
-export type ContractMessage =
-  | {
-      kind: 'offer';
-      clubName: string;
-      playerName: string;
-      teamNames: string[];
-      monthlyFee: number;
-      currency: string;
-      contractUrl: string;
-      /** A forced re-offer or a tier change: the earlier e-mail's link no longer works. */
-      replacesEarlierOffer: boolean;
-    }
-  | {
-      kind: 'reminder';
-      clubName: string;
-      playerName: string;
-      teamNames: string[];
-      monthlyFee: number;
-      currency: string;
-      contractUrl: string;
-      offeredAt: Date;
-    }
-  | {
-      kind: 'confirmation';
-      clubName: string;
-      playerName: string;
-      teamNames: string[];
-      monthlyFee: number;
-      currency: string;
-      outcome: 'signed' | 'declined';
-      signedBy: string | null;
-      /** When the family signed or declined. */
-      at: Date;
-      contractVersion: string | null;
-      contractUrl: string;
-      /** The printable receipt (`${contractUrl}/receipt`), for a signed contract; null for a decline. */
-      receiptUrl: string | null;
-    };
+/** What every message of a club's carries: the club, whom to ask, and the contract's details. */
+interface ClubMessage {
+  clubName: string;
+  /** Whom the family asks, named in the message (it is also its Reply-To); null: the club gave none. */
+  clubContactEmail: string | null;
+  /** The club's IANA time zone: every time in the message is shown in it. */
+  timeZone: string;
+  playerName: string;
+  teamNames: string[];
+  monthlyFee: number;
+  currency: string;
+  contractUrl: string;
+}
+
+export type ContractMessage = ClubMessage &
+  (
+    | {
+        kind: 'offer';
+        /** A forced re-offer or a tier change: the earlier e-mail's link no longer works. */
+        replacesEarlierOffer: boolean;
+      }
+    | {
+        kind: 'reminder';
+        offeredAt: Date;
+      }
+    | {
+        kind: 'confirmation';
+        outcome: 'signed' | 'declined';
+        signedBy: string | null;
+        /** When the family signed or declined. */
+        at: Date;
+        contractVersion: string | null;
+        /** The printable receipt (`${contractUrl}/receipt`), for a signed contract; null for a decline. */
+        receiptUrl: string | null;
+      }
+  );
 
 export type MessageKind = ContractMessage['kind'];
 
@@ -92,8 +90,10 @@ export function renderMessage(message: ContractMessage): RenderedMessage {
     teams: message.teamNames.length > 0 ? message.teamNames.join(', ') : 'To be assigned by the club',
     monthlyFee: formatMonthlyFee(message.monthlyFee, message.currency),
     contractVersion: message.kind === 'confirmation' && message.outcome === 'signed' ? message.contractVersion : null,
-    ...(message.kind === 'reminder' ? { offeredOn: formatReadableDay(message.offeredAt) } : {}),
-    ...(message.kind === 'confirmation' ? { atReadable: formatReadableTime(message.at), atIso: formatIsoTime(message.at) } : {}),
+    ...(message.kind === 'reminder' ? { offeredOn: formatReadableDay(message.offeredAt, message.timeZone) } : {}),
+    ...(message.kind === 'confirmation'
+      ? { atReadable: formatReadableTime(message.at, message.timeZone), atIso: formatIsoTime(message.at) }
+      : {}),
   };
   return {
     subject,

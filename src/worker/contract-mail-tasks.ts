@@ -116,6 +116,7 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
           messageId: `<${message.message_id}@${messageHost}>`,
           kind: message.kind,
           to: message.recipient,
+          replyTo: message.club_contact_email,
           ...rendered,
         });
       } catch (error) {
@@ -199,6 +200,8 @@ async function playerOf(helpers: JobHelpers, tenantId: number, messageId: number
 function contractMessage(message: MessageToSend, deps: ContractMailDependencies): ContractMessage {
   const shared = {
     clubName: message.club_name,
+    clubContactEmail: message.club_contact_email,
+    timeZone: message.club_time_zone,
     playerName: message.player_name,
     teamNames: message.team_names,
     monthlyFee: message.monthly_fee,

@@ -83,6 +83,12 @@ export interface paths {
      */
     post: operations["publishContractTerms"];
   };
+  "/admin/club": {
+    /** The club’s settings */
+    get: operations["getClub"];
+    /** Change the club’s settings */
+    patch: operations["updateClub"];
+  };
   "/contract/{token}": {
     /**
      * The offer behind a family’s link: JSON, or the family page for browsers (Accept: text/html)
@@ -499,6 +505,28 @@ export interface components {
     ContractTermsList: {
       /** @description Every version, newest first. */
       items: components["schemas"]["ContractTerms"][];
+    };
+    Club: {
+      /** @description The club’s identifier, as admin tokens name it; never changes. */
+      slug: string;
+      /** @description The club’s name, as families see it in every page and e-mail. */
+      name: string;
+      /**
+       * @description Who signs a minor’s contract: `one_guardian` (any one listed guardian completes it) or `all_guardians` (every listed guardian must sign).
+       * @enum {string}
+       */
+      signing_policy: "one_guardian" | "all_guardians";
+      /** @description From this age on the offer’s day, a player signs alone (14..21). */
+      adult_age: number;
+      /**
+       * @description The language of the club’s pages and e-mails when the signer has none of their own.
+       * @enum {string}
+       */
+      default_language: "en" | "es";
+      /** @description Whom families ask: the Reply-To of the club’s e-mails, shown on every family page; null when the club has none. */
+      contact_email: string | null;
+      /** @description The IANA time zone the times families see are shown in, such as `Europe/Madrid`. */
+      time_zone: string;
     };
     FamilyContract: {
       /** @description The club making the offer. */
@@ -1636,6 +1664,127 @@ export interface operations {
         };
       };
       /** @description `validation_failed`: with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** The club’s settings */
+  getClub: {
+    responses: {
+      /** @description The club. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Club"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Change the club’s settings */
+  updateClub: {
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description The club’s name, as families see it in every page and e-mail. */
+          name?: string;
+          /**
+           * @description Who signs a minor’s contract: `one_guardian` (any one listed guardian completes it) or `all_guardians` (every listed guardian must sign).
+           * @enum {string}
+           */
+          signing_policy?: "one_guardian" | "all_guardians";
+          /** @description From this age on the offer’s day, a player signs alone (14..21). */
+          adult_age?: number;
+          /**
+           * @description The language of the club’s pages and e-mails when the signer has none of their own.
+           * @enum {string}
+           */
+          default_language?: "en" | "es";
+          /**
+           * Format: email
+           * @description Whom families ask: the Reply-To of the club’s e-mails, shown on every family page; null when the club has none. Send null to remove it.
+           */
+          contact_email?: string | null;
+          /** @description The IANA time zone the times families see are shown in, such as `Europe/Madrid`. */
+          time_zone?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The club after the change. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Club"];
+        };
+      };
+      /** @description `malformed_json`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not JSON. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: also a time zone PostgreSQL does not know by that name; nothing changes. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];

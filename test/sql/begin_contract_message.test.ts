@@ -1,6 +1,7 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { offerContract } from '../../src/contracts/store.ts';
+import { updateClub } from '../../src/club/store.ts';
 import { beginContractMessage } from '../../src/mail/contract-messages.ts';
 import { signContract } from '../../src/family/store.ts';
 import { createClub, createPlayer, createTeam, putContractInState, readMessages } from '../helpers/fixtures.ts';
@@ -22,6 +23,8 @@ test('an offer’s message: the club, the player, the teams, the fee and the cur
   t.like(toSend, {
     kind: 'offer',
     club_name: 'Westside "Hoops" & Co',
+    club_contact_email: null,
+    club_time_zone: 'UTC',
     player_name: 'Jacelyn <Park>',
     team_names: ['U12 Gold'],
     monthly_fee: 150,
@@ -29,6 +32,19 @@ test('an offer’s message: the club, the player, the teams, the fee and the cur
     replaces_earlier_offer: false,
   });
   t.like(await readMessages(db().pool, club, playerId), [{ status: 'queued', attempts: 1 }]);
+});
+
+test("the club's contact e-mail (the Reply-To) and time zone as they are when the message leaves", async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  await putContractInState(db().pool, club, playerId, 'offered');
+  const [message] = await readMessages(db().pool, club, playerId);
+  await updateClub(db().pool, club.id, { contact_email: 'office@example.test', time_zone: 'Europe/Madrid' });
+
+  t.like(await beginContractMessage(db().pool, club.id, message?.id ?? 0), {
+    club_contact_email: 'office@example.test',
+    club_time_zone: 'Europe/Madrid',
+  });
 });
 
 test('an offer’s message whose link was replaced is skipped, never sent', async (t) => {
