@@ -15,7 +15,9 @@ import {
  * or P, fourth a letter.
  */
 export const ERRORS = {
-  validation_failed: { status: 422, message: 'The request is not valid.' },
+  // VALFD: a SQL function's re-check of input the service validates first (sql/check_player_people),
+  // naming the field in the error's COLUMN.
+  validation_failed: { status: 422, sqlstate: 'VALFD', message: 'The request is not valid.' },
   malformed_json: { status: 400, message: 'The request body is not valid JSON.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },
@@ -176,7 +178,19 @@ export function toAppError(error: unknown): AppError {
   }
   const sqlstate = sqlStateOf(error);
   const code = sqlstate === undefined ? undefined : BY_SQLSTATE.get(sqlstate);
+  if (code === 'validation_failed') return refusedInput(error);
   return code ? new AppError(code) : new AppError('internal_error');
+}
+
+/** The database's refusal of a field (VALFD with the field in COLUMN), in the shape of zod's issues. */
+function refusedInput(error: unknown): AppError {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const column = (current as { column?: unknown }).column;
+    if (typeof column === 'string') {
+      return new AppError('validation_failed', { details: [{ path: [column], message: current.message }] });
+    }
+  }
+  return new AppError('validation_failed');
 }
 
 /** The SQLSTATE of a database error, whether slonik wrapped it or not. */

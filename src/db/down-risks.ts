@@ -116,4 +116,9 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
       'so more offers and reminders than the limit could reach one family at once',
     query: 'SELECT EXISTS (SELECT 1 FROM family_mail_budgets)',
   },
+  '0034_guardians': {
+    kind: 'loses-data',
+    explanation: "every player's birth date and listed guardians",
+    query: 'SELECT EXISTS (SELECT 1 FROM guardians) OR EXISTS (SELECT 1 FROM players WHERE birth_date IS NOT NULL)',
+  },
 };
