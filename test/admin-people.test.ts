@@ -34,9 +34,7 @@ async function storedPeople(club: Club, playerId: number) {
 }
 
 const playersOf = (club: Club) =>
-  harness().db.pool.oneFirst(
-    sql.type(z.object({ count: z.bigint() }))`SELECT count(*) FROM players WHERE tenant_id = ${club.id}`,
-  );
+  harness().db.pool.oneFirst(sql.type(z.object({ count: z.bigint() }))`SELECT count(*) FROM players WHERE tenant_id = ${club.id}`);
 
 /** A date `days` from today in UTC, YYYY-MM-DD. */
 const utcDay = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -115,11 +113,7 @@ const badPeople: Array<[string, Record<string, unknown>, string]> = [
   ['a birth date with a time', { birth_date: '2013-02-01T00:00:00Z' }, 'birth_date'],
   ['a birth date before 1900', { birth_date: '1899-12-31' }, 'birth_date'],
   ['a birth date as a number', { birth_date: 20130201 }, 'birth_date'],
-  [
-    'a fifth guardian',
-    { guardians: [1, 2, 3, 4, 5].map((n) => ({ name: `G${n}`, email: `g${n}@example.test` })) },
-    'guardians',
-  ],
+  ['a fifth guardian', { guardians: [1, 2, 3, 4, 5].map((n) => ({ name: `G${n}`, email: `g${n}@example.test` })) }, 'guardians'],
   ['a guardian’s malformed e-mail', { guardians: [MOTHER, { name: 'Dad', email: 'not-an-email' }] }, 'guardians'],
   ['a guardian’s blank name', { guardians: [{ name: '  ', email: 'dad@example.test' }] }, 'guardians'],
   ['a guardian without an e-mail', { guardians: [{ name: 'Dad' }] }, 'guardians'],

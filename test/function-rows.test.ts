@@ -2,12 +2,7 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createdTeamRow, team } from '../src/teams/store.ts';
-import {
-  createdPlayerRow,
-  playerRow,
-  previousReleaseCreatedPlayerRow,
-  previousReleasePlayerRow,
-} from '../src/players/store.ts';
+import { createdPlayerRow, playerRow, previousReleaseCreatedPlayerRow, previousReleasePlayerRow } from '../src/players/store.ts';
 import { offerOutcome, withdrawalOutcome } from '../src/contracts/store.ts';
 import { answeredRow } from '../src/family/store.ts';
 import { termsRow } from '../src/terms/store.ts';

@@ -25,13 +25,10 @@ const guardian = z
   })
   .strict();
 
-const guardians = z
-  .array(guardian)
-  .max(4, 'at most 4 guardians')
-  .openapi({
-    description:
-      'The people who sign for a minor, in order (0 to 4). A list changed while an offer is open applies from the next offer.',
-  });
+const guardians = z.array(guardian).max(4, 'at most 4 guardians').openapi({
+  description:
+    'The people who sign for a minor, in order (0 to 4). A list changed while an offer is open applies from the next offer.',
+});
 
 export const createPlayerBody = z
   .object({
@@ -93,14 +90,12 @@ export const updatePlayerBody = z
         description:
           'All the player’s teams, replacing the current ones. A signed player’s teams change only by a tier-change offer.',
       }),
-    birth_date: birthDate
-      .nullable()
-      .optional()
-      .openapi({ description: 'The player’s birth date, YYYY-MM-DD, not in the future (UTC); null: unknown; absent: unchanged.' }),
-    guardians: guardians
-      .nullable()
-      .optional()
-      .openapi({ description: 'All the player’s guardians, replacing the current list (`[]` removes them); null or absent: unchanged.' }),
+    birth_date: birthDate.nullable().optional().openapi({
+      description: 'The player’s birth date, YYYY-MM-DD, not in the future (UTC); null: unknown; absent: unchanged.',
+    }),
+    guardians: guardians.nullable().optional().openapi({
+      description: 'All the player’s guardians, replacing the current list (`[]` removes them); null or absent: unchanged.',
+    }),
   })
   .strict()
   .refine(
