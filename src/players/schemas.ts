@@ -103,6 +103,12 @@ export const updatePlayerBody = z
     'give at least one of name, email, team_ids, birth_date, guardians',
   );
 
+const guardianResponse = described(playerRow.shape.guardians.element, {
+  id: 'The guardian’s id; each guardian of a list that replaces the old one gets a new one.',
+  name: 'The guardian’s name, as the club typed it.',
+  email: 'Where the guardian will receive their own link.',
+}).openapi('Guardian');
+
 export const playerResponse = described(playerRow.omit({ contract_token: true }), {
   id: 'The player’s id.',
   name: 'The player’s name, as the club typed it.',
@@ -113,7 +119,10 @@ export const playerResponse = described(playerRow.omit({ contract_token: true })
   birth_date: 'The player’s birth date, YYYY-MM-DD; null when unknown.',
   guardians: 'The player’s guardians, in list order, each with its id.',
 })
-  .extend({ contract_url: contractUrl })
+  .extend({
+    guardians: z.array(guardianResponse).openapi({ description: 'The player’s guardians, in list order (0 to 4).' }),
+    contract_url: contractUrl,
+  })
   .openapi('Player');
 
 export const playerListResponse = z

@@ -444,6 +444,14 @@ export interface components {
           error: string | null;
         })[];
     };
+    Guardian: {
+      /** @description The guardian’s id; each guardian of a list that replaces the old one gets a new one. */
+      id: number;
+      /** @description The guardian’s name, as the club typed it. */
+      name: string;
+      /** @description Where the guardian will receive their own link. */
+      email: string;
+    };
     Player: {
       /** @description The player’s id. */
       id: number;
@@ -462,12 +470,8 @@ export interface components {
       monthly_fee: number | null;
       /** @description The player’s birth date, YYYY-MM-DD; null when unknown. */
       birth_date: string | null;
-      /** @description The player’s guardians, in list order, each with its id. */
-      guardians: {
-          id: number;
-          name: string;
-          email: string;
-        }[];
+      /** @description The player’s guardians, in list order (0 to 4). */
+      guardians: components["schemas"]["Guardian"][];
       /**
        * Format: uri
        * @description The family’s link; set only while the offer is open.
