@@ -19,6 +19,19 @@ CREATE TYPE public.create_player_outcome AS (
     team_ids integer[]
 );
 
+CREATE TYPE public.create_player_with_guardians_outcome AS (
+    replayed boolean,
+    id integer,
+    name text,
+    email text,
+    contract_status text,
+    contract_token text,
+    monthly_fee integer,
+    team_ids integer[],
+    birth_date date,
+    guardians jsonb
+);
+
 CREATE TYPE public.create_team_outcome AS (
     replayed boolean,
     id integer,
@@ -194,6 +207,21 @@ CREATE TABLE public.family_mail_budgets (
     CONSTRAINT family_mail_budgets_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
 );
 
+CREATE TABLE public.guardians (
+    tenant_id integer NOT NULL,
+    player_id integer NOT NULL,
+    id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
+    "position" smallint NOT NULL,
+    name text NOT NULL,
+    email text NOT NULL,
+    CONSTRAINT guardians_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 320))),
+    CONSTRAINT guardians_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
+    CONSTRAINT guardians_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT guardians_player_fkey FOREIGN KEY (tenant_id, player_id) REFERENCES public.players(tenant_id, id) ON DELETE CASCADE,
+    CONSTRAINT guardians_position_check CHECK ((("position" >= 1) AND ("position" <= 4))),
+    CONSTRAINT guardians_position_unique UNIQUE (tenant_id, player_id, "position")
+);
+
 CREATE TABLE public.idempotency_keys (
     tenant_id integer NOT NULL,
     key text NOT NULL,
@@ -236,6 +264,7 @@ CREATE TABLE public.players (
     contract_declined_at timestamp with time zone,
     contract_terms_version integer,
     contract_terms_sha256 bytea,
+    birth_date date,
     CONSTRAINT players_contract_status_check CHECK ((contract_status = ANY (ARRAY['none'::text, 'offered'::text, 'declined'::text, 'withdrawn'::text, 'expired'::text, 'signed'::text]))),
     CONSTRAINT players_contract_terms_fkey FOREIGN KEY (tenant_id, contract_terms_version) REFERENCES public.contract_terms(tenant_id, version),
     CONSTRAINT players_contract_token_check CHECK ((contract_token ~ '^[A-Za-z0-9_-]{43}$'::text)),
@@ -361,6 +390,39 @@ BEGIN
     confirmed->>'contract_signed_by',
     coalesce((confirmed->>'contract_signed_at')::timestamptz, (confirmed->>'contract_declined_at')::timestamptz),
     confirmed->>'contract_version';
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.check_player_people(p_birth_date date, p_guardians jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+  guardian jsonb;
+BEGIN
+  IF p_birth_date > (now() AT TIME ZONE 'UTC')::date THEN
+    RAISE EXCEPTION 'birth_date % is in the future', p_birth_date USING ERRCODE = 'INVAL', COLUMN = 'birth_date';
+  END IF;
+  IF p_birth_date < date '1900-01-01' THEN
+    RAISE EXCEPTION 'birth_date % is before 1900', p_birth_date USING ERRCODE = 'INVAL', COLUMN = 'birth_date';
+  END IF;
+  IF p_guardians IS NULL THEN
+    RETURN;
+  END IF;
+  IF jsonb_typeof(p_guardians) <> 'array' OR jsonb_array_length(p_guardians) > 4 THEN
+    RAISE EXCEPTION 'guardians must be a list of at most 4' USING ERRCODE = 'INVAL', COLUMN = 'guardians';
+  END IF;
+  FOR guardian IN SELECT value FROM jsonb_array_elements(p_guardians) LOOP
+    IF jsonb_typeof(guardian->'name') IS DISTINCT FROM 'string' OR char_length(guardian->>'name') NOT BETWEEN 1 AND 200
+       OR guardian->>'name' !~ '\S' THEN
+      RAISE EXCEPTION 'a guardian''s name must be 1 to 200 characters, not blank' USING ERRCODE = 'INVAL', COLUMN = 'guardians';
+    END IF;
+    IF jsonb_typeof(guardian->'email') IS DISTINCT FROM 'string' OR char_length(guardian->>'email') NOT BETWEEN 3 AND 320
+       OR guardian->>'email' !~ '^[^@\s]+@[^@\s]+$' THEN
+      RAISE EXCEPTION 'a guardian''s email must be an e-mail address' USING ERRCODE = 'INVAL', COLUMN = 'guardians';
+    END IF;
+  END LOOP;
 END;
 $function$;
 
@@ -693,6 +755,36 @@ BEGIN
   outcome := ROW(
     false, created.id, created.name, created.email, created.contract_status, created.contract_token,
     created.monthly_fee, ARRAY(SELECT team_id FROM unnest(p_team_ids) AS team_id ORDER BY team_id)
+  );
+  PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
+  RETURN NEXT outcome;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.create_player_with_guardians(p_tenant_id integer, p_name text, p_email text, p_team_ids integer[], p_birth_date date, p_guardians jsonb, p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)
+ RETURNS SETOF public.create_player_with_guardians_outcome
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  replay jsonb := claim_idempotency_key(p_tenant_id, p_idempotency);
+  created players;
+  outcome create_player_with_guardians_outcome;
+BEGIN
+  IF replay IS NOT NULL THEN
+    outcome := jsonb_populate_record(NULL::create_player_with_guardians_outcome, replay);
+    outcome.guardians := coalesce(outcome.guardians, '[]'::jsonb);
+    RETURN NEXT outcome;
+    RETURN;
+  END IF;
+  PERFORM check_player_people(p_birth_date, p_guardians);
+  INSERT INTO players (tenant_id, name, email, birth_date) VALUES (p_tenant_id, p_name, p_email, p_birth_date)
+  RETURNING * INTO created;
+  INSERT INTO player_teams (tenant_id, player_id, team_id)
+  SELECT p_tenant_id, created.id, team_id FROM unnest(p_team_ids) AS team_id;
+  outcome := ROW(
+    false, created.id, created.name, created.email, created.contract_status, created.contract_token,
+    created.monthly_fee, ARRAY(SELECT team_id FROM unnest(p_team_ids) AS team_id ORDER BY team_id),
+    created.birth_date, set_player_guardians(p_tenant_id, created.id, coalesce(p_guardians, '[]'::jsonb))
   );
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;
@@ -1104,6 +1196,19 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.player_guardians(p_tenant_id integer, p_player_id integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT coalesce(
+    jsonb_agg(jsonb_build_object('id', guardians.id, 'name', guardians.name, 'email', guardians.email) ORDER BY guardians.position),
+    '[]'::jsonb
+  )
+  FROM guardians
+  WHERE guardians.tenant_id = p_tenant_id AND guardians.player_id = p_player_id;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.player_team_ids(p_tenant_id integer, p_player_id integer)
  RETURNS integer[]
  LANGUAGE sql
@@ -1266,6 +1371,29 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.set_player_guardians(p_tenant_id integer, p_player_id integer, p_guardians jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF (
+    SELECT coalesce(jsonb_agg(jsonb_build_object('name', guardians.name, 'email', guardians.email) ORDER BY guardians.position), '[]'::jsonb)
+    FROM guardians
+    WHERE guardians.tenant_id = p_tenant_id AND guardians.player_id = p_player_id
+  ) IS DISTINCT FROM (
+    SELECT coalesce(jsonb_agg(jsonb_build_object('name', wanted.value->>'name', 'email', wanted.value->>'email') ORDER BY wanted.position), '[]'::jsonb)
+    FROM jsonb_array_elements(p_guardians) WITH ORDINALITY AS wanted(value, position)
+  ) THEN
+    DELETE FROM guardians WHERE guardians.tenant_id = p_tenant_id AND guardians.player_id = p_player_id;
+    INSERT INTO guardians (tenant_id, player_id, position, name, email)
+    SELECT p_tenant_id, p_player_id, wanted.position, wanted.value->>'name', wanted.value->>'email'
+    FROM jsonb_array_elements(p_guardians) WITH ORDINALITY AS wanted(value, position)
+    ORDER BY wanted.position;
+  END IF;
+  RETURN player_guardians(p_tenant_id, p_player_id);
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.settle_idempotency_key(p_tenant_id integer, p_claim public.idempotency_claim, p_outcome jsonb)
  RETURNS void
  LANGUAGE plpgsql
@@ -1389,6 +1517,74 @@ BEGIN
 
   RETURN QUERY SELECT
     player.id, player.name, player.email, player.contract_status, player.contract_token, player.monthly_fee, current_teams;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.update_player_with_guardians(p_tenant_id integer, p_player_id integer, p_name text, p_email text, p_team_ids integer[], p_change_birth_date boolean, p_birth_date date, p_guardians jsonb)
+ RETURNS TABLE(id integer, name text, email text, contract_status text, contract_token text, monthly_fee integer, team_ids integer[], birth_date date, guardians jsonb)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+  player players;
+  current_teams integer[];
+  wanted_teams integer[];
+  missing_team integer;
+  current_guardians jsonb;
+BEGIN
+  SELECT * INTO player FROM players
+  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
+  END IF;
+
+  PERFORM check_player_people(CASE WHEN p_change_birth_date THEN p_birth_date END, p_guardians);
+
+  current_teams := player_team_ids(p_tenant_id, p_player_id);
+
+  IF p_team_ids IS NOT NULL THEN
+    wanted_teams := ARRAY(SELECT DISTINCT wanted.team_id FROM unnest(p_team_ids) AS wanted(team_id) ORDER BY wanted.team_id);
+    SELECT wanted.team_id INTO missing_team
+    FROM unnest(wanted_teams) AS wanted(team_id)
+    WHERE NOT EXISTS (SELECT 1 FROM teams WHERE teams.tenant_id = p_tenant_id AND teams.id = wanted.team_id)
+    LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'team % not found', missing_team USING ERRCODE = 'UNKTM';
+    END IF;
+    IF wanted_teams IS DISTINCT FROM current_teams THEN
+      IF player.contract_status = 'signed' THEN
+        RAISE EXCEPTION 'player % has a signed contract: their teams change only by a tier-change offer', p_player_id
+          USING ERRCODE = 'TMOFR';
+      END IF;
+      DELETE FROM player_teams
+      WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
+        AND player_teams.team_id <> ALL (wanted_teams);
+      INSERT INTO player_teams (tenant_id, player_id, team_id)
+      SELECT p_tenant_id, p_player_id, wanted.team_id FROM unnest(wanted_teams) AS wanted(team_id)
+      WHERE wanted.team_id <> ALL (current_teams);
+      current_teams := wanted_teams;
+    END IF;
+  END IF;
+
+  IF p_name IS NOT NULL OR p_email IS NOT NULL OR (p_change_birth_date AND p_birth_date IS DISTINCT FROM player.birth_date) THEN
+    UPDATE players
+    SET name = coalesce(p_name, players.name),
+        email = coalesce(p_email, players.email),
+        birth_date = CASE WHEN p_change_birth_date THEN p_birth_date ELSE players.birth_date END
+    WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+    RETURNING * INTO player;
+  END IF;
+
+  IF p_guardians IS NULL THEN
+    current_guardians := player_guardians(p_tenant_id, p_player_id);
+  ELSE
+    current_guardians := set_player_guardians(p_tenant_id, p_player_id, p_guardians);
+  END IF;
+
+  RETURN QUERY SELECT
+    player.id, player.name, player.email, player.contract_status, player.contract_token, player.monthly_fee, current_teams,
+    player.birth_date, current_guardians;
 END;
 $function$;
 

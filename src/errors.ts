@@ -15,8 +15,10 @@ import {
  * or P, fourth a letter.
  */
 export const ERRORS = {
-  // INVAL: a value the request's schema lets through that the database does not take (a time zone
-  // Intl knows and PostgreSQL does not, sql/update_club.sql).
+  // INVAL: a SQL function's re-check of input the service validates first, for what the request's
+  // schema lets through and the database does not take (a time zone Intl knows and PostgreSQL does
+  // not, sql/update_club.sql; a player's birth date and guardians, sql/check_player_people.sql),
+  // naming the field in the error's COLUMN where it can.
   validation_failed: { status: 422, sqlstate: 'INVAL', message: 'The request is not valid.' },
   malformed_json: { status: 400, message: 'The request body is not valid JSON.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
@@ -178,7 +180,19 @@ export function toAppError(error: unknown): AppError {
   }
   const sqlstate = sqlStateOf(error);
   const code = sqlstate === undefined ? undefined : BY_SQLSTATE.get(sqlstate);
+  if (code === 'validation_failed') return refusedInput(error);
   return code ? new AppError(code) : new AppError('internal_error');
+}
+
+/** The database's refusal of a field (INVAL with the field in COLUMN), in the shape of zod's issues. */
+function refusedInput(error: unknown): AppError {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const column = (current as { column?: unknown }).column;
+    if (typeof column === 'string') {
+      return new AppError('validation_failed', { details: [{ path: [column], message: current.message }] });
+    }
+  }
+  return new AppError('validation_failed');
 }
 
 /** The SQLSTATE of a database error, whether slonik wrapped it or not. */

@@ -58,6 +58,8 @@ test('POST /admin/players → 201 with the player, stored exactly as sent; GET a
     contract_status: 'none',
     monthly_fee: null,
     contract_url: null,
+    birth_date: null,
+    guardians: [],
   });
   const fetched = await call(club, 'GET', `/admin/players/${created.body.id}`);
   t.is(fetched.status, 200);

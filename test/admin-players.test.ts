@@ -51,6 +51,8 @@ test('GET /admin/players lists the club’s players as GET /admin/players/:id an
     contract_status: 'offered',
     monthly_fee: 150,
     contract_url: `${CONTRACT_BASE_URL}/${token}`,
+    birth_date: null,
+    guardians: [],
   });
 });
 

@@ -7,6 +7,7 @@ import { migrate, migrationNames as shippedMigrations } from '../src/db/migrate.
 import { claimFamilyMail } from '../src/mail/contract-messages.ts';
 import { createContractTerms } from '../src/terms/store.ts';
 import { offerContract } from '../src/contracts/store.ts';
+import { updatePlayer } from '../src/players/store.ts';
 import { idempotencyClaim } from '../src/admin/idempotency-store.ts';
 import { updateClub } from '../src/club/store.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
@@ -40,7 +41,11 @@ async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; with
   const [under12, under14] = [await createTeam(db, club, 'Under 12'), await createTeam(db, club, 'Under 14')];
   await createContractTerms(db, club.id, { title: 'Season terms', body: 'Fees are due monthly.', actor: 'registrar@example.test' });
 
-  await createPlayer(db, club, { teamIds: [under12] });
+  // A minor with a birth date and a guardian (docs/PRODUCT.md, "People").
+  await updatePlayer(db, club.id, await createPlayer(db, club, { teamIds: [under12] }), {
+    birthDate: '2014-05-01',
+    guardians: [{ name: 'Dana Park', email: 'dana@example.test' }],
+  });
   const offer = { tenantId: club.id, monthlyFee: 150, targetTeamId: null, force: false, actor: 'registrar@example.test' };
   const offered = await createPlayer(db, club, { teamIds: [under12] });
   const key = idempotencyClaim('offer-1', { ttlSeconds: 86_400, waitMs: 1000 }, 'offer', { playerId: offered });
@@ -105,6 +110,7 @@ test('a down of everything is refused before reverting anything, naming each mig
   t.deepEqual(
     error?.refused.map(({ migration, kind }) => [migration, kind]),
     [
+      ['0038_guardians', 'loses-data'],
       ['0034_club-settings', 'loses-data'],
       ['0029_family-mail-budgets', 'loses-data'],
       ['0024_contract-rules-and-sql-functions', 'cannot-run'],

@@ -129,4 +129,9 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
           OR contact_email IS NOT NULL OR time_zone <> 'UTC'
       )`,
   },
+  '0038_guardians': {
+    kind: 'loses-data',
+    explanation: "every player's birth date and listed guardians",
+    query: 'SELECT EXISTS (SELECT 1 FROM guardians) OR EXISTS (SELECT 1 FROM players WHERE birth_date IS NOT NULL)',
+  },
 };

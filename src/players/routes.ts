@@ -26,11 +26,20 @@ export const playerCreation = adminOperation({
   errors: ['team_not_found'],
   async handle(ctx, { caller: admin, body, idempotencyKey }, deps) {
     const tenantId = await tenantOf(deps, admin);
+    const birthDate = body.birth_date ?? null;
     const created = await createPlayer(
       deps.pool,
       tenantId,
-      { name: body.name, email: body.email, teamIds: body.team_ids },
-      claim(deps.idempotency, idempotencyKey, 'create_player', { name: body.name, email: body.email, team_ids: body.team_ids }),
+      { name: body.name, email: body.email, teamIds: body.team_ids, birthDate, guardians: body.guardians },
+      // A request without a birth date or guardians hashes as the release before this one hashed it,
+      // so a retry across a rolling deploy still replays the first outcome.
+      claim(deps.idempotency, idempotencyKey, 'create_player', {
+        name: body.name,
+        email: body.email,
+        team_ids: body.team_ids,
+        ...(birthDate === null ? {} : { birth_date: birthDate }),
+        ...(body.guardians.length === 0 ? {} : { guardians: body.guardians.map(({ name, email }) => ({ name, email })) }),
+      }),
     );
     markReplay(ctx, created);
     ctx.status = 201;
@@ -81,10 +90,11 @@ export const playerUpdate = adminOperation({
   method: 'patch',
   path: '/admin/players/{id}',
   operationId: 'updatePlayer',
-  summary: 'Change a player’s name, e-mail or teams',
+  summary: 'Change a player’s name, e-mail, teams, birth date or guardians',
   description:
     'Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s ' +
-    'teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`).',
+    'teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`). `guardians` replaces ' +
+    'the whole list; a list changed while an offer is open applies from the next offer.',
   params: playerPath,
   body: { schema: updatePlayerBody },
   answers: { 200: json(playerResponse, 'The player after the change. Nothing changes unless the answer is 200.') },
@@ -99,6 +109,8 @@ export const playerUpdate = adminOperation({
       name: body.name,
       email: body.email,
       teamIds: body.team_ids,
+      birthDate: body.birth_date,
+      guardians: body.guardians ?? undefined,
     });
     ctx.body = playerView(deps.contractBaseUrl, updated);
   },

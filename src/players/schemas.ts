@@ -4,6 +4,32 @@ import { id, idText, isStorableText, name, pageCursor, pageLimit, UNSTORABLE_TEX
 import { playerRow } from './store.ts';
 import { z } from '../http/openapi-zod.ts';
 
+/** Today's date in UTC, "YYYY-MM-DD": the last day a birth date may be (sql/check_player_people reads the same). */
+export const todayUtc = (): string => new Date().toISOString().slice(0, 10);
+
+/** A real calendar date written YYYY-MM-DD, from 1900 to today (UTC). */
+const birthDate = z
+  .string()
+  .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'must be a date written YYYY-MM-DD')
+  .refine((value) => {
+    const date = new Date(`${value}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+  }, 'must be a real date')
+  .refine((value) => value >= '1900-01-01', 'must not be before 1900-01-01')
+  .refine((value) => value <= todayUtc(), 'must not be in the future (today is the date in UTC)');
+
+const guardian = z
+  .object({
+    name: name.openapi({ description: 'The guardian’s name, stored exactly as sent.' }),
+    email: z.string().max(320).email().openapi({ description: 'Where the guardian will receive their own link.' }),
+  })
+  .strict();
+
+const guardians = z.array(guardian).max(4, 'at most 4 guardians').openapi({
+  description:
+    'The people who sign for a minor, in order (0 to 4). A list changed while an offer is open applies from the next offer.',
+});
+
 export const createPlayerBody = z
   .object({
     name: name.openapi({ description: 'The player’s name, as the family will see it.' }),
@@ -14,6 +40,11 @@ export const createPlayerBody = z
       .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a team')
       .default([])
       .openapi({ description: 'The club’s teams the player plays in.' }),
+    birth_date: birthDate
+      .nullable()
+      .optional()
+      .openapi({ description: 'The player’s birth date, YYYY-MM-DD, not in the future (UTC); absent or null: unknown.' }),
+    guardians: guardians.default([]),
   })
   .strict();
 
@@ -53,9 +84,24 @@ export const updatePlayerBody = z
         description:
           'All the player’s teams, replacing the current ones. A signed player’s teams change only by a tier-change offer.',
       }),
+    birth_date: birthDate.nullable().optional().openapi({
+      description: 'The player’s birth date, YYYY-MM-DD, not in the future (UTC); null: unknown; absent: unchanged.',
+    }),
+    guardians: guardians.nullable().optional().openapi({
+      description: 'All the player’s guardians, replacing the current list (`[]` removes them); null or absent: unchanged.',
+    }),
   })
   .strict()
-  .refine((body) => Object.values(body).some((value) => value !== undefined), 'give at least one of name, email, team_ids');
+  .refine(
+    (body) => Object.values(body).some((value) => value !== undefined),
+    'give at least one of name, email, team_ids, birth_date, guardians',
+  );
+
+const guardianResponse = described(playerRow.shape.guardians.element, {
+  id: 'The guardian’s id; each guardian of a list that replaces the old one gets a new one.',
+  name: 'The guardian’s name, as the club typed it.',
+  email: 'Where the guardian will receive their own link.',
+}).openapi('Guardian');
 
 export const playerResponse = described(playerRow.omit({ contract_token: true }), {
   id: 'The player’s id.',
@@ -64,8 +110,13 @@ export const playerResponse = described(playerRow.omit({ contract_token: true })
   team_ids: 'The ids of the player’s teams.',
   contract_status: 'The contract’s state (docs/PRODUCT.md, "The state machine").',
   monthly_fee: 'The fee per month in CONTRACT_CURRENCY; null before any offer.',
+  birth_date: 'The player’s birth date, YYYY-MM-DD; null when unknown.',
+  guardians: 'The player’s guardians, in list order, each with its id.',
 })
-  .extend({ contract_url: contractUrl })
+  .extend({
+    guardians: z.array(guardianResponse).openapi({ description: 'The player’s guardians, in list order (0 to 4).' }),
+    contract_url: contractUrl,
+  })
   .openapi('Player');
 
 export const playerListResponse = z

@@ -12,10 +12,32 @@ export const playerRow = z.object({
   contract_status: z.enum(CONTRACT_STATUSES),
   contract_token: z.string().nullable(),
   monthly_fee: z.number().int().nullable(),
+  /** A date column, as slonik reads it: "YYYY-MM-DD". */
+  birth_date: z.string().nullable(),
+  /** sql/player_guardians: in list order. */
+  guardians: z.array(z.object({ id: z.number().int(), name: z.string(), email: z.string() })),
 });
 export type Player = z.infer<typeof playerRow>;
 
 export const createdPlayerRow = playerRow.merge(replayed);
+
+/**
+ * The rows of sql/create_player and sql/update_player, which this release no longer calls: the
+ * release before it does during a rolling deploy (docs/OPERATING.md, "Deploying").
+ */
+export const previousReleasePlayerRow = playerRow.omit({ birth_date: true, guardians: true });
+export const previousReleaseCreatedPlayerRow = previousReleasePlayerRow.merge(replayed);
+
+export interface Guardian {
+  readonly name: string;
+  readonly email: string;
+}
+
+/** The columns of a player that every read answers with. */
+const playerColumns = sql.fragment`
+  id, name, email, contract_status, contract_token, monthly_fee, player_team_ids(players.tenant_id, players.id) AS team_ids,
+  birth_date, player_guardians(players.tenant_id, players.id) AS guardians
+`;
 
 /** The player's current teams, as a column of a query over `players` (sql/player_team_ids, inlined by the planner). */
 export const teamIdsOfPlayer = sql.fragment`player_team_ids(players.tenant_id, players.id)`;
@@ -24,11 +46,17 @@ export interface NewPlayer {
   readonly name: string;
   readonly email: string;
   readonly teamIds: readonly number[];
+  /** "YYYY-MM-DD"; null or absent: unknown. */
+  readonly birthDate?: string | null;
+  readonly guardians?: readonly Guardian[];
 }
 
+const guardiansArgument = (guardians: readonly Guardian[] | undefined) =>
+  guardians === undefined ? null : sql.jsonb(guardians.map(({ name, email }) => ({ name, email })));
+
 /**
- * sql/create_player, with or without an Idempotency-Key: a team that is not the club's (a
- * foreign-key violation) leaves no player behind.
+ * sql/create_player_with_guardians, with or without an Idempotency-Key: a team that is not the
+ * club's (a foreign-key violation) or a refused birth date or guardian (INVAL) leaves no player behind.
  */
 export async function createPlayer(
   db: CommonQueryMethods,
@@ -37,15 +65,16 @@ export async function createPlayer(
   idempotency: IdempotencyClaim | null = null,
 ): Promise<z.infer<typeof createdPlayerRow>> {
   return db.one(sql.type(createdPlayerRow)`
-    SELECT * FROM create_player(
-      ${tenantId}, ${input.name}, ${input.email}, ${sql.array(input.teamIds, 'int4')}, ${claimArgument(idempotency)}
+    SELECT * FROM create_player_with_guardians(
+      ${tenantId}, ${input.name}, ${input.email}, ${sql.array(input.teamIds, 'int4')},
+      ${input.birthDate ?? null}::date, ${guardiansArgument(input.guardians ?? [])}, ${claimArgument(idempotency)}
     )
   `);
 }
 
 export async function findPlayer(db: CommonQueryMethods, tenantId: number, playerId: number): Promise<Player | null> {
   return db.maybeOne(sql.type(playerRow)`
-    SELECT id, name, email, contract_status, contract_token, monthly_fee, ${teamIdsOfPlayer} AS team_ids
+    SELECT ${playerColumns}
     FROM players
     WHERE tenant_id = ${tenantId} AND id = ${playerId}
   `);
@@ -87,7 +116,7 @@ export async function listPlayers(
     conditions.push(sql.fragment`(name ILIKE ${pattern} OR email ILIKE ${pattern})`);
   }
   return db.any(sql.type(playerRow)`
-    SELECT id, name, email, contract_status, contract_token, monthly_fee, ${teamIdsOfPlayer} AS team_ids
+    SELECT ${playerColumns}
     FROM players
     WHERE ${sql.join(conditions, sql.fragment` AND `)}
     ORDER BY id
@@ -99,11 +128,16 @@ export interface PlayerChanges {
   readonly name?: string;
   readonly email?: string;
   readonly teamIds?: readonly number[];
+  /** "YYYY-MM-DD", null (unknown) or absent (unchanged). */
+  readonly birthDate?: string | null;
+  /** The whole new list; absent: unchanged. */
+  readonly guardians?: readonly Guardian[];
 }
 
 /**
- * sql/update_player, one round trip: player_not_found, team_not_found or team_change_needs_offer
- * (a signed player's teams) come back as its SQLSTATEs, with nothing changed.
+ * sql/update_player_with_guardians, one round trip: player_not_found, validation_failed (a refused
+ * birth date or guardian), team_not_found or team_change_needs_offer (a signed player's teams) come
+ * back as its SQLSTATEs, with nothing changed.
  */
 export async function updatePlayer(
   db: CommonQueryMethods,
@@ -112,9 +146,10 @@ export async function updatePlayer(
   changes: PlayerChanges,
 ): Promise<Player> {
   return db.one(sql.type(playerRow)`
-    SELECT * FROM update_player(
+    SELECT * FROM update_player_with_guardians(
       ${tenantId}, ${playerId}, ${changes.name ?? null}, ${changes.email ?? null},
-      ${changes.teamIds === undefined ? null : sql.array(changes.teamIds, 'int4')}
+      ${changes.teamIds === undefined ? null : sql.array(changes.teamIds, 'int4')},
+      ${changes.birthDate !== undefined}, ${changes.birthDate ?? null}::date, ${guardiansArgument(changes.guardians)}
     )
   `);
 }

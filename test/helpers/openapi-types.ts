@@ -57,8 +57,8 @@ export interface paths {
     /** A player */
     get: operations["getPlayer"];
     /**
-     * Change a player’s name, e-mail or teams
-     * @description Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`).
+     * Change a player’s name, e-mail, teams, birth date or guardians
+     * @description Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`). `guardians` replaces the whole list; a list changed while an offer is open applies from the next offer.
      */
     patch: operations["updatePlayer"];
   };
@@ -450,6 +450,14 @@ export interface components {
           error: string | null;
         })[];
     };
+    Guardian: {
+      /** @description The guardian’s id; each guardian of a list that replaces the old one gets a new one. */
+      id: number;
+      /** @description The guardian’s name, as the club typed it. */
+      name: string;
+      /** @description Where the guardian will receive their own link. */
+      email: string;
+    };
     Player: {
       /** @description The player’s id. */
       id: number;
@@ -466,6 +474,10 @@ export interface components {
       contract_status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
       /** @description The fee per month in CONTRACT_CURRENCY; null before any offer. */
       monthly_fee: number | null;
+      /** @description The player’s birth date, YYYY-MM-DD; null when unknown. */
+      birth_date: string | null;
+      /** @description The player’s guardians, in list order (0 to 4). */
+      guardians: components["schemas"]["Guardian"][];
       /**
        * Format: uri
        * @description The family’s link; set only while the offer is open.
@@ -1116,6 +1128,21 @@ export interface operations {
            * @default []
            */
           team_ids?: number[];
+          /** @description The player’s birth date, YYYY-MM-DD, not in the future (UTC); absent or null: unknown. */
+          birth_date?: string | null;
+          /**
+           * @description The people who sign for a minor, in order (0 to 4). A list changed while an offer is open applies from the next offer.
+           * @default []
+           */
+          guardians?: {
+              /** @description The guardian’s name, stored exactly as sent. */
+              name: string;
+              /**
+               * Format: email
+               * @description Where the guardian will receive their own link.
+               */
+              email: string;
+            }[];
         };
       };
     };
@@ -1230,8 +1257,8 @@ export interface operations {
     };
   };
   /**
-   * Change a player’s name, e-mail or teams
-   * @description Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`).
+   * Change a player’s name, e-mail, teams, birth date or guardians
+   * @description Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`). `guardians` replaces the whole list; a list changed while an offer is open applies from the next offer.
    */
   updatePlayer: {
     parameters: {
@@ -1252,6 +1279,18 @@ export interface operations {
           email?: string;
           /** @description All the player’s teams, replacing the current ones. A signed player’s teams change only by a tier-change offer. */
           team_ids?: number[];
+          /** @description The player’s birth date, YYYY-MM-DD, not in the future (UTC); null: unknown; absent: unchanged. */
+          birth_date?: string | null;
+          /** @description All the player’s guardians, replacing the current list (`[]` removes them); null or absent: unchanged. */
+          guardians?: {
+              /** @description The guardian’s name, stored exactly as sent. */
+              name: string;
+              /**
+               * Format: email
+               * @description Where the guardian will receive their own link.
+               */
+              email: string;
+            }[] | null;
         };
       };
     };
