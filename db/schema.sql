@@ -1446,7 +1446,7 @@ BEGIN
   IF p_changes ? 'time_zone' AND NOT EXISTS (
     SELECT 1 FROM pg_timezone_names WHERE pg_timezone_names.name = p_changes->>'time_zone'
   ) THEN
-    RAISE EXCEPTION 'time zone "%" is not one PostgreSQL knows', p_changes->>'time_zone' USING ERRCODE = 'INVAL';
+    RAISE EXCEPTION 'is not a time zone PostgreSQL knows by that name' USING ERRCODE = 'INVAL', COLUMN = 'time_zone';
   END IF;
   RETURN QUERY
   UPDATE tenants SET

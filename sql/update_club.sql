@@ -2,7 +2,7 @@
 -- with null clears contact_email), leaves the others as they are, and answers the club as stored.
 -- No row when there is no such club. The tenants CHECKs bound every value; a time zone must also be
 -- one PostgreSQL knows by exactly this name (pg_timezone_names: IANA names, not abbreviations or
--- POSIX offsets), or the change is refused with INVAL and nothing is written.
+-- POSIX offsets), or the change is refused with INVAL naming the field, and nothing is written.
 CREATE OR REPLACE FUNCTION update_club(p_tenant_id integer, p_changes jsonb)
 RETURNS TABLE (
   slug text,
@@ -20,7 +20,7 @@ BEGIN
   IF p_changes ? 'time_zone' AND NOT EXISTS (
     SELECT 1 FROM pg_timezone_names WHERE pg_timezone_names.name = p_changes->>'time_zone'
   ) THEN
-    RAISE EXCEPTION 'time zone "%" is not one PostgreSQL knows', p_changes->>'time_zone' USING ERRCODE = 'INVAL';
+    RAISE EXCEPTION 'is not a time zone PostgreSQL knows by that name' USING ERRCODE = 'INVAL', COLUMN = 'time_zone';
   END IF;
   RETURN QUERY
   UPDATE tenants SET

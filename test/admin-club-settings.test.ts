@@ -138,6 +138,17 @@ for (const [what, body] of badBodies) {
   });
 }
 
+test('a time zone Intl takes and PostgreSQL does not know by that name → 422 naming time_zone, nothing changed', async (t) => {
+  const club = await createClub(harness().db.pool);
+  const before = await stored(club);
+
+  const reply = await call(club, 'PATCH', { name: 'Changed', time_zone: 'europe/madrid' });
+
+  t.is(reply.status, 422);
+  t.like(reply.body.error, { code: 'validation_failed', details: [{ path: ['time_zone'] }] });
+  t.deepEqual(await stored(club), before);
+});
+
 test('PATCH /admin/club with no body at all → 422 validation_failed', async (t) => {
   const club = await createClub(harness().db.pool);
   const before = await stored(club);

@@ -1,4 +1,4 @@
-import { AppError, sqlStateOf } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import { json } from '../http/answer-content.ts';
 import { adminOperation, tenantOf } from '../admin/operation.ts';
 import { findClub, updateClub } from './store.ts';
@@ -30,18 +30,7 @@ export const clubUpdate = adminOperation({
   answers: { 200: json(clubResponse, 'The club after the change.') },
   notes: { validation_failed: 'also a time zone PostgreSQL does not know by that name; nothing changes' },
   async handle(ctx, { caller: admin, body }, deps) {
-    const tenantId = await tenantOf(deps, admin);
-    let changed: ClubResponse | null;
-    try {
-      changed = await updateClub(deps.pool, tenantId, body);
-    } catch (error) {
-      if (sqlStateOf(error) !== 'INVAL') throw error;
-      throw new AppError('validation_failed', {
-        message: 'The field time_zone is not a time zone PostgreSQL knows by that name.',
-        details: [{ code: 'custom', path: ['time_zone'], message: 'is not a time zone PostgreSQL knows by that name' }],
-        cause: error,
-      });
-    }
+    const changed = await updateClub(deps.pool, await tenantOf(deps, admin), body);
     if (changed === null) throw new AppError('forbidden');
     ctx.body = clubResponse.parse(changed) satisfies ClubResponse;
   },
