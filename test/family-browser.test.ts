@@ -141,7 +141,7 @@ test('axe finds no accessibility violations on the offer page or the result page
   t.deepEqual(await axeViolations(page), []);
 });
 
-/** Terms long enough to scroll in their box on a phone, with the Markdown a club would write. */
+/** Terms several screens long on a phone, with the Markdown a club would write; the last clause matters. */
 const LONG_TERMS = {
   title: 'Player contract 2026–27',
   body: [
@@ -151,10 +151,12 @@ const LONG_TERMS = {
     '- Two sessions a week\n- One game at the weekend',
     ...Array.from({ length: 30 }, (_, index) => `${index + 1}. Clause ${index + 1}: the player and the family follow the club's rules.`),
     '> Signed contracts run until the end of the season.',
+    '## Cancellation',
+    'Either side may cancel with 30 days’ notice in writing.',
   ].join('\n\n'),
 };
 
-test('on a phone the terms come first, in a box the keyboard reaches; signing leads to a receipt with the signer and the hash', async (t) => {
+test('on a phone the terms are in the page in full, the signature after their last clause; signing leads to a receipt with the signer and the hash', async (t) => {
   // axe is injected as a script, which the page's own CSP rightly forbids.
   const { page, terms, requested, close } = await openOffer({ bypassCSP: true }, LONG_TERMS);
   t.teardown(close);
@@ -172,13 +174,17 @@ test('on a phone the terms come first, in a box the keyboard reaches; signing le
   t.true(titleBox.y + titleBox.height <= textBox.y, 'the title above the text');
   t.true(textBox.y + textBox.height <= nameBox.y, 'the text above the signature');
   t.true(textBox.width <= 390, 'no wider than the phone');
-  t.true(await text.evaluate((box) => box.scrollHeight > box.clientHeight), 'long terms scroll in their box');
+  t.true(await text.evaluate((box) => box.scrollHeight <= box.clientHeight), 'no inner scroll box: the page scrolls');
+  const lastClause = await page.getByText('Either side may cancel with 30 days’ notice in writing.').boundingBox();
+  if (lastClause === null) return t.fail('the last clause is laid out');
+  t.true(lastClause.y + lastClause.height <= nameBox.y, 'the last clause comes before the signature');
+  t.true(textBox.height > 844, 'several screens of terms, all in the page');
   await page.screenshot({ path: path.join(screenshots, 'offer.png'), fullPage: true });
   t.log(`screenshot: ${path.join(screenshots, 'offer.png')} (removed after the test)`);
   t.deepEqual(await axeViolations(page), []);
 
   await page.keyboard.press('Tab');
-  t.is(await page.locator(':focus').getAttribute('class'), 'terms-text', 'the keyboard reaches the terms first');
+  t.is(await page.locator(':focus').getAttribute('href'), 'mailto:office@club.example', 'the keyboard reaches the terms’ link first');
 
   await name.fill('Dana Park');
   await page.getByLabel(/I agree to this contract/).check();

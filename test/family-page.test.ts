@@ -77,7 +77,7 @@ test('a contract with terms shows them, rendered and sanitised, with version and
   t.true(html.includes('<p class="club">Westside &quot;Hoops&quot; &lt;b&gt;</p>'));
   t.true(html.includes('<h2 id="terms-title">Player &lt;contract&gt;</h2>'));
   t.true(html.includes(`Version 1 · SHA-256 <span class="hash">${terms.sha256}</span>`));
-  t.regex(html, /<div class="terms-text" tabindex="0" role="region" aria-labelledby="terms-title">/);
+  t.regex(html, /<div class="terms-text" role="region" aria-labelledby="terms-title">/);
   t.true(html.includes('<h3>Season rules</h3>'));
   t.true(html.includes('The fee is <strong>due</strong> on the 1st.'));
   t.true(html.includes('<li>Train twice a week</li>'));
