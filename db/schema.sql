@@ -265,6 +265,10 @@ CREATE TABLE public.players (
     contract_terms_version integer,
     contract_terms_sha256 bytea,
     birth_date date,
+    contract_esign_consent boolean,
+    contract_disclosure_version text,
+    contract_disclosure_sha256 bytea,
+    contract_signed_user_agent text,
     CONSTRAINT players_contract_status_check CHECK ((contract_status = ANY (ARRAY['none'::text, 'offered'::text, 'declined'::text, 'withdrawn'::text, 'expired'::text, 'signed'::text]))),
     CONSTRAINT players_contract_terms_fkey FOREIGN KEY (tenant_id, contract_terms_version) REFERENCES public.contract_terms(tenant_id, version),
     CONSTRAINT players_contract_token_check CHECK ((contract_token ~ '^[A-Za-z0-9_-]{43}$'::text)),
@@ -655,6 +659,10 @@ AS $function$
     'contract_declined_at', player.contract_declined_at,
     'contract_terms_version', player.contract_terms_version,
     'contract_terms_sha256', encode(player.contract_terms_sha256, 'hex'),
+    'contract_esign_consent', player.contract_esign_consent,
+    'contract_disclosure_version', player.contract_disclosure_version,
+    'contract_disclosure_sha256', encode(player.contract_disclosure_sha256, 'hex'),
+    'contract_signed_user_agent', player.contract_signed_user_agent,
     'team_ids', to_jsonb(team_ids)
   );
 $function$;
@@ -1078,6 +1086,10 @@ BEGIN
     contract_signed_ip = NULL,
     contract_signature_url = NULL,
     contract_version = NULL,
+    contract_esign_consent = NULL,
+    contract_disclosure_version = NULL,
+    contract_disclosure_sha256 = NULL,
+    contract_signed_user_agent = NULL,
     contract_declined_at = NULL,
     contract_terms_version = terms.version,
     contract_terms_sha256 = terms.sha256
@@ -1409,6 +1421,15 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.sign_contract(p_token text, p_signed_by text, p_signature_url text, p_signed_ip inet, p_contract_version text, p_allowed_from text[])
  RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text)
+ LANGUAGE sql
+AS $function$
+  SELECT * FROM sign_contract_with_evidence(
+    p_token, p_signed_by, p_signature_url, p_signed_ip, p_contract_version, p_allowed_from, NULL, NULL, NULL, NULL
+  );
+$function$;
+
+CREATE OR REPLACE FUNCTION public.sign_contract_with_evidence(p_token text, p_signed_by text, p_signature_url text, p_signed_ip inet, p_contract_version text, p_allowed_from text[], p_esign_consent boolean, p_disclosure_version text, p_disclosure_sha256 bytea, p_user_agent text)
+ RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text)
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column
@@ -1425,7 +1446,11 @@ BEGIN
     contract_signed_by = p_signed_by,
     contract_signed_ip = p_signed_ip,
     contract_signature_url = p_signature_url,
-    contract_version = p_contract_version
+    contract_version = p_contract_version,
+    contract_esign_consent = p_esign_consent,
+    contract_disclosure_version = p_disclosure_version,
+    contract_disclosure_sha256 = p_disclosure_sha256,
+    contract_signed_user_agent = p_user_agent
   WHERE players.tenant_id = before.tenant_id AND players.id = before.id
   RETURNING * INTO after;
 

@@ -18,6 +18,10 @@ AS $$
     'contract_declined_at', player.contract_declined_at,
     'contract_terms_version', player.contract_terms_version,
     'contract_terms_sha256', encode(player.contract_terms_sha256, 'hex'),
+    'contract_esign_consent', player.contract_esign_consent,
+    'contract_disclosure_version', player.contract_disclosure_version,
+    'contract_disclosure_sha256', encode(player.contract_disclosure_sha256, 'hex'),
+    'contract_signed_user_agent', player.contract_signed_user_agent,
     'team_ids', to_jsonb(team_ids)
   );
 $$;

@@ -87,6 +87,10 @@ BEGIN
     contract_signed_ip = NULL,
     contract_signature_url = NULL,
     contract_version = NULL,
+    contract_esign_consent = NULL,
+    contract_disclosure_version = NULL,
+    contract_disclosure_sha256 = NULL,
+    contract_signed_user_agent = NULL,
     contract_declined_at = NULL,
     contract_terms_version = terms.version,
     contract_terms_sha256 = terms.sha256

@@ -1,9 +1,6 @@
--- SIGN (docs/PRODUCT.md, "The state machine"): offered → signed, by the family through their link,
--- in one call. Under the row lock, contract_transition applies the service machine's judgement
--- (p_allowed_from) and the rules, or raises the state's refusal; then it records who signed, when,
--- from where and which contract version, writes the `sign` audit row, queues the family's
--- confirmation e-mail, cancels the offer's reminders, and answers with the contract as the link now
--- shows it.
+-- SIGN as the previous release calls it (docs/OPERATING.md, "Deploying"): sign_contract_with_evidence
+-- without the evidence it did not collect, recorded as unknown (NULL). Dropped once no instance of
+-- that release runs.
 CREATE OR REPLACE FUNCTION sign_contract(
   p_token text,
   p_signed_by text,
@@ -27,30 +24,9 @@ CREATE OR REPLACE FUNCTION sign_contract(
   terms_sha256 bytea,
   terms_body text
 )
-LANGUAGE plpgsql
+LANGUAGE sql
 AS $$
-#variable_conflict use_column
-DECLARE
-  before players := lock_offered_contract(p_token);
-  rule contract_transitions := contract_transition(before.contract_status, '{"type": "SIGN"}', '{}', p_allowed_from);
-  after players;
-  answer_audit_id bigint;
-BEGIN
-  PERFORM permit_contract_write(before.tenant_id, before.id, 'SIGN');
-  UPDATE players SET
-    contract_status = rule.to_status,
-    contract_signed_at = now(),
-    contract_signed_by = p_signed_by,
-    contract_signed_ip = p_signed_ip,
-    contract_signature_url = p_signature_url,
-    contract_version = p_contract_version
-  WHERE players.tenant_id = before.tenant_id AND players.id = before.id
-  RETURNING * INTO after;
-
-  answer_audit_id := write_family_audit(rule.audit_event, before, after);
-  PERFORM queue_contract_message(before.tenant_id, before.id, 'confirmation', after.email, NULL, answer_audit_id);
-  -- The family answered: no automatic reminder of this offer is due any more.
-  PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
-  RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
-END;
+  SELECT * FROM sign_contract_with_evidence(
+    p_token, p_signed_by, p_signature_url, p_signed_ip, p_contract_version, p_allowed_from, NULL, NULL, NULL, NULL
+  );
 $$;

@@ -64,6 +64,7 @@ test('a parent signs with a typed name and sees the result; the rows are written
 
   await page.getByLabel('Type your full name to sign').fill('Dana Park');
   await page.getByLabel(/I agree to this contract/).check();
+  await page.getByLabel(/agree to sign electronically/).check();
   await page.getByRole('button', { name: 'Sign contract' }).click();
 
   await page.getByRole('status').filter({ hasText: 'Thank you. The contract is signed.' }).waitFor();
@@ -80,6 +81,7 @@ test('with JavaScript disabled the page still signs (plain form post, redirect a
 
   await page.getByLabel('Type your full name to sign').fill('Dana Park');
   await page.getByLabel(/I agree to this contract/).check();
+  await page.getByLabel(/agree to sign electronically/).check();
   await page.getByRole('button', { name: 'Sign contract' }).click();
 
   await page.getByRole('heading', { name: 'Signed' }).waitFor();
@@ -122,6 +124,9 @@ test('the keyboard alone is enough to sign', async (t) => {
   t.is(await page.locator(':focus').getAttribute('id'), 'agree');
   await page.keyboard.press('Space');
   await page.keyboard.press('Tab');
+  t.is(await page.locator(':focus').getAttribute('id'), 'esign_consent', 'the consent box, after the notice it refers to');
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
 
   await page.getByRole('heading', { name: 'Signed' }).waitFor();
@@ -136,6 +141,7 @@ test('axe finds no accessibility violations on the offer page or the result page
 
   await page.getByLabel('Type your full name to sign').fill('Dana Park');
   await page.getByLabel(/I agree to this contract/).check();
+  await page.getByLabel(/agree to sign electronically/).check();
   await page.getByRole('button', { name: 'Sign contract' }).click();
   await page.getByRole('heading', { name: 'Signed' }).waitFor();
   t.deepEqual(await axeViolations(page), []);
@@ -188,6 +194,7 @@ test('on a phone the terms are in the page in full, the signature after their la
 
   await name.fill('Dana Park');
   await page.getByLabel(/I agree to this contract/).check();
+  await page.getByLabel(/agree to sign electronically/).check();
   await page.getByRole('button', { name: 'Sign contract' }).click();
   await page.getByRole('heading', { name: 'Signed' }).waitFor();
   await page.getByRole('link', { name: 'Your receipt, to print or save' }).click();
@@ -224,6 +231,7 @@ test('no page of the family’s shows a console error: the icon and stylesheet l
   await page.goto(`${harness().server.baseUrl}/contract/${token}`);
   await page.getByLabel('Type your full name to sign').fill('Dana Park');
   await page.getByLabel(/I agree to this contract/).check();
+  await page.getByLabel(/agree to sign electronically/).check();
   await page.getByRole('button', { name: 'Sign contract' }).click();
   await page.getByRole('heading', { name: 'Signed' }).waitFor();
   await page.getByRole('link', { name: 'Your receipt, to print or save' }).click();

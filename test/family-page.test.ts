@@ -7,6 +7,7 @@ import { CONTRACT_BASE_URL } from './helpers/server.ts';
 import { createContractTerms } from '../src/terms/store.ts';
 import { offerContract, withdrawContract } from '../src/contracts/store.ts';
 import { updateClub } from '../src/club/store.ts';
+import { ESIGN_DISCLOSURE } from '../src/family/esign-disclosure.ts';
 import { formatReadableTime } from '../src/formatting.ts';
 
 // docs/PRODUCT.md, "Family links". The page a parent opens on a phone: served as HTML to browsers,
@@ -92,7 +93,7 @@ test('a contract with terms shows them, rendered and sanitised, with version and
 test('signing with the form: 303 back to the page, which thanks the family; the rows are written', async (t) => {
   const { club, playerId, token } = await offered();
 
-  const reply = await post(token, 'sign', 'signed_by=Dana+O%27Park&agree=yes');
+  const reply = await post(token, 'sign', 'signed_by=Dana+O%27Park&agree=yes&esign_consent=yes');
 
   t.is(reply.status, 303);
   t.is(reply.headers.get('location'), `../${token}?outcome=signed`);
@@ -106,8 +107,14 @@ test('signing with the form: 303 back to the page, which thanks the family; the 
 
 for (const [what, form, outcome, message] of [
   ['the box unticked', 'signed_by=Dana+Park', 'agreement_missing', 'Tick the box to confirm that you agree.'],
-  ['a blank name', 'signed_by=+++&agree=yes', 'name_missing', 'Type your full name to sign.'],
-  ['no name', 'agree=yes', 'name_missing', 'Type your full name to sign.'],
+  ['a blank name', 'signed_by=+++&agree=yes&esign_consent=yes', 'name_missing', 'Type your full name to sign.'],
+  ['no name', 'agree=yes&esign_consent=yes', 'name_missing', 'Type your full name to sign.'],
+  [
+    'the e-sign consent box unticked',
+    'signed_by=Dana+Park&agree=yes',
+    'consent_missing',
+    'Tick the box to agree to sign electronically, or ask the club for a paper copy.',
+  ],
 ] as const) {
   test(`a form post with ${what} comes back to the page saying "${message}"`, async (t) => {
     const { club, playerId, token } = await offered();
@@ -123,6 +130,37 @@ for (const [what, form, outcome, message] of [
   });
 }
 
+test('the page shows the e-sign disclosure, its version and sha256, before the consent box the form requires', async (t) => {
+  const { token } = await offered();
+
+  const html: string = (await page(token)).body;
+
+  const disclosureAt = html.indexOf('<h3 id="disclosure-title">Signing electronically</h3>');
+  t.true(disclosureAt > html.indexOf('<form class="sign"'), 'in the signature form');
+  t.true(html.includes(`Notice ${ESIGN_DISCLOSURE.version} · SHA-256 <span class="hash">${ESIGN_DISCLOSURE.sha256}</span>`));
+  t.true(html.includes('You may ask the club for a paper copy'));
+  t.regex(html, /<input id="esign_consent" name="esign_consent" type="checkbox" value="yes" required>/);
+  t.true(disclosureAt < html.indexOf('id="esign_consent"'), 'the notice comes before its box');
+});
+
+test('signing with the form records the consent, the disclosure shown and the browser’s user agent', async (t) => {
+  const { club, playerId, token } = await offered();
+
+  await request(harness().server.baseUrl, 'POST', `/contract/${token}/sign`, {
+    rawBody: 'signed_by=Dana+Park&agree=yes&esign_consent=yes',
+    headers: { ...FORM, ...BROWSER, 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)' },
+  });
+
+  const [row] = await readAuditLog(harness().db.pool, club, playerId);
+  t.like(row?.new_state, {
+    contract_status: 'signed',
+    contract_esign_consent: true,
+    contract_disclosure_version: ESIGN_DISCLOSURE.version,
+    contract_disclosure_sha256: ESIGN_DISCLOSURE.sha256,
+    contract_signed_user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)',
+  });
+});
+
 test('declining with the form: 303 back to the page, which shows the decline', async (t) => {
   const { club, playerId, token } = await offered();
 
@@ -137,10 +175,10 @@ test('declining with the form: 303 back to the page, which shows the decline', a
 
 test('a second form post (double submit, back button) lands on the page and changes nothing', async (t) => {
   const { club, playerId, token } = await offered();
-  await post(token, 'sign', 'signed_by=Dana+Park&agree=yes');
+  await post(token, 'sign', 'signed_by=Dana+Park&agree=yes&esign_consent=yes');
   const before = await readPlayer(harness().db.pool, club, playerId);
 
-  const again = await post(token, 'sign', 'signed_by=Someone+Else&agree=yes');
+  const again = await post(token, 'sign', 'signed_by=Someone+Else&agree=yes&esign_consent=yes');
   const declineAfter = await post(token, 'decline', '');
 
   t.is(again.status, 303);
@@ -153,16 +191,26 @@ test('a second form post (double submit, back button) lands on the page and chan
 // The forms are read as strictly as JSON bodies: what the page's own inputs cannot send is refused
 // with a page that names it, not taken as a blank name or an unticked box.
 for (const [what, action, form, problem] of [
-  ['an unknown field', 'sign', 'signed_by=Dana+Park&agree=yes&tenant_id=7', 'unknown field &quot;tenant_id&quot;'],
-  ['a repeated name', 'sign', 'signed_by=Dana&signed_by=Park&agree=yes', '&quot;signed_by&quot;: Expected string, received array'],
-  ['a name in brackets', 'sign', 'signed_by[first]=Dana&agree=yes', '&quot;signed_by&quot;: Expected string, received object'],
+  ['an unknown field', 'sign', 'signed_by=Dana+Park&agree=yes&esign_consent=yes&tenant_id=7', 'unknown field &quot;tenant_id&quot;'],
+  [
+    'a repeated name',
+    'sign',
+    'signed_by=Dana&signed_by=Park&agree=yes&esign_consent=yes',
+    '&quot;signed_by&quot;: Expected string, received array',
+  ],
+  [
+    'a name in brackets',
+    'sign',
+    'signed_by[first]=Dana&agree=yes&esign_consent=yes',
+    '&quot;signed_by&quot;: Expected string, received object',
+  ],
   [
     'a name over 200 characters',
     'sign',
-    `signed_by=${'x'.repeat(201)}&agree=yes`,
+    `signed_by=${'x'.repeat(201)}&agree=yes&esign_consent=yes`,
     '&quot;signed_by&quot;: String must contain at most 200',
   ],
-  ['a NUL in the name', 'sign', 'signed_by=Dana%00Park&agree=yes', '&quot;signed_by&quot;: must not contain NUL'],
+  ['a NUL in the name', 'sign', 'signed_by=Dana%00Park&agree=yes&esign_consent=yes', '&quot;signed_by&quot;: must not contain NUL'],
   ['the box sending something other than yes', 'sign', 'signed_by=Dana+Park&agree=no', '&quot;agree&quot;: Invalid literal value'],
   ['a field', 'decline', 'reason=too+expensive', 'unknown field &quot;reason&quot;'],
 ] as const) {
@@ -188,7 +236,7 @@ test('a form post on a replaced link goes back to the page, which says so; nothi
   await offerContract(pool, { tenantId: club.id, playerId, monthlyFee: 99, targetTeamId: null, force: true, actor: 'a' });
   const before = { player: await readPlayer(pool, club, playerId), audit: await readAuditLog(pool, club, playerId) };
 
-  const sign = await post(token, 'sign', 'signed_by=Dana+Park&agree=yes');
+  const sign = await post(token, 'sign', 'signed_by=Dana+Park&agree=yes&esign_consent=yes');
   const decline = await post(token, 'decline', '');
 
   for (const reply of [sign, decline]) {
@@ -308,7 +356,7 @@ for (const [what, headers] of CROSS_SITE) {
     const { club, playerId, token } = await offered();
 
     for (const [action, form] of [
-      ['sign', 'signed_by=Dana+Park&agree=yes'],
+      ['sign', 'signed_by=Dana+Park&agree=yes&esign_consent=yes'],
       ['decline', ''],
     ] as const) {
       const send = (accept: string) =>
@@ -350,7 +398,7 @@ test('form posts from the page itself pass: Sec-Fetch-Site same-origin, an Origi
       method: 'POST',
       path: `/contract/${token}/sign`,
       headers: { ...FORM, ...BROWSER, host, ...headers },
-      body: 'signed_by=Dana+Park&agree=yes',
+      body: 'signed_by=Dana+Park&agree=yes&esign_consent=yes',
     });
     t.is(reply.status, 303, what);
     t.is(reply.headers.location, `../${token}?outcome=signed`, what);

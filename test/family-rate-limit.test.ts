@@ -98,7 +98,7 @@ test.serial(
       if (index % 2 === 0) {
         expect('page', await look(server, token, proxy, BROWSER), 200);
         const form = await request(server.baseUrl, 'POST', `/contract/${token}/sign`, {
-          rawBody: `signed_by=Parent+${index}&agree=yes`,
+          rawBody: `signed_by=Parent+${index}&agree=yes&esign_consent=yes`,
           headers: { ...headers, 'content-type': FORM, accept: BROWSER },
         });
         expect('form sign', form, 303);
@@ -234,7 +234,7 @@ test.serial('pages, form posts and the JSON API spend one budget per client; a t
   const client = '198.51.100.8';
   const post = (link: string) =>
     request(server.baseUrl, 'POST', `/contract/${link}/sign`, {
-      rawBody: 'signed_by=Dana+Park&agree=yes',
+      rawBody: 'signed_by=Dana+Park&agree=yes&esign_consent=yes',
       headers: { 'x-forwarded-for': client, 'content-type': FORM, accept: BROWSER },
     });
 

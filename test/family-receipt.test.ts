@@ -1,4 +1,5 @@
 import test from 'ava';
+import { ESIGN_DISCLOSURE } from '../src/family/esign-disclosure.ts';
 import { formatIsoTime, formatReadableTime } from '../src/formatting.ts';
 import { createContractTerms } from '../src/terms/store.ts';
 import { offerContract } from '../src/contracts/store.ts';
@@ -97,6 +98,32 @@ test("the receipt's readable time is in the club's time zone, named with its off
   const replaced = (await get(`/contract/${token}`)).body;
   t.true(replaced.includes(`on ${formatReadableTime(signedAt, 'America/Argentina/Buenos_Aires')} for Jacelyn Park`), replaced);
   t.true(replaced.includes('Ask Westside Hoops for the newest link: <a href="mailto:office@example.test">office@example.test</a>.'));
+});
+
+test('the receipt shows the signature’s evidence: consent to sign electronically, the notice shown, the user agent', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const playerId = await createPlayer(pool, club, { name: 'Jacelyn Park' });
+  const token = await putContractInState(pool, club, playerId, 'offered');
+  await request(harness().server.baseUrl, 'POST', `/contract/${token}/sign`, {
+    rawBody: 'signed_by=Dana+Park&agree=yes&esign_consent=yes',
+    headers: { ...BROWSER, 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mozilla/5.0 <Phone>' },
+  });
+
+  const html: string = (await get(`/contract/${token}/receipt`)).body;
+
+  t.true(html.includes('<dt>Consent to sign electronically</dt>\n      <dd>Given</dd>'));
+  t.true(html.includes(`<dd>${ESIGN_DISCLOSURE.version}<br><span class="hash">${ESIGN_DISCLOSURE.sha256}</span></dd>`));
+  t.true(html.includes('<dd>Mozilla/5.0 &lt;Phone&gt;</dd>'), 'the user agent, escaped');
+});
+
+test('a signature made without evidence (an older client, or before it was recorded) says so on the receipt', async (t) => {
+  const { token } = await signed();
+
+  const html: string = (await get(`/contract/${token}/receipt`)).body;
+
+  t.true(html.includes('<dt>Consent to sign electronically</dt>\n      <dd>Not recorded</dd>'));
+  t.false(html.includes('E-sign notice shown'));
 });
 
 test('without terms the receipt names the contract version signed', async (t) => {

@@ -2,6 +2,7 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { offerContract } from '../src/contracts/store.ts';
+import { ESIGN_DISCLOSURE } from '../src/family/esign-disclosure.ts';
 import { useHarness } from './helpers/context.ts';
 import {
   type Club,
@@ -88,6 +89,18 @@ test('sign records signed at, by, IP, signature URL and version, and writes one 
     contract_version: '2026-27',
     team_ids: before.team_ids,
   });
+});
+
+test('a JSON sign records esign_consent as given, and as not said (null) when an older client leaves it out', async (t) => {
+  const [given, left] = [await offeredPlayer(), await offeredPlayer()];
+
+  t.is((await sign(given.token, { signed_by: 'Dana Park', esign_consent: true })).status, 200);
+  t.is((await sign(left.token, { signed_by: 'Dana Park' })).status, 200);
+
+  const [withConsent] = await readAuditLog(harness().db.pool, given.club, given.playerId);
+  t.like(withConsent?.new_state, { contract_esign_consent: true, contract_disclosure_version: ESIGN_DISCLOSURE.version });
+  const [without] = await readAuditLog(harness().db.pool, left.club, left.playerId);
+  t.like(without?.new_state, { contract_esign_consent: null, contract_disclosure_sha256: ESIGN_DISCLOSURE.sha256 });
 });
 
 test('decline records the decline and one decline audit row; the token stays', async (t) => {

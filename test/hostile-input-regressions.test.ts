@@ -74,7 +74,7 @@ test.serial('a signature from the form with a NUL character → 422 naming the f
   const { club, playerId, token } = await offered();
 
   const reply = await request(server.baseUrl, 'POST', `/contract/${token}/sign`, {
-    rawBody: 'signed_by=Dana%00Park&agree=yes',
+    rawBody: 'signed_by=Dana%00Park&agree=yes&esign_consent=yes',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
 
@@ -118,7 +118,7 @@ test('a family form post answers errors as JSON to a program that asks for JSON,
   const { club, playerId, token } = await offered();
   const post = (accept: string) =>
     request(server.baseUrl, 'POST', `/contract/${token}/sign`, {
-      rawBody: 'signed_by=Dana+Park&agree=yes&tenant=1',
+      rawBody: 'signed_by=Dana+Park&agree=yes&esign_consent=yes&tenant=1',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
     });
 
@@ -255,7 +255,7 @@ test('a request trickling in a byte at a time is cut off at HTTP_HEADERS_TIMEOUT
   const body = JSON.stringify({ signed_by: 'Dana Park, who types very slowly indeed' });
   const post = (type: string, length: number) =>
     `POST /contract/${token}/sign HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n\r\n`;
-  const form = 'signed_by=Dana+Park&agree=yes&'.padEnd(60, 'x');
+  const form = 'signed_by=Dana+Park&agree=yes&esign_consent=yes&'.padEnd(60, 'x');
 
   const cases = [
     ['headers', 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n', `X-Slow: ${'.'.repeat(40)}\r\n\r\n`],

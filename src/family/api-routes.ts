@@ -63,10 +63,15 @@ const answering = (action: 'sign' | 'decline') =>
 
 export const signing = familyAction({
   ...answering('sign'),
-  summary: 'Sign: records signed at, by, IP and contract version',
+  summary: 'Sign: records signed at, by, IP, user agent, contract version and consent to sign electronically',
   body: { schema: signBody, alsoAccepted: { 'application/x-www-form-urlencoded': { schema: signForm } } },
   async handle(ctx, { params: { token }, body }, deps) {
-    ctx.body = view(deps, await deps.links.sign(ctx, token, body.signed_by, body.signature_url ?? null));
+    const signature = {
+      signedBy: body.signed_by,
+      signatureUrl: body.signature_url ?? null,
+      esignConsent: body.esign_consent ?? null,
+    };
+    ctx.body = view(deps, await deps.links.sign(ctx, token, signature));
   },
 });
 

@@ -4,6 +4,7 @@ import type { DatabasePool } from 'slonik';
 import type { ContractStatus } from '../../machines/contract.ts';
 import { sourceStates } from '../../machines/evaluate.ts';
 import { AppError, toAppError } from '../errors.ts';
+import { ESIGN_DISCLOSURE } from './esign-disclosure.ts';
 import type { Metrics } from '../operations/metrics.ts';
 import {
   type AnsweredContract,
@@ -56,7 +57,12 @@ export interface FamilyLinks {
    */
   receipt(ctx: Context, token: string): Promise<SignedContract>;
   /** SIGN; a dead link is a miss, as for find. */
-  sign(ctx: Context, token: string, signedBy: string, signatureUrl: string | null): Promise<AnsweredContract>;
+  /** `esignConsent`: true when given, false when refused, null when the client did not say (older clients). */
+  sign(
+    ctx: Context,
+    token: string,
+    signature: { readonly signedBy: string; readonly signatureUrl: string | null; readonly esignConsent: boolean | null },
+  ): Promise<AnsweredContract>;
   /** DECLINE; a dead link is a miss, as for find. */
   decline(ctx: Context, token: string): Promise<AnsweredContract>;
 }
@@ -119,9 +125,24 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
       await open(ctx, token);
       throw new AppError('contract_not_signed');
     },
-    sign: (ctx, token, signedBy, signatureUrl) =>
+    sign: (ctx, token, { signedBy, signatureUrl, esignConsent }) =>
       act(ctx, token, 'SIGN', (allowedFrom) =>
-        signContract(pool, { token, signedBy, signatureUrl, ip: clientIp(ctx), contractVersion }, allowedFrom),
+        signContract(
+          pool,
+          {
+            token,
+            signedBy,
+            signatureUrl,
+            ip: clientIp(ctx),
+            contractVersion,
+            evidence: {
+              esignConsent,
+              disclosure: { version: ESIGN_DISCLOSURE.version, sha256: ESIGN_DISCLOSURE.sha256 },
+              userAgent: userAgentOf(ctx),
+            },
+          },
+          allowedFrom,
+        ),
       ),
     decline: (ctx, token) => act(ctx, token, 'DECLINE', (allowedFrom) => declineContract(pool, token, allowedFrom)),
   };
@@ -129,6 +150,15 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
 
 /** The answers of a link that opens no contract: unknown, or replaced, withdrawn or expired (every 410). */
 const isMiss = (error: AppError) => error.code === 'contract_not_found' || error.status === 410;
+
+/** The signer's browser or program as it names itself, kept as evidence; at most 500 characters, printable. */
+function userAgentOf(ctx: Context): string | null {
+  const agent = ctx
+    .get('user-agent')
+    .replace(/[^\x20-\x7e]/g, '')
+    .slice(0, 500);
+  return agent === '' ? null : agent;
+}
 
 /**
  * The signer's address: the socket's, or with TRUST_PROXY the one the nearest proxy appended to

@@ -134,7 +134,8 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
         // Not refusals: the family left the name blank or the box unticked, and the page asks again.
         if (form.signed_by === undefined || !hasVisibleCharacter(form.signed_by)) return 'name_missing';
         if (form.agree === undefined) return 'agreement_missing';
-        await links.sign(ctx, token, form.signed_by, null);
+        if (form.esign_consent === undefined) return 'consent_missing';
+        await links.sign(ctx, token, { signedBy: form.signed_by, signatureUrl: null, esignConsent: true });
         return 'signed';
       }),
     ),
@@ -183,5 +184,11 @@ function rootOf(path: string): string {
 }
 
 function isFormOutcome(value: unknown): value is FormOutcome {
-  return value === 'signed' || value === 'declined' || value === 'name_missing' || value === 'agreement_missing';
+  return (
+    value === 'signed' ||
+    value === 'declined' ||
+    value === 'name_missing' ||
+    value === 'agreement_missing' ||
+    value === 'consent_missing'
+  );
 }

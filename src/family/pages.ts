@@ -3,12 +3,13 @@ import { Eta } from 'eta';
 import type { ErrorCode } from '../errors.ts';
 import { formatIsoTime, formatMonthlyFee, formatReadableTime } from '../formatting.ts';
 import type { FamilyClub, FamilyContract, SignedContract } from './store.ts';
+import { ESIGN_DISCLOSURE } from './esign-disclosure.ts';
 import type { TermsHtml } from '../terms/terms-html-cache.ts';
 
 export const VIEWS = fileURLToPath(new URL('../http/views/', import.meta.url));
 
 /** What a form post came back with, carried in the query string of the page it redirects to. */
-export type FormOutcome = 'signed' | 'declined' | 'name_missing' | 'agreement_missing';
+export type FormOutcome = 'signed' | 'declined' | 'name_missing' | 'agreement_missing' | 'consent_missing';
 
 /**
  * The pages' links are relative, so they work behind a proxy that adds a path prefix. `root` is the
@@ -82,6 +83,10 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
     signedAtIso: formatIsoTime(signed.signed_at),
     signedIp: signed.signed_ip,
     signatureUrl: signed.signature_url,
+    esignConsent: signed.esign_consent,
+    disclosure:
+      signed.disclosure_version === null ? null : { version: signed.disclosure_version, sha256: signed.disclosure_sha256 },
+    userAgent: signed.user_agent,
     contractVersion: signed.contract_version,
     terms: signed.terms,
     replacedOn: formatTime(signed.replaced_at, signed.club_time_zone),
@@ -104,6 +109,10 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         signedBy: contract.contract_signed_by,
         signedAt: formatTime(contract.contract_signed_at, contract.club_time_zone),
         declinedAt: formatTime(contract.contract_declined_at, contract.club_time_zone),
+        disclosure: {
+          ...ESIGN_DISCLOSURE,
+          html: options.termsHtml({ sha256: ESIGN_DISCLOSURE.sha256, body: ESIGN_DISCLOSURE.text }),
+        },
         notice: notice(contract, outcome),
         error: problem(contract, outcome),
       }),
@@ -146,5 +155,6 @@ function problem(contract: FamilyContract, outcome: FormOutcome | null): string 
   if (contract.status !== 'offered') return null;
   if (outcome === 'name_missing') return 'Type your full name to sign.';
   if (outcome === 'agreement_missing') return 'Tick the box to confirm that you agree.';
+  if (outcome === 'consent_missing') return 'Tick the box to agree to sign electronically, or ask the club for a paper copy.';
   return null;
 }

@@ -17,6 +17,14 @@ export const signBody = z
       .refine(isPlainUrl, 'must not contain spaces, tabs, line breaks or other control characters, nor a user:password@')
       .optional()
       .openapi({ description: 'An https link to a signature image or signing record, kept with the contract.' }),
+    esign_consent: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          'The signer agrees to sign electronically, having been shown the e-sign disclosure (the family page shows it). ' +
+          'Recorded as given; absent (older clients) is recorded as not said.',
+      }),
   })
   .strict();
 
@@ -41,6 +49,10 @@ export const signForm = z
       .literal('yes')
       .optional()
       .openapi({ description: 'The page’s “I agree to this contract” box, ticked; unticked: the page asks again.' }),
+    esign_consent: z
+      .literal('yes')
+      .optional()
+      .openapi({ description: 'The page’s “I agree to sign electronically” box, ticked; unticked: the page asks again.' }),
   })
   .strict();
 export const declineForm = z.object({}).strict();

@@ -181,6 +181,11 @@ const signedRow = z.object({
   signed_by: z.string(),
   signed_ip: z.string().nullable(),
   signature_url: z.string().nullable(),
+  /** The signature's evidence (docs/PRODUCT.md, "Evidence"); null where it was not recorded. */
+  esign_consent: z.boolean().nullable(),
+  disclosure_version: z.string().nullable(),
+  disclosure_sha256: z.string().nullable(),
+  user_agent: z.string().nullable(),
   /** CONTRACT_VERSION as recorded at signing. */
   contract_version: z.string().nullable(),
   terms_version: z.number().nullable(),
@@ -243,6 +248,10 @@ export async function findSignedContract(db: CommonQueryMethods, token: string):
       signed.contract->>'contract_signed_by' AS signed_by,
       signed.contract->>'contract_signed_ip' AS signed_ip,
       signed.contract->>'contract_signature_url' AS signature_url,
+      (signed.contract->>'contract_esign_consent')::boolean AS esign_consent,
+      signed.contract->>'contract_disclosure_version' AS disclosure_version,
+      signed.contract->>'contract_disclosure_sha256' AS disclosure_sha256,
+      signed.contract->>'contract_signed_user_agent' AS user_agent,
       signed.contract->>'contract_version' AS contract_version,
       terms.version AS terms_version,
       terms.title AS terms_title,
@@ -281,16 +290,27 @@ const answered = (row: z.infer<typeof answeredRow>): AnsweredContract => {
   return { ...contract, status };
 };
 
+/** What a signature records besides who signed (docs/PRODUCT.md, "Evidence"). */
+export interface SignatureEvidence {
+  /** Whether the signer consented to sign electronically; null when the client did not say. */
+  readonly esignConsent: boolean | null;
+  /** The e-sign disclosure shown: its version and the sha256 (hex) of its text. */
+  readonly disclosure: { readonly version: string; readonly sha256: string } | null;
+  readonly userAgent: string | null;
+}
+
 export interface Signature {
   readonly token: string;
   readonly signedBy: string;
   readonly signatureUrl: string | null;
   readonly ip: string | null;
   readonly contractVersion: string;
+  /** Absent: none recorded, as a call made without it. */
+  readonly evidence?: SignatureEvidence;
 }
 
 /**
- * The whole SIGN transition in one round trip: one call of sql/sign_contract, which applies the
+ * The whole SIGN transition in one round trip: one call of sql/sign_contract_with_evidence, which applies the
  * machine's judgement (the states it takes SIGN from; by default machines/evaluate.ts sourceStates)
  * under the row lock.
  */
@@ -299,11 +319,15 @@ export async function signContract(
   signature: Signature,
   allowedFrom: readonly ContractStatus[] = sourceStates({ type: 'SIGN' }),
 ): Promise<AnsweredContract> {
+  const evidence = signature.evidence ?? { esignConsent: null, disclosure: null, userAgent: null };
   return answered(
     await db.one(sql.type(answeredRow)`
-      SELECT * FROM sign_contract(
+      SELECT * FROM sign_contract_with_evidence(
         ${signature.token}, ${signature.signedBy}, ${signature.signatureUrl}, ${signature.ip}::inet,
-        ${signature.contractVersion}, ${sql.array(allowedFrom, 'text')}
+        ${signature.contractVersion}, ${sql.array(allowedFrom, 'text')}, ${evidence.esignConsent},
+        ${evidence.disclosure?.version ?? null},
+        ${evidence.disclosure === null ? null : sql.binary(Buffer.from(evidence.disclosure.sha256, 'hex'))},
+        ${evidence.userAgent}
       )
     `),
   );

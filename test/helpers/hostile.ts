@@ -97,7 +97,12 @@ export const oddBodyText: fc.Arbitrary<string | Buffer> = fc.oneof(
   fc.constantFrom('', ' ', 'null', '[]', '"text"', '1', '{', '{"player_id":', '\ufeff{}', '{}garbage', '{"a":1}{"a":2}'),
   fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
   fc.string({ unit: 'binary', maxLength: 60 }),
-  fc.constantFrom('signed_by=Dana+Park&agree=yes', 'signed_by=a&signed_by=b&agree=yes', '__proto__[x]=1&agree=yes', '%zz=%'),
+  fc.constantFrom(
+    'signed_by=Dana+Park&agree=yes&esign_consent=yes',
+    'signed_by=a&signed_by=b&agree=yes&esign_consent=yes',
+    '__proto__[x]=1&agree=yes&esign_consent=yes',
+    '%zz=%',
+  ),
   fc.uint8Array({ maxLength: 60 }).map((bytes) => Buffer.from(bytes)),
   fc.constant(JSON.stringify({ padding: 'x'.repeat(40_000) })),
 );

@@ -98,7 +98,7 @@ export interface paths {
   };
   "/contract/{token}/sign": {
     /**
-     * Sign: records signed at, by, IP and contract version
+     * Sign: records signed at, by, IP, user agent, contract version and consent to sign electronically
      * @description The SIGN event of the contract state machine (docs/PRODUCT.md, "The state machine"; drawn at /contract-machine). The family page posts its form instead and is redirected back (303) to the page, which shows the outcome (a blank name or an unticked box included). Its errors are pages when Accept prefers HTML.
      */
     post: operations["signContract"];
@@ -1889,7 +1889,7 @@ export interface operations {
     };
   };
   /**
-   * Sign: records signed at, by, IP and contract version
+   * Sign: records signed at, by, IP, user agent, contract version and consent to sign electronically
    * @description The SIGN event of the contract state machine (docs/PRODUCT.md, "The state machine"; drawn at /contract-machine). The family page posts its form instead and is redirected back (303) to the page, which shows the outcome (a blank name or an unticked box included). Its errors are pages when Accept prefers HTML.
    */
   signContract: {
@@ -1909,6 +1909,8 @@ export interface operations {
            * @description An https link to a signature image or signing record, kept with the contract.
            */
           signature_url?: string;
+          /** @description The signer agrees to sign electronically, having been shown the e-sign disclosure (the family page shows it). Recorded as given; absent (older clients) is recorded as not said. */
+          esign_consent?: boolean;
         };
         "application/x-www-form-urlencoded": {
           /** @description The name typed on the page; blank: the page asks again. */
@@ -1918,6 +1920,11 @@ export interface operations {
            * @enum {string}
            */
           agree?: "yes";
+          /**
+           * @description The page’s “I agree to sign electronically” box, ticked; unticked: the page asks again.
+           * @enum {string}
+           */
+          esign_consent?: "yes";
         };
       };
     };
