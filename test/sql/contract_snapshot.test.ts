@@ -21,12 +21,16 @@ test("keys are the player's contract columns plus team_ids, with values as store
 
   t.deepEqual(Object.keys(snapshot).sort(), [
     'contract_declined_at',
+    'contract_disclosure_sha256',
+    'contract_disclosure_version',
+    'contract_esign_consent',
     'contract_offered_at',
     'contract_offered_by',
     'contract_signature_url',
     'contract_signed_at',
     'contract_signed_by',
     'contract_signed_ip',
+    'contract_signed_user_agent',
     'contract_status',
     'contract_terms_sha256',
     'contract_terms_version',
