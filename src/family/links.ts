@@ -110,7 +110,7 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
     const link = await find(ctx, token);
     if (link.kind === 'unknown') throw new AppError('contract_not_found');
     if (link.kind === 'superseded') throw new AppError('contract_superseded');
-    if (link.kind === 'closed') throw new AppError(link.status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired');
+    if (link.kind === 'closed') throw new AppError(closedLinkCode(link.status));
     return link.contract;
   };
   const signed = async (token: string) => (TOKEN_FORMAT.test(token) ? findSignedContract(pool, token) : null);
@@ -147,6 +147,10 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
     decline: (ctx, token) => act(ctx, token, 'DECLINE', (allowedFrom) => declineContract(pool, token, allowedFrom)),
   };
 }
+
+/** The code a withdrawn or expired offer's link answers with (410). */
+export const closedLinkCode = (status: 'withdrawn' | 'expired') =>
+  status === 'withdrawn' ? ('contract_withdrawn' as const) : ('contract_expired' as const);
 
 /** The answers of a link that opens no contract: unknown, or replaced, withdrawn or expired (every 410). */
 const isMiss = (error: AppError) => error.code === 'contract_not_found' || error.status === 410;

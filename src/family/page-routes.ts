@@ -6,7 +6,7 @@ import { noteAnsweredError } from '../http/answer-report.ts';
 import type { FamilyPages, FormOutcome } from './pages.ts';
 import { crossSiteCheck } from '../http/cross-site.ts';
 import { requestIdOf } from '../http/middleware.ts';
-import type { FamilyLinks } from './links.ts';
+import { type FamilyLinks, closedLinkCode } from './links.ts';
 import { isFormPost, prefersHtml, readFormBody, readQuery } from '../http/request.ts';
 import { declineForm, signForm } from './schemas.ts';
 import { hasVisibleCharacter, noQuery } from '../http/input.ts';
@@ -80,13 +80,12 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
    * `contract_withdrawn` or `contract_expired`.
    */
   const closed = (ctx: RouterContext, status: 'withdrawn' | 'expired', club: FamilyClub | null) => {
-    const code = status === 'withdrawn' ? 'contract_withdrawn' : 'contract_expired';
-    if (!prefersHtml(ctx)) throw new AppError(code);
-    const error = new AppError(code);
+    const error = new AppError(closedLinkCode(status));
+    if (!prefersHtml(ctx)) throw error;
     ctx.status = error.status;
-    noteAnsweredError(ctx, code);
+    noteAnsweredError(ctx, error.code);
     ctx.type = 'html';
-    ctx.body = pages.error(code, error.message, rootOf(ctx.path), club);
+    ctx.body = pages.error(error.code, error.message, rootOf(ctx.path), club);
   };
 
   router.get(
