@@ -8,6 +8,7 @@ import { claimFamilyMail } from '../src/mail/contract-messages.ts';
 import { createContractTerms } from '../src/terms/store.ts';
 import { offerContract } from '../src/contracts/store.ts';
 import { updatePlayer } from '../src/players/store.ts';
+import { signContract } from '../src/family/store.ts';
 import { idempotencyClaim } from '../src/admin/idempotency-store.ts';
 import { updateClub } from '../src/club/store.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
@@ -52,6 +53,16 @@ async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; with
   await offerContract(db, { ...offer, playerId: offered }, key);
   await putContractInState(db, club, await createPlayer(db, club, { teamIds: [under12] }), 'declined');
   await putContractInState(db, club, await createPlayer(db, club, { teamIds: [under12] }), 'signed');
+  // Signed through the page: with consent to sign electronically, the notice shown, the user agent.
+  const signedWithEvidence = await createPlayer(db, club, { teamIds: [under12] });
+  await signContract(db, {
+    token: await putContractInState(db, club, signedWithEvidence, 'offered'),
+    signedBy: 'Dana Park',
+    signatureUrl: null,
+    ip: '203.0.113.7',
+    contractVersion: 'v1',
+    evidence: { esignConsent: true, disclosure: { version: 'esign-en-2026-12', sha256: 'ab'.repeat(32) }, userAgent: 'Mozilla/5.0' },
+  });
   const withdrawn = await createPlayer(db, club, { teamIds: [under14] });
   await putContractInState(db, club, withdrawn, 'withdrawn');
   const expired = await createPlayer(db, club, { teamIds: [under14] });
@@ -110,6 +121,7 @@ test('a down of everything is refused before reverting anything, naming each mig
   t.deepEqual(
     error?.refused.map(({ migration, kind }) => [migration, kind]),
     [
+      ['0040_signature-evidence', 'loses-data'],
       ['0038_guardians', 'loses-data'],
       ['0034_club-settings', 'loses-data'],
       ['0029_family-mail-budgets', 'loses-data'],

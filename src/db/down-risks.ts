@@ -134,4 +134,16 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
     explanation: "every player's birth date and listed guardians",
     query: 'SELECT EXISTS (SELECT 1 FROM guardians) OR EXISTS (SELECT 1 FROM players WHERE birth_date IS NOT NULL)',
   },
+  '0040_signature-evidence': {
+    kind: 'loses-data',
+    explanation:
+      "every signed contract's consent to sign electronically, the e-sign notice shown and the signer's user agent " +
+      '(the audit rows keep them)',
+    query: `
+      SELECT EXISTS (
+        SELECT 1 FROM players
+        WHERE contract_esign_consent IS NOT NULL OR contract_disclosure_version IS NOT NULL
+          OR contract_disclosure_sha256 IS NOT NULL OR contract_signed_user_agent IS NOT NULL
+      )`,
+  },
 };
