@@ -32,13 +32,27 @@ export type ContractEventType = ContractEvent['type'];
 export interface ContractContext {
   /** The player's current teams. */
   readonly teamIds: readonly number[];
+  /**
+   * For SIGN: how many signers the contract still needs once this signature counts, under the
+   * club's signing policy as the offer fixed it (docs/PRODUCT.md, "Who signs"). 0 for one signer.
+   */
+  readonly pendingSigners: number;
 }
 
 /**
  * `contract_audit_log.event_type`. `admin_override` is written by no transition: it records an
  * operator's repair through the database's override_contract, the one way round the rules.
  */
-export const AUDIT_EVENT_TYPES = ['re_offer', 'tier_change', 'sign', 'decline', 'admin_override', 'withdraw', 'expire'] as const;
+export const AUDIT_EVENT_TYPES = [
+  're_offer',
+  'tier_change',
+  'sign',
+  'decline',
+  'admin_override',
+  'withdraw',
+  'expire',
+  'signature',
+] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 /**
@@ -72,6 +86,7 @@ export const contractMachine = setup({
     force: ({ event }) => event.type === 'OFFER' && event.force,
     teamChange: ({ context, event }) =>
       event.type === 'OFFER' && event.targetTeamId !== null && !context.teamIds.includes(event.targetTeamId),
+    moreSignersPending: ({ context, event }) => event.type === 'SIGN' && context.pendingSigners > 0,
   },
   // Effects are carried out by the SQL functions; the machine names them so that callers (and the
   // conformance test) can see what a transition will do without running it.
@@ -98,7 +113,12 @@ export const contractMachine = setup({
     offered: {
       on: {
         OFFER: { guard: 'force', target: 'offered', reenter: true, actions: ['mintToken', audit('re_offer')] },
-        SIGN: { target: 'signed', actions: audit('sign') },
+        // A signature that leaves a required signer pending is recorded and the offer stays open;
+        // the one that completes the contract signs it.
+        SIGN: [
+          { guard: 'moreSignersPending', target: 'offered', actions: audit('signature') },
+          { target: 'signed', actions: audit('sign') },
+        ],
         DECLINE: { target: 'declined', actions: audit('decline') },
         WITHDRAW: { target: 'withdrawn', actions: audit('withdraw') },
         EXPIRE: { target: 'expired', actions: audit('expire') },

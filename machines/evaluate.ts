@@ -57,7 +57,7 @@ export function sourceStates(event: ContractEvent): readonly ContractStatus[] {
   let states = sourceStatesByEvent.get(key);
   if (states === undefined) {
     // No current teams: any target is then a change, so teamChange holds whenever a target is given.
-    states = CONTRACT_STATUSES.filter((status) => evaluate(status, { teamIds: [] }, event).allowed);
+    states = CONTRACT_STATUSES.filter((status) => evaluate(status, { teamIds: [], pendingSigners: 0 }, event).allowed);
     if (sourceStatesByEvent.size < SOURCE_STATES_KEPT) sourceStatesByEvent.set(key, states);
   }
   return states;

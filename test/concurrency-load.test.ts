@@ -287,7 +287,7 @@ test('each player’s audit chain is unbroken and replays through the machine to
       }
       const status = from.contract_status as ContractStatus;
       const offer: ContractEvent = { type: 'OFFER', force: false, targetTeamId: null };
-      const decision = evaluate(status, { teamIds: from.team_ids as number[] }, offer);
+      const decision = evaluate(status, { teamIds: from.team_ids as number[], pendingSigners: 0 }, offer);
       t.true(
         decision.allowed && decision.auditEvent === null && decision.to === to.contract_status,
         `${label}: the token changed without an audit row, so it must be an offer from ${status} that writes none`,
@@ -307,7 +307,7 @@ test('each player’s audit chain is unbroken and replays through the machine to
       }
       const decision = evaluate(
         row.old_state.contract_status as ContractStatus,
-        { teamIds: row.old_state.team_ids as number[] },
+        { teamIds: row.old_state.team_ids as number[], pendingSigners: 0 },
         eventOf(row),
       );
       t.deepEqual(

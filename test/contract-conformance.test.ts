@@ -86,7 +86,7 @@ for (const status of CONTRACT_STATUSES) {
         const targetTeamId = { 'no target': null, 'the current team': current, 'another team': other }[target];
         const event: ContractEvent = { type: 'OFFER', force, targetTeamId };
 
-        const machine = evaluate(status, { teamIds: [current] }, event);
+        const machine = evaluate(status, { teamIds: [current], pendingSigners: 0 }, event);
         const database = await outcome(
           offerContract(db.pool, {
             tenantId: club.id,
@@ -125,7 +125,7 @@ for (const status of CONTRACT_STATUSES) {
       const token = status === 'none' ? null : await putContractInState(db.pool, club, playerId, status);
       const before = { player: await readPlayer(db.pool, club, playerId), audit: await readAuditLog(db.pool, club, playerId) };
 
-      const machine = evaluate(status, { teamIds: [team] }, { type });
+      const machine = evaluate(status, { teamIds: [team], pendingSigners: 0 }, { type });
       const call =
         token === null
           ? decideInDatabase(status, type, [team])
@@ -153,7 +153,7 @@ for (const status of CONTRACT_STATUSES) {
     if (status !== 'none') await putContractInState(db.pool, club, playerId, status);
     const before = { player: await readPlayer(db.pool, club, playerId), audit: await readAuditLog(db.pool, club, playerId) };
 
-    const machine = evaluate(status, { teamIds: [team] }, { type: 'WITHDRAW' });
+    const machine = evaluate(status, { teamIds: [team], pendingSigners: 0 }, { type: 'WITHDRAW' });
     const database = await outcome(
       withdrawContract(db.pool, { tenantId: club.id, playerId, reason: 'conformance', actor: 'a', allowedFrom: CONTRACT_STATUSES }),
     );
@@ -167,7 +167,7 @@ for (const status of CONTRACT_STATUSES) {
     const token = status === 'none' ? null : await putContractInState(db.pool, club, playerId, status);
     const before = { player: await readPlayer(db.pool, club, playerId), audit: await readAuditLog(db.pool, club, playerId) };
 
-    const machine = evaluate(status, { teamIds: [team] }, { type: 'EXPIRE' });
+    const machine = evaluate(status, { teamIds: [team], pendingSigners: 0 }, { type: 'EXPIRE' });
     const database = await outcome(
       status === 'offered' && token !== null
         ? expireContract(db.pool, club.id, playerId, createHash('sha256').update(token).digest())

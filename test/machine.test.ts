@@ -21,14 +21,14 @@ test('the machine has exactly the four states of the spec, starting at none', (t
 test('every refused (state, event) names the error code the client gets', (t) => {
   for (const status of CONTRACT_STATUSES) {
     for (const event of events) {
-      const decision = evaluate(status, { teamIds: [1] }, event);
+      const decision = evaluate(status, { teamIds: [1], pendingSigners: 0 }, event);
       if (!decision.allowed) t.regex(decision.refusal, /^[a-z_]+$/, `${status} ${JSON.stringify(event)}`);
     }
   }
 });
 
 test('the state machine table', (t) => {
-  const team = { teamIds: [1] };
+  const team = { teamIds: [1], pendingSigners: 0 };
   const offer = (force: boolean, targetTeamId: number | null): ContractEvent => ({ type: 'OFFER', force, targetTeamId });
   t.like(evaluate('none', team, offer(false, null)), { allowed: true, to: 'offered', auditEvent: null, mintsToken: true });
   t.like(evaluate('declined', team, offer(false, null)), { allowed: true, to: 'offered', auditEvent: null });
