@@ -90,7 +90,7 @@ CREATE TABLE public.contract_audit_log (
     reason text,
     previous_hash bytea,
     hash bytea NOT NULL,
-    CONSTRAINT contract_audit_log_event_type_check CHECK ((event_type = ANY (ARRAY['re_offer'::text, 'tier_change'::text, 'sign'::text, 'decline'::text, 'admin_override'::text, 'withdraw'::text, 'expire'::text]))),
+    CONSTRAINT contract_audit_log_event_type_check CHECK ((event_type = ANY (ARRAY['re_offer'::text, 'tier_change'::text, 'sign'::text, 'decline'::text, 'admin_override'::text, 'withdraw'::text, 'expire'::text, 'signature'::text]))),
     CONSTRAINT contract_audit_log_hash_is_sha256 CHECK ((octet_length(hash) = 32)),
     CONSTRAINT contract_audit_log_pkey PRIMARY KEY (tenant_id, id),
     CONSTRAINT contract_audit_log_previous_hash_is_sha256 CHECK ((octet_length(previous_hash) = 32)),
@@ -158,6 +158,41 @@ CREATE TABLE public.contract_refusals (
     CONSTRAINT contract_refusals_pkey PRIMARY KEY (status, event),
     CONSTRAINT contract_refusals_sqlstate_check CHECK ((sqlstate ~ '^[0-9A-Z]{5}$'::text)),
     CONSTRAINT contract_refusals_status_fkey FOREIGN KEY (status) REFERENCES public.contract_statuses(status)
+);
+
+CREATE TABLE public.contract_signers (
+    tenant_id integer NOT NULL,
+    player_id integer NOT NULL,
+    id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
+    "position" smallint NOT NULL,
+    role text NOT NULL,
+    name text NOT NULL,
+    email text NOT NULL,
+    token text NOT NULL,
+    completes boolean NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    signed_at timestamp with time zone,
+    signed_by text,
+    signed_ip inet,
+    user_agent text,
+    esign_consent boolean,
+    disclosure_version text,
+    disclosure_sha256 bytea,
+    terms_version integer,
+    terms_sha256 bytea,
+    answered_at timestamp with time zone,
+    CONSTRAINT contract_signers_answered_has_time CHECK (((status = 'pending'::text) = (answered_at IS NULL))),
+    CONSTRAINT contract_signers_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 320))),
+    CONSTRAINT contract_signers_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
+    CONSTRAINT contract_signers_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT contract_signers_position_check CHECK ((("position" >= 1) AND ("position" <= 5))),
+    CONSTRAINT contract_signers_role_check CHECK ((role = ANY (ARRAY['guardian'::text, 'player'::text]))),
+    CONSTRAINT contract_signers_signed_has_evidence CHECK (((status = 'signed'::text) = ((signed_at IS NOT NULL) AND (signed_by IS NOT NULL)))),
+    CONSTRAINT contract_signers_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'signed'::text, 'declined'::text]))),
+    CONSTRAINT contract_signers_tenant_id_player_id_fkey FOREIGN KEY (tenant_id, player_id) REFERENCES public.players(tenant_id, id) ON DELETE CASCADE,
+    CONSTRAINT contract_signers_tenant_id_player_id_position_key UNIQUE (tenant_id, player_id, "position"),
+    CONSTRAINT contract_signers_token_check CHECK ((token ~ '^[A-Za-z0-9_-]{43}$'::text)),
+    CONSTRAINT contract_signers_token_key UNIQUE (token)
 );
 
 CREATE TABLE public.contract_statuses (
@@ -614,6 +649,14 @@ AS $function$
   SELECT p_event->>'type' = 'OFFER' AND coalesce((p_event->'force')::boolean, false);
 $function$;
 
+CREATE OR REPLACE FUNCTION public.contract_guard_more_signers_pending(p_context jsonb, p_event jsonb)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT p_event->>'type' = 'SIGN' AND coalesce((p_context->>'pendingSigners')::integer, 0) > 0;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.contract_guard_team_change(p_context jsonb, p_event jsonb)
  RETURNS boolean
  LANGUAGE sql
@@ -632,12 +675,43 @@ AS $function$
   SELECT format('contract-offer-mail:%s:%s', p_tenant_id, p_player_id);
 $function$;
 
+CREATE OR REPLACE FUNCTION public.contract_pending_signers(p_tenant_id integer, p_player_id integer)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT CASE
+    WHEN bool_or(signer.completes AND signer.status = 'signed') THEN 0
+    ELSE count(*) FILTER (WHERE signer.status = 'pending')
+  END::integer
+  FROM contract_signers AS signer
+  WHERE signer.tenant_id = p_tenant_id AND signer.player_id = p_player_id;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.contract_reminder_job_key(p_tenant_id integer, p_player_id integer)
  RETURNS text
  LANGUAGE sql
  IMMUTABLE
 AS $function$
   SELECT format('contract-reminder:%s:%s', p_tenant_id, p_player_id);
+$function$;
+
+CREATE OR REPLACE FUNCTION public.contract_signers_of(p_tenant_id integer, p_player_id integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+    'signer_id', signer.id,
+    'name', signer.name,
+    'email', signer.email,
+    'role', signer.role,
+    'token', signer.token,
+    'status', signer.status,
+    'signed_at', signer.signed_at
+  ) ORDER BY signer.position), '[]'::jsonb)
+  FROM contract_signers AS signer
+  WHERE signer.tenant_id = p_tenant_id AND signer.player_id = p_player_id;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.contract_snapshot(player public.players, team_ids integer[])
@@ -1015,6 +1089,47 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.mint_contract_signers(p_player public.players)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  club tenants;
+  adult boolean;
+BEGIN
+  INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
+  SELECT signer.token, signer.tenant_id, signer.player_id FROM contract_signers AS signer
+  WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id AND signer.position > 1;
+  DELETE FROM contract_signers
+  WHERE contract_signers.tenant_id = p_player.tenant_id AND contract_signers.player_id = p_player.id;
+
+  SELECT * INTO club FROM tenants WHERE tenants.id = p_player.tenant_id;
+  adult := p_player.birth_date IS NOT NULL
+    AND p_player.birth_date + make_interval(years => club.adult_age) <= (now() AT TIME ZONE club.time_zone)::date;
+
+  IF adult OR NOT EXISTS (
+    SELECT 1 FROM guardians WHERE guardians.tenant_id = p_player.tenant_id AND guardians.player_id = p_player.id
+  ) THEN
+    INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes)
+    VALUES (p_player.tenant_id, p_player.id, 1, 'player', p_player.name, p_player.email, p_player.contract_token, true);
+  ELSE
+    INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes)
+    SELECT
+      p_player.tenant_id, p_player.id, guardians.position, 'guardian', guardians.name, guardians.email,
+      CASE
+        WHEN row_number() OVER (ORDER BY guardians.position) = 1 THEN p_player.contract_token
+        -- 32 bytes from pgcrypto's CSPRNG, base64url without padding: 43 characters, as every link.
+        ELSE rtrim(translate(encode(gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
+      END,
+      club.signing_policy = 'one_guardian'
+    FROM guardians
+    WHERE guardians.tenant_id = p_player.tenant_id AND guardians.player_id = p_player.id
+    ORDER BY guardians.position;
+  END IF;
+  RETURN contract_signers_of(p_player.tenant_id, p_player.id);
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.offer_contract(p_tenant_id integer, p_player_id integer, p_monthly_fee integer, p_target_team_id integer, p_force boolean, p_allowed_from text[], p_actor text, p_source text, p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)
  RETURNS SETOF public.offer_contract_outcome
  LANGUAGE plpgsql
@@ -1383,6 +1498,16 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.route_signer_token()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  INSERT INTO contract_links (token, tenant_id, player_id) VALUES (NEW.token, NEW.tenant_id, NEW.player_id);
+  RETURN NULL;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.set_player_guardians(p_tenant_id integer, p_player_id integer, p_guardians jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1687,7 +1812,8 @@ INSERT INTO public.contract_transitions (from_status, event, "position", guard, 
 INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('offered', 'DECLINE', 0, NULL, 'declined', 'decline');
 INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('offered', 'EXPIRE', 0, NULL, 'expired', 'expire');
 INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('offered', 'OFFER', 0, 'force', 'offered', 're_offer');
-INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('offered', 'SIGN', 0, NULL, 'signed', 'sign');
+INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('offered', 'SIGN', 0, 'moreSignersPending', 'offered', 'signature');
+INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('offered', 'SIGN', 1, NULL, 'signed', 'sign');
 INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('offered', 'WITHDRAW', 0, NULL, 'withdrawn', 'withdraw');
 INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('signed', 'OFFER', 0, 'teamChange', 'offered', 'tier_change');
 INSERT INTO public.contract_transitions (from_status, event, "position", guard, to_status, audit_event) VALUES ('withdrawn', 'OFFER', 0, NULL, 'offered', NULL);

@@ -1,3 +1,4 @@
+// sha256:3eff08fc4d3084ff54cece565c889fc10d30c405e7f1be28babd6d16be681149 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 
 // Who signs an offer (docs/PRODUCT.md, "Who signs"): one row per signer, fixed when the offer is
