@@ -55,7 +55,8 @@ CREATE TYPE public.offer_contract_outcome AS (
     moved_teams boolean,
     archived boolean,
     audit_id bigint,
-    actor text
+    actor text,
+    signers jsonb
 );
 
 CREATE TYPE public.withdraw_contract_outcome AS (
@@ -138,6 +139,9 @@ CREATE TABLE public.contract_messages (
     message_id uuid DEFAULT gen_random_uuid() NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     sent_at timestamp with time zone,
+    signer_id integer,
+    signer_name text,
+    signer_role text,
     CONSTRAINT contract_messages_attempts_check CHECK ((attempts >= 0)),
     CONSTRAINT contract_messages_carry_their_subject CHECK ((((kind = 'confirmation'::text) = (audit_id IS NOT NULL)) AND ((kind = 'confirmation'::text) = (contract_token_sha256 IS NULL)))),
     CONSTRAINT contract_messages_contract_token_sha256_check CHECK ((octet_length(contract_token_sha256) = 32)),
@@ -171,7 +175,7 @@ CREATE TABLE public.contract_signers (
     token text NOT NULL,
     completes boolean NOT NULL,
     status text DEFAULT 'pending'::text NOT NULL,
-    signed_at timestamp with time zone,
+    answered_at timestamp with time zone,
     signed_by text,
     signed_ip inet,
     user_agent text,
@@ -180,19 +184,20 @@ CREATE TABLE public.contract_signers (
     disclosure_sha256 bytea,
     terms_version integer,
     terms_sha256 bytea,
-    answered_at timestamp with time zone,
+    contract_version text,
+    signature_url text,
     CONSTRAINT contract_signers_answered_has_time CHECK (((status = 'pending'::text) = (answered_at IS NULL))),
     CONSTRAINT contract_signers_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 320))),
     CONSTRAINT contract_signers_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
     CONSTRAINT contract_signers_pkey PRIMARY KEY (tenant_id, id),
-    CONSTRAINT contract_signers_position_check CHECK ((("position" >= 1) AND ("position" <= 5))),
+    CONSTRAINT contract_signers_player_fkey FOREIGN KEY (tenant_id, player_id) REFERENCES public.players(tenant_id, id) ON DELETE CASCADE,
+    CONSTRAINT contract_signers_position_check CHECK ((("position" >= 1) AND ("position" <= 4))),
+    CONSTRAINT contract_signers_position_unique UNIQUE (tenant_id, player_id, "position"),
     CONSTRAINT contract_signers_role_check CHECK ((role = ANY (ARRAY['guardian'::text, 'player'::text]))),
-    CONSTRAINT contract_signers_signed_has_evidence CHECK (((status = 'signed'::text) = ((signed_at IS NOT NULL) AND (signed_by IS NOT NULL)))),
+    CONSTRAINT contract_signers_signed_has_name CHECK (((status = 'signed'::text) = (signed_by IS NOT NULL))),
     CONSTRAINT contract_signers_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'signed'::text, 'declined'::text]))),
-    CONSTRAINT contract_signers_tenant_id_player_id_fkey FOREIGN KEY (tenant_id, player_id) REFERENCES public.players(tenant_id, id) ON DELETE CASCADE,
-    CONSTRAINT contract_signers_tenant_id_player_id_position_key UNIQUE (tenant_id, player_id, "position"),
     CONSTRAINT contract_signers_token_check CHECK ((token ~ '^[A-Za-z0-9_-]{43}$'::text)),
-    CONSTRAINT contract_signers_token_key UNIQUE (token)
+    CONSTRAINT contract_signers_token_unique UNIQUE (tenant_id, token)
 );
 
 CREATE TABLE public.contract_statuses (
@@ -367,6 +372,17 @@ CREATE TABLE public.tenants (
 
 CREATE OR REPLACE FUNCTION public.begin_contract_message(p_tenant_id integer, p_message_id bigint)
  RETURNS TABLE(kind text, recipient text, message_id uuid, club_name text, club_contact_email text, club_time_zone text, player_name text, team_names text[], monthly_fee integer, contract_token text, contract_offered_at timestamp with time zone, replaces_earlier_offer boolean, outcome text, signed_by text, answered_at timestamp with time zone, contract_version text)
+ LANGUAGE sql
+AS $function$
+  SELECT
+    begun.kind, begun.recipient, begun.message_id, begun.club_name, begun.club_contact_email, begun.club_time_zone,
+    begun.player_name, begun.team_names, begun.monthly_fee, begun.contract_token, begun.contract_offered_at,
+    begun.replaces_earlier_offer, begun.outcome, begun.signed_by, begun.answered_at, begun.contract_version
+  FROM begin_signer_message(p_tenant_id, p_message_id) AS begun;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.begin_signer_message(p_tenant_id integer, p_message_id bigint)
+ RETURNS TABLE(kind text, recipient text, message_id uuid, club_name text, club_contact_email text, club_time_zone text, player_name text, team_names text[], monthly_fee integer, contract_token text, contract_offered_at timestamp with time zone, replaces_earlier_offer boolean, outcome text, signed_by text, answered_at timestamp with time zone, contract_version text, signer_name text, signer_role text, awaited_signers text[], terms_title text, terms_version integer, voided_team_names text[], voided_monthly_fee integer)
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column
@@ -374,7 +390,11 @@ DECLARE
   message contract_messages;
   club tenants;
   player players;
+  signer contract_signers;
   confirmed jsonb;
+  confirmed_at timestamptz;
+  signature jsonb;
+  voided jsonb;
   team_ids integer[];
 BEGIN
   SELECT * INTO message FROM contract_messages
@@ -384,12 +404,14 @@ BEGIN
     RETURN;
   END IF;
   SELECT * INTO player FROM players WHERE players.tenant_id = p_tenant_id AND players.id = message.player_id;
+  SELECT * INTO signer FROM contract_signers
+  WHERE contract_signers.tenant_id = p_tenant_id AND contract_signers.id = message.signer_id;
 
   IF message.kind <> 'confirmation' AND (
-    player.contract_status IS DISTINCT FROM 'offered'
-    OR sha256(convert_to(player.contract_token, 'UTF8')) IS DISTINCT FROM message.contract_token_sha256
+    NOT offer_link_current(player, message.contract_token_sha256) OR coalesce(signer.status, 'pending') <> 'pending'
   ) THEN
     UPDATE contract_messages SET status = 'skipped', last_error = CASE
+        WHEN player.contract_status = 'offered' AND signer.status = 'signed' THEN 'the signer signed before it left'
         WHEN player.contract_status = 'offered' THEN 'a newer offer replaced its link before it left'
         ELSE 'the offer was answered before it left'
       END
@@ -399,9 +421,17 @@ BEGIN
 
   UPDATE contract_messages SET attempts = contract_messages.attempts + 1
   WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id;
-  -- A confirmation tells what the audit row recorded, whatever happened to the player since.
-  SELECT new_state INTO confirmed FROM contract_audit_log
+  SELECT new_state, ts INTO confirmed, confirmed_at FROM contract_audit_log
   WHERE contract_audit_log.tenant_id = p_tenant_id AND contract_audit_log.id = message.audit_id;
+  SELECT value INTO signature FROM jsonb_array_elements(confirmed->'signatures')
+  WHERE (value->>'signer_id')::integer = message.signer_id;
+  IF message.kind = 'offer' THEN
+    SELECT old_state INTO voided FROM contract_audit_log
+    WHERE contract_audit_log.tenant_id = p_tenant_id AND contract_audit_log.player_id = player.id
+      AND contract_audit_log.event_type = 'tier_change' AND contract_audit_log.new_state->>'contract_token' = player.contract_token
+    ORDER BY contract_audit_log.id DESC
+    LIMIT 1;
+  END IF;
   -- The club as it is now: its name, whom families ask (the Reply-To) and the zone of the times shown.
   SELECT * INTO club FROM tenants WHERE tenants.id = p_tenant_id;
   team_ids := CASE
@@ -419,16 +449,41 @@ BEGIN
     player.name,
     ARRAY(SELECT teams.name FROM teams WHERE teams.tenant_id = p_tenant_id AND teams.id = ANY (team_ids) ORDER BY teams.name),
     coalesce((confirmed->>'monthly_fee')::integer, player.monthly_fee),
-    coalesce(confirmed->>'contract_token', player.contract_token),
+    coalesce(signer.token, confirmed->>'contract_token', player.contract_token),
     player.contract_offered_at,
     EXISTS (
       SELECT 1 FROM superseded_contract_tokens
       WHERE superseded_contract_tokens.tenant_id = p_tenant_id AND superseded_contract_tokens.player_id = player.id
     ),
     confirmed->>'contract_status',
-    confirmed->>'contract_signed_by',
-    coalesce((confirmed->>'contract_signed_at')::timestamptz, (confirmed->>'contract_declined_at')::timestamptz),
-    confirmed->>'contract_version';
+    coalesce(confirmed->>'contract_signed_by', signature->>'signed_by'),
+    coalesce(
+      (confirmed->>'contract_signed_at')::timestamptz,
+      (confirmed->>'contract_declined_at')::timestamptz,
+      (signature->>'signed_at')::timestamptz,
+      confirmed_at
+    ),
+    confirmed->>'contract_version',
+    message.signer_name,
+    message.signer_role,
+    ARRAY(
+      SELECT awaited.name FROM contract_signers AS awaited
+      WHERE awaited.tenant_id = p_tenant_id AND awaited.player_id = player.id AND awaited.status = 'pending'
+        AND confirmed->>'contract_status' = 'offered'
+      ORDER BY awaited.position
+    ),
+    terms.title,
+    terms.version,
+    CASE WHEN voided IS NOT NULL THEN ARRAY(
+      SELECT teams.name FROM teams
+      WHERE teams.tenant_id = p_tenant_id AND teams.id IN (SELECT jsonb_array_elements_text(voided->'team_ids')::integer)
+      ORDER BY teams.name
+    ) END,
+    (voided->>'monthly_fee')::integer
+  FROM (SELECT) AS one
+  LEFT JOIN contract_terms AS terms
+    ON terms.tenant_id = p_tenant_id
+    AND terms.version = coalesce((confirmed->>'contract_terms_version')::integer, player.contract_terms_version);
 END;
 $function$;
 
@@ -696,22 +751,36 @@ AS $function$
   SELECT format('contract-reminder:%s:%s', p_tenant_id, p_player_id);
 $function$;
 
-CREATE OR REPLACE FUNCTION public.contract_signers_of(p_tenant_id integer, p_player_id integer)
+CREATE OR REPLACE FUNCTION public.contract_signers_of(p_player public.players)
  RETURNS jsonb
  LANGUAGE sql
  STABLE
 AS $function$
-  SELECT coalesce(jsonb_agg(jsonb_build_object(
-    'signer_id', signer.id,
-    'name', signer.name,
-    'email', signer.email,
-    'role', signer.role,
-    'token', signer.token,
-    'status', signer.status,
-    'signed_at', signer.signed_at
-  ) ORDER BY signer.position), '[]'::jsonb)
-  FROM contract_signers AS signer
-  WHERE signer.tenant_id = p_tenant_id AND signer.player_id = p_player_id;
+  SELECT coalesce(
+    (
+      SELECT jsonb_agg(jsonb_build_object(
+        'signer_id', signer.id,
+        'name', signer.name,
+        'email', signer.email,
+        'role', signer.role,
+        'token', signer.token,
+        'status', signer.status,
+        'signed_at', CASE WHEN signer.status = 'signed' THEN signer.answered_at END
+      ) ORDER BY signer.position)
+      FROM contract_signers AS signer
+      WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id
+    ),
+    CASE WHEN p_player.contract_token IS NOT NULL THEN jsonb_build_array(jsonb_build_object(
+      'signer_id', NULL,
+      'name', p_player.name,
+      'email', p_player.email,
+      'role', 'player',
+      'token', p_player.contract_token,
+      'status', CASE p_player.contract_status WHEN 'signed' THEN 'signed' WHEN 'declined' THEN 'declined' ELSE 'pending' END,
+      'signed_at', p_player.contract_signed_at
+    )) END,
+    '[]'::jsonb
+  );
 $function$;
 
 CREATE OR REPLACE FUNCTION public.contract_snapshot(player public.players, team_ids integer[])
@@ -737,7 +806,24 @@ AS $function$
     'contract_disclosure_version', player.contract_disclosure_version,
     'contract_disclosure_sha256', encode(player.contract_disclosure_sha256, 'hex'),
     'contract_signed_user_agent', player.contract_signed_user_agent,
-    'team_ids', to_jsonb(team_ids)
+    'team_ids', to_jsonb(team_ids),
+    'signatures', (
+      SELECT coalesce(jsonb_agg(jsonb_build_object(
+        'signer_id', signer.id,
+        'role', signer.role,
+        'name', signer.name,
+        'signed_by', signer.signed_by,
+        'signed_at', signer.answered_at,
+        'ip', host(signer.signed_ip),
+        'user_agent', signer.user_agent,
+        'esign_consent', signer.esign_consent,
+        'disclosure_sha256', encode(signer.disclosure_sha256, 'hex'),
+        'terms_version', signer.terms_version,
+        'terms_sha256', encode(signer.terms_sha256, 'hex')
+      ) ORDER BY signer.position), '[]'::jsonb)
+      FROM contract_signers AS signer
+      WHERE signer.tenant_id = player.tenant_id AND signer.player_id = player.id AND signer.status = 'signed'
+    )
   );
 $function$;
 
@@ -894,25 +980,62 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.decline_contract(p_token text, p_allowed_from text[])
  RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text)
+ LANGUAGE sql
+AS $function$
+  SELECT
+    declined.tenant_id, declined.player_id, declined.audit_id, declined.previous_status, declined.contract_status,
+    declined.player_name, declined.team_names, declined.monthly_fee, declined.contract_version, declined.club_name,
+    declined.terms_version, declined.terms_title, declined.terms_sha256, declined.terms_body
+  FROM decline_contract_as_signer(p_token, p_allowed_from) AS declined;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.decline_contract_as_signer(p_token text, p_allowed_from text[])
+ RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text, signer_id integer, signers jsonb)
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column
 DECLARE
   before players := lock_offered_contract(p_token);
-  rule contract_transitions := contract_transition(before.contract_status, '{"type": "DECLINE"}', '{}', p_allowed_from);
+  team_ids integer[] := player_team_ids(before.tenant_id, before.id);
+  old_state jsonb := contract_snapshot(before, team_ids);
+  signer contract_signers;
+  rule contract_transitions;
   after players;
   answer_audit_id bigint;
+  recipient contract_signers;
 BEGIN
+  SELECT * INTO signer FROM contract_signers
+  WHERE contract_signers.tenant_id = before.tenant_id AND contract_signers.token = p_token;
+  IF before.contract_status = 'offered' AND signer.status = 'signed' THEN
+    RAISE EXCEPTION 'already_signed_by_you: this signer has signed the open offer' USING ERRCODE = 'CTSGY';
+  END IF;
+  rule := contract_transition(before.contract_status, '{"type": "DECLINE"}', '{}', p_allowed_from);
+
+  signer := signer_of_link(before, p_token);
+  UPDATE contract_signers SET status = 'declined', answered_at = now()
+  WHERE contract_signers.tenant_id = signer.tenant_id AND contract_signers.id = signer.id;
+
   PERFORM permit_contract_write(before.tenant_id, before.id, 'DECLINE');
   UPDATE players SET contract_status = rule.to_status, contract_declined_at = now()
   WHERE players.tenant_id = before.tenant_id AND players.id = before.id
   RETURNING * INTO after;
 
-  answer_audit_id := write_family_audit(rule.audit_event, before, after);
-  PERFORM queue_contract_message(before.tenant_id, before.id, 'confirmation', after.email, NULL, answer_audit_id);
+  INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
+  VALUES (before.tenant_id, before.id, rule.audit_event, old_state, contract_snapshot(after, team_ids), 'family', 'family_link')
+  RETURNING contract_audit_log.id INTO answer_audit_id;
+
+  FOR recipient IN
+    SELECT * FROM contract_signers
+    WHERE contract_signers.tenant_id = before.tenant_id AND contract_signers.player_id = before.id
+    ORDER BY contract_signers.position
+  LOOP
+    PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, recipient);
+  END LOOP;
   -- The family answered: no automatic reminder of this offer is due any more.
   PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
-  RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
+  RETURN QUERY
+  SELECT before.tenant_id, before.id, answer_audit_id, answer.*, signer.id, contract_signers_of(after)
+  FROM family_answer(before, after) AS answer;
 END;
 $function$;
 
@@ -924,6 +1047,7 @@ DECLARE
   rule contract_transitions := contract_transition(p_before.contract_status, jsonb_build_object('type', p_event), '{}', p_allowed_from);
   after players;
   current_team_ids integer[];
+  recipient contract_signers;
 BEGIN
   PERFORM permit_contract_write(p_before.tenant_id, p_before.id, p_event);
   UPDATE players SET contract_status = rule.to_status
@@ -944,6 +1068,23 @@ BEGIN
   WHERE contract_messages.tenant_id = p_before.tenant_id AND contract_messages.player_id = p_before.id
     AND contract_messages.status = 'queued' AND contract_messages.kind IN ('offer', 'reminder');
   PERFORM graphile_worker.remove_job(contract_reminder_job_key(p_before.tenant_id, p_before.id));
+
+  -- Every signer still waiting hears that the offer ended, with whom to ask (docs/PRODUCT.md, "Who
+  -- signs"); an offer made before signers existed has its one signer at the player's e-mail.
+  FOR recipient IN
+    SELECT * FROM contract_signers
+    WHERE contract_signers.tenant_id = p_before.tenant_id AND contract_signers.player_id = p_before.id
+      AND contract_signers.status = 'pending'
+    ORDER BY contract_signers.position
+  LOOP
+    PERFORM queue_signer_message(p_before.tenant_id, p_before.id, 'confirmation', NULL, audit_id, recipient);
+  END LOOP;
+  IF NOT EXISTS (
+    SELECT 1 FROM contract_signers
+    WHERE contract_signers.tenant_id = p_before.tenant_id AND contract_signers.player_id = p_before.id
+  ) THEN
+    PERFORM queue_signer_message(p_before.tenant_id, p_before.id, 'confirmation', NULL, audit_id, NULL, p_before.email);
+  END IF;
 END;
 $function$;
 
@@ -993,8 +1134,7 @@ BEGIN
   SELECT * INTO before FROM players
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   FOR UPDATE;
-  IF before.contract_status IS DISTINCT FROM 'offered'
-    OR sha256(convert_to(before.contract_token, 'UTF8')) IS DISTINCT FROM p_contract_token_sha256 THEN
+  IF NOT offer_link_current(before, p_contract_token_sha256) THEN
     RETURN false;
   END IF;
   PERFORM end_offered_contract(before, 'EXPIRE', p_allowed_from, 'system', 'offer_deadline', NULL, 'the offer expired before it left');
@@ -1056,7 +1196,13 @@ BEGIN
     json_build_object('tenant_id', p_tenant_id, 'message_id', p_message_id),
     run_at => p_until,
     max_attempts => 8,
-    job_key => CASE WHEN message.kind = 'offer' THEN contract_offer_mail_key(p_tenant_id, message.player_id) END
+    -- Keyed as queue_signer_message keys it: the first signer's offer mail, per player.
+    job_key => CASE
+      WHEN message.kind = 'offer' AND (message.signer_id IS NULL OR EXISTS (
+        SELECT 1 FROM contract_signers
+        WHERE contract_signers.tenant_id = p_tenant_id AND contract_signers.id = message.signer_id AND contract_signers.position = 1
+      )) THEN contract_offer_mail_key(p_tenant_id, message.player_id)
+    END
   );
 END;
 $function$;
@@ -1073,7 +1219,13 @@ BEGIN
   SELECT * INTO link FROM contract_links WHERE contract_links.token = p_token;
   SELECT * INTO player FROM players
   WHERE players.tenant_id = coalesce(link.tenant_id, 0) AND players.id = coalesce(link.player_id, 0)
-    AND players.contract_token = p_token
+    AND (
+      players.contract_token = p_token
+      OR EXISTS (
+        SELECT 1 FROM contract_signers AS signer
+        WHERE signer.tenant_id = coalesce(link.tenant_id, 0) AND signer.token = p_token AND signer.player_id = players.id
+      )
+    )
   FOR UPDATE;
   replaced := EXISTS (
     SELECT 1 FROM superseded_contract_tokens
@@ -1090,7 +1242,7 @@ END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.mint_contract_signers(p_player public.players)
- RETURNS jsonb
+ RETURNS SETOF public.contract_signers
  LANGUAGE plpgsql
 AS $function$
 DECLARE
@@ -1104,29 +1256,40 @@ BEGIN
   WHERE contract_signers.tenant_id = p_player.tenant_id AND contract_signers.player_id = p_player.id;
 
   SELECT * INTO club FROM tenants WHERE tenants.id = p_player.tenant_id;
-  adult := p_player.birth_date IS NOT NULL
-    AND p_player.birth_date + make_interval(years => club.adult_age) <= (now() AT TIME ZONE club.time_zone)::date;
+  adult := p_player.birth_date + make_interval(years => club.adult_age) <= (now() AT TIME ZONE club.time_zone)::date;
 
-  IF adult OR NOT EXISTS (
+  IF adult IS TRUE OR NOT EXISTS (
     SELECT 1 FROM guardians WHERE guardians.tenant_id = p_player.tenant_id AND guardians.player_id = p_player.id
   ) THEN
+    RETURN QUERY
     INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes)
-    VALUES (p_player.tenant_id, p_player.id, 1, 'player', p_player.name, p_player.email, p_player.contract_token, true);
-  ELSE
-    INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes)
-    SELECT
-      p_player.tenant_id, p_player.id, guardians.position, 'guardian', guardians.name, guardians.email,
-      CASE
-        WHEN row_number() OVER (ORDER BY guardians.position) = 1 THEN p_player.contract_token
-        -- 32 bytes from pgcrypto's CSPRNG, base64url without padding: 43 characters, as every link.
-        ELSE rtrim(translate(encode(gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
-      END,
-      club.signing_policy = 'one_guardian'
+    VALUES (p_player.tenant_id, p_player.id, 1, 'player', p_player.name, p_player.email, p_player.contract_token, true)
+    RETURNING *;
+    RETURN;
+  END IF;
+
+  RETURN QUERY
+  WITH listed AS (
+    SELECT guardians.name, guardians.email, row_number() OVER (ORDER BY guardians.position)::smallint AS position
     FROM guardians
     WHERE guardians.tenant_id = p_player.tenant_id AND guardians.player_id = p_player.id
-    ORDER BY guardians.position;
-  END IF;
-  RETURN contract_signers_of(p_player.tenant_id, p_player.id);
+  )
+  INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes)
+  SELECT
+    p_player.tenant_id, p_player.id, listed.position, 'guardian', listed.name, listed.email,
+    CASE
+      WHEN listed.position = 1 THEN p_player.contract_token
+      -- 32 bytes from pgcrypto's CSPRNG, base64url without padding: 43 characters, as every link.
+      ELSE rtrim(translate(encode(gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
+    END,
+    club.signing_policy = 'one_guardian'
+  FROM listed
+  ORDER BY listed.position
+  RETURNING *;
+
+  INSERT INTO contract_links (token, tenant_id, player_id)
+  SELECT signer.token, signer.tenant_id, signer.player_id FROM contract_signers AS signer
+  WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id AND signer.position > 1;
 END;
 $function$;
 
@@ -1144,8 +1307,10 @@ DECLARE
   before_team_ids integer[];
   after_team_ids integer[];
   changes_team boolean;
+  before_state jsonb;
   rule contract_transitions;
   terms contract_terms;
+  signer contract_signers;
   outcome offer_contract_outcome;
 BEGIN
   IF replay IS NOT NULL THEN
@@ -1163,6 +1328,8 @@ BEGIN
   END IF;
 
   before_team_ids := player_team_ids(p_tenant_id, p_player_id);
+  -- Taken before the new offer's signers replace the old one's, whose signatures it records.
+  before_state := contract_snapshot(before, before_team_ids);
   context := jsonb_build_object('teamIds', before_team_ids);
   rule := contract_transition(before.contract_status, event, context, p_allowed_from);
 
@@ -1211,11 +1378,13 @@ BEGIN
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   RETURNING * INTO after;
 
+  FOR signer IN SELECT * FROM mint_contract_signers(after) LOOP
+    PERFORM queue_signer_message(p_tenant_id, p_player_id, 'offer', signer.token, NULL, signer);
+  END LOOP;
   outcome := ROW(
     false, before.contract_status, after.contract_status, after.contract_token, after.monthly_fee,
-    after_team_ids, changes_team, rule.audit_event = 'tier_change' IS TRUE, NULL, p_actor
+    after_team_ids, changes_team, rule.audit_event = 'tier_change' IS TRUE, NULL, p_actor, contract_signers_of(after)
   );
-  PERFORM queue_contract_message(p_tenant_id, p_player_id, 'offer', after.email, after.contract_token, NULL);
   -- The audit row last: its insert holds the club's audit chain head until commit
   -- (contract_audit_log_chain), and every offer of the club waits for that lock.
   IF rule.audit_event IS NOT NULL THEN
@@ -1224,7 +1393,7 @@ BEGIN
       p_tenant_id,
       p_player_id,
       rule.audit_event,
-      contract_snapshot(before, before_team_ids),
+      before_state,
       contract_snapshot(after, after_team_ids),
       p_actor,
       p_source
@@ -1235,6 +1404,21 @@ BEGIN
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.offer_link_current(p_player public.players, p_token_sha256 bytea)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT p_player.contract_status = 'offered' AND (
+    sha256(convert_to(p_player.contract_token, 'UTF8')) = p_token_sha256
+    OR EXISTS (
+      SELECT 1 FROM contract_signers AS signer
+      WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id
+        AND sha256(convert_to(signer.token, 'UTF8')) = p_token_sha256
+    )
+  ) IS TRUE;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.override_contract(p_tenant_id integer, p_player_id integer, p_changes jsonb, p_reason text, p_actor text)
@@ -1403,33 +1587,17 @@ BEGIN
         OLD.id, pass[1], OLD.contract_status, NEW.contract_status
       USING ERRCODE = 'CTTRN';
   END IF;
-  RETURN NEW;
-END;
-$function$;
-
-CREATE OR REPLACE FUNCTION public.queue_contract_message(p_tenant_id integer, p_player_id integer, p_kind text, p_recipient text, p_contract_token text, p_audit_id bigint)
- RETURNS bigint
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-  queued_id bigint;
-BEGIN
-  IF p_kind = 'offer' THEN
-    UPDATE contract_messages SET status = 'skipped', last_error = 'a newer offer replaced its link before it left'
-    WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = p_player_id
-      AND contract_messages.kind = 'offer' AND contract_messages.status = 'queued';
+  -- The machine's guard moreSignersPending keeps a SIGN from leaving `offered` while a signer the
+  -- contract needs has not signed, whoever writes the row (docs/PRODUCT.md, "Who signs").
+  IF pass[1] = 'SIGN' AND NEW.contract_status IS DISTINCT FROM OLD.contract_status
+    AND contract_guard_more_signers_pending(
+      jsonb_build_object('pendingSigners', contract_pending_signers(OLD.tenant_id, OLD.id)), '{"type": "SIGN"}'
+    ) THEN
+    RAISE EXCEPTION 'player %: SIGN cannot complete the contract while % signer(s) it needs are pending',
+        OLD.id, contract_pending_signers(OLD.tenant_id, OLD.id)
+      USING ERRCODE = 'CTTRN';
   END IF;
-  INSERT INTO contract_messages (tenant_id, player_id, kind, recipient, contract_token_sha256, audit_id)
-  VALUES (p_tenant_id, p_player_id, p_kind, p_recipient, sha256(convert_to(p_contract_token, 'UTF8')), p_audit_id)
-  RETURNING contract_messages.id INTO queued_id;
-  PERFORM enqueue_contract_job(
-    'send_contract_message',
-    json_build_object('tenant_id', p_tenant_id, 'message_id', queued_id),
-    CASE WHEN p_kind = 'offer' THEN contract_offer_mail_key(p_tenant_id, p_player_id) END,
-    -- Exponential backoff (graphile-worker waits e^attempt seconds): eight attempts span about 30 minutes.
-    p_max_attempts => 8::smallint
-  );
-  RETURN queued_id;
+  RETURN NEW;
 END;
 $function$;
 
@@ -1439,13 +1607,59 @@ CREATE OR REPLACE FUNCTION public.queue_due_reminder(p_tenant_id integer, p_play
 AS $function$
 DECLARE
   player players;
+  signer contract_signers;
+  first_id bigint;
+  queued_id bigint;
 BEGIN
   SELECT * INTO player FROM players WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id FOR UPDATE;
-  IF player.contract_status IS DISTINCT FROM 'offered'
-    OR sha256(convert_to(player.contract_token, 'UTF8')) IS DISTINCT FROM p_contract_token_sha256 THEN
+  IF NOT offer_link_current(player, p_contract_token_sha256) THEN
     RETURN NULL;
   END IF;
-  RETURN queue_contract_message(p_tenant_id, p_player_id, 'reminder', player.email, player.contract_token, NULL);
+  IF NOT EXISTS (SELECT 1 FROM contract_signers WHERE contract_signers.tenant_id = p_tenant_id AND contract_signers.player_id = p_player_id) THEN
+    RETURN queue_signer_message(p_tenant_id, p_player_id, 'reminder', player.contract_token, NULL, NULL, player.email);
+  END IF;
+  FOR signer IN
+    SELECT * FROM contract_signers
+    WHERE contract_signers.tenant_id = p_tenant_id AND contract_signers.player_id = p_player_id
+      AND contract_signers.status = 'pending'
+    ORDER BY contract_signers.position
+  LOOP
+    queued_id := queue_signer_message(p_tenant_id, p_player_id, 'reminder', signer.token, NULL, signer);
+    first_id := coalesce(first_id, queued_id);
+  END LOOP;
+  RETURN first_id;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.queue_signer_message(p_tenant_id integer, p_player_id integer, p_kind text, p_contract_token text, p_audit_id bigint, p_signer public.contract_signers, p_recipient text DEFAULT NULL::text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  first_offer_mail boolean := p_kind = 'offer' AND ((p_signer).id IS NULL OR (p_signer).position = 1);
+  queued_id bigint;
+BEGIN
+  IF first_offer_mail THEN
+    UPDATE contract_messages SET status = 'skipped', last_error = 'a newer offer replaced its link before it left'
+    WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = p_player_id
+      AND contract_messages.kind = 'offer' AND contract_messages.status = 'queued';
+  END IF;
+  INSERT INTO contract_messages (
+    tenant_id, player_id, kind, recipient, contract_token_sha256, audit_id, signer_id, signer_name, signer_role
+  )
+  VALUES (
+    p_tenant_id, p_player_id, p_kind, coalesce((p_signer).email, p_recipient), sha256(convert_to(p_contract_token, 'UTF8')),
+    p_audit_id, (p_signer).id, (p_signer).name, (p_signer).role
+  )
+  RETURNING contract_messages.id INTO queued_id;
+  PERFORM enqueue_contract_job(
+    'send_contract_message',
+    json_build_object('tenant_id', p_tenant_id, 'message_id', queued_id),
+    CASE WHEN first_offer_mail THEN contract_offer_mail_key(p_tenant_id, p_player_id) END,
+    -- Exponential backoff (graphile-worker waits e^attempt seconds): eight attempts span about 30 minutes.
+    p_max_attempts => 8::smallint
+  );
+  RETURN queued_id;
 END;
 $function$;
 
@@ -1456,6 +1670,7 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   candidate record;
+  due record;
   reason text;
 BEGIN
   FOR candidate IN
@@ -1474,14 +1689,31 @@ BEGIN
     reason := CASE
       WHEN candidate.found_id IS NULL THEN 'player_not_found'
       WHEN candidate.contract_status <> 'offered' THEN 'not_offered'
-      WHEN EXISTS (
-        SELECT 1 FROM contract_messages
-        WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = candidate.found_id
-          AND contract_messages.status IN ('queued', 'sent') AND contract_messages.created_at > now() - interval '1 hour'
-      ) THEN 'reminded_recently'
+      ELSE 'reminded_recently'
     END;
-    IF reason IS NULL AND NOT p_dry_run THEN
-      PERFORM queue_contract_message(p_tenant_id, candidate.found_id, 'reminder', candidate.email, candidate.contract_token, NULL);
+    IF candidate.contract_status = 'offered' THEN
+      -- The pending signers, or the one signer of an offer made before signers existed.
+      FOR due IN
+        SELECT signer AS row, signer.id AS signer_id, signer.token
+        FROM contract_signers AS signer
+        WHERE signer.tenant_id = p_tenant_id AND signer.player_id = candidate.found_id AND signer.status = 'pending'
+        UNION ALL
+        SELECT NULL::contract_signers, NULL::integer, candidate.contract_token
+        WHERE NOT EXISTS (
+          SELECT 1 FROM contract_signers AS signer WHERE signer.tenant_id = p_tenant_id AND signer.player_id = candidate.found_id
+        )
+      LOOP
+        CONTINUE WHEN EXISTS (
+          SELECT 1 FROM contract_messages
+          WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = candidate.found_id
+            AND contract_messages.signer_id IS NOT DISTINCT FROM due.signer_id
+            AND contract_messages.status IN ('queued', 'sent') AND contract_messages.created_at > now() - interval '1 hour'
+        );
+        reason := NULL;
+        IF NOT p_dry_run THEN
+          PERFORM queue_signer_message(p_tenant_id, candidate.found_id, 'reminder', due.token, NULL, due.row, candidate.email);
+        END IF;
+      END LOOP;
     END IF;
     RETURN QUERY SELECT candidate.requested_id, reason;
   END LOOP;
@@ -1494,16 +1726,6 @@ CREATE OR REPLACE FUNCTION public.route_contract_token()
 AS $function$
 BEGIN
   INSERT INTO contract_links (token, tenant_id, player_id) VALUES (NEW.contract_token, NEW.tenant_id, NEW.id);
-  RETURN NULL;
-END;
-$function$;
-
-CREATE OR REPLACE FUNCTION public.route_signer_token()
- RETURNS trigger
- LANGUAGE plpgsql
-AS $function$
-BEGIN
-  INSERT INTO contract_links (token, tenant_id, player_id) VALUES (NEW.token, NEW.tenant_id, NEW.player_id);
   RETURN NULL;
 END;
 $function$;
@@ -1553,37 +1775,122 @@ AS $function$
   );
 $function$;
 
-CREATE OR REPLACE FUNCTION public.sign_contract_with_evidence(p_token text, p_signed_by text, p_signature_url text, p_signed_ip inet, p_contract_version text, p_allowed_from text[], p_esign_consent boolean, p_disclosure_version text, p_disclosure_sha256 bytea, p_user_agent text)
- RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text)
+CREATE OR REPLACE FUNCTION public.sign_contract_as_signer(p_token text, p_signed_by text, p_signature_url text, p_signed_ip inet, p_contract_version text, p_allowed_from text[], p_esign_consent boolean, p_disclosure_version text, p_disclosure_sha256 bytea, p_user_agent text)
+ RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text, signer_id integer, signers jsonb)
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column
 DECLARE
   before players := lock_offered_contract(p_token);
-  rule contract_transitions := contract_transition(before.contract_status, '{"type": "SIGN"}', '{}', p_allowed_from);
-  after players;
+  team_ids integer[] := player_team_ids(before.tenant_id, before.id);
+  old_state jsonb := contract_snapshot(before, team_ids);
+  signer contract_signers;
+  pending integer;
+  rule contract_transitions;
+  after players := before;
   answer_audit_id bigint;
+  recipient contract_signers;
 BEGIN
-  PERFORM permit_contract_write(before.tenant_id, before.id, 'SIGN');
-  UPDATE players SET
-    contract_status = rule.to_status,
-    contract_signed_at = now(),
-    contract_signed_by = p_signed_by,
-    contract_signed_ip = p_signed_ip,
-    contract_signature_url = p_signature_url,
-    contract_version = p_contract_version,
-    contract_esign_consent = p_esign_consent,
-    contract_disclosure_version = p_disclosure_version,
-    contract_disclosure_sha256 = p_disclosure_sha256,
-    contract_signed_user_agent = p_user_agent
-  WHERE players.tenant_id = before.tenant_id AND players.id = before.id
-  RETURNING * INTO after;
+  SELECT * INTO signer FROM contract_signers
+  WHERE contract_signers.tenant_id = before.tenant_id AND contract_signers.token = p_token;
+  IF before.contract_status = 'offered' AND signer.status = 'signed' THEN
+    RAISE EXCEPTION 'already_signed_by_you: this signer has signed the open offer' USING ERRCODE = 'CTSGY';
+  END IF;
+  pending := CASE
+    WHEN signer.id IS NULL OR signer.completes THEN 0
+    ELSE (
+      SELECT count(*) FROM contract_signers AS other
+      WHERE other.tenant_id = before.tenant_id AND other.player_id = before.id
+        AND other.status = 'pending' AND other.id <> signer.id
+    )
+  END;
+  rule := contract_transition(before.contract_status, '{"type": "SIGN"}', jsonb_build_object('pendingSigners', pending), p_allowed_from);
 
-  answer_audit_id := write_family_audit(rule.audit_event, before, after);
-  PERFORM queue_contract_message(before.tenant_id, before.id, 'confirmation', after.email, NULL, answer_audit_id);
-  -- The family answered: no automatic reminder of this offer is due any more.
-  PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
-  RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
+  signer := signer_of_link(before, p_token);
+  UPDATE contract_signers SET
+    status = 'signed',
+    answered_at = now(),
+    signed_by = p_signed_by,
+    signed_ip = p_signed_ip,
+    user_agent = p_user_agent,
+    esign_consent = p_esign_consent,
+    disclosure_version = p_disclosure_version,
+    disclosure_sha256 = p_disclosure_sha256,
+    terms_version = before.contract_terms_version,
+    terms_sha256 = before.contract_terms_sha256,
+    contract_version = p_contract_version,
+    signature_url = p_signature_url
+  WHERE contract_signers.tenant_id = signer.tenant_id AND contract_signers.id = signer.id;
+
+  IF rule.to_status <> before.contract_status THEN
+    PERFORM permit_contract_write(before.tenant_id, before.id, 'SIGN');
+    UPDATE players SET
+      contract_status = rule.to_status,
+      contract_signed_at = now(),
+      contract_signed_by = p_signed_by,
+      contract_signed_ip = p_signed_ip,
+      contract_signature_url = p_signature_url,
+      contract_version = p_contract_version,
+      contract_esign_consent = p_esign_consent,
+      contract_disclosure_version = p_disclosure_version,
+      contract_disclosure_sha256 = p_disclosure_sha256,
+      contract_signed_user_agent = p_user_agent
+    WHERE players.tenant_id = before.tenant_id AND players.id = before.id
+    RETURNING * INTO after;
+  END IF;
+
+  INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
+  VALUES (before.tenant_id, before.id, rule.audit_event, old_state, contract_snapshot(after, team_ids), 'family', 'family_link')
+  RETURNING contract_audit_log.id INTO answer_audit_id;
+
+  IF after.contract_status = 'signed' THEN
+    FOR recipient IN
+      SELECT * FROM contract_signers
+      WHERE contract_signers.tenant_id = before.tenant_id AND contract_signers.player_id = before.id
+      ORDER BY contract_signers.position
+    LOOP
+      PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, recipient);
+    END LOOP;
+    -- The contract is answered: no automatic reminder of this offer is due any more.
+    PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
+  ELSE
+    PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, signer);
+  END IF;
+  RETURN QUERY
+  SELECT before.tenant_id, before.id, answer_audit_id, answer.*, signer.id, contract_signers_of(after)
+  FROM family_answer(before, after) AS answer;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.sign_contract_with_evidence(p_token text, p_signed_by text, p_signature_url text, p_signed_ip inet, p_contract_version text, p_allowed_from text[], p_esign_consent boolean, p_disclosure_version text, p_disclosure_sha256 bytea, p_user_agent text)
+ RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text)
+ LANGUAGE sql
+AS $function$
+  SELECT
+    signed.tenant_id, signed.player_id, signed.audit_id, signed.previous_status, signed.contract_status,
+    signed.player_name, signed.team_names, signed.monthly_fee, signed.contract_version, signed.club_name,
+    signed.terms_version, signed.terms_title, signed.terms_sha256, signed.terms_body
+  FROM sign_contract_as_signer(
+    p_token, p_signed_by, p_signature_url, p_signed_ip, p_contract_version, p_allowed_from,
+    p_esign_consent, p_disclosure_version, p_disclosure_sha256, p_user_agent
+  ) AS signed;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.signer_of_link(p_player public.players, p_token text)
+ RETURNS public.contract_signers
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  signer contract_signers;
+BEGIN
+  SELECT * INTO signer FROM contract_signers
+  WHERE contract_signers.tenant_id = p_player.tenant_id AND contract_signers.token = p_token;
+  IF NOT FOUND THEN
+    INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes)
+    VALUES (p_player.tenant_id, p_player.id, 1, 'player', p_player.name, p_player.email, p_player.contract_token, true)
+    RETURNING * INTO signer;
+  END IF;
+  RETURN signer;
 END;
 $function$;
 
@@ -1775,25 +2082,6 @@ BEGIN
   outcome := ROW(false, before.contract_status, ended.new_status, ended.audit_id, p_actor);
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;
-END;
-$function$;
-
-CREATE OR REPLACE FUNCTION public.write_family_audit(p_event_type text, p_before public.players, p_after public.players)
- RETURNS bigint
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-  team_ids integer[] := player_team_ids(p_before.tenant_id, p_before.id);
-  new_audit_id bigint;
-BEGIN
-  INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
-  VALUES (
-    p_before.tenant_id, p_before.id, p_event_type,
-    contract_snapshot(p_before, team_ids), contract_snapshot(p_after, team_ids),
-    'family', 'family_link'
-  )
-  RETURNING contract_audit_log.id INTO new_audit_id;
-  RETURN new_audit_id;
 END;
 $function$;
 

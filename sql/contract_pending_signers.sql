@@ -1,6 +1,6 @@
 -- How many signers the player's open offer still needs (docs/PRODUCT.md, "Who signs"): none once a
--- signer whose signature completes the contract has signed; otherwise every pending signer. A
--- contract made before contract_signers has no rows here, and its one link's signature completes it.
+-- signer whose signature completes the contract has signed; otherwise every pending signer. An offer
+-- made before signers existed has no rows here, and its one link's signature completes it.
 CREATE OR REPLACE FUNCTION contract_pending_signers(p_tenant_id integer, p_player_id integer) RETURNS integer
 LANGUAGE sql
 STABLE

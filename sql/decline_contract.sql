@@ -1,8 +1,6 @@
--- DECLINE (docs/PRODUCT.md, "The state machine"): offered → declined, by the family through their
--- link, in one call. Under the row lock, contract_transition applies the service machine's
--- judgement (p_allowed_from) and the rules, or raises the state's refusal. The token stays on the
--- player, so the link shows the decline, but it can no longer be signed. The family's confirmation
--- e-mail is queued and the offer's reminders cancelled in the same transaction.
+-- The previous release's DECLINE (before signers had links of their own): the same transition as
+-- decline_contract_as_signer, answered without the signers. Kept while that release may still run
+-- during a rolling deploy (docs/OPERATING.md, "Deploying").
 CREATE OR REPLACE FUNCTION decline_contract(p_token text, p_allowed_from text[]) RETURNS TABLE (
   tenant_id integer,
   player_id integer,
@@ -19,24 +17,11 @@ CREATE OR REPLACE FUNCTION decline_contract(p_token text, p_allowed_from text[])
   terms_sha256 bytea,
   terms_body text
 )
-LANGUAGE plpgsql
+LANGUAGE sql
 AS $$
-#variable_conflict use_column
-DECLARE
-  before players := lock_offered_contract(p_token);
-  rule contract_transitions := contract_transition(before.contract_status, '{"type": "DECLINE"}', '{}', p_allowed_from);
-  after players;
-  answer_audit_id bigint;
-BEGIN
-  PERFORM permit_contract_write(before.tenant_id, before.id, 'DECLINE');
-  UPDATE players SET contract_status = rule.to_status, contract_declined_at = now()
-  WHERE players.tenant_id = before.tenant_id AND players.id = before.id
-  RETURNING * INTO after;
-
-  answer_audit_id := write_family_audit(rule.audit_event, before, after);
-  PERFORM queue_contract_message(before.tenant_id, before.id, 'confirmation', after.email, NULL, answer_audit_id);
-  -- The family answered: no automatic reminder of this offer is due any more.
-  PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
-  RETURN QUERY SELECT before.tenant_id, before.id, answer_audit_id, answer.* FROM family_answer(before, after) AS answer;
-END;
+  SELECT
+    declined.tenant_id, declined.player_id, declined.audit_id, declined.previous_status, declined.contract_status,
+    declined.player_name, declined.team_names, declined.monthly_fee, declined.contract_version, declined.club_name,
+    declined.terms_version, declined.terms_title, declined.terms_sha256, declined.terms_body
+  FROM decline_contract_as_signer(p_token, p_allowed_from) AS declined;
 $$;

@@ -2,7 +2,8 @@
 -- locked): an open offer ends. contract_transition applies the service machine's judgement
 -- (p_allowed_from) and the rules, or raises the state's refusal; the contract takes the state the
 -- rule names, with the audit row the rule names (p_reason is the withdrawal's, NULL for an expiry);
--- the offer's unsent e-mail is marked skipped (p_unsent_because says why) and its reminder job goes.
+-- the offer's unsent e-mail is marked skipped (p_unsent_because says why), its reminder job goes,
+-- and every signer still pending is told.
 -- Returns the audit row's id and the new state.
 CREATE OR REPLACE FUNCTION end_offered_contract(
   p_before players,
@@ -21,6 +22,7 @@ DECLARE
   rule contract_transitions := contract_transition(p_before.contract_status, jsonb_build_object('type', p_event), '{}', p_allowed_from);
   after players;
   current_team_ids integer[];
+  recipient contract_signers;
 BEGIN
   PERFORM permit_contract_write(p_before.tenant_id, p_before.id, p_event);
   UPDATE players SET contract_status = rule.to_status
@@ -41,5 +43,22 @@ BEGIN
   WHERE contract_messages.tenant_id = p_before.tenant_id AND contract_messages.player_id = p_before.id
     AND contract_messages.status = 'queued' AND contract_messages.kind IN ('offer', 'reminder');
   PERFORM graphile_worker.remove_job(contract_reminder_job_key(p_before.tenant_id, p_before.id));
+
+  -- Every signer still waiting hears that the offer ended, with whom to ask (docs/PRODUCT.md, "Who
+  -- signs"); an offer made before signers existed has its one signer at the player's e-mail.
+  FOR recipient IN
+    SELECT * FROM contract_signers
+    WHERE contract_signers.tenant_id = p_before.tenant_id AND contract_signers.player_id = p_before.id
+      AND contract_signers.status = 'pending'
+    ORDER BY contract_signers.position
+  LOOP
+    PERFORM queue_signer_message(p_before.tenant_id, p_before.id, 'confirmation', NULL, audit_id, recipient);
+  END LOOP;
+  IF NOT EXISTS (
+    SELECT 1 FROM contract_signers
+    WHERE contract_signers.tenant_id = p_before.tenant_id AND contract_signers.player_id = p_before.id
+  ) THEN
+    PERFORM queue_signer_message(p_before.tenant_id, p_before.id, 'confirmation', NULL, audit_id, NULL, p_before.email);
+  END IF;
 END;
 $$;

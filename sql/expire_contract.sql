@@ -18,8 +18,7 @@ BEGIN
   SELECT * INTO before FROM players
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   FOR UPDATE;
-  IF before.contract_status IS DISTINCT FROM 'offered'
-    OR sha256(convert_to(before.contract_token, 'UTF8')) IS DISTINCT FROM p_contract_token_sha256 THEN
+  IF NOT offer_link_current(before, p_contract_token_sha256) THEN
     RETURN false;
   END IF;
   PERFORM end_offered_contract(before, 'EXPIRE', p_allowed_from, 'system', 'offer_deadline', NULL, 'the offer expired before it left');

@@ -18,7 +18,13 @@ BEGIN
     json_build_object('tenant_id', p_tenant_id, 'message_id', p_message_id),
     run_at => p_until,
     max_attempts => 8,
-    job_key => CASE WHEN message.kind = 'offer' THEN contract_offer_mail_key(p_tenant_id, message.player_id) END
+    -- Keyed as queue_signer_message keys it: the first signer's offer mail, per player.
+    job_key => CASE
+      WHEN message.kind = 'offer' AND (message.signer_id IS NULL OR EXISTS (
+        SELECT 1 FROM contract_signers
+        WHERE contract_signers.tenant_id = p_tenant_id AND contract_signers.id = message.signer_id AND contract_signers.position = 1
+      )) THEN contract_offer_mail_key(p_tenant_id, message.player_id)
+    END
   );
 END;
 $$;

@@ -1,10 +1,12 @@
--- The family's link is the only credential (docs/PRODUCT.md, "Family links"). Finds the link's player and locks the
--- row; an unknown token and a replaced one are refused here, each with its own SQLSTATE. Every lookup
--- runs whatever the token, so the two cost the same: a token with no route is looked up under club
--- and player id 0, which none has (ids start at 1). The token is routed to its club and player first
--- (contract_links); the player is then found by primary key, still holding that token, and the
--- replaced tokens by (tenant_id, token) (docs/SCALING.md). Whether the contract's state takes the
--- family's answer is contract_transition's to judge.
+-- The family's link is the only credential (docs/PRODUCT.md, "Family links"). Finds the link's
+-- player and locks the row, whether the link is the player's own (contract_token) or one of the
+-- offer's other signers' (contract_signers); an unknown token and a replaced one are refused here,
+-- each with its own SQLSTATE. Every lookup runs whatever the token, so the two cost the same: a
+-- token with no route is looked up under club and player id 0, which none has (ids start at 1). The
+-- token is routed to its club and player first (contract_links); the player is then found by
+-- primary key, still holding that token, and the replaced tokens by (tenant_id, token)
+-- (docs/SCALING.md). Whether the contract's state takes the family's answer is contract_transition's
+-- to judge.
 CREATE OR REPLACE FUNCTION lock_offered_contract(p_token text) RETURNS players
 LANGUAGE plpgsql
 AS $$
@@ -16,7 +18,13 @@ BEGIN
   SELECT * INTO link FROM contract_links WHERE contract_links.token = p_token;
   SELECT * INTO player FROM players
   WHERE players.tenant_id = coalesce(link.tenant_id, 0) AND players.id = coalesce(link.player_id, 0)
-    AND players.contract_token = p_token
+    AND (
+      players.contract_token = p_token
+      OR EXISTS (
+        SELECT 1 FROM contract_signers AS signer
+        WHERE signer.tenant_id = coalesce(link.tenant_id, 0) AND signer.token = p_token AND signer.player_id = players.id
+      )
+    )
   FOR UPDATE;
   replaced := EXISTS (
     SELECT 1 FROM superseded_contract_tokens

@@ -4,8 +4,9 @@
 -- Under the player's row lock, contract_transition applies the service machine's judgement
 -- (p_allowed_from) and the rules machines/contract.ts declares, or raises the state's refusal. Then
 -- it archives what the offer destroys (the replaced token answers 410 from then on), pins the
--- club's newest contract terms, mints the token, moves teams, queues the family's e-mail with the
--- new link and writes the audit row the transition names. Each refusal has its own SQLSTATE;
+-- club's newest contract terms, mints the token, moves teams, fixes who signs (mint_contract_signers,
+-- each signer with a link of their own), queues each signer's e-mail with their link and writes the
+-- audit row the transition names. Each refusal has its own SQLSTATE;
 -- src/errors.ts maps them to HTTP. A raise rolls back everything the call did, the e-mail included.
 CREATE OR REPLACE FUNCTION offer_contract(
   p_tenant_id integer,
@@ -30,8 +31,10 @@ DECLARE
   before_team_ids integer[];
   after_team_ids integer[];
   changes_team boolean;
+  before_state jsonb;
   rule contract_transitions;
   terms contract_terms;
+  signer contract_signers;
   outcome offer_contract_outcome;
 BEGIN
   IF replay IS NOT NULL THEN
@@ -49,6 +52,8 @@ BEGIN
   END IF;
 
   before_team_ids := player_team_ids(p_tenant_id, p_player_id);
+  -- Taken before the new offer's signers replace the old one's, whose signatures it records.
+  before_state := contract_snapshot(before, before_team_ids);
   context := jsonb_build_object('teamIds', before_team_ids);
   rule := contract_transition(before.contract_status, event, context, p_allowed_from);
 
@@ -97,11 +102,13 @@ BEGIN
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   RETURNING * INTO after;
 
+  FOR signer IN SELECT * FROM mint_contract_signers(after) LOOP
+    PERFORM queue_signer_message(p_tenant_id, p_player_id, 'offer', signer.token, NULL, signer);
+  END LOOP;
   outcome := ROW(
     false, before.contract_status, after.contract_status, after.contract_token, after.monthly_fee,
-    after_team_ids, changes_team, rule.audit_event = 'tier_change' IS TRUE, NULL, p_actor
+    after_team_ids, changes_team, rule.audit_event = 'tier_change' IS TRUE, NULL, p_actor, contract_signers_of(after)
   );
-  PERFORM queue_contract_message(p_tenant_id, p_player_id, 'offer', after.email, after.contract_token, NULL);
   -- The audit row last: its insert holds the club's audit chain head until commit
   -- (contract_audit_log_chain), and every offer of the club waits for that lock.
   IF rule.audit_event IS NOT NULL THEN
@@ -110,7 +117,7 @@ BEGIN
       p_tenant_id,
       p_player_id,
       rule.audit_event,
-      contract_snapshot(before, before_team_ids),
+      before_state,
       contract_snapshot(after, after_team_ids),
       p_actor,
       p_source

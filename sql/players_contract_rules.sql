@@ -67,6 +67,16 @@ BEGIN
         OLD.id, pass[1], OLD.contract_status, NEW.contract_status
       USING ERRCODE = 'CTTRN';
   END IF;
+  -- The machine's guard moreSignersPending keeps a SIGN from leaving `offered` while a signer the
+  -- contract needs has not signed, whoever writes the row (docs/PRODUCT.md, "Who signs").
+  IF pass[1] = 'SIGN' AND NEW.contract_status IS DISTINCT FROM OLD.contract_status
+    AND contract_guard_more_signers_pending(
+      jsonb_build_object('pendingSigners', contract_pending_signers(OLD.tenant_id, OLD.id)), '{"type": "SIGN"}'
+    ) THEN
+    RAISE EXCEPTION 'player %: SIGN cannot complete the contract while % signer(s) it needs are pending',
+        OLD.id, contract_pending_signers(OLD.tenant_id, OLD.id)
+      USING ERRCODE = 'CTTRN';
+  END IF;
   RETURN NEW;
 END;
 $$;

@@ -71,6 +71,11 @@ export const ERRORS = {
   },
   contract_already_signed: { status: 409, sqlstate: 'CTSGN', message: 'This contract is already signed.' },
   contract_already_declined: { status: 409, sqlstate: 'CTDCL', message: 'This contract was declined.' },
+  already_signed_by_you: {
+    status: 409,
+    sqlstate: 'CTSGY',
+    message: 'You have already signed this contract; it waits for the other signers.',
+  },
   contract_withdrawn: { status: 410, sqlstate: 'CTWDN', message: 'The club withdrew this offer. Ask the club for a new one.' },
   contract_expired: { status: 410, sqlstate: 'CTEXP', message: 'This offer expired unsigned. Ask the club for a new one.' },
   no_open_offer: { status: 409, sqlstate: 'CTNOP', message: 'The player has no open offer.' },

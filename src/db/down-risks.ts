@@ -146,4 +146,18 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
           OR contract_disclosure_sha256 IS NOT NULL OR contract_signed_user_agent IS NOT NULL
       )`,
   },
+  '0042_contract-signers': {
+    kind: 'loses-data',
+    explanation:
+      "who signs each open or answered offer, with each signer's own link and signature, and which signer each " +
+      'message was written for (the audit rows keep the signatures)',
+    query: 'SELECT EXISTS (SELECT 1 FROM contract_signers) OR EXISTS (SELECT 1 FROM contract_messages WHERE signer_id IS NOT NULL)',
+  },
+  '0043_contract-rules-and-sql-functions': {
+    kind: 'cannot-run',
+    explanation:
+      'the rules it restores have no partial signatures, and some audit row records a signature that waited for ' +
+      'another signer (an audit row leaves only with its player)',
+    query: "SELECT EXISTS (SELECT 1 FROM contract_audit_log WHERE event_type = 'signature')",
+  },
 };

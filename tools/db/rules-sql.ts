@@ -126,9 +126,15 @@ export function rulesSql(rules: ContractRules, installed: ContractRules | null):
       installed === null
         ? `-- ${check.table}.${check.column} holds exactly the machine's ${check.what}.`
         : `-- The machine's ${check.what} changed: ${check.table}.${check.column} holds exactly these.`,
-      ...(installed === null ? [] : [`ALTER TABLE ${check.table} DROP CONSTRAINT ${check.constraint};`]),
+      ...(installed === null
+        ? []
+        : [
+            '-- NOT VALID: checking the rows already there would block writes to the table for the whole scan.',
+            '-- Validate it in a migration of its own (VALIDATE CONSTRAINT blocks no writes).',
+            `ALTER TABLE ${check.table} DROP CONSTRAINT ${check.constraint};`,
+          ]),
       `ALTER TABLE ${check.table} ADD CONSTRAINT ${check.constraint}`,
-      `  CHECK (${check.column} IN (${check.of(rules).map(sqlLiteral).join(', ')}));`,
+      `  CHECK (${check.column} IN (${check.of(rules).map(sqlLiteral).join(', ')}))${installed === null ? '' : ' NOT VALID'};`,
     );
   }
   return parts.join('\n');
