@@ -382,7 +382,7 @@ AS $function$
 $function$;
 
 CREATE OR REPLACE FUNCTION public.begin_signer_message(p_tenant_id integer, p_message_id bigint)
- RETURNS TABLE(kind text, recipient text, message_id uuid, club_name text, club_contact_email text, club_time_zone text, player_name text, team_names text[], monthly_fee integer, contract_token text, contract_offered_at timestamp with time zone, replaces_earlier_offer boolean, outcome text, signed_by text, answered_at timestamp with time zone, contract_version text, signer_name text, signer_role text, awaited_signers text[], terms_title text, terms_version integer, voided_team_names text[], voided_monthly_fee integer)
+ RETURNS TABLE(kind text, recipient text, message_id uuid, club_name text, club_contact_email text, club_time_zone text, player_name text, team_names text[], monthly_fee integer, contract_token text, contract_offered_at timestamp with time zone, replaces_earlier_offer boolean, outcome text, signed_by text, answered_at timestamp with time zone, contract_version text, signer_name text, signer_role text, awaited_signers text[], terms_title text, terms_version integer, voided_team_names text[], voided_monthly_fee integer, declined_by text)
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column
@@ -479,7 +479,12 @@ BEGIN
       WHERE teams.tenant_id = p_tenant_id AND teams.id IN (SELECT jsonb_array_elements_text(voided->'team_ids')::integer)
       ORDER BY teams.name
     ) END,
-    (voided->>'monthly_fee')::integer
+    (voided->>'monthly_fee')::integer,
+    (
+      SELECT decliner.name FROM contract_signers AS decliner
+      WHERE decliner.tenant_id = p_tenant_id AND decliner.player_id = player.id AND decliner.status = 'declined'
+        AND decliner.id IS DISTINCT FROM message.signer_id AND confirmed->>'contract_status' = 'declined'
+    )
   FROM (SELECT) AS one
   LEFT JOIN contract_terms AS terms
     ON terms.tenant_id = p_tenant_id

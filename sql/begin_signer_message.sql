@@ -7,7 +7,7 @@
 -- The message is its signer's (docs/PRODUCT.md, "Who signs"): contract_token is that signer's link.
 -- A confirmation tells what its audit row recorded, whatever happened to the player since: the
 -- outcome (signed, declined, offered for a signature that waits for others, withdrawn, expired),
--- who signed, when, and the signers still awaited. An offer that replaced a signed contract (a tier
+-- who signed, when, the signers still awaited, and who declined when it was another signer. An offer that replaced a signed contract (a tier
 -- change) names the teams and fee of the contract it voids. club_contact_email is the Reply-To of
 -- the message; club_time_zone the zone its times are shown in.
 CREATE OR REPLACE FUNCTION begin_signer_message(p_tenant_id integer, p_message_id bigint) RETURNS TABLE (
@@ -33,7 +33,8 @@ CREATE OR REPLACE FUNCTION begin_signer_message(p_tenant_id integer, p_message_i
   terms_title text,
   terms_version integer,
   voided_team_names text[],
-  voided_monthly_fee integer
+  voided_monthly_fee integer,
+  declined_by text
 )
 LANGUAGE plpgsql
 AS $$
@@ -131,7 +132,12 @@ BEGIN
       WHERE teams.tenant_id = p_tenant_id AND teams.id IN (SELECT jsonb_array_elements_text(voided->'team_ids')::integer)
       ORDER BY teams.name
     ) END,
-    (voided->>'monthly_fee')::integer
+    (voided->>'monthly_fee')::integer,
+    (
+      SELECT decliner.name FROM contract_signers AS decliner
+      WHERE decliner.tenant_id = p_tenant_id AND decliner.player_id = player.id AND decliner.status = 'declined'
+        AND decliner.id IS DISTINCT FROM message.signer_id AND confirmed->>'contract_status' = 'declined'
+    )
   FROM (SELECT) AS one
   LEFT JOIN contract_terms AS terms
     ON terms.tenant_id = p_tenant_id

@@ -20,6 +20,7 @@ const base = {
   monthlyFee: 1500,
   currency: 'USD',
   contractUrl,
+  signerName: null as string | null,
 };
 const signedAt = new Date(Date.UTC(2026, 0, 31, 18, 5, 9));
 
@@ -27,6 +28,7 @@ const offer = (overrides: Partial<Extract<ContractMessage, { kind: 'offer' }>> =
   ...base,
   kind: 'offer',
   replacesEarlierOffer: false,
+  voided: null,
   ...overrides,
 });
 const reminder = (overrides: Partial<Extract<ContractMessage, { kind: 'reminder' }>> = {}): ContractMessage => ({
@@ -40,6 +42,9 @@ const signed = (overrides: Partial<Extract<ContractMessage, { kind: 'confirmatio
   kind: 'confirmation',
   outcome: 'signed',
   signedBy: 'Dana Park',
+  declinedBy: null,
+  awaitedSigners: [],
+  terms: null,
   at: signedAt,
   contractVersion: 'v7-2026',
   receiptUrl,

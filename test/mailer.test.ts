@@ -39,7 +39,9 @@ function outgoing(overrides: Partial<OutgoingMail> = {}): OutgoingMail & { reado
     monthlyFee: 150,
     currency: 'USD',
     contractUrl,
+    signerName: null,
     replacesEarlierOffer: false,
+    voided: null,
   });
   return {
     messageId: `<${randomUUID()}@club-contracts>`,

@@ -11,6 +11,7 @@ import { contractsCsv } from './csv.ts';
 import { decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { requestIdOf } from '../http/middleware.ts';
 import { z } from '../http/openapi-zod.ts';
+import { offerSigners } from '../signers/schemas.ts';
 import {
   contractHistory,
   contractListResponse,
@@ -82,6 +83,7 @@ export const offer = adminOperation({
       archived: outcome.archived,
       audit_id: outcome.audit_id,
       actor: outcome.actor,
+      signers: offerSigners(outcome.signers, deps.contractBaseUrl),
     } satisfies OfferResponse;
   },
 });

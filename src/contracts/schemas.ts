@@ -5,6 +5,8 @@ import { REMINDER_SKIP_REASONS, listedMessage } from '../mail/contract-messages.
 import { auditEntry, currentContract } from './history-store.ts';
 import { listedContract, offer, withdrawal } from './store.ts';
 import { z } from '../http/openapi-zod.ts';
+import { offerSigner } from '../signers/schemas.ts';
+
 // Request and answer shapes of the contract operations.
 
 export const offerQuery = z
@@ -106,9 +108,15 @@ export const offerResponse = described(offer, {
   archived: 'True when a signed contract was voided (tier change).',
   audit_id: 'The audit row this offer wrote (a forced re-offer, a tier change); null when it wrote none.',
   actor: 'Who made the offer (the token’s e-mail); on an idempotent replay, who made the first request.',
+  signers: 'Who signs.',
 })
   .extend({
     player_id: playerId,
+    signers: z.array(offerSigner).openapi({
+      description:
+        'Who signs, fixed by this offer (docs/PRODUCT.md, "Who signs"), each with their own link and offer e-mail: ' +
+        'the adult player alone, or the listed guardians under the club’s signing policy, or else the player’s e-mail.',
+    }),
     contract_url: z.string().url().openapi({ description: 'The family’s link: CONTRACT_BASE_URL/<contract_token>.' }),
   })
   .openapi('Offer');
@@ -152,13 +160,15 @@ const historyEntry = described(auditEntry.extend({ id: z.number().int(), ts: iso
 
 const messageEntry = described(listedMessage.extend({ created_at: isoTime, sent_at: isoTime.nullable() }), {
   id: 'The message’s id.',
-  kind: 'Which e-mail: an offer, a reminder or a confirmation.',
+  kind: 'Which e-mail: an offer, a reminder or a confirmation (of a signature, a signing, a decline, or the offer withdrawn or expired).',
   to: 'The recipient’s address.',
   status: '`skipped`: its link was replaced, or the offer answered, before it left.',
   created_at: 'When it was queued.',
   sent_at: 'When the mail server accepted it; null until then.',
   attempts: 'Attempts at sending it so far.',
   error: 'Why the last attempt failed, or why the message was skipped.',
+  signer:
+    'The signer it was written for (docs/PRODUCT.md, "Who signs"); null for the player’s e-mail of an offer made before signers.',
 });
 
 /** A player's contract: the store's row, with the family's link for its token, its audit rows and its e-mails. */

@@ -4,6 +4,7 @@ import { CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.
 import { sourceStates } from '../../machines/evaluate.ts';
 import { type IdempotencyClaim, claimArgument, replayed } from '../admin/idempotency-store.ts';
 import { teamIdsOfPlayer } from '../players/store.ts';
+import { storedSigners } from '../signers/schemas.ts';
 
 const status = z.enum(CONTRACT_STATUSES);
 
@@ -33,6 +34,8 @@ export const offer = z.object({
   audit_id: z.number().int().nullable(),
   /** Who made the offer: on a replay, who made the first request. */
   actor: z.string(),
+  /** Who signs it, each with their own link (docs/PRODUCT.md, "Who signs"). */
+  signers: storedSigners,
 });
 
 // audit_id is a bigint column; its values fit a JSON number.

@@ -151,7 +151,8 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
     explanation:
       "who signs each open or answered offer, with each signer's own link and signature, and which signer each " +
       'message was written for (the audit rows keep the signatures)',
-    query: 'SELECT EXISTS (SELECT 1 FROM contract_signers) OR EXISTS (SELECT 1 FROM contract_messages WHERE signer_id IS NOT NULL)',
+    query:
+      'SELECT EXISTS (SELECT 1 FROM contract_signers) OR EXISTS (SELECT 1 FROM contract_messages WHERE signer_id IS NOT NULL)',
   },
   '0043_contract-rules-and-sql-functions': {
     kind: 'cannot-run',

@@ -4,6 +4,7 @@ import { MACHINE, RULES_OUT_OF_SYNC } from '../http/machine-reference.ts';
 import { z } from '../http/openapi-zod.ts';
 import { familyContractResponse, type FamilyContractResponse, declineBody, declineForm, signBody, signForm } from './schemas.ts';
 import { type FamilyApiRouteDependencies, familyAction, familyRead } from './operation.ts';
+import { familySigners } from '../signers/schemas.ts';
 
 // The family link's operations. Programs are answered here in JSON; a browser's requests on the same
 // paths (Accept prefers HTML, or a form post) are taken first by the page's router
@@ -14,9 +15,14 @@ export const tokenPath = z.object({ token: z.string().describe('The family’s c
 /** The answer: the store's contract, its version the one in force until the family signs another. */
 const view = (
   { contractVersion }: FamilyApiRouteDependencies,
+  token: string,
   contract: FamilyContract | AnsweredContract,
 ): FamilyContractResponse =>
-  familyContractResponse.parse({ ...contract, contract_version: contract.contract_version ?? contractVersion });
+  familyContractResponse.parse({
+    ...contract,
+    contract_version: contract.contract_version ?? contractVersion,
+    ...familySigners(contract.signers, token),
+  });
 
 export const familyContract = familyRead({
   method: 'get',
@@ -38,7 +44,7 @@ export const familyContract = familyRead({
   },
   notes: { validation_failed: 'JSON only: a query parameter (the page ignores those it does not read)' },
   async handle(ctx, { params: { token } }, deps) {
-    ctx.body = view(deps, await deps.links.open(ctx, token));
+    ctx.body = view(deps, token, await deps.links.open(ctx, token));
   },
 });
 
@@ -57,8 +63,11 @@ const answering = (action: 'sign' | 'decline') =>
       200: json(familyContractResponse, 'The contract after the change.'),
       303: { description: 'Form posts: back to the family page.' },
     },
-    errors: ['contract_already_signed', 'contract_already_declined', 'rules_out_of_sync'],
-    notes: { rules_out_of_sync: RULES_OUT_OF_SYNC },
+    errors: ['contract_already_signed', 'contract_already_declined', 'already_signed_by_you', 'rules_out_of_sync'],
+    notes: {
+      rules_out_of_sync: RULES_OUT_OF_SYNC,
+      already_signed_by_you: 'this link’s signer has signed already; the offer waits for another signer',
+    },
   }) as const;
 
 export const signing = familyAction({
@@ -71,7 +80,7 @@ export const signing = familyAction({
       signatureUrl: body.signature_url ?? null,
       esignConsent: body.esign_consent ?? null,
     };
-    ctx.body = view(deps, await deps.links.sign(ctx, token, signature));
+    ctx.body = view(deps, token, await deps.links.sign(ctx, token, signature));
   },
 });
 
@@ -84,7 +93,7 @@ export const declining = familyAction({
     alsoAccepted: { 'application/x-www-form-urlencoded': { schema: declineForm } },
   },
   async handle(ctx, { params: { token } }, deps) {
-    ctx.body = view(deps, await deps.links.decline(ctx, token));
+    ctx.body = view(deps, token, await deps.links.decline(ctx, token));
   },
 });
 

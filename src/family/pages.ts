@@ -4,6 +4,7 @@ import type { ErrorCode } from '../errors.ts';
 import { formatIsoTime, formatMonthlyFee, formatReadableTime } from '../formatting.ts';
 import type { FamilyClub, FamilyContract, SignedContract } from './store.ts';
 import { ESIGN_DISCLOSURE } from './esign-disclosure.ts';
+import { familySigners } from '../signers/schemas.ts';
 import type { TermsHtml } from '../terms/terms-html-cache.ts';
 
 export const VIEWS = fileURLToPath(new URL('../http/views/', import.meta.url));
@@ -90,6 +91,16 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
     contractVersion: signed.contract_version,
     terms: signed.terms,
     replacedOn: formatTime(signed.replaced_at, signed.club_time_zone),
+    signatures: signed.signatures.map((signature) => ({
+      role: signature.role === 'guardian' ? 'Parent or guardian' : 'Player',
+      name: signature.name,
+      signedBy: signature.signed_by,
+      signedAt: formatReadableTime(Date.parse(signature.signed_at), signed.club_time_zone),
+      signedAtIso: formatIsoTime(Date.parse(signature.signed_at)),
+      ip: signature.ip,
+      esignConsent: signature.esign_consent,
+      userAgent: signature.user_agent,
+    })),
   });
 
   return {
@@ -106,6 +117,7 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         contractVersion: contract.contract_version ?? options.contractVersion,
         terms: contract.terms === null ? null : { ...contract.terms, html: options.termsHtml(contract.terms) },
         status: contract.status,
+        ...signersView(contract, token),
         signedBy: contract.contract_signed_by,
         signedAt: formatTime(contract.contract_signed_at, contract.club_time_zone),
         declinedAt: formatTime(contract.contract_declined_at, contract.club_time_zone),
@@ -113,7 +125,7 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
           ...ESIGN_DISCLOSURE,
           html: options.termsHtml({ sha256: ESIGN_DISCLOSURE.sha256, body: ESIGN_DISCLOSURE.text }),
         },
-        notice: notice(contract, outcome),
+        notice: notice(contract, token, outcome),
         error: problem(contract, outcome),
       }),
     replaced: (token, club, signed, root) =>
@@ -145,8 +157,38 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
   };
 }
 
-function notice(contract: FamilyContract, outcome: FormOutcome | null): string | null {
+/**
+ * Who signs, as the link shows it (docs/PRODUCT.md, "Who signs"): its own signer, and — when there is
+ * more than one — every signer's name, role and standing, never their e-mail or link.
+ */
+function signersView(contract: FamilyContract, token: string) {
+  const { signer } = familySigners(contract.signers, token);
+  const awaited = contract.signers.filter((other) => other.status === 'pending').map((other) => other.name);
+  return {
+    signerRole: signer?.role ?? 'player',
+    /** This link's signer has signed an offer that still waits for others. */
+    signedAndWaiting: contract.status === 'offered' && signer?.status === 'signed',
+    awaited: new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(awaited),
+    signers:
+      contract.signers.length > 1
+        ? contract.signers.map((other) => ({
+            name: other.name,
+            role: other.role === 'guardian' ? 'Parent or guardian' : 'Player',
+            standing:
+              other.status === 'signed' && other.signed_at !== null
+                ? `Signed ${formatReadableTime(Date.parse(other.signed_at), contract.club_time_zone)}`
+                : other.status === 'declined'
+                  ? 'Declined'
+                  : 'Not signed yet',
+            own: other.token === token,
+          }))
+        : [],
+  };
+}
+
+function notice(contract: FamilyContract, token: string, outcome: FormOutcome | null): string | null {
   if (outcome === 'signed' && contract.status === 'signed') return 'Thank you. The contract is signed.';
+  if (outcome === 'signed' && signersView(contract, token).signedAndWaiting) return 'Thank you. Your signature is recorded.';
   if (outcome === 'declined' && contract.status === 'declined') return 'Your answer is recorded: you declined the offer.';
   return null;
 }

@@ -1,6 +1,7 @@
 import { hasVisibleCharacter, isPlainUrl, isStorableText, name, UNSTORABLE_TEXT } from '../http/input.ts';
 import { described } from '../http/answers.ts';
 import { familyContract, familyTerms } from './store.ts';
+import { coSigner, linkSigner } from '../signers/schemas.ts';
 import { z } from '../http/openapi-zod.ts';
 
 export const signBody = z
@@ -79,6 +80,10 @@ export const familyContractResponse = described(
     contract_version: z
       .string()
       .openapi({ description: 'The contract text version (CONTRACT_VERSION): the one signed, or the one in force.' }),
+    signer: linkSigner.nullable().openapi({ description: 'Whose link this is (docs/PRODUCT.md, "Who signs").' }),
+    signers: z.array(coSigner).openapi({
+      description: 'Everyone who signs this contract, in order, and where each stands; no one’s e-mail or link.',
+    }),
   })
   .openapi('FamilyContract');
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.ts';
 import { sourceStates } from '../../machines/evaluate.ts';
 import { teamIdsOfPlayer } from '../players/store.ts';
+import { type StoredSigner, storedSigners } from '../signers/schemas.ts';
 
 /** Contract terms as the family reads them: `sha256` (hex) is the hash of exactly `body`. */
 export const familyTerms = z.object({ version: z.number().int(), title: z.string(), sha256: z.string(), body: z.string() });
@@ -58,6 +59,8 @@ export const familyContract = z.object({
  * (the club's contact e-mail, or null), and the club's time zone, which the page's times are shown in.
  */
 export type FamilyContract = z.infer<typeof familyContract> & {
+  /** Who signs the offer (docs/PRODUCT.md, "Who signs"), links included: the answer shows each reader what is theirs. */
+  readonly signers: readonly StoredSigner[];
   readonly contract_signed_at: number | null;
   readonly contract_signed_by: string | null;
   readonly contract_declined_at: number | null;
@@ -83,6 +86,7 @@ const contractRow = z.object({
   contract_declined_at: z.number().nullable(),
   club_contact_email: z.string().nullable(),
   club_time_zone: z.string().nullable(),
+  signers: storedSigners,
   ...termsColumns,
 });
 
@@ -103,6 +107,20 @@ function routeOf(token: string) {
     SELECT coalesce(links.tenant_id, 0) AS tenant_id, coalesce(links.player_id, 0) AS player_id
     FROM (SELECT) AS one LEFT JOIN contract_links AS links ON links.token = ${token}
   `;
+}
+
+/**
+ * Whether the routed player (`players`) still holds the link: as its own token, or as one of its
+ * offer's other signers' (contract_signers).
+ */
+function holdsLink(token: string) {
+  return sql.fragment`(
+    players.contract_token = ${token}
+    OR EXISTS (
+      SELECT 1 FROM contract_signers AS signer
+      WHERE signer.tenant_id = players.tenant_id AND signer.token = ${token} AND signer.player_id = players.id
+    )
+  )`;
 }
 
 /**
@@ -133,6 +151,7 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
       tenants.name AS club_name,
       tenants.contact_email AS club_contact_email,
       tenants.time_zone AS club_time_zone,
+      CASE WHEN players.id IS NOT NULL THEN contract_signers_of(players) END AS signers,
       terms.version AS terms_version,
       terms.title AS terms_title,
       terms.sha256 AS terms_sha256,
@@ -140,7 +159,7 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
     FROM (${routeOf(token)}) AS route
     LEFT JOIN tenants ON tenants.id = route.tenant_id
     LEFT JOIN players ON players.tenant_id = route.tenant_id AND players.id = route.player_id
-      AND players.contract_token = ${token}
+      AND ${holdsLink(token)}
     LEFT JOIN contract_terms AS terms ON terms.tenant_id = players.tenant_id AND terms.version = players.contract_terms_version
   `);
   const club = row.club_name === null ? null : { name: row.club_name, contactEmail: row.club_contact_email };
@@ -192,6 +211,21 @@ const signedRow = z.object({
   terms_title: z.string().nullable(),
   terms_sha256: z.string().nullable(),
   replaced_at: z.number().nullable(),
+  /** Every signature of the contract, in signer order (the audit snapshot's `signatures`); none recorded before signers. */
+  signatures: z
+    .array(
+      z.object({
+        role: z.enum(['guardian', 'player']),
+        name: z.string(),
+        signed_by: z.string(),
+        signed_at: z.string(),
+        ip: z.string().nullable(),
+        user_agent: z.string().nullable(),
+        esign_consent: z.boolean().nullable(),
+      }),
+    )
+    .nullable()
+    .transform((signatures) => signatures ?? []),
 });
 
 /** The signed contract, its terms as one field (their text is not needed: the hash binds it). */
@@ -215,7 +249,7 @@ export async function findSignedContract(db: CommonQueryMethods, token: string):
              NULL::timestamptz AS replaced_at
       FROM route
       JOIN players ON players.tenant_id = route.tenant_id AND players.id = route.player_id
-        AND players.contract_token = ${token}
+        AND ${holdsLink(token)}
       WHERE players.contract_status = 'signed'
       UNION ALL
       SELECT tier_change.tenant_id, tier_change.player_id, tier_change.old_state, tier_change.ts
@@ -256,7 +290,8 @@ export async function findSignedContract(db: CommonQueryMethods, token: string):
       terms.version AS terms_version,
       terms.title AS terms_title,
       signed.contract->>'contract_terms_sha256' AS terms_sha256,
-      signed.replaced_at
+      signed.replaced_at,
+      signed.contract->'signatures' AS signatures
     FROM signed
     JOIN tenants ON tenants.id = signed.tenant_id
     JOIN players ON players.tenant_id = signed.tenant_id AND players.id = signed.player_id
@@ -280,13 +315,19 @@ export const answeredRow = z.object({
   monthly_fee: z.number(),
   contract_version: z.string().nullable(),
   ...termsColumns,
+  /** The signer who answered; null on the previous release's calls. */
+  signer_id: z.number().int().nullable(),
+  signers: storedSigners,
 });
 
 /** What the link shows after the family's answer, and the state it was given in. */
-export type AnsweredContract = z.infer<typeof familyContract> & { readonly previous_status: ContractStatus };
+export type AnsweredContract = z.infer<typeof familyContract> & {
+  readonly previous_status: ContractStatus;
+  readonly signers: readonly StoredSigner[];
+};
 
 const answered = (row: z.infer<typeof answeredRow>): AnsweredContract => {
-  const { contract_status: status, ...contract } = withTerms(row);
+  const { contract_status: status, signer_id: _signer, ...contract } = withTerms(row);
   return { ...contract, status };
 };
 
@@ -310,7 +351,7 @@ export interface Signature {
 }
 
 /**
- * The whole SIGN transition in one round trip: one call of sql/sign_contract_with_evidence, which applies the
+ * The whole SIGN transition in one round trip: one call of sql/sign_contract_as_signer, which applies the
  * machine's judgement (the states it takes SIGN from; by default machines/evaluate.ts sourceStates)
  * under the row lock.
  */
@@ -322,7 +363,7 @@ export async function signContract(
   const evidence = signature.evidence ?? { esignConsent: null, disclosure: null, userAgent: null };
   return answered(
     await db.one(sql.type(answeredRow)`
-      SELECT * FROM sign_contract_with_evidence(
+      SELECT * FROM sign_contract_as_signer(
         ${signature.token}, ${signature.signedBy}, ${signature.signatureUrl}, ${signature.ip}::inet,
         ${signature.contractVersion}, ${sql.array(allowedFrom, 'text')}, ${evidence.esignConsent},
         ${evidence.disclosure?.version ?? null},
@@ -333,7 +374,7 @@ export async function signContract(
   );
 }
 
-/** The whole DECLINE transition in one round trip: one call of sql/decline_contract. */
+/** The whole DECLINE transition in one round trip: one call of sql/decline_contract_as_signer. */
 export async function declineContract(
   db: CommonQueryMethods,
   token: string,
@@ -341,7 +382,7 @@ export async function declineContract(
 ): Promise<AnsweredContract> {
   return answered(
     await db.one(sql.type(answeredRow)`
-      SELECT * FROM decline_contract(${token}, ${sql.array(allowedFrom, 'text')})
+      SELECT * FROM decline_contract_as_signer(${token}, ${sql.array(allowedFrom, 'text')})
     `),
   );
 }

@@ -5,7 +5,13 @@ import type { FamilyMailBudget } from '../config.ts';
 export const MESSAGE_KINDS = ['offer', 'reminder', 'confirmation'] as const;
 export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'skipped'] as const;
 
-/** What the worker needs to write one message (sql/begin_contract_message). */
+/**
+ * What a confirmation tells: the contract signed or declined, a signature recorded while the offer
+ * waits for other signers (`offered`), or the offer withdrawn or expired.
+ */
+export const CONFIRMED_OUTCOMES = ['signed', 'declined', 'offered', 'withdrawn', 'expired'] as const;
+
+/** What the worker needs to write one message to one signer (sql/begin_signer_message). */
 export const messageToSend = z.object({
   kind: z.enum(MESSAGE_KINDS),
   recipient: z.string(),
@@ -21,10 +27,22 @@ export const messageToSend = z.object({
   contract_token: z.string(),
   contract_offered_at: z.number(),
   replaces_earlier_offer: z.boolean(),
-  outcome: z.enum(['signed', 'declined']).nullable(),
+  outcome: z.enum(CONFIRMED_OUTCOMES).nullable(),
   signed_by: z.string().nullable(),
   answered_at: z.number().nullable(),
   contract_version: z.string().nullable(),
+  /** The signer the message is for; null for the one signer of an offer made before signers existed. */
+  signer_name: z.string().nullable(),
+  signer_role: z.enum(['guardian', 'player']).nullable(),
+  /** For a signature that waits for others: whom it waits for. */
+  awaited_signers: z.array(z.string()),
+  terms_title: z.string().nullable(),
+  terms_version: z.number().int().nullable(),
+  /** For a tier change's offer: the teams and fee of the signed contract it voids; null otherwise. */
+  voided_team_names: z.array(z.string()).nullable(),
+  voided_monthly_fee: z.number().int().nullable(),
+  /** For a decline: the signer who declined, when not the message's own signer. */
+  declined_by: z.string().nullable(),
 });
 export type MessageToSend = z.infer<typeof messageToSend>;
 
@@ -34,7 +52,7 @@ export async function beginContractMessage(
   tenantId: number,
   messageId: number,
 ): Promise<MessageToSend | null> {
-  return db.maybeOne(sql.type(messageToSend)`SELECT * FROM begin_contract_message(${tenantId}, ${messageId})`);
+  return db.maybeOne(sql.type(messageToSend)`SELECT * FROM begin_signer_message(${tenantId}, ${messageId})`);
 }
 
 /** sql/claim_family_mail: null when the message may leave now (its send is recorded), else when it may. */
@@ -143,6 +161,8 @@ export const listedMessage = z.object({
   sent_at: z.number().nullable(),
   attempts: z.number().int(),
   error: z.string().nullable(),
+  /** The signer it was written for; null for a message to the player's e-mail before signers existed. */
+  signer: z.object({ name: z.string(), role: z.enum(['guardian', 'player']) }).nullable(),
 });
 
 /** The player's messages, newest first. */
@@ -152,7 +172,9 @@ export async function listContractMessages(
   playerId: number,
 ): Promise<ReadonlyArray<z.infer<typeof listedMessage>>> {
   return db.any(sql.type(listedMessage)`
-    SELECT id::integer AS id, kind, recipient AS "to", status, created_at, sent_at, attempts, last_error AS error
+    SELECT
+      id::integer AS id, kind, recipient AS "to", status, created_at, sent_at, attempts, last_error AS error,
+      CASE WHEN signer_name IS NOT NULL THEN json_build_object('name', signer_name, 'role', signer_role) END AS signer
     FROM contract_messages
     WHERE tenant_id = ${tenantId} AND player_id = ${playerId}
     ORDER BY id DESC

@@ -20,7 +20,10 @@ interface ClubMessage {
   teamNames: string[];
   monthlyFee: number;
   currency: string;
+  /** This signer's own link (docs/PRODUCT.md, "Who signs"). */
   contractUrl: string;
+  /** Whom the message is for; null for the player's e-mail of an offer made before signers existed. */
+  signerName: string | null;
 }
 
 export type ContractMessage = ClubMessage &
@@ -29,6 +32,8 @@ export type ContractMessage = ClubMessage &
         kind: 'offer';
         /** A forced re-offer or a tier change: the earlier e-mail's link no longer works. */
         replacesEarlierOffer: boolean;
+        /** A tier change: the signed contract this offer voids, to show what changed. */
+        voided: { teamNames: string[]; monthlyFee: number } | null;
       }
     | {
         kind: 'reminder';
@@ -36,9 +41,15 @@ export type ContractMessage = ClubMessage &
       }
     | {
         kind: 'confirmation';
-        outcome: 'signed' | 'declined';
+        /** `offered`: this signer's signature is recorded and the contract waits for `awaitedSigners`. */
+        outcome: 'signed' | 'declined' | 'offered' | 'withdrawn' | 'expired';
         signedBy: string | null;
-        /** When the family signed or declined. */
+        /** For a decline by another signer: who declined; null when it was this one. */
+        declinedBy: string | null;
+        awaitedSigners: string[];
+        /** The terms the contract pinned, named in the message; null when the club had none. */
+        terms: { title: string; version: number } | null;
+        /** When the signer signed, the family declined, or the offer was withdrawn or expired. */
         at: Date;
         contractVersion: string | null;
         /** The printable receipt (`${contractUrl}/receipt`), for a signed contract; null for a decline. */
@@ -90,6 +101,18 @@ export function renderMessage(message: ContractMessage): RenderedMessage {
     teams: message.teamNames.length > 0 ? message.teamNames.join(', ') : 'To be assigned by the club',
     monthlyFee: formatMonthlyFee(message.monthlyFee, message.currency),
     contractVersion: message.kind === 'confirmation' && message.outcome === 'signed' ? message.contractVersion : null,
+    termsLine:
+      message.kind === 'confirmation' && message.terms !== null
+        ? `${message.terms.title}, version ${message.terms.version}`
+        : null,
+    awaited: message.kind === 'confirmation' ? listOfNames(message.awaitedSigners) : '',
+    voided:
+      message.kind === 'offer' && message.voided !== null
+        ? {
+            teams: message.voided.teamNames.length > 0 ? message.voided.teamNames.join(', ') : 'To be assigned by the club',
+            monthlyFee: formatMonthlyFee(message.voided.monthlyFee, message.currency),
+          }
+        : null,
     ...(message.kind === 'reminder' ? { offeredOn: formatReadableDay(message.offeredAt, message.timeZone) } : {}),
     ...(message.kind === 'confirmation'
       ? { atReadable: formatReadableTime(message.at, message.timeZone), atIso: formatIsoTime(message.at) }
@@ -114,8 +137,22 @@ function subjectOf(message: ContractMessage): string {
     case 'reminder':
       return `${clubName}: reminder, the contract offer for ${playerName} is waiting for your answer`;
     case 'confirmation':
-      return message.outcome === 'signed'
-        ? `${clubName}: the contract for ${playerName} is signed`
-        : `${clubName}: the contract offer for ${playerName} is declined`;
+      switch (message.outcome) {
+        case 'signed':
+          return `${clubName}: the contract for ${playerName} is signed`;
+        case 'declined':
+          return `${clubName}: the contract offer for ${playerName} is declined`;
+        case 'offered':
+          return `${clubName}: your signature for ${playerName} is recorded`;
+        case 'withdrawn':
+          return `${clubName}: the contract offer for ${playerName} was withdrawn`;
+        case 'expired':
+          return `${clubName}: the contract offer for ${playerName} expired`;
+      }
   }
+}
+
+/** "Ana", "Ana and Ben", "Ana, Ben and Cy": names as a sentence lists them. */
+function listOfNames(names: readonly string[]): string {
+  return new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(names);
 }

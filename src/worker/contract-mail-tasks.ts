@@ -207,10 +207,19 @@ function contractMessage(message: MessageToSend, deps: ContractMailDependencies)
     monthlyFee: message.monthly_fee,
     currency: deps.currency,
     contractUrl: `${deps.contractBaseUrl}/${message.contract_token}`,
+    signerName: message.signer_name,
   };
   switch (message.kind) {
     case 'offer':
-      return { kind: 'offer', ...shared, replacesEarlierOffer: message.replaces_earlier_offer };
+      return {
+        kind: 'offer',
+        ...shared,
+        replacesEarlierOffer: message.replaces_earlier_offer,
+        voided:
+          message.voided_team_names === null || message.voided_monthly_fee === null
+            ? null
+            : { teamNames: message.voided_team_names, monthlyFee: message.voided_monthly_fee },
+      };
     case 'reminder':
       return { kind: 'reminder', ...shared, offeredAt: new Date(message.contract_offered_at) };
     case 'confirmation': {
@@ -220,6 +229,12 @@ function contractMessage(message: MessageToSend, deps: ContractMailDependencies)
         ...shared,
         outcome,
         signedBy: message.signed_by,
+        declinedBy: message.declined_by,
+        awaitedSigners: message.awaited_signers,
+        terms:
+          message.terms_title === null || message.terms_version === null
+            ? null
+            : { title: message.terms_title, version: message.terms_version },
         at: new Date(message.answered_at ?? Date.now()),
         contractVersion: message.contract_version,
         receiptUrl: outcome === 'signed' ? `${shared.contractUrl}/receipt` : null,
