@@ -1034,7 +1034,7 @@ BEGIN
     WHERE contract_signers.tenant_id = before.tenant_id AND contract_signers.player_id = before.id
     ORDER BY contract_signers.position
   LOOP
-    PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, recipient);
+    PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, recipient, before.email);
   END LOOP;
   -- The family answered: no automatic reminder of this offer is due any more.
   PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
@@ -1082,7 +1082,7 @@ BEGIN
       AND contract_signers.status = 'pending'
     ORDER BY contract_signers.position
   LOOP
-    PERFORM queue_signer_message(p_before.tenant_id, p_before.id, 'confirmation', NULL, audit_id, recipient);
+    PERFORM queue_signer_message(p_before.tenant_id, p_before.id, 'confirmation', NULL, audit_id, recipient, p_before.email);
   END LOOP;
   IF NOT EXISTS (
     SELECT 1 FROM contract_signers
@@ -1384,7 +1384,7 @@ BEGIN
   RETURNING * INTO after;
 
   FOR signer IN SELECT * FROM mint_contract_signers(after) LOOP
-    PERFORM queue_signer_message(p_tenant_id, p_player_id, 'offer', signer.token, NULL, signer);
+    PERFORM queue_signer_message(p_tenant_id, p_player_id, 'offer', signer.token, NULL, signer, after.email);
   END LOOP;
   outcome := ROW(
     false, before.contract_status, after.contract_status, after.contract_token, after.monthly_fee,
@@ -1629,14 +1629,14 @@ BEGIN
       AND contract_signers.status = 'pending'
     ORDER BY contract_signers.position
   LOOP
-    queued_id := queue_signer_message(p_tenant_id, p_player_id, 'reminder', signer.token, NULL, signer);
+    queued_id := queue_signer_message(p_tenant_id, p_player_id, 'reminder', signer.token, NULL, signer, player.email);
     first_id := coalesce(first_id, queued_id);
   END LOOP;
   RETURN first_id;
 END;
 $function$;
 
-CREATE OR REPLACE FUNCTION public.queue_signer_message(p_tenant_id integer, p_player_id integer, p_kind text, p_contract_token text, p_audit_id bigint, p_signer public.contract_signers, p_recipient text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION public.queue_signer_message(p_tenant_id integer, p_player_id integer, p_kind text, p_contract_token text, p_audit_id bigint, p_signer public.contract_signers, p_player_email text)
  RETURNS bigint
  LANGUAGE plpgsql
 AS $function$
@@ -1653,7 +1653,7 @@ BEGIN
     tenant_id, player_id, kind, recipient, contract_token_sha256, audit_id, signer_id, signer_name, signer_role
   )
   VALUES (
-    p_tenant_id, p_player_id, p_kind, coalesce((p_signer).email, p_recipient), sha256(convert_to(p_contract_token, 'UTF8')),
+    p_tenant_id, p_player_id, p_kind, CASE WHEN (p_signer).role = 'guardian' THEN (p_signer).email ELSE p_player_email END, sha256(convert_to(p_contract_token, 'UTF8')),
     p_audit_id, (p_signer).id, (p_signer).name, (p_signer).role
   )
   RETURNING contract_messages.id INTO queued_id;
@@ -1854,12 +1854,12 @@ BEGIN
       WHERE contract_signers.tenant_id = before.tenant_id AND contract_signers.player_id = before.id
       ORDER BY contract_signers.position
     LOOP
-      PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, recipient);
+      PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, recipient, before.email);
     END LOOP;
     -- The contract is answered: no automatic reminder of this offer is due any more.
     PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
   ELSE
-    PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, signer);
+    PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, signer, before.email);
   END IF;
   RETURN QUERY
   SELECT before.tenant_id, before.id, answer_audit_id, answer.*, signer.id, contract_signers_of(after)

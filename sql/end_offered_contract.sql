@@ -52,7 +52,7 @@ BEGIN
       AND contract_signers.status = 'pending'
     ORDER BY contract_signers.position
   LOOP
-    PERFORM queue_signer_message(p_before.tenant_id, p_before.id, 'confirmation', NULL, audit_id, recipient);
+    PERFORM queue_signer_message(p_before.tenant_id, p_before.id, 'confirmation', NULL, audit_id, recipient, p_before.email);
   END LOOP;
   IF NOT EXISTS (
     SELECT 1 FROM contract_signers

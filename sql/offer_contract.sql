@@ -103,7 +103,7 @@ BEGIN
   RETURNING * INTO after;
 
   FOR signer IN SELECT * FROM mint_contract_signers(after) LOOP
-    PERFORM queue_signer_message(p_tenant_id, p_player_id, 'offer', signer.token, NULL, signer);
+    PERFORM queue_signer_message(p_tenant_id, p_player_id, 'offer', signer.token, NULL, signer, after.email);
   END LOOP;
   outcome := ROW(
     false, before.contract_status, after.contract_status, after.contract_token, after.monthly_fee,

@@ -26,7 +26,7 @@ BEGIN
       AND contract_signers.status = 'pending'
     ORDER BY contract_signers.position
   LOOP
-    queued_id := queue_signer_message(p_tenant_id, p_player_id, 'reminder', signer.token, NULL, signer);
+    queued_id := queue_signer_message(p_tenant_id, p_player_id, 'reminder', signer.token, NULL, signer, player.email);
     first_id := coalesce(first_id, queued_id);
   END LOOP;
   RETURN first_id;

@@ -1,8 +1,9 @@
 -- Queues one e-mail to one signer of a contract (docs/PRODUCT.md, "Who signs") in the caller's
 -- transaction: the contract_messages row and the job that sends it (task send_contract_message,
 -- added by enqueue_contract_job), so the message exists exactly when the transition that asks for it
--- commits. The message names its signer, whose link and name it carries; an offer made before
--- signers existed has none (p_signer null), and goes to p_recipient, the player's e-mail.
+-- commits. The message names its signer, whose link and name it carries. A guardian's goes to the
+-- guardian's e-mail as the offer fixed it; the player's to the player's e-mail as it is now
+-- (p_player_email), as before signers existed; an offer made then has no signer (p_signer null).
 --
 -- Offers and reminders carry the sha256 of the signer's link (the worker checks it still opens the
 -- open offer before sending); a confirmation carries the audit row it tells of. The first signer's
@@ -16,7 +17,7 @@ CREATE OR REPLACE FUNCTION queue_signer_message(
   p_contract_token text,
   p_audit_id bigint,
   p_signer contract_signers,
-  p_recipient text DEFAULT NULL
+  p_player_email text
 ) RETURNS bigint
 LANGUAGE plpgsql
 AS $$
@@ -33,7 +34,7 @@ BEGIN
     tenant_id, player_id, kind, recipient, contract_token_sha256, audit_id, signer_id, signer_name, signer_role
   )
   VALUES (
-    p_tenant_id, p_player_id, p_kind, coalesce((p_signer).email, p_recipient), sha256(convert_to(p_contract_token, 'UTF8')),
+    p_tenant_id, p_player_id, p_kind, CASE WHEN (p_signer).role = 'guardian' THEN (p_signer).email ELSE p_player_email END, sha256(convert_to(p_contract_token, 'UTF8')),
     p_audit_id, (p_signer).id, (p_signer).name, (p_signer).role
   )
   RETURNING contract_messages.id INTO queued_id;

@@ -111,12 +111,12 @@ BEGIN
       WHERE contract_signers.tenant_id = before.tenant_id AND contract_signers.player_id = before.id
       ORDER BY contract_signers.position
     LOOP
-      PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, recipient);
+      PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, recipient, before.email);
     END LOOP;
     -- The contract is answered: no automatic reminder of this offer is due any more.
     PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
   ELSE
-    PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, signer);
+    PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, signer, before.email);
   END IF;
   RETURN QUERY
   SELECT before.tenant_id, before.id, answer_audit_id, answer.*, signer.id, contract_signers_of(after)

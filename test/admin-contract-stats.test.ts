@@ -28,7 +28,16 @@ test("counts the club's players per state and its audit events in the last 30 da
 
   t.is(reply.status, 200);
   t.deepEqual(reply.body.states, { none: 1, offered: 1, declined: 1, signed: 0, withdrawn: 0, expired: 0 });
-  t.deepEqual(reply.body.events, { re_offer: 1, tier_change: 0, sign: 0, decline: 1, admin_override: 0, withdraw: 0, expire: 0 });
+  t.deepEqual(reply.body.events, {
+    re_offer: 1,
+    tier_change: 0,
+    sign: 0,
+    decline: 1,
+    admin_override: 0,
+    withdraw: 0,
+    expire: 0,
+    signature: 0,
+  });
   const span = Date.parse(reply.body.window.until) - Date.parse(reply.body.window.since);
   t.is(span, 30 * 24 * 3600 * 1000);
 });

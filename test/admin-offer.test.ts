@@ -46,6 +46,17 @@ test('none → offered: a new 43-character token, the link from CONTRACT_BASE_UR
     archived: false,
     audit_id: null,
     actor: 'registrar@westside.test',
+    // docs/PRODUCT.md, "Who signs": a player with no guardians signs alone, through the offer's one link.
+    signers: [
+      {
+        signer_id: reply.body.signers[0]?.signer_id,
+        name: 'Jacelyn Park',
+        email: 'family@example.test',
+        role: 'player',
+        contract_url: `${CONTRACT_BASE_URL}/${reply.body.contract_token}`,
+        status: 'pending',
+      },
+    ],
   });
   const { player, audit } = await snapshot(club, playerId);
   t.is(player.contract_status, 'offered');

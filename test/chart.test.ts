@@ -38,6 +38,7 @@ test('edges are labelled with event, guard and the audit row written', (t) => {
     'OFFER [force] / re_offer',
     'OFFER [teamChange] / tier_change',
     'SIGN / sign',
+    'SIGN [moreSignersPending] / signature',
     'WITHDRAW / withdraw',
   ]);
 });

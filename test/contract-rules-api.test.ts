@@ -6,7 +6,17 @@ import { contractRules } from '../src/db/contract-rules.ts';
 import { CONTRACT_STATUSES, type ContractStatus } from '../machines/contract.ts';
 import { expireContract } from '../src/contracts/store.ts';
 import { useHarness } from './helpers/context.ts';
-import { type Club, createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
+import {
+  type Club,
+  addGuardians,
+  createClub,
+  createPlayer,
+  createTeam,
+  putContractInState,
+  readAuditLog,
+  readPlayer,
+  setSigningPolicy,
+} from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 
 // README.md, "The rules": with the database enforcing the machine's rows, every transition they
@@ -22,6 +32,14 @@ for (const transition of rules.transitions) {
     const club = await createClub(pool);
     const [current, other] = [await createTeam(pool, club), await createTeam(pool, club)];
     const playerId = await createPlayer(pool, club, { teamIds: [current] });
+    if (transition.guard === 'moreSignersPending') {
+      // Two guardians who must both sign: the first signature leaves the second pending.
+      await setSigningPolicy(pool, club, 'all_guardians');
+      await addGuardians(pool, club, playerId, [
+        { name: 'Dana Park', email: 'dana@example.test' },
+        { name: 'Sam Park', email: 'sam@example.test' },
+      ]);
+    }
     const token = await contractIn(transition.from, club, playerId);
     const auditBefore = await readAuditLog(pool, club, playerId);
 

@@ -55,6 +55,9 @@ test('GET /contract/:token answers the offer as JSON, with the configured contra
     monthly_fee: 150,
     status: 'offered',
     contract_version: '2026-27',
+    // docs/PRODUCT.md, "Who signs": a player with no guardians signs alone, at the player's e-mail.
+    signer: { name: 'Jacelyn Park', role: 'player', status: 'pending' },
+    signers: [{ name: 'Jacelyn Park', role: 'player', status: 'pending', signed_at: null }],
   });
 });
 

@@ -88,6 +88,8 @@ test('the README walkthrough, through a client generated from /openapi.json', as
     monthly_fee: 170,
     status: 'offered',
     contract_version: 'v1',
+    signer: { name: 'Jacelyn Park', role: 'player', status: 'pending' },
+    signers: [{ name: 'Jacelyn Park', role: 'player', status: 'pending', signed_at: null }],
   });
   const replaced = await family.GET('/contract/{token}', { params: { path: { token: firstToken } } });
   t.is(replaced.response.status, 410);

@@ -158,18 +158,26 @@ const historyEntry = described(auditEntry.extend({ id: z.number().int(), ts: iso
   source: 'What wrote it: `admin_api`, `family_link`, or the writer an override names.',
 });
 
-const messageEntry = described(listedMessage.extend({ created_at: isoTime, sent_at: isoTime.nullable() }), {
-  id: 'The message’s id.',
-  kind: 'Which e-mail: an offer, a reminder or a confirmation (of a signature, a signing, a decline, or the offer withdrawn or expired).',
-  to: 'The recipient’s address.',
-  status: '`skipped`: its link was replaced, or the offer answered, before it left.',
-  created_at: 'When it was queued.',
-  sent_at: 'When the mail server accepted it; null until then.',
-  attempts: 'Attempts at sending it so far.',
-  error: 'Why the last attempt failed, or why the message was skipped.',
-  signer:
-    'The signer it was written for (docs/PRODUCT.md, "Who signs"); null for the player’s e-mail of an offer made before signers.',
+const messageSigner = z.object({
+  name: z.string().openapi({ description: 'The signer’s name: the guardian’s as listed, or the player’s.' }),
+  role: z.enum(['guardian', 'player']).openapi({ description: '`guardian` or `player`.' }),
 });
+
+const messageEntry = described(
+  listedMessage.extend({ created_at: isoTime, sent_at: isoTime.nullable(), signer: messageSigner.nullable() }),
+  {
+    id: 'The message’s id.',
+    kind: 'Which e-mail: an offer, a reminder or a confirmation (of a signature, a signing, a decline, or the offer withdrawn or expired).',
+    to: 'The recipient’s address.',
+    status: '`skipped`: its link was replaced, or the offer answered, before it left.',
+    created_at: 'When it was queued.',
+    sent_at: 'When the mail server accepted it; null until then.',
+    attempts: 'Attempts at sending it so far.',
+    error: 'Why the last attempt failed, or why the message was skipped.',
+    signer:
+      'The signer it was written for (docs/PRODUCT.md, "Who signs"); null for the player’s e-mail of an offer made before signers.',
+  },
+);
 
 /** A player's contract: the store's row, with the family's link for its token, its audit rows and its e-mails. */
 export const contractHistory = described(

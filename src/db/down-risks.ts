@@ -148,11 +148,12 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
   },
   '0042_contract-signers': {
     kind: 'loses-data',
+    // A player who signs alone signs through the player's own link, and the player's row keeps the
+    // signature: only guardians' rows hold what nothing else does.
     explanation:
-      "who signs each open or answered offer, with each signer's own link and signature, and which signer each " +
-      'message was written for (the audit rows keep the signatures)',
-    query:
-      'SELECT EXISTS (SELECT 1 FROM contract_signers) OR EXISTS (SELECT 1 FROM contract_messages WHERE signer_id IS NOT NULL)',
+      "which guardians sign each offer made to them, each guardian's own link (it would open nothing) and a " +
+      'signature still waiting for another guardian (the audit rows keep every signature)',
+    query: "SELECT EXISTS (SELECT 1 FROM contract_signers WHERE role = 'guardian')",
   },
   '0043_contract-rules-and-sql-functions': {
     kind: 'cannot-run',

@@ -165,9 +165,9 @@ function signersView(contract: FamilyContract, token: string) {
   const { signer } = familySigners(contract.signers, token);
   const awaited = contract.signers.filter((other) => other.status === 'pending').map((other) => other.name);
   return {
-    signerRole: signer?.role ?? 'player',
+    signerRole: signer.role,
     /** This link's signer has signed an offer that still waits for others. */
-    signedAndWaiting: contract.status === 'offered' && signer?.status === 'signed',
+    signedAndWaiting: contract.status === 'offered' && signer.status === 'signed',
     awaited: new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(awaited),
     signers:
       contract.signers.length > 1
@@ -176,7 +176,7 @@ function signersView(contract: FamilyContract, token: string) {
             role: other.role === 'guardian' ? 'Parent or guardian' : 'Player',
             standing:
               other.status === 'signed' && other.signed_at !== null
-                ? `Signed ${formatReadableTime(Date.parse(other.signed_at), contract.club_time_zone)}`
+                ? `Signed ${formatReadableTime(other.signed_at, contract.club_time_zone)}`
                 : other.status === 'declined'
                   ? 'Declined'
                   : 'Not signed yet',

@@ -80,7 +80,7 @@ export const familyContractResponse = described(
     contract_version: z
       .string()
       .openapi({ description: 'The contract text version (CONTRACT_VERSION): the one signed, or the one in force.' }),
-    signer: linkSigner.nullable().openapi({ description: 'Whose link this is (docs/PRODUCT.md, "Who signs").' }),
+    signer: linkSigner.openapi({ description: 'Whose link this is (docs/PRODUCT.md, "Who signs").' }),
     signers: z.array(coSigner).openapi({
       description: 'Everyone who signs this contract, in order, and where each stands; no one’s e-mail or link.',
     }),

@@ -18,14 +18,21 @@ export const storedSigner = z.object({
   role: z.enum(SIGNER_ROLES),
   token: z.string(),
   status: z.enum(SIGNER_STATUSES),
-  signed_at: z.string().nullable(),
+  /** Epoch milliseconds, as slonik reads a timestamptz column (this one comes inside JSON). */
+  signed_at: z
+    .string()
+    .nullable()
+    .transform((at) => (at === null ? null : Date.parse(at))),
 });
 export type StoredSigner = z.infer<typeof storedSigner>;
 
-/** The signers of an offer, in order; an outcome stored before signers existed has none (null). */
+/**
+ * The signers of an offer, in order; an outcome stored before signers existed has none (null), and a
+ * database before them no such column.
+ */
 export const storedSigners = z
   .array(storedSigner)
-  .nullable()
+  .nullish()
   .transform((signers) => signers ?? []);
 
 const role = z
@@ -49,9 +56,7 @@ export const offerSigner = z
   .openapi('OfferSigner');
 
 /** The link's own signer, as the family's answer shows it. */
-export const linkSigner = z
-  .object({ name: signerName, role, status })
-  .openapi('LinkSigner', { description: 'Whose link this is.' });
+export const linkSigner = z.object({ name: signerName, role, status });
 
 /** A co-signer as a family's link shows them: no e-mail, no link. */
 export const coSigner = z
@@ -76,9 +81,11 @@ export function offerSigners(signers: readonly StoredSigner[], contractBaseUrl: 
 
 /** What a family's link shows of who signs: its own signer, and every signer without e-mail or link. */
 export function familySigners(signers: readonly StoredSigner[], token: string) {
-  const own = signers.find((signer) => signer.token === token) ?? signers[0];
+  const own = signers.find((signer) => signer.token === token);
+  // sql/contract_signers_of lists the player as the one signer of a contract without signer rows.
+  if (own === undefined) throw new Error('a link that opens a contract names one of its signers');
   return {
-    signer: own === undefined ? null : { name: own.name, role: own.role, status: own.status },
+    signer: { name: own.name, role: own.role, status: own.status },
     signers: signers.map(({ name, role, status, signed_at }) => ({ name, role, status, signed_at })),
   };
 }

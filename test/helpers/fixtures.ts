@@ -43,6 +43,46 @@ export async function createPlayer(
   return id;
 }
 
+/** Lists the player's guardians, in order (docs/PRODUCT.md, "People"). */
+export async function addGuardians(
+  db: CommonQueryMethods,
+  club: Club,
+  playerId: number,
+  guardians: ReadonlyArray<{ readonly name: string; readonly email: string }>,
+): Promise<void> {
+  for (const [index, guardian] of guardians.entries()) {
+    await db.query(sql.unsafe`
+      INSERT INTO guardians (tenant_id, player_id, position, name, email)
+      VALUES (${club.id}, ${playerId}, ${index + 1}, ${guardian.name}, ${guardian.email})
+    `);
+  }
+}
+
+/** The club's signing policy (docs/PRODUCT.md, "The club's settings"). */
+export async function setSigningPolicy(db: CommonQueryMethods, club: Club, policy: 'one_guardian' | 'all_guardians'): Promise<void> {
+  await db.query(sql.unsafe`UPDATE tenants SET signing_policy = ${policy} WHERE id = ${club.id}`);
+}
+
+/** The signers an offer fixed, in order, with their links (sql/contract_signers_of). */
+export async function readSigners(db: CommonQueryMethods, club: Club, playerId: number) {
+  return db.any(sql.type(
+    z.object({
+      id: z.number(),
+      position: z.number(),
+      role: z.string(),
+      name: z.string(),
+      email: z.string(),
+      token: z.string(),
+      completes: z.boolean(),
+      status: z.string(),
+      signed_by: z.string().nullable(),
+    }),
+  )`
+    SELECT id, position, role, name, email, token, completes, status, signed_by
+    FROM contract_signers WHERE tenant_id = ${club.id} AND player_id = ${playerId} ORDER BY position
+  `);
+}
+
 export function randomToken(): string {
   return randomBytes(32).toString('base64url');
 }

@@ -171,6 +171,29 @@ export type webhooks = Record<string, never>;
 
 export interface components {
   schemas: {
+    OfferSigner: {
+      /** @description The signer’s id in the club. */
+      signer_id: number;
+      /** @description The signer’s name: the guardian’s as listed, or the player’s. */
+      name: string;
+      /** @description Where this signer’s offer e-mail goes. */
+      email: string;
+      /**
+       * @description `guardian`: a parent or guardian signing for a minor; `player`: the player.
+       * @enum {string}
+       */
+      role: "guardian" | "player";
+      /**
+       * Format: uri
+       * @description This signer’s own link: CONTRACT_BASE_URL/<token>.
+       */
+      contract_url: string;
+      /**
+       * @description Where this signer stands: `pending` until they sign or decline.
+       * @enum {string}
+       */
+      status: "pending" | "signed" | "declined";
+    };
     Offer: {
       /**
        * @description The contract’s state before this offer.
@@ -196,6 +219,8 @@ export interface components {
       audit_id: number | null;
       /** @description Who made the offer (the token’s e-mail); on an idempotent replay, who made the first request. */
       actor: string;
+      /** @description Who signs, fixed by this offer (docs/PRODUCT.md, "Who signs"), each with their own link and offer e-mail: the adult player alone, or the listed guardians under the club’s signing policy, or else the player’s e-mail. */
+      signers: components["schemas"]["OfferSigner"][];
       /** @description The player’s id. */
       player_id: number;
       /**
@@ -211,7 +236,7 @@ export interface components {
          * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
          * @enum {string}
          */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
         /** @description What went wrong, in English, for people. */
         message: string;
         /** @description For validation_failed: zod’s issues. */
@@ -316,6 +341,8 @@ export interface components {
         withdraw?: number;
         /** @description Audit rows of this event type. */
         expire?: number;
+        /** @description Audit rows of this event type. */
+        signature?: number;
       };
       /** @description How many times each transition happened in the window: the counts on the chart’s edges. */
       transitions: {
@@ -402,7 +429,7 @@ export interface components {
            * @description What happened.
            * @enum {string}
            */
-          event_type: "re_offer" | "tier_change" | "sign" | "decline" | "admin_override" | "withdraw" | "expire";
+          event_type: "re_offer" | "tier_change" | "sign" | "decline" | "admin_override" | "withdraw" | "expire" | "signature";
           /** @description The contract’s columns before. */
           old_state: {
             [key: string]: unknown;
@@ -421,7 +448,7 @@ export interface components {
           /** @description The message’s id. */
           id: number;
           /**
-           * @description Which e-mail: an offer, a reminder or a confirmation.
+           * @description Which e-mail: an offer, a reminder or a confirmation (of a signature, a signing, a decline, or the offer withdrawn or expired).
            * @enum {string}
            */
           kind: "offer" | "reminder" | "confirmation";
@@ -448,6 +475,16 @@ export interface components {
           attempts: number;
           /** @description Why the last attempt failed, or why the message was skipped. */
           error: string | null;
+          /** @description The signer it was written for (docs/PRODUCT.md, "Who signs"); null for the player’s e-mail of an offer made before signers. */
+          signer: ({
+            /** @description The signer’s name: the guardian’s as listed, or the player’s. */
+            name: string;
+            /**
+             * @description `guardian` or `player`.
+             * @enum {string}
+             */
+            role: "guardian" | "player";
+          }) | null;
         })[];
     };
     Guardian: {
@@ -540,6 +577,26 @@ export interface components {
       /** @description The IANA time zone the times families see are shown in, such as `Europe/Madrid`. */
       time_zone: string;
     };
+    ContractSigner: {
+      /** @description The signer’s name: the guardian’s as listed, or the player’s. */
+      name: string;
+      /**
+       * @description `guardian`: a parent or guardian signing for a minor; `player`: the player.
+       * @enum {string}
+       */
+      role: "guardian" | "player";
+      /**
+       * @description Where this signer stands: `pending` until they sign or decline.
+       * @enum {string}
+       */
+      status: "pending" | "signed" | "declined";
+      /**
+       * Format: date-time
+       * @description When they signed; null until then.
+       * @example 2026-11-26T07:10:17.206Z
+       */
+      signed_at: string | null;
+    };
     FamilyContract: {
       /** @description The club making the offer. */
       club_name: string;
@@ -567,6 +624,23 @@ export interface components {
       status: "offered" | "declined" | "signed";
       /** @description The contract text version (CONTRACT_VERSION): the one signed, or the one in force. */
       contract_version: string;
+      /** @description Whose link this is (docs/PRODUCT.md, "Who signs"). */
+      signer: {
+        /** @description The signer’s name: the guardian’s as listed, or the player’s. */
+        name: string;
+        /**
+         * @description `guardian`: a parent or guardian signing for a minor; `player`: the player.
+         * @enum {string}
+         */
+        role: "guardian" | "player";
+        /**
+         * @description Where this signer stands: `pending` until they sign or decline.
+         * @enum {string}
+         */
+        status: "pending" | "signed" | "declined";
+      };
+      /** @description Everyone who signs this contract, in order, and where each stands; no one’s e-mail or link. */
+      signers: components["schemas"]["ContractSigner"][];
     };
     Readiness: {
       /**
@@ -1963,7 +2037,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `contract_already_signed`. `contract_already_declined`. */
+      /** @description `contract_already_signed`. `contract_already_declined`. `already_signed_by_you`: this link’s signer has signed already; the offer waits for another signer. */
       409: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -2059,7 +2133,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `contract_already_signed`. `contract_already_declined`. */
+      /** @description `contract_already_signed`. `contract_already_declined`. `already_signed_by_you`: this link’s signer has signed already; the offer waits for another signer. */
       409: {
         content: {
           "application/json": components["schemas"]["Error"];
