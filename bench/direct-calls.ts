@@ -2,7 +2,7 @@
 // slonik with the service's pool settings, by `concurrency` callers at once, as fast as they can:
 // what the database side allows, with no HTTP, token, validation or machine in front.
 //   offer  offer_contract, re-offering a random player
-//   sign   signContract (sql/sign_contract_with_evidence) on the next unused link of a file of tokens
+//   sign   signContract (sql/sign_contract_as_signer) on the next unused link of a file of tokens
 //   list   listContracts: a page of the club's open offers at a random cursor
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';

@@ -82,7 +82,7 @@ const LABELS: Record<ScenarioName, string> = {
   'offer-function': 'pgbench: offer_contract, one call per transaction',
   anchor: 'anchor: FastAPI + SQLAlchemy, POST /admin/contract/offer?force=true',
   'anchor-statements': 'pgbench: the anchor’s six statements (orm.sql)',
-  'sign-ceiling': 'ceiling: sign_contract_with_evidence via slonik, no HTTP',
+  'sign-ceiling': 'ceiling: sign_contract_as_signer via slonik, no HTTP',
   sign: 'service: POST /contract/:token/sign',
   'list-ceiling': 'ceiling: a page of listContracts via slonik, no HTTP',
   list: 'service: GET /admin/contracts?status=offered',

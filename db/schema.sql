@@ -1232,6 +1232,15 @@ BEGIN
       )
     )
   FOR UPDATE;
+  -- Locking waited for a transaction that changed the row (a newer offer): the match above was
+  -- re-checked on the row's new version, but its subquery saw the signers as they were. A fresh
+  -- look decides whether the player still holds this link.
+  IF player.id IS NOT NULL AND player.contract_token IS DISTINCT FROM p_token AND NOT EXISTS (
+    SELECT 1 FROM contract_signers AS signer
+    WHERE signer.tenant_id = player.tenant_id AND signer.token = p_token AND signer.player_id = player.id
+  ) THEN
+    player := NULL;
+  END IF;
   replaced := EXISTS (
     SELECT 1 FROM superseded_contract_tokens
     WHERE superseded_contract_tokens.tenant_id = coalesce(link.tenant_id, 0) AND superseded_contract_tokens.token = p_token

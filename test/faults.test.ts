@@ -82,7 +82,7 @@ test.serial('a backend killed while a signature waits for the row lock: 503, not
 
   const letGo = await holdRowLocks(t, club, [playerId]);
   const pending = sign();
-  await db.pool.query(sql.unsafe`SELECT pg_terminate_backend(${await backendWaitingInside('sign_contract_with_evidence')})`);
+  await db.pool.query(sql.unsafe`SELECT pg_terminate_backend(${await backendWaitingInside('sign_contract_as_signer')})`);
   const killed = await pending;
   await letGo();
   t.is(killed.status, 503);

@@ -1,100 +1,22 @@
 import test from 'ava';
 import { sql } from 'slonik';
-import { offerContract } from '../../src/contracts/store.ts';
-import { updateClub } from '../../src/club/store.ts';
-import { beginContractMessage } from '../../src/mail/contract-messages.ts';
-import { signContract } from '../../src/family/store.ts';
-import { createClub, createPlayer, createTeam, putContractInState, readMessages } from '../helpers/fixtures.ts';
+import { createClub, createPlayer, putContractInState, readMessages } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 
-// sql/begin_contract_message: the worker's first step with a message.
+// sql/begin_contract_message: the previous release's worker's first step during a rolling deploy
+// (docs/OPERATING.md, "Deploying"): begin_signer_message, answered in that release's columns.
 
 const db = useDatabase();
 
-test('an offer’s message: the club, the player, the teams, the fee and the current link; the attempt counted', async (t) => {
-  const club = await createClub(db().pool, 'Westside "Hoops" & Co');
-  const team = await createTeam(db().pool, club, 'U12 Gold');
-  const playerId = await createPlayer(db().pool, club, { teamIds: [team], name: 'Jacelyn <Park>' });
+test('begins the message as begin_signer_message does and answers the previous release’s columns', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
   const token = await putContractInState(db().pool, club, playerId, 'offered');
   const [message] = await readMessages(db().pool, club, playerId);
 
-  const toSend = await beginContractMessage(db().pool, club.id, message?.id ?? 0);
+  const toSend = await db().pool.one(sql.unsafe`SELECT * FROM begin_contract_message(${club.id}, ${message?.id ?? 0})`);
 
-  t.like(toSend, {
-    kind: 'offer',
-    club_name: 'Westside "Hoops" & Co',
-    club_contact_email: null,
-    club_time_zone: 'UTC',
-    player_name: 'Jacelyn <Park>',
-    team_names: ['U12 Gold'],
-    monthly_fee: 150,
-    contract_token: token,
-    replaces_earlier_offer: false,
-  });
-  t.like(await readMessages(db().pool, club, playerId), [{ status: 'queued', attempts: 1 }]);
-});
-
-test("the club's contact e-mail (the Reply-To) and time zone as they are when the message leaves", async (t) => {
-  const club = await createClub(db().pool);
-  const playerId = await createPlayer(db().pool, club);
-  await putContractInState(db().pool, club, playerId, 'offered');
-  const [message] = await readMessages(db().pool, club, playerId);
-  await updateClub(db().pool, club.id, { contact_email: 'office@example.test', time_zone: 'Europe/Madrid' });
-
-  t.like(await beginContractMessage(db().pool, club.id, message?.id ?? 0), {
-    club_contact_email: 'office@example.test',
-    club_time_zone: 'Europe/Madrid',
-  });
-});
-
-test('an offer’s message whose link was replaced is skipped, never sent', async (t) => {
-  const club = await createClub(db().pool);
-  const playerId = await createPlayer(db().pool, club);
-  await putContractInState(db().pool, club, playerId, 'offered');
-  const [first] = await readMessages(db().pool, club, playerId);
-  await offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 160, targetTeamId: null, force: true, actor: 'a' });
-  // The newer offer marked it skipped; as if its job had already been taken, the worker still asks.
-  await db().pool.query(sql.unsafe`UPDATE contract_messages SET status = 'queued' WHERE tenant_id = ${club.id} AND id = ${first?.id ?? 0}`);
-
-  t.is(await beginContractMessage(db().pool, club.id, first?.id ?? 0), null);
-  t.like((await readMessages(db().pool, club, playerId))[0], {
-    status: 'skipped',
-    attempts: 0,
-    last_error: 'a newer offer replaced its link before it left',
-  });
-});
-
-test('an offer’s message after the family answered is skipped; the confirmation tells what the audit row recorded', async (t) => {
-  const club = await createClub(db().pool);
-  const team = await createTeam(db().pool, club, 'U14 Silver');
-  const playerId = await createPlayer(db().pool, club, { teamIds: [team] });
-  const token = await putContractInState(db().pool, club, playerId, 'offered');
-  await signContract(db().pool, { token, signedBy: 'Dana Park', signatureUrl: null, ip: null, contractVersion: 'v7' });
-  const [offer, confirmation] = await readMessages(db().pool, club, playerId);
-
-  t.is(await beginContractMessage(db().pool, club.id, offer?.id ?? 0), null);
-  const toSend = await beginContractMessage(db().pool, club.id, confirmation?.id ?? 0);
-
-  t.like((await readMessages(db().pool, club, playerId))[0], { status: 'skipped', last_error: 'the offer was answered before it left' });
-  t.like(toSend, {
-    kind: 'confirmation',
-    outcome: 'signed',
-    signed_by: 'Dana Park',
-    contract_version: 'v7',
-    team_names: ['U14 Silver'],
-    monthly_fee: 150,
-    contract_token: token,
-  });
-  t.true(typeof toSend?.answered_at === 'number');
-});
-
-test('a message already sent, failed or skipped is not sent again', async (t) => {
-  const club = await createClub(db().pool);
-  const playerId = await createPlayer(db().pool, club);
-  await putContractInState(db().pool, club, playerId, 'offered');
-  const [message] = await readMessages(db().pool, club, playerId);
-  await db().pool.query(sql.unsafe`SELECT finish_contract_message(${club.id}, ${message?.id ?? 0}, 'sent', NULL)`);
-
-  t.is(await beginContractMessage(db().pool, club.id, message?.id ?? 0), null);
-  t.like(await readMessages(db().pool, club, playerId), [{ status: 'sent', attempts: 0, sent: true }]);
+  t.false('signer_name' in toSend);
+  t.like(toSend, { kind: 'offer', recipient: 'family@example.test', contract_token: token });
+  t.like(await readMessages(db().pool, club, playerId), [{ attempts: 1 }]);
 });

@@ -1,8 +1,10 @@
 import test from 'ava';
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
+import { signContract } from '../../src/family/store.ts';
 import {
   type Club,
+  addGuardians,
   createClub,
   createPlayer,
   createTeam,
@@ -11,6 +13,8 @@ import {
   readJobs,
   readMessages,
   readPlayer,
+  readSigners,
+  setSigningPolicy,
 } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 
@@ -40,7 +44,7 @@ function endOffer(
 /** Queues a reminder e-mail and schedules the next automatic reminder, as the worker would. */
 async function remind(pool: CommonQueryMethods, club: Club, playerId: number, token: string): Promise<void> {
   await pool.query(sql.unsafe`
-    SELECT queue_contract_message(${club.id}, ${playerId}, 'reminder', 'family@example.test', ${token}, NULL)
+    SELECT queue_signer_message(${club.id}, ${playerId}, 'reminder', ${token}, NULL, NULL, 'family@example.test')
   `);
   await pool.query(sql.unsafe`
     SELECT graphile_worker.add_job('queue_contract_reminder', json_build_object('tenant_id', ${club.id}::integer, 'player_id', ${playerId}::integer),
@@ -128,4 +132,43 @@ test('a contract that is not offered: the state’s refusal, and nothing is stor
   t.is(await sqlstateOf(endOffer(db().pool, club, playerId, call)), 'CTNOP');
 
   t.deepEqual([await readPlayer(db().pool, club, playerId), await readAuditLog(db().pool, club, playerId)], before);
+});
+
+test('every signer still pending is told the offer ended; one who signed already is not', async (t) => {
+  const club = await createClub(db().pool);
+  await setSigningPolicy(db().pool, club, 'all_guardians');
+  const playerId = await createPlayer(db().pool, club);
+  await addGuardians(db().pool, club, playerId, [
+    { name: 'Dana Park', email: 'dana@example.test' },
+    { name: 'Sam Park', email: 'sam@example.test' },
+    { name: 'Alex Park', email: 'alex@example.test' },
+  ]);
+  await putContractInState(db().pool, club, playerId, 'offered');
+  const [first] = await readSigners(db().pool, club, playerId);
+  await signContract(db().pool, { token: first?.token ?? '', signedBy: 'Dana Park', signatureUrl: null, ip: null, contractVersion: 'v1' });
+  const before = (await readMessages(db().pool, club, playerId)).length;
+
+  const { audit_id: auditId } = await endOffer(db().pool, club, playerId, {
+    event: 'WITHDRAW',
+    actor: 'registrar@example.test',
+    source: 'admin_api',
+    reason: 'Moved away',
+    unsentBecause: 'the offer was withdrawn before it left',
+  });
+
+  const told = (await readMessages(db().pool, club, playerId)).slice(before);
+  t.deepEqual(
+    told.map(({ kind, recipient }) => ({ kind, recipient })),
+    [
+      { kind: 'confirmation', recipient: 'sam@example.test' },
+      { kind: 'confirmation', recipient: 'alex@example.test' },
+    ],
+  );
+  const audits = await db().pool.anyFirst(sql.type(z.object({ audit_id: z.bigint() }))`
+    SELECT audit_id FROM contract_messages WHERE tenant_id = ${club.id} AND id = ANY(${sql.array(
+      told.map((message) => message.id),
+      'int8',
+    )})
+  `);
+  t.deepEqual(audits.map(Number), [auditId, auditId]);
 });

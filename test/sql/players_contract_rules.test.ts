@@ -1,7 +1,16 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { type Club, createClub, createPlayer, putContractInState, readAuditLog, readPlayer } from '../helpers/fixtures.ts';
+import {
+  type Club,
+  addGuardians,
+  createClub,
+  createPlayer,
+  putContractInState,
+  readAuditLog,
+  readPlayer,
+  setSigningPolicy,
+} from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 
 // sql/players_contract_rules: the trigger that makes the contract rules bind every writer of
@@ -153,6 +162,31 @@ test('even with a pass, a status change must be a transition of the machine for 
   );
 
   t.is(declineUnderSign, 'CTTRN');
+  t.deepEqual(await readPlayer(db().pool, club, playerId), before);
+});
+
+test('even with a SIGN pass, a contract cannot become signed while a signer it needs is pending (moreSignersPending)', async (t) => {
+  const club = await createClub(db().pool);
+  await setSigningPolicy(db().pool, club, 'all_guardians');
+  const playerId = await createPlayer(db().pool, club);
+  await addGuardians(db().pool, club, playerId, [
+    { name: 'Dana Park', email: 'dana@example.test' },
+    { name: 'Sam Park', email: 'sam@example.test' },
+  ]);
+  await putContractInState(db().pool, club, playerId, 'offered');
+  const before = await readPlayer(db().pool, club, playerId);
+
+  const signedByHand = await sqlstateOf(
+    db().pool.transaction(async (transaction) => {
+      await transaction.query(sql.unsafe`SELECT permit_contract_write(${club.id}, ${playerId}, 'SIGN')`);
+      await transaction.query(sql.unsafe`
+        UPDATE players SET contract_status = 'signed', contract_signed_at = now(), contract_signed_by = 'Dana Park'
+        WHERE tenant_id = ${club.id} AND id = ${playerId}
+      `);
+    }),
+  );
+
+  t.is(signedByHand, 'CTTRN');
   t.deepEqual(await readPlayer(db().pool, club, playerId), before);
 });
 

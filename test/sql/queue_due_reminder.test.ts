@@ -3,7 +3,15 @@ import test from 'ava';
 import { queueDueReminder } from '../../src/mail/contract-messages.ts';
 import { offerContract } from '../../src/contracts/store.ts';
 import { signContract } from '../../src/family/store.ts';
-import { createClub, createPlayer, putContractInState, readMessages } from '../helpers/fixtures.ts';
+import {
+  addGuardians,
+  createClub,
+  createPlayer,
+  putContractInState,
+  readMessages,
+  readSigners,
+  setSigningPolicy,
+} from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 
 // sql/queue_due_reminder: an automatic reminder is queued only while its offer is still open.
@@ -32,4 +40,27 @@ test('nothing once a newer offer replaced the link, or the family signed', async
   t.is(await queueDueReminder(db().pool, club.id, signed, sha256(signedToken)), null);
   t.false((await readMessages(db().pool, club, replaced)).some((message) => message.kind === 'reminder'));
   t.false((await readMessages(db().pool, club, signed)).some((message) => message.kind === 'reminder'));
+});
+
+test('goes to every signer still pending, each with their own link, and not to one who signed', async (t) => {
+  const club = await createClub(db().pool);
+  await setSigningPolicy(db().pool, club, 'all_guardians');
+  const playerId = await createPlayer(db().pool, club);
+  await addGuardians(db().pool, club, playerId, [
+    { name: 'Dana Park', email: 'dana@example.test' },
+    { name: 'Sam Park', email: 'sam@example.test' },
+    { name: 'Alex Park', email: 'alex@example.test' },
+  ]);
+  await putContractInState(db().pool, club, playerId, 'offered');
+  const [first, second] = await readSigners(db().pool, club, playerId);
+  await signContract(db().pool, { token: first?.token ?? '', signedBy: 'Dana Park', signatureUrl: null, ip: null, contractVersion: 'v1' });
+
+  // Scheduled from the second guardian's offer mail: any of the offer's links names the offer.
+  t.true((await queueDueReminder(db().pool, club.id, playerId, sha256(second?.token ?? ''))) !== null);
+
+  const reminders = (await readMessages(db().pool, club, playerId)).filter((message) => message.kind === 'reminder');
+  t.deepEqual(
+    reminders.map((message) => message.recipient),
+    ['sam@example.test', 'alex@example.test'],
+  );
 });

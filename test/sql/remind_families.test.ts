@@ -1,7 +1,7 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { remindFamilies } from '../../src/mail/contract-messages.ts';
-import { type Club, createClub, createPlayer, putContractInState, readMessages } from '../helpers/fixtures.ts';
+import { type Club, addGuardians, createClub, createPlayer, putContractInState, readMessages, readSigners } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 
 // sql/remind_families: POST /admin/contracts/remind in one call.
@@ -55,4 +55,27 @@ test('without ids, every offered player of the club; a dry run answers the same 
     { player_id: first, skipped_because: 'reminded_recently' },
     { player_id: second, skipped_because: 'reminded_recently' },
   ]);
+});
+
+test('the one-hour rule counts per signer: a guardian mailed within the hour is left out, the other reminded', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  await addGuardians(db().pool, club, playerId, [
+    { name: 'Dana Park', email: 'dana@example.test' },
+    { name: 'Sam Park', email: 'sam@example.test' },
+  ]);
+  await putContractInState(db().pool, club, playerId, 'offered');
+  const [, second] = await readSigners(db().pool, club, playerId);
+  // Dana's offer mail went out two hours ago; Sam's is recent.
+  await db().pool.query(sql.unsafe`
+    UPDATE contract_messages SET created_at = now() - interval '2 hours'
+    WHERE tenant_id = ${club.id} AND player_id = ${playerId} AND signer_id <> ${second?.id ?? 0}
+  `);
+
+  t.deepEqual(await remindFamilies(db().pool, club.id, [playerId], false), [{ player_id: playerId, skipped_because: null }]);
+  t.deepEqual(
+    (await readMessages(db().pool, club, playerId)).filter((message) => message.kind === 'reminder').map((message) => message.recipient),
+    ['dana@example.test'],
+  );
+  t.deepEqual(await remindFamilies(db().pool, club.id, [playerId], false), [{ player_id: playerId, skipped_because: 'reminded_recently' }]);
 });

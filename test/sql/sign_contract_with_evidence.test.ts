@@ -1,172 +1,29 @@
 import test from 'ava';
 import { sql } from 'slonik';
-import { offerContract } from '../../src/contracts/store.ts';
-import { signContract } from '../../src/family/store.ts';
-import {
-  createClub,
-  createPlayer,
-  createTeam,
-  putContractInState,
-  readAuditLog,
-  readJobs,
-  readMessages,
-  readPlayer,
-} from '../helpers/fixtures.ts';
-import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
+import { createClub, createPlayer, putContractInState, readAuditLog, readPlayer } from '../helpers/fixtures.ts';
+import { useDatabase } from '../helpers/sql-test.ts';
 
-// sql/sign_contract_with_evidence: offered → signed in one call, with the signature's evidence.
+// sql/sign_contract_with_evidence: SIGN as the previous release calls it during a rolling deploy
+// (docs/OPERATING.md, "Deploying"): sign_contract_as_signer's transition, answered without the signers.
 
 const db = useDatabase();
 
-test('records the signature and writes one sign row whose snapshots bracket the change', async (t) => {
-  const club = await createClub(db().pool);
-  const team = await createTeam(db().pool, club);
-  const playerId = await createPlayer(db().pool, club, { teamIds: [team] });
-  const token = await putContractInState(db().pool, club, playerId, 'offered');
-
-  const answer = await signContract(db().pool, {
-    token,
-    signedBy: 'Dana Park',
-    signatureUrl: null,
-    ip: '2001:db8::1',
-    contractVersion: 'v7',
-  });
-
-  t.like(await readPlayer(db().pool, club, playerId), {
-    contract_status: 'signed',
-    contract_signed_by: 'Dana Park',
-    contract_signed_ip: '2001:db8::1',
-    contract_signature_url: null,
-    contract_version: 'v7',
-  });
-  const [row, ...rest] = await readAuditLog(db().pool, club, playerId);
-  t.deepEqual(rest, []);
-  t.like(row, { event_type: 'sign', actor: 'family', source: 'family_link' });
-  t.like(row?.old_state, { contract_status: 'offered', contract_signed_at: null, team_ids: [team] });
-  t.like(row?.new_state, { contract_status: 'signed', contract_signed_ip: '2001:db8::1', team_ids: [team] });
-  t.like(answer, { previous_status: 'offered', status: 'signed', player_name: 'Jacelyn Park', monthly_fee: 150, contract_version: 'v7' });
-});
-
-test('a state the caller’s machine does not take SIGN from is refused, and nothing changes', async (t) => {
+test('signs as sign_contract_as_signer does and answers the previous release’s columns', async (t) => {
   const club = await createClub(db().pool);
   const playerId = await createPlayer(db().pool, club);
   const token = await putContractInState(db().pool, club, playerId, 'offered');
-  const before = await readPlayer(db().pool, club, playerId);
 
-  const state = await sqlstateOf(
-    signContract(db().pool, { token, signedBy: 'X', signatureUrl: null, ip: null, contractVersion: 'v1' }, ['none']),
+  const answer = await db().pool.one(sql.unsafe`
+    SELECT * FROM sign_contract_with_evidence(
+      ${token}, 'Dana Park', NULL, '192.0.2.1'::inet, 'v1', ARRAY['offered'], true, 'esign-en-2026-12', NULL, 'UA'
+    )
+  `);
+
+  t.false('signers' in answer);
+  t.like(answer, { previous_status: 'offered', contract_status: 'signed', player_name: 'Jacelyn Park' });
+  t.like(await readPlayer(db().pool, club, playerId), { contract_status: 'signed', contract_signed_by: 'Dana Park' });
+  t.deepEqual(
+    (await readAuditLog(db().pool, club, playerId)).map((row) => row.event_type),
+    ['sign'],
   );
-
-  t.is(state, 'CTSKW', 'the database always takes SIGN from offered: the two machines differ');
-  t.deepEqual(await readPlayer(db().pool, club, playerId), before);
-});
-
-test('a refused signature changes nothing', async (t) => {
-  const club = await createClub(db().pool);
-  const playerId = await createPlayer(db().pool, club);
-  const token = await putContractInState(db().pool, club, playerId, 'declined');
-  const before = await readPlayer(db().pool, club, playerId);
-  const auditBefore = await readAuditLog(db().pool, club, playerId);
-
-  const state = await sqlstateOf(signContract(db().pool, { token, signedBy: 'X', signatureUrl: null, ip: null, contractVersion: 'v1' }));
-
-  t.is(state, 'CTDCL');
-  t.deepEqual(await readPlayer(db().pool, club, playerId), before);
-  t.deepEqual(await readAuditLog(db().pool, club, playerId), auditBefore);
-});
-
-test('queues one confirmation of the audit row it wrote, and cancels the offer’s automatic reminder', async (t) => {
-  const club = await createClub(db().pool);
-  const playerId = await createPlayer(db().pool, club);
-  const token = await putContractInState(db().pool, club, playerId, 'offered');
-  // A reminder as the worker schedules it after the offer's mail is sent.
-  await db().pool.query(sql.unsafe`
-    SELECT graphile_worker.add_job('queue_contract_reminder', json_build_object('tenant_id', ${club.id}::integer, 'player_id', ${playerId}::integer),
-      run_at => now() + interval '3 days', job_key => contract_reminder_job_key(${club.id}, ${playerId}))
-  `);
-
-  await signContract(db().pool, { token, signedBy: 'Dana Park', signatureUrl: null, ip: null, contractVersion: 'v1' });
-
-  const [, confirmation] = await readMessages(db().pool, club, playerId);
-  t.like(confirmation, { kind: 'confirmation', status: 'queued', recipient: 'family@example.test' });
-  const jobs = await readJobs(db().pool, club, playerId);
-  t.false(
-    jobs.some((job) => job.task === 'queue_contract_reminder'),
-    'no reminder is due any more',
-  );
-  t.true(jobs.some((job) => job.task === 'send_contract_message' && job.message_id === confirmation?.id));
-  const auditId = await db().pool.oneFirst(sql.unsafe`
-    SELECT audit_id FROM contract_messages WHERE tenant_id = ${club.id} AND id = ${confirmation?.id ?? 0}
-  `);
-  t.is(Number(auditId), (await readAuditLog(db().pool, club, playerId)).at(-1)?.id ?? 0);
-});
-
-test('records the evidence: consent to sign electronically, the disclosure shown, the user agent, also in the sign row', async (t) => {
-  const club = await createClub(db().pool);
-  const playerId = await createPlayer(db().pool, club);
-  const token = await putContractInState(db().pool, club, playerId, 'offered');
-  const disclosure = { version: 'esign-en-2026-12', sha256: 'ab'.repeat(32) };
-
-  await signContract(db().pool, {
-    token,
-    signedBy: 'Dana Park',
-    signatureUrl: null,
-    ip: null,
-    contractVersion: 'v1',
-    evidence: { esignConsent: true, disclosure, userAgent: 'Mozilla/5.0 (iPhone)' },
-  });
-
-  const evidence = await db().pool.one(sql.unsafe`
-    SELECT contract_esign_consent, contract_disclosure_version, encode(contract_disclosure_sha256, 'hex') AS sha256,
-           contract_signed_user_agent
-    FROM players WHERE tenant_id = ${club.id} AND id = ${playerId}
-  `);
-  t.deepEqual(evidence, {
-    contract_esign_consent: true,
-    contract_disclosure_version: 'esign-en-2026-12',
-    sha256: 'ab'.repeat(32),
-    contract_signed_user_agent: 'Mozilla/5.0 (iPhone)',
-  });
-  const [row] = await readAuditLog(db().pool, club, playerId);
-  t.like(row?.new_state, {
-    contract_esign_consent: true,
-    contract_disclosure_version: 'esign-en-2026-12',
-    contract_disclosure_sha256: 'ab'.repeat(32),
-    contract_signed_user_agent: 'Mozilla/5.0 (iPhone)',
-  });
-});
-
-test('a new offer clears the evidence of the signature it replaces', async (t) => {
-  const club = await createClub(db().pool);
-  const [gold, silver] = [await createTeam(db().pool, club), await createTeam(db().pool, club)];
-  const playerId = await createPlayer(db().pool, club, { teamIds: [gold] });
-  const token = await putContractInState(db().pool, club, playerId, 'offered');
-  await signContract(db().pool, {
-    token,
-    signedBy: 'Dana Park',
-    signatureUrl: null,
-    ip: null,
-    contractVersion: 'v1',
-    evidence: { esignConsent: true, disclosure: { version: 'v', sha256: 'cd'.repeat(32) }, userAgent: 'UA' },
-  });
-
-  await offerContract(db().pool, {
-    tenantId: club.id,
-    playerId,
-    monthlyFee: 90,
-    targetTeamId: silver,
-    force: false,
-    actor: 'registrar@example.test',
-  });
-
-  const cleared = await db().pool.one(sql.unsafe`
-    SELECT contract_esign_consent, contract_disclosure_version, contract_disclosure_sha256, contract_signed_user_agent
-    FROM players WHERE tenant_id = ${club.id} AND id = ${playerId}
-  `);
-  t.deepEqual(cleared, {
-    contract_esign_consent: null,
-    contract_disclosure_version: null,
-    contract_disclosure_sha256: null,
-    contract_signed_user_agent: null,
-  });
 });

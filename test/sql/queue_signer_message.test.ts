@@ -2,11 +2,11 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { offerContract } from '../../src/contracts/store.ts';
-import { createClub, createPlayer, putContractInState, readJobs, readMessages } from '../helpers/fixtures.ts';
+import { addGuardians, createClub, createPlayer, putContractInState, readJobs, readMessages, readSigners } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 
-// sql/queue_contract_message, as the transitions call it: the message and its job in the same
-// transaction as the transition.
+// sql/queue_signer_message, as the transitions call it: the message to one signer and its job in the
+// same transaction as the transition.
 
 const db = useDatabase();
 
@@ -73,4 +73,47 @@ test('marking the pending offer mail skipped reads only the queued offer mail, h
 
   t.is((await readMessages(db().pool, club, playerId)).length, 31);
   t.regex(plan.join('\n'), /Index Scan using contract_messages_queued_offer/);
+});
+
+test('an offer to two guardians queues a mail to each, naming its signer; only the first is keyed per player', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  await addGuardians(db().pool, club, playerId, [
+    { name: 'Dana Park', email: 'dana@example.test' },
+    { name: 'Sam Park', email: 'sam@example.test' },
+  ]);
+
+  await putContractInState(db().pool, club, playerId, 'offered');
+
+  const [first, second] = await readSigners(db().pool, club, playerId);
+  const named = await db().pool.any(sql.type(z.object({ recipient: z.string(), signer_id: z.number(), signer_name: z.string() }))`
+    SELECT recipient, signer_id, signer_name FROM contract_messages WHERE tenant_id = ${club.id} AND player_id = ${playerId} ORDER BY id
+  `);
+  t.deepEqual(named, [
+    { recipient: 'dana@example.test', signer_id: first?.id ?? 0, signer_name: 'Dana Park' },
+    { recipient: 'sam@example.test', signer_id: second?.id ?? 0, signer_name: 'Sam Park' },
+  ]);
+  t.deepEqual(
+    (await readJobs(db().pool, club, playerId)).map((job) => job.key),
+    [`contract-offer-mail:${club.id}:${playerId}`, null],
+  );
+});
+
+test('a newer offer to two guardians leaves every mail of the older one skipped', async (t) => {
+  const club = await createClub(db().pool);
+  const playerId = await createPlayer(db().pool, club);
+  await addGuardians(db().pool, club, playerId, [
+    { name: 'Dana Park', email: 'dana@example.test' },
+    { name: 'Sam Park', email: 'sam@example.test' },
+  ]);
+  await putContractInState(db().pool, club, playerId, 'offered');
+
+  await offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 160, targetTeamId: null, force: true, actor: 'a' });
+
+  t.like(await readMessages(db().pool, club, playerId), [
+    { status: 'skipped' },
+    { status: 'skipped' },
+    { status: 'queued', recipient: 'dana@example.test' },
+    { status: 'queued', recipient: 'sam@example.test' },
+  ]);
 });
