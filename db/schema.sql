@@ -1074,22 +1074,21 @@ BEGIN
     AND contract_messages.status = 'queued' AND contract_messages.kind IN ('offer', 'reminder');
   PERFORM graphile_worker.remove_job(contract_reminder_job_key(p_before.tenant_id, p_before.id));
 
-  -- Every signer still waiting hears that the offer ended, with whom to ask (docs/PRODUCT.md, "Who
-  -- signs"); an offer made before signers existed has its one signer at the player's e-mail.
+  -- With several signers, every one still waiting hears that the offer ended (docs/PRODUCT.md, "Who
+  -- signs"): another may have signed and be waiting for them. An offer with one signer ends as it
+  -- always did, its link saying so.
   FOR recipient IN
     SELECT * FROM contract_signers
     WHERE contract_signers.tenant_id = p_before.tenant_id AND contract_signers.player_id = p_before.id
       AND contract_signers.status = 'pending'
+      AND EXISTS (
+        SELECT 1 FROM contract_signers AS other
+        WHERE other.tenant_id = p_before.tenant_id AND other.player_id = p_before.id AND other.position > 1
+      )
     ORDER BY contract_signers.position
   LOOP
     PERFORM queue_signer_message(p_before.tenant_id, p_before.id, 'confirmation', NULL, audit_id, recipient, p_before.email);
   END LOOP;
-  IF NOT EXISTS (
-    SELECT 1 FROM contract_signers
-    WHERE contract_signers.tenant_id = p_before.tenant_id AND contract_signers.player_id = p_before.id
-  ) THEN
-    PERFORM queue_signer_message(p_before.tenant_id, p_before.id, 'confirmation', NULL, audit_id, NULL, p_before.email);
-  END IF;
 END;
 $function$;
 
@@ -1483,6 +1482,13 @@ BEGIN
     INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
     VALUES (before.contract_token, p_tenant_id, p_player_id)
     ON CONFLICT (tenant_id, token) DO NOTHING;
+    -- The offer's signers go with its link: their own links answer as replaced, and the new token
+    -- is the player's one link, as for an offer made before signers existed.
+    INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
+    SELECT signer.token, signer.tenant_id, signer.player_id FROM contract_signers AS signer
+    WHERE signer.tenant_id = p_tenant_id AND signer.player_id = p_player_id AND signer.position > 1
+    ON CONFLICT (tenant_id, token) DO NOTHING;
+    DELETE FROM contract_signers WHERE contract_signers.tenant_id = p_tenant_id AND contract_signers.player_id = p_player_id;
   END IF;
 
   PERFORM permit_contract_write(p_tenant_id, p_player_id, 'override');

@@ -3,7 +3,7 @@
 -- (p_allowed_from) and the rules, or raises the state's refusal; the contract takes the state the
 -- rule names, with the audit row the rule names (p_reason is the withdrawal's, NULL for an expiry);
 -- the offer's unsent e-mail is marked skipped (p_unsent_because says why), its reminder job goes,
--- and every signer still pending is told.
+-- and, when the offer has several signers, every one still pending is told.
 -- Returns the audit row's id and the new state.
 CREATE OR REPLACE FUNCTION end_offered_contract(
   p_before players,
@@ -44,21 +44,20 @@ BEGIN
     AND contract_messages.status = 'queued' AND contract_messages.kind IN ('offer', 'reminder');
   PERFORM graphile_worker.remove_job(contract_reminder_job_key(p_before.tenant_id, p_before.id));
 
-  -- Every signer still waiting hears that the offer ended, with whom to ask (docs/PRODUCT.md, "Who
-  -- signs"); an offer made before signers existed has its one signer at the player's e-mail.
+  -- With several signers, every one still waiting hears that the offer ended (docs/PRODUCT.md, "Who
+  -- signs"): another may have signed and be waiting for them. An offer with one signer ends as it
+  -- always did, its link saying so.
   FOR recipient IN
     SELECT * FROM contract_signers
     WHERE contract_signers.tenant_id = p_before.tenant_id AND contract_signers.player_id = p_before.id
       AND contract_signers.status = 'pending'
+      AND EXISTS (
+        SELECT 1 FROM contract_signers AS other
+        WHERE other.tenant_id = p_before.tenant_id AND other.player_id = p_before.id AND other.position > 1
+      )
     ORDER BY contract_signers.position
   LOOP
     PERFORM queue_signer_message(p_before.tenant_id, p_before.id, 'confirmation', NULL, audit_id, recipient, p_before.email);
   END LOOP;
-  IF NOT EXISTS (
-    SELECT 1 FROM contract_signers
-    WHERE contract_signers.tenant_id = p_before.tenant_id AND contract_signers.player_id = p_before.id
-  ) THEN
-    PERFORM queue_signer_message(p_before.tenant_id, p_before.id, 'confirmation', NULL, audit_id, NULL, p_before.email);
-  END IF;
 END;
 $$;

@@ -60,6 +60,13 @@ BEGIN
     INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
     VALUES (before.contract_token, p_tenant_id, p_player_id)
     ON CONFLICT (tenant_id, token) DO NOTHING;
+    -- The offer's signers go with its link: their own links answer as replaced, and the new token
+    -- is the player's one link, as for an offer made before signers existed.
+    INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
+    SELECT signer.token, signer.tenant_id, signer.player_id FROM contract_signers AS signer
+    WHERE signer.tenant_id = p_tenant_id AND signer.player_id = p_player_id AND signer.position > 1
+    ON CONFLICT (tenant_id, token) DO NOTHING;
+    DELETE FROM contract_signers WHERE contract_signers.tenant_id = p_tenant_id AND contract_signers.player_id = p_player_id;
   END IF;
 
   PERFORM permit_contract_write(p_tenant_id, p_player_id, 'override');
