@@ -7,7 +7,17 @@ import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { createContractTerms } from '../src/terms/store.ts';
 import { launchChromium } from './helpers/browser.ts';
 import { useHarness } from './helpers/context.ts';
-import { createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
+import {
+  addGuardians,
+  createClub,
+  createPlayer,
+  createTeam,
+  putContractInState,
+  readAuditLog,
+  readPlayer,
+  readSigners,
+  setSigningPolicy,
+} from './helpers/fixtures.ts';
 
 // The family page in a real browser (headless Chromium), on a phone-sized screen: with JavaScript,
 // without it, and with the keyboard alone.
@@ -243,5 +253,52 @@ test('no page of the family’s shows a console error: the icon and stylesheet l
   t.true(
     icons.every((icon) => icon.status === 200 && icon.type === 'image/svg+xml'),
     JSON.stringify(icons),
+  );
+});
+
+test('two guardians sign on their phones, each through their own link: the first sees the contract wait for the second; the receipt lists both', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  await setSigningPolicy(pool, club, 'all_guardians');
+  const playerId = await createPlayer(pool, club, { name: 'Jacelyn Park' });
+  await addGuardians(pool, club, playerId, [
+    { name: 'Dana Park', email: 'dana@example.test' },
+    { name: 'Sam Park', email: 'sam@example.test' },
+  ]);
+  await putContractInState(pool, club, playerId, 'offered');
+  const [dana, sam] = await readSigners(pool, club, playerId);
+  if (browser === undefined || dana === undefined || sam === undefined) return t.fail('Chromium and two signers');
+  // axe is injected as a script, which the page's own CSP rightly forbids.
+  const context = await browser.newContext({ ...PHONE, bypassCSP: true });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+
+  const signThrough = async (token: string, name: string) => {
+    await page.goto(`${harness().server.baseUrl}/contract/${token}`);
+    t.true(await page.getByRole('heading', { name: 'Who signs' }).isVisible());
+    t.deepEqual(await axeViolations(page), []);
+    await page.getByLabel('Type your full name to sign').fill(name);
+    await page.getByLabel(/parent or guardian and I agree/).check();
+    await page.getByLabel(/agree to sign electronically/).check();
+    await page.getByRole('button', { name: 'Sign contract' }).click();
+  };
+
+  await signThrough(dana.token, 'Dana Park');
+  await page.getByRole('heading', { name: 'Your signature is recorded' }).waitFor();
+  t.true(await page.getByText('it is waiting for Sam Park to sign').isVisible());
+  t.false(await page.getByRole('button', { name: 'Sign contract' }).isVisible(), 'no second signature through the same link');
+  t.deepEqual(await axeViolations(page), []);
+  t.is((await readPlayer(pool, club, playerId)).contract_status, 'offered');
+
+  await signThrough(sam.token, 'Sam Park');
+  await page.getByRole('heading', { name: 'Signed' }).waitFor();
+  await page.getByRole('link', { name: 'Your receipt, to print or save' }).click();
+  await page.getByRole('heading', { name: 'Every signature' }).waitFor();
+  t.true(await page.getByText('Dana Park', { exact: true }).first().isVisible());
+  t.deepEqual(await axeViolations(page), []);
+  t.like(await readPlayer(pool, club, playerId), { contract_status: 'signed', contract_signed_by: 'Sam Park' });
+  t.deepEqual(
+    (await readAuditLog(pool, club, playerId)).map((row) => row.event_type),
+    ['signature', 'sign'],
   );
 });
