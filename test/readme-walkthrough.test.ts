@@ -68,21 +68,29 @@ async function walkthroughIn(shell: string, t: ExecutionContext): Promise<void> 
   t.regex(stdout, /"title":"Season 2026–27"/, 'the family sees the terms');
   t.regex(stdout, /"club_name":"Demo Club"/);
   t.regex(stdout, /"status":"signed"/);
+  t.regex(stdout, /"status":"offered".*"signer":\{"name":"Ana Ortiz","role":"guardian","status":"signed"\}/, 'the first guardian waits');
   const players = await db.pool.any(sql.type(
     z.object({ id: z.number(), email: z.string(), status: z.string(), teams: z.array(z.number()) }),
   )`
     SELECT id, email, contract_status AS status, ARRAY(SELECT team_id FROM player_teams WHERE player_id = players.id ORDER BY 1) AS teams
-    FROM players WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo')
+    FROM players WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo') ORDER BY id
   `);
   t.deepEqual(
     players,
-    [{ id: 1, email: 'park@example.com', status: 'offered', teams: [2] }],
-    'signed, then moved to U14 by the retried tier change',
+    [
+      { id: 1, email: 'park@example.com', status: 'offered', teams: [2] },
+      { id: 2, email: 'ortiz@example.com', status: 'signed', teams: [1] },
+    ],
+    'signed, then moved to U14 by the retried tier change; the minor signed by both guardians',
   );
   const events = await db.pool.anyFirst(sql.type(z.object({ event: z.string() }))`
     SELECT event_type AS event FROM contract_audit_log WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo') ORDER BY id
   `);
-  t.deepEqual(events, ['sign', 'tier_change'], 'the retry with the same Idempotency-Key changed nothing');
+  t.deepEqual(
+    events,
+    ['sign', 'tier_change', 'signature', 'sign'],
+    'the retry with the same Idempotency-Key changed nothing; each guardian’s signature is in the log',
+  );
   const teams = await db.pool.anyFirst(sql.type(z.object({ name: z.string() }))`
     SELECT name FROM teams WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo') ORDER BY id
   `);
