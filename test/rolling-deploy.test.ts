@@ -101,8 +101,8 @@ test.before('the previous release, migrated by its own migrations, serving a dat
   const old = await startServiceProcess(env, {
     command: [process.execPath, '--import', 'tsx', path.join(release, 'src/main.ts')],
     cwd: release,
-    // That release logs no 'serving': it migrates before it listens.
-    readyMessage: 'listening',
+    // It listens first, then opens its schema gate once it has checked its migrations: 'serving'.
+    readyMessage: 'serving',
   });
   services.push(old);
 
@@ -159,7 +159,13 @@ test.serial(
     for (const warning of migrationWarnings) t.log(warning);
 
     t.deepEqual(ran, pending, 'this commit’s migrations ran, and only they');
-    t.deepEqual(answers.filter((answer) => !answer.asExpected).map(describe), [], 'every answer is the one its request expects');
+    t.deepEqual(
+      answers
+        .filter((answer) => !answer.asExpected)
+        .map((answer) => `${describe(answer)}, sent ${Math.round(answer.sentAt - migrationStarted)} ms after the migrations started`),
+      [],
+      'every answer is the one its request expects',
+    );
     t.deepEqual(
       answers.filter((answer) => took(answer) > STATEMENT_TIMEOUT_MS).map(describe),
       [],
