@@ -11,12 +11,15 @@ import {
   type AuditRow,
   type Club,
   type PlayerRow,
+  addGuardians,
   createClub,
   createPlayer,
   createTeam,
   putContractInState,
   readAuditLog,
   readPlayer,
+  readSigners,
+  setSigningPolicy,
 } from './helpers/fixtures.ts';
 
 // docs/PRODUCT.md, "The state machine": "a test fails if the SQL function and the machine ever
@@ -117,7 +120,7 @@ const decideInDatabase = (status: ContractStatus, type: 'SIGN' | 'DECLINE' | 'EX
 
 for (const status of CONTRACT_STATUSES) {
   for (const type of ['SIGN', 'DECLINE'] as const) {
-    const entry = status === 'none' ? 'contract_transition' : type === 'SIGN' ? 'sign_contract' : 'decline_contract';
+    const entry = status === 'none' ? 'contract_transition' : type === 'SIGN' ? 'sign_contract_as_signer' : 'decline_contract_as_signer';
     test(`${type} on ${status}: machine and ${entry} agree`, async (t) => {
       const club = await createClub(db.pool);
       const team = await createTeam(db.pool, club);
@@ -140,6 +143,47 @@ for (const status of CONTRACT_STATUSES) {
       await assertAgreement(t, club, playerId, before, machine, database);
     });
   }
+}
+
+// The guard moreSignersPending: three guardians who must all sign (docs/PRODUCT.md, "Who signs"),
+// the contract put in each state through their links, then SIGN through the second guardian's
+// link. On `offered` two others are still to sign, so the guard holds.
+for (const status of CONTRACT_STATUSES.filter((status) => status !== 'none')) {
+  test(`SIGN with other guardians still to sign on ${status}: machine and sign_contract_as_signer agree`, async (t) => {
+    const club = await createClub(db.pool);
+    await setSigningPolicy(db.pool, club, 'all_guardians');
+    const team = await createTeam(db.pool, club);
+    const playerId = await createPlayer(db.pool, club, { teamIds: [team] });
+    await addGuardians(db.pool, club, playerId, [
+      { name: 'Dana Park', email: 'dana@example.test' },
+      { name: 'Sam Park', email: 'sam@example.test' },
+      { name: 'Alex Park', email: 'alex@example.test' },
+    ]);
+    await putContractInState(db.pool, club, playerId, status === 'signed' ? 'offered' : status);
+    const signers = await readSigners(db.pool, club, playerId);
+    if (status === 'signed') {
+      for (const signer of signers) {
+        await signContract(db.pool, { token: signer.token, signedBy: signer.name, signatureUrl: null, ip: null, contractVersion: 'v1' });
+      }
+    }
+    const second = signers[1]?.token ?? '';
+    const before = { player: await readPlayer(db.pool, club, playerId), audit: await readAuditLog(db.pool, club, playerId) };
+    const pendingSigners = (await readSigners(db.pool, club, playerId)).filter(
+      (signer) => signer.status === 'pending' && signer.token !== second,
+    ).length;
+
+    const machine = evaluate(status, { teamIds: [team], pendingSigners }, { type: 'SIGN' });
+    const database = await outcome(
+      signContract(
+        db.pool,
+        { token: second, signedBy: 'Sam', signatureUrl: null, ip: '192.0.2.1', contractVersion: 'v1' },
+        CONTRACT_STATUSES,
+      ),
+    );
+
+    if (status === 'offered') t.is(pendingSigners, 2, 'the guard holds: two others are still to sign');
+    await assertAgreement(t, club, playerId, before, machine, database);
+  });
 }
 
 // WITHDRAW comes from the club, for a player; EXPIRE from the job queue at an offer's deadline. The
