@@ -309,11 +309,13 @@ CREATE TABLE public.players (
     contract_disclosure_version text,
     contract_disclosure_sha256 bytea,
     contract_signed_user_agent text,
+    external_id text,
     CONSTRAINT players_contract_status_check CHECK ((contract_status = ANY (ARRAY['none'::text, 'offered'::text, 'declined'::text, 'withdrawn'::text, 'expired'::text, 'signed'::text]))),
     CONSTRAINT players_contract_terms_fkey FOREIGN KEY (tenant_id, contract_terms_version) REFERENCES public.contract_terms(tenant_id, version),
     CONSTRAINT players_contract_token_check CHECK ((contract_token ~ '^[A-Za-z0-9_-]{43}$'::text)),
     CONSTRAINT players_declined_has_date CHECK (((contract_status = 'declined'::text) = (contract_declined_at IS NOT NULL))),
     CONSTRAINT players_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 320))),
+    CONSTRAINT players_external_id_check CHECK ((((char_length(external_id) >= 1) AND (char_length(external_id) <= 100)) AND (external_id !~ '[[:cntrl:]]'::text))),
     CONSTRAINT players_monthly_fee_check CHECK (((monthly_fee >= 1) AND (monthly_fee <= 1000000))),
     CONSTRAINT players_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
     CONSTRAINT players_offer_has_fee CHECK (((contract_status = 'none'::text) = (monthly_fee IS NULL))),
@@ -324,6 +326,7 @@ CREATE TABLE public.players (
     CONSTRAINT players_terms_have_hash CHECK (((contract_terms_version IS NULL) = (contract_terms_sha256 IS NULL)))
 ) WITH (fillfactor=80);
 CREATE INDEX players_by_contract_status ON public.players USING btree (tenant_id, contract_status, id);
+CREATE UNIQUE INDEX players_external_id_unique ON public.players USING btree (tenant_id, external_id);
 CREATE TRIGGER players_contract_rules BEFORE INSERT OR UPDATE ON public.players FOR EACH ROW EXECUTE FUNCTION public.players_contract_rules();
 CREATE TRIGGER players_route_changed_contract_token AFTER UPDATE OF contract_token ON public.players FOR EACH ROW WHEN (((new.contract_token IS NOT NULL) AND (new.contract_token IS DISTINCT FROM old.contract_token))) EXECUTE FUNCTION public.route_contract_token();
 CREATE TRIGGER players_route_new_contract_token AFTER INSERT ON public.players FOR EACH ROW WHEN ((new.contract_token IS NOT NULL)) EXECUTE FUNCTION public.route_contract_token();

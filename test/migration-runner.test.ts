@@ -32,7 +32,7 @@ test('a migration waiting for a lock live traffic holds gives way after lock_tim
   await eventually(
     'tries that gave way',
     async () => reads.push(await timed(() => db.pool.query(sql.unsafe`SELECT * FROM players`))),
-    () => warnings.length >= 4,
+    () => warnings.length >= 6,
   );
   live.release();
 
@@ -44,7 +44,9 @@ test('a migration waiting for a lock live traffic holds gives way after lock_tim
   );
   const slowest = Math.max(...reads);
   t.log(`${reads.length} reads during ${warnings.length} tries; the slowest took ${slowest} ms`);
-  t.true(slowest < LIMITS.lockTimeoutMs + 700, `no read waited much past the lock timeout: ${slowest} ms`);
+  // The live lock was held through six tries and their pauses (about 5 s): a read that queued behind
+  // the migration for all of it would take that long. The margin is for a busy machine's scheduling.
+  t.true(slowest < LIMITS.lockTimeoutMs + 2_000, `no read waited much past the lock timeout: ${slowest} ms`);
 });
 
 test('a migration that cannot get its locks in its tries stops the run, names itself, and leaves nothing of it applied', async (t) => {

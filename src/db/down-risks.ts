@@ -162,4 +162,9 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
       'another signer (an audit row leaves only with its player)',
     query: "SELECT EXISTS (SELECT 1 FROM contract_audit_log WHERE event_type = 'signature')",
   },
+  '0045_player-external-id': {
+    kind: 'loses-data',
+    explanation: "every player's external_id, the club's own id that a roster import matches rows by",
+    query: 'SELECT EXISTS (SELECT 1 FROM players WHERE external_id IS NOT NULL)',
+  },
 };
