@@ -1422,6 +1422,49 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.offer_contracts(p_tenant_id integer, p_offers jsonb, p_force boolean, p_actor text, p_source text, p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)
+ RETURNS TABLE(replayed boolean, results jsonb)
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  replay jsonb := claim_idempotency_key(p_tenant_id, p_idempotency);
+  item jsonb;
+  outcome offer_contract_outcome;
+  answered jsonb[] := '{}';
+  refused text;
+BEGIN
+  IF replay IS NOT NULL THEN
+    RETURN QUERY SELECT true, replay->'results';
+    RETURN;
+  END IF;
+  FOR item IN SELECT value FROM jsonb_array_elements(p_offers) LOOP
+    BEGIN
+      SELECT * INTO outcome FROM offer_contract(
+        p_tenant_id,
+        (item->>'player_id')::integer,
+        (item->>'monthly_fee')::integer,
+        (item->>'target_team_id')::integer,
+        p_force,
+        ARRAY(SELECT jsonb_array_elements_text(item->'allowed_from')),
+        p_actor,
+        p_source
+      );
+      answered := answered || jsonb_build_object('player_id', item->'player_id', 'outcome', to_jsonb(outcome));
+    EXCEPTION WHEN OTHERS THEN
+      refused := SQLSTATE;
+      IF refused NOT IN ('UNKPL', 'UNKTM')
+        AND NOT EXISTS (SELECT 1 FROM contract_refusals WHERE contract_refusals.event = 'OFFER' AND contract_refusals.sqlstate = refused) THEN
+        RAISE;
+      END IF;
+      answered := answered || jsonb_build_object('player_id', item->'player_id', 'sqlstate', refused);
+    END;
+  END LOOP;
+  -- Kept as an object, as every write's outcome is: a replay marks it `replayed`.
+  PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, jsonb_build_object('results', to_jsonb(answered)));
+  RETURN QUERY SELECT false, to_jsonb(answered);
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.offer_link_current(p_player public.players, p_token_sha256 bytea)
  RETURNS boolean
  LANGUAGE sql

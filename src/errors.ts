@@ -79,6 +79,10 @@ export const ERRORS = {
   contract_withdrawn: { status: 410, sqlstate: 'CTWDN', message: 'The club withdrew this offer. Ask the club for a new one.' },
   contract_expired: { status: 410, sqlstate: 'CTEXP', message: 'This offer expired unsigned. Ask the club for a new one.' },
   no_open_offer: { status: 409, sqlstate: 'CTNOP', message: 'The player has no open offer.' },
+  too_many_players: {
+    status: 422,
+    message: 'One request offers at most 1,000 players: split the roster, or narrow the selection.',
+  },
   contract_not_signed: { status: 404, message: 'No receipt: this contract is not signed.' },
   idempotency_key_reused: {
     status: 422,
@@ -165,6 +169,12 @@ export class AppError extends Error {
 const BY_SQLSTATE = new Map<string, ErrorCode>(
   Object.entries(ERRORS).flatMap(([code, entry]) => ('sqlstate' in entry ? [[entry.sqlstate, code as ErrorCode] as const] : [])),
 );
+
+/** The error a refusal's SQLSTATE stands for, as a request refused with it would answer. */
+export function refusalOfSqlState(sqlstate: string): AppError {
+  const code = BY_SQLSTATE.get(sqlstate);
+  return code === undefined ? new AppError('internal_error') : new AppError(code);
+}
 
 /** Constraints whose violation is the caller's mistake rather than ours. */
 const BY_CONSTRAINT: Readonly<Record<string, ErrorCode>> = {

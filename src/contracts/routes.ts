@@ -1,10 +1,11 @@
 import { sourceStates } from '../../machines/evaluate.ts';
-import { AppError } from '../errors.ts';
+import { AppError, refusalOfSqlState } from '../errors.ts';
+import { type BulkOfferItem, MAX_BULK_OFFERS, dryRunOfferContracts, offerContracts, selectPlayers } from './bulk-offers.ts';
 import { listContractMessages, remindFamilies } from '../mail/contract-messages.ts';
 import { playerPath } from '../players/schemas.ts';
 import { readContractHistory } from './history-store.ts';
 import { readContractStats } from './stats-store.ts';
-import { listContracts, offerContract, withdrawContract } from './store.ts';
+import { type Offer, listContracts, offerContract, withdrawContract } from './store.ts';
 import { json } from '../http/answer-content.ts';
 import { MACHINE, RULES_OUT_OF_SYNC } from '../http/machine-reference.ts';
 import { contractsCsv } from './csv.ts';
@@ -13,6 +14,11 @@ import { requestIdOf } from '../http/middleware.ts';
 import { z } from '../http/openapi-zod.ts';
 import { offerSigners } from '../signers/schemas.ts';
 import {
+  BULK_OFFER_BODY_LIMIT,
+  type BulkOfferResponse,
+  bulkOfferBody,
+  bulkOfferQuery,
+  bulkOfferResponse,
   contractHistory,
   contractListResponse,
   contractStats,
@@ -71,20 +77,85 @@ export const offer = adminOperation({
     );
     markReplay(ctx, outcome);
     if (!outcome.replayed) deps.metrics.countTransition('OFFER', outcome.previous_status, outcome.new_status);
-    ctx.body = {
-      player_id: body.player_id,
-      previous_status: outcome.previous_status,
-      new_status: outcome.new_status,
-      contract_token: outcome.contract_token,
-      contract_url: `${deps.contractBaseUrl}/${outcome.contract_token}`,
-      monthly_fee: outcome.monthly_fee,
-      team_ids: outcome.team_ids,
-      moved_teams: outcome.moved_teams,
-      archived: outcome.archived,
-      audit_id: outcome.audit_id,
-      actor: outcome.actor,
-      signers: offerSigners(outcome.signers, deps.contractBaseUrl),
-    } satisfies OfferResponse;
+    ctx.body = offerAnswer(body.player_id, outcome, deps.contractBaseUrl) satisfies OfferResponse;
+  },
+});
+
+/** An offer's outcome as the API answers it, with the player and the links. */
+function offerAnswer(playerId: number, outcome: Omit<Offer, 'replayed'>, contractBaseUrl: string) {
+  return {
+    player_id: playerId,
+    previous_status: outcome.previous_status,
+    new_status: outcome.new_status,
+    contract_token: outcome.contract_token,
+    contract_url: `${contractBaseUrl}/${outcome.contract_token}`,
+    monthly_fee: outcome.monthly_fee,
+    team_ids: outcome.team_ids,
+    moved_teams: outcome.moved_teams,
+    archived: outcome.archived,
+    audit_id: outcome.audit_id,
+    actor: outcome.actor,
+    signers: offerSigners(outcome.signers, contractBaseUrl),
+  };
+}
+
+export const bulkOffer = adminOperation({
+  method: 'post',
+  path: '/admin/contract/offers',
+  operationId: 'offerContracts',
+  summary: 'Offer many players a contract in one request: a list, or every player a selection matches',
+  description:
+    `Each offer is the OFFER event of ${MACHINE}, with the single offer’s rules, answer, signers, e-mail and audit row; ` +
+    'one refused does not stop the others and leaves that player unchanged. `dry_run` runs the very same offers in a ' +
+    'transaction that is rolled back, and sends nothing. An Idempotency-Key covers the whole request.',
+  query: bulkOfferQuery,
+  body: { schema: bulkOfferBody, limit: BULK_OFFER_BODY_LIMIT },
+  idempotent: true,
+  answers: { 200: json(bulkOfferResponse, 'Each player’s offer or refusal, in order, and their counts.') },
+  errors: ['too_many_players', 'rules_out_of_sync'],
+  notes: {
+    too_many_players: `more than ${MAX_BULK_OFFERS.toLocaleString('en')} players given or selected`,
+    rules_out_of_sync: RULES_OUT_OF_SYNC,
+  },
+  async handle(ctx, { caller: admin, query: { force }, body, idempotencyKey }, deps) {
+    const tenantId = await tenantOf(deps, admin);
+    const offers: BulkOfferItem[] =
+      body.offers?.map((item) => ({ ...item, target_team_id: item.target_team_id ?? null })) ??
+      (await selectPlayers(deps.pool, tenantId, body.select ?? {})).map((playerId) => ({
+        player_id: playerId,
+        monthly_fee: body.monthly_fee ?? 0,
+        target_team_id: body.target_team_id ?? null,
+      }));
+    if (offers.length > MAX_BULK_OFFERS) throw new AppError('too_many_players');
+    const dryRun = body.dry_run ?? false;
+    const request = { tenantId, offers, force, actor: admin.actor };
+    const key = claim(deps.idempotency, idempotencyKey, 'offer_contracts', { ...body, force });
+    const outcome = dryRun ? await dryRunOfferContracts(deps.pool, request, key) : await offerContracts(deps.pool, request, key);
+    markReplay(ctx, outcome);
+    const results = outcome.results.map(({ player_id: playerId, outcome: offered, sqlstate }) => {
+      if (offered === undefined) {
+        const { code, message } = refusalOfSqlState(sqlstate ?? '');
+        return { player_id: playerId, ok: false, offer: null, error: { code, message } };
+      }
+      if (!outcome.replayed && !dryRun) deps.metrics.countTransition('OFFER', offered.previous_status, offered.new_status);
+      const answer = offerAnswer(playerId, offered, deps.contractBaseUrl);
+      return {
+        player_id: playerId,
+        ok: true,
+        offer: dryRun
+          ? {
+              ...answer,
+              contract_token: null,
+              contract_url: null,
+              audit_id: null,
+              signers: answer.signers.map((signer) => ({ ...signer, signer_id: null, contract_url: null })),
+            }
+          : answer,
+        error: null,
+      };
+    });
+    const offered = results.filter((result) => result.ok).length;
+    ctx.body = { results, summary: { offered, refused: results.length - offered } } satisfies BulkOfferResponse;
   },
 });
 
@@ -257,6 +328,7 @@ export const playerContract = adminOperation({
 /** The contract operations, in the order /openapi.json lists them. */
 export const CONTRACT_OPERATIONS = [
   offer,
+  bulkOffer,
   withdrawal,
   contractList,
   contractExport,

@@ -1,5 +1,5 @@
 import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../../machines/contract.ts';
-import { contractUrl, described, isoTime, offeredAt, playerId, status } from '../http/answers.ts';
+import { contractUrl, described, errorDetail, isoTime, offeredAt, playerId, status } from '../http/answers.ts';
 import { id, isStorableText, pageCursor, pageLimit, UNSTORABLE_TEXT } from '../http/input.ts';
 import { REMINDER_SKIP_REASONS, listedMessage } from '../mail/contract-messages.ts';
 import { auditEntry, currentContract } from './history-store.ts';
@@ -120,6 +120,100 @@ export const offerResponse = described(offer, {
     contract_url: z.string().url().openapi({ description: 'The family’s link: CONTRACT_BASE_URL/<contract_token>.' }),
   })
   .openapi('Offer');
+
+export const bulkOfferQuery = offerQuery;
+
+/** 1,000 offers of about 70 bytes each, with room to spare; more is 413. */
+export const BULK_OFFER_BODY_LIMIT = '128kb';
+
+const bulkOfferItem = offerBody;
+
+export const bulkOfferBody = z
+  .object({
+    offers: z
+      .array(bulkOfferItem)
+      .min(1)
+      .optional()
+      .openapi({ description: 'The offers, in order; each player once. Or `select` instead.' }),
+    select: z
+      .object({
+        team_id: id.optional().openapi({ description: 'Only the players of this team.' }),
+        status: z
+          .array(z.enum(CONTRACT_STATUSES))
+          .min(1)
+          .optional()
+          .openapi({ description: 'Only the players in one of these contract states; every state when absent.' }),
+      })
+      .strict()
+      .optional()
+      .openapi({
+        description: 'Every one of the club’s players matching it, by player id; with `monthly_fee`. Or `offers` instead.',
+      }),
+    monthly_fee: offerBody.shape.monthly_fee.optional().openapi({ description: 'With `select`: the fee offered to each.' }),
+    target_team_id: offerBody.shape.target_team_id.openapi({ description: 'With `select`: the team each offer is for.' }),
+    dry_run: z.boolean().optional().openapi({
+      description: 'Run every offer in a transaction that is rolled back: what would happen, with nothing kept or sent.',
+    }),
+  })
+  .strict()
+  .superRefine((body, issues) => {
+    if ((body.offers === undefined) === (body.select === undefined)) {
+      issues.addIssue({ code: 'custom', path: ['offers'], message: 'give either offers or select' });
+    }
+    if (body.select !== undefined && body.monthly_fee === undefined) {
+      issues.addIssue({ code: 'custom', path: ['monthly_fee'], message: 'required with select' });
+    }
+    if (body.offers !== undefined && (body.monthly_fee !== undefined || body.target_team_id !== undefined)) {
+      issues.addIssue({ code: 'custom', path: ['monthly_fee'], message: 'each offer names its own fee and team' });
+    }
+    const seen = new Set<number>();
+    for (const [index, item] of (body.offers ?? []).entries()) {
+      if (seen.has(item.player_id)) {
+        issues.addIssue({ code: 'custom', path: ['offers', index, 'player_id'], message: 'this player is offered twice' });
+      }
+      seen.add(item.player_id);
+    }
+  });
+
+/** One row's offer: the single offer's answer; in a dry run without the ids and links nothing kept. */
+const bulkOffer = offerResponse
+  .extend({
+    contract_token: offerResponse.shape.contract_token.nullable(),
+    contract_url: offerResponse.shape.contract_url.nullable(),
+    audit_id: offerResponse.shape.audit_id,
+    signers: z.array(
+      offerSigner.extend({
+        signer_id: offerSigner.shape.signer_id.nullable(),
+        contract_url: offerSigner.shape.contract_url.nullable(),
+      }),
+    ),
+  })
+  .openapi('BulkOffer', {
+    description:
+      'The single offer’s answer (`POST /admin/contract/offer`). In a dry run the token, the links, the signers’ ids and ' +
+      'the audit row’s id are null: a dry run keeps no row.',
+  });
+
+export const bulkOfferResponse = z
+  .object({
+    results: z
+      .array(
+        z.object({
+          player_id: playerId,
+          ok: z.boolean().openapi({ description: 'Whether this player was offered (would be, in a dry run).' }),
+          offer: bulkOffer.nullable(),
+          error: errorDetail.nullable().openapi({ description: 'Why this player was not offered; null when offered.' }),
+        }),
+      )
+      .openapi({ description: 'One per player, in the order given (a selection: by player id).' }),
+    summary: z
+      .object({
+        offered: z.number().int().openapi({ description: 'Players offered (in a dry run: who would be).' }),
+        refused: z.number().int().openapi({ description: 'Players refused, each with its error.' }),
+      })
+      .openapi({ description: 'The counts of `results`.' }),
+  })
+  .openapi('BulkOffers');
 
 export const withdrawalResponse = described(withdrawal, {
   previous_status: 'The contract’s state before: `offered`.',
@@ -250,6 +344,7 @@ export const contractStats = z
   .openapi('ContractStats');
 
 export type OfferResponse = z.output<typeof offerResponse>;
+export type BulkOfferResponse = z.output<typeof bulkOfferResponse>;
 export type WithdrawalResponse = z.output<typeof withdrawalResponse>;
 export type ContractListResponse = z.output<typeof contractListResponse>;
 export type ContractHistoryResponse = z.output<typeof contractHistory>;

@@ -38,6 +38,8 @@ export const offer = z.object({
   signers: storedSigners,
 });
 
+export type Offer = z.infer<typeof offer>;
+
 // audit_id is a bigint column; its values fit a JSON number.
 export const offerOutcome = offer.merge(replayed).extend({ audit_id: z.bigint().transform(Number).nullable() });
 export type OfferOutcome = z.infer<typeof offerOutcome>;

@@ -36,16 +36,18 @@ export function described<Shape extends z.ZodRawShape>(
   return schema.extend(shape) as unknown as z.ZodObject<Shape>;
 }
 
+/** A refusal's code and message: the `error` of an error body, and of a bulk request's refused row. */
+export const errorDetail = z.object({
+  code: z
+    .enum(Object.keys(ERRORS) as [keyof typeof ERRORS, ...Array<keyof typeof ERRORS>])
+    .openapi({ description: 'What went wrong, for programs (src/errors.ts lists each with its HTTP status).' }),
+  message: z.string().openapi({ description: 'What went wrong, in English, for people.' }),
+});
+
 export const errorBody = z
   .object({
-    error: z
-      .object({
-        code: z
-          .enum(Object.keys(ERRORS) as [keyof typeof ERRORS, ...Array<keyof typeof ERRORS>])
-          .openapi({ description: 'What went wrong, for programs (src/errors.ts lists each with its HTTP status).' }),
-        message: z.string().openapi({ description: 'What went wrong, in English, for people.' }),
-        details: z.unknown().optional().openapi({ description: 'For validation_failed: zod’s issues.' }),
-      })
+    error: errorDetail
+      .extend({ details: z.unknown().optional().openapi({ description: 'For validation_failed: zod’s issues.' }) })
       .openapi({ description: 'The refusal.' }),
   })
   .openapi('Error');

@@ -14,6 +14,13 @@ export interface paths {
      */
     post: operations["offerContract"];
   };
+  "/admin/contract/offers": {
+    /**
+     * Offer many players a contract in one request: a list, or every player a selection matches
+     * @description Each offer is the OFFER event of the contract state machine (docs/PRODUCT.md, "The state machine"; drawn at /contract-machine), with the single offer’s rules, answer, signers, e-mail and audit row; one refused does not stop the others and leaves that player unchanged. `dry_run` runs the very same offers in a transaction that is rolled back, and sends nothing. An Idempotency-Key covers the whole request.
+     */
+    post: operations["offerContracts"];
+  };
   "/admin/contract/withdraw": {
     /**
      * Withdraw a player’s open offer
@@ -236,11 +243,57 @@ export interface components {
          * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
          * @enum {string}
          */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
         /** @description What went wrong, in English, for people. */
         message: string;
         /** @description For validation_failed: zod’s issues. */
         details?: unknown;
+      };
+    };
+    /** @description The single offer’s answer (`POST /admin/contract/offer`). In a dry run the token, the links, the signers’ ids and the audit row’s id are null: a dry run keeps no row. */
+    BulkOffer: components["schemas"]["Offer"] & (({
+      /** @description 32 random bytes, base64url: 43 characters. */
+      contract_token?: string | null;
+      signers?: (components["schemas"]["OfferSigner"] & ({
+          /** @description The signer’s id in the club. */
+          signer_id?: number | null;
+          /**
+           * Format: uri
+           * @description This signer’s own link: CONTRACT_BASE_URL/<token>.
+           */
+          contract_url?: string | null;
+        }))[];
+      /**
+       * Format: uri
+       * @description The family’s link: CONTRACT_BASE_URL/<contract_token>.
+       */
+      contract_url?: string | null;
+    }) | null);
+    BulkOffers: {
+      /** @description One per player, in the order given (a selection: by player id). */
+      results: ({
+          /** @description The player’s id. */
+          player_id: number;
+          /** @description Whether this player was offered (would be, in a dry run). */
+          ok: boolean;
+          offer: components["schemas"]["BulkOffer"];
+          /** @description Why this player was not offered; null when offered. */
+          error: ({
+            /**
+             * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
+             * @enum {string}
+             */
+            code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+            /** @description What went wrong, in English, for people. */
+            message: string;
+          }) | null;
+        })[];
+      /** @description The counts of `results`. */
+      summary: {
+        /** @description Players offered (in a dry run: who would be). */
+        offered: number;
+        /** @description Players refused, each with its error. */
+        refused: number;
       };
     };
     Withdrawal: {
@@ -766,6 +819,112 @@ export interface operations {
         };
       };
       /** @description `validation_failed`: with zod’s issues in `details`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. `team_change_required`. `team_not_found`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. `rules_out_of_sync`: the service and its database run different versions of the contract rules, as during a deployment. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Offer many players a contract in one request: a list, or every player a selection matches
+   * @description Each offer is the OFFER event of the contract state machine (docs/PRODUCT.md, "The state machine"; drawn at /contract-machine), with the single offer’s rules, answer, signers, e-mail and audit row; one refused does not stop the others and leaves that player unchanged. `dry_run` runs the very same offers in a transaction that is rolled back, and sends nothing. An Idempotency-Key covers the whole request.
+   */
+  offerContracts: {
+    parameters: {
+      query?: {
+        /** @description `true` replaces an open offer (its link dies; the old offer goes to the audit log) instead of answering 409. */
+        force?: "true" | "false";
+      };
+      header?: {
+        /** @description Makes the write safe to retry: the same key with the same request answers the first outcome again (with `Idempotent-Replayed: true`) and writes nothing. Keys belong to the club and expire after IDEMPOTENCY_KEY_TTL_SECONDS. */
+        "idempotency-key"?: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description The offers, in order; each player once. Or `select` instead. */
+          offers?: ({
+              /** @description The player to offer the contract to. */
+              player_id: number;
+              /** @description The fee per month, a whole amount in CONTRACT_CURRENCY. */
+              monthly_fee: number;
+              /** @description The team the contract is for. A team not among the player’s teams moves the player to it alone (`moved_teams`); for a signed player that is a tier change, which voids and archives the signed contract, and without it a signed player’s offer is refused (`team_change_required`). Absent or null: the player’s teams stay. */
+              target_team_id?: number | null;
+            })[];
+          /** @description Every one of the club’s players matching it, by player id; with `monthly_fee`. Or `offers` instead. */
+          select?: {
+            /** @description Only the players of this team. */
+            team_id?: number;
+            /** @description Only the players in one of these contract states; every state when absent. */
+            status?: ("none" | "offered" | "declined" | "signed" | "withdrawn" | "expired")[];
+          };
+          /** @description With `select`: the fee offered to each. */
+          monthly_fee?: number;
+          /** @description With `select`: the team each offer is for. */
+          target_team_id?: number | null;
+          /** @description Run every offer in a transaction that is rolled back: what would happen, with nothing kept or sent. */
+          dry_run?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Each player’s offer or refusal, in order, and their counts. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["BulkOffers"];
+        };
+      };
+      /** @description `malformed_json`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `idempotency_in_progress`: a request with the same Idempotency-Key is still running. */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not JSON. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. `idempotency_key_reused`: the Idempotency-Key was used for a different request. `too_many_players`: more than 1,000 players given or selected. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
