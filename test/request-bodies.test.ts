@@ -61,8 +61,9 @@ function errorOf(reply: RawReply): { code: string; message: string } {
   return (JSON.parse(reply.text) as { error: { code: string; message: string } }).error;
 }
 
-/** Bodies are limited to 16 kB, a club's contract terms (up to 100,000 characters) to 1 MB. */
-const overTheLimit = (route: BodyRoute) => (route.path === '/admin/contract-terms' ? 1_100_000 : 20_000);
+/** Bodies are limited to 16 kB, a bulk offer to 128 kB, a club's contract terms (up to 100,000 characters) to 1 MB. */
+const OVER_THE_LIMIT: Readonly<Record<string, number>> = { '/admin/contract-terms': 1_100_000, '/admin/contract/offers': 140_000 };
+const overTheLimit = (route: BodyRoute) => OVER_THE_LIMIT[route.path] ?? 20_000;
 
 const encode = (contentType: string, fields: Record<string, string>) =>
   contentType === JSON_TYPE ? JSON.stringify(fields) : new URLSearchParams(fields).toString();
@@ -72,6 +73,7 @@ test('every route with a body is covered below, in JSON, and the family ones als
     ROUTES.map((route) => `${route.method} ${route.path}`),
     [
       'POST /admin/contract/offer',
+      'POST /admin/contract/offers',
       'POST /admin/contract/withdraw',
       'POST /admin/contracts/remind',
       'POST /admin/players',

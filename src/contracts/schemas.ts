@@ -181,14 +181,16 @@ const bulkOffer = offerResponse
     contract_token: offerResponse.shape.contract_token.nullable(),
     contract_url: offerResponse.shape.contract_url.nullable(),
     audit_id: offerResponse.shape.audit_id,
-    signers: z.array(
-      offerSigner.extend({
-        signer_id: offerSigner.shape.signer_id.nullable(),
-        contract_url: offerSigner.shape.contract_url.nullable(),
-      }),
-    ),
+    signers: z
+      .array(
+        offerSigner.extend({
+          signer_id: offerSigner.shape.signer_id.nullable(),
+          contract_url: offerSigner.shape.contract_url.nullable(),
+        }),
+      )
+      .openapi({ description: 'Who signs, each with their own link (docs/PRODUCT.md, "Who signs").' }),
   })
-  .openapi('BulkOffer', {
+  .openapi({
     description:
       'The single offer’s answer (`POST /admin/contract/offer`). In a dry run the token, the links, the signers’ ids and ' +
       'the audit row’s id are null: a dry run keeps no row.',
@@ -201,7 +203,9 @@ export const bulkOfferResponse = z
         z.object({
           player_id: playerId,
           ok: z.boolean().openapi({ description: 'Whether this player was offered (would be, in a dry run).' }),
-          offer: bulkOffer.nullable(),
+          offer: bulkOffer
+            .nullable()
+            .openapi({ description: 'The single offer’s answer (in a dry run: what it would be); null when refused.' }),
           error: errorDetail.nullable().openapi({ description: 'Why this player was not offered; null when offered.' }),
         }),
       )

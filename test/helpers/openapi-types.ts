@@ -250,25 +250,6 @@ export interface components {
         details?: unknown;
       };
     };
-    /** @description The single offer’s answer (`POST /admin/contract/offer`). In a dry run the token, the links, the signers’ ids and the audit row’s id are null: a dry run keeps no row. */
-    BulkOffer: components["schemas"]["Offer"] & (({
-      /** @description 32 random bytes, base64url: 43 characters. */
-      contract_token?: string | null;
-      signers?: (components["schemas"]["OfferSigner"] & ({
-          /** @description The signer’s id in the club. */
-          signer_id?: number | null;
-          /**
-           * Format: uri
-           * @description This signer’s own link: CONTRACT_BASE_URL/<token>.
-           */
-          contract_url?: string | null;
-        }))[];
-      /**
-       * Format: uri
-       * @description The family’s link: CONTRACT_BASE_URL/<contract_token>.
-       */
-      contract_url?: string | null;
-    }) | null);
     BulkOffers: {
       /** @description One per player, in the order given (a selection: by player id). */
       results: ({
@@ -276,7 +257,26 @@ export interface components {
           player_id: number;
           /** @description Whether this player was offered (would be, in a dry run). */
           ok: boolean;
-          offer: components["schemas"]["BulkOffer"];
+          /** @description The single offer’s answer (in a dry run: what it would be); null when refused. */
+          offer: components["schemas"]["Offer"] & (({
+            /** @description 32 random bytes, base64url: 43 characters. */
+            contract_token?: string | null;
+            /** @description Who signs, each with their own link (docs/PRODUCT.md, "Who signs"). */
+            signers?: (components["schemas"]["OfferSigner"] & ({
+                /** @description The signer’s id in the club. */
+                signer_id?: number | null;
+                /**
+                 * Format: uri
+                 * @description This signer’s own link: CONTRACT_BASE_URL/<token>.
+                 */
+                contract_url?: string | null;
+              }))[];
+            /**
+             * Format: uri
+             * @description The family’s link: CONTRACT_BASE_URL/<contract_token>.
+             */
+            contract_url?: string | null;
+          }) | null);
           /** @description Why this player was not offered; null when offered. */
           error: ({
             /**
