@@ -15,7 +15,8 @@
 //   anchor             the anchor (bench/anchor.ts) under the same load generator
 //   service-worker     the service with its worker sending the queued e-mail, in one process
 // and on the service only: signs through family links and the unsigned-contracts list (with their
-// ceilings at 32), and at 32 the family page of a contract pinned to the largest terms allowed. Load comes from a separate process (bench/load.ts). Every re-offer mints a
+// ceilings at 32), at 32 the family page of a contract pinned to the largest terms allowed, and a
+// club's season: 1,000 offers in one request while its families sign (bench/season.ts). Load comes from a separate process (bench/load.ts). Every re-offer mints a
 // token, writes a re_offer row and queues the family's e-mail.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +45,7 @@ import type { LoadPlan, LoadResult } from './load.ts';
 import { findPostgresTool, runPgbench } from './pgbench.ts';
 import { cpuMs, measure, processTree, residentMb } from './proc-stats.ts';
 import { type Measurement, type Run, type ScenarioName, writeReport } from './report.ts';
+import { runSeason } from './season.ts';
 import { loadScale, seedClubs } from './seed.ts';
 
 const FLAGS = process.argv.slice(2);
@@ -67,7 +69,7 @@ const SIGN_OFFERS = Number(process.env.BENCH_SIGN_OFFERS ?? 45_000);
 // The service's pool size (DATABASE_POOL_SIZE, default 10); the ceiling and the bare reference use the same.
 const POOL_SIZE = parseConfig(process.env).databasePoolSize;
 const SCENARIOS = new Set(
-  (process.env.BENCH_SCENARIOS ?? 'offers,anchor,worker,pgbouncer,signs,list,lookups,family-page').split(','),
+  (process.env.BENCH_SCENARIOS ?? 'offers,anchor,worker,pgbouncer,signs,list,lookups,family-page,season').split(','),
 );
 const LOOKUPS = 2000;
 /** The service as `npm run start:production` runs it: its node flags, then dist/src/main.js (after `exec node`). */
@@ -405,6 +407,7 @@ try {
   }
 
   const lookups = SCENARIOS.has('lookups') ? await compareLinkLookups(serviceUrl, databaseUrl) : null;
+  const season = SCENARIOS.has('season') ? await runSeason(admin, serviceUrl, tokenFor, log) : null;
 
   let scale: Run['scale'] = null;
   if (SCALE) {
@@ -479,6 +482,7 @@ try {
     targetConnections: TARGET_CONNECTIONS,
     skipped,
     lookups,
+    season,
     plans,
     scale,
     soak,

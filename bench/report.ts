@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import type { Plan } from './explain.ts';
 import type { LoadResult } from './load.ts';
+import type { Latencies, SeasonRun } from './season.ts';
 import type { ScaleLoad } from './seed.ts';
 
 export type ScenarioName =
@@ -64,6 +65,8 @@ export interface Run {
   readonly skipped: readonly string[];
   /** Family link lookups: medians of an unknown token (404) and a replaced one (410), in µs. */
   readonly lookups: { readonly count: number; readonly unknownUs: number; readonly replacedUs: number } | null;
+  /** One bulk request offering a club's roster, and that club's families signing meanwhile. */
+  readonly season: SeasonRun | null;
   readonly plans: readonly Plan[];
   readonly scale: ScaleRun | null;
   readonly soak: SoakRun | null;
@@ -152,6 +155,22 @@ export function render(run: Run, at: Date): string {
     '',
     ...targets(run),
   );
+  if (run.season !== null) {
+    const { players, dryRunMs, offerMs, offered, signs } = run.season;
+    const row = (label: string, l: Latencies) =>
+      `| ${label} | ${l.count} | ${l.p50.toFixed(0)} | ${l.p99.toFixed(0)} | ${l.max.toFixed(0)} |`;
+    lines.push(
+      `The season at once (bench/season.ts): ${players.toLocaleString('en')} offers in one request took ` +
+        `${(offerMs / 1000).toFixed(2)} s (${offered.toLocaleString('en')} offered), its dry run ${(dryRunMs / 1000).toFixed(2)} s. ` +
+        'The same club’s families signing meanwhile, 4 at a time:',
+      '',
+      '| signs | count | p50 ms | p99 ms | max ms |',
+      '|---|---:|---:|---:|---:|',
+      row('alone', signs.alone),
+      row('during the bulk request', signs.duringBulk),
+      '',
+    );
+  }
   if (run.lookups !== null) {
     const { count, unknownUs, replacedUs } = run.lookups;
     lines.push(

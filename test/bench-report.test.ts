@@ -38,6 +38,7 @@ const run = (measurements: Measurement[], overrides: Partial<Run> = {}): Run => 
   targetConnections: 32,
   skipped: [],
   lookups: null,
+  season: null,
   plans: [],
   scale: null,
   soak: null,

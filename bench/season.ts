@@ -1,0 +1,122 @@
+// `npm run bench`'s season scenario (docs/PERFORMANCE.md, "The season at once"): one request offering
+// a club's whole roster, its dry run first, and families of the same club signing meanwhile.
+//
+// A club of its own: BULK_PLAYERS players without a contract, whom the bulk request offers, and
+// SIGNERS players with an open offer, whose families sign through their links. Their signatures run
+// in a steady loop before the bulk request (the baseline) and during it; the p99 of each says
+// whether a bulk run makes a family of the same club wait.
+import { type DatabasePool, sql } from 'slonik';
+import { z } from 'zod';
+
+export interface SeasonRun {
+  readonly players: number;
+  readonly dryRunMs: number;
+  readonly offerMs: number;
+  readonly offered: number;
+  /** Sign latencies of the same club's families, ms: without a bulk run, and during one. */
+  readonly signs: { readonly alone: Latencies; readonly duringBulk: Latencies };
+}
+
+export interface Latencies {
+  readonly count: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+const BULK_PLAYERS = 1_000;
+const SIGNERS = 400;
+/** Families signing at once, one request each at a time. */
+const SIGNING_FAMILIES = 4;
+const BASELINE_MS = 3_000;
+
+export async function runSeason(
+  superuser: DatabasePool,
+  baseUrl: string,
+  tokenFor: (slug: string) => Promise<string>,
+  log: (line: string) => void,
+): Promise<SeasonRun> {
+  const slug = 'bench-season';
+  const tenantId = await superuser.oneFirst(
+    sql.type(z.object({ id: z.number() }))`INSERT INTO tenants (slug, name) VALUES (${slug}, 'Bench season') RETURNING id`,
+  );
+  await superuser.query(sql.unsafe`
+    INSERT INTO players (tenant_id, name, email)
+    SELECT ${tenantId}, 'Season player ' || n, 'season' || n || '@example.test' FROM generate_series(1, ${BULK_PLAYERS + SIGNERS}) AS n
+  `);
+  const adminToken = await tokenFor(slug);
+  const post = async (path: string, body: unknown) => {
+    const started = performance.now();
+    const response = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as { results?: Array<{ ok: boolean; offer: { contract_token: string } | null }> };
+    if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(answer)}`);
+    return { answer, ms: performance.now() - started };
+  };
+  const playerIds = await superuser.anyFirst(
+    sql.type(z.object({ id: z.number() }))`SELECT id FROM players WHERE tenant_id = ${tenantId} ORDER BY id`,
+  );
+  const signing = playerIds.slice(BULK_PLAYERS);
+  const bulk = playerIds.slice(0, BULK_PLAYERS);
+  const opened = await post('/admin/contract/offers', {
+    offers: signing.map((playerId) => ({ player_id: playerId, monthly_fee: 150 })),
+  });
+  const links = (opened.answer.results ?? []).flatMap((result) => (result.offer === null ? [] : [result.offer.contract_token]));
+
+  const offers = { offers: bulk.map((playerId) => ({ player_id: playerId, monthly_fee: 150 })) };
+  log(`season: a dry run of ${BULK_PLAYERS} offers`);
+  const dryRun = await post('/admin/contract/offers', { ...offers, dry_run: true });
+
+  const sign = async (token: string) => {
+    const started = performance.now();
+    const response = await fetch(`${baseUrl}/contract/${token}/sign`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ signed_by: 'Season Family' }),
+    });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`sign: ${response.status}`);
+    return performance.now() - started;
+  };
+  /** Families sign, one link each, until `until` resolves; their latencies. */
+  const signUntil = async (until: Promise<unknown>): Promise<number[]> => {
+    let done = false;
+    void until.finally(() => {
+      done = true;
+    });
+    const times: number[] = [];
+    await Promise.all(
+      Array.from({ length: SIGNING_FAMILIES }, async () => {
+        while (!done) {
+          const token = links.pop();
+          if (token === undefined) return;
+          times.push(await sign(token));
+        }
+      }),
+    );
+    return times;
+  };
+
+  log(`season: families sign for ${BASELINE_MS / 1000} s alone`);
+  const alone = await signUntil(new Promise((resolve) => setTimeout(resolve, BASELINE_MS)));
+  log(`season: ${BULK_PLAYERS} offers in one request while families sign`);
+  const offered = post('/admin/contract/offers', offers);
+  const duringBulk = await signUntil(offered);
+  const real = await offered;
+  return {
+    players: BULK_PLAYERS,
+    dryRunMs: dryRun.ms,
+    offerMs: real.ms,
+    offered: (real.answer.results ?? []).filter((result) => result.ok).length,
+    signs: { alone: latencies(alone), duringBulk: latencies(duringBulk) },
+  };
+}
+
+function latencies(values: readonly number[]): Latencies {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (quantile: number) => sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))] ?? 0;
+  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 };
+}
