@@ -1397,10 +1397,20 @@ BEGIN
   FOR signer IN SELECT * FROM mint_contract_signers(after) LOOP
     PERFORM queue_signer_message(p_tenant_id, p_player_id, 'offer', signer.token, NULL, signer, after.email);
   END LOOP;
-  outcome := ROW(
-    false, before.contract_status, after.contract_status, after.contract_token, after.monthly_fee,
-    after_team_ids, changes_team, rule.audit_event = 'tier_change' IS TRUE, NULL, p_actor, contract_signers_of(after)
-  );
+  -- By name, not ROW(…): the outcome's type gains attributes over releases (signers, in 0048), and
+  -- a value built by position would fail while a deploy stands between the two.
+  outcome := jsonb_populate_record(NULL::offer_contract_outcome, jsonb_build_object(
+    'replayed', false,
+    'previous_status', before.contract_status,
+    'new_status', after.contract_status,
+    'contract_token', after.contract_token,
+    'monthly_fee', after.monthly_fee,
+    'team_ids', after_team_ids,
+    'moved_teams', changes_team,
+    'archived', rule.audit_event = 'tier_change' IS TRUE,
+    'actor', p_actor,
+    'signers', contract_signers_of(after)
+  ));
   -- The audit row last: its insert holds the club's audit chain head until commit
   -- (contract_audit_log_chain), and every offer of the club waits for that lock.
   IF rule.audit_event IS NOT NULL THEN

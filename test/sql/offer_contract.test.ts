@@ -241,7 +241,11 @@ test.serial('a re-offer can update the player in place (HOT): no index of player
     WHERE index.indrelid = 'players'::regclass
     ORDER BY 1
   `);
-  t.deepEqual(indexed, ['contract_status', 'id', 'tenant_id'], 'a re-offer keeps the status and changes the rest');
+  t.deepEqual(
+    indexed,
+    ['contract_status', 'external_id', 'id', 'tenant_id'],
+    'a re-offer keeps the status and the club’s own id, and changes the rest',
+  );
 
   const club = await createClub(db().pool);
   const playerId = await createPlayer(db().pool, club);
