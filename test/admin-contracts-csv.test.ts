@@ -101,6 +101,28 @@ test('the header and rows are those of the JSON list for the same status, as a U
   t.regex(offered?.[6] ?? '', /^https:\/\//);
 });
 
+test('several states in one export: the rows of the JSON list for the same states, in id order, the file named after them', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const ids: Record<string, number> = {};
+  for (const status of ['declined', 'signed', 'offered', 'none', 'expired'] as const) {
+    ids[status] = await createPlayer(pool, club, { name: status });
+    if (status !== 'none') await putContractInState(pool, club, ids[status], status);
+  }
+
+  const reply = await exportCsv(club, '?status=offered,declined,withdrawn,expired');
+
+  t.is(reply.status, 200);
+  t.is(reply.headers.get('content-disposition'), 'attachment; filename="contracts-offered+declined+withdrawn+expired.csv"');
+  const [header, ...rows] = records(reply.body);
+  t.deepEqual(header, [...CONTRACT_CSV_COLUMNS]);
+  t.deepEqual(
+    rows.map((row) => Number(row[0])),
+    [ids.declined, ids.offered, ids.expired],
+  );
+  t.deepEqual(rows, (await listAll(club, 'offered,declined,withdrawn,expired')).map(asCsvRow));
+});
+
 test('quotes, commas, newlines and unicode in names survive a CSV parser', async (t) => {
   const { pool } = harness().db;
   const club = await createClub(pool);
@@ -230,6 +252,9 @@ const badQueries = [
   '',
   '?status=pending',
   '?status=Offered',
+  '?status=offered,pending',
+  '?status=offered,',
+  '?status=offered,offered',
   '?status=offered&status=signed',
   '?status=offered&limit=10',
   '?status=offered&tenant=x',
@@ -242,6 +267,21 @@ for (const query of badQueries) {
     t.is(reply.body.error.code, 'validation_failed');
   });
 }
+
+test('a state list with an unknown, empty or repeated item is refused naming status and the item', async (t) => {
+  const club = await createClub(harness().db.pool);
+  const messages = [];
+  for (const states of ['signed,pending', 'signed,,offered', 'signed,signed']) {
+    const reply = await exportCsv(club, `?status=${states}`);
+    t.is(reply.status, 422);
+    messages.push(reply.body.error.message);
+  }
+  t.deepEqual(messages, [
+    'The query string is not valid: "status": "pending" is not a contract state (none, offered, declined, signed, withdrawn, expired).',
+    'The query string is not valid: "status": item 2 is empty.',
+    'The query string is not valid: "status": "signed" is given twice.',
+  ]);
+});
 
 test('without a token → 401, with a token for an unknown club → 403', async (t) => {
   const { server } = harness();

@@ -1,6 +1,6 @@
-import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../../machines/contract.ts';
+import { AUDIT_EVENT_TYPES } from '../../machines/contract.ts';
 import { contractUrl, described, isoTime, offeredAt, playerId, status } from '../http/answers.ts';
-import { id, isStorableText, pageCursor, pageLimit, UNSTORABLE_TEXT } from '../http/input.ts';
+import { contractStates, id, isStorableText, pageCursor, pageLimit, UNSTORABLE_TEXT } from '../http/input.ts';
 import { REMINDER_SKIP_REASONS, listedMessage } from '../mail/contract-messages.ts';
 import { auditEntry, currentContract } from './history-store.ts';
 import { listedContract, offer, withdrawal } from './store.ts';
@@ -67,19 +67,15 @@ export const remindBody = z
 
 export const listContractsQuery = z
   .object({
-    status: z.enum(CONTRACT_STATUSES).describe('The contract state to list.'),
+    status: contractStates('The contract states to list.'),
     limit: pageLimit('Items'),
     cursor: pageCursor,
   })
   .strict();
 
-/** GET /admin/contracts.csv: every player in one state, so no page size and no cursor. */
+/** GET /admin/contracts.csv: every player in the states asked for, so no page size and no cursor. */
 export const exportContractsQuery = z
-  .object({
-    status: z
-      .enum(CONTRACT_STATUSES)
-      .openapi({ param: { description: 'The contract state whose players are exported.', example: 'offered' } }),
-  })
+  .object({ status: contractStates('The contract states whose players are exported.') })
   .strict();
 
 const instant = z.string().datetime({ offset: true });
@@ -130,7 +126,7 @@ export const withdrawalResponse = described(withdrawal, {
   .extend({ player_id: playerId })
   .openapi('Withdrawal');
 
-/** A player in one contract state: the store's row, with the family's link for its token. */
+/** A player in one of the listed states: the store's row, with the family's link for its token. */
 export const listedContractResponse = described(listedContract.omit({ contract_token: true, contract_offered_at: true }), {
   player_id: 'The player’s id.',
   name: 'The player’s name.',
@@ -143,7 +139,7 @@ export const listedContractResponse = described(listedContract.omit({ contract_t
 
 export const contractListResponse = z
   .object({
-    items: z.array(listedContractResponse).openapi({ description: 'The players in the state asked for, in a stable order.' }),
+    items: z.array(listedContractResponse).openapi({ description: 'The players in the states asked for, in player id order.' }),
     next_cursor: z.string().nullable().openapi({ description: 'Pass back as ?cursor= for the next page.' }),
   })
   .openapi('ContractList');

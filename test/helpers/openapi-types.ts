@@ -22,13 +22,13 @@ export interface paths {
     post: operations["withdrawContract"];
   };
   "/admin/contracts": {
-    /** The club’s players in one contract state, by keyset pages */
+    /** The club’s players in one or several contract states, by keyset pages */
     get: operations["listContracts"];
   };
   "/admin/contracts.csv": {
     /**
-     * Every one of the club’s players in one contract state, as a CSV file
-     * @description The rows of `GET /admin/contracts` for the same `status`, all of them, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
+     * Every one of the club’s players in one or several contract states, as a CSV file
+     * @description The rows of `GET /admin/contracts` for the same `status`, all of them, in player id order, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
      */
     get: operations["exportContractsCsv"];
   };
@@ -262,7 +262,7 @@ export interface components {
       player_id: number;
     };
     ContractList: {
-      /** @description The players in the state asked for, in a stable order. */
+      /** @description The players in the states asked for, in player id order. */
       items: ({
           /** @description The player’s id. */
           player_id: number;
@@ -869,12 +869,12 @@ export interface operations {
       };
     };
   };
-  /** The club’s players in one contract state, by keyset pages */
+  /** The club’s players in one or several contract states, by keyset pages */
   listContracts: {
     parameters: {
       query: {
-        /** @description The contract state to list. */
-        status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
+        /** @description The contract states to list. One state, or several separated by commas, each at most once. */
+        status: string;
         /** @description Items per page, 1 to 500. */
         limit?: string;
         /** @description The previous page’s `next_cursor`; none for the first page. */
@@ -915,24 +915,21 @@ export interface operations {
     };
   };
   /**
-   * Every one of the club’s players in one contract state, as a CSV file
-   * @description The rows of `GET /admin/contracts` for the same `status`, all of them, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
+   * Every one of the club’s players in one or several contract states, as a CSV file
+   * @description The rows of `GET /admin/contracts` for the same `status`, all of them, in player id order, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
    */
   exportContractsCsv: {
     parameters: {
       query: {
-        /**
-         * @description The contract state whose players are exported.
-         * @example offered
-         */
-        status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
+        /** @description The contract states whose players are exported. One state, or several separated by commas, each at most once. */
+        status: string;
       };
     };
     responses: {
-      /** @description The CSV file (`Content-Disposition: attachment; filename="contracts-<status>.csv"`). */
+      /** @description The CSV file (`Content-Disposition: attachment; filename="contracts-<status>.csv"`, several states joined with `+`). */
       200: {
         headers: {
-          /** @description attachment; filename="contracts-<status>.csv" */
+          /** @description attachment; filename="contracts-<status>.csv", e.g. contracts-offered+declined.csv */
           "Content-Disposition"?: string;
         };
         content: {
@@ -1136,8 +1133,8 @@ export interface operations {
       query?: {
         /** @description Only the players on this team (another club’s team: none). */
         team_id?: string;
-        /** @description Only the players whose contract is in this state. */
-        status?: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
+        /** @description Only the players whose contract is in one of these states. One state, or several separated by commas, each at most once. */
+        status?: string;
         /** @description Only the players whose name or e-mail contains this, case-insensitively (`%` and `_` match themselves). */
         q?: string;
         /** @description Players per page, 1 to 500. */
