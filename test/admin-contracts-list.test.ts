@@ -1,4 +1,5 @@
 import test from 'ava';
+import { sql } from 'slonik';
 import { useHarness } from './helpers/context.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
@@ -133,10 +134,9 @@ test('limit defaults to 50 and may be 500', async (t) => {
 test('several states, comma-separated, list the players in any of them, in player id order, whatever order they are named in', async (t) => {
   const { pool } = harness().db;
   const club = await createClub(pool);
-  const team = await createTeam(pool, club, 'U12');
   const players: Record<string, number> = {};
   for (const status of ['offered', 'signed', 'none', 'declined', 'withdrawn', 'expired'] as const) {
-    players[status] = await createPlayer(pool, club, { name: status, teamIds: [team] });
+    players[status] = await createPlayer(pool, club, { name: status });
     if (status !== 'none') await putContractInState(pool, club, players[status], status);
   }
   const idsOf = (reply: { body: { items: Array<{ player_id: number }> } }) => reply.body.items.map((item) => item.player_id);
@@ -148,6 +148,31 @@ test('several states, comma-separated, list the players in any of them, in playe
   t.is(everyoneNotSigned.body.next_cursor, null);
   t.deepEqual(idsOf(await list(club, '?status=expired,withdrawn,declined,offered')), notSigned);
   t.deepEqual(idsOf(await list(club, '?status=signed,none')), [players.signed, players.none]);
+});
+
+test('each item also carries team_names in the order of team_ids, external_id, and who signed and when', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const [zebras, antelopes] = [await createTeam(pool, club, 'Zebras'), await createTeam(pool, club, 'Antelopes')];
+  const offered = await createPlayer(pool, club, { teamIds: [antelopes] });
+  await putContractInState(pool, club, offered, 'offered');
+  const signed = await createPlayer(pool, club, { teamIds: [zebras, antelopes] });
+  await putContractInState(pool, club, signed, 'signed');
+  // The roster import will set it; here the column is written directly, as that import would.
+  await pool.query(sql.unsafe`UPDATE players SET external_id = 'REG-0042' WHERE tenant_id = ${club.id} AND id = ${signed}`);
+  const signedAt = (await readPlayer(pool, club, signed)).contract_signed_at;
+
+  const [offeredItem, signedItem] = (await list(club, '?status=offered,signed')).body.items;
+
+  t.like(offeredItem, { player_id: offered, team_names: ['Antelopes'], external_id: null, signed_by: null, signed_at: null });
+  t.like(signedItem, {
+    player_id: signed,
+    team_ids: [zebras, antelopes],
+    team_names: ['Zebras', 'Antelopes'],
+    external_id: 'REG-0042',
+    signed_by: 'Dana Park',
+    signed_at: new Date(signedAt ?? 0).toISOString(),
+  });
 });
 
 test('keyset pagination across several states walks every matching player exactly once, in id order', async (t) => {

@@ -152,9 +152,11 @@ export const contractExport = adminOperation({
   summary: 'Every one of the club’s players in one or several contract states, as a CSV file',
   description:
     'The rows of `GET /admin/contracts` for the same `status`, all of them, in player id order, with a header row: ' +
-    '`player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with ' +
-    "spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a " +
-    'spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.',
+    '`player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at,team_names,external_id,' +
+    'signed_by,signed_at`. `team_ids` and `team_names` are joined with spaces, in the same order; `signed_at` is ' +
+    'ISO 8601 in UTC; null is an empty cell. The file begins with a UTF-8 byte order mark, so that spreadsheets ' +
+    "read accents. A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so " +
+    'that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.',
   query: exportContractsQuery,
   answers: {
     200: {

@@ -28,7 +28,7 @@ export interface paths {
   "/admin/contracts.csv": {
     /**
      * Every one of the club’s players in one or several contract states, as a CSV file
-     * @description The rows of `GET /admin/contracts` for the same `status`, all of them, in player id order, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
+     * @description The rows of `GET /admin/contracts` for the same `status`, all of them, in player id order, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at,team_names,external_id,signed_by,signed_at`. `team_ids` and `team_names` are joined with spaces, in the same order; `signed_at` is ISO 8601 in UTC; null is an empty cell. The file begins with a UTF-8 byte order mark, so that spreadsheets read accents. A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
      */
     get: operations["exportContractsCsv"];
   };
@@ -290,6 +290,18 @@ export interface components {
            * @example 2026-11-26T07:10:17.206Z
            */
           contract_offered_at: string | null;
+          /** @description The names of the player’s teams, in the order of `team_ids`. */
+          team_names: string[];
+          /** @description The club’s own id for the player (its roster system’s), or null. */
+          external_id: string | null;
+          /** @description The name typed by the signature that completed the contract; null unless signed. */
+          signed_by: string | null;
+          /**
+           * Format: date-time
+           * @description When the contract was signed (UTC); null unless signed.
+           * @example 2026-11-26T07:10:17.206Z
+           */
+          signed_at: string | null;
         })[];
       /** @description Pass back as ?cursor= for the next page. */
       next_cursor: string | null;
@@ -916,7 +928,7 @@ export interface operations {
   };
   /**
    * Every one of the club’s players in one or several contract states, as a CSV file
-   * @description The rows of `GET /admin/contracts` for the same `status`, all of them, in player id order, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
+   * @description The rows of `GET /admin/contracts` for the same `status`, all of them, in player id order, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at,team_names,external_id,signed_by,signed_at`. `team_ids` and `team_names` are joined with spaces, in the same order; `signed_at` is ISO 8601 in UTC; null is an empty cell. The file begins with a UTF-8 byte order mark, so that spreadsheets read accents. A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
    */
   exportContractsCsv: {
     parameters: {
