@@ -54,7 +54,7 @@ async function call(): Promise<boolean> {
       return true;
     }
     case 'list':
-      await listContracts(pool, plan.tenantId, 'offered', { limit: 51, afterPlayerId: randomPlayer() });
+      await listContracts(pool, plan.tenantId, ['offered'], { limit: 51, afterPlayerId: randomPlayer() });
       return true;
   }
 }

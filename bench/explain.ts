@@ -48,7 +48,7 @@ export async function explainLookups(databaseUrl: string, tenantId: number, play
         'list: one page of the unsigned contracts (src/contracts/store.ts listContracts)',
         sql.unsafe`
           SELECT id FROM players
-          WHERE tenant_id = ${tenantId} AND contract_status = 'offered' AND id > ${playerId}
+          WHERE tenant_id = ${tenantId} AND contract_status = ANY(${sql.array(['offered'], 'text')}) AND id > ${playerId}
           ORDER BY id LIMIT 51`,
       ),
       await explain(

@@ -5,8 +5,10 @@ import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import { type DatabasePool, sql } from 'slonik';
 import { CONTRACT_CSV_COLUMNS, contractsCsv } from '../src/contracts/csv.ts';
+import { offerContract } from '../src/contracts/store.ts';
+import { signContract } from '../src/family/store.ts';
 import { useHarness } from './helpers/context.ts';
-import { type Club, createClub, createPlayer, createTeam, putContractInState } from './helpers/fixtures.ts';
+import { type Club, createClub, createPlayer, createTeam, putContractInState, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { startTestServer } from './helpers/server.ts';
 
@@ -18,6 +20,15 @@ const harness = useHarness();
 async function exportCsv(club: Club, query: string) {
   const { server } = harness();
   return request(server.baseUrl, 'GET', `/admin/contracts.csv${query}`, { token: await server.adminToken(club.slug) });
+}
+
+/** The file's bytes as sent: fetch's text(), like every UTF-8 decoder, drops a leading BOM. */
+async function exportBytes(club: Club, query: string): Promise<Buffer> {
+  const { server } = harness();
+  const response = await fetch(`${server.baseUrl}/admin/contracts.csv${query}`, {
+    headers: { authorization: `Bearer ${await server.adminToken(club.slug)}` },
+  });
+  return Buffer.from(await response.arrayBuffer());
 }
 
 /** Every JSON page of GET /admin/contracts, joined. */
@@ -99,6 +110,113 @@ test('the header and rows are those of the JSON list for the same status, as a U
   const [, offered] = records((await exportCsv(club, '?status=offered')).body);
   t.is(offered?.[5], `${gold} ${silver}`);
   t.regex(offered?.[6] ?? '', /^https:\/\//);
+});
+
+test('several states in one export: the rows of the JSON list for the same states, in id order, the file named after them', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const ids: Record<string, number> = {};
+  for (const status of ['declined', 'signed', 'offered', 'none', 'expired'] as const) {
+    ids[status] = await createPlayer(pool, club, { name: status });
+    if (status !== 'none') await putContractInState(pool, club, ids[status], status);
+  }
+
+  const reply = await exportCsv(club, '?status=offered,declined,withdrawn,expired');
+
+  t.is(reply.status, 200);
+  t.is(reply.headers.get('content-disposition'), 'attachment; filename="contracts-offered+declined+withdrawn+expired.csv"');
+  const [header, ...rows] = records(reply.body);
+  t.deepEqual(header, [...CONTRACT_CSV_COLUMNS]);
+  t.deepEqual(
+    rows.map((row) => Number(row[0])),
+    [ids.declined, ids.offered, ids.expired],
+  );
+  t.deepEqual(rows, (await listAll(club, 'offered,declined,withdrawn,expired')).map(asCsvRow));
+});
+
+test('after the pinned eight columns come team_names, external_id, signed_by and signed_at, for billing', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const [zebras, antelopes] = [await createTeam(pool, club, 'Zebras'), await createTeam(pool, club, 'Antelopes')];
+  const signed = await createPlayer(pool, club, { name: 'Signed', teamIds: [zebras, antelopes] });
+  await putContractInState(pool, club, signed, 'signed');
+  // The roster import will set it; here the column is written directly, as that import would.
+  await pool.query(sql.unsafe`UPDATE players SET external_id = 'REG-0042' WHERE tenant_id = ${club.id} AND id = ${signed}`);
+  const offered = await createPlayer(pool, club, { name: 'Offered', teamIds: [antelopes] });
+  await putContractInState(pool, club, offered, 'offered');
+  const signedAt = (await readPlayer(pool, club, signed)).contract_signed_at;
+
+  const [header, ...rows] = records((await exportCsv(club, '?status=signed,offered')).body);
+
+  t.deepEqual(header, [
+    'player_id',
+    'name',
+    'email',
+    'status',
+    'monthly_fee',
+    'team_ids',
+    'contract_url',
+    'contract_offered_at',
+    'team_names',
+    'external_id',
+    'signed_by',
+    'signed_at',
+  ]);
+  const cells = (row: string[] | undefined) => row?.slice(5, 6).concat(row.slice(8));
+  t.deepEqual(cells(rows[0]), [
+    `${zebras} ${antelopes}`,
+    'Zebras Antelopes',
+    'REG-0042',
+    'Dana Park',
+    new Date(signedAt ?? 0).toISOString(),
+  ]);
+  t.regex(rows[0]?.[11] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'ISO 8601 in UTC');
+  t.deepEqual(cells(rows[1]), [`${antelopes}`, 'Antelopes', '', '', ''], 'empty until signed, and without an external id');
+});
+
+test('the file begins with a UTF-8 byte order mark, and accents in every column survive a CSV parser', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const team = await createTeam(pool, club, 'Équipe Réserve');
+  const playerId = await createPlayer(pool, club, { name: 'Zoë Ñúñez-Müller', email: 'zoe@example.test', teamIds: [team] });
+  await pool.query(sql.unsafe`UPDATE players SET external_id = 'ÉLÈVE-7' WHERE tenant_id = ${club.id} AND id = ${playerId}`);
+
+  const bytes = await exportBytes(club, '?status=none');
+
+  t.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  const [header, row] = parse(bytes, { bom: true }) as string[][];
+  t.is(header?.[0], 'player_id', 'a parser told of the BOM drops it');
+  t.is(row?.[1], 'Zoë Ñúñez-Müller');
+  t.is(row?.[8], 'Équipe Réserve');
+  t.is(row?.[9], 'ÉLÈVE-7');
+});
+
+test("the added columns keep the formula guard and the quoting: team names, external id and the signer's typed name", async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const team = await createTeam(pool, club, '=HYPERLINK("https://evil.example","x")');
+  const playerId = await createPlayer(pool, club, { teamIds: [team] });
+  await pool.query(sql.unsafe`UPDATE players SET external_id = '+42;7' WHERE tenant_id = ${club.id} AND id = ${playerId}`);
+  const { contract_token: token } = await offerContract(pool, {
+    tenantId: club.id,
+    playerId,
+    monthlyFee: 150,
+    targetTeamId: null,
+    force: false,
+    actor: 'registrar@example.test',
+  });
+  await signContract(pool, {
+    token,
+    signedBy: '@SUM(1,2)\n=1+1',
+    signatureUrl: 'https://sign.example.test/s/1',
+    ip: '203.0.113.7',
+    contractVersion: 'v1',
+  });
+
+  const [, ...rows] = spreadsheetRows((await exportCsv(club, '?status=signed')).body);
+
+  t.is(rows.length, 1);
+  t.deepEqual(rows[0]?.slice(8, 11), [`'=HYPERLINK("https://evil.example","x")`, "'+42;7", "'@SUM(1,2)\n'=1+1"]);
 });
 
 test('quotes, commas, newlines and unicode in names survive a CSV parser', async (t) => {
@@ -230,6 +348,9 @@ const badQueries = [
   '',
   '?status=pending',
   '?status=Offered',
+  '?status=offered,pending',
+  '?status=offered,',
+  '?status=offered,offered',
   '?status=offered&status=signed',
   '?status=offered&limit=10',
   '?status=offered&tenant=x',
@@ -242,6 +363,21 @@ for (const query of badQueries) {
     t.is(reply.body.error.code, 'validation_failed');
   });
 }
+
+test('a state list with an unknown, empty or repeated item is refused naming status and the item', async (t) => {
+  const club = await createClub(harness().db.pool);
+  const messages = [];
+  for (const states of ['signed,pending', 'signed,,offered', 'signed,signed']) {
+    const reply = await exportCsv(club, `?status=${states}`);
+    t.is(reply.status, 422);
+    messages.push(reply.body.error.message);
+  }
+  t.deepEqual(messages, [
+    'The query string is not valid: "status": "pending" is not a contract state (none, offered, declined, signed, withdrawn, expired).',
+    'The query string is not valid: "status": item 2 is empty.',
+    'The query string is not valid: "status": "signed" is given twice.',
+  ]);
+});
 
 test('without a token → 401, with a token for an unknown club → 403', async (t) => {
   const { server } = harness();
@@ -312,6 +448,10 @@ test('contractsCsv: a failing page destroys the stream and is reported once', as
         team_ids: [2, 3],
         contract_url: null,
         contract_offered_at: null,
+        team_names: ['U12', 'U14'],
+        external_id: null,
+        signed_by: null,
+        signed_at: null,
       },
     ];
     throw new Error('page two failed');

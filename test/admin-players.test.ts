@@ -74,6 +74,51 @@ test('GET /admin/players filters by team, by status, and by both', async (t) => 
   t.deepEqual(idsOf(await call(club, 'GET', '/admin/players?status=declined')), []);
 });
 
+test('GET /admin/players?status= takes several states, comma-separated, alone or with the other filters', async (t) => {
+  const { pool } = harness().db;
+  const club = await createClub(pool);
+  const [a, b] = [await createTeam(pool, club), await createTeam(pool, club)];
+  const offeredOnA = await createPlayer(pool, club, { name: 'Ann', teamIds: [a] });
+  const signedOnA = await createPlayer(pool, club, { name: 'Ben', teamIds: [a] });
+  const noneOnA = await createPlayer(pool, club, { name: 'Cal', teamIds: [a] });
+  const declinedOnB = await createPlayer(pool, club, { name: 'Dee', teamIds: [b] });
+  await putContractInState(pool, club, offeredOnA, 'offered');
+  await putContractInState(pool, club, signedOnA, 'signed');
+  await putContractInState(pool, club, declinedOnB, 'declined');
+
+  t.deepEqual(idsOf(await call(club, 'GET', '/admin/players?status=offered,declined,withdrawn,expired')), [offeredOnA, declinedOnB]);
+  t.deepEqual(idsOf(await call(club, 'GET', '/admin/players?status=declined,offered')), [offeredOnA, declinedOnB]);
+  t.deepEqual(idsOf(await call(club, 'GET', `/admin/players?status=offered,declined&team_id=${a}`)), [offeredOnA]);
+  t.deepEqual(idsOf(await call(club, 'GET', '/admin/players?status=none,signed&q=ben')), [signedOnA]);
+  t.deepEqual(idsOf(await call(club, 'GET', '/admin/players?status=withdrawn,expired')), []);
+
+  const seen: number[] = [];
+  let cursor: string | null = null;
+  do {
+    const reply = await call(
+      club,
+      'GET',
+      `/admin/players?status=none,declined,offered&limit=1${cursor === null ? '' : `&cursor=${cursor}`}`,
+    );
+    seen.push(...idsOf(reply));
+    cursor = reply.body.next_cursor;
+  } while (cursor !== null && seen.length < 10);
+  t.deepEqual(seen, [offeredOnA, noneOnA, declinedOnB], 'pages across several states meet each player once, in id order');
+});
+
+for (const [states, problem] of [
+  ['offered,pending', '"pending" is not a contract state (none, offered, declined, signed, withdrawn, expired)'],
+  ['signed,', 'item 2 is empty'],
+  ['signed,signed', '"signed" is given twice'],
+] as const) {
+  test(`GET /admin/players?status=${states} → 422 validation_failed naming status: ${problem.split(' (')[0]}`, async (t) => {
+    const reply = await call(await createClub(harness().db.pool), 'GET', `/admin/players?status=${states}`);
+    t.is(reply.status, 422);
+    t.is(reply.body.error.code, 'validation_failed');
+    t.is(reply.body.error.message, `The query string is not valid: "status": ${problem}.`);
+  });
+}
+
 test('q matches name or e-mail, case-insensitively; % and _ in it match only themselves', async (t) => {
   const { pool } = harness().db;
   const club = await createClub(pool);
@@ -149,6 +194,8 @@ test("GET /admin/players never shows another club's players, not even by their t
 
 const badQueries = [
   '?status=pending',
+  '?status=',
+  `?status=${'offered,'.repeat(25)}offered`,
   '?team_id=0',
   '?team_id=abc',
   '?q=',

@@ -154,7 +154,7 @@ function plausible(name: string): fc.Arbitrary<string> {
     case 'force':
       return fc.constantFrom('true', 'false', 'TRUE', '1', '');
     case 'status':
-      return fc.constantFrom('none', 'offered', 'declined', 'signed', 'Offered');
+      return fc.constantFrom('none', 'offered', 'declined', 'signed', 'Offered', 'offered,expired', 'signed,', 'none,none', ',');
     case 'limit':
       return fc.constantFrom('1', '50', '500', '501', '0', '-1', '1e2', '999');
     case 'cursor':

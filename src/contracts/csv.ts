@@ -7,7 +7,11 @@ import type { ContractListResponse } from './schemas.ts';
 
 export type ContractCsvRow = ContractListResponse['items'][number];
 
-/** The JSON list's item fields, in its order; team_ids are joined with spaces. */
+/**
+ * The JSON list's item fields, in its order; team_ids and team_names are joined with spaces. The
+ * first eight are pinned; the rest were added after them for billing, so that a sheet reading
+ * columns by position keeps working.
+ */
 export const CONTRACT_CSV_COLUMNS = [
   'player_id',
   'name',
@@ -17,6 +21,10 @@ export const CONTRACT_CSV_COLUMNS = [
   'team_ids',
   'contract_url',
   'contract_offered_at',
+  'team_names',
+  'external_id',
+  'signed_by',
+  'signed_at',
 ] as const satisfies readonly (keyof ContractCsvRow)[];
 
 /**
@@ -60,10 +68,14 @@ export function contractsCsv(
 ): Readable {
   async function* rows() {
     for await (const page of pages) {
-      for (const row of page) yield { ...row, team_ids: row.team_ids.join(' ') };
+      for (const row of page) yield { ...row, team_ids: row.team_ids.join(' '), team_names: row.team_names.join(' ') };
     }
   }
   const csv = stringify({
+    // Excel and LibreOffice read a CSV without a BOM in the system's legacy code page, so "Zoë"
+    // showed as "ZoÃ«"; with it they read UTF-8. Parsers that follow RFC 4180 strictly need to be
+    // told to drop it (csv-parse's `bom`, Python's "utf-8-sig").
+    bom: true,
     header: true,
     columns: [...CONTRACT_CSV_COLUMNS],
     record_delimiter: 'windows', // RFC 4180

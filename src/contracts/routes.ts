@@ -191,7 +191,7 @@ export const contractList = adminOperation({
   method: 'get',
   path: '/admin/contracts',
   operationId: 'listContracts',
-  summary: 'The club’s players in one contract state, by keyset pages',
+  summary: 'The club’s players in one or several contract states, by keyset pages',
   query: listContractsQuery,
   answers: { 200: json(contractListResponse, 'One page.') },
   async handle(ctx, { caller: admin, query }, deps) {
@@ -220,19 +220,22 @@ export const contractExport = adminOperation({
   method: 'get',
   path: '/admin/contracts.csv',
   operationId: 'exportContractsCsv',
-  summary: 'Every one of the club’s players in one contract state, as a CSV file',
+  summary: 'Every one of the club’s players in one or several contract states, as a CSV file',
   description:
-    'The rows of `GET /admin/contracts` for the same `status`, all of them, with a header row: ' +
-    '`player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with ' +
-    "spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a " +
-    'spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.',
+    'The rows of `GET /admin/contracts` for the same `status`, all of them, in player id order, with a header row: ' +
+    '`player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at,team_names,external_id,' +
+    'signed_by,signed_at`. `team_ids` and `team_names` are joined with spaces, in the same order; `signed_at` is ' +
+    'ISO 8601 in UTC; null is an empty cell. The file begins with a UTF-8 byte order mark, so that spreadsheets ' +
+    "read accents. A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so " +
+    'that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.',
   query: exportContractsQuery,
   answers: {
     200: {
-      description: 'The CSV file (`Content-Disposition: attachment; filename="contracts-<status>.csv"`).',
+      description:
+        'The CSV file (`Content-Disposition: attachment; filename="contracts-<status>.csv"`, several states joined with `+`).',
       headers: {
         'Content-Disposition': {
-          description: 'attachment; filename="contracts-<status>.csv"',
+          description: 'attachment; filename="contracts-<status>.csv", e.g. contracts-offered+declined.csv',
           schema: { type: 'string' },
         },
       },
@@ -254,7 +257,8 @@ export const contractExport = adminOperation({
       }
     }
     ctx.type = 'text/csv; charset=utf-8';
-    ctx.set('Content-Disposition', `attachment; filename="contracts-${status}.csv"`);
+    // `+`, not the query's comma: a header value's commas are where clients that split headers cut it.
+    ctx.set('Content-Disposition', `attachment; filename="contracts-${status.join('+')}.csv"`);
     ctx.body = contractsCsv(pages(), (error) => {
       // The status line has gone: all that is left is to cut the answer off, so it is not taken
       // for a whole file (a client that went away has already done so).

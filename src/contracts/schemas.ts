@@ -1,6 +1,6 @@
 import { AUDIT_EVENT_TYPES, CONTRACT_STATUSES } from '../../machines/contract.ts';
 import { contractUrl, described, errorDetail, isoTime, offeredAt, playerId, status } from '../http/answers.ts';
-import { id, isStorableText, pageCursor, pageLimit, UNSTORABLE_TEXT } from '../http/input.ts';
+import { contractStates, id, isStorableText, pageCursor, pageLimit, UNSTORABLE_TEXT } from '../http/input.ts';
 import { REMINDER_SKIP_REASONS, listedMessage } from '../mail/contract-messages.ts';
 import { auditEntry, currentContract } from './history-store.ts';
 import { listedContract, offer, withdrawal } from './store.ts';
@@ -67,19 +67,15 @@ export const remindBody = z
 
 export const listContractsQuery = z
   .object({
-    status: z.enum(CONTRACT_STATUSES).describe('The contract state to list.'),
+    status: contractStates('The contract states to list.'),
     limit: pageLimit('Items'),
     cursor: pageCursor,
   })
   .strict();
 
-/** GET /admin/contracts.csv: every player in one state, so no page size and no cursor. */
+/** GET /admin/contracts.csv: every player in the states asked for, so no page size and no cursor. */
 export const exportContractsQuery = z
-  .object({
-    status: z
-      .enum(CONTRACT_STATUSES)
-      .openapi({ param: { description: 'The contract state whose players are exported.', example: 'offered' } }),
-  })
+  .object({ status: contractStates('The contract states whose players are exported.') })
   .strict();
 
 const instant = z.string().datetime({ offset: true });
@@ -228,20 +224,38 @@ export const withdrawalResponse = described(withdrawal, {
   .extend({ player_id: playerId })
   .openapi('Withdrawal');
 
-/** A player in one contract state: the store's row, with the family's link for its token. */
-export const listedContractResponse = described(listedContract.omit({ contract_token: true, contract_offered_at: true }), {
-  player_id: 'The player’s id.',
-  name: 'The player’s name.',
-  email: 'The family’s e-mail address.',
-  status: 'The contract’s state (docs/PRODUCT.md, "The state machine").',
-  monthly_fee: 'The fee per month in CONTRACT_CURRENCY; null before any offer.',
-  team_ids: 'The ids of the player’s teams.',
-  // Pinned order: the link, then when it was offered (the CSV's columns follow it).
-}).extend({ contract_url: contractUrl, contract_offered_at: offeredAt });
+/** The billing columns the CSV added after its first eight (docs/PRODUCT.md, "Admin"), in their order. */
+const LATER_FIELDS = { team_names: true, external_id: true, signed_by: true, signed_at: true } as const;
+
+/**
+ * A player in one of the listed states: the store's row, with the family's link for its token. The
+ * CSV's columns are these fields in this order: the first eight as pinned, the link after the teams,
+ * then the ones added later.
+ */
+export const listedContractResponse = described(
+  listedContract.omit({ contract_token: true, contract_offered_at: true, ...LATER_FIELDS }),
+  {
+    player_id: 'The player’s id.',
+    name: 'The player’s name.',
+    email: 'The family’s e-mail address.',
+    status: 'The contract’s state (docs/PRODUCT.md, "The state machine").',
+    monthly_fee: 'The fee per month in CONTRACT_CURRENCY; null before any offer.',
+    team_ids: 'The ids of the player’s teams.',
+  },
+)
+  .extend({ contract_url: contractUrl, contract_offered_at: offeredAt })
+  .extend(
+    described(listedContract.pick(LATER_FIELDS).extend({ signed_at: isoTime.nullable() }), {
+      team_names: 'The names of the player’s teams, in the order of `team_ids`.',
+      external_id: 'The club’s own id for the player (its roster system’s), or null.',
+      signed_by: 'The name typed by the signature that completed the contract; null unless signed.',
+      signed_at: 'When the contract was signed (UTC); null unless signed.',
+    }).shape,
+  );
 
 export const contractListResponse = z
   .object({
-    items: z.array(listedContractResponse).openapi({ description: 'The players in the state asked for, in a stable order.' }),
+    items: z.array(listedContractResponse).openapi({ description: 'The players in the states asked for, in player id order.' }),
     next_cursor: z.string().nullable().openapi({ description: 'Pass back as ?cursor= for the next page.' }),
   })
   .openapi('ContractList');

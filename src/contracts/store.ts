@@ -64,7 +64,7 @@ export async function offerContract(
   `);
 }
 
-/** A player in one contract state, as the list and its CSV export show it (with the link for the token: schemas.ts). */
+/** A player in one of the listed states, as the list and its CSV export show it (with the link for the token: schemas.ts). */
 export const listedContract = z.object({
   player_id: z.number().int(),
   name: z.string(),
@@ -74,21 +74,42 @@ export const listedContract = z.object({
   team_ids: z.array(z.number().int()),
   contract_token: z.string().nullable(),
   contract_offered_at: z.number().nullable(),
+  /** In the order of team_ids, so that the nth name is the nth id's. */
+  team_names: z.array(z.string()),
+  external_id: z.string().nullable(),
+  /** The completing signature's typed name; the offer clears it (sql/offer_contract). */
+  signed_by: z.string().nullable(),
+  /** Set exactly while signed (the CHECK players_signed_has_signature). */
+  signed_at: z.number().nullable(),
 });
 export type ListedContract = z.infer<typeof listedContract>;
 
-/** One page of a club's players in one state, in player id order, after `afterPlayerId`. */
+/**
+ * One page of a club's players in any of `statuses`, in player id order, after `afterPlayerId`.
+ * `= ANY` is an index condition of players_by_contract_status (tenant_id, contract_status, id), but
+ * that index gives its rows grouped by state, so the planner sorts them by id, or walks players_pkey
+ * and filters, whichever costs less; the team names are read after the sort, for the page's rows
+ * only. Measured in a club of 10,000 players on PostgreSQL 15 and 18: a page of 51 in about 2 ms,
+ * of 1000 in under 20 ms, no slower than `contract_status = $1` over one state, so no new index.
+ */
 export async function listContracts(
   db: CommonQueryMethods,
   tenantId: number,
-  contractStatus: ContractStatus,
+  statuses: readonly ContractStatus[],
   page: { readonly limit: number; readonly afterPlayerId: number },
 ): Promise<readonly ListedContract[]> {
   return db.any(sql.type(listedContract)`
     SELECT id AS player_id, name, email, contract_status AS status, monthly_fee,
-           ${teamIdsOfPlayer} AS team_ids, contract_token, contract_offered_at
+           ${teamIdsOfPlayer} AS team_ids, contract_token, contract_offered_at,
+           ARRAY(
+             SELECT teams.name FROM player_teams
+             JOIN teams ON teams.tenant_id = player_teams.tenant_id AND teams.id = player_teams.team_id
+             WHERE player_teams.tenant_id = players.tenant_id AND player_teams.player_id = players.id
+             ORDER BY player_teams.team_id
+           ) AS team_names,
+           external_id, contract_signed_by AS signed_by, contract_signed_at AS signed_at
     FROM players
-    WHERE tenant_id = ${tenantId} AND contract_status = ${contractStatus} AND id > ${page.afterPlayerId}
+    WHERE tenant_id = ${tenantId} AND contract_status = ANY(${sql.array(statuses, 'text')}) AND id > ${page.afterPlayerId}
     ORDER BY id
     LIMIT ${page.limit}
   `);

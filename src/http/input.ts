@@ -1,3 +1,4 @@
+import { CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.ts';
 import { z } from './openapi-zod.ts';
 
 // What every request shape is built from (docs/PRODUCT.md, "HTTP API" and "Strict input"). Strict everywhere: no coercion
@@ -83,3 +84,36 @@ export const pageLimit = (items: string) =>
 
 /** `?cursor=` of a keyset-paginated list: where the previous page ended. */
 export const pageCursor = z.string().max(100).optional().describe('The previous page’s `next_cursor`; none for the first page.');
+
+const STATE = `(?:${CONTRACT_STATUSES.join('|')})`;
+const isState = (text: string): text is ContractStatus => (CONTRACT_STATUSES as readonly string[]).includes(text);
+const issue = (message: string) => ({ code: z.ZodIssueCode.custom, message });
+
+/**
+ * `?status=` of the lists and the CSV export: one of the machine's states, or several joined with
+ * commas (`offered,declined,withdrawn,expired`: everyone not signed, in one request). Each item is
+ * judged on its own, so the answer says which one is unknown, empty or repeated. Repeating the
+ * parameter (`status=a&status=b`) stays refused, as an array is no string: one spelling, not two.
+ * The length bound keeps a hostile value (a URL may be 16 KB) from becoming thousands of issues.
+ */
+export const contractStates = (description: string) =>
+  z
+    .string()
+    .max(200)
+    .transform((text, ctx): readonly ContractStatus[] => {
+      const states: ContractStatus[] = [];
+      for (const [index, item] of text.split(',').entries()) {
+        if (item === '') ctx.addIssue(issue(`item ${index + 1} is empty`));
+        else if (!isState(item))
+          ctx.addIssue(issue(`${JSON.stringify(item)} is not a contract state (${CONTRACT_STATUSES.join(', ')})`));
+        else if (states.includes(item)) ctx.addIssue(issue(`${JSON.stringify(item)} is given twice`));
+        else states.push(item);
+      }
+      return states;
+    })
+    .openapi({
+      // What a client generator can check before sending; the no-repeat rule is in the words.
+      pattern: `^${STATE}(?:,${STATE})*$`,
+      example: 'offered,declined,withdrawn,expired',
+    })
+    .describe(`${description} One state, or several separated by commas, each at most once.`);

@@ -74,7 +74,7 @@ export const playerList = adminOperation({
     const rows = await listPlayers(
       deps.pool,
       await tenantOf(deps, admin),
-      { teamId: query.team_id, status: query.status, q: query.q },
+      { teamId: query.team_id, statuses: query.status, q: query.q },
       { limit: query.limit + 1, afterPlayerId: decodeCursor(query.cursor) }, // one more tells whether another page exists
     );
     const items = rows.slice(0, query.limit);

@@ -1,6 +1,5 @@
-import { CONTRACT_STATUSES } from '../../machines/contract.ts';
 import { contractUrl, described } from '../http/answers.ts';
-import { id, idText, isStorableText, name, pageCursor, pageLimit, UNSTORABLE_TEXT } from '../http/input.ts';
+import { contractStates, id, idText, isStorableText, name, pageCursor, pageLimit, UNSTORABLE_TEXT } from '../http/input.ts';
 import { playerRow } from './store.ts';
 import { z } from '../http/openapi-zod.ts';
 
@@ -53,7 +52,7 @@ export const playerPath = z.object({ id: idText.describe('The player’s id.') }
 export const listPlayersQuery = z
   .object({
     team_id: idText.optional().describe('Only the players on this team (another club’s team: none).'),
-    status: z.enum(CONTRACT_STATUSES).optional().describe('Only the players whose contract is in this state.'),
+    status: contractStates('Only the players whose contract is in one of these states.').optional(),
     q: z
       .string()
       .min(1)

@@ -82,7 +82,8 @@ export async function findPlayer(db: CommonQueryMethods, tenantId: number, playe
 
 export interface PlayerFilter {
   readonly teamId?: number;
-  readonly status?: ContractStatus;
+  /** Any of these contract states. */
+  readonly statuses?: readonly ContractStatus[];
   /** Name or e-mail contains this, case-insensitively; LIKE's wildcards in it match themselves. */
   readonly q?: string;
 }
@@ -103,7 +104,7 @@ export async function listPlayers(
   page: { readonly limit: number; readonly afterPlayerId: number },
 ): Promise<readonly Player[]> {
   const conditions = [sql.fragment`tenant_id = ${tenantId}`, sql.fragment`id > ${page.afterPlayerId}`];
-  if (filter.status !== undefined) conditions.push(sql.fragment`contract_status = ${filter.status}`);
+  if (filter.statuses !== undefined) conditions.push(sql.fragment`contract_status = ANY(${sql.array(filter.statuses, 'text')})`);
   if (filter.teamId !== undefined) {
     conditions.push(sql.fragment`EXISTS (
       SELECT 1 FROM player_teams

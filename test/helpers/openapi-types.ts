@@ -29,13 +29,13 @@ export interface paths {
     post: operations["withdrawContract"];
   };
   "/admin/contracts": {
-    /** The club’s players in one contract state, by keyset pages */
+    /** The club’s players in one or several contract states, by keyset pages */
     get: operations["listContracts"];
   };
   "/admin/contracts.csv": {
     /**
-     * Every one of the club’s players in one contract state, as a CSV file
-     * @description The rows of `GET /admin/contracts` for the same `status`, all of them, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
+     * Every one of the club’s players in one or several contract states, as a CSV file
+     * @description The rows of `GET /admin/contracts` for the same `status`, all of them, in player id order, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at,team_names,external_id,signed_by,signed_at`. `team_ids` and `team_names` are joined with spaces, in the same order; `signed_at` is ISO 8601 in UTC; null is an empty cell. The file begins with a UTF-8 byte order mark, so that spreadsheets read accents. A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
      */
     get: operations["exportContractsCsv"];
   };
@@ -315,7 +315,7 @@ export interface components {
       player_id: number;
     };
     ContractList: {
-      /** @description The players in the state asked for, in a stable order. */
+      /** @description The players in the states asked for, in player id order. */
       items: ({
           /** @description The player’s id. */
           player_id: number;
@@ -343,6 +343,18 @@ export interface components {
            * @example 2026-11-26T07:10:17.206Z
            */
           contract_offered_at: string | null;
+          /** @description The names of the player’s teams, in the order of `team_ids`. */
+          team_names: string[];
+          /** @description The club’s own id for the player (its roster system’s), or null. */
+          external_id: string | null;
+          /** @description The name typed by the signature that completed the contract; null unless signed. */
+          signed_by: string | null;
+          /**
+           * Format: date-time
+           * @description When the contract was signed (UTC); null unless signed.
+           * @example 2026-11-26T07:10:17.206Z
+           */
+          signed_at: string | null;
         })[];
       /** @description Pass back as ?cursor= for the next page. */
       next_cursor: string | null;
@@ -1028,12 +1040,12 @@ export interface operations {
       };
     };
   };
-  /** The club’s players in one contract state, by keyset pages */
+  /** The club’s players in one or several contract states, by keyset pages */
   listContracts: {
     parameters: {
       query: {
-        /** @description The contract state to list. */
-        status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
+        /** @description The contract states to list. One state, or several separated by commas, each at most once. */
+        status: string;
         /** @description Items per page, 1 to 500. */
         limit?: string;
         /** @description The previous page’s `next_cursor`; none for the first page. */
@@ -1074,24 +1086,21 @@ export interface operations {
     };
   };
   /**
-   * Every one of the club’s players in one contract state, as a CSV file
-   * @description The rows of `GET /admin/contracts` for the same `status`, all of them, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at` (`team_ids` joined with spaces). A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
+   * Every one of the club’s players in one or several contract states, as a CSV file
+   * @description The rows of `GET /admin/contracts` for the same `status`, all of them, in player id order, with a header row: `player_id,name,email,status,monthly_fee,team_ids,contract_url,contract_offered_at,team_names,external_id,signed_by,signed_at`. `team_ids` and `team_names` are joined with spaces, in the same order; `signed_at` is ISO 8601 in UTC; null is an empty cell. The file begins with a UTF-8 byte order mark, so that spreadsheets read accents. A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that a spreadsheet does not run it as a formula. Streamed: a failure after the answer started cuts it off.
    */
   exportContractsCsv: {
     parameters: {
       query: {
-        /**
-         * @description The contract state whose players are exported.
-         * @example offered
-         */
-        status: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
+        /** @description The contract states whose players are exported. One state, or several separated by commas, each at most once. */
+        status: string;
       };
     };
     responses: {
-      /** @description The CSV file (`Content-Disposition: attachment; filename="contracts-<status>.csv"`). */
+      /** @description The CSV file (`Content-Disposition: attachment; filename="contracts-<status>.csv"`, several states joined with `+`). */
       200: {
         headers: {
-          /** @description attachment; filename="contracts-<status>.csv" */
+          /** @description attachment; filename="contracts-<status>.csv", e.g. contracts-offered+declined.csv */
           "Content-Disposition"?: string;
         };
         content: {
@@ -1295,8 +1304,8 @@ export interface operations {
       query?: {
         /** @description Only the players on this team (another club’s team: none). */
         team_id?: string;
-        /** @description Only the players whose contract is in this state. */
-        status?: "none" | "offered" | "declined" | "signed" | "withdrawn" | "expired";
+        /** @description Only the players whose contract is in one of these states. One state, or several separated by commas, each at most once. */
+        status?: string;
         /** @description Only the players whose name or e-mail contains this, case-insensitively (`%` and `_` match themselves). */
         q?: string;
         /** @description Players per page, 1 to 500. */
