@@ -51,9 +51,9 @@ async function walkthroughIn(shell: string, t: ExecutionContext): Promise<void> 
   const env = { DATABASE_URL: db.url, DATA_DIR: dataDir, PORT: '3000', CONTRACT_BASE_URL: 'http://localhost:3000/contract' };
   const service = await startServiceProcess(env);
   t.teardown(() => service.child.kill('SIGKILL'));
-  // The README's commands run from the checkout, as a reader would (npm run cli); the one file they
-  // write there, offered.csv, is removed afterwards.
-  t.teardown(() => fs.rm('offered.csv', { force: true }));
+  // The README's commands run from the checkout, as a reader would (npm run cli); the files they
+  // write there are removed afterwards.
+  t.teardown(() => Promise.all(['offered.csv', 'roster.csv', 'unsigned.csv'].map((file) => fs.rm(file, { force: true }))));
   const script = walkthrough().join('\n');
   const { stdout } = await run(shell, ['-c', script], {
     cwd: path.resolve('.'),
@@ -80,8 +80,10 @@ async function walkthroughIn(shell: string, t: ExecutionContext): Promise<void> 
     [
       { id: 1, email: 'park@example.com', status: 'offered', teams: [2] },
       { id: 2, email: 'ortiz@example.com', status: 'signed', teams: [1] },
+      { id: 3, email: 'levi@example.com', status: 'offered', teams: [3] },
+      { id: 4, email: 'rivera@example.com', status: 'offered', teams: [3] },
     ],
-    'signed, then moved to U14 by the retried tier change; the minor signed by both guardians',
+    'signed, then moved to U14 by the retried tier change; the minor signed by both guardians; the roster imported and offered',
   );
   const events = await db.pool.anyFirst(sql.type(z.object({ event: z.string() }))`
     SELECT event_type AS event FROM contract_audit_log WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo') ORDER BY id
@@ -94,7 +96,9 @@ async function walkthroughIn(shell: string, t: ExecutionContext): Promise<void> 
   const teams = await db.pool.anyFirst(sql.type(z.object({ name: z.string() }))`
     SELECT name FROM teams WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo') ORDER BY id
   `);
-  t.deepEqual(teams, ['U12 Gold', 'U14 Gold']);
+  t.deepEqual(teams, ['U12 Gold', 'U14 Gold', 'U10 Blue']);
+  t.regex(stdout, /"created":2,"updated":0,"unchanged":0,"teams_created":\["U10 Blue"\]/);
+  t.regex(stdout, /"summary":\{"offered":2,"refused":0\}/);
   // The worker finds the offer's job by polling: the mail is written within its poll interval.
   await eventually(
     'the offer written as an .eml file',
