@@ -19,6 +19,20 @@ CREATE TYPE public.create_player_outcome AS (
     team_ids integer[]
 );
 
+CREATE TYPE public.create_player_with_external_id_outcome AS (
+    replayed boolean,
+    id integer,
+    name text,
+    email text,
+    contract_status text,
+    contract_token text,
+    monthly_fee integer,
+    team_ids integer[],
+    birth_date date,
+    guardians jsonb,
+    external_id text
+);
+
 CREATE TYPE public.create_player_with_guardians_outcome AS (
     replayed boolean,
     id integer,
@@ -931,6 +945,38 @@ BEGIN
   outcome := ROW(
     false, created.id, created.name, created.email, created.contract_status, created.contract_token,
     created.monthly_fee, ARRAY(SELECT team_id FROM unnest(p_team_ids) AS team_id ORDER BY team_id)
+  );
+  PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
+  RETURN NEXT outcome;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.create_player_with_external_id(p_tenant_id integer, p_name text, p_email text, p_team_ids integer[], p_birth_date date, p_guardians jsonb, p_external_id text, p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)
+ RETURNS SETOF public.create_player_with_external_id_outcome
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  replay jsonb := claim_idempotency_key(p_tenant_id, p_idempotency);
+  created players;
+  outcome create_player_with_external_id_outcome;
+BEGIN
+  IF replay IS NOT NULL THEN
+    outcome := jsonb_populate_record(NULL::create_player_with_external_id_outcome, replay);
+    outcome.guardians := coalesce(outcome.guardians, '[]'::jsonb);
+    RETURN NEXT outcome;
+    RETURN;
+  END IF;
+  PERFORM check_player_people(p_birth_date, p_guardians);
+  INSERT INTO players (tenant_id, name, email, birth_date, external_id)
+  VALUES (p_tenant_id, p_name, p_email, p_birth_date, p_external_id)
+  RETURNING * INTO created;
+  INSERT INTO player_teams (tenant_id, player_id, team_id)
+  SELECT p_tenant_id, created.id, team_id FROM unnest(p_team_ids) AS team_id;
+  outcome := ROW(
+    false, created.id, created.name, created.email, created.contract_status, created.contract_token,
+    created.monthly_fee, ARRAY(SELECT team_id FROM unnest(p_team_ids) AS team_id ORDER BY team_id),
+    created.birth_date, set_player_guardians(p_tenant_id, created.id, coalesce(p_guardians, '[]'::jsonb)),
+    created.external_id
   );
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;
@@ -1997,6 +2043,76 @@ BEGIN
 
   RETURN QUERY SELECT
     player.id, player.name, player.email, player.contract_status, player.contract_token, player.monthly_fee, current_teams;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.update_player_with_external_id(p_tenant_id integer, p_player_id integer, p_name text, p_email text, p_team_ids integer[], p_change_birth_date boolean, p_birth_date date, p_guardians jsonb, p_change_external_id boolean, p_external_id text)
+ RETURNS TABLE(id integer, name text, email text, contract_status text, contract_token text, monthly_fee integer, team_ids integer[], birth_date date, guardians jsonb, external_id text)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+  player players;
+  current_teams integer[];
+  wanted_teams integer[];
+  missing_team integer;
+  current_guardians jsonb;
+BEGIN
+  SELECT * INTO player FROM players
+  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
+  END IF;
+
+  PERFORM check_player_people(CASE WHEN p_change_birth_date THEN p_birth_date END, p_guardians);
+
+  current_teams := player_team_ids(p_tenant_id, p_player_id);
+
+  IF p_team_ids IS NOT NULL THEN
+    wanted_teams := ARRAY(SELECT DISTINCT wanted.team_id FROM unnest(p_team_ids) AS wanted(team_id) ORDER BY wanted.team_id);
+    SELECT wanted.team_id INTO missing_team
+    FROM unnest(wanted_teams) AS wanted(team_id)
+    WHERE NOT EXISTS (SELECT 1 FROM teams WHERE teams.tenant_id = p_tenant_id AND teams.id = wanted.team_id)
+    LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'team % not found', missing_team USING ERRCODE = 'UNKTM';
+    END IF;
+    IF wanted_teams IS DISTINCT FROM current_teams THEN
+      IF player.contract_status = 'signed' THEN
+        RAISE EXCEPTION 'player % has a signed contract: their teams change only by a tier-change offer', p_player_id
+          USING ERRCODE = 'TMOFR';
+      END IF;
+      DELETE FROM player_teams
+      WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
+        AND player_teams.team_id <> ALL (wanted_teams);
+      INSERT INTO player_teams (tenant_id, player_id, team_id)
+      SELECT p_tenant_id, p_player_id, wanted.team_id FROM unnest(wanted_teams) AS wanted(team_id)
+      WHERE wanted.team_id <> ALL (current_teams);
+      current_teams := wanted_teams;
+    END IF;
+  END IF;
+
+  IF p_name IS NOT NULL OR p_email IS NOT NULL OR (p_change_birth_date AND p_birth_date IS DISTINCT FROM player.birth_date)
+     OR (p_change_external_id AND p_external_id IS DISTINCT FROM player.external_id) THEN
+    UPDATE players
+    SET name = coalesce(p_name, players.name),
+        email = coalesce(p_email, players.email),
+        birth_date = CASE WHEN p_change_birth_date THEN p_birth_date ELSE players.birth_date END,
+        external_id = CASE WHEN p_change_external_id THEN p_external_id ELSE players.external_id END
+    WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+    RETURNING * INTO player;
+  END IF;
+
+  IF p_guardians IS NULL THEN
+    current_guardians := player_guardians(p_tenant_id, p_player_id);
+  ELSE
+    current_guardians := set_player_guardians(p_tenant_id, p_player_id, p_guardians);
+  END IF;
+
+  RETURN QUERY SELECT
+    player.id, player.name, player.email, player.contract_status, player.contract_token, player.monthly_fee, current_teams,
+    player.birth_date, current_guardians, player.external_id;
 END;
 $function$;
 

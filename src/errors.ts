@@ -48,6 +48,8 @@ export const ERRORS = {
   // PATCH /admin/teams/:id: the team in the path. team_not_found (422) stays the answer for a team
   // named in a body (an offer's target, a player's team_ids).
   unknown_team: { status: 404, message: 'No such team in your club.' },
+  // PATCH and POST /admin/players: the club's own id for a player is another of its players' (players_external_id_unique).
+  external_id_taken: { status: 409, message: 'Another player of your club has this external_id.' },
   team_change_needs_offer: {
     status: 409,
     sqlstate: 'TMOFR',
@@ -170,6 +172,7 @@ const BY_SQLSTATE = new Map<string, ErrorCode>(
 const BY_CONSTRAINT: Readonly<Record<string, ErrorCode>> = {
   player_teams_team_fkey: 'team_not_found',
   teams_name_unique: 'team_name_taken',
+  players_external_id_unique: 'external_id_taken',
 };
 
 /**

@@ -23,22 +23,25 @@ export const playerCreation = adminOperation({
   body: { schema: createPlayerBody },
   idempotent: true,
   answers: { 201: json(playerResponse, 'The player.') },
-  errors: ['team_not_found'],
+  errors: ['team_not_found', 'external_id_taken'],
+  notes: { external_id_taken: 'another player of the club has this `external_id`' },
   async handle(ctx, { caller: admin, body, idempotencyKey }, deps) {
     const tenantId = await tenantOf(deps, admin);
     const birthDate = body.birth_date ?? null;
+    const externalId = body.external_id ?? null;
     const created = await createPlayer(
       deps.pool,
       tenantId,
-      { name: body.name, email: body.email, teamIds: body.team_ids, birthDate, guardians: body.guardians },
-      // A request without a birth date or guardians hashes as the release before this one hashed it,
-      // so a retry across a rolling deploy still replays the first outcome.
+      { name: body.name, email: body.email, teamIds: body.team_ids, birthDate, guardians: body.guardians, externalId },
+      // A request without a birth date, guardians or external_id hashes as the releases before this
+      // one hashed it, so a retry across a rolling deploy still replays the first outcome.
       claim(deps.idempotency, idempotencyKey, 'create_player', {
         name: body.name,
         email: body.email,
         team_ids: body.team_ids,
         ...(birthDate === null ? {} : { birth_date: birthDate }),
         ...(body.guardians.length === 0 ? {} : { guardians: body.guardians.map(({ name, email }) => ({ name, email })) }),
+        ...(externalId === null ? {} : { external_id: externalId }),
       }),
     );
     markReplay(ctx, created);
@@ -90,7 +93,7 @@ export const playerUpdate = adminOperation({
   method: 'patch',
   path: '/admin/players/{id}',
   operationId: 'updatePlayer',
-  summary: 'Change a player’s name, e-mail, teams, birth date or guardians',
+  summary: 'Change a player’s name, e-mail, teams, birth date, guardians or external_id',
   description:
     'Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s ' +
     'teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`). `guardians` replaces ' +
@@ -98,8 +101,9 @@ export const playerUpdate = adminOperation({
   params: playerPath,
   body: { schema: updatePlayerBody },
   answers: { 200: json(playerResponse, 'The player after the change. Nothing changes unless the answer is 200.') },
-  errors: ['player_not_found', 'team_change_needs_offer', 'team_not_found'],
+  errors: ['player_not_found', 'team_change_needs_offer', 'team_not_found', 'external_id_taken'],
   notes: {
+    external_id_taken: 'another player of the club has this `external_id`',
     player_not_found: 'also for another club’s player',
     team_change_needs_offer: 'the player has a signed contract and `team_ids` changes their teams',
     team_not_found: 'a team in `team_ids` is not the club’s',
@@ -111,6 +115,7 @@ export const playerUpdate = adminOperation({
       teamIds: body.team_ids,
       birthDate: body.birth_date,
       guardians: body.guardians ?? undefined,
+      externalId: body.external_id,
     });
     ctx.body = playerView(deps.contractBaseUrl, updated);
   },

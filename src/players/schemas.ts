@@ -18,10 +18,26 @@ const birthDate = z
   .refine((value) => value >= '1900-01-01', 'must not be before 1900-01-01')
   .refine((value) => value <= todayUtc(), 'must not be in the future (today is the date in UTC)');
 
+/** An e-mail address as the players table keeps it (players_email_check: at most 320 characters). */
+const email = z.string().max(320).email();
+
+/**
+ * The club's own id for a player (its registration system's), by which a roster import will match
+ * rows: 1..100 characters, not blank, no control character (players_external_id_check; line and
+ * paragraph separators are refused too, as a line break in a spreadsheet cell).
+ */
+const externalId = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/\S/, 'must not be blank')
+  .refine((value) => !/[\p{Cc}\u2028\u2029]/u.test(value), 'must not contain control characters or line breaks')
+  .refine(isStorableText, UNSTORABLE_TEXT);
+
 const guardian = z
   .object({
     name: name.openapi({ description: 'The guardian’s name, stored exactly as sent.' }),
-    email: z.string().max(320).email().openapi({ description: 'Where the guardian will receive their own link.' }),
+    email: email.openapi({ description: 'Where the guardian will receive their own link.' }),
   })
   .strict();
 
@@ -33,7 +49,7 @@ const guardians = z.array(guardian).max(4, 'at most 4 guardians').openapi({
 export const createPlayerBody = z
   .object({
     name: name.openapi({ description: 'The player’s name, as the family will see it.' }),
-    email: z.string().max(320).email().openapi({ description: 'Where the family receives the offer and its link.' }),
+    email: email.openapi({ description: 'Where the family receives the offer and its link.' }),
     team_ids: z
       .array(id)
       .max(20)
@@ -45,6 +61,9 @@ export const createPlayerBody = z
       .optional()
       .openapi({ description: 'The player’s birth date, YYYY-MM-DD, not in the future (UTC); absent or null: unknown.' }),
     guardians: guardians.default([]),
+    external_id: externalId.nullable().optional().openapi({
+      description: 'The club’s own id for the player (its registration system’s), unique in the club. Absent or null: none.',
+    }),
   })
   .strict();
 
@@ -69,10 +88,7 @@ export const listPlayersQuery = z
 export const updatePlayerBody = z
   .object({
     name: name.optional().openapi({ description: 'The player’s name, stored exactly as sent.' }),
-    email: z
-      .string()
-      .max(320)
-      .email()
+    email: email
       .optional()
       .openapi({ description: 'The family’s e-mail. Changing it sends nothing; the next reminder goes to it.' }),
     team_ids: z
@@ -90,11 +106,14 @@ export const updatePlayerBody = z
     guardians: guardians.nullable().optional().openapi({
       description: 'All the player’s guardians, replacing the current list (`[]` removes them); null or absent: unchanged.',
     }),
+    external_id: externalId.nullable().optional().openapi({
+      description: 'The club’s own id for the player, unique in the club; null removes it; absent: unchanged.',
+    }),
   })
   .strict()
   .refine(
     (body) => Object.values(body).some((value) => value !== undefined),
-    'give at least one of name, email, team_ids, birth_date, guardians',
+    'give at least one of name, email, team_ids, birth_date, guardians, external_id',
   );
 
 const guardianResponse = described(playerRow.shape.guardians.element, {
@@ -112,6 +131,7 @@ export const playerResponse = described(playerRow.omit({ contract_token: true })
   monthly_fee: 'The fee per month in CONTRACT_CURRENCY; null before any offer.',
   birth_date: 'The player’s birth date, YYYY-MM-DD; null when unknown.',
   guardians: 'The player’s guardians, in list order, each with its id.',
+  external_id: 'The club’s own id for the player, unique in the club; null when none.',
 })
   .extend({
     guardians: z.array(guardianResponse).openapi({ description: 'The player’s guardians, in list order (0 to 4).' }),

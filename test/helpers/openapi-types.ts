@@ -57,7 +57,7 @@ export interface paths {
     /** A player */
     get: operations["getPlayer"];
     /**
-     * Change a player’s name, e-mail, teams, birth date or guardians
+     * Change a player’s name, e-mail, teams, birth date, guardians or external_id
      * @description Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`). `guardians` replaces the whole list; a list changed while an offer is open applies from the next offer.
      */
     patch: operations["updatePlayer"];
@@ -236,7 +236,7 @@ export interface components {
          * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
          * @enum {string}
          */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "external_id_taken" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
         /** @description What went wrong, in English, for people. */
         message: string;
         /** @description For validation_failed: zod’s issues. */
@@ -515,6 +515,8 @@ export interface components {
       birth_date: string | null;
       /** @description The player’s guardians, in list order (0 to 4). */
       guardians: components["schemas"]["Guardian"][];
+      /** @description The club’s own id for the player, unique in the club; null when none. */
+      external_id: string | null;
       /**
        * Format: uri
        * @description The family’s link; set only while the offer is open.
@@ -1217,6 +1219,8 @@ export interface operations {
                */
               email: string;
             }[];
+          /** @description The club’s own id for the player (its registration system’s), unique in the club. Absent or null: none. */
+          external_id?: string | null;
         };
       };
     };
@@ -1251,7 +1255,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `idempotency_in_progress`: a request with the same Idempotency-Key is still running. */
+      /** @description `idempotency_in_progress`: a request with the same Idempotency-Key is still running. `external_id_taken`: another player of the club has this `external_id`. */
       409: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1331,7 +1335,7 @@ export interface operations {
     };
   };
   /**
-   * Change a player’s name, e-mail, teams, birth date or guardians
+   * Change a player’s name, e-mail, teams, birth date, guardians or external_id
    * @description Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`). `guardians` replaces the whole list; a list changed while an offer is open applies from the next offer.
    */
   updatePlayer: {
@@ -1365,6 +1369,8 @@ export interface operations {
                */
               email: string;
             }[] | null;
+          /** @description The club’s own id for the player, unique in the club; null removes it; absent: unchanged. */
+          external_id?: string | null;
         };
       };
     };
@@ -1405,7 +1411,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `team_change_needs_offer`: the player has a signed contract and `team_ids` changes their teams. */
+      /** @description `team_change_needs_offer`: the player has a signed contract and `team_ids` changes their teams. `external_id_taken`: another player of the club has this `external_id`. */
       409: {
         content: {
           "application/json": components["schemas"]["Error"];
