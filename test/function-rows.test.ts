@@ -6,6 +6,7 @@ import {
   createdPlayerRow,
   createdPlayerRowBeforeExternalId,
   createdPlayerRowBeforeGuardians,
+  importOutcome,
   playerRow,
   playerRowBeforeExternalId,
   playerRowBeforeGuardians,
@@ -29,6 +30,7 @@ const FUNCTION_ROWS: Readonly<Record<string, z.AnyZodObject>> = {
   update_team: team,
   create_player_with_external_id: createdPlayerRow,
   update_player_with_external_id: playerRow,
+  import_players: importOutcome,
   // Called by the release before this one during a rolling deploy, with its own row shapes.
   create_player_with_guardians: createdPlayerRowBeforeExternalId,
   update_player_with_guardians: playerRowBeforeExternalId,

@@ -44,7 +44,10 @@ export const errorBody = z
           .enum(Object.keys(ERRORS) as [keyof typeof ERRORS, ...Array<keyof typeof ERRORS>])
           .openapi({ description: 'What went wrong, for programs (src/errors.ts lists each with its HTTP status).' }),
         message: z.string().openapi({ description: 'What went wrong, in English, for people.' }),
-        details: z.unknown().optional().openapi({ description: 'For validation_failed: zod’s issues.' }),
+        details: z.unknown().optional().openapi({
+          description:
+            'For validation_failed: zod’s issues. For import_invalid: every line of the file to fix, as [{line, column, message}].',
+        }),
       })
       .openapi({ description: 'The refusal.' }),
   })

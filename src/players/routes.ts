@@ -1,5 +1,6 @@
-import { AppError } from '../errors.ts';
-import { createPlayer, findPlayer, listPlayers, updatePlayer } from './store.ts';
+import { AppError, toAppError } from '../errors.ts';
+import { createPlayer, findPlayer, importPlayers, listPlayers, updatePlayer } from './store.ts';
+import { type RosterFile, type RosterProblem, readRosterFile } from './roster-file.ts';
 import { json } from '../http/answer-content.ts';
 import { decodeCursor, encodeCursor } from '../http/cursor.ts';
 import {
@@ -7,11 +8,14 @@ import {
   playerListResponse,
   type PlayerListResponse,
   createPlayerBody,
+  importQuery,
+  importResponse,
   listPlayersQuery,
   playerPath,
+  rosterFile,
   updatePlayerBody,
 } from './schemas.ts';
-import { adminOperation, tenantOf } from '../admin/operation.ts';
+import { type AdminRouteDependencies, adminOperation, tenantOf } from '../admin/operation.ts';
 import { claim, markReplay } from '../admin/idempotency.ts';
 import { playerView } from '../admin/views.ts';
 
@@ -121,5 +125,54 @@ export const playerUpdate = adminOperation({
   },
 });
 
+export const playerImport = adminOperation({
+  method: 'post',
+  path: '/admin/players/import',
+  operationId: 'importPlayers',
+  summary: 'Add and update the club’s players from a roster file (CSV)',
+  description:
+    'Each row creates a player, or updates the club’s player whose `external_id` it gives; a `team` the club does not ' +
+    'have is created. Every row or none: a file with any row that cannot be imported answers 422 `import_invalid` ' +
+    'listing every line to fix, and writes nothing. `dry_run=true` answers the same and writes nothing either way ' +
+    '(docs/PRODUCT.md, "Roster import").',
+  query: importQuery,
+  body: { schema: rosterFile, mediaType: 'text/csv', limit: '2mb' },
+  answers: {
+    200: json(importResponse, 'What the import did, row by row; with `dry_run=true`, what it would do (nothing is written).'),
+  },
+  errors: ['import_invalid'],
+  notes: {
+    import_invalid:
+      'the header or a row cannot be imported as it stands (a bad value, an external_id on two rows, a signed player’s ' +
+      'team changed): `details` lists every line to fix as `[{line, column, message}]` (`column` null for the line as ' +
+      'a whole); nothing was written',
+    payload_too_large: 'the file is over 2 MB, or has more than 5,000 rows',
+    unsupported_media_type: 'the body is not `text/csv`, or names a charset other than UTF-8',
+    malformed_request: 'the body does not decode by its Content-Encoding',
+  },
+  async handle(ctx, { caller: admin, query, body }, deps) {
+    const tenantId = await tenantOf(deps, admin);
+    const file = readRosterFile(body);
+    if (file.problems.length > 0) throw new AppError('import_invalid', { details: await everyProblem(deps, tenantId, file) });
+    ctx.body = importResponse.parse(await importPlayers(deps.pool, tenantId, file.rows, file.fields, { dryRun: query.dry_run }));
+  },
+});
+
+/**
+ * A file with rows to fix names every one of them at once: its own problems, and those the database
+ * finds in the rows that passed (a signed player's team), from a dry run of those rows.
+ */
+async function everyProblem(deps: AdminRouteDependencies, tenantId: number, file: RosterFile): Promise<readonly RosterProblem[]> {
+  if (file.rows.length === 0) return file.problems;
+  try {
+    await importPlayers(deps.pool, tenantId, file.rows, file.fields, { dryRun: true });
+    return file.problems;
+  } catch (error) {
+    const refusal = toAppError(error);
+    if (refusal.code !== 'import_invalid' || !Array.isArray(refusal.details)) throw error;
+    return [...file.problems, ...(refusal.details as RosterProblem[])].sort((a, b) => a.line - b.line);
+  }
+}
+
 /** The player operations, in the order /openapi.json lists them. */
-export const PLAYER_OPERATIONS = [playerCreation, player, playerList, playerUpdate] as const;
+export const PLAYER_OPERATIONS = [playerCreation, player, playerList, playerUpdate, playerImport] as const;

@@ -1,14 +1,14 @@
 import { CONTRACT_STATUSES } from '../../machines/contract.ts';
 import { contractUrl, described } from '../http/answers.ts';
 import { id, idText, isStorableText, name, pageCursor, pageLimit, UNSTORABLE_TEXT } from '../http/input.ts';
-import { playerRow } from './store.ts';
+import { importOutcome, playerRow } from './store.ts';
 import { z } from '../http/openapi-zod.ts';
 
 /** Today's date in UTC, "YYYY-MM-DD": the last day a birth date may be (sql/check_player_people reads the same). */
 export const todayUtc = (): string => new Date().toISOString().slice(0, 10);
 
 /** A real calendar date written YYYY-MM-DD, from 1900 to today (UTC). */
-const birthDate = z
+export const birthDate = z
   .string()
   .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'must be a date written YYYY-MM-DD')
   .refine((value) => {
@@ -19,14 +19,14 @@ const birthDate = z
   .refine((value) => value <= todayUtc(), 'must not be in the future (today is the date in UTC)');
 
 /** An e-mail address as the players table keeps it (players_email_check: at most 320 characters). */
-const email = z.string().max(320).email();
+export const email = z.string().max(320).email();
 
 /**
- * The club's own id for a player (its registration system's), by which a roster import will match
+ * The club's own id for a player (its registration system's), by which a roster import matches
  * rows: 1..100 characters, not blank, no control character (players_external_id_check; line and
  * paragraph separators are refused too, as a line break in a spreadsheet cell).
  */
-const externalId = z
+export const externalId = z
   .string()
   .min(1)
   .max(100)
@@ -61,9 +61,14 @@ export const createPlayerBody = z
       .optional()
       .openapi({ description: 'The player’s birth date, YYYY-MM-DD, not in the future (UTC); absent or null: unknown.' }),
     guardians: guardians.default([]),
-    external_id: externalId.nullable().optional().openapi({
-      description: 'The club’s own id for the player (its registration system’s), unique in the club. Absent or null: none.',
-    }),
+    external_id: externalId
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          'The club’s own id for the player (its registration system’s), unique in the club; a roster import updates the ' +
+          'player whose external_id a row gives. Absent or null: none.',
+      }),
   })
   .strict();
 
@@ -131,7 +136,7 @@ export const playerResponse = described(playerRow.omit({ contract_token: true })
   monthly_fee: 'The fee per month in CONTRACT_CURRENCY; null before any offer.',
   birth_date: 'The player’s birth date, YYYY-MM-DD; null when unknown.',
   guardians: 'The player’s guardians, in list order, each with its id.',
-  external_id: 'The club’s own id for the player, unique in the club; null when none.',
+  external_id: 'The club’s own id for the player, unique in the club (a roster import matches rows by it); null when none.',
 })
   .extend({
     guardians: z.array(guardianResponse).openapi({ description: 'The player’s guardians, in list order (0 to 4).' }),
@@ -148,3 +153,41 @@ export const playerListResponse = z
 export type PlayerListResponse = z.output<typeof playerListResponse>;
 
 export type PlayerResponse = z.output<typeof playerResponse>;
+
+export const importQuery = z
+  .object({
+    dry_run: z
+      .enum(['true', 'false'])
+      .transform((value) => value === 'true')
+      .default('false')
+      .describe('`true` answers what the import would do, refusals included, and writes nothing.'),
+  })
+  .strict();
+
+export const rosterFile = z.instanceof(Buffer).openapi({
+  type: 'string',
+  description:
+    'The roster as CSV in UTF-8 (a BOM is allowed), comma- or semicolon-separated, CRLF or LF, cells quoted as in ' +
+    'RFC 4180; at most 5,000 rows and 2 MB. A header row names its columns, in any order and case: `name` and ' +
+    '`email` (required), `external_id`, `team`, `birth_date`, `guardian1_name`, `guardian1_email`, ' +
+    '`guardian2_name`, `guardian2_email` (docs/PRODUCT.md, "Roster import").',
+});
+
+const importedRow = described(importOutcome.shape.rows.element, {
+  line: 'The row’s line in the file (the header is on line 1; a row with a line break in a cell starts on its first).',
+  player_id: 'The player the row created, updated or left as they were.',
+  action:
+    '`created`: a new player; `updated`: the player whose external_id the row gives, changed; `unchanged`: that player, already as the row says.',
+}).openapi('ImportedRow');
+
+export const importResponse = described(importOutcome, {
+  created: 'How many rows created a player.',
+  updated: 'How many rows changed the player whose external_id they give.',
+  unchanged: 'How many rows gave a player exactly as they already were.',
+  teams_created:
+    'The teams the file named that the club did not have, created by exactly those names, in the order the file first names them.',
+  rows: 'Every row of the file, in line order.',
+})
+  .extend({ rows: z.array(importedRow).openapi({ description: 'Every row of the file, in line order.' }) })
+  .openapi('RosterImport');
+export type ImportResponse = z.output<typeof importResponse>;

@@ -1,4 +1,4 @@
-import { type CommonQueryMethods, sql } from 'slonik';
+import { type CommonQueryMethods, type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 import { CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.ts';
 import { type IdempotencyClaim, claimArgument, replayed } from '../admin/idempotency-store.ts';
@@ -16,7 +16,7 @@ export const playerRow = z.object({
   birth_date: z.string().nullable(),
   /** sql/player_guardians: in list order. */
   guardians: z.array(z.object({ id: z.number().int(), name: z.string(), email: z.string() })),
-  /** The club's own id for the player (a roster import will match rows by it); null when it has none. */
+  /** The club's own id for the player (a roster import matches rows by it); null when it has none. */
   external_id: z.string().nullable(),
 });
 export type Player = z.infer<typeof playerRow>;
@@ -166,4 +166,67 @@ export async function updatePlayer(
       ${changes.externalId !== undefined}, ${changes.externalId ?? null}
     )
   `);
+}
+
+/** The fields of a player that a roster file may leave out: an update then keeps what the player has. */
+export type OptionalImportField = 'team' | 'birth_date' | 'guardians';
+
+/** One row of a roster file, read and checked, as sql/import_players takes it (docs/PRODUCT.md, "Roster import"). */
+export type ImportRow = {
+  /** The row's line in the file, for the answer. */
+  readonly line: number;
+  readonly external_id: string | null;
+  readonly name: string;
+  readonly email: string;
+  /** A team's name: the club's, or one to create. */
+  readonly team: string | null;
+  /** "YYYY-MM-DD" or null (unknown). */
+  readonly birth_date: string | null;
+  readonly guardians: readonly { readonly name: string; readonly email: string }[];
+};
+
+export const IMPORT_ACTIONS = ['created', 'updated', 'unchanged'] as const;
+
+/** The row of sql/import_players. */
+export const importOutcome = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  teams_created: z.array(z.string()),
+  rows: z.array(z.object({ line: z.number().int(), player_id: z.number().int(), action: z.enum(IMPORT_ACTIONS) })),
+});
+export type ImportOutcome = z.infer<typeof importOutcome>;
+
+/**
+ * sql/import_players: every row or none, in one call. `dryRun`: the same call inside a transaction
+ * that is rolled back, so it answers exactly what the import would do (players, teams, every
+ * refusal) and leaves nothing behind. import_invalid comes back as its SQLSTATE, with the rows it
+ * names in its DETAIL.
+ */
+export async function importPlayers(
+  pool: DatabasePool,
+  tenantId: number,
+  rows: readonly ImportRow[],
+  columns: readonly OptionalImportField[],
+  { dryRun }: { readonly dryRun: boolean },
+): Promise<ImportOutcome> {
+  const call = sql.type(importOutcome)`
+    SELECT * FROM import_players(${tenantId}, ${sql.jsonb(rows)}, ${sql.array(columns, 'text')})
+  `;
+  if (!dryRun) return pool.one(call);
+  try {
+    return await pool.transaction(async (transaction) => {
+      throw new DryRunDone(await transaction.one(call));
+    });
+  } catch (error) {
+    if (!(error instanceof DryRunDone)) throw error;
+    return error.outcome;
+  }
+}
+
+/** Thrown only to roll back a dry run's transaction, carrying what the import would have done. */
+class DryRunDone extends Error {
+  constructor(readonly outcome: ImportOutcome) {
+    super('a dry run is rolled back');
+  }
 }
