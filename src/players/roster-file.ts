@@ -182,7 +182,12 @@ function readHeader({ line, cells }: CsvRecord): Columns | { readonly problems: 
   for (const cell of cells) {
     const column = ROSTER_COLUMNS.find((known) => known === cell.trim().toLowerCase());
     if (column === undefined) {
-      problems.push({ line, column: cell, message: `is not a column an import takes (${ROSTER_COLUMNS.join(', ')})` });
+      // Named as written, cut short: a stray cell of a header can be as long as the file.
+      problems.push({
+        line,
+        column: cell.slice(0, 100),
+        message: `is not a column an import takes (${ROSTER_COLUMNS.join(', ')})`,
+      });
     } else if (names.includes(column)) {
       problems.push({ line, column, message: 'is in the header twice' });
     } else {
