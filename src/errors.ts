@@ -48,6 +48,16 @@ export const ERRORS = {
   // PATCH /admin/teams/:id: the team in the path. team_not_found (422) stays the answer for a team
   // named in a body (an offer's target, a player's team_ids).
   unknown_team: { status: 404, message: 'No such team in your club.' },
+  // PATCH and POST /admin/players: the club's own id for a player is another of its players' (players_external_id_unique).
+  external_id_taken: { status: 409, message: 'Another player of your club has this external_id.' },
+  // POST /admin/players/import (docs/PRODUCT.md, "Roster import"): the file cannot be imported as it
+  // stands, with every row that says why in `details` ([{line, column, message}]); nothing was
+  // written. The database raises it with that list as its DETAIL (sql/import_players.sql).
+  import_invalid: {
+    status: 422,
+    sqlstate: 'IMINV',
+    message: 'The file cannot be imported as it stands: every line to fix is in details. Nothing was imported.',
+  },
   team_change_needs_offer: {
     status: 409,
     sqlstate: 'TMOFR',
@@ -180,6 +190,7 @@ export function refusalOfSqlState(sqlstate: string): AppError {
 const BY_CONSTRAINT: Readonly<Record<string, ErrorCode>> = {
   player_teams_team_fkey: 'team_not_found',
   teams_name_unique: 'team_name_taken',
+  players_external_id_unique: 'external_id_taken',
 };
 
 /**
@@ -196,6 +207,7 @@ export function toAppError(error: unknown): AppError {
   const sqlstate = sqlStateOf(error);
   const code = sqlstate === undefined ? undefined : BY_SQLSTATE.get(sqlstate);
   if (code === 'validation_failed') return refusedInput(error);
+  if (code === 'import_invalid') return refusedImport(error);
   return code ? new AppError(code) : new AppError('internal_error');
 }
 
@@ -208,6 +220,15 @@ function refusedInput(error: unknown): AppError {
     }
   }
   return new AppError('validation_failed');
+}
+
+/** The database's refusal of an import (IMINV), with the rows it names: its DETAIL, a JSON list of {line, column, message}. */
+function refusedImport(error: unknown): AppError {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const detail = (current as { detail?: unknown }).detail;
+    if (typeof detail === 'string') return new AppError('import_invalid', { details: JSON.parse(detail) });
+  }
+  return new AppError('import_invalid');
 }
 
 /** The SQLSTATE of a database error, whether slonik wrapped it or not. */

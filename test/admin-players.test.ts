@@ -53,6 +53,7 @@ test('GET /admin/players lists the club’s players as GET /admin/players/:id an
     contract_url: `${CONTRACT_BASE_URL}/${token}`,
     birth_date: null,
     guardians: [],
+    external_id: null,
   });
 });
 
@@ -366,6 +367,61 @@ test('PATCH /admin/teams/:id to a name the club already uses → 409 team_name_t
     { id: u14, name: 'U14' },
   ]);
 });
+
+const storedExternalId = (club: Club, playerId: number) =>
+  harness().db.pool.oneFirst(sql.type(z.object({ external_id: z.string().nullable() }))`
+    SELECT external_id FROM players WHERE tenant_id = ${club.id} AND id = ${playerId}
+  `);
+
+test('POST and PATCH /admin/players take the club’s external_id, every answer shows it, and PATCH with null removes it', async (t) => {
+  const club = await createClub(harness().db.pool);
+
+  const created = await call(club, 'POST', '/admin/players', { name: 'Mia', email: 'mia@example.test', external_id: 'REG-0042' });
+  t.is(created.status, 201);
+  t.is(created.body.external_id, 'REG-0042');
+  t.deepEqual((await call(club, 'GET', `/admin/players/${created.body.id}`)).body, created.body);
+  t.deepEqual((await call(club, 'GET', '/admin/players')).body.items, [created.body]);
+
+  const renamed = await call(club, 'PATCH', `/admin/players/${created.body.id}`, { external_id: 'REG-0043' });
+  t.like(renamed, { status: 200, body: { external_id: 'REG-0043', name: 'Mia' } });
+  const kept = await call(club, 'PATCH', `/admin/players/${created.body.id}`, { name: 'Mia Park' });
+  t.like(kept, { status: 200, body: { external_id: 'REG-0043', name: 'Mia Park' } });
+  const removed = await call(club, 'PATCH', `/admin/players/${created.body.id}`, { external_id: null });
+  t.like(removed, { status: 200, body: { external_id: null } });
+  t.is(await storedExternalId(club, created.body.id), null);
+});
+
+test('an external_id another player of the club has → 409 external_id_taken, nothing written; another club may use it', async (t) => {
+  const { pool } = harness().db;
+  const [club, other] = [await createClub(pool), await createClub(pool)];
+  await createPlayer(pool, club, { externalId: 'R-1' });
+  const second = await createPlayer(pool, club, { name: 'Second', externalId: 'R-2' });
+
+  const duplicate = await call(club, 'POST', '/admin/players', { name: 'Mia', email: 'mia@example.test', external_id: 'R-1' });
+  const patched = await call(club, 'PATCH', `/admin/players/${second}`, { name: 'Renamed', external_id: 'R-1' });
+  const elsewhere = await call(other, 'POST', '/admin/players', { name: 'Mia', email: 'mia@example.test', external_id: 'R-1' });
+
+  for (const reply of [duplicate, patched]) t.like(reply, { status: 409, body: { error: { code: 'external_id_taken' } } });
+  t.deepEqual(await storedPlayer(club, second), { name: 'Second', email: 'family@example.test' });
+  t.is(await storedExternalId(club, second), 'R-2');
+  t.like(elsewhere, { status: 201, body: { external_id: 'R-1' } });
+});
+
+for (const [what, externalId] of [
+  ['empty', ''],
+  ['blank', '   '],
+  ['over 100 characters', 'x'.repeat(101)],
+  ['with a control character', 'R\u00071'],
+  ['with a line break', 'R-1\n'],
+] as const) {
+  test(`an external_id ${what} → 422 validation_failed naming it`, async (t) => {
+    const club = await createClub(harness().db.pool);
+    const reply = await call(club, 'POST', '/admin/players', { name: 'Mia', email: 'mia@example.test', external_id: externalId });
+    t.is(reply.status, 422);
+    t.is(reply.body.error.code, 'validation_failed');
+    t.regex(reply.body.error.message, /external_id/);
+  });
+}
 
 test("PATCH /admin/teams/:id of an unknown team, or another club's → 404 unknown_team, theirs unchanged", async (t) => {
   const { pool } = harness().db;

@@ -2,7 +2,15 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createdTeamRow, team } from '../src/teams/store.ts';
-import { createdPlayerRow, playerRow, previousReleaseCreatedPlayerRow, previousReleasePlayerRow } from '../src/players/store.ts';
+import {
+  createdPlayerRow,
+  createdPlayerRowBeforeExternalId,
+  createdPlayerRowBeforeGuardians,
+  importOutcome,
+  playerRow,
+  playerRowBeforeExternalId,
+  playerRowBeforeGuardians,
+} from '../src/players/store.ts';
 import { offerOutcome, withdrawalOutcome } from '../src/contracts/store.ts';
 import { answeredRow } from '../src/family/store.ts';
 import { termsRow } from '../src/terms/store.ts';
@@ -20,11 +28,15 @@ const db = useDatabase();
 const FUNCTION_ROWS: Readonly<Record<string, z.AnyZodObject>> = {
   create_team: createdTeamRow,
   update_team: team,
-  create_player_with_guardians: createdPlayerRow,
-  update_player_with_guardians: playerRow,
+  create_player_with_external_id: createdPlayerRow,
+  update_player_with_external_id: playerRow,
+  import_players: importOutcome,
   // Called by the release before this one during a rolling deploy, with its own row shapes.
-  create_player: previousReleaseCreatedPlayerRow,
-  update_player: previousReleasePlayerRow,
+  create_player_with_guardians: createdPlayerRowBeforeExternalId,
+  update_player_with_guardians: playerRowBeforeExternalId,
+  // Still installed for the release before that one.
+  create_player: createdPlayerRowBeforeGuardians,
+  update_player: playerRowBeforeGuardians,
   offer_contract: offerOutcome,
   withdraw_contract: withdrawalOutcome,
   sign_contract_as_signer: answeredRow,

@@ -11,9 +11,11 @@ import { createClub, createPlayer, createTeam, putContractInState, randomToken }
 import {
   ACCEPTS,
   CONTENT_TYPES,
+  CSV_CONTENT_TYPES,
   headerValue,
   jsonObjectText,
   oddBodyText,
+  oddCsvCell,
   oddJsonValue,
   oddKey,
   oddQuery,
@@ -218,6 +220,7 @@ interface Body {
  * or doubled, strays added, or no JSON object at all, under any content type.
  */
 function body(operation: Operation, hostile: boolean): fc.Arbitrary<Body | undefined> {
+  if (operation.requestBody?.content['text/csv'] !== undefined) return csvBody(hostile);
   const documented = operation.requestBody === undefined ? [] : Object.values(operation.requestBody.content);
   if (documented.length === 0 && !hostile) return fc.constant(undefined);
   const fields = Object.keys(documented[0]?.schema.properties ?? {});
@@ -249,6 +252,56 @@ function body(operation: Operation, hostile: boolean): fc.Arbitrary<Body | undef
   const contentType = fc.oneof(
     { weight: 4, arbitrary: fc.constant('application/json') },
     { weight: 2, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+  );
+  return fc.option(fc.record({ text, contentType }), { freq: 8 });
+}
+
+const ROSTER_HEADER = ['external_id', 'name', 'email', 'team', 'birth_date', 'guardian1_name', 'guardian1_email'];
+
+/**
+ * A roster file (docs/PRODUCT.md, "Roster import"): a header and rows of plausible cells; hostile:
+ * one cell made odd, rows of odd cells joined by either delimiter, a header with strays, or bytes
+ * that are no CSV, under any content type.
+ */
+function csvBody(hostile: boolean): fc.Arbitrary<Body | undefined> {
+  const tameRow = fc
+    .tuple(
+      fc.constantFrom('', 'R-1', 'R-2', 'R-3'),
+      fc.constantFrom('Mia Park', "Seán O'Brien", '"Park, Mia"'),
+      fc.constantFrom('family@example.test', 'family+x@example.test'),
+      fc.constantFrom('', 'U12 Gold', 'New team'),
+      fc.constantFrom('', '2014-02-28'),
+      fc.constantFrom('', 'Ana Park'),
+      fc.constantFrom('', 'ana@example.test'),
+    )
+    .map((cells) => cells.join(','));
+  const tameRows = fc.array(tameRow, { minLength: 1, maxLength: 3 });
+  const tame = tameRows.map((rows) => ({ text: `${[ROSTER_HEADER.join(','), ...rows].join('\r\n')}\r\n`, contentType: 'text/csv' }));
+  if (!hostile) return tame;
+
+  const oddRow = fc
+    .tuple(fc.array(oddCsvCell, { maxLength: 9 }), fc.constantFrom(',', ';'))
+    .map(([cells, delimiter]) => cells.join(delimiter));
+  const text = fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(tameRows, fc.nat(), oddCsvCell)
+        .map(([rows, at, cell]) => [ROSTER_HEADER.join(','), ...rows, cell].join(at % 2 === 0 ? '\n' : '\r\n')),
+    },
+    { weight: 3, arbitrary: fc.array(oddRow, { minLength: 1, maxLength: 4 }).map((rows) => [ROSTER_HEADER.join(','), ...rows].join('\n')) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.array(oddKey, { maxLength: 4 }), tameRows)
+        .map(([strays, rows]) => [[...ROSTER_HEADER, ...strays].join(','), ...rows].join('\n')),
+    },
+    { weight: 2, arbitrary: oddBodyText },
+  );
+  const contentType = fc.oneof(
+    { weight: 4, arbitrary: fc.constant('text/csv') },
+    { weight: 2, arbitrary: fc.constantFrom(...CSV_CONTENT_TYPES, ...CONTENT_TYPES) },
     { weight: 1, arbitrary: fc.constant(undefined) },
   );
   return fc.option(fc.record({ text, contentType }), { freq: 8 });

@@ -47,7 +47,12 @@ export const errorDetail = z.object({
 export const errorBody = z
   .object({
     error: errorDetail
-      .extend({ details: z.unknown().optional().openapi({ description: 'For validation_failed: zod’s issues.' }) })
+      .extend({
+        details: z.unknown().optional().openapi({
+          description:
+            'For validation_failed: zod’s issues. For import_invalid: every line of the file to fix, as [{line, column, message}].',
+        }),
+      })
       .openapi({ description: 'The refusal.' }),
   })
   .openapi('Error');

@@ -38,7 +38,7 @@ export function documentOperation(registry: OpenAPIRegistry, operation: Operatio
         ? {
             body: {
               required: body.required ?? true,
-              content: { 'application/json': { schema: body.schema }, ...body.alsoAccepted },
+              content: { [body.mediaType ?? 'application/json']: { schema: body.schema }, ...body.alsoAccepted },
             },
           }
         : {}),

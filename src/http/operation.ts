@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { ErrorCode } from '../errors.ts';
-import { readIdempotencyKey, readJsonBody, readPath, readQuery } from './request.ts';
+import { readCsvBody, readIdempotencyKey, readJsonBody, readPath, readQuery } from './request.ts';
 import { noQuery } from './input.ts';
 
 /**
@@ -43,7 +43,12 @@ type ParameterSchema = NonNullable<NonNullable<RouteConfig['request']>['query']>
 
 export interface OperationBody<S extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly schema: S;
-  /** For the one body that may be long (request.ts readJsonBody). */
+  /**
+   * JSON unless said otherwise. A CSV body (a roster import) reaches the handler as the bytes sent
+   * (request.ts readCsvBody): its reader checks them, and `schema`, of a Buffer, only documents it.
+   */
+  readonly mediaType?: 'application/json' | 'text/csv';
+  /** For the bodies that may be long (request.ts readJsonBody, readCsvBody). */
   readonly limit?: string;
   /** True unless said otherwise (OpenAPI's default is optional). */
   readonly required?: boolean;
@@ -88,8 +93,14 @@ export interface Declaration<Deps, Caller, P extends ParameterSchema, Q extends 
   readonly handle: (ctx: Context, input: Input<Caller, P, Q, B>, deps: Deps) => void | Promise<void>;
 }
 
-/** What the JSON body and an Idempotency-Key add to an operation's codes. */
+/** What the body, JSON or CSV, and an Idempotency-Key add to an operation's codes. */
 const BODY_ERRORS: readonly ErrorCode[] = ['malformed_json', 'payload_too_large', 'unsupported_media_type', 'request_timeout'];
+const CSV_BODY_ERRORS: readonly ErrorCode[] = [
+  'malformed_request',
+  'payload_too_large',
+  'unsupported_media_type',
+  'request_timeout',
+];
 const IDEMPOTENCY_ERRORS: readonly ErrorCode[] = ['idempotency_in_progress', 'idempotency_key_reused'];
 
 /** The declaring function of a group: each operation it declares carries the group's security and errors. */
@@ -110,7 +121,7 @@ export function operationGroup<Deps, Caller>(group: OperationGroup<Deps, Caller>
       errors: [
         ...new Set([
           ...group.errors,
-          ...(declaration.body ? BODY_ERRORS : []),
+          ...(declaration.body === undefined ? [] : declaration.body.mediaType === 'text/csv' ? CSV_BODY_ERRORS : BODY_ERRORS),
           ...(idempotent ? IDEMPOTENCY_ERRORS : []),
           ...errors,
         ]),
@@ -122,12 +133,22 @@ export function operationGroup<Deps, Caller>(group: OperationGroup<Deps, Caller>
           const query = readQuery(ctx, declaration.query ?? noQuery);
           const params = declaration.params ? readPath(ctx, declaration.params) : {};
           const idempotencyKey = idempotent ? readIdempotencyKey(ctx) : null;
-          const body = declaration.body ? await readJsonBody(ctx, declaration.body.schema, declaration.body.limit) : undefined;
+          const body = await readBody(ctx, declaration.body);
           await handle(ctx, { caller, query, params, body, idempotencyKey }, deps);
         });
       },
     };
   };
+}
+
+/** The body as the declaration takes it, checked; undefined for an operation that takes none. */
+async function readBody<B extends z.ZodTypeAny>(
+  ctx: Context,
+  body: OperationBody<B> | undefined,
+): Promise<z.output<B> | undefined> {
+  if (body === undefined) return undefined;
+  if (body.mediaType === 'text/csv') return body.schema.parse(await readCsvBody(ctx, body.limit));
+  return readJsonBody(ctx, body.schema, body.limit);
 }
 
 /** `/admin/players/{id}` as Koa writes it: `/admin/players/:id`. */

@@ -1,4 +1,4 @@
-import { type CommonQueryMethods, sql } from 'slonik';
+import { type CommonQueryMethods, type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 import { CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.ts';
 import { type IdempotencyClaim, claimArgument, replayed } from '../admin/idempotency-store.ts';
@@ -16,17 +16,24 @@ export const playerRow = z.object({
   birth_date: z.string().nullable(),
   /** sql/player_guardians: in list order. */
   guardians: z.array(z.object({ id: z.number().int(), name: z.string(), email: z.string() })),
+  /** The club's own id for the player (a roster import matches rows by it); null when it has none. */
+  external_id: z.string().nullable(),
 });
 export type Player = z.infer<typeof playerRow>;
 
 export const createdPlayerRow = playerRow.merge(replayed);
 
 /**
- * The rows of sql/create_player and sql/update_player, which this release no longer calls: the
- * release before it does during a rolling deploy (docs/OPERATING.md, "Deploying").
+ * The rows of sql/create_player_with_guardians and sql/update_player_with_guardians, which this
+ * release no longer calls: the release before it does during a rolling deploy (docs/OPERATING.md,
+ * "A breaking change").
  */
-export const previousReleasePlayerRow = playerRow.omit({ birth_date: true, guardians: true });
-export const previousReleaseCreatedPlayerRow = previousReleasePlayerRow.merge(replayed);
+export const playerRowBeforeExternalId = playerRow.omit({ external_id: true });
+export const createdPlayerRowBeforeExternalId = playerRowBeforeExternalId.merge(replayed);
+
+/** The rows of sql/create_player and sql/update_player, still installed for the release before that one. */
+export const playerRowBeforeGuardians = playerRowBeforeExternalId.omit({ birth_date: true, guardians: true });
+export const createdPlayerRowBeforeGuardians = playerRowBeforeGuardians.merge(replayed);
 
 export interface Guardian {
   readonly name: string;
@@ -36,7 +43,7 @@ export interface Guardian {
 /** The columns of a player that every read answers with. */
 const playerColumns = sql.fragment`
   id, name, email, contract_status, contract_token, monthly_fee, player_team_ids(players.tenant_id, players.id) AS team_ids,
-  birth_date, player_guardians(players.tenant_id, players.id) AS guardians
+  birth_date, player_guardians(players.tenant_id, players.id) AS guardians, external_id
 `;
 
 /** The player's current teams, as a column of a query over `players` (sql/player_team_ids, inlined by the planner). */
@@ -49,14 +56,17 @@ export interface NewPlayer {
   /** "YYYY-MM-DD"; null or absent: unknown. */
   readonly birthDate?: string | null;
   readonly guardians?: readonly Guardian[];
+  /** The club's own id for the player; null or absent: none. */
+  readonly externalId?: string | null;
 }
 
 const guardiansArgument = (guardians: readonly Guardian[] | undefined) =>
   guardians === undefined ? null : sql.jsonb(guardians.map(({ name, email }) => ({ name, email })));
 
 /**
- * sql/create_player_with_guardians, with or without an Idempotency-Key: a team that is not the
- * club's (a foreign-key violation) or a refused birth date or guardian (INVAL) leaves no player behind.
+ * sql/create_player_with_external_id, with or without an Idempotency-Key: a team that is not the
+ * club's (a foreign-key violation), a refused birth date or guardian (INVAL) or an external_id
+ * another of the club's players has (a unique violation) leaves no player behind.
  */
 export async function createPlayer(
   db: CommonQueryMethods,
@@ -65,9 +75,10 @@ export async function createPlayer(
   idempotency: IdempotencyClaim | null = null,
 ): Promise<z.infer<typeof createdPlayerRow>> {
   return db.one(sql.type(createdPlayerRow)`
-    SELECT * FROM create_player_with_guardians(
+    SELECT * FROM create_player_with_external_id(
       ${tenantId}, ${input.name}, ${input.email}, ${sql.array(input.teamIds, 'int4')},
-      ${input.birthDate ?? null}::date, ${guardiansArgument(input.guardians ?? [])}, ${claimArgument(idempotency)}
+      ${input.birthDate ?? null}::date, ${guardiansArgument(input.guardians ?? [])}, ${input.externalId ?? null},
+      ${claimArgument(idempotency)}
     )
   `);
 }
@@ -133,12 +144,14 @@ export interface PlayerChanges {
   readonly birthDate?: string | null;
   /** The whole new list; absent: unchanged. */
   readonly guardians?: readonly Guardian[];
+  /** The club's own id for the player, null (none) or absent (unchanged). */
+  readonly externalId?: string | null;
 }
 
 /**
- * sql/update_player_with_guardians, one round trip: player_not_found, validation_failed (a refused
+ * sql/update_player_with_external_id, one round trip: player_not_found, validation_failed (a refused
  * birth date or guardian), team_not_found or team_change_needs_offer (a signed player's teams) come
- * back as its SQLSTATEs, with nothing changed.
+ * back as its SQLSTATEs, external_id_taken as a unique violation, with nothing changed.
  */
 export async function updatePlayer(
   db: CommonQueryMethods,
@@ -147,10 +160,74 @@ export async function updatePlayer(
   changes: PlayerChanges,
 ): Promise<Player> {
   return db.one(sql.type(playerRow)`
-    SELECT * FROM update_player_with_guardians(
+    SELECT * FROM update_player_with_external_id(
       ${tenantId}, ${playerId}, ${changes.name ?? null}, ${changes.email ?? null},
       ${changes.teamIds === undefined ? null : sql.array(changes.teamIds, 'int4')},
-      ${changes.birthDate !== undefined}, ${changes.birthDate ?? null}::date, ${guardiansArgument(changes.guardians)}
+      ${changes.birthDate !== undefined}, ${changes.birthDate ?? null}::date, ${guardiansArgument(changes.guardians)},
+      ${changes.externalId !== undefined}, ${changes.externalId ?? null}
     )
   `);
+}
+
+/** The fields of a player that a roster file may leave out: an update then keeps what the player has. */
+export type OptionalImportField = 'team' | 'birth_date' | 'guardians';
+
+/** One row of a roster file, read and checked, as sql/import_players takes it (docs/PRODUCT.md, "Roster import"). */
+export type ImportRow = {
+  /** The row's line in the file, for the answer. */
+  readonly line: number;
+  readonly external_id: string | null;
+  readonly name: string;
+  readonly email: string;
+  /** A team's name: the club's, or one to create. */
+  readonly team: string | null;
+  /** "YYYY-MM-DD" or null (unknown). */
+  readonly birth_date: string | null;
+  readonly guardians: readonly { readonly name: string; readonly email: string }[];
+};
+
+export const IMPORT_ACTIONS = ['created', 'updated', 'unchanged'] as const;
+
+/** The row of sql/import_players. */
+export const importOutcome = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  teams_created: z.array(z.string()),
+  rows: z.array(z.object({ line: z.number().int(), player_id: z.number().int(), action: z.enum(IMPORT_ACTIONS) })),
+});
+export type ImportOutcome = z.infer<typeof importOutcome>;
+
+/**
+ * sql/import_players: every row or none, in one call. `dryRun`: the same call inside a transaction
+ * that is rolled back, so it answers exactly what the import would do (players, teams, every
+ * refusal) and leaves nothing behind. import_invalid comes back as its SQLSTATE, with the rows it
+ * names in its DETAIL.
+ */
+export async function importPlayers(
+  pool: DatabasePool,
+  tenantId: number,
+  rows: readonly ImportRow[],
+  columns: readonly OptionalImportField[],
+  { dryRun }: { readonly dryRun: boolean },
+): Promise<ImportOutcome> {
+  const call = sql.type(importOutcome)`
+    SELECT * FROM import_players(${tenantId}, ${sql.jsonb(rows)}, ${sql.array(columns, 'text')})
+  `;
+  if (!dryRun) return pool.one(call);
+  try {
+    return await pool.transaction(async (transaction) => {
+      throw new DryRunDone(await transaction.one(call));
+    });
+  } catch (error) {
+    if (!(error instanceof DryRunDone)) throw error;
+    return error.outcome;
+  }
+}
+
+/** Thrown only to roll back a dry run's transaction, carrying what the import would have done. */
+class DryRunDone extends Error {
+  constructor(readonly outcome: ImportOutcome) {
+    super('a dry run is rolled back');
+  }
 }

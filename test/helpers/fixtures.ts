@@ -30,11 +30,11 @@ export async function createTeam(db: CommonQueryMethods, club: Club, name = `Tea
 export async function createPlayer(
   db: CommonQueryMethods,
   club: Club,
-  options: { teamIds?: readonly number[]; name?: string; email?: string } = {},
+  options: { teamIds?: readonly number[]; name?: string; email?: string; externalId?: string } = {},
 ): Promise<number> {
   const id = await db.oneFirst(sql.type(z.object({ id: z.number() }))`
-    INSERT INTO players (tenant_id, name, email)
-    VALUES (${club.id}, ${options.name ?? 'Jacelyn Park'}, ${options.email ?? 'family@example.test'})
+    INSERT INTO players (tenant_id, name, email, external_id)
+    VALUES (${club.id}, ${options.name ?? 'Jacelyn Park'}, ${options.email ?? 'family@example.test'}, ${options.externalId ?? null})
     RETURNING id
   `);
   for (const teamId of options.teamIds ?? []) {

@@ -185,6 +185,27 @@ export function headerValue(value: string): string {
     .trim();
 }
 
+/** A roster file's cell that the import should refuse, read oddly, or keep exactly (docs/PRODUCT.md, "Roster import"). */
+export const oddCsvCell: fc.Arbitrary<string> = fc.oneof(
+  { weight: 4, arbitrary: oddString },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom('"', '""', '"a""b"', '"unclosed', 'a"b', '"a"b', ',', ';', '\r\n', '\n', '\r', '\u0000', '\ufeff', ' '),
+  },
+  { weight: 1, arbitrary: fc.constantFrom('2999-01-01', '2014-02-30', '14/02/2014', 'x'.repeat(201), 'R-1', 'U12 Gold') },
+);
+
+/** Content types a CSV body may come under, right or wrong. */
+export const CSV_CONTENT_TYPES = [
+  'text/csv',
+  'text/csv; charset=utf-8',
+  'TEXT/CSV; charset=UTF-8',
+  'text/csv; charset=latin1',
+  'text/csv; charset=utf-16',
+  'text/csv; header=present',
+  'application/csv',
+];
+
 export const CONTENT_TYPES = [
   'application/json',
   'application/json; charset=utf-8',

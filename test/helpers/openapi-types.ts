@@ -64,10 +64,17 @@ export interface paths {
     /** A player */
     get: operations["getPlayer"];
     /**
-     * Change a player’s name, e-mail, teams, birth date or guardians
+     * Change a player’s name, e-mail, teams, birth date, guardians or external_id
      * @description Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`). `guardians` replaces the whole list; a list changed while an offer is open applies from the next offer.
      */
     patch: operations["updatePlayer"];
+  };
+  "/admin/players/import": {
+    /**
+     * Add and update the club’s players from a roster file (CSV)
+     * @description Each row creates a player, or updates the club’s player whose `external_id` it gives; a `team` the club does not have is created. Every row or none: a file with any row that cannot be imported answers 422 `import_invalid` listing every line to fix, and writes nothing. `dry_run=true` answers the same and writes nothing either way (docs/PRODUCT.md, "Roster import").
+     */
+    post: operations["importPlayers"];
   };
   "/admin/teams": {
     /** The club’s teams */
@@ -243,10 +250,10 @@ export interface components {
          * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
          * @enum {string}
          */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
         /** @description What went wrong, in English, for people. */
         message: string;
-        /** @description For validation_failed: zod’s issues. */
+        /** @description For validation_failed: zod’s issues. For import_invalid: every line of the file to fix, as [{line, column, message}]. */
         details?: unknown;
       };
     };
@@ -283,7 +290,7 @@ export interface components {
              * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
              * @enum {string}
              */
-            code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
             /** @description What went wrong, in English, for people. */
             message: string;
           }) | null;
@@ -580,6 +587,8 @@ export interface components {
       birth_date: string | null;
       /** @description The player’s guardians, in list order (0 to 4). */
       guardians: components["schemas"]["Guardian"][];
+      /** @description The club’s own id for the player, unique in the club (a roster import matches rows by it); null when none. */
+      external_id: string | null;
       /**
        * Format: uri
        * @description The family’s link; set only while the offer is open.
@@ -591,6 +600,29 @@ export interface components {
       items: components["schemas"]["Player"][];
       /** @description Pass back as ?cursor= for the next page; null on the last. */
       next_cursor: string | null;
+    };
+    ImportedRow: {
+      /** @description The row’s line in the file (the header is on line 1; a row with a line break in a cell starts on its first). */
+      line: number;
+      /** @description The player the row created, updated or left as they were. */
+      player_id: number;
+      /**
+       * @description `created`: a new player; `updated`: the player whose external_id the row gives, changed; `unchanged`: that player, already as the row says.
+       * @enum {string}
+       */
+      action: "created" | "updated" | "unchanged";
+    };
+    RosterImport: {
+      /** @description How many rows created a player. */
+      created: number;
+      /** @description How many rows changed the player whose external_id they give. */
+      updated: number;
+      /** @description How many rows gave a player exactly as they already were. */
+      unchanged: number;
+      /** @description The teams the file named that the club did not have, created by exactly those names, in the order the file first names them. */
+      teams_created: string[];
+      /** @description Every row of the file, in line order. */
+      rows: components["schemas"]["ImportedRow"][];
     };
     Team: {
       /** @description The team’s id. */
@@ -1385,6 +1417,8 @@ export interface operations {
                */
               email: string;
             }[];
+          /** @description The club’s own id for the player (its registration system’s), unique in the club; a roster import updates the player whose external_id a row gives. Absent or null: none. */
+          external_id?: string | null;
         };
       };
     };
@@ -1419,7 +1453,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `idempotency_in_progress`: a request with the same Idempotency-Key is still running. */
+      /** @description `idempotency_in_progress`: a request with the same Idempotency-Key is still running. `external_id_taken`: another player of the club has this `external_id`. */
       409: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1499,7 +1533,7 @@ export interface operations {
     };
   };
   /**
-   * Change a player’s name, e-mail, teams, birth date or guardians
+   * Change a player’s name, e-mail, teams, birth date, guardians or external_id
    * @description Give at least one field. A new e-mail sends nothing by itself: the next reminder goes to it. A signed player’s teams change only by a tier-change offer (POST /admin/contract/offer with `target_team_id`). `guardians` replaces the whole list; a list changed while an offer is open applies from the next offer.
    */
   updatePlayer: {
@@ -1533,6 +1567,8 @@ export interface operations {
                */
               email: string;
             }[] | null;
+          /** @description The club’s own id for the player, unique in the club; null removes it; absent: unchanged. */
+          external_id?: string | null;
         };
       };
     };
@@ -1573,7 +1609,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `team_change_needs_offer`: the player has a signed contract and `team_ids` changes their teams. */
+      /** @description `team_change_needs_offer`: the player has a signed contract and `team_ids` changes their teams. `external_id_taken`: another player of the club has this `external_id`. */
       409: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -1592,6 +1628,79 @@ export interface operations {
         };
       };
       /** @description `validation_failed`: with zod’s issues in `details`. `team_not_found`: a team in `team_ids` is not the club’s. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Add and update the club’s players from a roster file (CSV)
+   * @description Each row creates a player, or updates the club’s player whose `external_id` it gives; a `team` the club does not have is created. Every row or none: a file with any row that cannot be imported answers 422 `import_invalid` listing every line to fix, and writes nothing. `dry_run=true` answers the same and writes nothing either way (docs/PRODUCT.md, "Roster import").
+   */
+  importPlayers: {
+    parameters: {
+      query?: {
+        /** @description `true` answers what the import would do, refusals included, and writes nothing. */
+        dry_run?: "true" | "false";
+      };
+    };
+    requestBody: {
+      content: {
+        "text/csv": string;
+      };
+    };
+    responses: {
+      /** @description What the import did, row by row; with `dry_run=true`, what it would do (nothing is written). */
+      200: {
+        content: {
+          "application/json": components["schemas"]["RosterImport"];
+        };
+      };
+      /** @description `malformed_request`: the body does not decode by its Content-Encoding. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `payload_too_large`: the file is over 2 MB, or has more than 5,000 rows. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not `text/csv`, or names a charset other than UTF-8. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. `import_invalid`: the header or a row cannot be imported as it stands (a bad value, an external_id on two rows, a signed player’s team changed): `details` lists every line to fix as `[{line, column, message}]` (`column` null for the line as a whole); nothing was written. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];

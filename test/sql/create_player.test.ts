@@ -2,7 +2,7 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { claimArgument, idempotencyClaim } from '../../src/admin/idempotency-store.ts';
-import { previousReleaseCreatedPlayerRow } from '../../src/players/store.ts';
+import { createdPlayerRowBeforeGuardians } from '../../src/players/store.ts';
 import { createClub, createTeam } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 
@@ -13,7 +13,7 @@ import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 const db = useDatabase();
 
 const createPlayer = (tenantId: number, teamIds: readonly number[], claim: ReturnType<typeof idempotencyClaim> | null = null) =>
-  db().pool.one(sql.type(previousReleaseCreatedPlayerRow)`
+  db().pool.one(sql.type(createdPlayerRowBeforeGuardians)`
     SELECT * FROM create_player(${tenantId}, 'Mia', 'mia@example.test', ${sql.array(teamIds, 'int4')}, ${claimArgument(claim)})
   `);
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { previousReleasePlayerRow, updatePlayer as updatePlayerWithGuardians } from '../../src/players/store.ts';
+import { playerRowBeforeGuardians, updatePlayer as updatePlayerWithGuardians } from '../../src/players/store.ts';
 import { createClub, createPlayer, createTeam, putContractInState } from '../helpers/fixtures.ts';
 import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 
@@ -12,7 +12,7 @@ import { sqlstateOf, useDatabase } from '../helpers/sql-test.ts';
 const db = useDatabase();
 
 const updatePlayer = (tenantId: number, playerId: number, name: string | null, teamIds: readonly number[] | null) =>
-  db().pool.one(sql.type(previousReleasePlayerRow)`
+  db().pool.one(sql.type(playerRowBeforeGuardians)`
     SELECT * FROM update_player(${tenantId}, ${playerId}, ${name}, NULL, ${teamIds === null ? null : sql.array(teamIds, 'int4')})
   `);
 

@@ -1,0 +1,109 @@
+-- PATCH /admin/players/:id: a player's name, e-mail, teams, birth date, guardians and the club's own
+-- id for them, in one call under the player's row lock (the lock offer_contract takes too, so an
+-- offer and an edit never interleave). Name, e-mail and teams are each left as they are when NULL,
+-- the guardians too (p_guardians: a JSON array of {"name", "email"}, replacing the list whole; '[]'
+-- empties it); the birth date changes, to p_birth_date or to NULL (unknown), only when
+-- p_change_birth_date, and the external_id likewise only when p_change_external_id (NULL removes
+-- it). None of these is a contract column, so players_contract_rules lets them pass; a new e-mail
+-- sends nothing by itself (the next reminder goes to it), and a guardian list changed while an
+-- offer is open applies from the next offer (docs/PRODUCT.md, "People").
+--
+-- Refusals, with nothing changed: player_not_found (UNKPL, also another club's player),
+-- validation_failed (INVAL, from check_player_people: a birth date in the future, a fifth guardian),
+-- team_not_found (UNKTM, a team that is not the club's), team_change_needs_offer (TMOFR): a signed
+-- player's teams are part of what was signed, and change only by a tier-change offer (sending a
+-- signed player's current teams again is not a change), and an external_id another of the club's
+-- players has (players_external_id_unique, 23505).
+--
+-- It stands beside update_player_with_guardians, which the release before it still calls during a
+-- rolling deploy (docs/OPERATING.md, "A breaking change").
+CREATE OR REPLACE FUNCTION update_player_with_external_id(
+  p_tenant_id integer,
+  p_player_id integer,
+  p_name text,
+  p_email text,
+  p_team_ids integer[],
+  p_change_birth_date boolean,
+  p_birth_date date,
+  p_guardians jsonb,
+  p_change_external_id boolean,
+  p_external_id text
+) RETURNS TABLE (
+  id integer,
+  name text,
+  email text,
+  contract_status text,
+  contract_token text,
+  monthly_fee integer,
+  team_ids integer[],
+  birth_date date,
+  guardians jsonb,
+  external_id text
+)
+LANGUAGE plpgsql
+AS $$
+#variable_conflict use_column
+DECLARE
+  player players;
+  current_teams integer[];
+  wanted_teams integer[];
+  missing_team integer;
+  current_guardians jsonb;
+BEGIN
+  SELECT * INTO player FROM players
+  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
+  END IF;
+
+  PERFORM check_player_people(CASE WHEN p_change_birth_date THEN p_birth_date END, p_guardians);
+
+  current_teams := player_team_ids(p_tenant_id, p_player_id);
+
+  IF p_team_ids IS NOT NULL THEN
+    wanted_teams := ARRAY(SELECT DISTINCT wanted.team_id FROM unnest(p_team_ids) AS wanted(team_id) ORDER BY wanted.team_id);
+    SELECT wanted.team_id INTO missing_team
+    FROM unnest(wanted_teams) AS wanted(team_id)
+    WHERE NOT EXISTS (SELECT 1 FROM teams WHERE teams.tenant_id = p_tenant_id AND teams.id = wanted.team_id)
+    LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'team % not found', missing_team USING ERRCODE = 'UNKTM';
+    END IF;
+    IF wanted_teams IS DISTINCT FROM current_teams THEN
+      IF player.contract_status = 'signed' THEN
+        RAISE EXCEPTION 'player % has a signed contract: their teams change only by a tier-change offer', p_player_id
+          USING ERRCODE = 'TMOFR';
+      END IF;
+      DELETE FROM player_teams
+      WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
+        AND player_teams.team_id <> ALL (wanted_teams);
+      INSERT INTO player_teams (tenant_id, player_id, team_id)
+      SELECT p_tenant_id, p_player_id, wanted.team_id FROM unnest(wanted_teams) AS wanted(team_id)
+      WHERE wanted.team_id <> ALL (current_teams);
+      current_teams := wanted_teams;
+    END IF;
+  END IF;
+
+  IF p_name IS NOT NULL OR p_email IS NOT NULL OR (p_change_birth_date AND p_birth_date IS DISTINCT FROM player.birth_date)
+     OR (p_change_external_id AND p_external_id IS DISTINCT FROM player.external_id) THEN
+    UPDATE players
+    SET name = coalesce(p_name, players.name),
+        email = coalesce(p_email, players.email),
+        birth_date = CASE WHEN p_change_birth_date THEN p_birth_date ELSE players.birth_date END,
+        external_id = CASE WHEN p_change_external_id THEN p_external_id ELSE players.external_id END
+    WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+    RETURNING * INTO player;
+  END IF;
+
+  IF p_guardians IS NULL THEN
+    current_guardians := player_guardians(p_tenant_id, p_player_id);
+  ELSE
+    current_guardians := set_player_guardians(p_tenant_id, p_player_id, p_guardians);
+  END IF;
+
+  RETURN QUERY SELECT
+    player.id, player.name, player.email, player.contract_status, player.contract_token, player.monthly_fee, current_teams,
+    player.birth_date, current_guardians, player.external_id;
+END;
+$$;
