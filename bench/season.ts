@@ -1,5 +1,6 @@
-// `npm run bench`'s season scenario (docs/PERFORMANCE.md, "The season at once"): one request offering
-// a club's whole roster, its dry run first, and families of the same club signing meanwhile.
+// `npm run bench`'s season scenario (docs/PERFORMANCE.md, "The season at once"): a roster imported
+// from one CSV file, one request offering a club's whole roster, its dry run first, and families of
+// the same club signing meanwhile.
 //
 // A club of its own: BULK_PLAYERS players without a contract, whom the bulk request offers, and
 // SIGNERS players with an open offer, whose families sign through their links. Their signatures run
@@ -9,6 +10,9 @@ import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 
 export interface SeasonRun {
+  /** A roster of IMPORT_ROWS new players, each with two guardians, imported from one CSV file. */
+  readonly importRows: number;
+  readonly importMs: number;
   readonly players: number;
   readonly dryRunMs: number;
   readonly offerMs: number;
@@ -25,6 +29,7 @@ export interface Latencies {
 }
 
 const BULK_PLAYERS = 1_000;
+const IMPORT_ROWS = 5_000;
 const SIGNERS = 400;
 /** Families signing at once, one request each at a time. */
 const SIGNING_FAMILIES = 4;
@@ -56,8 +61,29 @@ export async function runSeason(
     if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(answer)}`);
     return { answer, ms: performance.now() - started };
   };
+  log(`season: a roster of ${IMPORT_ROWS} players imported from one CSV file`);
+  const roster = [
+    'external_id,name,email,team,birth_date,guardian1_name,guardian1_email,guardian2_name,guardian2_email',
+    ...Array.from(
+      { length: IMPORT_ROWS },
+      (_, n) =>
+        `R-${n},Roster player ${n},roster${n}@example.test,U${8 + (n % 10)} Team,2015-0${1 + (n % 9)}-1${n % 10},` +
+        `Parent A ${n},a${n}@example.test,Parent B ${n},b${n}@example.test`,
+    ),
+  ].join('\n');
+  const importStarted = performance.now();
+  const imported = await fetch(`${baseUrl}/admin/players/import`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'text/csv' },
+    body: roster,
+  });
+  const importMs = performance.now() - importStarted;
+  if (!imported.ok) throw new Error(`POST /admin/players/import: ${imported.status} ${await imported.text()}`);
+
   const playerIds = await superuser.anyFirst(
-    sql.type(z.object({ id: z.number() }))`SELECT id FROM players WHERE tenant_id = ${tenantId} ORDER BY id`,
+    sql.type(
+      z.object({ id: z.number() }),
+    )`SELECT id FROM players WHERE tenant_id = ${tenantId} AND external_id IS NULL ORDER BY id`,
   );
   const signing = playerIds.slice(BULK_PLAYERS);
   const bulk = playerIds.slice(0, BULK_PLAYERS);
@@ -107,6 +133,8 @@ export async function runSeason(
   const duringBulk = await signUntil(offered);
   const real = await offered;
   return {
+    importRows: IMPORT_ROWS,
+    importMs,
     players: BULK_PLAYERS,
     dryRunMs: dryRun.ms,
     offerMs: real.ms,
