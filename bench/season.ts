@@ -30,7 +30,7 @@ export interface Latencies {
 
 const BULK_PLAYERS = 1_000;
 const IMPORT_ROWS = 5_000;
-const SIGNERS = 400;
+const SIGNERS = 1_500;
 /** Families signing at once, one request each at a time. */
 const SIGNING_FAMILIES = 4;
 const BASELINE_MS = 3_000;
