@@ -87,10 +87,13 @@ export async function runSeason(
   );
   const signing = playerIds.slice(BULK_PLAYERS);
   const bulk = playerIds.slice(0, BULK_PLAYERS);
-  const opened = await post('/admin/contract/offers', {
-    offers: signing.map((playerId) => ({ player_id: playerId, monthly_fee: 150 })),
-  });
-  const links = (opened.answer.results ?? []).flatMap((result) => (result.offer === null ? [] : [result.offer.contract_token]));
+  const links: string[] = [];
+  for (let from = 0; from < signing.length; from += BULK_PLAYERS) {
+    const opened = await post('/admin/contract/offers', {
+      offers: signing.slice(from, from + BULK_PLAYERS).map((playerId) => ({ player_id: playerId, monthly_fee: 150 })),
+    });
+    for (const result of opened.answer.results ?? []) if (result.offer !== null) links.push(result.offer.contract_token);
+  }
 
   const offers = { offers: bulk.map((playerId) => ({ player_id: playerId, monthly_fee: 150 })) };
   log(`season: a dry run of ${BULK_PLAYERS} offers`);
