@@ -156,14 +156,16 @@ export function render(run: Run, at: Date): string {
     ...targets(run),
   );
   if (run.season !== null) {
-    const { importRows, importMs, players, dryRunMs, offerMs, offered, signs } = run.season;
+    const { importRows, importMs, players, dryRunMs, offerMs, offered, chunkedMs, singlesMs, signs } = run.season;
     const row = (label: string, l: Latencies) =>
       `| ${label} | ${l.count} | ${l.p50.toFixed(0)} | ${l.p99.toFixed(0)} | ${l.max.toFixed(0)} |`;
     lines.push(
       `The season at once (bench/season.ts): a ${importRows.toLocaleString('en')}-row roster (two guardians each) ` +
         `imported from one CSV file in ${(importMs / 1000).toFixed(2)} s; ` +
         `${players.toLocaleString('en')} offers in one request took ` +
-        `${(offerMs / 1000).toFixed(2)} s (${offered.toLocaleString('en')} offered), its dry run ${(dryRunMs / 1000).toFixed(2)} s. ` +
+        `${(offerMs / 1000).toFixed(2)} s (${offered.toLocaleString('en')} offered), its dry run ${(dryRunMs / 1000).toFixed(2)} s; ` +
+        `as ten requests of ${players / 10} ${(chunkedMs / 1000).toFixed(2)} s, as ${players.toLocaleString('en')} single offers ` +
+        `(8 at a time) ${(singlesMs / 1000).toFixed(2)} s. ` +
         'The same club’s families signing meanwhile, 4 at a time:',
       '',
       '| signs | count | p50 ms | p99 ms | max ms |',

@@ -17,6 +17,9 @@ export interface SeasonRun {
   readonly dryRunMs: number;
   readonly offerMs: number;
   readonly offered: number;
+  /** The batching alternatives, each on BULK_PLAYERS other players: ten requests of a hundred, and a request per offer. */
+  readonly chunkedMs: number;
+  readonly singlesMs: number;
   /** Sign latencies of the same club's families, ms: without a bulk run, and during one. */
   readonly signs: { readonly alone: Latencies; readonly duringBulk: Latencies };
 }
@@ -34,6 +37,8 @@ const SIGNERS = 1_500;
 /** Families signing at once, one request each at a time. */
 const SIGNING_FAMILIES = 4;
 const BASELINE_MS = 3_000;
+/** A script offering a roster one request per player, as clubs did before the bulk request. */
+const SINGLE_OFFER_CONNECTIONS = 8;
 
 export async function runSeason(
   superuser: DatabasePool,
@@ -47,7 +52,7 @@ export async function runSeason(
   );
   await superuser.query(sql.unsafe`
     INSERT INTO players (tenant_id, name, email)
-    SELECT ${tenantId}, 'Season player ' || n, 'season' || n || '@example.test' FROM generate_series(1, ${BULK_PLAYERS + SIGNERS}) AS n
+    SELECT ${tenantId}, 'Season player ' || n, 'season' || n || '@example.test' FROM generate_series(1, ${3 * BULK_PLAYERS + SIGNERS}) AS n
   `);
   const adminToken = await tokenFor(slug);
   const post = async (path: string, body: unknown) => {
@@ -85,8 +90,10 @@ export async function runSeason(
       z.object({ id: z.number() }),
     )`SELECT id FROM players WHERE tenant_id = ${tenantId} AND external_id IS NULL ORDER BY id`,
   );
-  const signing = playerIds.slice(BULK_PLAYERS);
   const bulk = playerIds.slice(0, BULK_PLAYERS);
+  const chunked = playerIds.slice(BULK_PLAYERS, 2 * BULK_PLAYERS);
+  const singles = playerIds.slice(2 * BULK_PLAYERS, 3 * BULK_PLAYERS);
+  const signing = playerIds.slice(3 * BULK_PLAYERS);
   const links: string[] = [];
   for (let from = 0; from < signing.length; from += BULK_PLAYERS) {
     const opened = await post('/admin/contract/offers', {
@@ -135,6 +142,27 @@ export async function runSeason(
   const offered = post('/admin/contract/offers', offers);
   const duringBulk = await signUntil(offered);
   const real = await offered;
+
+  log(
+    `season: the same as ten requests of ${BULK_PLAYERS / 10}, then as ${BULK_PLAYERS} single offers, ${SINGLE_OFFER_CONNECTIONS} at a time`,
+  );
+  const chunksStarted = performance.now();
+  for (let from = 0; from < chunked.length; from += BULK_PLAYERS / 10) {
+    await post('/admin/contract/offers', {
+      offers: chunked.slice(from, from + BULK_PLAYERS / 10).map((playerId) => ({ player_id: playerId, monthly_fee: 150 })),
+    });
+  }
+  const chunkedMs = performance.now() - chunksStarted;
+  const singlesStarted = performance.now();
+  const queue = [...singles];
+  await Promise.all(
+    Array.from({ length: SINGLE_OFFER_CONNECTIONS }, async () => {
+      for (let playerId = queue.pop(); playerId !== undefined; playerId = queue.pop()) {
+        await post('/admin/contract/offer', { player_id: playerId, monthly_fee: 150 });
+      }
+    }),
+  );
+  const singlesMs = performance.now() - singlesStarted;
   return {
     importRows: IMPORT_ROWS,
     importMs,
@@ -142,6 +170,8 @@ export async function runSeason(
     dryRunMs: dryRun.ms,
     offerMs: real.ms,
     offered: (real.answer.results ?? []).filter((result) => result.ok).length,
+    chunkedMs,
+    singlesMs,
     signs: { alone: latencies(alone), duringBulk: latencies(duringBulk) },
   };
 }
