@@ -81,3 +81,8 @@ export function isTimeZone(name: string): boolean {
     throw error;
   }
 }
+
+/** "Ana", "Ana and Ben", "Ana, Ben and Cy": names as a sentence lists them, for pages and e-mails alike. */
+export function listOfNames(names: readonly string[]): string {
+  return new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(names);
+}

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { ErrorCode } from '../errors.ts';
-import { formatIsoTime, formatMonthlyFee, formatReadableTime } from '../formatting.ts';
+import { formatIsoTime, formatMonthlyFee, formatReadableTime, listOfNames } from '../formatting.ts';
 import type { FamilyClub, FamilyContract, SignedContract } from './store.ts';
 import { ESIGN_DISCLOSURE } from './esign-disclosure.ts';
 import { familySigners } from '../signers/schemas.ts';
@@ -104,8 +104,9 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
   });
 
   return {
-    contract: (token, contract, outcome) =>
-      eta.render('./contract', {
+    contract: (token, contract, outcome) => {
+      const signers = signersView(contract, token);
+      return eta.render('./contract', {
         title: `${contract.club_name}: contract for ${contract.player_name}`,
         assetsPath: '../assets',
         token,
@@ -117,7 +118,7 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         contractVersion: contract.contract_version ?? options.contractVersion,
         terms: contract.terms === null ? null : { ...contract.terms, html: options.termsHtml(contract.terms) },
         status: contract.status,
-        ...signersView(contract, token),
+        ...signers,
         signedBy: contract.contract_signed_by,
         signedAt: formatTime(contract.contract_signed_at, contract.club_time_zone),
         declinedAt: formatTime(contract.contract_declined_at, contract.club_time_zone),
@@ -125,9 +126,10 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
           ...ESIGN_DISCLOSURE,
           html: options.termsHtml({ sha256: ESIGN_DISCLOSURE.sha256, body: ESIGN_DISCLOSURE.text }),
         },
-        notice: notice(contract, token, outcome),
+        notice: notice(contract, signers.signedAndWaiting, outcome),
         error: problem(contract, outcome),
-      }),
+      });
+    },
     replaced: (token, club, signed, root) =>
       eta.render('./replaced', {
         title: signed === null ? 'This offer has been replaced' : 'This contract was replaced',
@@ -168,7 +170,7 @@ function signersView(contract: FamilyContract, token: string) {
     signerRole: signer.role,
     /** This link's signer has signed an offer that still waits for others. */
     signedAndWaiting: contract.status === 'offered' && signer.status === 'signed',
-    awaited: new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(awaited),
+    awaited: listOfNames(awaited),
     signers:
       contract.signers.length > 1
         ? contract.signers.map((other) => ({
@@ -186,9 +188,9 @@ function signersView(contract: FamilyContract, token: string) {
   };
 }
 
-function notice(contract: FamilyContract, token: string, outcome: FormOutcome | null): string | null {
+function notice(contract: FamilyContract, signedAndWaiting: boolean, outcome: FormOutcome | null): string | null {
   if (outcome === 'signed' && contract.status === 'signed') return 'Thank you. The contract is signed.';
-  if (outcome === 'signed' && signersView(contract, token).signedAndWaiting) return 'Thank you. Your signature is recorded.';
+  if (outcome === 'signed' && signedAndWaiting) return 'Thank you. Your signature is recorded.';
   if (outcome === 'declined' && contract.status === 'declined') return 'Your answer is recorded: you declined the offer.';
   return null;
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
-import { formatIsoTime, formatMonthlyFee, formatReadableDay, formatReadableTime } from '../formatting.ts';
+import { formatIsoTime, formatMonthlyFee, formatReadableDay, formatReadableTime, listOfNames } from '../formatting.ts';
 
 /** The e-mail templates: one HTML and one plain-text template per kind, each pair with its layout. */
 export const MAIL_TEMPLATES = fileURLToPath(new URL('./templates/', import.meta.url));
@@ -150,9 +150,4 @@ function subjectOf(message: ContractMessage): string {
           return `${clubName}: the contract offer for ${playerName} expired`;
       }
   }
-}
-
-/** "Ana", "Ana and Ben", "Ana, Ben and Cy": names as a sentence lists them. */
-function listOfNames(names: readonly string[]): string {
-  return new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(names);
 }
