@@ -76,9 +76,10 @@ test.serial('npm start with no SMTP_URL writes the offer’s e-mail as an .eml f
 
   t.is(offer.status, 200);
   const mailDir = path.join(dataDir, 'mail');
+  // Only finished files: the mailer writes a `.partial` file first and renames it when complete.
   const [file] = await eventually(
     'an .eml file',
-    () => fs.readdir(mailDir).catch(() => []),
+    async () => (await fs.readdir(mailDir).catch(() => [])).filter((name) => name.endsWith('.eml')),
     (files) => files.length === 1,
   );
   const mail = await simpleParser(await fs.readFile(path.join(mailDir, file ?? '')));
