@@ -1934,6 +1934,32 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.queue_contract_message(p_tenant_id integer, p_player_id integer, p_kind text, p_recipient text, p_contract_token text, p_audit_id bigint)
+ RETURNS bigint
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  queued_id bigint;
+BEGIN
+  IF p_kind = 'offer' THEN
+    UPDATE contract_messages SET status = 'skipped', last_error = 'a newer offer replaced its link before it left'
+    WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = p_player_id
+      AND contract_messages.kind = 'offer' AND contract_messages.status = 'queued';
+  END IF;
+  INSERT INTO contract_messages (tenant_id, player_id, kind, recipient, contract_token_sha256, audit_id)
+  VALUES (p_tenant_id, p_player_id, p_kind, p_recipient, sha256(convert_to(p_contract_token, 'UTF8')), p_audit_id)
+  RETURNING contract_messages.id INTO queued_id;
+  PERFORM enqueue_contract_job(
+    'send_contract_message',
+    json_build_object('tenant_id', p_tenant_id, 'message_id', queued_id),
+    CASE WHEN p_kind = 'offer' THEN contract_offer_mail_key(p_tenant_id, p_player_id) END,
+    -- Exponential backoff (graphile-worker waits e^attempt seconds): eight attempts span about 30 minutes.
+    p_max_attempts => 8::smallint
+  );
+  RETURN queued_id;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.queue_due_reminder(p_tenant_id integer, p_player_id integer, p_contract_token_sha256 bytea)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -2485,6 +2511,25 @@ BEGIN
   outcome := ROW(false, before.contract_status, ended.new_status, ended.audit_id, p_actor);
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.write_family_audit(p_event_type text, p_before public.players, p_after public.players)
+ RETURNS bigint
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  team_ids integer[] := player_team_ids(p_before.tenant_id, p_before.id);
+  new_audit_id bigint;
+BEGIN
+  INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
+  VALUES (
+    p_before.tenant_id, p_before.id, p_event_type,
+    contract_snapshot(p_before, team_ids), contract_snapshot(p_after, team_ids),
+    'family', 'family_link'
+  )
+  RETURNING contract_audit_log.id INTO new_audit_id;
+  RETURN new_audit_id;
 END;
 $function$;
 
