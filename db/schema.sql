@@ -385,6 +385,60 @@ CREATE TABLE public.tenants (
     CONSTRAINT tenants_time_zone_check CHECK (((char_length(time_zone) >= 1) AND (char_length(time_zone) <= 64)))
 );
 
+CREATE TABLE public.webhook_deliveries (
+    tenant_id integer NOT NULL,
+    id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
+    endpoint_id integer NOT NULL,
+    event_id text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempt smallint DEFAULT 0 NOT NULL,
+    response_status smallint,
+    error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_at timestamp with time zone,
+    next_attempt_at timestamp with time zone DEFAULT now(),
+    CONSTRAINT webhook_deliveries_delivered_has_time CHECK (((status = 'delivered'::text) = (delivered_at IS NOT NULL))),
+    CONSTRAINT webhook_deliveries_endpoint_fkey FOREIGN KEY (tenant_id, endpoint_id) REFERENCES public.webhook_endpoints(tenant_id, id) ON DELETE CASCADE,
+    CONSTRAINT webhook_deliveries_event_fkey FOREIGN KEY (tenant_id, event_id) REFERENCES public.webhook_events(tenant_id, id) ON DELETE CASCADE,
+    CONSTRAINT webhook_deliveries_pending_has_next CHECK (((status = 'pending'::text) = (next_attempt_at IS NOT NULL))),
+    CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT webhook_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])))
+);
+CREATE INDEX webhook_deliveries_by_endpoint ON public.webhook_deliveries USING btree (tenant_id, endpoint_id, id DESC);
+CREATE INDEX webhook_deliveries_by_event ON public.webhook_deliveries USING btree (tenant_id, event_id);
+
+CREATE TABLE public.webhook_endpoints (
+    tenant_id integer NOT NULL,
+    id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
+    url text NOT NULL,
+    events text[],
+    enabled boolean DEFAULT true NOT NULL,
+    secret_ciphertext bytea NOT NULL,
+    previous_secret_ciphertext bytea,
+    previous_secret_expires_at timestamp with time zone,
+    secret_key_id text NOT NULL,
+    failing_since timestamp with time zone,
+    disabled_reason text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_endpoints_events_check CHECK (((cardinality(events) >= 1) AND (cardinality(events) <= 20))),
+    CONSTRAINT webhook_endpoints_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT webhook_endpoints_previous_secret_expires CHECK (((previous_secret_ciphertext IS NULL) = (previous_secret_expires_at IS NULL))),
+    CONSTRAINT webhook_endpoints_secret_key_id_check CHECK ((secret_key_id ~ '^[0-9a-f]{16}$'::text)),
+    CONSTRAINT webhook_endpoints_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE,
+    CONSTRAINT webhook_endpoints_url_check CHECK (((char_length(url) >= 8) AND (char_length(url) <= 2000)))
+);
+
+CREATE TABLE public.webhook_events (
+    tenant_id integer NOT NULL,
+    id text NOT NULL,
+    type text NOT NULL,
+    data jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_events_id_check CHECK ((id ~ '^evt_[0-9a-f]{32}$'::text)),
+    CONSTRAINT webhook_events_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT webhook_events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
+);
+
 -- Functions
 
 CREATE OR REPLACE FUNCTION public.begin_contract_message(p_tenant_id integer, p_message_id bigint)
@@ -716,6 +770,23 @@ BEGIN
   END IF;
   RETURN NULL;
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.contract_event_type(p_event text, p_audit_event text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT CASE
+    WHEN p_audit_event IS NULL AND p_event = 'OFFER' THEN 'contract.offered'
+    WHEN p_audit_event = 're_offer' THEN 'contract.re_offered'
+    WHEN p_audit_event = 'tier_change' THEN 'contract.tier_changed'
+    WHEN p_audit_event = 'signature' THEN 'contract.signature_added'
+    WHEN p_audit_event = 'sign' THEN 'contract.signed'
+    WHEN p_audit_event = 'decline' THEN 'contract.declined'
+    WHEN p_audit_event = 'withdraw' THEN 'contract.withdrawn'
+    WHEN p_audit_event = 'expire' THEN 'contract.expired'
+  END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.contract_guard_force(p_context jsonb, p_event jsonb)
@@ -1077,6 +1148,7 @@ BEGIN
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
   VALUES (before.tenant_id, before.id, rule.audit_event, old_state, contract_snapshot(after, team_ids), 'family', 'family_link')
   RETURNING contract_audit_log.id INTO answer_audit_id;
+  PERFORM queue_contract_event('DECLINE', rule.audit_event, after, before.contract_status, answer_audit_id, team_ids);
 
   FOR recipient IN
     SELECT * FROM contract_signers
@@ -1116,6 +1188,7 @@ BEGIN
     p_actor, p_source, p_reason
   )
   RETURNING contract_audit_log.id INTO audit_id;
+  PERFORM queue_contract_event(p_event, rule.audit_event, after, p_before.contract_status, audit_id, current_team_ids);
   new_status := after.contract_status;
 
   UPDATE contract_messages SET status = 'skipped', last_error = p_unsent_because
@@ -1225,14 +1298,97 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.finish_contract_message(p_tenant_id integer, p_message_id bigint, p_status text, p_error text)
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
 AS $function$
+DECLARE
+  message contract_messages;
+  club tenants;
+BEGIN
   UPDATE contract_messages SET
     status = coalesce(p_status, contract_messages.status),
     last_error = p_error,
     sent_at = CASE WHEN p_status = 'sent' THEN now() END
   WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id
-    AND (contract_messages.status = 'queued' OR (p_status = 'sent' AND contract_messages.status = 'skipped'));
+    AND (contract_messages.status = 'queued' OR (p_status = 'sent' AND contract_messages.status = 'skipped'))
+  RETURNING * INTO message;
+  IF NOT FOUND OR p_status IS DISTINCT FROM 'failed' THEN
+    RETURN;
+  END IF;
+  SELECT * INTO club FROM tenants WHERE tenants.id = p_tenant_id;
+  PERFORM queue_webhook_event(p_tenant_id, 'message.failed', jsonb_build_object(
+    'club', jsonb_build_object('slug', club.slug, 'name', club.name),
+    'player_id', message.player_id,
+    'external_id', (SELECT players.external_id FROM players WHERE players.tenant_id = p_tenant_id AND players.id = message.player_id),
+    'message', jsonb_build_object(
+      'id', message.id,
+      'kind', message.kind,
+      'recipient', message.recipient,
+      'signer_id', message.signer_id,
+      'error', message.last_error
+    )
+  ));
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.finish_webhook_delivery(p_tenant_id integer, p_delivery_id integer, p_response_status integer, p_error text, p_retry_at timestamp with time zone, p_disable_after interval)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  delivery webhook_deliveries;
+  endpoint webhook_endpoints;
+BEGIN
+  IF p_error IS NULL THEN
+    UPDATE webhook_deliveries SET
+      status = 'delivered', attempt = attempt + 1, response_status = p_response_status, error = NULL,
+      delivered_at = now(), next_attempt_at = NULL
+    WHERE webhook_deliveries.tenant_id = p_tenant_id AND webhook_deliveries.id = p_delivery_id
+      AND webhook_deliveries.status = 'pending'
+    RETURNING * INTO delivery;
+    UPDATE webhook_endpoints SET failing_since = NULL
+    WHERE webhook_endpoints.tenant_id = p_tenant_id AND webhook_endpoints.id = delivery.endpoint_id;
+    RETURN false;
+  END IF;
+
+  UPDATE webhook_deliveries SET
+    status = CASE WHEN p_retry_at IS NULL THEN 'failed' ELSE 'pending' END,
+    attempt = attempt + 1, response_status = p_response_status, error = p_error, next_attempt_at = p_retry_at
+  WHERE webhook_deliveries.tenant_id = p_tenant_id AND webhook_deliveries.id = p_delivery_id
+    AND webhook_deliveries.status = 'pending'
+  RETURNING * INTO delivery;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+
+  UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now())
+  WHERE webhook_endpoints.tenant_id = p_tenant_id AND webhook_endpoints.id = delivery.endpoint_id
+  RETURNING * INTO endpoint;
+  IF endpoint.enabled AND now() - endpoint.failing_since >= p_disable_after THEN
+    UPDATE webhook_endpoints SET
+      enabled = false,
+      disabled_reason = format('Disabled at %s: every delivery failed since %s; the last: %s',
+        to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        to_char(endpoint.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        p_error)
+    WHERE webhook_endpoints.tenant_id = p_tenant_id AND webhook_endpoints.id = endpoint.id;
+    UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL,
+      error = coalesce(error || '; ', '') || 'the endpoint was disabled'
+    WHERE webhook_deliveries.tenant_id = p_tenant_id AND webhook_deliveries.endpoint_id = endpoint.id
+      AND webhook_deliveries.status = 'pending';
+    RETURN true;
+  END IF;
+
+  IF p_retry_at IS NOT NULL THEN
+    PERFORM graphile_worker.add_job(
+      'deliver_webhook',
+      json_build_object('tenant_id', p_tenant_id, 'delivery_id', p_delivery_id),
+      queue_name => webhook_queue_name(p_tenant_id, endpoint.id),
+      run_at => p_retry_at,
+      max_attempts => 5
+    );
+  END IF;
+  RETURN false;
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.hold_contract_message(p_tenant_id integer, p_message_id bigint, p_until timestamp with time zone)
@@ -1683,6 +1839,7 @@ BEGIN
     )
     RETURNING contract_audit_log.id INTO outcome.audit_id;
   END IF;
+  PERFORM queue_contract_event('OFFER', rule.audit_event, after, before.contract_status, outcome.audit_id, after_team_ids);
 
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;
@@ -1934,6 +2091,36 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.queue_contract_event(p_event text, p_audit_event text, p_after public.players, p_previous_status text, p_audit_id bigint, p_team_ids integer[])
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  event_type text := contract_event_type(p_event, p_audit_event);
+  offered boolean := p_event = 'OFFER';
+  club tenants;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE webhook_endpoints.tenant_id = p_after.tenant_id AND webhook_endpoints.enabled) THEN
+    RETURN;
+  END IF;
+  SELECT * INTO club FROM tenants WHERE tenants.id = p_after.tenant_id;
+  PERFORM queue_webhook_event(p_after.tenant_id, event_type, jsonb_build_object(
+    'club', jsonb_build_object('slug', club.slug, 'name', club.name),
+    'player_id', p_after.id,
+    'external_id', p_after.external_id,
+    'previous_status', p_previous_status,
+    'new_status', p_after.contract_status,
+    'audit_id', p_audit_id,
+    'monthly_fee', p_after.monthly_fee,
+    'team_ids', to_jsonb(p_team_ids),
+    'signers', (
+      SELECT coalesce(jsonb_agg(CASE WHEN offered THEN signer ELSE signer - 'token' END), '[]')
+      FROM jsonb_array_elements(contract_signers_of(p_after)) AS signer
+    )
+  ) || CASE WHEN offered THEN jsonb_build_object('contract_token', p_after.contract_token) ELSE '{}' END);
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.queue_contract_message(p_tenant_id integer, p_player_id integer, p_kind text, p_recipient text, p_contract_token text, p_audit_id bigint)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -2019,6 +2206,41 @@ BEGIN
     p_max_attempts => 8::smallint
   );
   RETURN queued_id;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.queue_webhook_event(p_tenant_id integer, p_type text, p_data jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  event_id text;
+  delivery record;
+BEGIN
+  IF NOT EXISTS (
+    SELECT 1 FROM webhook_endpoints AS endpoint
+    WHERE endpoint.tenant_id = p_tenant_id AND endpoint.enabled AND (endpoint.events IS NULL OR p_type = ANY (endpoint.events))
+  ) THEN
+    RETURN;
+  END IF;
+  event_id := 'evt_' || replace(gen_random_uuid()::text, '-', '');
+  INSERT INTO webhook_events (tenant_id, id, type, data) VALUES (p_tenant_id, event_id, p_type, p_data);
+  FOR delivery IN
+    INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id)
+    SELECT p_tenant_id, endpoint.id, event_id
+    FROM webhook_endpoints AS endpoint
+    WHERE endpoint.tenant_id = p_tenant_id AND endpoint.enabled AND (endpoint.events IS NULL OR p_type = ANY (endpoint.events))
+    ORDER BY endpoint.id
+    RETURNING webhook_deliveries.id, webhook_deliveries.endpoint_id
+  LOOP
+    PERFORM graphile_worker.add_job(
+      'deliver_webhook',
+      json_build_object('tenant_id', p_tenant_id, 'delivery_id', delivery.id),
+      queue_name => webhook_queue_name(p_tenant_id, delivery.endpoint_id),
+      -- A crash mid-attempt; the task schedules the retries of failed attempts itself.
+      max_attempts => 5
+    );
+  END LOOP;
 END;
 $function$;
 
@@ -2201,6 +2423,7 @@ BEGIN
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
   VALUES (before.tenant_id, before.id, rule.audit_event, old_state, contract_snapshot(after, team_ids), 'family', 'family_link')
   RETURNING contract_audit_log.id INTO answer_audit_id;
+  PERFORM queue_contract_event('SIGN', rule.audit_event, after, before.contract_status, answer_audit_id, team_ids);
 
   IF after.contract_status = 'signed' THEN
     FOR recipient IN
@@ -2481,6 +2704,14 @@ AS $function$
   UPDATE teams SET name = p_name
   WHERE teams.tenant_id = p_tenant_id AND teams.id = p_team_id
   RETURNING teams.id, teams.name;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.webhook_queue_name(p_tenant_id integer, p_endpoint_id integer)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT 'webhook-endpoint:' || p_tenant_id || ':' || p_endpoint_id;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.withdraw_contract(p_tenant_id integer, p_player_id integer, p_reason text, p_allowed_from text[], p_actor text, p_source text, p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)

@@ -56,6 +56,7 @@ BEGIN
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
   VALUES (before.tenant_id, before.id, rule.audit_event, old_state, contract_snapshot(after, team_ids), 'family', 'family_link')
   RETURNING contract_audit_log.id INTO answer_audit_id;
+  PERFORM queue_contract_event('DECLINE', rule.audit_event, after, before.contract_status, answer_audit_id, team_ids);
 
   FOR recipient IN
     SELECT * FROM contract_signers

@@ -37,6 +37,7 @@ BEGIN
     p_actor, p_source, p_reason
   )
   RETURNING contract_audit_log.id INTO audit_id;
+  PERFORM queue_contract_event(p_event, rule.audit_event, after, p_before.contract_status, audit_id, current_team_ids);
   new_status := after.contract_status;
 
   UPDATE contract_messages SET status = 'skipped', last_error = p_unsent_because

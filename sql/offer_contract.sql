@@ -5,8 +5,8 @@
 -- (p_allowed_from) and the rules machines/contract.ts declares, or raises the state's refusal. Then
 -- it archives what the offer destroys (the replaced token answers 410 from then on), pins the
 -- club's newest contract terms, mints the token, moves teams, fixes who signs (mint_contract_signers,
--- each signer with a link of their own), queues each signer's e-mail with their link and writes the
--- audit row the transition names. Each refusal has its own SQLSTATE;
+-- each signer with a link of their own), queues each signer's e-mail with their link, writes the
+-- audit row the transition names and queues its webhook event (queue_contract_event). Each refusal has its own SQLSTATE;
 -- src/errors.ts maps them to HTTP. A raise rolls back everything the call did, the e-mail included.
 CREATE OR REPLACE FUNCTION offer_contract(
   p_tenant_id integer,
@@ -134,6 +134,7 @@ BEGIN
     )
     RETURNING contract_audit_log.id INTO outcome.audit_id;
   END IF;
+  PERFORM queue_contract_event('OFFER', rule.audit_event, after, before.contract_status, outcome.audit_id, after_team_ids);
 
   PERFORM settle_idempotency_key(p_tenant_id, p_idempotency, to_jsonb(outcome));
   RETURN NEXT outcome;

@@ -42,6 +42,24 @@ export interface Config {
   readonly offerValidDays: number;
   readonly mail: MailConfig;
   readonly http: HttpLimits;
+  readonly webhooks: WebhookConfig;
+}
+
+/** Webhook endpoints and their deliveries (docs/WEBHOOKS.md). */
+export interface WebhookConfig {
+  /** WEBHOOK_SECRET_KEY, 32 bytes; null: the key in `secretKeyFile`, made on first use. */
+  readonly secretKey: Buffer | null;
+  readonly secretKeyFile: string;
+  /** Loopback, private, link-local… addresses and plain http allowed (a test or a closed network). */
+  readonly allowPrivateNetworks: boolean;
+  /** One attempt: connecting, sending and the answer. */
+  readonly timeoutMs: number;
+  /** The wait before each retry: attempts are one more than its length. */
+  readonly retryDelaysSeconds: readonly number[];
+  /** An endpoint whose attempts have failed this long without a success in between is disabled. */
+  readonly disableAfterSeconds: number;
+  /** Deliveries under way at once, beside the e-mail worker's own. */
+  readonly concurrency: number;
 }
 
 /** How long a request may take to arrive (src/http/server.ts); past either, 408 and the connection closes. */
@@ -352,6 +370,49 @@ export const ENVIRONMENT_VARIABLES = z.object({
     .describe(
       "The same for the whole request, body included (no shorter than the headers' bound). Sized for a phone on a poor mobile link (a few KB/s, seconds of round trip, lost packets resent): its headers take seconds, a family's form post is under 1 KB, an admin's largest body (a club's terms, up to 100,000 characters) about 10 s at 15 KB/s. Node's own bounds (60 s, 300 s) let a client sending a byte every few seconds hold a connection for five minutes.",
     ),
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .trim()
+    .refine((value) => /^[A-Za-z0-9+/_-]{43}=?$/.test(value) && Buffer.from(value, 'base64').length === 32, {
+      message: 'must be 32 random bytes in base64, such as the output of `openssl rand -base64 32`',
+    })
+    .transform((value) => Buffer.from(value, 'base64'))
+    .optional()
+    .describe(
+      'Encrypts the webhook endpoints\' secrets in the database (AES-256-GCM), so a dump alone cannot sign. Unset: a key made once in `$DATA_DIR/webhook-secret.key` (mode 0600). Keep it with your backups: with another key, the service refuses to start rather than send unsigned deliveries (docs/WEBHOOKS.md, "The secret key").',
+    ),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: flag
+    .default('false')
+    .describe(
+      '`true`: endpoints may be `http://` and reach loopback, private, link-local and other non-public addresses. Leave it `false` unless every club is yours: otherwise an endpoint URL reaches into your network.',
+    ),
+  WEBHOOK_TIMEOUT_MS: wholeNumber(100, 60_000, 'milliseconds')
+    .default('10000')
+    .describe('One delivery attempt (connecting, sending, the answer) fails past this.'),
+  WEBHOOK_RETRY_DELAYS_SECONDS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be whole numbers of seconds separated by commas')
+    .transform((value) => value.split(',').map(Number))
+    .pipe(
+      z
+        .array(
+          z
+            .number()
+            .min(1, 'each delay must be at least 1 second')
+            .max(7 * 86_400),
+        )
+        .max(30, 'at most 30 retries'),
+    )
+    .default('5,300,1800,7200,18000,36000,36000')
+    .describe(
+      'The waits before each retry of a failed delivery; the attempts are one more. The default: 8 attempts over 27.6 hours.',
+    ),
+  WEBHOOK_DISABLE_AFTER_SECONDS: wholeNumber(1, 30 * 86_400, 'seconds')
+    .default(String(3 * 86_400))
+    .describe('An endpoint whose deliveries have failed for this long, with no success between, is disabled (3 days).'),
+  WEBHOOK_CONCURRENCY: wholeNumber(1, 100, 'deliveries')
+    .default('4')
+    .describe('Deliveries under way at once, apart from the e-mail (one per endpoint at a time: a hanging endpoint holds one).'),
 });
 
 const environment = ENVIRONMENT_VARIABLES.refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
@@ -440,5 +501,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       timeoutMs: vars.SMTP_TIMEOUT_MS,
     },
     http: { headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS },
+    webhooks: {
+      secretKey: vars.WEBHOOK_SECRET_KEY ?? null,
+      secretKeyFile: path.join(dataDir, 'webhook-secret.key'),
+      allowPrivateNetworks: vars.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+      timeoutMs: vars.WEBHOOK_TIMEOUT_MS,
+      retryDelaysSeconds: vars.WEBHOOK_RETRY_DELAYS_SECONDS,
+      disableAfterSeconds: vars.WEBHOOK_DISABLE_AFTER_SECONDS,
+      concurrency: vars.WEBHOOK_CONCURRENCY,
+    },
   };
 }

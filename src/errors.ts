@@ -48,6 +48,14 @@ export const ERRORS = {
   // PATCH /admin/teams/:id: the team in the path. team_not_found (422) stays the answer for a team
   // named in a body (an offer's target, a player's team_ids).
   unknown_team: { status: 404, message: 'No such team in your club.' },
+  // docs/WEBHOOKS.md, "Endpoints": the endpoint in the path; another club's is as unknown.
+  webhook_not_found: { status: 404, message: 'No such webhook endpoint in your club.' },
+  // docs/WEBHOOKS.md, "Endpoints": an http URL, or one whose host resolves to a loopback, private,
+  // link-local, shared (CGNAT), multicast or unspecified address, without WEBHOOK_ALLOW_PRIVATE_NETWORKS.
+  webhook_url_not_allowed: {
+    status: 422,
+    message: 'Webhooks are delivered only to https URLs of public addresses: details says what is wrong with this one.',
+  },
   // PATCH and POST /admin/players: the club's own id for a player is another of its players' (players_external_id_unique).
   external_id_taken: { status: 409, message: 'Another player of your club has this external_id.' },
   // POST /admin/players/import (docs/PRODUCT.md, "Roster import"): the file cannot be imported as it

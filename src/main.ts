@@ -2,6 +2,8 @@
 // worker that sends the family's e-mail (unless WORKER=off). HTTP comes before migrations, which may
 // wait for another instance's: meanwhile /healthz answers, /readyz says what is pending, and every
 // other route answers 503 migrations_pending (src/operations/schema-gate.ts).
+import { checkWebhookSecretKey, createSecretBox } from './webhooks/secret-box.ts';
+import { storedSecretKeyIds } from './webhooks/store.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Config, ConfigError, parseConfig } from './config.ts';
@@ -79,6 +81,7 @@ const ran = await migrate(database.migrationUrl, {
   // The start-up check, which opens the gate: every migration of this build has run.
   .then(async (names) => {
     await schemaGate.check();
+    checkWebhookSecretKey(createSecretBox(config.webhooks), await storedSecretKeyIds(pool));
     return names;
   })
   .catch(async (error: unknown) => {

@@ -11,6 +11,8 @@ import { updatePlayer } from '../src/players/store.ts';
 import { signContract } from '../src/family/store.ts';
 import { idempotencyClaim } from '../src/admin/idempotency-store.ts';
 import { updateClub } from '../src/club/store.ts';
+import { createSecretBox } from '../src/webhooks/secret-box.ts';
+import { createEndpoint } from '../src/webhooks/store.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState } from './helpers/fixtures.ts';
 
@@ -47,6 +49,14 @@ async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; with
     birthDate: '2014-05-01',
     guardians: [{ name: 'Dana Park', email: 'dana@example.test' }],
   });
+  // A webhook endpoint, which every transition from here on queues an event and a delivery for (docs/WEBHOOKS.md).
+  const secrets = createSecretBox({ secretKey: Buffer.alloc(32, 1), secretKeyFile: '' });
+  await createEndpoint(
+    db,
+    club.id,
+    { url: 'https://1.1.1.1/hook', events: null },
+    { sealed: secrets.seal('whsec_c2VjcmV0'), keyId: secrets.keyId() },
+  );
   const offer = { tenantId: club.id, monthlyFee: 150, targetTeamId: null, force: false, actor: 'registrar@example.test' };
   const offered = await createPlayer(db, club, { teamIds: [under12] });
   const key = idempotencyClaim('offer-1', { ttlSeconds: 86_400, waitMs: 1000 }, 'offer', { playerId: offered });
@@ -121,6 +131,7 @@ test('a down of everything is refused before reverting anything, naming each mig
   t.deepEqual(
     error?.refused.map(({ migration, kind }) => [migration, kind]),
     [
+      ['0051_webhooks', 'loses-data'],
       ['0040_signature-evidence', 'loses-data'],
       ['0038_guardians', 'loses-data'],
       ['0034_club-settings', 'loses-data'],

@@ -6,6 +6,7 @@ import type { AdminIdentity, AdminTokenVerifier } from '../identity/verify-admin
 import type { Metrics } from '../operations/metrics.ts';
 import type { TenantIdLookup } from '../club/tenant-id-cache.ts';
 import { operationGroup } from '../http/operation.ts';
+import type { WebhookRouteDependencies } from '../webhooks/dependencies.ts';
 
 export interface AdminRouteDependencies {
   readonly pool: DatabasePool;
@@ -16,6 +17,7 @@ export interface AdminRouteDependencies {
   readonly tenantIds: TenantIdLookup;
   /** For what goes wrong after an answer has started (a CSV export's later pages). */
   readonly logger: Logger;
+  readonly webhooks: WebhookRouteDependencies['webhooks'];
 }
 
 /**

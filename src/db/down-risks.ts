@@ -167,4 +167,9 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
     explanation: "every player's external_id, the club's own id that a roster import matches rows by",
     query: 'SELECT EXISTS (SELECT 1 FROM players WHERE external_id IS NOT NULL)',
   },
+  '0051_webhooks': {
+    kind: 'loses-data',
+    explanation: "every club's webhook endpoints with their secrets, and the events and delivery log they had",
+    query: 'SELECT EXISTS (SELECT 1 FROM webhook_endpoints) OR EXISTS (SELECT 1 FROM webhook_events)',
+  },
 };

@@ -13,3 +13,5 @@ export const text = (type: string, description: string): ResponseConfig => ({
   description,
   content: { [type]: { schema: zod.string() } },
 });
+
+export const noContent = (description: string): ResponseConfig => ({ description });

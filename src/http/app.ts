@@ -1,3 +1,4 @@
+import { createSecretBox } from '../webhooks/secret-box.ts';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
@@ -95,6 +96,7 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
       idempotency: config.idempotency,
       tenantIds: cachedTenantIds(pool, TENANT_IDS_KEPT),
       logger,
+      webhooks: { secrets: createSecretBox(config.webhooks), allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
     }),
     // Two audiences on the same paths: the page's router takes a browser's requests (Accept
     // prefers HTML, or a form post) and passes every other on, so it comes before the JSON API's.

@@ -13,7 +13,7 @@ import { noQuery } from './input.ts';
  * cannot drift; test/helpers/declared-answers.ts checks the error codes and the answers' shapes against what tests see.
  */
 export interface Operation<Deps> {
-  readonly method: 'get' | 'post' | 'patch';
+  readonly method: 'get' | 'post' | 'patch' | 'delete';
   /** OpenAPI's syntax, `/admin/players/{id}`: the Koa route is derived from it. */
   readonly path: string;
   /** Generated clients name their methods after it (redocly checks it is there and unique). */

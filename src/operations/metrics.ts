@@ -15,6 +15,11 @@ export interface Metrics {
   countMessage(kind: string, outcome: 'sent' | 'failed' | 'retried'): void;
   /** From the job's creation (the transition's commit) to the SMTP server's acceptance. */
   observeMessageDelivery(seconds: number): void;
+  /**
+   * One webhook delivery attempt: delivered (a 2xx answer), retried, or failed for good; and how
+   * long the receiver took, or the attempt until it failed. No club or URL label: unbounded.
+   */
+  countWebhookAttempt(outcome: 'delivered' | 'retried' | 'failed', seconds: number): void;
 }
 
 const COUNTER_NAMED_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
@@ -63,6 +68,19 @@ export function createMetrics(pool: DatabasePool): Metrics {
     buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 7200],
     registers: [registry],
   });
+  const webhookAttempts = new Counter({
+    name: 'webhook_delivery_attempts_total',
+    help: 'Webhook delivery attempts, by outcome: delivered (a 2xx answer), retried (failed, another attempt is due) or failed (given up).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const webhookLatency = new Histogram({
+    name: 'webhook_delivery_attempt_seconds',
+    help: 'Time of one webhook delivery attempt: connecting, sending and the answer (a timeout counts in full).',
+    labelNames: ['outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   new Gauge({
     name: 'job_queue_jobs',
     help: 'Jobs in the queue: waiting (due or scheduled) and locked (being worked on).',
@@ -108,5 +126,9 @@ export function createMetrics(pool: DatabasePool): Metrics {
     countRateLimited: () => rateLimited.inc(),
     countMessage: (kind, outcome) => messages.inc({ kind, outcome }),
     observeMessageDelivery: (seconds) => delivery.observe(seconds),
+    countWebhookAttempt: (outcome, seconds) => {
+      webhookAttempts.inc({ outcome });
+      webhookLatency.observe({ outcome }, seconds);
+    },
   };
 }

@@ -6,6 +6,9 @@ import type { Metrics } from '../operations/metrics.ts';
 import { expireContractTask } from './contract-expiry.ts';
 import { contractMailTasks } from './contract-mail-tasks.ts';
 import { startWorker } from './start-worker.ts';
+import { webhookDeliveryTasks } from '../webhooks/delivery-task.ts';
+import { checkWebhookSecretKey, createSecretBox } from '../webhooks/secret-box.ts';
+import { storedSecretKeyIds } from '../webhooks/store.ts';
 
 export interface ContractWorker {
   /** Finishes the jobs in hand (one waiting for an unavailable database gives up), then closes the mailer. */
@@ -30,6 +33,8 @@ export async function startContractWorker(
     soleWorker?: boolean;
   },
 ): Promise<ContractWorker> {
+  const secrets = createSecretBox(config.webhooks);
+  checkWebhookSecretKey(secrets, await storedSecretKeyIds(pool));
   const mailer = createMailer(config.mail, logger);
   const stopping = new AbortController();
   const mailTasks = contractMailTasks({
@@ -46,10 +51,28 @@ export async function startContractWorker(
   });
   const tasks = { ...mailTasks, expire_contract: expireContractTask({ pool, metrics }) };
   const runner = await startWorker({ databaseUrl: directDatabaseUrl, tasks, logger, soleWorker });
+  // Webhooks on workers of their own: endpoints that hang hold those, never the e-mail's. The
+  // e-mail's start unlocked whatever a dead run left locked, theirs included.
+  const webhookRunner = await startWorker({
+    databaseUrl: directDatabaseUrl,
+    tasks: webhookDeliveryTasks({
+      pool,
+      metrics,
+      logger,
+      secrets,
+      config: config.webhooks,
+      contractBaseUrl: config.contractBaseUrl,
+    }),
+    logger,
+    concurrency: config.webhooks.concurrency,
+  }).catch(async (error: unknown) => {
+    await runner.stop();
+    throw error;
+  });
   return {
     stop: async () => {
       stopping.abort();
-      await runner.stop();
+      await Promise.all([runner.stop(), webhookRunner.stop()]);
       await mailer.close();
     },
   };

@@ -103,6 +103,26 @@ export interface paths {
     /** Change the club’s settings */
     patch: operations["updateClub"];
   };
+  "/admin/webhooks": {
+    /** The club’s webhook endpoints */
+    get: operations["listWebhooks"];
+    /** Add a webhook endpoint */
+    post: operations["createWebhook"];
+  };
+  "/admin/webhooks/{id}": {
+    /** Remove a webhook endpoint and its delivery log */
+    delete: operations["deleteWebhook"];
+    /** Change a webhook endpoint */
+    patch: operations["updateWebhook"];
+  };
+  "/admin/webhooks/{id}/rotate-secret": {
+    /** Give a webhook endpoint a new secret */
+    post: operations["rotateWebhookSecret"];
+  };
+  "/admin/webhooks/{id}/deliveries": {
+    /** A webhook endpoint’s delivery log */
+    get: operations["listWebhookDeliveries"];
+  };
   "/contract/{token}": {
     /**
      * The offer behind a family’s link: JSON, or the family page for browsers (Accept: text/html)
@@ -250,7 +270,7 @@ export interface components {
          * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
          * @enum {string}
          */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "webhook_not_found" | "webhook_url_not_allowed" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
         /** @description What went wrong, in English, for people. */
         message: string;
         /** @description For validation_failed: zod’s issues. For import_invalid: every line of the file to fix, as [{line, column, message}]. */
@@ -290,7 +310,7 @@ export interface components {
              * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
              * @enum {string}
              */
-            code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "webhook_not_found" | "webhook_url_not_allowed" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
             /** @description What went wrong, in English, for people. */
             message: string;
           }) | null;
@@ -673,6 +693,81 @@ export interface components {
       contact_email: string | null;
       /** @description The IANA time zone the times families see are shown in, such as `Europe/Madrid`. */
       time_zone: string;
+    };
+    Webhook: {
+      /** @description The endpoint’s id. */
+      id: number;
+      /** @description Where deliveries are POSTed. */
+      url: string;
+      /** @description The event types delivered to it. */
+      events: ("contract.offered" | "contract.re_offered" | "contract.tier_changed" | "contract.signature_added" | "contract.signed" | "contract.declined" | "contract.withdrawn" | "contract.expired" | "message.failed")[];
+      /** @description Whether it gets events; the service disables one that has failed for 3 days. */
+      enabled: boolean;
+      /** @description Why the service disabled it; null while enabled, or when the club disabled it. */
+      disabled_reason: string | null;
+      /**
+       * Format: date-time
+       * @description When it was added.
+       * @example 2026-11-26T07:10:17.206Z
+       */
+      created_at: string;
+    };
+    WebhookWithSecret: components["schemas"]["Webhook"] & {
+      /**
+       * @description Signs its deliveries (`whsec_` and 32 bytes in base64). Shown here only: keep it now.
+       * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+       */
+      secret: string;
+    };
+    WebhookList: {
+      /** @description The club’s endpoints, oldest first. */
+      items: components["schemas"]["Webhook"][];
+    };
+    WebhookDelivery: {
+      /** @description The delivery’s id. */
+      id: number;
+      /** @description The event’s id: its `webhook-id` header, the same on every attempt. */
+      event_id: string;
+      /**
+       * @description The event’s type.
+       * @enum {string}
+       */
+      type: "contract.offered" | "contract.re_offered" | "contract.tier_changed" | "contract.signature_added" | "contract.signed" | "contract.declined" | "contract.withdrawn" | "contract.expired" | "message.failed";
+      /** @description Attempts made so far. */
+      attempt: number;
+      /**
+       * @description pending (an attempt is due), delivered (a 2xx answer) or failed (given up).
+       * @enum {string}
+       */
+      status: "pending" | "delivered" | "failed";
+      /** @description The HTTP status of the last attempt’s answer; null when there was none. */
+      response_status: number | null;
+      /** @description Why the last attempt failed: its status, a timeout, a refused address, a connection error. */
+      error: string | null;
+      /**
+       * Format: date-time
+       * @description When the event happened.
+       * @example 2026-11-26T07:10:17.206Z
+       */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @description When a 2xx answer came.
+       * @example 2026-11-26T07:10:17.206Z
+       */
+      delivered_at: string | null;
+      /**
+       * Format: date-time
+       * @description When the next attempt is due, while pending.
+       * @example 2026-11-26T07:10:17.206Z
+       */
+      next_attempt_at: string | null;
+    };
+    WebhookDeliveryList: {
+      /** @description A page of deliveries, newest first. */
+      items: components["schemas"]["WebhookDelivery"][];
+      /** @description Pass as `cursor` for the next page; null on the last. */
+      next_cursor: string | null;
     };
     ContractSigner: {
       /** @description The signer’s name: the guardian’s as listed, or the player’s. */
@@ -2175,6 +2270,338 @@ export interface operations {
         };
       };
       /** @description `validation_failed`: also a time zone PostgreSQL does not know by that name; nothing changes. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** The club’s webhook endpoints */
+  listWebhooks: {
+    responses: {
+      /** @description Every endpoint, without secrets. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookList"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Add a webhook endpoint */
+  createWebhook: {
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description Where deliveries are POSTed: https, to a public address (docs/WEBHOOKS.md, "Endpoints"). */
+          url: string;
+          /** @description The event types delivered to it; every type when omitted. */
+          events?: ("contract.offered" | "contract.re_offered" | "contract.tier_changed" | "contract.signature_added" | "contract.signed" | "contract.declined" | "contract.withdrawn" | "contract.expired" | "message.failed")[];
+        };
+      };
+    };
+    responses: {
+      /** @description The endpoint, with its secret: the only time it is shown. */
+      201: {
+        content: {
+          "application/json": components["schemas"]["WebhookWithSecret"];
+        };
+      };
+      /** @description `malformed_json`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not JSON. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. `webhook_url_not_allowed`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Remove a webhook endpoint and its delivery log */
+  deleteWebhook: {
+    parameters: {
+      path: {
+        /** @description The endpoint’s id. */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Removed: it gets nothing more. */
+      204: {
+        content: never;
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `webhook_not_found`: the club has no endpoint with this id. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Change a webhook endpoint */
+  updateWebhook: {
+    parameters: {
+      path: {
+        /** @description The endpoint’s id. */
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description Where deliveries are POSTed: https, to a public address (docs/WEBHOOKS.md, "Endpoints"). */
+          url?: string;
+          /** @description The event types delivered to it. */
+          events?: ("contract.offered" | "contract.re_offered" | "contract.tier_changed" | "contract.signature_added" | "contract.signed" | "contract.declined" | "contract.withdrawn" | "contract.expired" | "message.failed")[];
+          /** @description false: it gets no events until enabled again. */
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description The endpoint after the change. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Webhook"];
+        };
+      };
+      /** @description `malformed_json`. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `webhook_not_found`: the club has no endpoint with this id. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `request_timeout`: the body did not arrive in time. */
+      408: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `payload_too_large`. */
+      413: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not JSON. */
+      415: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. `webhook_url_not_allowed`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Give a webhook endpoint a new secret */
+  rotateWebhookSecret: {
+    parameters: {
+      path: {
+        /** @description The endpoint’s id. */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description The endpoint with its new secret, shown only here. For 24 hours deliveries carry a signature by each secret. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookWithSecret"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `webhook_not_found`: the club has no endpoint with this id. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `identity_provider_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** A webhook endpoint’s delivery log */
+  listWebhookDeliveries: {
+    parameters: {
+      query?: {
+        /** @description Deliveries per page, 1 to 500. */
+        limit?: string;
+        /** @description The previous page’s `next_cursor`; none for the first page. */
+        cursor?: string;
+      };
+      path: {
+        /** @description The endpoint’s id. */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description A page of its deliveries, newest first. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookDeliveryList"];
+        };
+      };
+      /** @description `unauthenticated`: no bearer token, or one that fails verification. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: no admin role, no tenant claim, or an unknown club. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `webhook_not_found`: the club has no endpoint with this id. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. */
       422: {
         content: {
           "application/json": components["schemas"]["Error"];
