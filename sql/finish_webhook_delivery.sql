@@ -1,7 +1,7 @@
 -- Records one delivery attempt (docs/WEBHOOKS.md, "Delivery") and what follows from it, in one
 -- transaction. An answer in 2xx: delivered, and the endpoint is no longer failing. Anything else
--- (p_error says what): the attempt and its reason are kept; with p_retry_at the delivery waits for
--- its next attempt, in a job on the endpoint's queue; without, it has failed for good. An endpoint
+-- (p_error says what): the attempt and its reason are kept; with p_retry_after the delivery waits that
+-- long for its next attempt, in a job on the endpoint's queue; without, it has failed for good. An endpoint
 -- whose attempts have failed for p_disable_after with no success between is disabled, saying why,
 -- and its deliveries still waiting fail with it: re-enabling it starts from the next event.
 -- Returns whether this attempt disabled the endpoint.
@@ -10,12 +10,13 @@ CREATE OR REPLACE FUNCTION finish_webhook_delivery(
   p_delivery_id integer,
   p_response_status integer,
   p_error text,
-  p_retry_at timestamptz,
+  p_retry_after interval,
   p_disable_after interval
 ) RETURNS boolean
 LANGUAGE plpgsql
 AS $$
 DECLARE
+  retry_at timestamptz := now() + p_retry_after;
   delivery webhook_deliveries;
   endpoint webhook_endpoints;
 BEGIN
@@ -32,8 +33,8 @@ BEGIN
   END IF;
 
   UPDATE webhook_deliveries SET
-    status = CASE WHEN p_retry_at IS NULL THEN 'failed' ELSE 'pending' END,
-    attempt = attempt + 1, response_status = p_response_status, error = p_error, next_attempt_at = p_retry_at
+    status = CASE WHEN retry_at IS NULL THEN 'failed' ELSE 'pending' END,
+    attempt = attempt + 1, response_status = p_response_status, error = p_error, next_attempt_at = retry_at
   WHERE webhook_deliveries.tenant_id = p_tenant_id AND webhook_deliveries.id = p_delivery_id
     AND webhook_deliveries.status = 'pending'
   RETURNING * INTO delivery;
@@ -59,12 +60,12 @@ BEGIN
     RETURN true;
   END IF;
 
-  IF p_retry_at IS NOT NULL THEN
+  IF retry_at IS NOT NULL THEN
     PERFORM graphile_worker.add_job(
       'deliver_webhook',
       json_build_object('tenant_id', p_tenant_id, 'delivery_id', p_delivery_id),
       queue_name => webhook_queue_name(p_tenant_id, endpoint.id),
-      run_at => p_retry_at,
+      run_at => retry_at,
       max_attempts => 5
     );
   END IF;

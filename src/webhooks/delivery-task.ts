@@ -43,14 +43,17 @@ export function webhookDeliveryTasks(deps: WebhookDeliveryDependencies): TaskLis
       const seconds = (performance.now() - started) / 1000;
 
       const delay = config.retryDelaysSeconds[found.attempt];
-      const retryAt = error !== null && found.enabled && delay !== undefined ? new Date(Date.now() + delay * 1000) : null;
+      const retryAfterSeconds = error !== null && found.enabled && delay !== undefined ? delay : null;
       const disabled = await finishDelivery(pool, tenantId, deliveryId, {
         responseStatus,
         error,
-        retryAt,
+        retryAfterSeconds,
         disableAfterSeconds: config.disableAfterSeconds,
       });
-      metrics.countWebhookAttempt(error === null ? 'delivered' : retryAt !== null && !disabled ? 'retried' : 'failed', seconds);
+      metrics.countWebhookAttempt(
+        error === null ? 'delivered' : retryAfterSeconds !== null && !disabled ? 'retried' : 'failed',
+        seconds,
+      );
       if (disabled) {
         logger.warn(
           { tenant_id: tenantId, endpoint_id: found.endpoint_id, failing_for_seconds: config.disableAfterSeconds },

@@ -173,12 +173,12 @@ export async function finishDelivery(
   db: CommonQueryMethods,
   tenantId: number,
   deliveryId: number,
-  outcome: { responseStatus: number | null; error: string | null; retryAt: Date | null; disableAfterSeconds: number },
+  outcome: { responseStatus: number | null; error: string | null; retryAfterSeconds: number | null; disableAfterSeconds: number },
 ): Promise<boolean> {
   return db.oneFirst(sql.type(z.object({ disabled: z.boolean() }))`
     SELECT finish_webhook_delivery(
       ${tenantId}, ${deliveryId}, ${outcome.responseStatus}, ${outcome.error},
-      ${outcome.retryAt === null ? null : outcome.retryAt.toISOString()}::timestamptz,
+      make_interval(secs => ${outcome.retryAfterSeconds}),
       make_interval(secs => ${outcome.disableAfterSeconds})
     ) AS disabled
   `);
