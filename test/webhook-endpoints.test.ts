@@ -3,9 +3,13 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { WEBHOOK_EVENT_TYPES } from '../src/webhooks/event-types.ts';
 import { WebhookSecretKeyMismatch, checkWebhookSecretKey, createSecretBox } from '../src/webhooks/secret-box.ts';
-import { storedSecretKeyIds } from '../src/webhooks/store.ts';
+import { createEndpoint, storedSecretKeyIds } from '../src/webhooks/store.ts';
+import { webhookDeliveryTasks } from '../src/webhooks/delivery-task.ts';
+import { createMetrics } from '../src/operations/metrics.ts';
+import { createLogger } from '../src/logger.ts';
+import type { JobHelpers } from 'graphile-worker';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
-import { createClub } from './helpers/fixtures.ts';
+import { createClub, createPlayer, putContractInState } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { type TestServer, startTestServer } from './helpers/server.ts';
 
@@ -166,6 +170,37 @@ test('a URL reaching a loopback, private, link-local, shared, multicast or unspe
     urls.map((url) => [url, 422, 'webhook_url_not_allowed']),
   );
   t.deepEqual((await request(server.baseUrl, 'GET', '/admin/webhooks', { token: admin })).body, { items: [] });
+});
+
+test('an address refused when the attempt is made (DNS changed since) fails that attempt, saying why, and sends nothing', async (t) => {
+  const club = await createClub(db.pool);
+  const secrets = createSecretBox(server.config.webhooks);
+  // As if its name had resolved to a public address when added, and to loopback now.
+  await createEndpoint(
+    db.pool,
+    club.id,
+    { url: 'https://127.0.0.1:9/hook', events: null },
+    { sealed: secrets.seal('whsec_AAAA'), keyId: secrets.keyId() },
+  );
+  await putContractInState(db.pool, club, await createPlayer(db.pool, club), 'offered');
+  const deliveryId = await db.pool.oneFirst(sql.type(z.object({ id: z.number() }))`
+    SELECT id FROM webhook_deliveries WHERE tenant_id = ${club.id}
+  `);
+  const { deliver_webhook: deliver } = webhookDeliveryTasks({
+    pool: db.pool,
+    metrics: createMetrics(db.pool),
+    logger: createLogger('silent'),
+    secrets,
+    config: server.config.webhooks,
+    contractBaseUrl: server.config.contractBaseUrl,
+  });
+
+  await deliver?.({ tenant_id: club.id, delivery_id: deliveryId }, {} as JobHelpers);
+
+  const delivery = await db.pool.one(sql.type(z.object({ status: z.string(), attempt: z.number(), error: z.string() }))`
+    SELECT status, attempt, error FROM webhook_deliveries WHERE tenant_id = ${club.id} AND id = ${deliveryId}
+  `);
+  t.deepEqual(delivery, { status: 'pending', attempt: 1, error: 'refused: its host 127.0.0.1 is a loopback address' });
 });
 
 test('an http URL is refused without WEBHOOK_ALLOW_PRIVATE_NETWORKS, saying so', async (t) => {
