@@ -1330,11 +1330,12 @@ BEGIN
 END;
 $function$;
 
-CREATE OR REPLACE FUNCTION public.finish_webhook_delivery(p_tenant_id integer, p_delivery_id integer, p_response_status integer, p_error text, p_retry_at timestamp with time zone, p_disable_after interval)
+CREATE OR REPLACE FUNCTION public.finish_webhook_delivery(p_tenant_id integer, p_delivery_id integer, p_response_status integer, p_error text, p_retry_after interval, p_disable_after interval)
  RETURNS boolean
  LANGUAGE plpgsql
 AS $function$
 DECLARE
+  retry_at timestamptz := now() + p_retry_after;
   delivery webhook_deliveries;
   endpoint webhook_endpoints;
 BEGIN
@@ -1351,8 +1352,8 @@ BEGIN
   END IF;
 
   UPDATE webhook_deliveries SET
-    status = CASE WHEN p_retry_at IS NULL THEN 'failed' ELSE 'pending' END,
-    attempt = attempt + 1, response_status = p_response_status, error = p_error, next_attempt_at = p_retry_at
+    status = CASE WHEN retry_at IS NULL THEN 'failed' ELSE 'pending' END,
+    attempt = attempt + 1, response_status = p_response_status, error = p_error, next_attempt_at = retry_at
   WHERE webhook_deliveries.tenant_id = p_tenant_id AND webhook_deliveries.id = p_delivery_id
     AND webhook_deliveries.status = 'pending'
   RETURNING * INTO delivery;
@@ -1378,12 +1379,12 @@ BEGIN
     RETURN true;
   END IF;
 
-  IF p_retry_at IS NOT NULL THEN
+  IF retry_at IS NOT NULL THEN
     PERFORM graphile_worker.add_job(
       'deliver_webhook',
       json_build_object('tenant_id', p_tenant_id, 'delivery_id', p_delivery_id),
       queue_name => webhook_queue_name(p_tenant_id, endpoint.id),
-      run_at => p_retry_at,
+      run_at => retry_at,
       max_attempts => 5
     );
   END IF;

@@ -102,6 +102,8 @@ test('every route with a body is covered below, in JSON, the family ones also as
       'PATCH /admin/teams/{id}',
       'POST /admin/contract-terms',
       'PATCH /admin/club',
+      'POST /admin/webhooks',
+      'PATCH /admin/webhooks/{id}',
       'POST /contract/{token}/sign',
       'POST /contract/{token}/decline',
     ],
