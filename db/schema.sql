@@ -200,8 +200,11 @@ CREATE TABLE public.contract_signers (
     terms_sha256 bytea,
     contract_version text,
     signature_url text,
+    language text,
+    terms_language text,
     CONSTRAINT contract_signers_answered_has_time CHECK (((status = 'pending'::text) = (answered_at IS NULL))),
     CONSTRAINT contract_signers_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 320))),
+    CONSTRAINT contract_signers_language_check CHECK (((language ~ '^[a-z]{2,3}$'::text) AND (terms_language ~ '^[a-z]{2,3}$'::text))),
     CONSTRAINT contract_signers_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
     CONSTRAINT contract_signers_pkey PRIMARY KEY (tenant_id, id),
     CONSTRAINT contract_signers_player_fkey FOREIGN KEY (tenant_id, player_id) REFERENCES public.players(tenant_id, id) ON DELETE CASCADE,
@@ -229,8 +232,10 @@ CREATE TABLE public.contract_terms (
     sha256 bytea NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     created_by text NOT NULL,
+    language text,
     CONSTRAINT contract_terms_body_check CHECK (((char_length(body) >= 1) AND (char_length(body) <= 100000))),
     CONSTRAINT contract_terms_check CHECK ((sha256 = sha256(convert_to(body, 'UTF8'::name)))),
+    CONSTRAINT contract_terms_language_check CHECK ((language ~ '^[a-z]{2,3}$'::text)),
     CONSTRAINT contract_terms_pkey PRIMARY KEY (tenant_id, version),
     CONSTRAINT contract_terms_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE,
     CONSTRAINT contract_terms_title_check CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200))),
@@ -238,6 +243,23 @@ CREATE TABLE public.contract_terms (
 );
 CREATE TRIGGER contract_terms_immutable BEFORE DELETE OR UPDATE ON public.contract_terms FOR EACH ROW EXECUTE FUNCTION public.contract_terms_immutable();
 CREATE TRIGGER contract_terms_no_truncate BEFORE TRUNCATE ON public.contract_terms FOR EACH STATEMENT EXECUTE FUNCTION public.contract_terms_immutable();
+
+CREATE TABLE public.contract_terms_translations (
+    tenant_id integer NOT NULL,
+    version integer NOT NULL,
+    language text NOT NULL,
+    title text NOT NULL,
+    body text NOT NULL,
+    sha256 bytea NOT NULL,
+    CONSTRAINT contract_terms_translations_body_check CHECK (((char_length(body) >= 1) AND (char_length(body) <= 100000))),
+    CONSTRAINT contract_terms_translations_language_check CHECK ((language ~ '^[a-z]{2,3}$'::text)),
+    CONSTRAINT contract_terms_translations_pkey PRIMARY KEY (tenant_id, version, language),
+    CONSTRAINT contract_terms_translations_sha256 CHECK ((sha256 = sha256(convert_to(body, 'UTF8'::name)))),
+    CONSTRAINT contract_terms_translations_terms_fkey FOREIGN KEY (tenant_id, version) REFERENCES public.contract_terms(tenant_id, version) ON DELETE CASCADE,
+    CONSTRAINT contract_terms_translations_title_check CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200)))
+);
+CREATE TRIGGER contract_terms_translations_immutable BEFORE DELETE OR UPDATE ON public.contract_terms_translations FOR EACH ROW EXECUTE FUNCTION public.contract_terms_immutable();
+CREATE TRIGGER contract_terms_translations_no_truncate BEFORE TRUNCATE ON public.contract_terms_translations FOR EACH STATEMENT EXECUTE FUNCTION public.contract_terms_immutable();
 
 CREATE TABLE public.contract_transitions (
     from_status text NOT NULL,
@@ -268,7 +290,9 @@ CREATE TABLE public.guardians (
     "position" smallint NOT NULL,
     name text NOT NULL,
     email text NOT NULL,
+    language text,
     CONSTRAINT guardians_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 320))),
+    CONSTRAINT guardians_language_check CHECK ((language ~ '^[a-z]{2,3}$'::text)),
     CONSTRAINT guardians_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
     CONSTRAINT guardians_pkey PRIMARY KEY (tenant_id, id),
     CONSTRAINT guardians_player_fkey FOREIGN KEY (tenant_id, player_id) REFERENCES public.players(tenant_id, id) ON DELETE CASCADE,
@@ -324,12 +348,14 @@ CREATE TABLE public.players (
     contract_disclosure_sha256 bytea,
     contract_signed_user_agent text,
     external_id text,
+    language text,
     CONSTRAINT players_contract_status_check CHECK ((contract_status = ANY (ARRAY['none'::text, 'offered'::text, 'declined'::text, 'withdrawn'::text, 'expired'::text, 'signed'::text]))),
     CONSTRAINT players_contract_terms_fkey FOREIGN KEY (tenant_id, contract_terms_version) REFERENCES public.contract_terms(tenant_id, version),
     CONSTRAINT players_contract_token_check CHECK ((contract_token ~ '^[A-Za-z0-9_-]{43}$'::text)),
     CONSTRAINT players_declined_has_date CHECK (((contract_status = 'declined'::text) = (contract_declined_at IS NOT NULL))),
     CONSTRAINT players_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 320))),
     CONSTRAINT players_external_id_check CHECK ((((char_length(external_id) >= 1) AND (char_length(external_id) <= 100)) AND (external_id !~ '[[:cntrl:]]'::text))),
+    CONSTRAINT players_language_check CHECK ((language ~ '^[a-z]{2,3}$'::text)),
     CONSTRAINT players_monthly_fee_check CHECK (((monthly_fee >= 1) AND (monthly_fee <= 1000000))),
     CONSTRAINT players_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
     CONSTRAINT players_offer_has_fee CHECK (((contract_status = 'none'::text) = (monthly_fee IS NULL))),
@@ -371,12 +397,12 @@ CREATE TABLE public.tenants (
     name text NOT NULL,
     signing_policy text DEFAULT 'one_guardian'::text NOT NULL,
     adult_age smallint DEFAULT 18 NOT NULL,
-    default_language text DEFAULT 'en'::text NOT NULL,
+    default_language text DEFAULT 'en'::text,
     contact_email text,
     time_zone text DEFAULT 'UTC'::text NOT NULL,
     CONSTRAINT tenants_adult_age_check CHECK (((adult_age >= 14) AND (adult_age <= 21))),
     CONSTRAINT tenants_contact_email_check CHECK (((char_length(contact_email) >= 3) AND (char_length(contact_email) <= 320))),
-    CONSTRAINT tenants_default_language_check CHECK ((default_language = ANY (ARRAY['en'::text, 'es'::text]))),
+    CONSTRAINT tenants_default_language_check CHECK ((default_language ~ '^[a-z]{2,3}$'::text)),
     CONSTRAINT tenants_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
     CONSTRAINT tenants_pkey PRIMARY KEY (id),
     CONSTRAINT tenants_signing_policy_check CHECK ((signing_policy = ANY (ARRAY['one_guardian'::text, 'all_guardians'::text]))),
@@ -453,7 +479,7 @@ AS $function$
 $function$;
 
 CREATE OR REPLACE FUNCTION public.begin_signer_message(p_tenant_id integer, p_message_id bigint)
- RETURNS TABLE(kind text, recipient text, message_id uuid, club_name text, club_contact_email text, club_time_zone text, player_name text, team_names text[], monthly_fee integer, contract_token text, contract_offered_at timestamp with time zone, replaces_earlier_offer boolean, outcome text, signed_by text, answered_at timestamp with time zone, contract_version text, signer_name text, signer_role text, awaited_signers text[], terms_title text, terms_version integer, voided_team_names text[], voided_monthly_fee integer, declined_by text)
+ RETURNS TABLE(kind text, recipient text, message_id uuid, club_name text, club_contact_email text, club_time_zone text, player_name text, team_names text[], monthly_fee integer, contract_token text, contract_offered_at timestamp with time zone, replaces_earlier_offer boolean, outcome text, signed_by text, answered_at timestamp with time zone, contract_version text, signer_name text, signer_role text, awaited_signers text[], terms_title text, terms_version integer, voided_team_names text[], voided_monthly_fee integer, declined_by text, language text)
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column
@@ -555,7 +581,10 @@ BEGIN
       SELECT decliner.name FROM contract_signers AS decliner
       WHERE decliner.tenant_id = p_tenant_id AND decliner.player_id = player.id AND decliner.status = 'declined'
         AND decliner.id IS DISTINCT FROM message.signer_id AND confirmed->>'contract_status' = 'declined'
-    )
+    ),
+    -- The signer's language, else the club's (docs/LANGUAGES.md); a player who signs an offer made
+    -- before signers existed has the player's.
+    coalesce(signer.language, CASE WHEN message.signer_id IS NULL THEN player.language END, club.default_language)
   FROM (SELECT) AS one
   LEFT JOIN contract_terms AS terms
     ON terms.tenant_id = p_tenant_id
@@ -591,6 +620,10 @@ BEGIN
     IF jsonb_typeof(guardian->'email') IS DISTINCT FROM 'string' OR char_length(guardian->>'email') NOT BETWEEN 3 AND 320
        OR guardian->>'email' !~ '^[^@\s]+@[^@\s]+$' THEN
       RAISE EXCEPTION 'a guardian''s email must be an e-mail address' USING ERRCODE = 'INVAL', COLUMN = 'guardians';
+    END IF;
+    IF guardian ? 'language' AND jsonb_typeof(guardian->'language') <> 'null'
+       AND (jsonb_typeof(guardian->'language') <> 'string' OR guardian->>'language' !~ '^[a-z]{2,3}$') THEN
+      RAISE EXCEPTION 'a guardian''s language must be a language code' USING ERRCODE = 'INVAL', COLUMN = 'guardians';
     END IF;
   END LOOP;
 END;
@@ -858,7 +891,8 @@ AS $function$
         'role', signer.role,
         'token', signer.token,
         'status', signer.status,
-        'signed_at', CASE WHEN signer.status = 'signed' THEN signer.answered_at END
+        'signed_at', CASE WHEN signer.status = 'signed' THEN signer.answered_at END,
+        'language', signer.language
       ) ORDER BY signer.position)
       FROM contract_signers AS signer
       WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id
@@ -870,7 +904,8 @@ AS $function$
       'role', 'player',
       'token', p_player.contract_token,
       'status', CASE p_player.contract_status WHEN 'signed' THEN 'signed' WHEN 'declined' THEN 'declined' ELSE 'pending' END,
-      'signed_at', p_player.contract_signed_at
+      'signed_at', p_player.contract_signed_at,
+      'language', p_player.language
     )) END,
     '[]'::jsonb
   );
@@ -934,6 +969,19 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.contract_terms_translations_of(p_tenant_id integer, p_version integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT coalesce(
+    jsonb_object_agg(translation.language, jsonb_build_object('title', translation.title, 'sha256', encode(translation.sha256, 'hex'))),
+    '{}'::jsonb
+  )
+  FROM contract_terms_translations AS translation
+  WHERE translation.tenant_id = p_tenant_id AND translation.version = p_version;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.contract_transition(p_from text, p_event jsonb, p_context jsonb, p_allowed_from text[])
  RETURNS public.contract_transitions
  LANGUAGE plpgsql
@@ -994,6 +1042,35 @@ BEGIN
     p_actor
   )
   RETURNING contract_terms.version, contract_terms.title, contract_terms.sha256, contract_terms.created_at;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.create_contract_terms_with_translations(p_tenant_id integer, p_title text, p_body text, p_actor text, p_language text, p_translations jsonb)
+ RETURNS TABLE(version integer, title text, sha256 bytea, created_at timestamp with time zone, language text, translations jsonb)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+  created contract_terms;
+BEGIN
+  PERFORM 1 FROM tenants WHERE tenants.id = p_tenant_id FOR UPDATE;
+  INSERT INTO contract_terms (tenant_id, version, title, body, sha256, created_by, language)
+  VALUES (
+    p_tenant_id,
+    coalesce((SELECT max(contract_terms.version) FROM contract_terms WHERE contract_terms.tenant_id = p_tenant_id), 0) + 1,
+    p_title,
+    p_body,
+    sha256(convert_to(p_body, 'UTF8')),
+    p_actor,
+    p_language
+  )
+  RETURNING * INTO created;
+  INSERT INTO contract_terms_translations (tenant_id, version, language, title, body, sha256)
+  SELECT p_tenant_id, created.version, translation.key, translation.value->>'title', translation.value->>'body',
+    sha256(convert_to(translation.value->>'body', 'UTF8'))
+  FROM jsonb_each(coalesce(p_translations, '{}')) AS translation;
+  RETURN QUERY SELECT created.version, created.title, created.sha256, created.created_at, created.language,
+    contract_terms_translations_of(p_tenant_id, created.version);
 END;
 $function$;
 
@@ -1692,19 +1769,19 @@ BEGIN
     SELECT 1 FROM guardians WHERE guardians.tenant_id = p_player.tenant_id AND guardians.player_id = p_player.id
   ) THEN
     RETURN QUERY
-    INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes)
-    VALUES (p_player.tenant_id, p_player.id, 1, 'player', p_player.name, p_player.email, p_player.contract_token, true)
+    INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes, language)
+    VALUES (p_player.tenant_id, p_player.id, 1, 'player', p_player.name, p_player.email, p_player.contract_token, true, p_player.language)
     RETURNING *;
     RETURN;
   END IF;
 
   RETURN QUERY
   WITH listed AS (
-    SELECT guardians.name, guardians.email, row_number() OVER (ORDER BY guardians.position)::smallint AS position
+    SELECT guardians.name, guardians.email, guardians.language, row_number() OVER (ORDER BY guardians.position)::smallint AS position
     FROM guardians
     WHERE guardians.tenant_id = p_player.tenant_id AND guardians.player_id = p_player.id
   )
-  INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes)
+  INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes, language)
   SELECT
     p_player.tenant_id, p_player.id, listed.position, 'guardian', listed.name, listed.email,
     CASE
@@ -1712,7 +1789,8 @@ BEGIN
       -- 32 bytes from pgcrypto's CSPRNG, base64url without padding: 43 characters, as every link.
       ELSE rtrim(translate(encode(gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
     END,
-    club.signing_policy = 'one_guardian'
+    club.signing_policy = 'one_guardian',
+    listed.language
   FROM listed
   ORDER BY listed.position
   RETURNING *;
@@ -2004,7 +2082,11 @@ CREATE OR REPLACE FUNCTION public.player_guardians(p_tenant_id integer, p_player
  STABLE
 AS $function$
   SELECT coalesce(
-    jsonb_agg(jsonb_build_object('id', guardians.id, 'name', guardians.name, 'email', guardians.email) ORDER BY guardians.position),
+    jsonb_agg(
+      jsonb_build_object('id', guardians.id, 'name', guardians.name, 'email', guardians.email)
+        || CASE WHEN guardians.language IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('language', guardians.language) END
+      ORDER BY guardians.position
+    ),
     '[]'::jsonb
   )
   FROM guardians
@@ -2318,21 +2400,30 @@ CREATE OR REPLACE FUNCTION public.set_player_guardians(p_tenant_id integer, p_pl
 AS $function$
 BEGIN
   IF (
-    SELECT coalesce(jsonb_agg(jsonb_build_object('name', guardians.name, 'email', guardians.email) ORDER BY guardians.position), '[]'::jsonb)
+    SELECT coalesce(jsonb_agg(jsonb_build_object('name', guardians.name, 'email', guardians.email, 'language', guardians.language) ORDER BY guardians.position), '[]'::jsonb)
     FROM guardians
     WHERE guardians.tenant_id = p_tenant_id AND guardians.player_id = p_player_id
   ) IS DISTINCT FROM (
-    SELECT coalesce(jsonb_agg(jsonb_build_object('name', wanted.value->>'name', 'email', wanted.value->>'email') ORDER BY wanted.position), '[]'::jsonb)
+    SELECT coalesce(jsonb_agg(jsonb_build_object('name', wanted.value->>'name', 'email', wanted.value->>'email', 'language', wanted.value->>'language') ORDER BY wanted.position), '[]'::jsonb)
     FROM jsonb_array_elements(p_guardians) WITH ORDINALITY AS wanted(value, position)
   ) THEN
     DELETE FROM guardians WHERE guardians.tenant_id = p_tenant_id AND guardians.player_id = p_player_id;
-    INSERT INTO guardians (tenant_id, player_id, position, name, email)
-    SELECT p_tenant_id, p_player_id, wanted.position, wanted.value->>'name', wanted.value->>'email'
+    INSERT INTO guardians (tenant_id, player_id, position, name, email, language)
+    SELECT p_tenant_id, p_player_id, wanted.position, wanted.value->>'name', wanted.value->>'email', wanted.value->>'language'
     FROM jsonb_array_elements(p_guardians) WITH ORDINALITY AS wanted(value, position)
     ORDER BY wanted.position;
   END IF;
   RETURN player_guardians(p_tenant_id, p_player_id);
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.set_player_language(p_tenant_id integer, p_player_id integer, p_language text)
+ RETURNS text
+ LANGUAGE sql
+AS $function$
+  UPDATE players SET language = p_language
+  WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
+  RETURNING players.language;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.settle_idempotency_key(p_tenant_id integer, p_claim public.idempotency_claim, p_outcome jsonb)
@@ -2357,7 +2448,7 @@ AS $function$
   );
 $function$;
 
-CREATE OR REPLACE FUNCTION public.sign_contract_as_signer(p_token text, p_signed_by text, p_signature_url text, p_signed_ip inet, p_contract_version text, p_allowed_from text[], p_esign_consent boolean, p_disclosure_version text, p_disclosure_sha256 bytea, p_user_agent text)
+CREATE OR REPLACE FUNCTION public.sign_contract_as_signer(p_token text, p_signed_by text, p_signature_url text, p_signed_ip inet, p_contract_version text, p_allowed_from text[], p_esign_consent boolean, p_disclosure_version text, p_disclosure_sha256 bytea, p_user_agent text, p_terms_language text DEFAULT NULL::text)
  RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text, signer_id integer, signers jsonb)
  LANGUAGE plpgsql
 AS $function$
@@ -2372,6 +2463,8 @@ DECLARE
   after players := before;
   answer_audit_id bigint;
   recipient contract_signers;
+  shown_sha256 bytea;
+  shown_language text;
 BEGIN
   SELECT * INTO signer FROM contract_signers
   WHERE contract_signers.tenant_id = before.tenant_id AND contract_signers.token = p_token;
@@ -2388,6 +2481,12 @@ BEGIN
   END;
   rule := contract_transition(before.contract_status, '{"type": "SIGN"}', jsonb_build_object('pendingSigners', pending), p_allowed_from);
 
+  SELECT coalesce(translation.sha256, terms.sha256), coalesce(translation.language, terms.language)
+  INTO shown_sha256, shown_language
+  FROM contract_terms AS terms
+  LEFT JOIN contract_terms_translations AS translation
+    ON translation.tenant_id = terms.tenant_id AND translation.version = terms.version AND translation.language = p_terms_language
+  WHERE terms.tenant_id = before.tenant_id AND terms.version = before.contract_terms_version;
   signer := signer_of_link(before, p_token);
   UPDATE contract_signers SET
     status = 'signed',
@@ -2399,7 +2498,8 @@ BEGIN
     disclosure_version = p_disclosure_version,
     disclosure_sha256 = p_disclosure_sha256,
     terms_version = before.contract_terms_version,
-    terms_sha256 = before.contract_terms_sha256,
+    terms_sha256 = shown_sha256,
+    terms_language = shown_language,
     contract_version = p_contract_version,
     signature_url = p_signature_url
   WHERE contract_signers.tenant_id = signer.tenant_id AND contract_signers.id = signer.id;

@@ -9,7 +9,7 @@
 -- outcome (signed, declined, offered for a signature that waits for others, withdrawn, expired),
 -- who signed, when, the signers still awaited, and who declined when it was another signer. An offer that replaced a signed contract (a tier
 -- change) names the teams and fee of the contract it voids. club_contact_email is the Reply-To of
--- the message; club_time_zone the zone its times are shown in.
+-- the message; club_time_zone the zone its times are shown in; language the one it is written in.
 CREATE OR REPLACE FUNCTION begin_signer_message(p_tenant_id integer, p_message_id bigint) RETURNS TABLE (
   kind text,
   recipient text,
@@ -34,7 +34,8 @@ CREATE OR REPLACE FUNCTION begin_signer_message(p_tenant_id integer, p_message_i
   terms_version integer,
   voided_team_names text[],
   voided_monthly_fee integer,
-  declined_by text
+  declined_by text,
+  language text
 )
 LANGUAGE plpgsql
 AS $$
@@ -137,7 +138,10 @@ BEGIN
       SELECT decliner.name FROM contract_signers AS decliner
       WHERE decliner.tenant_id = p_tenant_id AND decliner.player_id = player.id AND decliner.status = 'declined'
         AND decliner.id IS DISTINCT FROM message.signer_id AND confirmed->>'contract_status' = 'declined'
-    )
+    ),
+    -- The signer's language, else the club's (docs/LANGUAGES.md); a player who signs an offer made
+    -- before signers existed has the player's.
+    coalesce(signer.language, CASE WHEN message.signer_id IS NULL THEN player.language END, club.default_language)
   FROM (SELECT) AS one
   LEFT JOIN contract_terms AS terms
     ON terms.tenant_id = p_tenant_id

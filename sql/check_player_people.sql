@@ -2,7 +2,8 @@
 -- before writing (docs/PRODUCT.md, "People"): the service validates the same first, so these fire
 -- only for a caller that went around it. Each refusal is validation_failed (INVAL), naming the field
 -- in COLUMN. "Today" is the date in UTC, as the service's own check reads it. p_guardians may be
--- NULL (nothing to check): else a JSON array of at most four {"name", "email"} objects.
+-- NULL (nothing to check): else a JSON array of at most four {"name", "email", "language"?} objects,
+-- a language being a code's form (whether it has a catalog is the service's to say).
 CREATE OR REPLACE FUNCTION check_player_people(p_birth_date date, p_guardians jsonb) RETURNS void
 LANGUAGE plpgsql
 STABLE
@@ -30,6 +31,10 @@ BEGIN
     IF jsonb_typeof(guardian->'email') IS DISTINCT FROM 'string' OR char_length(guardian->>'email') NOT BETWEEN 3 AND 320
        OR guardian->>'email' !~ '^[^@\s]+@[^@\s]+$' THEN
       RAISE EXCEPTION 'a guardian''s email must be an e-mail address' USING ERRCODE = 'INVAL', COLUMN = 'guardians';
+    END IF;
+    IF guardian ? 'language' AND jsonb_typeof(guardian->'language') <> 'null'
+       AND (jsonb_typeof(guardian->'language') <> 'string' OR guardian->>'language' !~ '^[a-z]{2,3}$') THEN
+      RAISE EXCEPTION 'a guardian''s language must be a language code' USING ERRCODE = 'INVAL', COLUMN = 'guardians';
     END IF;
   END LOOP;
 END;

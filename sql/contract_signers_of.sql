@@ -1,8 +1,8 @@
 -- Who signs the player's current offer, in order, as the offer's answer and the family's link list
--- them: each signer's id, name, e-mail, role, link token, status and when they answered. An offer
--- made before signers existed has no rows: its one signer is the player, at the player's e-mail and
--- link, answered when the contract was (signer_id null). The caller shows each reader only what is
--- theirs to see.
+-- them: each signer's id, name, e-mail, role, link token, status, when they answered and their
+-- language (docs/LANGUAGES.md). An offer made before signers existed has no rows: its one signer is
+-- the player, at the player's e-mail and link, answered when the contract was (signer_id null). The
+-- caller shows each reader only what is theirs to see.
 CREATE OR REPLACE FUNCTION contract_signers_of(p_player players) RETURNS jsonb
 LANGUAGE sql
 STABLE
@@ -16,7 +16,8 @@ AS $$
         'role', signer.role,
         'token', signer.token,
         'status', signer.status,
-        'signed_at', CASE WHEN signer.status = 'signed' THEN signer.answered_at END
+        'signed_at', CASE WHEN signer.status = 'signed' THEN signer.answered_at END,
+        'language', signer.language
       ) ORDER BY signer.position)
       FROM contract_signers AS signer
       WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id
@@ -28,7 +29,8 @@ AS $$
       'role', 'player',
       'token', p_player.contract_token,
       'status', CASE p_player.contract_status WHEN 'signed' THEN 'signed' WHEN 'declined' THEN 'declined' ELSE 'pending' END,
-      'signed_at', p_player.contract_signed_at
+      'signed_at', p_player.contract_signed_at,
+      'language', p_player.language
     )) END,
     '[]'::jsonb
   );

@@ -6,7 +6,8 @@
 -- minor or a player of unknown age with no guardian listed: the player's e-mail signs alone, as
 -- before signers existed. The first signer's token is the player's contract_token, which the offer
 -- has just minted and routed; the others get their own, routed to the player (contract_links). The
--- previous offer's signers go, their own links answering 410 as replaced from now on.
+-- previous offer's signers go, their own links answering 410 as replaced from now on. Each signer
+-- keeps the language they were listed with (docs/LANGUAGES.md): the guardian's, or the player's.
 CREATE OR REPLACE FUNCTION mint_contract_signers(p_player players) RETURNS SETOF contract_signers
 LANGUAGE plpgsql
 AS $$
@@ -27,19 +28,19 @@ BEGIN
     SELECT 1 FROM guardians WHERE guardians.tenant_id = p_player.tenant_id AND guardians.player_id = p_player.id
   ) THEN
     RETURN QUERY
-    INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes)
-    VALUES (p_player.tenant_id, p_player.id, 1, 'player', p_player.name, p_player.email, p_player.contract_token, true)
+    INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes, language)
+    VALUES (p_player.tenant_id, p_player.id, 1, 'player', p_player.name, p_player.email, p_player.contract_token, true, p_player.language)
     RETURNING *;
     RETURN;
   END IF;
 
   RETURN QUERY
   WITH listed AS (
-    SELECT guardians.name, guardians.email, row_number() OVER (ORDER BY guardians.position)::smallint AS position
+    SELECT guardians.name, guardians.email, guardians.language, row_number() OVER (ORDER BY guardians.position)::smallint AS position
     FROM guardians
     WHERE guardians.tenant_id = p_player.tenant_id AND guardians.player_id = p_player.id
   )
-  INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes)
+  INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes, language)
   SELECT
     p_player.tenant_id, p_player.id, listed.position, 'guardian', listed.name, listed.email,
     CASE
@@ -47,7 +48,8 @@ BEGIN
       -- 32 bytes from pgcrypto's CSPRNG, base64url without padding: 43 characters, as every link.
       ELSE rtrim(translate(encode(gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
     END,
-    club.signing_policy = 'one_guardian'
+    club.signing_policy = 'one_guardian',
+    listed.language
   FROM listed
   ORDER BY listed.position
   RETURNING *;

@@ -3,7 +3,9 @@
 -- refused (CTSGY); then contract_transition applies the service machine's judgement (p_allowed_from)
 -- and the rules with the context's pendingSigners, the signers the contract would still need after
 -- this signature. The signature and its evidence (typed name, time, IP, user agent, consent to sign
--- electronically, the disclosure and the terms shown) go on the signer's row either way.
+-- electronically, the disclosure and the terms shown) go on the signer's row either way. The terms
+-- shown are the translation into p_terms_language when the version has one (docs/LANGUAGES.md),
+-- else its own text: the signer's row records that text's sha256 and language.
 --
 -- While a required signer is pending (guard moreSignersPending) the contract stays offered: one
 -- `signature` audit row, and a note to this signer that their signature is recorded. The signature
@@ -20,7 +22,8 @@ CREATE OR REPLACE FUNCTION sign_contract_as_signer(
   p_esign_consent boolean,
   p_disclosure_version text,
   p_disclosure_sha256 bytea,
-  p_user_agent text
+  p_user_agent text,
+  p_terms_language text DEFAULT NULL
 ) RETURNS TABLE (
   tenant_id integer,
   player_id integer,
@@ -52,6 +55,8 @@ DECLARE
   after players := before;
   answer_audit_id bigint;
   recipient contract_signers;
+  shown_sha256 bytea;
+  shown_language text;
 BEGIN
   SELECT * INTO signer FROM contract_signers
   WHERE contract_signers.tenant_id = before.tenant_id AND contract_signers.token = p_token;
@@ -68,6 +73,12 @@ BEGIN
   END;
   rule := contract_transition(before.contract_status, '{"type": "SIGN"}', jsonb_build_object('pendingSigners', pending), p_allowed_from);
 
+  SELECT coalesce(translation.sha256, terms.sha256), coalesce(translation.language, terms.language)
+  INTO shown_sha256, shown_language
+  FROM contract_terms AS terms
+  LEFT JOIN contract_terms_translations AS translation
+    ON translation.tenant_id = terms.tenant_id AND translation.version = terms.version AND translation.language = p_terms_language
+  WHERE terms.tenant_id = before.tenant_id AND terms.version = before.contract_terms_version;
   signer := signer_of_link(before, p_token);
   UPDATE contract_signers SET
     status = 'signed',
@@ -79,7 +90,8 @@ BEGIN
     disclosure_version = p_disclosure_version,
     disclosure_sha256 = p_disclosure_sha256,
     terms_version = before.contract_terms_version,
-    terms_sha256 = before.contract_terms_sha256,
+    terms_sha256 = shown_sha256,
+    terms_language = shown_language,
     contract_version = p_contract_version,
     signature_url = p_signature_url
   WHERE contract_signers.tenant_id = signer.tenant_id AND contract_signers.id = signer.id;

@@ -3,19 +3,25 @@
  * a fee or a signing time looks the same in both.
  */
 
+import type { Translator } from './i18n/translator.ts';
+
 const feeFormats = new Map<string, Intl.NumberFormat>();
 
-/** "$150 per month": fees are whole units of the club's currency (an ISO 4217 code). */
-export function formatMonthlyFee(monthlyFee: number, currency: string): string {
-  let format = feeFormats.get(currency);
+/**
+ * "$150 per month", "150 US$ al mes": fees are whole units of the club's currency (an ISO 4217
+ * code), written as the family's language writes money.
+ */
+export function formatMonthlyFee(monthlyFee: number, currency: string, language: Translator): string {
+  const key = `${language.locale}\u0000${currency}`;
+  let format = feeFormats.get(key);
   if (format === undefined) {
-    format = new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 });
-    feeFormats.set(currency, format);
+    format = new Intl.NumberFormat(language.locale, { style: 'currency', currency, maximumFractionDigits: 0 });
+    feeFormats.set(key, format);
   }
-  return `${format.format(monthlyFee)} per month`;
+  return language.t('format.monthlyFee', { amount: format.format(monthlyFee) });
 }
 
-/** A club's formats, one per time zone: a handful of zones in use, each built once. */
+/** A club's formats, one per time zone and language: a handful in use, each built once. */
 interface ZoneFormats {
   /** The zone the times are shown in: the club's, or UTC when this Node.js does not know it. */
   readonly timeZone: string;
@@ -29,17 +35,18 @@ const zoneFormats = new Map<string, ZoneFormats>();
  * The formats of a zone. PATCH /admin/club takes only zones Intl knows; one that a later Node.js
  * no longer knows is read as UTC, and says so, rather than failing every page and e-mail of the club.
  */
-function formatsOf(timeZone: string): ZoneFormats {
-  let formats = zoneFormats.get(timeZone);
+function formatsOf(timeZone: string, locale: string): ZoneFormats {
+  const key = `${locale}\u0000${timeZone}`;
+  let formats = zoneFormats.get(key);
   if (formats === undefined) {
     const zone = isTimeZone(timeZone) ? timeZone : 'UTC';
     formats = {
       timeZone: zone,
-      time: new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: zone }),
-      day: new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: zone }),
+      time: new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: zone }),
+      day: new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: zone }),
       offset: new Intl.DateTimeFormat('en-US', { timeZoneName: 'shortOffset', timeZone: zone }),
     };
-    zoneFormats.set(timeZone, formats);
+    zoneFormats.set(key, formats);
   }
   return formats;
 }
@@ -55,15 +62,15 @@ function offsetAt(formats: ZoneFormats, at: Date | number): string {
  * settings"), naming the zone and its offset so nobody reads it in their own: "January 31, 2026 at
  * 7:00 PM (Europe/Madrid, UTC+1)"; in UTC, "January 31, 2026 at 6:00 PM UTC".
  */
-export function formatReadableTime(at: Date | number, timeZone = 'UTC'): string {
-  const formats = formatsOf(timeZone);
+export function formatReadableTime(at: Date | number, timeZone = 'UTC', locale = 'en-US'): string {
+  const formats = formatsOf(timeZone, locale);
   const time = formats.time.format(at);
   return formats.timeZone === 'UTC' ? `${time} UTC` : `${time} (${formats.timeZone}, ${offsetAt(formats, at)})`;
 }
 
-/** "January 31, 2026": the day in the club's time zone. */
-export function formatReadableDay(at: Date | number, timeZone = 'UTC'): string {
-  return formatsOf(timeZone).day.format(at);
+/** "January 31, 2026", "31 de enero de 2026": the day in the club's time zone. */
+export function formatReadableDay(at: Date | number, timeZone = 'UTC', locale = 'en-US'): string {
+  return formatsOf(timeZone, locale).day.format(at);
 }
 
 /** "2026-01-31T18:00:00Z": ISO 8601 in UTC, to the second. */
@@ -82,7 +89,7 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
-/** "Ana", "Ana and Ben", "Ana, Ben and Cy": names as a sentence lists them, for pages and e-mails alike. */
-export function listOfNames(names: readonly string[]): string {
-  return new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(names);
+/** "Ana", "Ana and Ben", "Ana, Ben and Cy" ("Ana, Ben y Cy"): names as a sentence lists them. */
+export function listOfNames(names: readonly string[], locale = 'en-US'): string {
+  return new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' }).format(names);
 }

@@ -7,7 +7,9 @@ import { CONTRACT_BASE_URL } from './helpers/server.ts';
 import { createContractTerms } from '../src/terms/store.ts';
 import { offerContract, withdrawContract } from '../src/contracts/store.ts';
 import { updateClub } from '../src/club/store.ts';
-import { ESIGN_DISCLOSURE } from '../src/family/esign-disclosure.ts';
+import { esignDisclosure } from '../src/family/esign-disclosure.ts';
+
+const ESIGN_DISCLOSURE = esignDisclosure('en');
 import { formatReadableTime } from '../src/formatting.ts';
 
 // docs/PRODUCT.md, "Family links". The page a parent opens on a phone: served as HTML to browsers,

@@ -1,5 +1,7 @@
 import test from 'ava';
-import { ESIGN_DISCLOSURE } from '../src/family/esign-disclosure.ts';
+import { esignDisclosure } from '../src/family/esign-disclosure.ts';
+
+const ESIGN_DISCLOSURE = esignDisclosure('en');
 import { formatIsoTime, formatReadableTime } from '../src/formatting.ts';
 import { createContractTerms } from '../src/terms/store.ts';
 import { offerContract } from '../src/contracts/store.ts';

@@ -2,7 +2,9 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { offerContract } from '../src/contracts/store.ts';
-import { ESIGN_DISCLOSURE } from '../src/family/esign-disclosure.ts';
+import { esignDisclosure } from '../src/family/esign-disclosure.ts';
+
+const ESIGN_DISCLOSURE = esignDisclosure('en');
 import { useHarness } from './helpers/context.ts';
 import {
   type Club,

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { translator } from '../src/i18n/translator.ts';
 import { type DefaultTreeAdapterTypes, type ParserError, parse } from 'parse5';
 import { formatMonthlyFee } from '../src/formatting.ts';
 import { type ContractMessage, renderMessage } from '../src/mail/messages.ts';
@@ -21,6 +22,7 @@ const base = {
   currency: 'USD',
   contractUrl,
   signerName: null as string | null,
+  language: 'en',
 };
 const signedAt = new Date(Date.UTC(2026, 0, 31, 18, 5, 9));
 
@@ -160,7 +162,7 @@ for (const [name, message] of every()) {
     const htmlText = textContent(body(parseHtml(html).document));
     for (const part of [text, htmlText]) {
       t.true(part.includes('Jacelyn Park'));
-      t.true(part.includes(formatMonthlyFee(1500, 'USD')));
+      t.true(part.includes(formatMonthlyFee(1500, 'USD', translator('en'))));
       t.true(part.includes('$1,500 per month'));
       t.true(part.includes('U12 Gold, U14 Silver'));
     }

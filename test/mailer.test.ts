@@ -40,6 +40,7 @@ function outgoing(overrides: Partial<OutgoingMail> = {}): OutgoingMail & { reado
     currency: 'USD',
     contractUrl,
     signerName: null,
+    language: 'en',
     replacesEarlierOffer: false,
     voided: null,
   });

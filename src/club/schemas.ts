@@ -2,7 +2,8 @@ import { described } from '../http/answers.ts';
 import { name } from '../http/input.ts';
 import { z } from '../http/openapi-zod.ts';
 import { isTimeZone } from '../formatting.ts';
-import { ADULT_AGES, CLUB_LANGUAGES, SIGNING_POLICIES, club } from './store.ts';
+import { ADULT_AGES, SIGNING_POLICIES, club } from './store.ts';
+import { languageCode } from '../http/input.ts';
 
 const DESCRIPTIONS = {
   slug: 'The club’s identifier, as admin tokens name it; never changes.',
@@ -10,7 +11,8 @@ const DESCRIPTIONS = {
   signing_policy:
     'Who signs a minor’s contract: `one_guardian` (any one listed guardian completes it) or `all_guardians` (every listed guardian must sign).',
   adult_age: `From this age on the offer’s day, a player signs alone (${ADULT_AGES.min}..${ADULT_AGES.max}).`,
-  default_language: 'The language of the club’s pages and e-mails when the signer has none of their own.',
+  default_language:
+    'The language of the club’s pages and e-mails when the signer has none of their own (docs/LANGUAGES.md); null: each family’s browser chooses, and e-mails are in English.',
   contact_email:
     'Whom families ask: the Reply-To of the club’s e-mails, shown on every family page; null when the club has none.',
   time_zone: 'The IANA time zone the times families see are shown in, such as `Europe/Madrid`.',
@@ -38,7 +40,10 @@ export const updateClubBody = z
       .max(ADULT_AGES.max)
       .optional()
       .openapi({ description: DESCRIPTIONS.adult_age }),
-    default_language: z.enum(CLUB_LANGUAGES).optional().openapi({ description: DESCRIPTIONS.default_language }),
+    default_language: languageCode
+      .nullable()
+      .optional()
+      .openapi({ description: `${DESCRIPTIONS.default_language} Send null to let each family's browser choose.` }),
     contact_email: z
       .string()
       .max(320)

@@ -22,7 +22,6 @@ export async function createTenant(db: CommonQueryMethods, slug: string, name: s
 /** Mirror the CHECKs on tenants (migration 0034): docs/PRODUCT.md, "The club's settings". */
 export const SIGNING_POLICIES = ['one_guardian', 'all_guardians'] as const;
 /** The languages families are served in (docs/PRODUCT.md, "The club's settings"). */
-export const CLUB_LANGUAGES = ['en', 'es'] as const;
 export const ADULT_AGES = { min: 14, max: 21 } as const;
 
 /** The club's settings, as GET and PATCH /admin/club answer them (sql/update_club). */
@@ -31,7 +30,8 @@ export const club = z.object({
   name: z.string(),
   signing_policy: z.enum(SIGNING_POLICIES),
   adult_age: z.number().int(),
-  default_language: z.enum(CLUB_LANGUAGES),
+  /** Null: each family's browser chooses (docs/LANGUAGES.md). */
+  default_language: z.string().nullable(),
   contact_email: z.string().nullable(),
   time_zone: z.string(),
 });

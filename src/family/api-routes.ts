@@ -5,6 +5,10 @@ import { z } from '../http/openapi-zod.ts';
 import { familyContractResponse, type FamilyContractResponse, declineBody, declineForm, signBody, signForm } from './schemas.ts';
 import { type FamilyApiRouteDependencies, familyAction, familyRead } from './operation.ts';
 import { familySigners } from '../signers/schemas.ts';
+import type { Context } from 'koa';
+import { chooseLanguage } from '../i18n/choose-language.ts';
+import { DEFAULT_LANGUAGE } from '../i18n/catalogs.ts';
+import { languageOf } from './page-routes.ts';
 
 // The family link's operations. Programs are answered here in JSON; a browser's requests on the same
 // paths (Accept prefers HTML, or a form post) are taken first by the page's router
@@ -15,6 +19,7 @@ export const tokenPath = z.object({ token: z.string().describe('The family’s c
 /** The answer: the store's contract, its version the one in force until the family signs another. */
 const view = (
   { contractVersion }: FamilyApiRouteDependencies,
+  ctx: Context,
   token: string,
   contract: FamilyContract | AnsweredContract,
 ): FamilyContractResponse =>
@@ -22,6 +27,13 @@ const view = (
     ...contract,
     contract_version: contract.contract_version ?? contractVersion,
     ...familySigners(contract.signers, token),
+    // The language the family page shows this link in (docs/LANGUAGES.md); the API's own error
+    // messages stay English.
+    language: chooseLanguage({
+      signer: contract.signers.find((signer) => signer.token === token)?.language,
+      club: contract.club_language,
+      acceptLanguage: ctx.get('accept-language') || undefined,
+    }),
   });
 
 export const familyContract = familyRead({
@@ -44,7 +56,7 @@ export const familyContract = familyRead({
   },
   notes: { validation_failed: 'JSON only: a query parameter (the page ignores those it does not read)' },
   async handle(ctx, { params: { token } }, deps) {
-    ctx.body = view(deps, token, await deps.links.open(ctx, token));
+    ctx.body = view(deps, ctx, token, await deps.links.open(ctx, token));
   },
 });
 
@@ -79,8 +91,9 @@ export const signing = familyAction({
       signedBy: body.signed_by,
       signatureUrl: body.signature_url ?? null,
       esignConsent: body.esign_consent ?? null,
+      language: body.language ?? DEFAULT_LANGUAGE,
     };
-    ctx.body = view(deps, token, await deps.links.sign(ctx, token, signature));
+    ctx.body = view(deps, ctx, token, await deps.links.sign(ctx, token, signature));
   },
 });
 
@@ -93,7 +106,7 @@ export const declining = familyAction({
     alsoAccepted: { 'application/x-www-form-urlencoded': { schema: declineForm } },
   },
   async handle(ctx, { params: { token } }, deps) {
-    ctx.body = view(deps, token, await deps.links.decline(ctx, token));
+    ctx.body = view(deps, ctx, token, await deps.links.decline(ctx, token));
   },
 });
 
@@ -120,6 +133,6 @@ export const receipt = familyRead({
   async handle(ctx, { params: { token } }, deps) {
     const signed = await deps.links.receipt(ctx, token);
     ctx.type = 'html';
-    ctx.body = deps.pages.receipt(token, signed);
+    ctx.body = deps.pages.receipt(token, signed, languageOf(ctx, { signer: signed.signer_language, club: signed.club_language }));
   },
 });

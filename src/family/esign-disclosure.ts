@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { CATALOGS, DEFAULT_LANGUAGE } from '../i18n/catalogs.ts';
 
 /**
  * The disclosure a family reads before it consents to sign electronically (docs/PRODUCT.md,
- * "Evidence"), as the US ESIGN Act asks of a consumer contract. Its text is in the repository, one
- * file per version; a signature records the version and the sha256 of the exact text shown, so a
- * changed text is a new version. Markdown, rendered on the page like the terms.
+ * "Evidence"), as the US ESIGN Act asks of a consumer contract. Its text is in each language's
+ * catalog (`disclosure.text`, Markdown, rendered like the terms) under the version the catalog
+ * names; a signature records the version and the sha256 of the exact text shown, so a changed text
+ * is a new version. A language whose catalog has none shows the English one.
  */
 export interface EsignDisclosure {
   readonly version: string;
@@ -14,10 +15,22 @@ export interface EsignDisclosure {
   readonly sha256: string;
 }
 
-const text = readFileSync(new URL('./disclosures/esign-en.md', import.meta.url), 'utf8');
+const disclosures = new Map<string, EsignDisclosure>();
+for (const [language, catalog] of CATALOGS) {
+  const text = catalog.get('disclosure.text');
+  const version = catalog.get('language.esignDisclosure');
+  if (text === undefined || version === undefined) continue;
+  disclosures.set(language, { version, text, sha256: createHash('sha256').update(text, 'utf8').digest('hex') });
+}
 
-export const ESIGN_DISCLOSURE: EsignDisclosure = {
-  version: 'esign-en-2026-12',
-  text,
-  sha256: createHash('sha256').update(text, 'utf8').digest('hex'),
-};
+/** The disclosure shown in `language`. */
+export function esignDisclosure(language: string): EsignDisclosure {
+  const found = disclosures.get(language) ?? disclosures.get(DEFAULT_LANGUAGE);
+  if (found === undefined) throw new Error('the English catalog has no e-sign disclosure');
+  return found;
+}
+
+/** Every disclosure a page may show, by version: a signature names the one its family read. */
+export const ESIGN_DISCLOSURES: ReadonlyMap<string, EsignDisclosure> = new Map(
+  [...disclosures.values()].map((disclosure) => [disclosure.version, disclosure]),
+);

@@ -4,7 +4,7 @@ import type { DatabasePool } from 'slonik';
 import type { ContractStatus } from '../../machines/contract.ts';
 import { sourceStates } from '../../machines/evaluate.ts';
 import { AppError, toAppError } from '../errors.ts';
-import { ESIGN_DISCLOSURE } from './esign-disclosure.ts';
+import { esignDisclosure } from './esign-disclosure.ts';
 import type { Metrics } from '../operations/metrics.ts';
 import {
   type AnsweredContract,
@@ -61,7 +61,13 @@ export interface FamilyLinks {
   sign(
     ctx: Context,
     token: string,
-    signature: { readonly signedBy: string; readonly signatureUrl: string | null; readonly esignConsent: boolean | null },
+    signature: {
+      readonly signedBy: string;
+      readonly signatureUrl: string | null;
+      readonly esignConsent: boolean | null;
+      /** The language the signer read in: the disclosure and the terms recorded are that language's (docs/LANGUAGES.md). */
+      readonly language: string;
+    },
   ): Promise<AnsweredContract>;
   /** DECLINE; a dead link is a miss, as for find. */
   decline(ctx: Context, token: string): Promise<AnsweredContract>;
@@ -125,7 +131,7 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
       await open(ctx, token);
       throw new AppError('contract_not_signed');
     },
-    sign: (ctx, token, { signedBy, signatureUrl, esignConsent }) =>
+    sign: (ctx, token, { signedBy, signatureUrl, esignConsent, language }) =>
       act(ctx, token, 'SIGN', (allowedFrom) =>
         signContract(
           pool,
@@ -137,9 +143,10 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
             contractVersion,
             evidence: {
               esignConsent,
-              disclosure: { version: ESIGN_DISCLOSURE.version, sha256: ESIGN_DISCLOSURE.sha256 },
+              disclosure: { version: esignDisclosure(language).version, sha256: esignDisclosure(language).sha256 },
               userAgent: userAgentOf(ctx),
             },
+            termsLanguage: language,
           },
           allowedFrom,
         ),

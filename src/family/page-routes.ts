@@ -10,6 +10,10 @@ import { type FamilyLinks, closedLinkCode } from './links.ts';
 import { isFormPost, prefersHtml, readFormBody, readQuery } from '../http/request.ts';
 import { declineForm, signForm } from './schemas.ts';
 import { hasVisibleCharacter, noQuery } from '../http/input.ts';
+import type { Context } from 'koa';
+import { chooseLanguage } from '../i18n/choose-language.ts';
+import { DEFAULT_LANGUAGE } from '../i18n/catalogs.ts';
+import { type Translator, translator } from '../i18n/translator.ts';
 
 export interface FamilyPageRouteDependencies {
   readonly links: FamilyLinks;
@@ -59,7 +63,7 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
         ctx.status = error.status;
         noteAnsweredError(ctx, error.code);
         ctx.type = 'html';
-        ctx.body = pages.error(error.code, error.message, rootOf(ctx.path));
+        ctx.body = pages.error(error.code, error.message, rootOf(ctx.path), languageOf(ctx));
       }
     };
 
@@ -72,7 +76,7 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
     ctx.status = 410;
     noteAnsweredError(ctx, 'contract_superseded');
     ctx.type = 'html';
-    ctx.body = pages.replaced(token, club, signed, rootOf(ctx.path));
+    ctx.body = pages.replaced(token, club, signed, rootOf(ctx.path), languageOf(ctx, { club: club?.language }));
   };
 
   /**
@@ -85,7 +89,7 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
     ctx.status = error.status;
     noteAnsweredError(ctx, error.code);
     ctx.type = 'html';
-    ctx.body = pages.error(error.code, error.message, rootOf(ctx.path), club);
+    ctx.body = pages.error(error.code, error.message, rootOf(ctx.path), languageOf(ctx, { club: club?.language }), club);
   };
 
   router.get(
@@ -99,8 +103,12 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
       // schemas.ts noQuery), since a mail service's click tracking may add some (utm_…) to the
       // e-mailed link, and a family must still reach its contract. The receipt is as lenient.
       const outcome = ctx.query.outcome;
+      const language = languageOf(ctx, {
+        signer: link.contract.signers.find((signer) => signer.token === token)?.language,
+        club: link.contract.club_language,
+      });
       ctx.type = 'html';
-      ctx.body = pages.contract(token, link.contract, isFormOutcome(outcome) ? outcome : null);
+      ctx.body = pages.contract(token, link.contract, isFormOutcome(outcome) ? outcome : null, language);
     }),
   );
 
@@ -110,7 +118,7 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
       const signed = await links.signed(token);
       if (signed !== null) {
         ctx.type = 'html';
-        ctx.body = pages.receipt(token, signed);
+        ctx.body = pages.receipt(token, signed, languageOf(ctx, { signer: signed.signer_language, club: signed.club_language }));
         return;
       }
       // No signature: say why, as the link's own page would (a replaced one names whom to ask).
@@ -134,7 +142,12 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
         if (form.signed_by === undefined || !hasVisibleCharacter(form.signed_by)) return 'name_missing';
         if (form.agree === undefined) return 'agreement_missing';
         if (form.esign_consent === undefined) return 'consent_missing';
-        await links.sign(ctx, token, { signedBy: form.signed_by, signatureUrl: null, esignConsent: true });
+        await links.sign(ctx, token, {
+          signedBy: form.signed_by,
+          signatureUrl: null,
+          esignConsent: true,
+          language: form.language ?? DEFAULT_LANGUAGE,
+        });
         return 'signed';
       }),
     ),
@@ -175,6 +188,19 @@ function backToPage(perform: (ctx: RouterContext, token: string) => Promise<Form
     ctx.status = 303;
     ctx.redirect(`../${token}${outcome === null ? '' : `?outcome=${outcome}`}`);
   };
+}
+
+/**
+ * The page's language (docs/LANGUAGES.md): `?lang=`, the link's signer's, the club's, the browser's,
+ * English; said in Content-Language. The page differs by Accept-Language, which caches must know.
+ */
+export function languageOf(ctx: Context, known: { signer?: string | null; club?: string | null } = {}): Translator {
+  const language = translator(
+    chooseLanguage({ query: ctx.query.lang, ...known, acceptLanguage: ctx.get('accept-language') || undefined }),
+  );
+  ctx.set('Content-Language', language.language);
+  ctx.vary('Accept-Language');
+  return language;
 }
 
 /** The way back from the request's URL to the service's root, for the page's relative links (pages.ts). */

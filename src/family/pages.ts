@@ -3,7 +3,9 @@ import { Eta } from 'eta';
 import type { ErrorCode } from '../errors.ts';
 import { formatIsoTime, formatMonthlyFee, formatReadableTime, listOfNames } from '../formatting.ts';
 import type { FamilyClub, FamilyContract, SignedContract } from './store.ts';
-import { ESIGN_DISCLOSURE } from './esign-disclosure.ts';
+import { esignDisclosure } from './esign-disclosure.ts';
+import { LANGUAGES } from '../i18n/catalogs.ts';
+import { type Translator, translator } from '../i18n/translator.ts';
 import { familySigners } from '../signers/schemas.ts';
 import type { TermsHtml } from '../terms/terms-html-cache.ts';
 
@@ -19,138 +21,142 @@ export type FormOutcome = 'signed' | 'declined' | 'name_missing' | 'agreement_mi
  */
 export interface FamilyPages {
   /** At /contract/<token>. */
-  contract(token: string, contract: FamilyContract, outcome: FormOutcome | null): string;
+  contract(token: string, contract: FamilyContract, outcome: FormOutcome | null, language: Translator): string;
   /**
    * A link a newer offer replaced: whom to ask for the newest one, and — when a tier change replaced
    * a signed contract — what was signed, with its receipt.
    */
-  replaced(token: string, club: FamilyClub | null, signed: SignedContract | null, root: string): string;
+  replaced(token: string, club: FamilyClub | null, signed: SignedContract | null, root: string, language: Translator): string;
   /** At /contract/<token>/receipt: the printable record of a signature. */
-  receipt(token: string, signed: SignedContract): string;
+  receipt(token: string, signed: SignedContract, language: Translator): string;
   /**
    * The page for a request that failed: what happened, and what the family can do about it; with the
    * club, when the link names one (withdrawn, expired), whom to ask.
    */
-  error(code: ErrorCode, message: string, root: string, club?: FamilyClub | null): string;
+  error(code: ErrorCode, message: string, root: string, language: Translator, club?: FamilyClub | null): string;
 }
 
-/** What a browser is told when a link opens no contract, or the client must slow down. */
-const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>> = {
-  contract_not_found: {
-    title: 'We can’t find this contract',
-    message:
-      'Check that you opened the whole link from the club’s e-mail. If it still does not work, ask the club to send it again.',
-  },
-  contract_not_signed: {
-    title: 'No receipt: this contract is not signed',
-    message: 'A receipt is there once the contract is signed. Open the link from the club’s e-mail to read and sign it.',
-  },
-  contract_withdrawn: {
-    title: 'The club withdrew this offer',
-    message: 'This link no longer opens a contract. If you expected one, ask the club; it can send a new offer.',
-  },
-  contract_expired: {
-    title: 'This offer has expired',
-    message: 'It was not signed in time. Ask the club for a new offer if you still want the contract.',
-  },
-  too_many_requests: {
-    title: 'Please wait a moment',
-    message:
-      'Many links that open no contract were tried from your network in a short time. Check that the link is the one in the club’s latest e-mail, wait a few seconds, then reload this page.',
-  },
-};
+/** The error codes whose page says what happened in the family's words (catalog `page.error.<code>`). */
+const LINK_PAGES = new Set<ErrorCode>([
+  'contract_not_found',
+  'contract_not_signed',
+  'contract_withdrawn',
+  'contract_expired',
+  'too_many_requests',
+]);
 
 /**
  * The family's pages (docs/PRODUCT.md, "Family links" and "What the family signs"): server-rendered,
  * no JavaScript, every value escaped by Eta; the terms' Markdown alone comes in as HTML, sanitised
- * by terms-html.ts.
+ * by terms-html.ts. Every word is the catalog's of the page's language (docs/LANGUAGES.md).
  */
 export function createFamilyPages(options: { contractVersion: string; currency: string; termsHtml: TermsHtml }): FamilyPages {
   const eta = new Eta({ views: VIEWS, autoEscape: true, cache: true });
+
+  /** What every page's layout needs: its language, the switcher, and the catalog's words. */
+  const framing = (language: Translator) => ({
+    t: language.t,
+    html: language.html,
+    lang: language.language,
+    dir: language.t('language.direction'),
+    languages: LANGUAGES.map((code) => ({
+      code,
+      name: translator(code).t('language.name'),
+      current: code === language.language,
+    })),
+  });
   // Times in the club's zone, named with its offset (docs/PRODUCT.md, "The club's settings").
-  const formatTime = (epochMs: number | null, timeZone: string) =>
-    epochMs === null ? '' : formatReadableTime(epochMs, timeZone);
-  const fee = (monthlyFee: number) => formatMonthlyFee(monthlyFee, options.currency);
+  const formatTime = (epochMs: number | null, timeZone: string, language: Translator) =>
+    epochMs === null ? '' : formatReadableTime(epochMs, timeZone, language.locale);
+  const fee = (monthlyFee: number, language: Translator) => formatMonthlyFee(monthlyFee, options.currency, language);
+  const teams = (names: readonly string[], language: Translator) =>
+    names.length > 0 ? names.join(', ') : language.t('format.noTeam');
 
   /** A signed contract as the receipt and the replaced page show it. */
-  const signedView = (signed: SignedContract) => ({
+  const signedView = (signed: SignedContract, language: Translator) => ({
     clubName: signed.club_name,
     clubContactEmail: signed.club_contact_email,
     playerName: signed.player_name,
+    teamsLabel: language.t('format.teamsLabel', { count: signed.team_names.length }),
+    teams: teams(signed.team_names, language),
     teamNames: signed.team_names,
-    monthlyFee: fee(signed.monthly_fee),
+    monthlyFee: fee(signed.monthly_fee, language),
     signedBy: signed.signed_by,
-    signedAt: formatReadableTime(signed.signed_at, signed.club_time_zone),
+    signedAt: formatReadableTime(signed.signed_at, signed.club_time_zone, language.locale),
     signedAtIso: formatIsoTime(signed.signed_at),
     signedIp: signed.signed_ip,
     signatureUrl: signed.signature_url,
-    esignConsent: signed.esign_consent,
+    esignConsent: consentOf(signed.esign_consent),
     disclosure:
       signed.disclosure_version === null ? null : { version: signed.disclosure_version, sha256: signed.disclosure_sha256 },
     userAgent: signed.user_agent,
     contractVersion: signed.contract_version,
     terms: signed.terms,
-    replacedOn: formatTime(signed.replaced_at, signed.club_time_zone),
+    replacedOn: formatTime(signed.replaced_at, signed.club_time_zone, language),
     signatures: signed.signatures.map((signature) => ({
-      role: signature.role === 'guardian' ? 'Parent or guardian' : 'Player',
+      role: language.t('format.role', { role: signature.role }),
       name: signature.name,
       signedBy: signature.signed_by,
-      signedAt: formatReadableTime(Date.parse(signature.signed_at), signed.club_time_zone),
+      signedAt: formatReadableTime(Date.parse(signature.signed_at), signed.club_time_zone, language.locale),
       signedAtIso: formatIsoTime(Date.parse(signature.signed_at)),
       ip: signature.ip,
-      esignConsent: signature.esign_consent,
+      esignConsent: consentOf(signature.esign_consent),
       userAgent: signature.user_agent,
     })),
   });
 
   return {
-    contract: (token, contract, outcome) => {
-      const signers = signersView(contract, token);
+    contract: (token, contract, outcome, language) => {
+      const signers = signersView(contract, token, language);
+      const disclosure = esignDisclosure(language.language);
       return eta.render('./contract', {
-        title: `${contract.club_name}: contract for ${contract.player_name}`,
+        ...framing(language),
+        title: language.t('page.contract.title', { club: contract.club_name, player: contract.player_name }),
         assetsPath: '../assets',
         token,
         clubName: contract.club_name,
         clubContactEmail: contract.club_contact_email,
         playerName: contract.player_name,
-        teamNames: contract.team_names,
-        monthlyFee: fee(contract.monthly_fee),
+        teamsLabel: language.t('format.teamsLabel', { count: contract.team_names.length }),
+        teams: teams(contract.team_names, language),
+        monthlyFee: fee(contract.monthly_fee, language),
         contractVersion: contract.contract_version ?? options.contractVersion,
         terms: contract.terms === null ? null : { ...contract.terms, html: options.termsHtml(contract.terms) },
         status: contract.status,
         ...signers,
         signedBy: contract.contract_signed_by,
-        signedAt: formatTime(contract.contract_signed_at, contract.club_time_zone),
-        declinedAt: formatTime(contract.contract_declined_at, contract.club_time_zone),
-        disclosure: {
-          ...ESIGN_DISCLOSURE,
-          html: options.termsHtml({ sha256: ESIGN_DISCLOSURE.sha256, body: ESIGN_DISCLOSURE.text }),
-        },
-        notice: notice(contract, signers.signedAndWaiting, outcome),
-        error: problem(contract, outcome),
+        signedAt: formatTime(contract.contract_signed_at, contract.club_time_zone, language),
+        declinedAt: formatTime(contract.contract_declined_at, contract.club_time_zone, language),
+        disclosure: { ...disclosure, html: options.termsHtml({ sha256: disclosure.sha256, body: disclosure.text }) },
+        notice: notice(contract, signers.signedAndWaiting, outcome, language),
+        error: problem(contract, outcome, language),
       });
     },
-    replaced: (token, club, signed, root) =>
+    replaced: (token, club, signed, root, language) =>
       eta.render('./replaced', {
-        title: signed === null ? 'This offer has been replaced' : 'This contract was replaced',
+        ...framing(language),
+        title: language.t(signed === null ? 'page.replaced.titleOffer' : 'page.replaced.titleContract'),
         assetsPath: `${root}assets`,
         receiptPath: `${root}contract/${token}/receipt`,
         clubName: club?.name ?? null,
         clubContactEmail: club?.contactEmail ?? null,
-        signed: signed === null ? null : signedView(signed),
+        signed: signed === null ? null : signedView(signed, language),
       }),
-    receipt: (token, signed) =>
+    receipt: (token, signed, language) =>
       eta.render('./receipt', {
-        title: `${signed.club_name}: receipt for the contract of ${signed.player_name}`,
+        ...framing(language),
+        title: language.t('page.receipt.title', { club: signed.club_name, player: signed.player_name }),
         assetsPath: '../../assets',
         contractPath: `../${token}`,
-        ...signedView(signed),
+        ...signedView(signed, language),
       }),
-    error: (code, message, root, club = null) => {
-      const page = LINK_PAGES[code] ?? { title: 'Something went wrong', message };
+    error: (code, message, root, language, club = null) => {
+      const known = LINK_PAGES.has(code);
       return eta.render('./message', {
-        title: page.title,
-        message: page.message,
+        ...framing(language),
+        title: language.t(known ? `page.error.${code}.title` : 'page.error.fallbackTitle'),
+        // An error the catalog does not explain is the API's own message, in English (SPEC §16).
+        message: known ? language.t(`page.error.${code}.message`) : message,
         assetsPath: `${root}assets`,
         clubName: club?.name ?? null,
         clubContactEmail: club?.contactEmail ?? null,
@@ -159,46 +165,56 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
   };
 }
 
+/** A recorded consent to sign electronically, as the catalog's `consentValue` selects it. */
+const consentOf = (consent: boolean | null) => (consent === true ? 'given' : consent === false ? 'refused' : 'unknown');
+
 /**
  * Who signs, as the link shows it (docs/PRODUCT.md, "Who signs"): its own signer, and — when there is
  * more than one — every signer's name, role and standing, never their e-mail or link.
  */
-function signersView(contract: FamilyContract, token: string) {
+function signersView(contract: FamilyContract, token: string, language: Translator) {
   const { signer } = familySigners(contract.signers, token);
   const awaited = contract.signers.filter((other) => other.status === 'pending').map((other) => other.name);
   return {
     signerRole: signer.role,
     /** This link's signer has signed an offer that still waits for others. */
     signedAndWaiting: contract.status === 'offered' && signer.status === 'signed',
-    awaited: listOfNames(awaited),
+    awaited: listOfNames(awaited, language.locale),
     signers:
       contract.signers.length > 1
         ? contract.signers.map((other) => ({
             name: other.name,
-            role: other.role === 'guardian' ? 'Parent or guardian' : 'Player',
+            role: language.t('format.role', { role: other.role }),
             standing:
               other.status === 'signed' && other.signed_at !== null
-                ? `Signed ${formatReadableTime(other.signed_at, contract.club_time_zone)}`
+                ? language.t('page.contract.signedOn', {
+                    at: formatReadableTime(other.signed_at, contract.club_time_zone, language.locale),
+                  })
                 : other.status === 'declined'
-                  ? 'Declined'
-                  : 'Not signed yet',
+                  ? language.t('page.contract.declined')
+                  : language.t('page.contract.notSignedYet'),
             own: other.token === token,
           }))
         : [],
   };
 }
 
-function notice(contract: FamilyContract, signedAndWaiting: boolean, outcome: FormOutcome | null): string | null {
-  if (outcome === 'signed' && contract.status === 'signed') return 'Thank you. The contract is signed.';
-  if (outcome === 'signed' && signedAndWaiting) return 'Thank you. Your signature is recorded.';
-  if (outcome === 'declined' && contract.status === 'declined') return 'Your answer is recorded: you declined the offer.';
+function notice(
+  contract: FamilyContract,
+  signedAndWaiting: boolean,
+  outcome: FormOutcome | null,
+  language: Translator,
+): string | null {
+  if (outcome === 'signed' && contract.status === 'signed') return language.t('page.notice.signed');
+  if (outcome === 'signed' && signedAndWaiting) return language.t('page.notice.signatureRecorded');
+  if (outcome === 'declined' && contract.status === 'declined') return language.t('page.notice.declined');
   return null;
 }
 
-function problem(contract: FamilyContract, outcome: FormOutcome | null): string | null {
+function problem(contract: FamilyContract, outcome: FormOutcome | null, language: Translator): string | null {
   if (contract.status !== 'offered') return null;
-  if (outcome === 'name_missing') return 'Type your full name to sign.';
-  if (outcome === 'agreement_missing') return 'Tick the box to confirm that you agree.';
-  if (outcome === 'consent_missing') return 'Tick the box to agree to sign electronically, or ask the club for a paper copy.';
+  if (outcome === 'name_missing') return language.t('page.problem.nameMissing');
+  if (outcome === 'agreement_missing') return language.t('page.problem.agreementMissing');
+  if (outcome === 'consent_missing') return language.t('page.problem.consentMissing');
   return null;
 }

@@ -1,4 +1,4 @@
-import { hasVisibleCharacter, isPlainUrl, isStorableText, name, UNSTORABLE_TEXT } from '../http/input.ts';
+import { hasVisibleCharacter, isPlainUrl, isStorableText, languageCode, name, UNSTORABLE_TEXT } from '../http/input.ts';
 import { described } from '../http/answers.ts';
 import { familyContract, familyTerms } from './store.ts';
 import { coSigner, linkSigner } from '../signers/schemas.ts';
@@ -26,6 +26,12 @@ export const signBody = z
           'The signer agrees to sign electronically, having been shown the e-sign disclosure (the family page shows it). ' +
           'Recorded as given; absent (older clients) is recorded as not said.',
       }),
+    language: languageCode.optional().openapi({
+      description:
+        'The language the signer read the terms and the e-sign disclosure in (docs/LANGUAGES.md): the disclosure recorded is ' +
+        'that language’s, and the terms’ translation into it, where there is one. Absent: the English disclosure and the ' +
+        'terms’ own text, as clients before languages signed.',
+    }),
   })
   .strict();
 
@@ -54,6 +60,9 @@ export const signForm = z
       .literal('yes')
       .optional()
       .openapi({ description: 'The page’s “I agree to sign electronically” box, ticked; unticked: the page asks again.' }),
+    language: languageCode
+      .optional()
+      .openapi({ description: 'The language the page was shown in: its e-sign notice and terms are the ones recorded.' }),
   })
   .strict();
 export const declineForm = z.object({}).strict();
@@ -63,6 +72,7 @@ const terms = described(familyTerms, {
   title: 'The terms’ title.',
   sha256: 'SHA-256 of `body` (its UTF-8 bytes), in hex.',
   body: 'Markdown, exactly as the club wrote it.',
+  language: 'The language of this text: the family’s where the club translated the terms into it; null when not said.',
 });
 
 export const familyContractResponse = described(
@@ -83,6 +93,10 @@ export const familyContractResponse = described(
     signer: linkSigner.openapi({ description: 'Whose link this is (docs/PRODUCT.md, "Who signs").' }),
     signers: z.array(coSigner).openapi({
       description: 'Everyone who signs this contract, in order, and where each stands; no one’s e-mail or link.',
+    }),
+    language: z.string().openapi({
+      description:
+        'The language the family page shows this link in (docs/LANGUAGES.md): the signer’s own, the club’s default, the Accept-Language header’s, or `en`.',
     }),
   })
   .openapi('FamilyContract');

@@ -5,9 +5,24 @@ import { sourceStates } from '../../machines/evaluate.ts';
 import { teamIdsOfPlayer } from '../players/store.ts';
 import { type StoredSigner, storedSigners } from '../signers/schemas.ts';
 
-/** Contract terms as the family reads them: `sha256` (hex) is the hash of exactly `body`. */
-export const familyTerms = z.object({ version: z.number().int(), title: z.string(), sha256: z.string(), body: z.string() });
+/**
+ * Contract terms as the family reads them: `sha256` (hex) is the hash of exactly `body`; `language`
+ * the language it is in (null: not said).
+ */
+export const familyTerms = z.object({
+  version: z.number().int(),
+  title: z.string(),
+  sha256: z.string(),
+  body: z.string(),
+  language: z.string().nullable(),
+});
 export type ContractTerms = z.infer<typeof familyTerms>;
+
+/** A version's translations with their text, by language (sql/contract_terms_translations). */
+const termsTranslations = z
+  .record(z.object({ title: z.string(), sha256: z.string(), body: z.string() }))
+  .nullish()
+  .transform((translations) => translations ?? {});
 
 const termsColumns = {
   club_name: z.string().nullable(),
@@ -15,7 +30,17 @@ const termsColumns = {
   terms_title: z.string().nullable(),
   terms_sha256: z.instanceof(Buffer).nullable(),
   terms_body: z.string().nullable(),
+  terms_language: z.string().nullable().default(null),
+  terms_translations: termsTranslations,
 };
+
+/** The terms as they read in `language`: its translation where the version has one, else their own text. */
+export function termsIn(terms: ContractTerms | null, translations: TermsTranslations, language: string): ContractTerms | null {
+  const translation = translations[language];
+  if (terms === null || translation === undefined) return terms;
+  return { version: terms.version, title: translation.title, sha256: translation.sha256, body: translation.body, language };
+}
+export type TermsTranslations = z.output<typeof termsTranslations>;
 
 /** The terms' columns of a row, as one `terms` field (null when the offer pinned none). */
 function withTerms<
@@ -24,17 +49,26 @@ function withTerms<
     terms_title: string | null;
     terms_sha256: Buffer | null;
     terms_body: string | null;
+    terms_language: string | null;
     club_name: string | null;
   },
 >(row: Row) {
-  const { terms_version: version, terms_title: title, terms_sha256: sha256, terms_body: body, club_name, ...rest } = row;
+  const {
+    terms_version: version,
+    terms_title: title,
+    terms_sha256: sha256,
+    terms_body: body,
+    terms_language: language,
+    club_name,
+    ...rest
+  } = row;
   return {
     ...rest,
     club_name: club_name ?? '',
     terms:
       version === null || title === null || sha256 === null || body === null
         ? null
-        : { version, title, sha256: sha256.toString('hex'), body },
+        : { version, title, sha256: sha256.toString('hex'), body, language },
   };
 }
 
@@ -66,12 +100,15 @@ export type FamilyContract = z.infer<typeof familyContract> & {
   readonly contract_declined_at: number | null;
   readonly club_contact_email: string | null;
   readonly club_time_zone: string;
+  /** The club's default_language (docs/LANGUAGES.md); null: the family's browser chooses. */
+  readonly club_language: string | null;
 };
 
-/** The club as a page of a link that opens no contract names it: who it is, and whom to ask. */
+/** The club as a page of a link that opens no contract names it: who it is, whom to ask, its language. */
 export interface FamilyClub {
   readonly name: string;
   readonly contactEmail: string | null;
+  readonly language: string | null;
 }
 
 const contractRow = z.object({
@@ -86,6 +123,7 @@ const contractRow = z.object({
   contract_declined_at: z.number().nullable(),
   club_contact_email: z.string().nullable(),
   club_time_zone: z.string().nullable(),
+  club_language: z.string().nullable(),
   signers: storedSigners,
   ...termsColumns,
 });
@@ -151,18 +189,28 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
       tenants.name AS club_name,
       tenants.contact_email AS club_contact_email,
       tenants.time_zone AS club_time_zone,
+      tenants.default_language AS club_language,
       CASE WHEN players.id IS NOT NULL THEN contract_signers_of(players) END AS signers,
       terms.version AS terms_version,
       terms.title AS terms_title,
       terms.sha256 AS terms_sha256,
-      terms.body AS terms_body
+      terms.body AS terms_body,
+      terms.language AS terms_language,
+      (
+        SELECT jsonb_object_agg(translation.language, jsonb_build_object(
+          'title', translation.title, 'sha256', encode(translation.sha256, 'hex'), 'body', translation.body
+        ))
+        FROM contract_terms_translations AS translation
+        WHERE translation.tenant_id = terms.tenant_id AND translation.version = terms.version
+      ) AS terms_translations
     FROM (${routeOf(token)}) AS route
     LEFT JOIN tenants ON tenants.id = route.tenant_id
     LEFT JOIN players ON players.tenant_id = route.tenant_id AND players.id = route.player_id
       AND ${holdsLink(token)}
     LEFT JOIN contract_terms AS terms ON terms.tenant_id = players.tenant_id AND terms.version = players.contract_terms_version
   `);
-  const club = row.club_name === null ? null : { name: row.club_name, contactEmail: row.club_contact_email };
+  const club =
+    row.club_name === null ? null : { name: row.club_name, contactEmail: row.club_contact_email, language: row.club_language };
   if (row.contract_status === null || row.contract_status === 'none') {
     return row.superseded ? { kind: 'superseded', club } : { kind: 'unknown' };
   }
@@ -193,6 +241,9 @@ const signedRow = z.object({
   club_contact_email: z.string().nullable(),
   /** The zone the receipt's readable times are shown in. */
   club_time_zone: z.string(),
+  club_language: z.string().nullable(),
+  /** The language of the link's own signer; null: none of their own, or their offer was replaced since. */
+  signer_language: z.string().nullable(),
   player_name: z.string(),
   team_names: z.array(z.string()),
   monthly_fee: z.number(),
@@ -230,7 +281,7 @@ const signedRow = z.object({
 
 /** The signed contract, its terms as one field (their text is not needed: the hash binds it). */
 export type SignedContract = Omit<z.infer<typeof signedRow>, 'terms_version' | 'terms_title' | 'terms_sha256'> & {
-  readonly terms: Omit<ContractTerms, 'body'> | null;
+  readonly terms: Omit<ContractTerms, 'body' | 'language'> | null;
 };
 
 /**
@@ -270,6 +321,12 @@ export async function findSignedContract(db: CommonQueryMethods, token: string):
       tenants.name AS club_name,
       tenants.contact_email AS club_contact_email,
       tenants.time_zone AS club_time_zone,
+      tenants.default_language AS club_language,
+      (
+        SELECT coalesce(signer.language, CASE WHEN signer.role = 'player' THEN players.language END)
+        FROM contract_signers AS signer
+        WHERE signer.tenant_id = signed.tenant_id AND signer.player_id = signed.player_id AND signer.token = ${token}
+      ) AS signer_language,
       players.name AS player_name,
       ARRAY(
         SELECT teams.name FROM teams
@@ -324,11 +381,16 @@ export const answeredRow = z.object({
 export type AnsweredContract = z.infer<typeof familyContract> & {
   readonly previous_status: ContractStatus;
   readonly signers: readonly StoredSigner[];
+  readonly club_language: string | null;
 };
 
-const answered = (row: z.infer<typeof answeredRow>): AnsweredContract => {
+/** The answer, with the club's default_language read beside it, in the caller's transaction or after it. */
+const answered = async (db: CommonQueryMethods, row: z.infer<typeof answeredRow>): Promise<AnsweredContract> => {
   const { contract_status: status, signer_id: _signer, ...contract } = withTerms(row);
-  return { ...contract, status };
+  const clubLanguage = await db.oneFirst(sql.type(z.object({ language: z.string().nullable() }))`
+    SELECT default_language AS language FROM tenants WHERE id = ${row.tenant_id}
+  `);
+  return { ...contract, status, club_language: clubLanguage };
 };
 
 /** What a signature records besides who signed (docs/PRODUCT.md, "Evidence"). */
@@ -348,6 +410,8 @@ export interface Signature {
   readonly contractVersion: string;
   /** Absent: none recorded, as a call made without it. */
   readonly evidence?: SignatureEvidence;
+  /** The language the terms were read in: its translation's sha256 is recorded where there is one. */
+  readonly termsLanguage?: string | null;
 }
 
 /**
@@ -362,13 +426,14 @@ export async function signContract(
 ): Promise<AnsweredContract> {
   const evidence = signature.evidence ?? { esignConsent: null, disclosure: null, userAgent: null };
   return answered(
+    db,
     await db.one(sql.type(answeredRow)`
       SELECT * FROM sign_contract_as_signer(
         ${signature.token}, ${signature.signedBy}, ${signature.signatureUrl}, ${signature.ip}::inet,
         ${signature.contractVersion}, ${sql.array(allowedFrom, 'text')}, ${evidence.esignConsent},
         ${evidence.disclosure?.version ?? null},
         ${evidence.disclosure === null ? null : sql.binary(Buffer.from(evidence.disclosure.sha256, 'hex'))},
-        ${evidence.userAgent}
+        ${evidence.userAgent}, ${signature.termsLanguage ?? null}
       )
     `),
   );
@@ -381,6 +446,7 @@ export async function declineContract(
   allowedFrom: readonly ContractStatus[] = sourceStates({ type: 'DECLINE' }),
 ): Promise<AnsweredContract> {
   return answered(
+    db,
     await db.one(sql.type(answeredRow)`
       SELECT * FROM decline_contract_as_signer(${token}, ${sql.array(allowedFrom, 'text')})
     `),

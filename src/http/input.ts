@@ -1,5 +1,6 @@
 import { CONTRACT_STATUSES, type ContractStatus } from '../../machines/contract.ts';
 import { z } from './openapi-zod.ts';
+import { LANGUAGES } from '../i18n/catalogs.ts';
 
 // What every request shape is built from (docs/PRODUCT.md, "HTTP API" and "Strict input"). Strict everywhere: no coercion
 // in JSON bodies, and unknown fields are refused, so a tenant hint in a body or query string is an
@@ -71,6 +72,11 @@ export const idempotencyKeyHeader = z.object({
  * silently ignored.
  */
 export const noQuery = z.object({}).strict();
+
+/** A language the service has a catalog for (docs/LANGUAGES.md): "en", "es". */
+export const languageCode = z
+  .enum(LANGUAGES as [string, ...string[]])
+  .openapi({ description: `A language code with a catalog: ${LANGUAGES.join(', ')}.` });
 
 /** `?limit=` of a keyset-paginated list: 1 to 500 items a page, 50 unless given. */
 export const pageLimit = (items: string) =>

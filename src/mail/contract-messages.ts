@@ -43,6 +43,8 @@ export const messageToSend = z.object({
   voided_monthly_fee: z.number().int().nullable(),
   /** For a decline: the signer who declined, when not the message's own signer. */
   declined_by: z.string().nullable(),
+  /** The signer's language, else the club's; null: neither has one (English). */
+  language: z.string().nullable(),
 });
 export type MessageToSend = z.infer<typeof messageToSend>;
 

@@ -32,6 +32,8 @@ export interface OutgoingMail {
   readonly to: string;
   /** The club's contact e-mail, where the family's replies go; null: none (replies go to MAIL_FROM). */
   readonly replyTo: string | null;
+  /** Its Content-Language: the language it is written in (docs/LANGUAGES.md). */
+  readonly language: string;
   readonly subject: string;
   readonly text: string;
   readonly html: string;
@@ -103,7 +105,7 @@ export function createMailer(config: MailConfig, logger: Logger): Mailer {
         html: mail.html,
         messageId: mail.messageId,
         // RFC 3834: written by a program, so auto-responders ("out of office") do not answer it.
-        headers: { 'Auto-Submitted': 'auto-generated' },
+        headers: { 'Auto-Submitted': 'auto-generated', 'Content-Language': mail.language },
       });
       underway.add(sending);
       try {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import { formatIsoTime, formatMonthlyFee, formatReadableDay, formatReadableTime, listOfNames } from '../formatting.ts';
+import { type MessageTags, type Translator, escapeHtml, translator } from '../i18n/translator.ts';
 
 /** The e-mail templates: one HTML and one plain-text template per kind, each pair with its layout. */
 export const MAIL_TEMPLATES = fileURLToPath(new URL('./templates/', import.meta.url));
@@ -24,6 +25,8 @@ interface ClubMessage {
   contractUrl: string;
   /** Whom the message is for; null for the player's e-mail of an offer made before signers existed. */
   signerName: string | null;
+  /** The signer's language, else the club's (docs/LANGUAGES.md); English for one without a catalog. */
+  language: string;
 }
 
 export type ContractMessage = ClubMessage &
@@ -60,6 +63,8 @@ export type ContractMessage = ClubMessage &
 export type MessageKind = ContractMessage['kind'];
 
 export interface RenderedMessage {
+  /** The language it is written in: its Content-Language. */
+  readonly language: string;
   readonly subject: string;
   readonly text: string;
   readonly html: string;
@@ -93,32 +98,49 @@ export function renderMessage(message: ContractMessage): RenderedMessage {
   if (message.kind === 'confirmation' && message.receiptUrl !== null && !isLink(message.receiptUrl)) {
     throw new Error('receiptUrl must be an http(s) URL on one line');
   }
-  const subject = oneLine(subjectOf(message));
+  const language = translator(message.language);
+  const subject = oneLine(subjectOf(message, language));
+  const teams = (names: readonly string[]) => (names.length > 0 ? names.join(', ') : language.t('format.noTeam'));
+  const links: MessageTags = {
+    mail: (inner) => `<a href="mailto:${escapeHtml(message.clubContactEmail ?? '')}" style="color:#0a4f96">${inner}</a>`,
+  };
   const data = {
     ...message,
+    t: language.t,
+    html: language.html,
+    links,
+    lang: language.language,
+    dir: language.t('language.direction'),
     subject,
-    teamsLabel: message.teamNames.length === 1 ? 'Team' : 'Teams',
-    teams: message.teamNames.length > 0 ? message.teamNames.join(', ') : 'To be assigned by the club',
-    monthlyFee: formatMonthlyFee(message.monthlyFee, message.currency),
+    teamsLabel: language.t('format.teamsLabel', { count: message.teamNames.length }),
+    teams: teams(message.teamNames),
+    monthlyFee: formatMonthlyFee(message.monthlyFee, message.currency, language),
     contractVersion: message.kind === 'confirmation' && message.outcome === 'signed' ? message.contractVersion : null,
     termsLine:
       message.kind === 'confirmation' && message.terms !== null
-        ? `${message.terms.title}, version ${message.terms.version}`
+        ? language.t('mail.details.termsLine', { title: message.terms.title, version: message.terms.version })
         : null,
-    awaited: message.kind === 'confirmation' ? listOfNames(message.awaitedSigners) : '',
+    awaited: message.kind === 'confirmation' ? listOfNames(message.awaitedSigners, language.locale) : '',
+    declinedKey:
+      message.kind === 'confirmation'
+        ? `mail.confirmation.${message.declinedBy === null ? 'declinedByYou' : 'declinedByOther'}${message.clubContactEmail === null ? '' : 'WithContact'}`
+        : '',
     voided:
       message.kind === 'offer' && message.voided !== null
         ? {
-            teams: message.voided.teamNames.length > 0 ? message.voided.teamNames.join(', ') : 'To be assigned by the club',
-            monthlyFee: formatMonthlyFee(message.voided.monthlyFee, message.currency),
+            teams: teams(message.voided.teamNames),
+            monthlyFee: formatMonthlyFee(message.voided.monthlyFee, message.currency, language),
           }
         : null,
-    ...(message.kind === 'reminder' ? { offeredOn: formatReadableDay(message.offeredAt, message.timeZone) } : {}),
+    ...(message.kind === 'reminder'
+      ? { offeredOn: formatReadableDay(message.offeredAt, message.timeZone, language.locale) }
+      : {}),
     ...(message.kind === 'confirmation'
-      ? { atReadable: formatReadableTime(message.at, message.timeZone), atIso: formatIsoTime(message.at) }
+      ? { atReadable: formatReadableTime(message.at, message.timeZone, language.locale), atIso: formatIsoTime(message.at) }
       : {}),
   };
   return {
+    language: language.language,
     subject,
     text: textTemplates.render(`./${message.kind}.txt.eta`, data),
     html: htmlTemplates.render(`./${message.kind}.html.eta`, data),
@@ -127,27 +149,14 @@ export function renderMessage(message: ContractMessage): RenderedMessage {
 
 const isLink = (url: string) => /^https?:\/\/[^\s\p{Cc}]+$/u.test(url);
 
-function subjectOf(message: ContractMessage): string {
-  const { clubName, playerName } = message;
+function subjectOf(message: ContractMessage, language: Translator): string {
+  const names = { club: message.clubName, player: message.playerName };
   switch (message.kind) {
     case 'offer':
-      return message.replacesEarlierOffer
-        ? `${clubName}: a new contract offer for ${playerName} (replaces the earlier one)`
-        : `${clubName}: your contract offer for ${playerName}`;
+      return language.t(message.replacesEarlierOffer ? 'mail.subject.offerReplacing' : 'mail.subject.offer', names);
     case 'reminder':
-      return `${clubName}: reminder, the contract offer for ${playerName} is waiting for your answer`;
+      return language.t('mail.subject.reminder', names);
     case 'confirmation':
-      switch (message.outcome) {
-        case 'signed':
-          return `${clubName}: the contract for ${playerName} is signed`;
-        case 'declined':
-          return `${clubName}: the contract offer for ${playerName} is declined`;
-        case 'offered':
-          return `${clubName}: your signature for ${playerName} is recorded`;
-        case 'withdrawn':
-          return `${clubName}: the contract offer for ${playerName} was withdrawn`;
-        case 'expired':
-          return `${clubName}: the contract offer for ${playerName} expired`;
-      }
+      return language.t(`mail.subject.${message.outcome}`, names);
   }
 }

@@ -36,7 +36,15 @@ export const playerCreation = adminOperation({
     const created = await createPlayer(
       deps.pool,
       tenantId,
-      { name: body.name, email: body.email, teamIds: body.team_ids, birthDate, guardians: body.guardians, externalId },
+      {
+        name: body.name,
+        email: body.email,
+        teamIds: body.team_ids,
+        birthDate,
+        guardians: body.guardians,
+        externalId,
+        language: body.language ?? null,
+      },
       // A request without a birth date, guardians or external_id hashes as the releases before this
       // one hashed it, so a retry across a rolling deploy still replays the first outcome.
       claim(deps.idempotency, idempotencyKey, 'create_player', {
@@ -44,8 +52,15 @@ export const playerCreation = adminOperation({
         email: body.email,
         team_ids: body.team_ids,
         ...(birthDate === null ? {} : { birth_date: birthDate }),
-        ...(body.guardians.length === 0 ? {} : { guardians: body.guardians.map(({ name, email }) => ({ name, email })) }),
+        ...(body.guardians.length === 0
+          ? {}
+          : {
+              guardians: body.guardians.map(({ name, email, language }) =>
+                language == null ? { name, email } : { name, email, language },
+              ),
+            }),
         ...(externalId === null ? {} : { external_id: externalId }),
+        ...(body.language == null ? {} : { language: body.language }),
       }),
     );
     markReplay(ctx, created);
@@ -120,6 +135,7 @@ export const playerUpdate = adminOperation({
       birthDate: body.birth_date,
       guardians: body.guardians ?? undefined,
       externalId: body.external_id,
+      language: body.language,
     });
     ctx.body = playerView(deps.contractBaseUrl, updated);
   },

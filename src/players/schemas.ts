@@ -1,5 +1,15 @@
 import { contractUrl, described } from '../http/answers.ts';
-import { contractStates, id, idText, isStorableText, name, pageCursor, pageLimit, UNSTORABLE_TEXT } from '../http/input.ts';
+import {
+  contractStates,
+  id,
+  idText,
+  isStorableText,
+  languageCode,
+  name,
+  pageCursor,
+  pageLimit,
+  UNSTORABLE_TEXT,
+} from '../http/input.ts';
 import { importOutcome, playerRow } from './store.ts';
 import { z } from '../http/openapi-zod.ts';
 
@@ -37,6 +47,10 @@ const guardian = z
   .object({
     name: name.openapi({ description: 'The guardian’s name, stored exactly as sent.' }),
     email: email.openapi({ description: 'Where the guardian will receive their own link.' }),
+    language: languageCode
+      .nullable()
+      .optional()
+      .openapi({ description: 'The language of the guardian’s page and e-mails; absent or null: the club’s.' }),
   })
   .strict();
 
@@ -67,6 +81,12 @@ export const createPlayerBody = z
         description:
           'The club’s own id for the player (its registration system’s), unique in the club; a roster import updates the ' +
           'player whose external_id a row gives. Absent or null: none.',
+      }),
+    language: languageCode
+      .nullable()
+      .optional()
+      .openapi({
+        description: 'The language of the player’s page and e-mails when they sign for themselves; absent or null: the club’s.',
       }),
   })
   .strict();
@@ -113,17 +133,21 @@ export const updatePlayerBody = z
     external_id: externalId.nullable().optional().openapi({
       description: 'The club’s own id for the player, unique in the club; null removes it; absent: unchanged.',
     }),
+    language: languageCode.nullable().optional().openapi({
+      description: 'The player’s own language; null removes it (the club’s applies); absent: unchanged.',
+    }),
   })
   .strict()
   .refine(
     (body) => Object.values(body).some((value) => value !== undefined),
-    'give at least one of name, email, team_ids, birth_date, guardians, external_id',
+    'give at least one of name, email, team_ids, birth_date, guardians, external_id, language',
   );
 
 const guardianResponse = described(playerRow.shape.guardians.element, {
   id: 'The guardian’s id; each guardian of a list that replaces the old one gets a new one.',
   name: 'The guardian’s name, as the club typed it.',
   email: 'Where the guardian will receive their own link.',
+  language: 'The language of the guardian’s page and e-mails; null: the club’s.',
 }).openapi('Guardian');
 
 export const playerResponse = described(playerRow.omit({ contract_token: true }), {
@@ -136,6 +160,7 @@ export const playerResponse = described(playerRow.omit({ contract_token: true })
   birth_date: 'The player’s birth date, YYYY-MM-DD; null when unknown.',
   guardians: 'The player’s guardians, in list order, each with its id.',
   external_id: 'The club’s own id for the player, unique in the club (a roster import matches rows by it); null when none.',
+  language: 'The player’s own language, for an offer they sign themselves; null: the club’s.',
 })
   .extend({
     guardians: z.array(guardianResponse).openapi({ description: 'The player’s guardians, in list order (0 to 4).' }),

@@ -14,21 +14,27 @@ export const playerRow = z.object({
   monthly_fee: z.number().int().nullable(),
   /** A date column, as slonik reads it: "YYYY-MM-DD". */
   birth_date: z.string().nullable(),
-  /** sql/player_guardians: in list order. */
-  guardians: z.array(z.object({ id: z.number().int(), name: z.string(), email: z.string() })),
+  /** sql/player_guardians: in list order; a guardian with no language of their own has no key. */
+  guardians: z.array(
+    z.object({ id: z.number().int(), name: z.string(), email: z.string(), language: z.string().nullable().default(null) }),
+  ),
   /** The club's own id for the player (a roster import matches rows by it); null when it has none. */
   external_id: z.string().nullable(),
+  /** The player's own language (docs/LANGUAGES.md), for an offer they sign themselves; null: none. */
+  language: z.string().nullable(),
 });
 export type Player = z.infer<typeof playerRow>;
 
-export const createdPlayerRow = playerRow.merge(replayed);
+/** What the create and update functions answer: the player but their language, read beside it. */
+const playerFunctionRow = playerRow.omit({ language: true });
+export const createdPlayerRow = playerFunctionRow.merge(replayed);
 
 /**
  * The rows of sql/create_player_with_guardians and sql/update_player_with_guardians, which this
  * release no longer calls: the release before it does during a rolling deploy (docs/OPERATING.md,
  * "A breaking change").
  */
-export const playerRowBeforeExternalId = playerRow.omit({ external_id: true });
+export const playerRowBeforeExternalId = playerFunctionRow.omit({ external_id: true });
 export const createdPlayerRowBeforeExternalId = playerRowBeforeExternalId.merge(replayed);
 
 /** The rows of sql/create_player and sql/update_player, still installed for the release before that one. */
@@ -38,12 +44,14 @@ export const createdPlayerRowBeforeGuardians = playerRowBeforeGuardians.merge(re
 export interface Guardian {
   readonly name: string;
   readonly email: string;
+  /** A language with a catalog; null or absent: none of their own. */
+  readonly language?: string | null;
 }
 
 /** The columns of a player that every read answers with. */
 const playerColumns = sql.fragment`
   id, name, email, contract_status, contract_token, monthly_fee, player_team_ids(players.tenant_id, players.id) AS team_ids,
-  birth_date, player_guardians(players.tenant_id, players.id) AS guardians, external_id
+  birth_date, player_guardians(players.tenant_id, players.id) AS guardians, external_id, language
 `;
 
 /** The player's current teams, as a column of a query over `players` (sql/player_team_ids, inlined by the planner). */
@@ -58,10 +66,24 @@ export interface NewPlayer {
   readonly guardians?: readonly Guardian[];
   /** The club's own id for the player; null or absent: none. */
   readonly externalId?: string | null;
+  /** The player's own language; null or absent: none. */
+  readonly language?: string | null;
 }
 
 const guardiansArgument = (guardians: readonly Guardian[] | undefined) =>
-  guardians === undefined ? null : sql.jsonb(guardians.map(({ name, email }) => ({ name, email })));
+  guardians === undefined
+    ? null
+    : sql.jsonb(guardians.map(({ name, email, language }) => (language == null ? { name, email } : { name, email, language })));
+
+/**
+ * The player's language, in the caller's transaction: set to `language` when given
+ * (sql/set_player_language), read as stored otherwise.
+ */
+async function languageOf(db: CommonQueryMethods, tenantId: number, playerId: number, language: string | null | undefined) {
+  return db.oneFirst(sql.type(z.object({ language: z.string().nullable() }))`
+    SELECT ${language === undefined ? sql.fragment`language FROM players WHERE tenant_id = ${tenantId} AND id = ${playerId}` : sql.fragment`set_player_language(${tenantId}, ${playerId}, ${language}) AS language`}
+  `);
+}
 
 /**
  * sql/create_player_with_external_id, with or without an Idempotency-Key: a team that is not the
@@ -73,14 +95,21 @@ export async function createPlayer(
   tenantId: number,
   input: NewPlayer,
   idempotency: IdempotencyClaim | null = null,
-): Promise<z.infer<typeof createdPlayerRow>> {
-  return db.one(sql.type(createdPlayerRow)`
-    SELECT * FROM create_player_with_external_id(
-      ${tenantId}, ${input.name}, ${input.email}, ${sql.array(input.teamIds, 'int4')},
-      ${input.birthDate ?? null}::date, ${guardiansArgument(input.guardians ?? [])}, ${input.externalId ?? null},
-      ${claimArgument(idempotency)}
-    )
-  `);
+): Promise<z.infer<typeof createdPlayerRow> & { language: string | null }> {
+  return db.transaction(async (transaction) => {
+    const created = await transaction.one(sql.type(createdPlayerRow)`
+      SELECT * FROM create_player_with_external_id(
+        ${tenantId}, ${input.name}, ${input.email}, ${sql.array(input.teamIds, 'int4')},
+        ${input.birthDate ?? null}::date, ${guardiansArgument(input.guardians ?? [])}, ${input.externalId ?? null},
+        ${claimArgument(idempotency)}
+      )
+    `);
+    // A replay answers the player as the first request made them; their language is read as it is now.
+    return {
+      ...created,
+      language: await languageOf(transaction, tenantId, created.id, created.replayed ? undefined : input.language),
+    };
+  });
 }
 
 export async function findPlayer(db: CommonQueryMethods, tenantId: number, playerId: number): Promise<Player | null> {
@@ -146,6 +175,8 @@ export interface PlayerChanges {
   readonly guardians?: readonly Guardian[];
   /** The club's own id for the player, null (none) or absent (unchanged). */
   readonly externalId?: string | null;
+  /** The player's own language, null (none) or absent (unchanged). */
+  readonly language?: string | null;
 }
 
 /**
@@ -159,14 +190,17 @@ export async function updatePlayer(
   playerId: number,
   changes: PlayerChanges,
 ): Promise<Player> {
-  return db.one(sql.type(playerRow)`
-    SELECT * FROM update_player_with_external_id(
-      ${tenantId}, ${playerId}, ${changes.name ?? null}, ${changes.email ?? null},
-      ${changes.teamIds === undefined ? null : sql.array(changes.teamIds, 'int4')},
-      ${changes.birthDate !== undefined}, ${changes.birthDate ?? null}::date, ${guardiansArgument(changes.guardians)},
-      ${changes.externalId !== undefined}, ${changes.externalId ?? null}
-    )
-  `);
+  return db.transaction(async (transaction) => {
+    const updated = await transaction.one(sql.type(playerFunctionRow)`
+      SELECT * FROM update_player_with_external_id(
+        ${tenantId}, ${playerId}, ${changes.name ?? null}, ${changes.email ?? null},
+        ${changes.teamIds === undefined ? null : sql.array(changes.teamIds, 'int4')},
+        ${changes.birthDate !== undefined}, ${changes.birthDate ?? null}::date, ${guardiansArgument(changes.guardians)},
+        ${changes.externalId !== undefined}, ${changes.externalId ?? null}
+      )
+    `);
+    return { ...updated, language: await languageOf(transaction, tenantId, playerId, changes.language) };
+  });
 }
 
 /** The fields of a player that a roster file may leave out: an update then keeps what the player has. */

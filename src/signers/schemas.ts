@@ -23,6 +23,8 @@ export const storedSigner = z.object({
     .string()
     .nullable()
     .transform((at) => (at === null ? null : Date.parse(at))),
+  /** Their own language (docs/LANGUAGES.md); null: the club's. Absent from outcomes stored before languages. */
+  language: z.string().nullable().default(null),
 });
 export type StoredSigner = z.infer<typeof storedSigner>;
 

@@ -21,6 +21,8 @@ export const termsPublication = adminOperation({
       title: body.title,
       body: body.body,
       actor: admin.actor,
+      language: body.language ?? null,
+      translations: body.translations,
     });
     ctx.status = 201;
     ctx.body = contractTerms.parse(terms);

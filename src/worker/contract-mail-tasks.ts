@@ -16,6 +16,7 @@ import {
   queueDueReminder,
 } from '../mail/contract-messages.ts';
 import { scheduleExpiry } from './contract-expiry.ts';
+import { DEFAULT_LANGUAGE } from '../i18n/catalogs.ts';
 
 export interface ContractMailDependencies {
   readonly pool: DatabasePool;
@@ -208,6 +209,7 @@ function contractMessage(message: MessageToSend, deps: ContractMailDependencies)
     currency: deps.currency,
     contractUrl: `${deps.contractBaseUrl}/${message.contract_token}`,
     signerName: message.signer_name,
+    language: message.language ?? DEFAULT_LANGUAGE,
   };
   switch (message.kind) {
     case 'offer':
