@@ -60,6 +60,8 @@ test('GET /contract/:token answers the offer as JSON, with the configured contra
     // docs/PRODUCT.md, "Who signs": a player with no guardians signs alone, at the player's e-mail.
     signer: { name: 'Jacelyn Park', role: 'player', status: 'pending' },
     signers: [{ name: 'Jacelyn Park', role: 'player', status: 'pending', signed_at: null }],
+    // docs/LANGUAGES.md: the language the page shows this link in; no one here chose one.
+    language: 'en',
   });
 });
 

@@ -82,12 +82,9 @@ export const createPlayerBody = z
           'The club’s own id for the player (its registration system’s), unique in the club; a roster import updates the ' +
           'player whose external_id a row gives. Absent or null: none.',
       }),
-    language: languageCode
-      .nullable()
-      .optional()
-      .openapi({
-        description: 'The language of the player’s page and e-mails when they sign for themselves; absent or null: the club’s.',
-      }),
+    language: languageCode.nullable().optional().openapi({
+      description: 'The language of the player’s page and e-mails when they sign for themselves; absent or null: the club’s.',
+    }),
   })
   .strict();
 
