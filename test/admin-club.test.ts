@@ -61,6 +61,7 @@ test('POST /admin/players → 201 with the player, stored exactly as sent; GET a
     birth_date: null,
     guardians: [],
     external_id: null,
+    language: null,
   });
   const fetched = await call(club, 'GET', `/admin/players/${created.body.id}`);
   t.is(fetched.status, 200);

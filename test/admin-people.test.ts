@@ -176,7 +176,7 @@ test('PATCH guardians replaces the list whole; null or absent leaves it; [] empt
   );
   t.deepEqual(
     replaced.body.guardians,
-    stored.guardians.map(({ id, name, email }) => ({ id, name, email })),
+    stored.guardians.map(({ id, name, email }) => ({ id, name, email, language: null })),
   );
   t.deepEqual(replaced.body, (await call(club, 'GET', path)).body);
 

@@ -54,6 +54,7 @@ test('GET /admin/players lists the club’s players as GET /admin/players/:id an
     birth_date: null,
     guardians: [],
     external_id: null,
+    language: null,
   });
 });
 

@@ -60,7 +60,9 @@ test('times leave as ISO 8601 and pass; pages and error answers are not checked 
         route: '/admin/contract-terms',
         status: 200,
         code: null,
-        body: { items: [{ version: 1, title: 'T', sha256: 'ab', created_at: new Date('2026-01-01T00:00:00Z') }] },
+        body: {
+          items: [{ version: 1, title: 'T', sha256: 'ab', created_at: new Date('2026-01-01T00:00:00Z'), language: null, translations: {} }],
+        },
       },
       { method: 'GET', route: '/contract/:token/receipt', status: 200, code: null, body: undefined },
       { method: 'GET', route: '/admin/teams/:id', status: 404, code: 'unknown_team', body: undefined },

@@ -79,7 +79,7 @@ test('a parent signs with a typed name and sees the result; the rows are written
 
   await page.getByRole('status').filter({ hasText: 'Thank you. The contract is signed.' }).waitFor();
   t.true(await page.getByRole('heading', { name: 'Signed' }).isVisible());
-  t.true(page.url().endsWith('?outcome=signed'));
+  t.is(new URL(page.url()).searchParams.get('outcome'), 'signed');
   t.like(await readPlayer(harness().db.pool, club, playerId), { contract_status: 'signed', contract_signed_by: 'Dana Park' });
   t.is((await readAuditLog(harness().db.pool, club, playerId)).length, 1);
   t.true(onlyOwnOrigin(requested), requested.join('\n'));
@@ -127,6 +127,8 @@ test('the keyboard alone is enough to sign', async (t) => {
   const { club, playerId, page, close } = await openOffer();
   t.teardown(close);
 
+  await page.keyboard.press('Tab');
+  t.is(await page.locator(':focus').textContent(), 'Español', 'first the language switcher, at the top (docs/LANGUAGES.md)');
   await page.keyboard.press('Tab');
   t.is(await page.locator(':focus').getAttribute('id'), 'signed_by');
   await page.keyboard.type('Dana Park');
@@ -200,7 +202,9 @@ test('on a phone the terms are in the page in full, the signature after their la
   t.deepEqual(await axeViolations(page), []);
 
   await page.keyboard.press('Tab');
-  t.is(await page.locator(':focus').getAttribute('href'), 'mailto:office@club.example', 'the keyboard reaches the terms’ link first');
+  t.is(await page.locator(':focus').textContent(), 'Español', 'the language switcher first (docs/LANGUAGES.md)');
+  await page.keyboard.press('Tab');
+  t.is(await page.locator(':focus').getAttribute('href'), 'mailto:office@club.example', 'then the terms’ link, before the form');
 
   await name.fill('Dana Park');
   await page.getByLabel(/I agree to this contract/).check();

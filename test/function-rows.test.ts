@@ -29,7 +29,7 @@ const FUNCTION_ROWS: Readonly<Record<string, z.AnyZodObject>> = {
   create_team: createdTeamRow,
   update_team: team,
   create_player_with_external_id: createdPlayerRow,
-  update_player_with_external_id: playerRow,
+  update_player_with_external_id: playerRow.omit({ language: true }),
   import_players: importOutcome,
   // Called by the release before this one during a rolling deploy, with its own row shapes.
   create_player_with_guardians: createdPlayerRowBeforeExternalId,
@@ -43,7 +43,9 @@ const FUNCTION_ROWS: Readonly<Record<string, z.AnyZodObject>> = {
   decline_contract_as_signer: answeredRow,
   sign_contract_with_evidence: answeredRow.omit({ signer_id: true, signers: true }),
   decline_contract: answeredRow.omit({ signer_id: true, signers: true }),
-  create_contract_terms: termsRow,
+  create_contract_terms_with_translations: termsRow,
+  // Called by the release before this one, with its own row shape.
+  create_contract_terms: termsRow.omit({ language: true, translations: true }),
   begin_signer_message: messageToSend,
   begin_contract_message: messageToSend.omit({
     signer_name: true,
@@ -54,6 +56,7 @@ const FUNCTION_ROWS: Readonly<Record<string, z.AnyZodObject>> = {
     voided_team_names: true,
     voided_monthly_fee: true,
     declined_by: true,
+    language: true,
   }),
   remind_families: reminded,
 };

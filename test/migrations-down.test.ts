@@ -42,12 +42,19 @@ async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; with
   const club = await createClub(db);
   await updateClub(db, club.id, { contact_email: 'office@example.test', time_zone: 'Europe/Madrid' });
   const [under12, under14] = [await createTeam(db, club, 'Under 12'), await createTeam(db, club, 'Under 14')];
-  await createContractTerms(db, club.id, { title: 'Season terms', body: 'Fees are due monthly.', actor: 'registrar@example.test' });
+  // Terms with a Spanish translation (docs/LANGUAGES.md).
+  await createContractTerms(db, club.id, {
+    title: 'Season terms',
+    body: 'Fees are due monthly.',
+    actor: 'registrar@example.test',
+    language: 'en',
+    translations: { es: { title: 'Condiciones', body: 'Las cuotas son mensuales.' } },
+  });
 
   // A minor with a birth date and a guardian (docs/PRODUCT.md, "People").
   await updatePlayer(db, club.id, await createPlayer(db, club, { teamIds: [under12] }), {
     birthDate: '2014-05-01',
-    guardians: [{ name: 'Dana Park', email: 'dana@example.test' }],
+    guardians: [{ name: 'Dana Park', email: 'dana@example.test', language: 'es' }],
   });
   // A webhook endpoint, which every transition from here on queues an event and a delivery for (docs/WEBHOOKS.md).
   const secrets = createSecretBox({ secretKey: Buffer.alloc(32, 1), secretKeyFile: '' });
@@ -131,6 +138,7 @@ test('a down of everything is refused before reverting anything, naming each mig
   t.deepEqual(
     error?.refused.map(({ migration, kind }) => [migration, kind]),
     [
+      ['0053_languages', 'loses-data'],
       ['0051_webhooks', 'loses-data'],
       ['0040_signature-evidence', 'loses-data'],
       ['0038_guardians', 'loses-data'],

@@ -142,6 +142,7 @@ test('every transition sends its event, signed as Standard Webhooks: the referen
       role,
       status,
       signed_at: null,
+      language: null,
       contract_url,
     })),
   });

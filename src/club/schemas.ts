@@ -11,8 +11,7 @@ const DESCRIPTIONS = {
   signing_policy:
     'Who signs a minor’s contract: `one_guardian` (any one listed guardian completes it) or `all_guardians` (every listed guardian must sign).',
   adult_age: `From this age on the offer’s day, a player signs alone (${ADULT_AGES.min}..${ADULT_AGES.max}).`,
-  default_language:
-    'The language of the club’s pages and e-mails when the signer has none of their own (docs/LANGUAGES.md); null: each family’s browser chooses, and e-mails are in English.',
+  default_language: 'The language of the club’s pages and e-mails when the signer has none of their own (docs/LANGUAGES.md).',
   contact_email:
     'Whom families ask: the Reply-To of the club’s e-mails, shown on every family page; null when the club has none.',
   time_zone: 'The IANA time zone the times families see are shown in, such as `Europe/Madrid`.',
@@ -40,10 +39,7 @@ export const updateClubBody = z
       .max(ADULT_AGES.max)
       .optional()
       .openapi({ description: DESCRIPTIONS.adult_age }),
-    default_language: languageCode
-      .nullable()
-      .optional()
-      .openapi({ description: `${DESCRIPTIONS.default_language} Send null to let each family's browser choose.` }),
+    default_language: languageCode.optional().openapi({ description: DESCRIPTIONS.default_language }),
     contact_email: z
       .string()
       .max(320)

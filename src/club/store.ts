@@ -30,8 +30,8 @@ export const club = z.object({
   name: z.string(),
   signing_policy: z.enum(SIGNING_POLICIES),
   adult_age: z.number().int(),
-  /** Null: each family's browser chooses (docs/LANGUAGES.md). */
-  default_language: z.string().nullable(),
+  /** A language with a catalog, when it was set (docs/LANGUAGES.md). */
+  default_language: z.string(),
   contact_email: z.string().nullable(),
   time_zone: z.string(),
 });

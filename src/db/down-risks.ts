@@ -167,6 +167,18 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
     explanation: "every player's external_id, the club's own id that a roster import matches rows by",
     query: 'SELECT EXISTS (SELECT 1 FROM players WHERE external_id IS NOT NULL)',
   },
+  '0053_languages': {
+    kind: 'loses-data',
+    explanation:
+      "every guardian's, player's and signer's language, the terms' translations and which language each signature read " +
+      'the terms in, and a club default_language other than en and es (set to en)',
+    query: `
+      SELECT EXISTS (SELECT 1 FROM contract_terms_translations)
+        OR EXISTS (SELECT 1 FROM guardians WHERE language IS NOT NULL)
+        OR EXISTS (SELECT 1 FROM players WHERE language IS NOT NULL)
+        OR EXISTS (SELECT 1 FROM contract_signers WHERE language IS NOT NULL OR terms_language IS NOT NULL)
+        OR EXISTS (SELECT 1 FROM tenants WHERE default_language NOT IN ('en', 'es'))`,
+  },
   '0051_webhooks': {
     kind: 'loses-data',
     explanation: "every club's webhook endpoints with their secrets, and the events and delivery log they had",

@@ -1,4 +1,4 @@
-import type { AnsweredContract, FamilyContract } from './store.ts';
+import { type AnsweredContract, type FamilyContract, termsIn } from './store.ts';
 import { json, text } from '../http/answer-content.ts';
 import { MACHINE, RULES_OUT_OF_SYNC } from '../http/machine-reference.ts';
 import { z } from '../http/openapi-zod.ts';
@@ -22,19 +22,22 @@ const view = (
   ctx: Context,
   token: string,
   contract: FamilyContract | AnsweredContract,
-): FamilyContractResponse =>
-  familyContractResponse.parse({
+): FamilyContractResponse => {
+  // The language the family page shows this link in (docs/LANGUAGES.md), and the terms as it shows
+  // them; the API's own error messages stay English.
+  const language = chooseLanguage({
+    signer: contract.signers.find((signer) => signer.token === token)?.language,
+    club: contract.club_language,
+    acceptLanguage: ctx.get('accept-language') || undefined,
+  });
+  return familyContractResponse.parse({
     ...contract,
+    terms: 'terms_translations' in contract ? termsIn(contract.terms, contract.terms_translations, language) : contract.terms,
     contract_version: contract.contract_version ?? contractVersion,
     ...familySigners(contract.signers, token),
-    // The language the family page shows this link in (docs/LANGUAGES.md); the API's own error
-    // messages stay English.
-    language: chooseLanguage({
-      signer: contract.signers.find((signer) => signer.token === token)?.language,
-      club: contract.club_language,
-      acceptLanguage: ctx.get('accept-language') || undefined,
-    }),
+    language,
   });
+};
 
 export const familyContract = familyRead({
   method: 'get',

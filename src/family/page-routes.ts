@@ -12,7 +12,7 @@ import { declineForm, signForm } from './schemas.ts';
 import { hasVisibleCharacter, noQuery } from '../http/input.ts';
 import type { Context } from 'koa';
 import { chooseLanguage } from '../i18n/choose-language.ts';
-import { DEFAULT_LANGUAGE } from '../i18n/catalogs.ts';
+import { DEFAULT_LANGUAGE, isLanguage } from '../i18n/catalogs.ts';
 import { type Translator, translator } from '../i18n/translator.ts';
 
 export interface FamilyPageRouteDependencies {
@@ -138,6 +138,7 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
         refuseCrossSite(ctx);
         readQuery(ctx, noQuery);
         const form = await readFormBody(ctx, signForm);
+        ctx.state.pageLanguage = form.language;
         // Not refusals: the family left the name blank or the box unticked, and the page asks again.
         if (form.signed_by === undefined || !hasVisibleCharacter(form.signed_by)) return 'name_missing';
         if (form.agree === undefined) return 'agreement_missing';
@@ -160,7 +161,7 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
       backToPage(async (ctx, token) => {
         refuseCrossSite(ctx);
         readQuery(ctx, noQuery);
-        await readFormBody(ctx, declineForm);
+        ctx.state.pageLanguage = (await readFormBody(ctx, declineForm)).language;
         await links.decline(ctx, token);
         return 'declined';
       }),
@@ -185,8 +186,12 @@ function backToPage(perform: (ctx: RouterContext, token: string) => Promise<Form
       if (!PAGE_EXPLAINS.has(toAppError(error).code)) throw error;
       outcome = null;
     }
+    // Back in the language the form was shown in, whatever would choose it otherwise.
+    const query = new URLSearchParams();
+    if (outcome !== null) query.set('outcome', outcome);
+    if (isLanguage(ctx.state.pageLanguage)) query.set('lang', ctx.state.pageLanguage);
     ctx.status = 303;
-    ctx.redirect(`../${token}${outcome === null ? '' : `?outcome=${outcome}`}`);
+    ctx.redirect(`../${token}${query.size === 0 ? '' : `?${query}`}`);
   };
 }
 

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { ErrorCode } from '../errors.ts';
 import { formatIsoTime, formatMonthlyFee, formatReadableTime, listOfNames } from '../formatting.ts';
-import type { FamilyClub, FamilyContract, SignedContract } from './store.ts';
+import { type FamilyClub, type FamilyContract, type SignedContract, termsIn } from './store.ts';
 import { esignDisclosure } from './esign-disclosure.ts';
 import { LANGUAGES } from '../i18n/catalogs.ts';
 import { type Translator, translator } from '../i18n/translator.ts';
@@ -108,6 +108,7 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
   return {
     contract: (token, contract, outcome, language) => {
       const signers = signersView(contract, token, language);
+      const shownTerms = termsIn(contract.terms, contract.terms_translations, language.language);
       const disclosure = esignDisclosure(language.language);
       return eta.render('./contract', {
         ...framing(language),
@@ -121,7 +122,7 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         teams: teams(contract.team_names, language),
         monthlyFee: fee(contract.monthly_fee, language),
         contractVersion: contract.contract_version ?? options.contractVersion,
-        terms: contract.terms === null ? null : { ...contract.terms, html: options.termsHtml(contract.terms) },
+        terms: shownTerms === null ? null : { ...shownTerms, html: options.termsHtml(shownTerms) },
         status: contract.status,
         ...signers,
         signedBy: contract.contract_signed_by,
@@ -155,7 +156,7 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
       return eta.render('./message', {
         ...framing(language),
         title: language.t(known ? `page.error.${code}.title` : 'page.error.fallbackTitle'),
-        // An error the catalog does not explain is the API's own message, in English (SPEC §16).
+        // An error the catalog does not explain is the API's own message, in English (docs/LANGUAGES.md).
         message: known ? language.t(`page.error.${code}.message`) : message,
         assetsPath: `${root}assets`,
         clubName: club?.name ?? null,

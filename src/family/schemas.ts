@@ -65,7 +65,11 @@ export const signForm = z
       .openapi({ description: 'The language the page was shown in: its e-sign notice and terms are the ones recorded.' }),
   })
   .strict();
-export const declineForm = z.object({}).strict();
+export const declineForm = z
+  .object({
+    language: languageCode.optional().openapi({ description: 'The language the page was shown in: the page after it keeps it.' }),
+  })
+  .strict();
 
 const terms = described(familyTerms, {
   version: 'Numbered 1, 2, … per club.',

@@ -30,7 +30,11 @@ const termsColumns = {
   terms_title: z.string().nullable(),
   terms_sha256: z.instanceof(Buffer).nullable(),
   terms_body: z.string().nullable(),
-  terms_language: z.string().nullable().default(null),
+};
+
+/** What the link's read adds to the terms: the language of their text, and their translations. */
+const termsLanguageColumns = {
+  terms_language: z.string().nullable(),
   terms_translations: termsTranslations,
 };
 
@@ -49,7 +53,7 @@ function withTerms<
     terms_title: string | null;
     terms_sha256: Buffer | null;
     terms_body: string | null;
-    terms_language: string | null;
+    terms_language?: string | null;
     club_name: string | null;
   },
 >(row: Row) {
@@ -68,7 +72,7 @@ function withTerms<
     terms:
       version === null || title === null || sha256 === null || body === null
         ? null
-        : { version, title, sha256: sha256.toString('hex'), body, language },
+        : { version, title, sha256: sha256.toString('hex'), body, language: language ?? null },
   };
 }
 
@@ -100,8 +104,10 @@ export type FamilyContract = z.infer<typeof familyContract> & {
   readonly contract_declined_at: number | null;
   readonly club_contact_email: string | null;
   readonly club_time_zone: string;
-  /** The club's default_language (docs/LANGUAGES.md); null: the family's browser chooses. */
+  /** The club's default_language (docs/LANGUAGES.md). */
   readonly club_language: string | null;
+  /** The pinned terms' translations, by language, with their text. */
+  readonly terms_translations: TermsTranslations;
 };
 
 /** The club as a page of a link that opens no contract names it: who it is, whom to ask, its language. */
@@ -126,6 +132,7 @@ const contractRow = z.object({
   club_language: z.string().nullable(),
   signers: storedSigners,
   ...termsColumns,
+  ...termsLanguageColumns,
 });
 
 export type ContractLink =

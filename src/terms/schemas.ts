@@ -47,7 +47,16 @@ export const createContractTermsBody = z
     }),
     language: languageCode.optional().openapi({ description: 'The language `title` and `body` are in.' }),
     translations: z
-      .record(languageCode, z.object({ title: name, body: termsBody }).strict())
+      .record(
+        languageCode,
+        z
+          .object({
+            title: name.openapi({ description: 'The title in that language.' }),
+            body: termsBody.openapi({ description: 'The terms in that language, in Markdown, under the same limits.' }),
+          })
+          .strict()
+          .openapi({ description: 'The terms in one language.' }),
+      )
       .optional()
       .openapi({
         description:

@@ -9,7 +9,14 @@ export const termsRow = z.object({
   /** The language of the version's own text; null: not said. */
   language: z.string().nullable(),
   /** sql/contract_terms_translations_of: {"es": {title, sha256}, …}. */
-  translations: z.record(z.object({ title: z.string(), sha256: z.string() })),
+  translations: z.record(
+    z
+      .object({
+        title: z.string().describe('The title in that language.'),
+        sha256: z.string().describe('SHA-256 of the translation’s body (its UTF-8 bytes), in hex.'),
+      })
+      .describe('One translation.'),
+  ),
 });
 export type StoredTerms = z.infer<typeof termsRow>;
 

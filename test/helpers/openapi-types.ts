@@ -586,6 +586,11 @@ export interface components {
       name: string;
       /** @description Where the guardian will receive their own link. */
       email: string;
+      /**
+       * @description The language of the guardian’s page and e-mails; null: the club’s.
+       * @default null
+       */
+      language?: string | null;
     };
     Player: {
       /** @description The player’s id. */
@@ -609,6 +614,8 @@ export interface components {
       guardians: components["schemas"]["Guardian"][];
       /** @description The club’s own id for the player, unique in the club (a roster import matches rows by it); null when none. */
       external_id: string | null;
+      /** @description The player’s own language, for an offer they sign themselves; null: the club’s. */
+      language: string | null;
       /**
        * Format: uri
        * @description The family’s link; set only while the offer is open.
@@ -667,6 +674,17 @@ export interface components {
        * @example 2026-11-26T07:10:17.206Z
        */
       created_at: string;
+      /** @description The language of `title` and `body`; null when not said. */
+      language: string | null;
+      /** @description Its translations by language: each one’s title and the SHA-256 of its body. */
+      translations: {
+        [key: string]: {
+          /** @description The title in that language. */
+          title: string;
+          /** @description SHA-256 of the translation’s body (its UTF-8 bytes), in hex. */
+          sha256: string;
+        };
+      };
     };
     ContractTermsList: {
       /** @description Every version, newest first. */
@@ -684,11 +702,8 @@ export interface components {
       signing_policy: "one_guardian" | "all_guardians";
       /** @description From this age on the offer’s day, a player signs alone (14..21). */
       adult_age: number;
-      /**
-       * @description The language of the club’s pages and e-mails when the signer has none of their own.
-       * @enum {string}
-       */
-      default_language: "en" | "es";
+      /** @description The language of the club’s pages and e-mails when the signer has none of their own (docs/LANGUAGES.md). */
+      default_language: string;
       /** @description Whom families ask: the Reply-To of the club’s e-mails, shown on every family page; null when the club has none. */
       contact_email: string | null;
       /** @description The IANA time zone the times families see are shown in, such as `Europe/Madrid`. */
@@ -793,7 +808,7 @@ export interface components {
       /** @description The club making the offer. */
       club_name: string;
       /** @description The terms the offer pinned; null when the club had none. */
-      terms: {
+      terms: ({
         /** @description Numbered 1, 2, … per club. */
         version: number;
         /** @description The terms’ title. */
@@ -802,7 +817,9 @@ export interface components {
         sha256: string;
         /** @description Markdown, exactly as the club wrote it. */
         body: string;
-      } | null;
+        /** @description The language of this text: the family’s where the club translated the terms into it; null when not said. */
+        language: string | null;
+      }) | null;
       /** @description The player’s name. */
       player_name: string;
       /** @description The names of the player’s teams. */
@@ -833,6 +850,8 @@ export interface components {
       };
       /** @description Everyone who signs this contract, in order, and where each stands; no one’s e-mail or link. */
       signers: components["schemas"]["ContractSigner"][];
+      /** @description The language the family page shows this link in (docs/LANGUAGES.md): the signer’s own, the club’s default, the Accept-Language header’s, or `en`. */
+      language: string;
     };
     Readiness: {
       /**
@@ -1503,7 +1522,7 @@ export interface operations {
            * @description The people who sign for a minor, in order (0 to 4). A list changed while an offer is open applies from the next offer.
            * @default []
            */
-          guardians?: {
+          guardians?: ({
               /** @description The guardian’s name, stored exactly as sent. */
               name: string;
               /**
@@ -1511,9 +1530,19 @@ export interface operations {
                * @description Where the guardian will receive their own link.
                */
               email: string;
-            }[];
+              /**
+               * @description The language of the guardian’s page and e-mails; absent or null: the club’s.
+               * @enum {string|null}
+               */
+              language?: "en" | "es";
+            })[];
           /** @description The club’s own id for the player (its registration system’s), unique in the club; a roster import updates the player whose external_id a row gives. Absent or null: none. */
           external_id?: string | null;
+          /**
+           * @description The language of the player’s page and e-mails when they sign for themselves; absent or null: the club’s.
+           * @enum {string|null}
+           */
+          language?: "en" | "es";
         };
       };
     };
@@ -1653,7 +1682,7 @@ export interface operations {
           /** @description The player’s birth date, YYYY-MM-DD, not in the future (UTC); null: unknown; absent: unchanged. */
           birth_date?: string | null;
           /** @description All the player’s guardians, replacing the current list (`[]` removes them); null or absent: unchanged. */
-          guardians?: {
+          guardians?: (({
               /** @description The guardian’s name, stored exactly as sent. */
               name: string;
               /**
@@ -1661,9 +1690,19 @@ export interface operations {
                * @description Where the guardian will receive their own link.
                */
               email: string;
-            }[] | null;
+              /**
+               * @description The language of the guardian’s page and e-mails; absent or null: the club’s.
+               * @enum {string|null}
+               */
+              language?: "en" | "es";
+            })[]) | null;
           /** @description The club’s own id for the player, unique in the club; null removes it; absent: unchanged. */
           external_id?: string | null;
+          /**
+           * @description The player’s own language; null removes it (the club’s applies); absent: unchanged.
+           * @enum {string|null}
+           */
+          language?: "en" | "es";
         };
       };
     };
@@ -2102,6 +2141,28 @@ export interface operations {
           title: string;
           /** @description The terms, in Markdown: shown to the family above the signature, sanitised. They may make at most 2,000 HTML elements (paragraphs, list items, table cells, emphasis, links…) and nest quotes and lists at most 20 deep. */
           body: string;
+          /**
+           * @description The language `title` and `body` are in.
+           * @enum {string}
+           */
+          language?: "en" | "es";
+          /** @description The same terms in other languages, `{"es": {"title", "body"}}` (docs/LANGUAGES.md): a family reading in one sees it; the signature records which text was shown, by its SHA-256 and language. */
+          translations?: {
+            /** @description The terms in one language. */
+            en?: {
+              /** @description The title in that language. */
+              title: string;
+              /** @description The terms in that language, in Markdown, under the same limits. */
+              body: string;
+            };
+            /** @description The terms in one language. */
+            es?: {
+              /** @description The title in that language. */
+              title: string;
+              /** @description The terms in that language, in Markdown, under the same limits. */
+              body: string;
+            };
+          };
         };
       };
     };
@@ -2212,7 +2273,7 @@ export interface operations {
           /** @description From this age on the offer’s day, a player signs alone (14..21). */
           adult_age?: number;
           /**
-           * @description The language of the club’s pages and e-mails when the signer has none of their own.
+           * @description The language of the club’s pages and e-mails when the signer has none of their own (docs/LANGUAGES.md).
            * @enum {string}
            */
           default_language?: "en" | "es";
@@ -2689,6 +2750,11 @@ export interface operations {
           signature_url?: string;
           /** @description The signer agrees to sign electronically, having been shown the e-sign disclosure (the family page shows it). Recorded as given; absent (older clients) is recorded as not said. */
           esign_consent?: boolean;
+          /**
+           * @description The language the signer read the terms and the e-sign disclosure in (docs/LANGUAGES.md): the disclosure recorded is that language’s, and the terms’ translation into it, where there is one. Absent: the English disclosure and the terms’ own text, as clients before languages signed.
+           * @enum {string}
+           */
+          language?: "en" | "es";
         };
         "application/x-www-form-urlencoded": {
           /** @description The name typed on the page; blank: the page asks again. */
@@ -2703,6 +2769,11 @@ export interface operations {
            * @enum {string}
            */
           esign_consent?: "yes";
+          /**
+           * @description The language the page was shown in: its e-sign notice and terms are the ones recorded.
+           * @enum {string}
+           */
+          language?: "en" | "es";
         };
       };
     };
@@ -2799,7 +2870,13 @@ export interface operations {
     requestBody?: {
       content: {
         "application/json": Record<string, never>;
-        "application/x-www-form-urlencoded": Record<string, never>;
+        "application/x-www-form-urlencoded": {
+          /**
+           * @description The language the page was shown in: the page after it keeps it.
+           * @enum {string}
+           */
+          language?: "en" | "es";
+        };
       };
     };
     responses: {

@@ -13,13 +13,14 @@ const signersOf = (club: Club, playerId: number) =>
     SELECT contract_signers_of(players) AS signers FROM players WHERE tenant_id = ${club.id} AND id = ${playerId}
   `);
 
-test('lists the offer’s signers in order, each with id, name, e-mail, role, link and status', async (t) => {
+test('lists the offer’s signers in order, each with id, name, e-mail, role, link, status and language', async (t) => {
   const club = await createClub(db().pool);
   const playerId = await createPlayer(db().pool, club);
   await addGuardians(db().pool, club, playerId, [
     { name: 'Dana Park', email: 'dana@example.test' },
     { name: 'Sam Park', email: 'sam@example.test' },
   ]);
+  await db().pool.query(sql.unsafe`UPDATE guardians SET language = 'es' WHERE tenant_id = ${club.id} AND name = 'Sam Park'`);
   await putContractInState(db().pool, club, playerId, 'offered');
   const [first, second] = await readSigners(db().pool, club, playerId);
 
@@ -32,6 +33,7 @@ test('lists the offer’s signers in order, each with id, name, e-mail, role, li
       token: first?.token,
       status: 'pending',
       signed_at: null,
+      language: null,
     },
     {
       signer_id: second?.id,
@@ -41,6 +43,7 @@ test('lists the offer’s signers in order, each with id, name, e-mail, role, li
       token: second?.token,
       status: 'pending',
       signed_at: null,
+      language: 'es',
     },
   ]);
 });
@@ -52,7 +55,16 @@ test('an offer with no signer rows lists the player, at the player’s e-mail an
   await db().pool.query(sql.unsafe`DELETE FROM contract_signers WHERE tenant_id = ${club.id} AND player_id = ${playerId}`);
 
   t.deepEqual(await signersOf(club, playerId), [
-    { signer_id: null, name: 'Jacelyn Park', email: 'family@example.test', role: 'player', token, status: 'declined', signed_at: null },
+    {
+      signer_id: null,
+      name: 'Jacelyn Park',
+      email: 'family@example.test',
+      role: 'player',
+      token,
+      status: 'declined',
+      signed_at: null,
+      language: null,
+    },
   ]);
 });
 
