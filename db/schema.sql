@@ -69,6 +69,19 @@ CREATE TYPE public.offer_contract_outcome AS (
     moved_teams boolean,
     archived boolean,
     audit_id bigint,
+    actor text
+);
+
+CREATE TYPE public.offer_contract_with_signers_outcome AS (
+    replayed boolean,
+    previous_status text,
+    new_status text,
+    contract_token text,
+    monthly_fee integer,
+    team_ids integer[],
+    moved_teams boolean,
+    archived boolean,
+    audit_id bigint,
     actor text,
     signers jsonb
 );
@@ -1803,6 +1816,16 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.offer_contract(p_tenant_id integer, p_player_id integer, p_monthly_fee integer, p_target_team_id integer, p_force boolean, p_allowed_from text[], p_actor text, p_source text, p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)
  RETURNS SETOF public.offer_contract_outcome
+ LANGUAGE sql
+AS $function$
+  SELECT (jsonb_populate_record(NULL::offer_contract_outcome, to_jsonb(outcome))).*
+  FROM offer_contract_with_signers(
+    p_tenant_id, p_player_id, p_monthly_fee, p_target_team_id, p_force, p_allowed_from, p_actor, p_source, p_idempotency
+  ) AS outcome;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.offer_contract_with_signers(p_tenant_id integer, p_player_id integer, p_monthly_fee integer, p_target_team_id integer, p_force boolean, p_allowed_from text[], p_actor text, p_source text, p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)
+ RETURNS SETOF public.offer_contract_with_signers_outcome
  LANGUAGE plpgsql
 AS $function$
 #variable_conflict use_column
@@ -1819,10 +1842,10 @@ DECLARE
   rule contract_transitions;
   terms contract_terms;
   signer contract_signers;
-  outcome offer_contract_outcome;
+  outcome offer_contract_with_signers_outcome;
 BEGIN
   IF replay IS NOT NULL THEN
-    RETURN NEXT jsonb_populate_record(NULL::offer_contract_outcome, replay);
+    RETURN NEXT jsonb_populate_record(NULL::offer_contract_with_signers_outcome, replay);
     RETURN;
   END IF;
 
@@ -1889,9 +1912,9 @@ BEGIN
   FOR signer IN SELECT * FROM mint_contract_signers(after) LOOP
     PERFORM queue_signer_message(p_tenant_id, p_player_id, 'offer', signer.token, NULL, signer, after.email);
   END LOOP;
-  -- By name, not ROW(…): the outcome's type gains attributes over releases (signers, in 0048), and
-  -- a value built by position would fail while a deploy stands between the two.
-  outcome := jsonb_populate_record(NULL::offer_contract_outcome, jsonb_build_object(
+  -- By name, not ROW(…), as every outcome is built: a type that gains attributes in a later release
+  -- keeps working.
+  outcome := jsonb_populate_record(NULL::offer_contract_with_signers_outcome, jsonb_build_object(
     'replayed', false,
     'previous_status', before.contract_status,
     'new_status', after.contract_status,
@@ -1932,7 +1955,7 @@ AS $function$
 DECLARE
   replay jsonb := claim_idempotency_key(p_tenant_id, p_idempotency);
   item jsonb;
-  outcome offer_contract_outcome;
+  outcome offer_contract_with_signers_outcome;
   answered jsonb[] := '{}';
   refused text;
 BEGIN
@@ -1942,7 +1965,7 @@ BEGIN
   END IF;
   FOR item IN SELECT value FROM jsonb_array_elements(p_offers) LOOP
     BEGIN
-      SELECT * INTO outcome FROM offer_contract(
+      SELECT * INTO outcome FROM offer_contract_with_signers(
         p_tenant_id,
         (item->>'player_id')::integer,
         (item->>'monthly_fee')::integer,

@@ -1,13 +1,29 @@
-// sha256:e68e6a5b77820e3654a873d9179b9a9f407b164340ee9be20781b1062a2af300 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
+// sha256:170d26bba531091d448dc81362daea87f4821538a8541c845bbee672b47dcc41 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 
-// An offer's outcome lists who signs (docs/PRODUCT.md, "Who signs"). A new attribute of a type no
-// table stores: a catalog change. It comes after 0043, whose offer_contract builds the outcome by
-// attribute name, so that no function building it by position runs while the type has changed.
+// An offer's outcome lists who signs (docs/PRODUCT.md, "Who signs"): a type of its own for
+// offer_contract_with_signers, beside the previous release's offer_contract_outcome, which stays as
+// it was. Changing that type in place (ALTER TYPE … ADD ATTRIBUTE) would fail the previous release's
+// offers that are running as the migration commits: an offer whose answer started with the old type
+// and built its row with the new one. A new type no table stores: a catalog change.
 export async function up(pgm: MigrationBuilder): Promise<void> {
-  pgm.sql('ALTER TYPE offer_contract_outcome ADD ATTRIBUTE signers jsonb');
+  pgm.sql(`
+    CREATE TYPE offer_contract_with_signers_outcome AS (
+      replayed boolean,
+      previous_status text,
+      new_status text,
+      contract_token text,
+      monthly_fee integer,
+      team_ids integer[],
+      moved_teams boolean,
+      archived boolean,
+      audit_id bigint,
+      actor text,
+      signers jsonb
+    )
+  `);
 }
 
 export async function down(pgm: MigrationBuilder): Promise<void> {
-  pgm.sql('ALTER TYPE offer_contract_outcome DROP ATTRIBUTE signers');
+  pgm.sql('DROP TYPE offer_contract_with_signers_outcome');
 }

@@ -1,5 +1,5 @@
 -- POST /admin/contract/offers (docs/PRODUCT.md, "The season at once"): many OFFERs in one call, in
--- the order given. Each is offer_contract's whole transition — its rules, signers, e-mail and audit
+-- the order given. Each is offer_contract_with_signers's whole transition — its rules, signers, e-mail and audit
 -- row — in a subtransaction of its own, so a refusal (the machine's refusals of OFFER, an unknown
 -- player or team) rolls back that player's offer alone and is answered in its place; any other
 -- error fails the whole call. p_offers is `[{player_id, monthly_fee, target_team_id, allowed_from}]`,
@@ -20,7 +20,7 @@ AS $$
 DECLARE
   replay jsonb := claim_idempotency_key(p_tenant_id, p_idempotency);
   item jsonb;
-  outcome offer_contract_outcome;
+  outcome offer_contract_with_signers_outcome;
   answered jsonb[] := '{}';
   refused text;
 BEGIN
@@ -30,7 +30,7 @@ BEGIN
   END IF;
   FOR item IN SELECT value FROM jsonb_array_elements(p_offers) LOOP
     BEGIN
-      SELECT * INTO outcome FROM offer_contract(
+      SELECT * INTO outcome FROM offer_contract_with_signers(
         p_tenant_id,
         (item->>'player_id')::integer,
         (item->>'monthly_fee')::integer,

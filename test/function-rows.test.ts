@@ -37,7 +37,9 @@ const FUNCTION_ROWS: Readonly<Record<string, z.AnyZodObject>> = {
   // Still installed for the release before that one.
   create_player: createdPlayerRowBeforeGuardians,
   update_player: playerRowBeforeGuardians,
-  offer_contract: offerOutcome,
+  offer_contract_with_signers: offerOutcome,
+  // Called by the release before this one, in its own outcome type.
+  offer_contract: offerOutcome.omit({ signers: true }),
   withdraw_contract: withdrawalOutcome,
   sign_contract_as_signer: answeredRow,
   decline_contract_as_signer: answeredRow,

@@ -47,7 +47,10 @@ interface Offered {
 }
 
 let mailboxes = 0;
-const mailbox = (name: string) => `${name}+${(mailboxes += 1)}@example.test`;
+const mailbox = (name: string) => {
+  mailboxes += 1;
+  return `${name}+${mailboxes}@example.test`;
+};
 
 /** A club (with `clubLanguage`) offering a minor whose one guardian has `guardianLanguage`. */
 async function offered(options: { clubLanguage?: string; guardianLanguage?: string | null; email?: string } = {}) {

@@ -138,8 +138,9 @@ test('a down of everything is refused before reverting anything, naming each mig
   t.deepEqual(
     error?.refused.map(({ migration, kind }) => [migration, kind]),
     [
-      ['0053_languages', 'loses-data'],
-      ['0051_webhooks', 'loses-data'],
+      ['0054_terms-translations', 'loses-data'],
+      ['0052_guardian-language', 'loses-data'],
+      ['0049_webhooks', 'loses-data'],
       ['0040_signature-evidence', 'loses-data'],
       ['0038_guardians', 'loses-data'],
       ['0034_club-settings', 'loses-data'],

@@ -287,3 +287,24 @@ test('an e-mail given up is message.failed', async (t) => {
     message: { id: messageId, kind: 'offer', recipient: 'nobody@example.test', error: '550 no such mailbox' },
   });
 });
+
+test('after a rotation each delivery carries a signature by each secret: receivers with the old one or the new one both verify it', async (t) => {
+  const subscribed = await subscribedClub();
+  const rotated = await request(server.baseUrl, 'POST', `/admin/webhooks/${subscribed.endpointId}/rotate-secret`, {
+    token: subscribed.admin,
+  });
+  await offer(subscribed, await createPlayer(db.pool, subscribed.club));
+
+  await receivedTypes(subscribed.receiver, 1);
+  const [delivery] = subscribed.receiver.received;
+  t.is(String(delivery?.headers['webhook-signature']).split(' ').length, 2);
+  for (const secret of [subscribed.secret, rotated.body.secret]) {
+    t.notThrows(() => new Webhook(secret).verify(delivery?.body ?? '', delivery?.headers as Record<string, string>));
+  }
+  t.throws(() =>
+    new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(
+      delivery?.body ?? '',
+      delivery?.headers as Record<string, string>,
+    ),
+  );
+});

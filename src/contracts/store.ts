@@ -45,7 +45,7 @@ export const offerOutcome = offer.merge(replayed).extend({ audit_id: z.bigint().
 export type OfferOutcome = z.infer<typeof offerOutcome>;
 
 /**
- * The whole OFFER transition in one round trip: one call of sql/offer_contract, one statement, one
+ * The whole OFFER transition in one round trip: one call of sql/offer_contract_with_signers, one statement, one
  * transaction, with or without an Idempotency-Key. The machine's judgement travels with it, so the
  * player's state is not read first.
  */
@@ -57,7 +57,7 @@ export async function offerContract(
   const allowedFrom =
     request.allowedFrom ?? sourceStates({ type: 'OFFER', force: request.force, targetTeamId: request.targetTeamId });
   return db.one(sql.type(offerOutcome)`
-    SELECT * FROM offer_contract(
+    SELECT * FROM offer_contract_with_signers(
       ${request.tenantId}, ${request.playerId}, ${request.monthlyFee}, ${request.targetTeamId},
       ${request.force}, ${sql.array(allowedFrom, 'text')}, ${request.actor}, 'admin_api', ${claimArgument(idempotency)}
     )
@@ -77,7 +77,7 @@ export const listedContract = z.object({
   /** In the order of team_ids, so that the nth name is the nth id's. */
   team_names: z.array(z.string()),
   external_id: z.string().nullable(),
-  /** The completing signature's typed name; the offer clears it (sql/offer_contract). */
+  /** The completing signature’s typed name; the offer clears it (sql/offer_contract_with_signers). */
   signed_by: z.string().nullable(),
   /** Set exactly while signed (the CHECK players_signed_has_signature). */
   signed_at: z.number().nullable(),

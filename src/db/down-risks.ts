@@ -167,19 +167,33 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
     explanation: "every player's external_id, the club's own id that a roster import matches rows by",
     query: 'SELECT EXISTS (SELECT 1 FROM players WHERE external_id IS NOT NULL)',
   },
-  '0053_languages': {
+  '0050_club-language-codes': {
     kind: 'loses-data',
-    explanation:
-      "every guardian's, player's and signer's language, the terms' translations and which language each signature read " +
-      'the terms in, and a club default_language other than en and es (set to en)',
-    query: `
-      SELECT EXISTS (SELECT 1 FROM contract_terms_translations)
-        OR EXISTS (SELECT 1 FROM guardians WHERE language IS NOT NULL)
-        OR EXISTS (SELECT 1 FROM players WHERE language IS NOT NULL)
-        OR EXISTS (SELECT 1 FROM contract_signers WHERE language IS NOT NULL OR terms_language IS NOT NULL)
-        OR EXISTS (SELECT 1 FROM tenants WHERE default_language NOT IN ('en', 'es'))`,
+    explanation: "every club's default_language other than en and es (each set to en)",
+    query: "SELECT EXISTS (SELECT 1 FROM tenants WHERE default_language NOT IN ('en', 'es'))",
   },
-  '0051_webhooks': {
+  '0051_player-language': {
+    kind: 'loses-data',
+    explanation: "every player's own language",
+    query: 'SELECT EXISTS (SELECT 1 FROM players WHERE language IS NOT NULL)',
+  },
+  '0052_guardian-language': {
+    kind: 'loses-data',
+    explanation: "every guardian's language",
+    query: 'SELECT EXISTS (SELECT 1 FROM guardians WHERE language IS NOT NULL)',
+  },
+  '0053_signer-languages': {
+    kind: 'loses-data',
+    explanation: "each signer's language and the language each signature read the terms in",
+    query: 'SELECT EXISTS (SELECT 1 FROM contract_signers WHERE language IS NOT NULL OR terms_language IS NOT NULL)',
+  },
+  '0054_terms-translations': {
+    kind: 'loses-data',
+    explanation: "every translation of the club's terms, and the language each version's own text is in",
+    query:
+      'SELECT EXISTS (SELECT 1 FROM contract_terms_translations) OR EXISTS (SELECT 1 FROM contract_terms WHERE language IS NOT NULL)',
+  },
+  '0049_webhooks': {
     kind: 'loses-data',
     explanation: "every club's webhook endpoints with their secrets, and the events and delivery log they had",
     query: 'SELECT EXISTS (SELECT 1 FROM webhook_endpoints) OR EXISTS (SELECT 1 FROM webhook_events)',

