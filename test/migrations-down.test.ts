@@ -13,6 +13,7 @@ import { idempotencyClaim } from '../src/admin/idempotency-store.ts';
 import { updateClub } from '../src/club/store.ts';
 import { createSecretBox } from '../src/webhooks/secret-box.ts';
 import { createEndpoint } from '../src/webhooks/store.ts';
+import { recordReceipt } from '../src/receipts/store.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState } from './helpers/fixtures.ts';
 
@@ -73,6 +74,19 @@ async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; with
     contractVersion: 'v1',
     evidence: { esignConsent: true, disclosure: { version: 'esign-en-2026-12', sha256: 'ab'.repeat(32) }, userAgent: 'Mozilla/5.0' },
   });
+  // Its receipt PDF, recorded as the worker records it (a few bytes stand for the PDF here).
+  await recordReceipt(
+    db,
+    {
+      tenantId: club.id,
+      playerId: signedWithEvidence,
+      signAuditId: await db.oneFirst(sql.type(z.object({ id: z.bigint() }))`
+        SELECT max(id) AS id FROM contract_audit_log WHERE tenant_id = ${club.id} AND player_id = ${signedWithEvidence} AND event_type = 'sign'
+      `),
+    },
+    Buffer.from('%PDF-1.7 receipt'),
+    { actor: 'system', source: 'confirmation_mail' },
+  );
   const withdrawn = await createPlayer(db, club, { teamIds: [under14] });
   await putContractInState(db, club, withdrawn, 'withdrawn');
   const expired = await createPlayer(db, club, { teamIds: [under14] });
@@ -131,6 +145,8 @@ test('a down of everything is refused before reverting anything, naming each mig
   t.deepEqual(
     error?.refused.map(({ migration, kind }) => [migration, kind]),
     [
+      ['0061_contract-rules-and-sql-functions', 'cannot-run'],
+      ['0060_contract-receipts', 'loses-data'],
       ['0051_webhooks', 'loses-data'],
       ['0040_signature-evidence', 'loses-data'],
       ['0038_guardians', 'loses-data'],
