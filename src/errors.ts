@@ -102,6 +102,12 @@ export const ERRORS = {
     message: 'One request offers at most 1,000 players: split the roster, or narrow the selection.',
   },
   contract_not_signed: { status: 404, message: 'No receipt: this contract is not signed.' },
+  // A contract made signed by an operator's override_contract has no `sign` audit row: no signature
+  // through a link to seal (docs/RECEIPTS.md).
+  receipt_unavailable: {
+    status: 404,
+    message: 'This contract was recorded as signed by the club, not signed through a link: it has no sealed PDF receipt.',
+  },
   idempotency_key_reused: {
     status: 422,
     sqlstate: 'IDKRU',

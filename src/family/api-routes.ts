@@ -1,4 +1,6 @@
+import type { Context } from 'koa';
 import type { AnsweredContract, FamilyContract } from './store.ts';
+import type { StoredReceipt } from '../receipts/store.ts';
 import { json, text } from '../http/answer-content.ts';
 import { MACHINE, RULES_OUT_OF_SYNC } from '../http/machine-reference.ts';
 import { z } from '../http/openapi-zod.ts';
@@ -121,5 +123,46 @@ export const receipt = familyRead({
     const signed = await deps.links.receipt(ctx, token);
     ctx.type = 'html';
     ctx.body = deps.pages.receipt(token, signed);
+  },
+});
+
+/** Answers a receipt PDF: its recorded bytes, named after the start of their sha256. */
+export function answerReceiptPdf(ctx: Context, receipt: StoredReceipt): void {
+  ctx.type = 'application/pdf';
+  ctx.set('Content-Disposition', `inline; filename="contract-receipt-${receipt.sha256.slice(0, 12)}.pdf"`);
+  ctx.body = receipt.pdf;
+}
+
+/**
+ * The sealed PDF receipt (docs/RECEIPTS.md), the same bytes every time, whatever the client accepts.
+ * A browser's request is taken by the page's router, whose errors are pages.
+ */
+export const receiptPdf = familyRead({
+  method: 'get',
+  path: '/contract/{token}/receipt.pdf',
+  operationId: 'getContractReceiptPdf',
+  summary: 'The sealed PDF receipt of a signed contract',
+  description:
+    'The contract, every signature’s evidence, the terms as the page showed them and the contract’s audit trail with ' +
+    'each row’s chain hash, sealed with the service’s PAdES signature. Its SHA-256 is recorded in the club’s audit ' +
+    'log (a `receipt` row right after the `sign` row). It is made once, by the worker sending the confirmation or by ' +
+    'the first request for it, and the same bytes are answered ever after; it keeps working after a tier change ' +
+    'replaced the signed contract, as the receipt page does. Errors are pages when Accept prefers HTML.',
+  params: tokenPath,
+  // Like the family page, it ignores query parameters: a mail service's click tracking may add some.
+  query: z.object({}).passthrough(),
+  answers: {
+    200: {
+      description: 'The PDF.',
+      content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+  },
+  errors: ['contract_not_signed', 'receipt_unavailable'],
+  notes: {
+    contract_not_signed: 'the link’s contract is not signed',
+    receipt_unavailable: 'the club’s operator recorded the contract as signed (an override): there is no signature to seal',
+  },
+  async handle(ctx, { params: { token } }, deps) {
+    answerReceiptPdf(ctx, await deps.links.receiptPdf(ctx, token));
   },
 });

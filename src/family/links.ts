@@ -17,6 +17,8 @@ import {
   signContract,
 } from './store.ts';
 import { type RateLimit, countMiss, createRateLimiter, rateLimitKey } from '../http/rate-limit.ts';
+import type { Receipts } from '../receipts/receipts.ts';
+import type { StoredReceipt } from '../receipts/store.ts';
 
 export interface FamilyLinkDependencies {
   readonly pool: DatabasePool;
@@ -24,6 +26,7 @@ export interface FamilyLinkDependencies {
   readonly contractVersion: string;
   /** Misses (links that open no contract) answered per client across the family links; null for no limit. */
   readonly rateLimit: RateLimit | null;
+  readonly receipts: Receipts;
 }
 
 /**
@@ -56,6 +59,12 @@ export interface FamilyLinks {
    * (a miss when the link is dead), or 404 `contract_not_signed`.
    */
   receipt(ctx: Context, token: string): Promise<SignedContract>;
+  /**
+   * The sealed PDF of the signed contract the link stands for (src/receipts), made and recorded now
+   * if the worker has not yet: refused as `receipt` refuses, or 404 `receipt_unavailable` for a
+   * contract an operator's override made signed.
+   */
+  receiptPdf(ctx: Context, token: string): Promise<StoredReceipt>;
   /** SIGN; a dead link is a miss, as for find. */
   /** `esignConsent`: true when given, false when refused, null when the client did not say (older clients). */
   sign(
@@ -70,7 +79,7 @@ export interface FamilyLinks {
 /** 32 random bytes, base64url: anything else is no link, and costs the database nothing. */
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
-export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }: FamilyLinkDependencies): FamilyLinks {
+export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit, receipts }: FamilyLinkDependencies): FamilyLinks {
   const limiter = rateLimit === null ? null : createRateLimiter(rateLimit);
   const miss = (ctx: Context) => {
     if (limiter !== null) countMiss(ctx, limiter, rateLimitKey(clientIp(ctx) ?? 'unknown'), metrics.countRateLimited);
@@ -115,15 +124,25 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
   };
   const signed = async (token: string) => (TOKEN_FORMAT.test(token) ? findSignedContract(pool, token) : null);
 
+  const receipt = async (ctx: Context, token: string) => {
+    const contract = await signed(token);
+    if (contract !== null) return contract;
+    await open(ctx, token);
+    throw new AppError('contract_not_signed');
+  };
+
   return {
     find,
     open,
     signed,
-    async receipt(ctx, token) {
-      const contract = await signed(token);
-      if (contract !== null) return contract;
-      await open(ctx, token);
-      throw new AppError('contract_not_signed');
+    receipt,
+    async receiptPdf(ctx, token) {
+      const contract = await receipt(ctx, token);
+      if (contract.sign_audit_id === null) throw new AppError('receipt_unavailable');
+      return receipts.of(
+        { tenantId: contract.tenant_id, playerId: contract.player_id, signAuditId: contract.sign_audit_id },
+        { actor: 'family', source: 'family_link' },
+      );
     },
     sign: (ctx, token, { signedBy, signatureUrl, esignConsent }) =>
       act(ctx, token, 'SIGN', (allowedFrom) =>

@@ -10,6 +10,7 @@ import { type FamilyLinks, closedLinkCode } from './links.ts';
 import { isFormPost, prefersHtml, readFormBody, readQuery } from '../http/request.ts';
 import { declineForm, signForm } from './schemas.ts';
 import { hasVisibleCharacter, noQuery } from '../http/input.ts';
+import { answerReceiptPdf } from './api-routes.ts';
 
 export interface FamilyPageRouteDependencies {
   readonly links: FamilyLinks;
@@ -119,6 +120,15 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
       if (link.kind === 'superseded') return replaced(ctx, token, link.club, null);
       if (link.kind === 'closed') return closed(ctx, link.status, link.club);
       throw new AppError('contract_not_signed');
+    }),
+  );
+
+  // The PDF for a browser (a click on the receipt page's link): the same bytes, but a dead link or
+  // a contract not signed gets a page, not JSON.
+  router.get(
+    '/contract/:token/receipt.pdf',
+    page(prefersHtml, async (ctx, token) => {
+      answerReceiptPdf(ctx, await links.receiptPdf(ctx, token));
     }),
   );
 

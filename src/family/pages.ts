@@ -45,6 +45,11 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
     title: 'No receipt: this contract is not signed',
     message: 'A receipt is there once the contract is signed. Open the link from the club’s e-mail to read and sign it.',
   },
+  receipt_unavailable: {
+    title: 'No PDF receipt for this contract',
+    message:
+      'The club recorded this contract as signed itself; it was not signed through a link, so there is no sealed PDF of it. The receipt page shows what is recorded.',
+  },
   contract_withdrawn: {
     title: 'The club withdrew this offer',
     message: 'This link no longer opens a contract. If you expected one, ask the club; it can send a new offer.',
@@ -144,6 +149,9 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         title: `${signed.club_name}: receipt for the contract of ${signed.player_name}`,
         assetsPath: '../../assets',
         contractPath: `../${token}`,
+        // Relative to /contract/<token>/receipt, as every link of the pages.
+        pdfPath: 'receipt.pdf',
+        sealed: signed.sign_audit_id !== null,
         ...signedView(signed),
       }),
     error: (code, message, root, club = null) => {
