@@ -39,7 +39,7 @@ async function migratedDatabase(t: ExecutionContext): Promise<TestDatabase> {
  * A club as the service leaves it after some use, written through the service's own functions: a row
  * in every table, contracts in every state, and a player deleted with their audit rows.
  */
-async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; withdrawn: number; expired: number }> {
+async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; withdrawn: number; expired: number; receipted: number }> {
   const club = await createClub(db);
   await updateClub(db, club.id, { contact_email: 'office@example.test', time_zone: 'Europe/Madrid' });
   const [under12, under14] = [await createTeam(db, club, 'Under 12'), await createTeam(db, club, 'Under 14')];
@@ -106,7 +106,7 @@ async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; with
     SELECT min(id)::integer AS id FROM contract_messages WHERE tenant_id = ${club.id}
   `);
   await claimFamilyMail(db, club.id, firstMail, { perHour: 10, spacingSeconds: 0 });
-  return { club, withdrawn, expired };
+  return { club, withdrawn, expired, receipted: signedWithEvidence };
 }
 
 const appliedMigrations = (db: TestDatabase) =>
@@ -145,7 +145,6 @@ test('a down of everything is refused before reverting anything, naming each mig
   t.deepEqual(
     error?.refused.map(({ migration, kind }) => [migration, kind]),
     [
-      ['0061_contract-rules-and-sql-functions', 'cannot-run'],
       ['0060_contract-receipts', 'loses-data'],
       ['0051_webhooks', 'loses-data'],
       ['0040_signature-evidence', 'loses-data'],
@@ -189,9 +188,9 @@ test('a down that cannot run on the data is refused with --lose-data too: 0024 w
 
 test('with --lose-data, once no down is left that cannot run, down goes all the way and up works again', async (t) => {
   const db = await migratedDatabase(t);
-  const { club, withdrawn, expired } = await useTheService(db.pool);
-  // Their withdrawal and expiry stay in the audit log while they do.
-  await db.pool.query(sql.unsafe`DELETE FROM players WHERE tenant_id = ${club.id} AND id IN (${withdrawn}, ${expired})`);
+  const { club, withdrawn, expired, receipted } = await useTheService(db.pool);
+  // Their withdrawal, expiry and receipt stay in the audit log while they do.
+  await db.pool.query(sql.unsafe`DELETE FROM players WHERE tenant_id = ${club.id} AND id IN (${withdrawn}, ${expired}, ${receipted})`);
 
   t.deepEqual(await migrate(db.url, { direction: 'down', loseData: true, ...quiet }), newestFirst);
   t.deepEqual(await appliedMigrations(db), []);
@@ -201,7 +200,8 @@ test('with --lose-data, once no down is left that cannot run, down goes all the 
 test('the downs back through the newest migration db:sync wrote run without --lose-data', async (t) => {
   const db = await migratedDatabase(t);
   await useTheService(db.pool);
-  const newest = shippedMigrations().findLast((name) => /_sql-functions$/.test(name)) ?? '';
+  // Every name db:sync writes: _sql-functions, _contract-rules-from-machine, _contract-rules-and-sql-functions.
+  const newest = shippedMigrations().findLast((name) => /(sql-functions|contract-rules-from-machine)$/.test(name)) ?? '';
   const count = downTo(newest);
 
   const reverted = await migrate(db.url, { direction: 'down', count, ...quiet });

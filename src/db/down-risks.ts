@@ -174,13 +174,6 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
       'a receipt made again would be new bytes, with another sha256)',
     query: 'SELECT EXISTS (SELECT 1 FROM contract_receipts)',
   },
-  '0061_contract-rules-and-sql-functions': {
-    kind: 'cannot-run',
-    explanation:
-      'the rules it restores have no receipt audit rows, and some audit row records a receipt ' +
-      '(an audit row leaves only with its player)',
-    query: "SELECT EXISTS (SELECT 1 FROM contract_audit_log WHERE event_type = 'receipt')",
-  },
   '0051_webhooks': {
     kind: 'loses-data',
     explanation: "every club's webhook endpoints with their secrets, and the events and delivery log they had",

@@ -148,7 +148,7 @@ export function selfSignedP12(deploymentName: string, now = new Date()): Buffer 
   certificate.validity.notBefore = new Date('2000-01-01T00:00:00Z');
   certificate.validity.notAfter = new Date(now.getTime() + 10 * 365.25 * 86_400_000);
   const subject = [
-    { shortName: 'CN', value: `club-contracts receipts, ${deploymentName}`.slice(0, 64) },
+    { shortName: 'CN', value: `club-contracts receipts of ${deploymentName}`.slice(0, 64) },
     { shortName: 'O', value: 'club-contracts (self-signed)' },
   ];
   certificate.setSubject(subject);
