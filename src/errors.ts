@@ -102,6 +102,12 @@ export const ERRORS = {
     message: 'One request offers at most 1,000 players: split the roster, or narrow the selection.',
   },
   contract_not_signed: { status: 404, message: 'No receipt: this contract is not signed.' },
+  // The worker makes a completed contract's PDF right after the signature (docs/RECEIPTS.md); a
+  // request in the seconds before is told to come back (Retry-After). A GET never writes.
+  receipt_pending: {
+    status: 503,
+    message: 'The sealed PDF of this contract is being made: try again in a few seconds.',
+  },
   // A contract made signed by an operator's override_contract has no `sign` audit row: no signature
   // through a link to seal (docs/RECEIPTS.md).
   receipt_unavailable: {

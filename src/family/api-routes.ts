@@ -145,21 +145,20 @@ export const receiptPdf = familyRead({
   description:
     'The contract, every signature’s evidence, the terms as the page showed them and the contract’s audit trail with ' +
     'each row’s chain hash, sealed with the service’s PAdES signature. Its SHA-256 is recorded in the club’s audit ' +
-    'log (a `receipt` row right after the `sign` row). It is made once, by the worker sending the confirmation or by ' +
-    'the first request for it, and the same bytes are answered ever after; it keeps working after a tier change ' +
+    'log (a `receipt` row right after the `sign` row). The worker makes it once, right after the signature that ' +
+    'completes the contract, and the same bytes are answered ever after; it keeps working after a tier change ' +
     'replaced the signed contract, as the receipt page does. Errors are pages when Accept prefers HTML.',
   params: tokenPath,
-  // Like the family page, it ignores query parameters: a mail service's click tracking may add some.
-  query: z.object({}).passthrough(),
   answers: {
     200: {
       description: 'The PDF.',
       content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } },
     },
   },
-  errors: ['contract_not_signed', 'receipt_unavailable'],
+  errors: ['contract_not_signed', 'receipt_pending', 'receipt_unavailable'],
   notes: {
     contract_not_signed: 'the link’s contract is not signed',
+    receipt_pending: 'the worker has not made it yet (seconds after the last signature): retry after `Retry-After` seconds',
     receipt_unavailable: 'the club’s operator recorded the contract as signed (an override): there is no signature to seal',
   },
   async handle(ctx, { params: { token } }, deps) {

@@ -17,8 +17,7 @@ import {
   signContract,
 } from './store.ts';
 import { type RateLimit, countMiss, createRateLimiter, rateLimitKey } from '../http/rate-limit.ts';
-import type { Receipts } from '../receipts/receipts.ts';
-import type { StoredReceipt } from '../receipts/store.ts';
+import { type StoredReceipt, readStoredReceipt } from '../receipts/store.ts';
 
 export interface FamilyLinkDependencies {
   readonly pool: DatabasePool;
@@ -26,7 +25,6 @@ export interface FamilyLinkDependencies {
   readonly contractVersion: string;
   /** Misses (links that open no contract) answered per client across the family links; null for no limit. */
   readonly rateLimit: RateLimit | null;
-  readonly receipts: Receipts;
 }
 
 /**
@@ -60,9 +58,10 @@ export interface FamilyLinks {
    */
   receipt(ctx: Context, token: string): Promise<SignedContract>;
   /**
-   * The sealed PDF of the signed contract the link stands for (src/receipts), made and recorded now
-   * if the worker has not yet: refused as `receipt` refuses, or 404 `receipt_unavailable` for a
-   * contract an operator's override made signed.
+   * The sealed PDF of the signed contract the link stands for, as the worker made and recorded it
+   * (src/receipts): refused as `receipt` refuses; 503 `receipt_pending` (Retry-After) in the seconds
+   * before the worker has made it; 404 `receipt_unavailable` for a contract an operator's override
+   * made signed. Reading only: a GET never writes.
    */
   receiptPdf(ctx: Context, token: string): Promise<StoredReceipt>;
   /** SIGN; a dead link is a miss, as for find. */
@@ -76,10 +75,13 @@ export interface FamilyLinks {
   decline(ctx: Context, token: string): Promise<AnsweredContract>;
 }
 
+/** The worker's poll and the making of a PDF take a second or two (docs/RECEIPTS.md). */
+const RECEIPT_RETRY_AFTER_SECONDS = 5;
+
 /** 32 random bytes, base64url: anything else is no link, and costs the database nothing. */
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
-export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit, receipts }: FamilyLinkDependencies): FamilyLinks {
+export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }: FamilyLinkDependencies): FamilyLinks {
   const limiter = rateLimit === null ? null : createRateLimiter(rateLimit);
   const miss = (ctx: Context) => {
     if (limiter !== null) countMiss(ctx, limiter, rateLimitKey(clientIp(ctx) ?? 'unknown'), metrics.countRateLimited);
@@ -139,10 +141,14 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit, r
     async receiptPdf(ctx, token) {
       const contract = await receipt(ctx, token);
       if (contract.sign_audit_id === null) throw new AppError('receipt_unavailable');
-      return receipts.of(
-        { tenantId: contract.tenant_id, playerId: contract.player_id, signAuditId: contract.sign_audit_id },
-        { actor: 'family', source: 'family_link' },
-      );
+      const stored = await readStoredReceipt(pool, {
+        tenantId: contract.tenant_id,
+        playerId: contract.player_id,
+        signAuditId: contract.sign_audit_id,
+      });
+      if (stored !== null) return stored;
+      ctx.set('Retry-After', String(RECEIPT_RETRY_AFTER_SECONDS));
+      throw new AppError('receipt_pending');
     },
     sign: (ctx, token, { signedBy, signatureUrl, esignConsent }) =>
       act(ctx, token, 'SIGN', (allowedFrom) =>

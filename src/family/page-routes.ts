@@ -128,6 +128,9 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
   router.get(
     '/contract/:token/receipt.pdf',
     page(prefersHtml, async (ctx, token) => {
+      // Linked from the receipt page, never e-mailed: no click tracking adds to it, so, as every
+      // route but the page and its receipt, it takes no query.
+      readQuery(ctx, noQuery);
       answerReceiptPdf(ctx, await links.receiptPdf(ctx, token));
     }),
   );

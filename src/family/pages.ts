@@ -45,6 +45,10 @@ const LINK_PAGES: Partial<Record<ErrorCode, { title: string; message: string }>>
     title: 'No receipt: this contract is not signed',
     message: 'A receipt is there once the contract is signed. Open the link from the club’s e-mail to read and sign it.',
   },
+  receipt_pending: {
+    title: 'The PDF is being made',
+    message: 'The sealed PDF of this contract is made right after the last signature. Reload this page in a few seconds.',
+  },
   receipt_unavailable: {
     title: 'No PDF receipt for this contract',
     message:

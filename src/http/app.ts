@@ -24,7 +24,6 @@ import { answerErrors, answerWrongMethods, observeRequests, requestScope, requir
 import { openApiDocument } from './openapi.ts';
 import { operationsRoutes } from '../operations/routes.ts';
 import { cachedTermsHtml } from '../terms/terms-html-cache.ts';
-import { createReceipts } from '../receipts/receipts.ts';
 
 /** What the app runs with besides its configuration. */
 export interface AppRuntime {
@@ -67,7 +66,6 @@ export function createApp(config: Config, runtime: AppRuntime): Koa {
     metrics,
     contractVersion: config.contractVersion,
     rateLimit: config.familyRateLimit,
-    receipts: createReceipts({ pool, config: config.receipts, currency: config.currency }),
   });
   const familyPages = createFamilyPages({
     contractVersion: config.contractVersion,

@@ -6,10 +6,10 @@ import { type ReceiptSealer, loadReceiptSealer } from './seal.ts';
 import { type ReceiptOf, type StoredReceipt, readReceiptContent, readStoredReceipt, recordReceipt } from './store.ts';
 
 /**
- * Signed contracts' receipt PDFs (docs/RECEIPTS.md). A receipt is made once: by whoever needs it
- * first — the worker about to send the completion's confirmations, which it attaches, or a family
- * asking for `…/receipt.pdf` before that — and recorded with its `receipt` audit row; from then on
- * the recorded bytes are served, never made again.
+ * Signed contracts' receipt PDFs (docs/RECEIPTS.md), for the worker. A receipt is made once, by the
+ * first of the completion's confirmation jobs (which attach it) or by the backfill job of a contract
+ * completed before receipts existed, and recorded with its `receipt` audit row; from then on the
+ * recorded bytes are served (family/links.ts reads them), never made again.
  */
 export interface Receipts {
   /** The recorded receipt of the contract, made and recorded now if it is not yet. */

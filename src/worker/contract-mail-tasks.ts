@@ -44,6 +44,12 @@ const reminderPayload = z.object({
   number: z.number().int().min(1),
 });
 
+const receiptPayload = z.object({
+  tenant_id: z.number().int(),
+  player_id: z.number().int(),
+  sign_audit_id: z.string().regex(/^\d+$/),
+});
+
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
@@ -122,7 +128,7 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
           receipt = await receiptOfMessage(helpers, tenantId, messageId, deps.receipts);
         } catch (error) {
           // A receipt that cannot be made (a fault of ours) is tried again with the message; on the
-          // last attempt the confirmation leaves without it: its receipt page makes it on request.
+          // last attempt the confirmation leaves without it (the error is logged for the operator).
           logger.error({ err: error, messageId }, 'the receipt PDF could not be made');
           if (helpers.job.attempts < helpers.job.max_attempts) {
             await finishContractMessage(pool, tenantId, messageId, null, 'the receipt PDF could not be made');
@@ -175,6 +181,15 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
       if (offer !== null) {
         await scheduleReminder(helpers, tenantId, offer.playerId, offer.tokenSha256, new Date(message.contract_offered_at), 1);
       }
+    },
+
+    // The receipt of a contract completed before receipts existed, queued by migration 0063.
+    make_contract_receipt: async (payload) => {
+      const job = receiptPayload.parse(payload);
+      await deps.receipts.of(
+        { tenantId: job.tenant_id, playerId: job.player_id, signAuditId: BigInt(job.sign_audit_id) },
+        { actor: 'system', source: 'receipt_backfill' },
+      );
     },
 
     queue_contract_reminder: async (payload, helpers) => {

@@ -154,7 +154,7 @@ export interface paths {
   "/contract/{token}/receipt.pdf": {
     /**
      * The sealed PDF receipt of a signed contract
-     * @description The contract, every signature’s evidence, the terms as the page showed them and the contract’s audit trail with each row’s chain hash, sealed with the service’s PAdES signature. Its SHA-256 is recorded in the club’s audit log (a `receipt` row right after the `sign` row). It is made once, by the worker sending the confirmation or by the first request for it, and the same bytes are answered ever after; it keeps working after a tier change replaced the signed contract, as the receipt page does. Errors are pages when Accept prefers HTML.
+     * @description The contract, every signature’s evidence, the terms as the page showed them and the contract’s audit trail with each row’s chain hash, sealed with the service’s PAdES signature. Its SHA-256 is recorded in the club’s audit log (a `receipt` row right after the `sign` row). The worker makes it once, right after the signature that completes the contract, and the same bytes are answered ever after; it keeps working after a tier change replaced the signed contract, as the receipt page does. Errors are pages when Accept prefers HTML.
      */
     get: operations["getContractReceiptPdf"];
   };
@@ -277,7 +277,7 @@ export interface components {
          * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
          * @enum {string}
          */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "webhook_not_found" | "webhook_url_not_allowed" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "receipt_unavailable" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "webhook_not_found" | "webhook_url_not_allowed" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "receipt_pending" | "receipt_unavailable" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
         /** @description What went wrong, in English, for people. */
         message: string;
         /** @description For validation_failed: zod’s issues. For import_invalid: every line of the file to fix, as [{line, column, message}]. */
@@ -317,7 +317,7 @@ export interface components {
              * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
              * @enum {string}
              */
-            code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "webhook_not_found" | "webhook_url_not_allowed" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "receipt_unavailable" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "webhook_not_found" | "webhook_url_not_allowed" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "receipt_pending" | "receipt_unavailable" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
             /** @description What went wrong, in English, for people. */
             message: string;
           }) | null;
@@ -2942,7 +2942,7 @@ export interface operations {
   };
   /**
    * The sealed PDF receipt of a signed contract
-   * @description The contract, every signature’s evidence, the terms as the page showed them and the contract’s audit trail with each row’s chain hash, sealed with the service’s PAdES signature. Its SHA-256 is recorded in the club’s audit log (a `receipt` row right after the `sign` row). It is made once, by the worker sending the confirmation or by the first request for it, and the same bytes are answered ever after; it keeps working after a tier change replaced the signed contract, as the receipt page does. Errors are pages when Accept prefers HTML.
+   * @description The contract, every signature’s evidence, the terms as the page showed them and the contract’s audit trail with each row’s chain hash, sealed with the service’s PAdES signature. Its SHA-256 is recorded in the club’s audit log (a `receipt` row right after the `sign` row). The worker makes it once, right after the signature that completes the contract, and the same bytes are answered ever after; it keeps working after a tier change replaced the signed contract, as the receipt page does. Errors are pages when Accept prefers HTML.
    */
   getContractReceiptPdf: {
     parameters: {
@@ -2982,7 +2982,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      /** @description `database_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. `receipt_pending`: the worker has not made it yet (seconds after the last signature): retry after `Retry-After` seconds. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
