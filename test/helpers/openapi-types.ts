@@ -2958,7 +2958,7 @@ export interface operations {
           "application/pdf": string;
         };
       };
-      /** @description `contract_not_found`: no contract has this link. `contract_not_signed`: the link’s contract is not signed. `receipt_unavailable`: the club’s operator recorded the contract as signed (an override): there is no signature to seal. */
+      /** @description `contract_not_found`: no contract has this link. `contract_not_signed`: the link’s contract is not signed. `receipt_pending`: the worker has not made it yet (seconds after the last signature): retry after `Retry-After` seconds. `receipt_unavailable`: the club’s operator recorded the contract as signed (an override): there is no signature to seal. */
       404: {
         content: {
           "application/json": components["schemas"]["Error"];
@@ -2982,7 +2982,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description `database_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. `receipt_pending`: the worker has not made it yet (seconds after the last signature): retry after `Retry-After` seconds. */
+      /** @description `database_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
       503: {
         content: {
           "application/json": components["schemas"]["Error"];
