@@ -118,7 +118,7 @@ CREATE TABLE public.contract_audit_log (
     reason text,
     previous_hash bytea,
     hash bytea NOT NULL,
-    CONSTRAINT contract_audit_log_event_type_check CHECK ((event_type = ANY (ARRAY['re_offer'::text, 'tier_change'::text, 'sign'::text, 'decline'::text, 'admin_override'::text, 'withdraw'::text, 'expire'::text, 'signature'::text]))),
+    CONSTRAINT contract_audit_log_event_type_check CHECK ((event_type = ANY (ARRAY['re_offer'::text, 'tier_change'::text, 'sign'::text, 'decline'::text, 'admin_override'::text, 'withdraw'::text, 'expire'::text, 'signature'::text, 'receipt'::text]))),
     CONSTRAINT contract_audit_log_hash_is_sha256 CHECK ((octet_length(hash) = 32)),
     CONSTRAINT contract_audit_log_pkey PRIMARY KEY (tenant_id, id),
     CONSTRAINT contract_audit_log_previous_hash_is_sha256 CHECK ((octet_length(previous_hash) = 32)),
@@ -180,6 +180,20 @@ CREATE TABLE public.contract_messages (
 );
 CREATE INDEX contract_messages_by_player ON public.contract_messages USING btree (tenant_id, player_id, id);
 CREATE INDEX contract_messages_queued_offer ON public.contract_messages USING btree (tenant_id, player_id) WHERE ((kind = 'offer'::text) AND (status = 'queued'::text));
+
+CREATE TABLE public.contract_receipts (
+    tenant_id integer NOT NULL,
+    player_id integer NOT NULL,
+    sign_audit_id bigint NOT NULL,
+    audit_id bigint NOT NULL,
+    sha256 bytea NOT NULL,
+    pdf bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT contract_receipts_pkey PRIMARY KEY (tenant_id, player_id, sign_audit_id),
+    CONSTRAINT contract_receipts_player_fkey FOREIGN KEY (tenant_id, player_id) REFERENCES public.players(tenant_id, id) ON DELETE CASCADE,
+    CONSTRAINT contract_receipts_sha256_check CHECK ((octet_length(sha256) = 32))
+);
+CREATE INDEX contract_receipts_by_sha256 ON public.contract_receipts USING btree (sha256);
 
 CREATE TABLE public.contract_refusals (
     status text NOT NULL,
@@ -2347,6 +2361,44 @@ BEGIN
       max_attempts => 5
     );
   END LOOP;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.record_contract_receipt(p_tenant_id integer, p_player_id integer, p_sign_audit_id bigint, p_sha256 bytea, p_pdf bytea, p_actor text, p_source text)
+ RETURNS TABLE(audit_id bigint, sha256 bytea, recorded boolean)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+  signed jsonb;
+  receipt_audit_id bigint;
+BEGIN
+  PERFORM 1 FROM players WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id FOR UPDATE;
+  RETURN QUERY
+  SELECT receipts.audit_id, receipts.sha256, false FROM contract_receipts AS receipts
+  WHERE receipts.tenant_id = p_tenant_id AND receipts.player_id = p_player_id AND receipts.sign_audit_id = p_sign_audit_id;
+  IF FOUND THEN
+    RETURN;
+  END IF;
+  IF sha256(p_pdf) <> p_sha256 THEN
+    RAISE EXCEPTION 'the receipt''s sha256 is not that of its PDF';
+  END IF;
+  SELECT new_state INTO signed FROM contract_audit_log
+  WHERE contract_audit_log.tenant_id = p_tenant_id AND contract_audit_log.player_id = p_player_id
+    AND contract_audit_log.id = p_sign_audit_id AND contract_audit_log.event_type = 'sign';
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no sign audit row % of player % to record a receipt of', p_sign_audit_id, p_player_id;
+  END IF;
+  INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
+  VALUES (
+    p_tenant_id, p_player_id, 'receipt', signed,
+    signed || jsonb_build_object('receipt_sha256', encode(p_sha256, 'hex'), 'receipt_of_audit_id', p_sign_audit_id),
+    p_actor, p_source
+  )
+  RETURNING contract_audit_log.id INTO receipt_audit_id;
+  INSERT INTO contract_receipts (tenant_id, player_id, sign_audit_id, audit_id, sha256, pdf)
+  VALUES (p_tenant_id, p_player_id, p_sign_audit_id, receipt_audit_id, p_sha256, p_pdf);
+  RETURN QUERY SELECT receipt_audit_id, p_sha256, true;
 END;
 $function$;
 

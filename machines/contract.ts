@@ -40,8 +40,10 @@ export interface ContractContext {
 }
 
 /**
- * `contract_audit_log.event_type`. `admin_override` is written by no transition: it records an
- * operator's repair through the database's override_contract, the one way round the rules.
+ * `contract_audit_log.event_type`. `admin_override` and `receipt` are written by no transition:
+ * the first records an operator's repair through the database's override_contract, the one way
+ * round the rules; the second the sha256 of a signed contract's receipt PDF, right after its `sign`
+ * row (sql/record_contract_receipt.sql, docs/RECEIPTS.md).
  */
 export const AUDIT_EVENT_TYPES = [
   're_offer',
@@ -52,6 +54,7 @@ export const AUDIT_EVENT_TYPES = [
   'withdraw',
   'expire',
   'signature',
+  'receipt',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

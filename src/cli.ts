@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Migration } from 'node-pg-migrate';
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
@@ -10,6 +11,9 @@ import { mintAdminToken } from './identity/mint-admin-token.ts';
 import { EMAIL } from './identity/verify-admin-token.ts';
 import { UnknownClubError, clubsToVerify, verifyClubChain } from './contracts/audit-chain.ts';
 import { TENANT_SLUG, createTenant, findTenantId } from './club/store.ts';
+import { loadReceiptSealer } from './receipts/seal.ts';
+import { verifyReceiptFile } from './receipts/verify.ts';
+import { oneLine } from './mail/messages.ts';
 
 const USAGE = `Usage: club-contracts <command>
 
@@ -25,6 +29,10 @@ const USAGE = `Usage: club-contracts <command>
   migrate create <name>           add a migration file to migrations/
   audit verify [<tenant-slug>]    recompute the audit log's hash chain of one club (or of every
                                   club): exit 0 if intact, 1 naming the first row that does not match
+  receipt verify <file.pdf>       check a receipt PDF: its seal and certificate (RECEIPT_SIGNING_P12,
+                                  or DATA_DIR's own), that its SHA-256 is recorded in a club's audit
+                                  chain, and that chain; prints the contract, club and signatures;
+                                  exit 0 valid, 1 naming the check that failed
 
 The database is DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (started if needed);
 migrations run through DATABASE_MIGRATION_URL when it is set. The developers' commands (the chart,
@@ -63,6 +71,8 @@ async function main(argv: string[]): Promise<void> {
       return migrateCommand(config, rest, values['lose-data'] === true);
     case 'audit':
       return auditCommand(config, rest);
+    case 'receipt':
+      return receiptCommand(config, rest);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -189,6 +199,42 @@ async function auditCommand(config: Config, [action, slug, ...extra]: string[]):
           process.exitCode = 1;
         }
       }
+    } finally {
+      await pool.end();
+    }
+  });
+}
+
+/** docs/RECEIPTS.md, "Verifying a receipt". */
+async function receiptCommand(config: Config, [action, file, ...extra]: string[]): Promise<void> {
+  if (action !== 'verify' || file === undefined || extra.length > 0) throw new UsageError('expected: receipt verify <file.pdf>');
+  const pdf = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new InputError(`cannot read ${file}: ${error.code ?? error.message}`);
+  });
+  const { certificate } = loadReceiptSealer(config.receipts);
+  await withDatabase(config, async (database) => {
+    const pool = await createDatabasePool(database.url, { maximumPoolSize: 1 });
+    try {
+      const verdict = await verifyReceiptFile(pool, pdf, certificate);
+      if (!verdict.valid) {
+        console.log(`not valid (${verdict.check}): ${verdict.problem}`);
+        process.exitCode = 1;
+        return;
+      }
+      const { receipt } = verdict;
+      console.log(
+        [
+          `valid: the receipt of ${receipt.playerName}'s contract (player ${receipt.playerId}) with ${receipt.clubName} (${receipt.clubSlug})`,
+          `sha256 ${verdict.sha256}, recorded in audit row ${receipt.auditId} after the sign row ${receipt.signAuditId}`,
+          `sealed by ${verdict.certificateSubject}; ${receipt.clubSlug}'s audit chain intact (${verdict.chain.rows} rows)`,
+          ...verdict.signatures.map(
+            (signature) =>
+              `signed by ${signature.signedBy}${signature.role === null ? '' : ` (${signature.role})`} at ${signature.signedAt.toISOString()}`,
+          ),
+        ]
+          .map((line) => oneLine(line))
+          .join('\n'),
+      );
     } finally {
       await pool.end();
     }

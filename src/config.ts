@@ -43,6 +43,18 @@ export interface Config {
   readonly mail: MailConfig;
   readonly http: HttpLimits;
   readonly webhooks: WebhookConfig;
+  readonly receipts: ReceiptConfig;
+}
+
+/** The seal of the receipt PDFs (docs/RECEIPTS.md, "The seal"). */
+export interface ReceiptConfig {
+  /** RECEIPT_SIGNING_P12: a PKCS#12 file with an RSA key and its certificate; null: the self-signed one. */
+  readonly p12File: string | null;
+  readonly p12Password: string;
+  /** Where the self-signed P12 is made on first use (mode 0600) when no P12 is configured. */
+  readonly selfSignedFile: string;
+  /** Named in the self-signed certificate's subject and the seal's location: CONTRACT_BASE_URL's host. */
+  readonly deploymentName: string;
 }
 
 /** Webhook endpoints and their deliveries (docs/WEBHOOKS.md). */
@@ -413,6 +425,12 @@ export const ENVIRONMENT_VARIABLES = z.object({
   WEBHOOK_CONCURRENCY: wholeNumber(1, 100, 'deliveries')
     .default('4')
     .describe('Deliveries under way at once, apart from the e-mail (one per endpoint at a time: a hanging endpoint holds one).'),
+  RECEIPT_SIGNING_P12: nonEmpty
+    .optional()
+    .describe(
+      'A PKCS#12 file (RSA key and its certificate, as a CA issued them) that seals every receipt PDF. Unset: a self-signed certificate made once in `$DATA_DIR/receipt-signing.p12` (mode 0600), its subject naming `CONTRACT_BASE_URL`\'s host. Keep it with your backups: `receipt verify` checks a receipt against this certificate (docs/RECEIPTS.md, "The seal").',
+    ),
+  RECEIPT_SIGNING_PASSWORD: z.string().optional().describe('The password of `RECEIPT_SIGNING_P12`. Unset: none.'),
 });
 
 const environment = ENVIRONMENT_VARIABLES.refine((vars) => vars.OIDC_ISSUER !== undefined || vars.OIDC_JWKS_URL === undefined, {
@@ -422,6 +440,10 @@ const environment = ENVIRONMENT_VARIABLES.refine((vars) => vars.OIDC_ISSUER !== 
   .refine((vars) => vars.DATABASE_URL !== undefined || vars.DATABASE_MIGRATION_URL === undefined, {
     path: ['DATABASE_MIGRATION_URL'],
     message: 'is only used together with DATABASE_URL',
+  })
+  .refine((vars) => vars.RECEIPT_SIGNING_P12 !== undefined || vars.RECEIPT_SIGNING_PASSWORD === undefined, {
+    path: ['RECEIPT_SIGNING_PASSWORD'],
+    message: 'is only used together with RECEIPT_SIGNING_P12',
   })
   // The headers are part of the request: Node refuses a headers timeout longer than the request's.
   .refine((vars) => vars.HTTP_HEADERS_TIMEOUT_MS <= vars.HTTP_REQUEST_TIMEOUT_MS, {
@@ -447,6 +469,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   }
   const vars = result.data;
   const dataDir = path.resolve(cwd, vars.DATA_DIR);
+  const contractBaseUrl = vars.CONTRACT_BASE_URL ?? `http://localhost:${vars.PORT}/contract`;
   const shared = {
     audience: vars.OIDC_AUDIENCE,
     adminRole: vars.OIDC_ADMIN_ROLE,
@@ -479,7 +502,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     databasePoolWaitTimeoutMs: vars.DATABASE_POOL_WAIT_TIMEOUT_MS,
     dataDir,
     embeddedPostgresPort: vars.EMBEDDED_POSTGRES_PORT,
-    contractBaseUrl: vars.CONTRACT_BASE_URL ?? `http://localhost:${vars.PORT}/contract`,
+    contractBaseUrl,
     contractVersion: vars.CONTRACT_VERSION,
     currency: vars.CONTRACT_CURRENCY,
     identity,
@@ -509,6 +532,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       retryDelaysSeconds: vars.WEBHOOK_RETRY_DELAYS_SECONDS,
       disableAfterSeconds: vars.WEBHOOK_DISABLE_AFTER_SECONDS,
       concurrency: vars.WEBHOOK_CONCURRENCY,
+    },
+    receipts: {
+      p12File: vars.RECEIPT_SIGNING_P12 === undefined ? null : path.resolve(cwd, vars.RECEIPT_SIGNING_P12),
+      p12Password: vars.RECEIPT_SIGNING_PASSWORD ?? '',
+      selfSignedFile: path.join(dataDir, 'receipt-signing.p12'),
+      deploymentName: new URL(contractBaseUrl).host,
     },
   };
 }

@@ -102,6 +102,19 @@ export const ERRORS = {
     message: 'One request offers at most 1,000 players: split the roster, or narrow the selection.',
   },
   contract_not_signed: { status: 404, message: 'No receipt: this contract is not signed.' },
+  // The worker makes a completed contract's PDF right after the signature (docs/RECEIPTS.md); a
+  // request in the seconds before is told to come back (Retry-After). A GET never writes. A 404 as
+  // contract_not_signed: not there (yet), no fault of the service's.
+  receipt_pending: {
+    status: 404,
+    message: 'The sealed PDF of this contract is being made: try again in a few seconds.',
+  },
+  // A contract made signed by an operator's override_contract has no `sign` audit row: no signature
+  // through a link to seal (docs/RECEIPTS.md).
+  receipt_unavailable: {
+    status: 404,
+    message: 'This contract was recorded as signed by the club, not signed through a link: it has no sealed PDF receipt.',
+  },
   idempotency_key_reused: {
     status: 422,
     sqlstate: 'IDKRU',

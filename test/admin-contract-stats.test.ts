@@ -37,6 +37,7 @@ test("counts the club's players per state and its audit events in the last 30 da
     withdraw: 0,
     expire: 0,
     signature: 0,
+    receipt: 0,
   });
   const span = Date.parse(reply.body.window.until) - Date.parse(reply.body.window.since);
   t.is(span, 30 * 24 * 3600 * 1000);

@@ -103,7 +103,7 @@ function withArchivedState(source: string): string {
   const refusing = (text: string) => text.replaceAll("WITHDRAW: 'no_open_offer',", "WITHDRAW: 'no_open_offer', ARCHIVE: 'no_open_offer',");
   return edit(refusing(source), [
     ["'withdrawn', 'expired'] as const", "'withdrawn', 'expired', 'archived'] as const"],
-    ["  'signature',\n] as const", "  'signature',\n  'archive',\n] as const"],
+    ["  'receipt',\n] as const", "  'receipt',\n  'archive',\n] as const"],
     ["meta: { refusals: { OFFER: 'offer_exists' } },", "meta: { refusals: { OFFER: 'offer_exists', ARCHIVE: 'no_open_offer' } },"],
     [
       "declined: {\n      on: { OFFER: { target: 'offered', actions: 'mintToken' } },",

@@ -13,6 +13,7 @@ import { idempotencyClaim } from '../src/admin/idempotency-store.ts';
 import { updateClub } from '../src/club/store.ts';
 import { createSecretBox } from '../src/webhooks/secret-box.ts';
 import { createEndpoint } from '../src/webhooks/store.ts';
+import { recordReceipt } from '../src/receipts/store.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState } from './helpers/fixtures.ts';
 
@@ -38,7 +39,7 @@ async function migratedDatabase(t: ExecutionContext): Promise<TestDatabase> {
  * A club as the service leaves it after some use, written through the service's own functions: a row
  * in every table, contracts in every state, and a player deleted with their audit rows.
  */
-async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; withdrawn: number; expired: number }> {
+async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; withdrawn: number; expired: number; receipted: number }> {
   const club = await createClub(db);
   await updateClub(db, club.id, { contact_email: 'office@example.test', time_zone: 'Europe/Madrid' });
   const [under12, under14] = [await createTeam(db, club, 'Under 12'), await createTeam(db, club, 'Under 14')];
@@ -80,6 +81,19 @@ async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; with
     contractVersion: 'v1',
     evidence: { esignConsent: true, disclosure: { version: 'esign-en-2026-12', sha256: 'ab'.repeat(32) }, userAgent: 'Mozilla/5.0' },
   });
+  // Its receipt PDF, recorded as the worker records it (a few bytes stand for the PDF here).
+  await recordReceipt(
+    db,
+    {
+      tenantId: club.id,
+      playerId: signedWithEvidence,
+      signAuditId: await db.oneFirst(sql.type(z.object({ id: z.bigint() }))`
+        SELECT max(id) AS id FROM contract_audit_log WHERE tenant_id = ${club.id} AND player_id = ${signedWithEvidence} AND event_type = 'sign'
+      `),
+    },
+    Buffer.from('%PDF-1.7 receipt'),
+    { actor: 'system', source: 'confirmation_mail' },
+  );
   const withdrawn = await createPlayer(db, club, { teamIds: [under14] });
   await putContractInState(db, club, withdrawn, 'withdrawn');
   const expired = await createPlayer(db, club, { teamIds: [under14] });
@@ -99,7 +113,7 @@ async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; with
     SELECT min(id)::integer AS id FROM contract_messages WHERE tenant_id = ${club.id}
   `);
   await claimFamilyMail(db, club.id, firstMail, { perHour: 10, spacingSeconds: 0 });
-  return { club, withdrawn, expired };
+  return { club, withdrawn, expired, receipted: signedWithEvidence };
 }
 
 const appliedMigrations = (db: TestDatabase) =>
@@ -138,6 +152,7 @@ test('a down of everything is refused before reverting anything, naming each mig
   t.deepEqual(
     error?.refused.map(({ migration, kind }) => [migration, kind]),
     [
+      ['0056_contract-receipts', 'loses-data'],
       ['0054_terms-translations', 'loses-data'],
       ['0052_guardian-language', 'loses-data'],
       ['0049_webhooks', 'loses-data'],
@@ -182,9 +197,9 @@ test('a down that cannot run on the data is refused with --lose-data too: 0024 w
 
 test('with --lose-data, once no down is left that cannot run, down goes all the way and up works again', async (t) => {
   const db = await migratedDatabase(t);
-  const { club, withdrawn, expired } = await useTheService(db.pool);
-  // Their withdrawal and expiry stay in the audit log while they do.
-  await db.pool.query(sql.unsafe`DELETE FROM players WHERE tenant_id = ${club.id} AND id IN (${withdrawn}, ${expired})`);
+  const { club, withdrawn, expired, receipted } = await useTheService(db.pool);
+  // Their withdrawal, expiry and receipt stay in the audit log while they do.
+  await db.pool.query(sql.unsafe`DELETE FROM players WHERE tenant_id = ${club.id} AND id IN (${withdrawn}, ${expired}, ${receipted})`);
 
   t.deepEqual(await migrate(db.url, { direction: 'down', loseData: true, ...quiet }), newestFirst);
   t.deepEqual(await appliedMigrations(db), []);
@@ -194,7 +209,8 @@ test('with --lose-data, once no down is left that cannot run, down goes all the 
 test('the downs back through the newest migration db:sync wrote run without --lose-data', async (t) => {
   const db = await migratedDatabase(t);
   await useTheService(db.pool);
-  const newest = shippedMigrations().findLast((name) => /_sql-functions$/.test(name)) ?? '';
+  // Every name db:sync writes: _sql-functions, _contract-rules-from-machine, _contract-rules-and-sql-functions.
+  const newest = shippedMigrations().findLast((name) => /(sql-functions|contract-rules-from-machine)$/.test(name)) ?? '';
   const count = downTo(newest);
 
   const reverted = await migrate(db.url, { direction: 'down', count, ...quiet });

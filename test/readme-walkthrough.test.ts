@@ -86,7 +86,10 @@ async function walkthroughIn(shell: string, t: ExecutionContext): Promise<void> 
     'signed, then moved to U14 by the retried tier change; the minor signed by both guardians; the roster imported and offered',
   );
   const events = await db.pool.anyFirst(sql.type(z.object({ event: z.string() }))`
-    SELECT event_type AS event FROM contract_audit_log WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo') ORDER BY id
+    SELECT event_type AS event FROM contract_audit_log WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo')
+      -- Written by the worker as it sends the confirmations, whenever that is (docs/RECEIPTS.md).
+      AND event_type <> 'receipt'
+    ORDER BY id
   `);
   t.deepEqual(
     events,

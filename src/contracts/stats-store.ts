@@ -52,7 +52,7 @@ export async function readContractStats(
     SELECT old_state->>'contract_status' AS "from", event_type AS audit_event, new_state->>'contract_status' AS "to", count(*)::integer AS count
     FROM contract_audit_log
     WHERE tenant_id = ${tenantId} AND ts >= ${window.since}::timestamptz AND ts < ${window.until}::timestamptz
-      AND event_type <> 'admin_override'
+      AND event_type NOT IN ('admin_override', 'receipt')
     GROUP BY 1, 2, 3
     UNION ALL
     SELECT coalesce(previous.state, 'none'), NULL, 'offered', count(*)::integer

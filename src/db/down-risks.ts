@@ -193,6 +193,13 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
     query:
       'SELECT EXISTS (SELECT 1 FROM contract_terms_translations) OR EXISTS (SELECT 1 FROM contract_terms WHERE language IS NOT NULL)',
   },
+  '0056_contract-receipts': {
+    kind: 'loses-data',
+    explanation:
+      "every signed contract's receipt PDF as it was sealed (the audit log keeps each one's sha256, but not the bytes: " +
+      'a receipt made again would be new bytes, with another sha256)',
+    query: 'SELECT EXISTS (SELECT 1 FROM contract_receipts)',
+  },
   '0049_webhooks': {
     kind: 'loses-data',
     explanation: "every club's webhook endpoints with their secrets, and the events and delivery log they had",

@@ -1,14 +1,15 @@
+import type { Context } from 'koa';
 import { type AnsweredContract, type FamilyContract, termsIn } from './store.ts';
+import type { StoredReceipt } from '../receipts/store.ts';
 import { json, text } from '../http/answer-content.ts';
 import { MACHINE, RULES_OUT_OF_SYNC } from '../http/machine-reference.ts';
 import { z } from '../http/openapi-zod.ts';
 import { familyContractResponse, type FamilyContractResponse, declineBody, declineForm, signBody, signForm } from './schemas.ts';
 import { type FamilyApiRouteDependencies, familyAction, familyRead } from './operation.ts';
 import { familySigners } from '../signers/schemas.ts';
-import type { Context } from 'koa';
 import { chooseLanguage } from '../i18n/choose-language.ts';
 import { DEFAULT_LANGUAGE } from '../i18n/catalogs.ts';
-import { languageOf } from './page-routes.ts';
+import { languageOf } from './page-language.ts';
 
 // The family link's operations. Programs are answered here in JSON; a browser's requests on the same
 // paths (Accept prefers HTML, or a form post) are taken first by the page's router
@@ -137,5 +138,45 @@ export const receipt = familyRead({
     const signed = await deps.links.receipt(ctx, token);
     ctx.type = 'html';
     ctx.body = deps.pages.receipt(token, signed, languageOf(ctx, { signer: signed.signer_language, club: signed.club_language }));
+  },
+});
+
+/** Answers a receipt PDF: its recorded bytes, named after the start of their sha256. */
+export function answerReceiptPdf(ctx: Context, receipt: StoredReceipt): void {
+  ctx.type = 'application/pdf';
+  ctx.set('Content-Disposition', `inline; filename="contract-receipt-${receipt.sha256.slice(0, 12)}.pdf"`);
+  ctx.body = receipt.pdf;
+}
+
+/**
+ * The sealed PDF receipt (docs/RECEIPTS.md), the same bytes every time, whatever the client accepts.
+ * A browser's request is taken by the page's router, whose errors are pages.
+ */
+export const receiptPdf = familyRead({
+  method: 'get',
+  path: '/contract/{token}/receipt.pdf',
+  operationId: 'getContractReceiptPdf',
+  summary: 'The sealed PDF receipt of a signed contract',
+  description:
+    'The contract, every signature’s evidence, the terms as the page showed them and the contract’s audit trail with ' +
+    'each row’s chain hash, sealed with the service’s PAdES signature. Its SHA-256 is recorded in the club’s audit ' +
+    'log (a `receipt` row right after the `sign` row). The worker makes it once, right after the signature that ' +
+    'completes the contract, and the same bytes are answered ever after; it keeps working after a tier change ' +
+    'replaced the signed contract, as the receipt page does. Errors are pages when Accept prefers HTML.',
+  params: tokenPath,
+  answers: {
+    200: {
+      description: 'The PDF.',
+      content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+  },
+  errors: ['contract_not_signed', 'receipt_pending', 'receipt_unavailable'],
+  notes: {
+    contract_not_signed: 'the link’s contract is not signed',
+    receipt_pending: 'the worker has not made it yet (seconds after the last signature): retry after `Retry-After` seconds',
+    receipt_unavailable: 'the club’s operator recorded the contract as signed (an override): there is no signature to seal',
+  },
+  async handle(ctx, { params: { token } }, deps) {
+    answerReceiptPdf(ctx, await deps.links.receiptPdf(ctx, token));
   },
 });

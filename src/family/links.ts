@@ -17,6 +17,7 @@ import {
   signContract,
 } from './store.ts';
 import { type RateLimit, countMiss, createRateLimiter, rateLimitKey } from '../http/rate-limit.ts';
+import { type StoredReceipt, readStoredReceipt } from '../receipts/store.ts';
 
 export interface FamilyLinkDependencies {
   readonly pool: DatabasePool;
@@ -56,6 +57,13 @@ export interface FamilyLinks {
    * (a miss when the link is dead), or 404 `contract_not_signed`.
    */
   receipt(ctx: Context, token: string): Promise<SignedContract>;
+  /**
+   * The sealed PDF of the signed contract the link stands for, as the worker made and recorded it
+   * (src/receipts): refused as `receipt` refuses; 404 `receipt_pending` (Retry-After) in the seconds
+   * before the worker has made it; 404 `receipt_unavailable` for a contract an operator's override
+   * made signed. Reading only: a GET never writes.
+   */
+  receiptPdf(ctx: Context, token: string): Promise<StoredReceipt>;
   /** SIGN; a dead link is a miss, as for find. */
   /** `esignConsent`: true when given, false when refused, null when the client did not say (older clients). */
   sign(
@@ -72,6 +80,9 @@ export interface FamilyLinks {
   /** DECLINE; a dead link is a miss, as for find. */
   decline(ctx: Context, token: string): Promise<AnsweredContract>;
 }
+
+/** The worker's poll and the making of a PDF take a second or two (docs/RECEIPTS.md). */
+const RECEIPT_RETRY_AFTER_SECONDS = 5;
 
 /** 32 random bytes, base64url: anything else is no link, and costs the database nothing. */
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
@@ -121,15 +132,29 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
   };
   const signed = async (token: string) => (TOKEN_FORMAT.test(token) ? findSignedContract(pool, token) : null);
 
+  const receipt = async (ctx: Context, token: string) => {
+    const contract = await signed(token);
+    if (contract !== null) return contract;
+    await open(ctx, token);
+    throw new AppError('contract_not_signed');
+  };
+
   return {
     find,
     open,
     signed,
-    async receipt(ctx, token) {
-      const contract = await signed(token);
-      if (contract !== null) return contract;
-      await open(ctx, token);
-      throw new AppError('contract_not_signed');
+    receipt,
+    async receiptPdf(ctx, token) {
+      const contract = await receipt(ctx, token);
+      if (contract.sign_audit_id === null) throw new AppError('receipt_unavailable');
+      const stored = await readStoredReceipt(pool, {
+        tenantId: contract.tenant_id,
+        playerId: contract.player_id,
+        signAuditId: contract.sign_audit_id,
+      });
+      if (stored !== null) return stored;
+      ctx.set('Retry-After', String(RECEIPT_RETRY_AFTER_SECONDS));
+      throw new AppError('receipt_pending');
     },
     sign: (ctx, token, { signedBy, signatureUrl, esignConsent, language }) =>
       act(ctx, token, 'SIGN', (allowedFrom) =>

@@ -10,10 +10,9 @@ import { type FamilyLinks, closedLinkCode } from './links.ts';
 import { isFormPost, prefersHtml, readFormBody, readQuery } from '../http/request.ts';
 import { declineForm, signForm } from './schemas.ts';
 import { hasVisibleCharacter, noQuery } from '../http/input.ts';
-import type { Context } from 'koa';
-import { chooseLanguage } from '../i18n/choose-language.ts';
 import { DEFAULT_LANGUAGE, isLanguage } from '../i18n/catalogs.ts';
-import { type Translator, translator } from '../i18n/translator.ts';
+import { languageOf } from './page-language.ts';
+import { answerReceiptPdf } from './api-routes.ts';
 
 export interface FamilyPageRouteDependencies {
   readonly links: FamilyLinks;
@@ -130,6 +129,18 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
     }),
   );
 
+  // The PDF for a browser (a click on the receipt page's link): the same bytes, but a dead link or
+  // a contract not signed gets a page, not JSON.
+  router.get(
+    '/contract/:token/receipt.pdf',
+    page(prefersHtml, async (ctx, token) => {
+      // Linked from the receipt page, never e-mailed: no click tracking adds to it, so, as every
+      // route but the page and its receipt, it takes no query.
+      readQuery(ctx, noQuery);
+      answerReceiptPdf(ctx, await links.receiptPdf(ctx, token));
+    }),
+  );
+
   router.post(
     '/contract/:token/sign',
     page(
@@ -193,19 +204,6 @@ function backToPage(perform: (ctx: RouterContext, token: string) => Promise<Form
     ctx.status = 303;
     ctx.redirect(`../${token}${query.size === 0 ? '' : `?${query}`}`);
   };
-}
-
-/**
- * The page's language (docs/LANGUAGES.md): `?lang=`, the link's signer's, the club's, the browser's,
- * English; said in Content-Language. The page differs by Accept-Language, which caches must know.
- */
-export function languageOf(ctx: Context, known: { signer?: string | null; club?: string | null } = {}): Translator {
-  const language = translator(
-    chooseLanguage({ query: ctx.query.lang, ...known, acceptLanguage: ctx.get('accept-language') || undefined }),
-  );
-  ctx.set('Content-Language', language.language);
-  ctx.vary('Accept-Language');
-  return language;
 }
 
 /** The way back from the request's URL to the service's root, for the page's relative links (pages.ts). */

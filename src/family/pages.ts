@@ -40,6 +40,8 @@ export interface FamilyPages {
 const LINK_PAGES = new Set<ErrorCode>([
   'contract_not_found',
   'contract_not_signed',
+  'receipt_pending',
+  'receipt_unavailable',
   'contract_withdrawn',
   'contract_expired',
   'too_many_requests',
@@ -149,6 +151,9 @@ export function createFamilyPages(options: { contractVersion: string; currency: 
         title: language.t('page.receipt.title', { club: signed.club_name, player: signed.player_name }),
         assetsPath: '../../assets',
         contractPath: `../${token}`,
+        // Relative to /contract/<token>/receipt, as every link of the pages.
+        pdfPath: 'receipt.pdf',
+        sealed: signed.sign_audit_id !== null,
         ...signedView(signed, language),
       }),
     error: (code, message, root, language, club = null) => {

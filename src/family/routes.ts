@@ -2,12 +2,18 @@ import Router from '@koa/router';
 import { crossSiteCheck } from '../http/cross-site.ts';
 import type { FamilyLinks } from './links.ts';
 import { type Operation, registerOperations } from '../http/operation.ts';
-import { declining, familyContract, receipt, signing } from './api-routes.ts';
+import { declining, familyContract, receipt, receiptPdf, signing } from './api-routes.ts';
 import type { FamilyPages } from './pages.ts';
 import type { FamilyApiRouteDependencies } from './operation.ts';
 
 /** Every family operation, in the order /openapi.json lists them. */
-export const FAMILY_OPERATIONS: readonly Operation<FamilyApiRouteDependencies>[] = [familyContract, signing, declining, receipt];
+export const FAMILY_OPERATIONS: readonly Operation<FamilyApiRouteDependencies>[] = [
+  familyContract,
+  signing,
+  declining,
+  receipt,
+  receiptPdf,
+];
 
 /**
  * The family links for programs: the offer, SIGN and DECLINE in JSON, errors as the JSON error

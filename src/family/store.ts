@@ -243,6 +243,11 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
  * `signed_ip` is null when it was not recorded; `replaced_at` is set once a tier change replaced it.
  */
 const signedRow = z.object({
+  /** The contract's player and its completing `sign` audit row: what its receipt PDF is of (src/receipts). */
+  tenant_id: z.number(),
+  player_id: z.number(),
+  /** Null for a contract an operator's override made signed: it has no `sign` row. */
+  sign_audit_id: z.bigint().nullable(),
   club_name: z.string(),
   /** Whom to ask; null when the club gave none. */
   club_contact_email: z.string().nullable(),
@@ -304,27 +309,38 @@ export async function findSignedContract(db: CommonQueryMethods, token: string):
     WITH route AS (${routeOf(token)}),
     signed AS (
       SELECT players.tenant_id, players.id AS player_id, contract_snapshot(players, ${teamIdsOfPlayer}) AS contract,
-             NULL::timestamptz AS replaced_at
+             NULL::timestamptz AS replaced_at,
+             (SELECT max(audit.id) FROM contract_audit_log AS audit
+              WHERE audit.tenant_id = players.tenant_id AND audit.player_id = players.id AND audit.event_type = 'sign') AS sign_audit_id
       FROM route
       JOIN players ON players.tenant_id = route.tenant_id AND players.id = route.player_id
         AND ${holdsLink(token)}
       WHERE players.contract_status = 'signed'
       UNION ALL
-      SELECT tier_change.tenant_id, tier_change.player_id, tier_change.old_state, tier_change.ts
+      SELECT tier_change.tenant_id, tier_change.player_id, tier_change.old_state, tier_change.ts,
+             (SELECT max(audit.id) FROM contract_audit_log AS audit
+              WHERE audit.tenant_id = tier_change.tenant_id AND audit.player_id = tier_change.player_id
+                AND audit.event_type = 'sign' AND audit.id < tier_change.id) AS sign_audit_id
       FROM route
       JOIN superseded_contract_tokens AS replaced ON replaced.tenant_id = route.tenant_id AND replaced.token = ${token}
       CROSS JOIN LATERAL (
-        SELECT contract_audit_log.tenant_id, contract_audit_log.player_id, contract_audit_log.old_state, contract_audit_log.ts
+        SELECT contract_audit_log.tenant_id, contract_audit_log.player_id, contract_audit_log.old_state, contract_audit_log.ts,
+               contract_audit_log.id
         FROM contract_audit_log
         WHERE contract_audit_log.tenant_id = replaced.tenant_id AND contract_audit_log.player_id = replaced.player_id
           AND contract_audit_log.event_type = 'tier_change'
-          AND contract_audit_log.old_state->>'contract_token' = ${token}
+          -- The player's own link is in the snapshot; another signer's was replaced in the same
+          -- transaction as the tier change wrote its row, at the same now().
+          AND (contract_audit_log.old_state->>'contract_token' = ${token} OR contract_audit_log.ts = replaced.superseded_at)
           AND contract_audit_log.old_state->>'contract_status' = 'signed'
         ORDER BY contract_audit_log.id DESC
         LIMIT 1
       ) AS tier_change
     )
     SELECT
+      signed.tenant_id,
+      signed.player_id,
+      signed.sign_audit_id,
       tenants.name AS club_name,
       tenants.contact_email AS club_contact_email,
       tenants.time_zone AS club_time_zone,

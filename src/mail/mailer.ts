@@ -37,6 +37,8 @@ export interface OutgoingMail {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+  /** Files sent with it, from memory: the completion's receipt PDF (docs/RECEIPTS.md). */
+  readonly attachments?: ReadonlyArray<{ readonly filename: string; readonly content: Buffer; readonly contentType: string }>;
 }
 
 /**
@@ -104,6 +106,8 @@ export function createMailer(config: MailConfig, logger: Logger): Mailer {
         text: mail.text,
         html: mail.html,
         messageId: mail.messageId,
+        // From memory only: disableFileAccess and disableUrlAccess stay on.
+        ...(mail.attachments === undefined ? {} : { attachments: mail.attachments.map((file) => ({ ...file })) }),
         // RFC 3834: written by a program, so auto-responders ("out of office") do not answer it.
         headers: { 'Auto-Submitted': 'auto-generated', 'Content-Language': mail.language },
       });
@@ -149,7 +153,7 @@ function smtpDelivery(config: MailConfig, smtpUrl: string, logger: Logger): Deli
     // After QUIT, do not wait long for the server to hang up.
     socketCloseTimeout: Math.min(config.timeoutMs, 2_000),
     ...(config.trustedCertificates === undefined ? {} : { tls: { ca: config.trustedCertificates } }),
-    // The messages carry no attachments; nothing in one may make the service read a file or a URL.
+    // Attachments are given as bytes (the receipt PDF); nothing in a message may make the service read a file or a URL.
     disableFileAccess: true,
     disableUrlAccess: true,
   });

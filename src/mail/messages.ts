@@ -57,6 +57,8 @@ export type ContractMessage = ClubMessage &
         contractVersion: string | null;
         /** The printable receipt (`${contractUrl}/receipt`), for a signed contract; null for a decline. */
         receiptUrl: string | null;
+        /** The sealed PDF receipt is attached (docs/RECEIPTS.md); false when it could not be made. Absent: false. */
+        receiptAttached?: boolean;
       }
   );
 

@@ -44,6 +44,14 @@ const ALLOWED: sanitizeHtml.IOptions = {
 
 /** The terms' Markdown as sanitised HTML, its headings moved below the page's own. */
 export function termsHtml(body: string): string {
+  return sanitizedHtml(markdown.renderer.render(termsTokens(body), markdown.options, {}));
+}
+
+/**
+ * The terms' Markdown parsed as the page parses it, its top heading level moved to h3: what the
+ * page renders as HTML and the receipt PDF draws (src/receipts/render.ts), so both show the same.
+ */
+export function termsTokens(body: string): Token[] {
   const tokens = markdown.parse(body, {});
   const top = tokens.reduce((level, token) => (token.type === 'heading_open' ? Math.min(level, levelOf(token.tag)) : level), 6);
   const shift = FIRST_HEADING_LEVEL - top;
@@ -51,8 +59,11 @@ export function termsHtml(body: string): string {
     if (token.type === 'heading_open' || token.type === 'heading_close')
       token.tag = `h${Math.min(6, levelOf(token.tag) + shift)}`;
   }
-  return sanitizedHtml(markdown.renderer.render(tokens, markdown.options, {}));
+  return tokens;
 }
+
+/** Whether a link target is one the page makes a link of (absolute http(s) or mailto). */
+export const isTermsLink = (url: string) => ABSOLUTE_LINK.test(url);
 
 /** The second layer on its own: whatever HTML it is given, only the allow-list comes out. */
 export function sanitizedHtml(html: string): string {

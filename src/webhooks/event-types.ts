@@ -17,6 +17,7 @@ export const CONTRACT_EVENT_OF_AUDIT_TYPE = {
   expire: 'contract.expired',
   // An operator's repair is no transition of the machine, and no event.
   admin_override: null,
+  receipt: null,
 } as const satisfies Record<AuditEventType, `contract.${string}` | null>;
 
 export const FIRST_OFFER_EVENT = 'contract.offered';

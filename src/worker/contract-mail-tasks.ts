@@ -17,6 +17,8 @@ import {
 } from '../mail/contract-messages.ts';
 import { scheduleExpiry } from './contract-expiry.ts';
 import { DEFAULT_LANGUAGE } from '../i18n/catalogs.ts';
+import type { Receipts } from '../receipts/receipts.ts';
+import type { StoredReceipt } from '../receipts/store.ts';
 
 export interface ContractMailDependencies {
   readonly pool: DatabasePool;
@@ -28,6 +30,8 @@ export interface ContractMailDependencies {
   readonly reminders: ReminderConfig;
   readonly familyMail: FamilyMailBudget;
   readonly offerValidDays: number;
+  /** The signed contracts' receipt PDFs, attached to the completion's confirmations. */
+  readonly receipts: Receipts;
   /** Aborted when the worker stops: a task waiting for the database gives up then. */
   readonly stopping: AbortSignal;
 }
@@ -39,6 +43,12 @@ const reminderPayload = z.object({
   contract_token_sha256: z.string().regex(/^[0-9a-f]{64}$/),
   offered_at: z.string().datetime(),
   number: z.number().int().min(1),
+});
+
+const receiptPayload = z.object({
+  tenant_id: z.number().int(),
+  player_id: z.number().int(),
+  sign_audit_id: z.string().regex(/^\d+$/),
 });
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -111,7 +121,26 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
           deps.offerValidDays,
         );
       }
-      const rendered = renderMessage(contractMessage(message, deps));
+      // The completion's confirmation carries the receipt PDF, made and recorded by the first of
+      // them to get here (its `receipt` audit row follows the `sign` row within seconds).
+      let receipt: StoredReceipt | null = null;
+      if (message.kind === 'confirmation' && message.outcome === 'signed') {
+        try {
+          receipt = await receiptOfMessage(helpers, tenantId, messageId, deps.receipts);
+        } catch (error) {
+          // A receipt that cannot be made (a fault of ours) is tried again with the message; on the
+          // last attempt the confirmation leaves without it (the error is logged for the operator).
+          logger.error({ err: error, messageId }, 'the receipt PDF could not be made');
+          if (helpers.job.attempts < helpers.job.max_attempts) {
+            await finishContractMessage(pool, tenantId, messageId, null, 'the receipt PDF could not be made');
+            throw new Error(`making the receipt of message ${messageId} failed for now`);
+          }
+        }
+      }
+      const rendered = renderMessage({
+        ...contractMessage(message, deps),
+        ...(receipt === null ? {} : { receiptAttached: true }),
+      });
       try {
         await mailer.send({
           messageId: `<${message.message_id}@${messageHost}>`,
@@ -119,6 +148,17 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
           to: message.recipient,
           replyTo: message.club_contact_email,
           ...rendered,
+          ...(receipt === null
+            ? {}
+            : {
+                attachments: [
+                  {
+                    filename: `contract-receipt-${receipt.sha256.slice(0, 12)}.pdf`,
+                    content: receipt.pdf,
+                    contentType: 'application/pdf',
+                  },
+                ],
+              }),
         });
       } catch (error) {
         // The mailer classes every failure; anything else is a fault of ours, worth another try.
@@ -142,6 +182,15 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
       if (offer !== null) {
         await scheduleReminder(helpers, tenantId, offer.playerId, offer.tokenSha256, new Date(message.contract_offered_at), 1);
       }
+    },
+
+    // The receipt of a contract completed before receipts existed, queued by migration 0059.
+    make_contract_receipt: async (payload) => {
+      const job = receiptPayload.parse(payload);
+      await deps.receipts.of(
+        { tenantId: job.tenant_id, playerId: job.player_id, signAuditId: BigInt(job.sign_audit_id) },
+        { actor: 'system', source: 'receipt_backfill' },
+      );
     },
 
     queue_contract_reminder: async (payload, helpers) => {
@@ -188,6 +237,25 @@ async function recordOutcome(
       await sleep(delay, undefined, { signal: stopping }).catch(() => {});
     }
   }
+}
+
+/** The receipt of the contract a completion's confirmation is about: its `sign` audit row's. */
+async function receiptOfMessage(
+  helpers: JobHelpers,
+  tenantId: number,
+  messageId: number,
+  receipts: Receipts,
+): Promise<StoredReceipt | null> {
+  const { rows } = await helpers.query<{ player_id: number; audit_id: string | null }>(
+    'SELECT player_id, audit_id FROM contract_messages WHERE tenant_id = $1 AND id = $2',
+    [tenantId, messageId],
+  );
+  const row = rows[0];
+  if (row === undefined || row.audit_id === null) return null;
+  return receipts.of(
+    { tenantId, playerId: row.player_id, signAuditId: BigInt(row.audit_id) },
+    { actor: 'system', source: 'confirmation_mail' },
+  );
 }
 
 async function playerOf(helpers: JobHelpers, tenantId: number, messageId: number): Promise<number> {

@@ -6,6 +6,7 @@ import type { Metrics } from '../operations/metrics.ts';
 import { expireContractTask } from './contract-expiry.ts';
 import { contractMailTasks } from './contract-mail-tasks.ts';
 import { startWorker } from './start-worker.ts';
+import { createReceipts } from '../receipts/receipts.ts';
 import { webhookDeliveryTasks } from '../webhooks/delivery-task.ts';
 import { checkWebhookSecretKey, createSecretBox } from '../webhooks/secret-box.ts';
 import { storedSecretKeyIds } from '../webhooks/store.ts';
@@ -47,6 +48,7 @@ export async function startContractWorker(
     reminders: config.reminders,
     familyMail: config.familyMail,
     offerValidDays: config.offerValidDays,
+    receipts: createReceipts({ pool, config: config.receipts, currency: config.currency }),
     stopping: stopping.signal,
   });
   const tasks = { ...mailTasks, expire_contract: expireContractTask({ pool, metrics }) };

@@ -151,6 +151,13 @@ export interface paths {
      */
     get: operations["getContractReceipt"];
   };
+  "/contract/{token}/receipt.pdf": {
+    /**
+     * The sealed PDF receipt of a signed contract
+     * @description The contract, every signature’s evidence, the terms as the page showed them and the contract’s audit trail with each row’s chain hash, sealed with the service’s PAdES signature. Its SHA-256 is recorded in the club’s audit log (a `receipt` row right after the `sign` row). The worker makes it once, right after the signature that completes the contract, and the same bytes are answered ever after; it keeps working after a tier change replaced the signed contract, as the receipt page does. Errors are pages when Accept prefers HTML.
+     */
+    get: operations["getContractReceiptPdf"];
+  };
   "/healthz": {
     /** The process is up */
     get: operations["getHealth"];
@@ -270,7 +277,7 @@ export interface components {
          * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
          * @enum {string}
          */
-        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "webhook_not_found" | "webhook_url_not_allowed" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+        code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "webhook_not_found" | "webhook_url_not_allowed" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "receipt_pending" | "receipt_unavailable" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
         /** @description What went wrong, in English, for people. */
         message: string;
         /** @description For validation_failed: zod’s issues. For import_invalid: every line of the file to fix, as [{line, column, message}]. */
@@ -310,7 +317,7 @@ export interface components {
              * @description What went wrong, for programs (src/errors.ts lists each with its HTTP status).
              * @enum {string}
              */
-            code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "webhook_not_found" | "webhook_url_not_allowed" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "not_implemented" | "malformed_request" | "headers_too_large" | "request_timeout" | "too_many_requests" | "unauthenticated" | "forbidden" | "cross_site_post" | "player_not_found" | "team_not_found" | "team_name_taken" | "unknown_team" | "webhook_not_found" | "webhook_url_not_allowed" | "external_id_taken" | "import_invalid" | "team_change_needs_offer" | "offer_exists" | "team_change_required" | "contract_not_found" | "contract_superseded" | "contract_already_signed" | "contract_already_declined" | "already_signed_by_you" | "contract_withdrawn" | "contract_expired" | "no_open_offer" | "too_many_players" | "contract_not_signed" | "receipt_pending" | "receipt_unavailable" | "idempotency_key_reused" | "idempotency_in_progress" | "audit_log_append_only" | "contract_terms_immutable" | "contract_write_refused" | "contract_transition_refused" | "contract_override_invalid" | "rules_out_of_sync" | "database_unavailable" | "migrations_pending" | "identity_provider_unavailable" | "internal_error";
             /** @description What went wrong, in English, for people. */
             message: string;
           }) | null;
@@ -435,6 +442,8 @@ export interface components {
         expire?: number;
         /** @description Audit rows of this event type. */
         signature?: number;
+        /** @description Audit rows of this event type. */
+        receipt?: number;
       };
       /** @description How many times each transition happened in the window: the counts on the chart’s edges. */
       transitions: {
@@ -521,7 +530,7 @@ export interface components {
            * @description What happened.
            * @enum {string}
            */
-          event_type: "re_offer" | "tier_change" | "sign" | "decline" | "admin_override" | "withdraw" | "expire" | "signature";
+          event_type: "re_offer" | "tier_change" | "sign" | "decline" | "admin_override" | "withdraw" | "expire" | "signature" | "receipt";
           /** @description The contract’s columns before. */
           old_state: {
             [key: string]: unknown;
@@ -2977,6 +2986,56 @@ export interface operations {
         };
       };
       /** @description `contract_not_found`: no contract has this link. `contract_not_signed`: the link’s contract is not signed. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `contract_superseded`: a newer offer replaced this link; use the newest e-mail. `contract_withdrawn`: the club withdrew this offer. `contract_expired`: this offer expired unsigned. */
+      410: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `validation_failed`: with zod’s issues in `details`. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `too_many_requests`: the link opens no contract and this client has tried too many such links (404 or 410) lately; retry after `Retry-After` seconds. A live link is never refused. */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `database_unavailable`. `migrations_pending`: this instance’s database has not run every migration its code needs yet, as during a deployment; /readyz lists them. Retry shortly, or on another instance. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * The sealed PDF receipt of a signed contract
+   * @description The contract, every signature’s evidence, the terms as the page showed them and the contract’s audit trail with each row’s chain hash, sealed with the service’s PAdES signature. Its SHA-256 is recorded in the club’s audit log (a `receipt` row right after the `sign` row). The worker makes it once, right after the signature that completes the contract, and the same bytes are answered ever after; it keeps working after a tier change replaced the signed contract, as the receipt page does. Errors are pages when Accept prefers HTML.
+   */
+  getContractReceiptPdf: {
+    parameters: {
+      path: {
+        /** @description The family’s contract token (43 characters). */
+        token: string;
+      };
+    };
+    responses: {
+      /** @description The PDF. */
+      200: {
+        content: {
+          "application/pdf": string;
+        };
+      };
+      /** @description `contract_not_found`: no contract has this link. `contract_not_signed`: the link’s contract is not signed. `receipt_pending`: the worker has not made it yet (seconds after the last signature): retry after `Retry-After` seconds. `receipt_unavailable`: the club’s operator recorded the contract as signed (an override): there is no signature to seal. */
       404: {
         content: {
           "application/json": components["schemas"]["Error"];
