@@ -56,6 +56,7 @@ function content(body: string): ReceiptContent {
     currency: 'EUR',
     contractVersion: '2026-27',
     signedAt: at,
+    language: 'en',
     terms: { title: 'Season 2026–27', version: 3, sha256: sha256(body), body },
     signatures: [
       ['Анна Иванова', '203.0.113.7', new Date('2026-08-30T09:12:44Z')],

@@ -974,7 +974,9 @@ AS $function$
         'esign_consent', signer.esign_consent,
         'disclosure_sha256', encode(signer.disclosure_sha256, 'hex'),
         'terms_version', signer.terms_version,
-        'terms_sha256', encode(signer.terms_sha256, 'hex')
+        'terms_sha256', encode(signer.terms_sha256, 'hex'),
+        'terms_language', signer.terms_language,
+        'language', signer.language
       ) ORDER BY signer.position), '[]'::jsonb)
       FROM contract_signers AS signer
       WHERE signer.tenant_id = player.tenant_id AND signer.player_id = player.id AND signer.status = 'signed'
@@ -2575,6 +2577,8 @@ BEGIN
     terms_version = before.contract_terms_version,
     terms_sha256 = shown_sha256,
     terms_language = shown_language,
+    -- The language they signed in is theirs from now on: their confirmation and receipt speak it.
+    language = coalesce(p_terms_language, contract_signers.language),
     contract_version = p_contract_version,
     signature_url = p_signature_url
   WHERE contract_signers.tenant_id = signer.tenant_id AND contract_signers.id = signer.id;

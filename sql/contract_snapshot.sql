@@ -37,7 +37,9 @@ AS $$
         'esign_consent', signer.esign_consent,
         'disclosure_sha256', encode(signer.disclosure_sha256, 'hex'),
         'terms_version', signer.terms_version,
-        'terms_sha256', encode(signer.terms_sha256, 'hex')
+        'terms_sha256', encode(signer.terms_sha256, 'hex'),
+        'terms_language', signer.terms_language,
+        'language', signer.language
       ) ORDER BY signer.position), '[]'::jsonb)
       FROM contract_signers AS signer
       WHERE signer.tenant_id = player.tenant_id AND signer.player_id = player.id AND signer.status = 'signed'

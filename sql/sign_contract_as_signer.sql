@@ -92,6 +92,8 @@ BEGIN
     terms_version = before.contract_terms_version,
     terms_sha256 = shown_sha256,
     terms_language = shown_language,
+    -- The language they signed in is theirs from now on: their confirmation and receipt speak it.
+    language = coalesce(p_terms_language, contract_signers.language),
     contract_version = p_contract_version,
     signature_url = p_signature_url
   WHERE contract_signers.tenant_id = signer.tenant_id AND contract_signers.id = signer.id;

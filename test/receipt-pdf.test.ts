@@ -304,6 +304,7 @@ test('100,000 characters of terms paginate, with every page numbered, in a PDF t
     currency: 'EUR',
     contractVersion: 'v1',
     signedAt: at,
+    language: 'en',
     terms: { title: 'Long terms', version: 1, sha256: sha256(Buffer.from(body)), body },
     signatures: [
       {
@@ -332,4 +333,39 @@ test('100,000 characters of terms paginate, with every page numbered, in a PDF t
   t.true(text.includes('<U+738B><U+5C0F><U+660E>'));
   t.true(pdf.length < 1_000_000, `${pdf.length} bytes`);
   t.log(`${pages} pages, ${pdf.length} bytes`);
+});
+
+test('the PDF speaks the language of the signature that completed the contract (docs/LANGUAGES.md)', async (t) => {
+  const at = new Date('2026-09-01T18:30:00Z');
+  const body = 'Las cuotas vencen el día 1.';
+  const pdf = await renderReceipt(
+    {
+      clubName: 'Westside Hoops',
+      clubSlug: 'westside',
+      timeZone: 'Europe/Madrid',
+      playerName: 'Lucía Ortiz',
+      teamNames: ['U12 Oro'],
+      monthlyFee: 150,
+      currency: 'EUR',
+      contractVersion: 'v1',
+      signedAt: at,
+      language: 'es',
+      terms: { title: 'Condiciones', version: 1, sha256: sha256(Buffer.from(body)), body },
+      signatures: [
+        {
+          ...{ role: 'guardian' as const, name: 'Ana Ortiz', signedBy: 'Ana Ortiz', signedAt: at, ip: null, userAgent: null },
+          ...{ esignConsent: true, disclosureVersion: null, disclosureSha256: null, termsVersion: null, termsSha256: null },
+        },
+      ],
+      trail: [],
+    },
+    loadReceiptSealer(server.config.receipts),
+    'localhost',
+  );
+  const { text } = await pdfText(pdf);
+
+  for (const words of ['Contrato firmado de Lucía Ortiz', 'Cuota mensual', '150 € al mes', 'Madre, padre o tutor', 'Página 1 de 1']) {
+    t.true(text.includes(words), words);
+  }
+  t.false(text.includes('Monthly fee'));
 });

@@ -8,7 +8,6 @@ import { familyContractResponse, type FamilyContractResponse, declineBody, decli
 import { type FamilyApiRouteDependencies, familyAction, familyRead } from './operation.ts';
 import { familySigners } from '../signers/schemas.ts';
 import { chooseLanguage } from '../i18n/choose-language.ts';
-import { DEFAULT_LANGUAGE } from '../i18n/catalogs.ts';
 import { languageOf } from './page-language.ts';
 
 // The family link's operations. Programs are answered here in JSON; a browser's requests on the same
@@ -95,7 +94,7 @@ export const signing = familyAction({
       signedBy: body.signed_by,
       signatureUrl: body.signature_url ?? null,
       esignConsent: body.esign_consent ?? null,
-      language: body.language ?? DEFAULT_LANGUAGE,
+      language: body.language ?? null,
     };
     ctx.body = view(deps, ctx, token, await deps.links.sign(ctx, token, signature));
   },

@@ -5,6 +5,7 @@ import type { ContractStatus } from '../../machines/contract.ts';
 import { sourceStates } from '../../machines/evaluate.ts';
 import { AppError, toAppError } from '../errors.ts';
 import { esignDisclosure } from './esign-disclosure.ts';
+import { DEFAULT_LANGUAGE } from '../i18n/catalogs.ts';
 import type { Metrics } from '../operations/metrics.ts';
 import {
   type AnsweredContract,
@@ -73,8 +74,12 @@ export interface FamilyLinks {
       readonly signedBy: string;
       readonly signatureUrl: string | null;
       readonly esignConsent: boolean | null;
-      /** The language the signer read in: the disclosure and the terms recorded are that language's (docs/LANGUAGES.md). */
-      readonly language: string;
+      /**
+       * The language the signer read in: the disclosure and the terms recorded are that language's, and
+       * it becomes the signer's (docs/LANGUAGES.md). Null: not said, as clients before languages: English's
+       * disclosure and the terms' own text.
+       */
+      readonly language: string | null;
     },
   ): Promise<AnsweredContract>;
   /** DECLINE; a dead link is a miss, as for find. */
@@ -168,7 +173,10 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
             contractVersion,
             evidence: {
               esignConsent,
-              disclosure: { version: esignDisclosure(language).version, sha256: esignDisclosure(language).sha256 },
+              disclosure: {
+                version: esignDisclosure(language ?? DEFAULT_LANGUAGE).version,
+                sha256: esignDisclosure(language ?? DEFAULT_LANGUAGE).sha256,
+              },
               userAgent: userAgentOf(ctx),
             },
             termsLanguage: language,

@@ -10,7 +10,7 @@ import { type FamilyLinks, closedLinkCode } from './links.ts';
 import { isFormPost, prefersHtml, readFormBody, readQuery } from '../http/request.ts';
 import { declineForm, signForm } from './schemas.ts';
 import { hasVisibleCharacter, noQuery } from '../http/input.ts';
-import { DEFAULT_LANGUAGE, isLanguage } from '../i18n/catalogs.ts';
+import { isLanguage } from '../i18n/catalogs.ts';
 import { languageOf } from './page-language.ts';
 import { answerReceiptPdf } from './api-routes.ts';
 
@@ -158,7 +158,7 @@ export function familyPageRoutes({ links, pages, logger, contractBaseUrl }: Fami
           signedBy: form.signed_by,
           signatureUrl: null,
           esignConsent: true,
-          language: form.language ?? DEFAULT_LANGUAGE,
+          language: form.language ?? null,
         });
         return 'signed';
       }),

@@ -8,7 +8,7 @@ import type { Token } from 'markdown-it';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import { formatIsoTime, formatMonthlyFee, formatReadableTime } from '../formatting.ts';
-import { translator } from '../i18n/translator.ts';
+import { type Translator, translator } from '../i18n/translator.ts';
 import { isTermsLink, termsTokens } from '../terms/terms-html.ts';
 import type { ReceiptSealer } from './seal.ts';
 
@@ -73,6 +73,8 @@ export interface ReceiptContent {
   readonly signatures: readonly ReceiptSignature[];
   /** The contract's audit rows, from the offer that made it to its completing `sign` row (the last). */
   readonly trail: readonly ReceiptAuditRow[];
+  /** The language of the signature that completed the contract (docs/LANGUAGES.md): the PDF's. */
+  readonly language: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -139,8 +141,9 @@ export function layOut(content: ReceiptContent, sealSubject: string): Promise<Bu
     bufferPages: true,
     compress: true,
     pdfVersion: '1.7',
+    lang: translator(content.language).locale,
     info: {
-      Title: 'Receipt of a signed contract',
+      Title: translator(content.language).t('pdf.title'),
       Author: 'club-contracts',
       Creator: 'club-contracts',
       Producer: 'club-contracts (PDFKit)',
@@ -178,6 +181,7 @@ class Writer {
   private readonly covered = new Map<string, boolean>();
   private readonly left: number;
   private readonly width: number;
+  private language: Translator = translator('en');
 
   constructor(private readonly doc: PDFKit.PDFDocument) {
     this.left = doc.page.margins.left;
@@ -186,64 +190,68 @@ class Writer {
 
   document(content: ReceiptContent, sealSubject: string): void {
     const { doc } = this;
-    const signedAt = `${formatReadableTime(content.signedAt, content.timeZone)} (${formatIsoTime(content.signedAt)})`;
+    const language = translator(content.language);
+    this.language = language;
+    const { t } = language;
+    const at = (moment: Date) => `${formatReadableTime(moment, content.timeZone, language.locale)} (${formatIsoTime(moment)})`;
+    const signedAt = at(content.signedAt);
     this.runs([{ text: content.clubName, bold: true }], { size: 11, color: GREY });
-    this.runs([{ text: `Signed contract for ${content.playerName}`, bold: true }], { size: 18 });
-    this.runs([{ text: `Receipt of the contract completed ${signedAt}` }], { size: 9.5, color: GREY });
+    this.runs([{ text: t('pdf.heading', { player: content.playerName }), bold: true }], { size: 18 });
+    this.runs([{ text: t('pdf.completed', { at: signedAt }) }], { size: 9.5, color: GREY });
     doc.moveDown(0.8);
 
-    this.heading('The contract');
+    this.heading(t('pdf.contract'));
     this.facts([
-      ['Club', content.clubName],
-      ['Player', content.playerName],
+      [t('pdf.club'), content.clubName],
+      [t('pdf.player'), content.playerName],
       [
-        content.teamNames.length === 1 ? 'Team' : 'Teams',
-        content.teamNames.length > 0 ? content.teamNames.join(', ') : 'To be assigned by the club',
+        t('format.teamsLabel', { count: content.teamNames.length }),
+        content.teamNames.length > 0 ? content.teamNames.join(', ') : t('format.noTeam'),
       ],
-      ['Monthly fee', `${formatMonthlyFee(content.monthlyFee, content.currency, translator('en'))} (${content.currency})`],
-      ['Contract version', content.contractVersion ?? 'not recorded'],
+      [t('pdf.monthlyFee'), `${formatMonthlyFee(content.monthlyFee, content.currency, language)} (${content.currency})`],
+      [t('pdf.contractVersion'), content.contractVersion ?? t('pdf.notRecorded')],
       [
-        'Terms',
+        t('pdf.terms'),
         content.terms === null
-          ? 'none: the club had published no terms'
-          : `${content.terms.title}, version ${content.terms.version}`,
+          ? t('pdf.noTerms')
+          : t('pdf.termsLine', { title: content.terms.title, version: content.terms.version }),
       ],
-      ...(content.terms === null ? [] : ([['Terms SHA-256', content.terms.sha256, 'mono']] as const)),
-      ['Completed', signedAt],
+      ...(content.terms === null ? [] : ([[t('pdf.termsSha256'), content.terms.sha256, 'mono']] as const)),
+      [t('pdf.completedAt'), signedAt],
     ]);
 
-    this.heading(content.signatures.length === 1 ? 'The signature' : `The signatures (${content.signatures.length})`);
+    this.heading(t('pdf.signatures', { count: content.signatures.length }));
     content.signatures.forEach((signature, index) => {
       const who =
-        signature.name === null ? 'Signer' : `${signature.name}${signature.role === null ? '' : ` (${signature.role})`}`;
+        signature.name === null
+          ? t('pdf.signer')
+          : `${signature.name}${signature.role === null ? '' : ` (${t('format.role', { role: signature.role })})`}`;
       this.runs([{ text: `${index + 1}. ${who}`, bold: true }], { size: 10 });
+      const consent = signature.esignConsent === null ? 'unknown' : signature.esignConsent ? 'given' : 'refused';
       this.facts([
-        ['Typed name', signature.signedBy],
-        ['Signed at', `${formatReadableTime(signature.signedAt, content.timeZone)} (${formatIsoTime(signature.signedAt)})`],
-        ['From address', signature.ip ?? 'not recorded'],
-        ['User agent', signature.userAgent ?? 'not recorded'],
-        [
-          'E-sign consent',
-          signature.esignConsent === null ? 'not recorded (an older client)' : signature.esignConsent ? 'given' : 'not given',
-        ],
+        [t('pdf.typedName'), signature.signedBy],
+        [t('pdf.signedAt'), at(signature.signedAt)],
+        [t('pdf.fromAddress'), signature.ip ?? t('pdf.notRecorded')],
+        [t('pdf.userAgent'), signature.userAgent ?? t('pdf.notRecorded')],
+        [t('pdf.consent'), t('pdf.consentValue', { consent })],
         ...(signature.disclosureSha256 === null
           ? []
           : ([
-              ['Disclosure shown', `version ${signature.disclosureVersion ?? '?'}`],
-              ['Disclosure SHA-256', signature.disclosureSha256, 'mono'],
+              [t('pdf.disclosureShown'), t('pdf.version', { version: signature.disclosureVersion ?? '?' })],
+              [t('pdf.disclosureSha256'), signature.disclosureSha256, 'mono'],
             ] as const)),
         ...(signature.termsSha256 === null
           ? []
           : ([
-              ['Terms shown', `version ${signature.termsVersion ?? '?'}`],
-              ['Terms SHA-256', signature.termsSha256, 'mono'],
+              [t('pdf.termsShown'), t('pdf.version', { version: signature.termsVersion ?? '?' })],
+              [t('pdf.termsSha256'), signature.termsSha256, 'mono'],
             ] as const)),
       ]);
     });
 
     if (content.terms !== null) {
-      this.heading(`The terms: ${content.terms.title}`);
-      this.runs([{ text: `Version ${content.terms.version}, exactly as the family page showed them.` }], {
+      this.heading(t('pdf.termsHeading', { title: content.terms.title }));
+      this.runs([{ text: t('pdf.termsAsShown', { version: content.terms.version }) }], {
         size: 9,
         color: GREY,
       });
@@ -251,15 +259,13 @@ class Writer {
       this.markdown(termsTokens(content.terms.body));
     }
 
-    this.heading('The audit trail');
+    this.heading(t('pdf.trail'));
     const first = content.trail[0];
     this.runs(
       [
         {
           text:
-            'The contract’s rows of the club’s audit log, from the offer that made it to the signature that completed ' +
-            'it. Each row’s hash is SHA-256 of the previous row’s hash of the club’s chain and of the row’s content.' +
-            (first?.previousHash ? ` The first row here chains onto ${first.previousHash}.` : ''),
+            t('pdf.trailExplained') + (first?.previousHash ? ` ${t('pdf.trailChainsOnto', { hash: first.previousHash })}` : ''),
         },
       ],
       { size: 9, color: GREY },
@@ -267,22 +273,9 @@ class Writer {
     doc.moveDown(0.4);
     this.trailTable(content.trail);
 
-    this.heading('How to verify');
+    this.heading(t('pdf.verify'));
     const sign = content.trail.at(-1);
-    this.runs(
-      [
-        {
-          text:
-            `This file is sealed with a digital signature (PAdES) by the certificate “${sealSubject}”: a PDF reader ` +
-            'shows the seal, and reports the document as changed if one byte of it was. The file’s own SHA-256 is ' +
-            `recorded in the club’s audit log, in the “receipt” row right after the “sign” row ${sign?.id ?? ''} ` +
-            'above, chained like every other row. The club checks all of it with `club-contracts receipt verify ' +
-            'FILE.pdf`: the seal and its certificate, that this file’s SHA-256 is in the audit chain, and that the ' +
-            'chain is intact. The terms’ SHA-256 is that of their exact text as the club published it.',
-        },
-      ],
-      { size: 9.5 },
-    );
+    this.runs([{ text: t('pdf.verifyExplained', { subject: sealSubject, row: sign?.id ?? '' }) }], { size: 9.5 });
   }
 
   /** "Page n of N" in every page's footer. */
@@ -297,7 +290,7 @@ class Writer {
         .font('regular')
         .fontSize(8)
         .fillColor(GREY)
-        .text(`Page ${index + 1} of ${range.count}`, this.left, doc.page.height - bottom / 2 - 4, {
+        .text(this.language.t('pdf.page', { page: index + 1, pages: range.count }), this.left, doc.page.height - bottom / 2 - 4, {
           width: this.width,
           align: 'right',
           lineBreak: false,
@@ -369,11 +362,14 @@ class Writer {
     const { doc } = this;
     doc.x = this.left;
     const font = (src: FontName, size = 8) => ({ src, size });
-    const header = ['Row', 'Time (UTC)', 'Event', 'By'].map((text) => ({
-      text,
-      font: font('bold'),
-      backgroundColor: '#eeeeee',
-    }));
+    const header = this.language
+      .t('pdf.trailColumns')
+      .split('|')
+      .map((text) => ({
+        text,
+        font: font('bold'),
+        backgroundColor: '#eeeeee',
+      }));
     doc.table({
       columnStyles: [{ width: 50 }, { width: 150 }, { width: 80 }, { width: '*' }],
       defaultStyle: { border: 0.5, borderColor: RULE, padding: 3 },

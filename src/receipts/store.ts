@@ -21,6 +21,9 @@ const signatureSnapshot = z.object({
   disclosure_sha256: z.string().nullable().optional(),
   terms_version: z.number().nullable().optional(),
   terms_sha256: z.string().nullable().optional(),
+  /** The language the signer read and signed in (docs/LANGUAGES.md); absent before languages. */
+  language: z.string().nullable().optional(),
+  terms_language: z.string().nullable().optional(),
 });
 
 /** The `sign` row's snapshot (sql/contract_snapshot.sql): the contract as it was signed. */
@@ -50,6 +53,9 @@ const contentRow = z.object({
   terms_version: z.number().nullable(),
   terms_sha256: z.string().nullable(),
   terms_body: z.string().nullable(),
+  /** The terms' translations by language, with their text and its sha256 (hex). */
+  terms_translations: z.record(z.object({ title: z.string(), body: z.string(), sha256: z.string() })).nullable(),
+  club_language: z.string(),
   trail: z.array(
     z.object({
       id: z.string(),
@@ -101,6 +107,14 @@ export async function readReceiptContent(
       encode(terms.sha256, 'hex') AS terms_sha256,
       terms.body AS terms_body,
       (
+        SELECT jsonb_object_agg(translation.language, jsonb_build_object(
+          'title', translation.title, 'body', translation.body, 'sha256', encode(translation.sha256, 'hex')
+        ))
+        FROM contract_terms_translations AS translation
+        WHERE translation.tenant_id = terms.tenant_id AND translation.version = terms.version
+      ) AS terms_translations,
+      tenants.default_language AS club_language,
+      (
         SELECT coalesce(jsonb_agg(jsonb_build_object(
           'id', audit.id::text,
           'ts', to_char(audit.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
@@ -137,6 +151,15 @@ export async function readReceiptContent(
     termsVersion: signature.terms_version ?? null,
     termsSha256: signature.terms_sha256 ?? null,
   }));
+  // The PDF is one document per contract, in the language of the signature that completed it (the
+  // latest), else the club's; its terms as that signer read them: their translation, where one was
+  // shown (docs/LANGUAGES.md).
+  const completing = (signed.signatures ?? []).reduce<(typeof signed.signatures & object)[number] | null>(
+    (latest, signature) => (latest === null || (signature.signed_at ?? '') > (latest.signed_at ?? '') ? signature : latest),
+    null,
+  );
+  const language = completing?.language ?? row.club_language;
+  const translation = completing?.terms_language ? row.terms_translations?.[completing.terms_language] : undefined;
   return {
     clubName: row.club_name,
     clubSlug: row.club_slug,
@@ -150,7 +173,10 @@ export async function readReceiptContent(
     terms:
       row.terms_title === null || row.terms_version === null || row.terms_sha256 === null || row.terms_body === null
         ? null
-        : { title: row.terms_title, version: row.terms_version, sha256: row.terms_sha256, body: row.terms_body },
+        : translation !== undefined
+          ? { ...translation, version: row.terms_version }
+          : { title: row.terms_title, version: row.terms_version, sha256: row.terms_sha256, body: row.terms_body },
+    language,
     // A contract signed before signers existed: its one signature is on the contract's columns.
     signatures:
       signatures.length > 0
