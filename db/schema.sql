@@ -2122,8 +2122,7 @@ CREATE OR REPLACE FUNCTION public.player_guardians(p_tenant_id integer, p_player
 AS $function$
   SELECT coalesce(
     jsonb_agg(
-      jsonb_build_object('id', guardians.id, 'name', guardians.name, 'email', guardians.email)
-        || CASE WHEN guardians.language IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('language', guardians.language) END
+      jsonb_build_object('id', guardians.id, 'name', guardians.name, 'email', guardians.email, 'language', guardians.language)
       ORDER BY guardians.position
     ),
     '[]'::jsonb

@@ -1,14 +1,12 @@
 -- A player's guardians, in list order, as the admin answers show them: a JSON array of
--- {id, name, email, language} (docs/PRODUCT.md, "People"); an empty array when none are listed. A
--- guardian with no language of their own has no `language` key, as the previous release read them.
+-- {id, name, email, language} (docs/PRODUCT.md, "People"); an empty array when none are listed.
 CREATE OR REPLACE FUNCTION player_guardians(p_tenant_id integer, p_player_id integer) RETURNS jsonb
 LANGUAGE sql
 STABLE
 AS $$
   SELECT coalesce(
     jsonb_agg(
-      jsonb_build_object('id', guardians.id, 'name', guardians.name, 'email', guardians.email)
-        || CASE WHEN guardians.language IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('language', guardians.language) END
+      jsonb_build_object('id', guardians.id, 'name', guardians.name, 'email', guardians.email, 'language', guardians.language)
       ORDER BY guardians.position
     ),
     '[]'::jsonb

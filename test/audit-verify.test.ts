@@ -7,9 +7,8 @@ import test from 'ava';
 import { type CommonQueryMethods, sql } from 'slonik';
 import { z } from 'zod';
 import { migrate, migrationNames } from '../src/db/migrate.ts';
-import { offerContract } from '../src/contracts/store.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
-import { type Club, createClub, createPlayer, putContractInState } from './helpers/fixtures.ts';
+import { type Club, createClub, createPlayer } from './helpers/fixtures.ts';
 
 // `club-contracts audit verify [slug]` (README, "Tamper evidence"), run as the `bin` entry the
 // package installs, against a database of its own: the hash chain of the audit log, recomputed.
@@ -48,13 +47,18 @@ async function verify(databaseUrl: string, ...slug: string[]): Promise<Outcome> 
   }
 }
 
-/** A player whose contract was offered, then re-offered `reOffers` times: that many audit rows. */
+/**
+ * A player whose contract was offered, then re-offered `reOffers` times: that many audit rows.
+ * Through offer_contract, which every release's database has, old ones included.
+ */
 async function playerWithRows(pool: CommonQueryMethods, club: Club, reOffers: number): Promise<number> {
   const playerId = await createPlayer(pool, club);
-  await putContractInState(pool, club, playerId, 'offered');
-  for (let i = 0; i < reOffers; i += 1) {
-    await offerContract(pool, { tenantId: club.id, playerId, monthlyFee: 100 + i, targetTeamId: null, force: true, actor: 'a' });
-  }
+  const offer = (from: string, force: boolean, fee: number) =>
+    pool.query(sql.unsafe`
+      SELECT 1 FROM offer_contract(${club.id}, ${playerId}, ${fee}, NULL, ${force}, ${sql.array([from], 'text')}, 'a', 'admin_api')
+    `);
+  await offer('none', false, 150);
+  for (let i = 0; i < reOffers; i += 1) await offer('offered', true, 100 + i);
   return playerId;
 }
 

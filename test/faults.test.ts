@@ -54,7 +54,7 @@ test.serial('a backend killed while an offer waits for the row lock: 503, nothin
 
   const letGo = await holdRowLocks(t, club, [playerId]);
   const pending = offer();
-  await db.pool.query(sql.unsafe`SELECT pg_terminate_backend(${await backendWaitingInside('offer_contract')})`);
+  await db.pool.query(sql.unsafe`SELECT pg_terminate_backend(${await backendWaitingInside('offer_contract_with_signers')})`);
   const killed = await pending;
   await letGo();
   t.is(killed.status, 503);
@@ -118,7 +118,7 @@ test.serial('every pooled connection busy: a request waits DATABASE_POOL_WAIT_TI
   // Both of the service's connections wait on row locks this test holds.
   const letGo = await holdRowLocks(t, club, [busyA, busyB]);
   const held = [offer(busyA), offer(busyB)];
-  await backendWaitingInside('offer_contract', 2);
+  await backendWaitingInside('offer_contract_with_signers', 2);
 
   const started = Date.now();
   const refused = offer(third);

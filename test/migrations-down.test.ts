@@ -154,6 +154,7 @@ test('a down of everything is refused before reverting anything, naming each mig
     [
       ['0056_contract-receipts', 'loses-data'],
       ['0054_terms-translations', 'loses-data'],
+      ['0053_signer-languages', 'loses-data'],
       ['0052_guardian-language', 'loses-data'],
       ['0049_webhooks', 'loses-data'],
       ['0040_signature-evidence', 'loses-data'],

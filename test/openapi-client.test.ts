@@ -82,6 +82,7 @@ test('the README walkthrough, through a client generated from /openapi.json', as
   t.is(link.response.status, 200);
   t.deepEqual(link.data, {
     club_name: 'Demo Club',
+    language: 'en',
     terms: null,
     player_name: 'Jacelyn Park',
     team_names: ['U12 Gold'],

@@ -169,7 +169,7 @@ test('a completed contract’s sealed PDF: attached to every signer’s confirma
   const pdf = attached[0] as Buffer;
   t.truthy(pdf);
   t.true(pdf.equals(attached[1] as Buffer));
-  t.regex(mails[0]?.text ?? '', /The attached PDF is the signed contract's receipt/);
+  t.regex(mails[0]?.text ?? '', /The attached PDF is the signed contract’s receipt/);
   const rows = await db.pool.any(sql.type(
     z.object({ id: z.bigint(), event_type: z.string(), hash: z.string(), new_state: z.record(z.unknown()) }),
   )`
@@ -207,8 +207,8 @@ test('a completed contract’s sealed PDF: attached to every signer’s confirma
     '2026-27',
     'Season 2026–27, version 1',
     terms,
-    'Анна Иванова (guardian)',
-    'Dana Park (guardian)',
+    'Анна Иванова (Parent or guardian)',
+    'Dana Park (Parent or guardian)',
     'ReceiptTest/1.0',
     '127.0.0.1',
     'given',

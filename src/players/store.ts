@@ -14,10 +14,8 @@ export const playerRow = z.object({
   monthly_fee: z.number().int().nullable(),
   /** A date column, as slonik reads it: "YYYY-MM-DD". */
   birth_date: z.string().nullable(),
-  /** sql/player_guardians: in list order; a guardian with no language of their own has no key. */
-  guardians: z.array(
-    z.object({ id: z.number().int(), name: z.string(), email: z.string(), language: z.string().nullable().default(null) }),
-  ),
+  /** sql/player_guardians: in list order. */
+  guardians: z.array(z.object({ id: z.number().int(), name: z.string(), email: z.string(), language: z.string().nullable() })),
   /** The club's own id for the player (a roster import matches rows by it); null when it has none. */
   external_id: z.string().nullable(),
   /** The player's own language (docs/LANGUAGES.md), for an offer they sign themselves; null: none. */

@@ -595,11 +595,8 @@ export interface components {
       name: string;
       /** @description Where the guardian will receive their own link. */
       email: string;
-      /**
-       * @description The language of the guardian’s page and e-mails; null: the club’s.
-       * @default null
-       */
-      language?: string | null;
+      /** @description The language of the guardian’s page and e-mails; null: the club’s. */
+      language: string | null;
     };
     Player: {
       /** @description The player’s id. */

@@ -76,7 +76,7 @@ test('the CHECKs on tenants refuse values out of bounds (23514), whoever writes 
     { signing_policy: 'both_parents' },
     { adult_age: 13 },
     { adult_age: 22 },
-    { default_language: 'fr' },
+    { default_language: 'Spanish' },
     { contact_email: 'a' },
     { contact_email: `${'x'.repeat(320)}@example.test` },
   ] as const;
