@@ -13,7 +13,11 @@ import { createMetrics } from '../src/operations/metrics.ts';
 import { verifyClubChain } from '../src/contracts/audit-chain.ts';
 import { renderReceipt } from '../src/receipts/render.ts';
 import { loadReceiptSealer, readSeal } from '../src/receipts/seal.ts';
-import { readReceiptContent } from '../src/receipts/store.ts';
+import { readReceiptContent, signRowsWithoutReceipt } from '../src/receipts/store.ts';
+import { createReceipts } from '../src/receipts/receipts.ts';
+import { contractMailTasks } from '../src/worker/contract-mail-tasks.ts';
+import { createMailer } from '../src/mail/mailer.ts';
+import { createClub, createPlayer, putContractInState } from './helpers/fixtures.ts';
 import { type ContractWorker, startContractWorker } from '../src/worker/contract-worker.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { request } from './helpers/http.ts';
@@ -368,4 +372,42 @@ test('the PDF speaks the language of the signature that completed the contract (
     t.true(text.includes(words), words);
   }
   t.false(text.includes('Monthly fee'));
+});
+
+test('contracts completed before receipts get theirs from the backfill job, a batch at a time in the audit log’s order', async (t) => {
+  // A database of its own with no worker: its contracts' confirmations, which would make receipts, never run.
+  const older = await createTestDatabase();
+  t.teardown(() => older.drop());
+  const club = await createClub(older.pool);
+  const signed = [await createPlayer(older.pool, club), await createPlayer(older.pool, club)];
+  for (const playerId of signed) await putContractInState(older.pool, club, playerId, 'signed');
+  const [first] = await signRowsWithoutReceipt(older.pool, { tenantId: 0, auditId: 0n }, 1);
+  t.like(first, { tenantId: club.id, playerId: signed[0] });
+  t.like(await signRowsWithoutReceipt(older.pool, { tenantId: club.id, auditId: first?.signAuditId ?? 0n }, 1), [{ playerId: signed[1] }]);
+  const queued: unknown[] = [];
+  const { make_contract_receipts: backfill } = contractMailTasks({
+    pool: older.pool,
+    mailer: createMailer(server.config.mail, createLogger('silent')),
+    metrics: createMetrics(older.pool),
+    logger: createLogger('silent'),
+    contractBaseUrl: server.config.contractBaseUrl,
+    currency: server.config.currency,
+    reminders: server.config.reminders,
+    familyMail: server.config.familyMail,
+    offerValidDays: server.config.offerValidDays,
+    receipts: createReceipts({ pool: older.pool, config: server.config.receipts, currency: server.config.currency }),
+    stopping: new AbortController().signal,
+  });
+
+  await backfill?.({ after_tenant_id: 0, after_audit_id: '0' }, { addJob: async (...job: unknown[]) => queued.push(job) } as never);
+
+  const made = await older.pool.anyFirst(sql.type(z.object({ player_id: z.number() }))`
+    SELECT player_id FROM contract_receipts WHERE tenant_id = ${club.id} ORDER BY player_id
+  `);
+  t.deepEqual(
+    made,
+    [...signed].sort((a, b) => a - b),
+  );
+  t.deepEqual(await signRowsWithoutReceipt(older.pool, { tenantId: 0, auditId: 0n }, 10), []);
+  t.deepEqual(queued, [], 'a batch short of full is the last: no next job');
 });

@@ -29,8 +29,3 @@ export function esignDisclosure(language: string): EsignDisclosure {
   if (found === undefined) throw new Error('the English catalog has no e-sign disclosure');
   return found;
 }
-
-/** Every disclosure a page may show, by version: a signature names the one its family read. */
-export const ESIGN_DISCLOSURES: ReadonlyMap<string, EsignDisclosure> = new Map(
-  [...disclosures.values()].map((disclosure) => [disclosure.version, disclosure]),
-);

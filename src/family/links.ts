@@ -173,10 +173,7 @@ export function createFamilyLinks({ pool, metrics, contractVersion, rateLimit }:
             contractVersion,
             evidence: {
               esignConsent,
-              disclosure: {
-                version: esignDisclosure(language ?? DEFAULT_LANGUAGE).version,
-                sha256: esignDisclosure(language ?? DEFAULT_LANGUAGE).sha256,
-              },
+              disclosure: esignDisclosure(language ?? DEFAULT_LANGUAGE),
               userAgent: userAgentOf(ctx),
             },
             termsLanguage: language,

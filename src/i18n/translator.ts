@@ -26,7 +26,11 @@ class Markup {
   constructor(readonly html: string) {}
 }
 
-const formats = new Map<string, IntlMessageFormat>();
+/** A message compiled once per translator: its format and the tags it marks words with. */
+interface Compiled {
+  readonly format: IntlMessageFormat;
+  readonly tags: readonly string[];
+}
 const translators = new Map<string, Translator>();
 
 /** The translator of `language`; English for a code without a catalog. */
@@ -47,41 +51,44 @@ export function translator(language: string): Translator {
 export function createTranslator(language: string, catalog: Catalog, fallback: Catalog): Translator {
   const locale = catalog.get('language.locale') ?? language;
   const fallbackLocale = fallback.get('language.locale') ?? DEFAULT_LANGUAGE;
-  const formatOf = (key: string): IntlMessageFormat => {
-    const own = catalog.get(key);
-    const [message, messageLocale] = own !== undefined ? [own, locale] : [fallback.get(key), fallbackLocale];
-    if (message === undefined) throw new Error(`no message "${key}" in the English catalog`);
-    const cacheKey = `${language}\u0000${key}`;
-    let format = formats.get(cacheKey);
-    if (format === undefined) {
-      format = new IntlMessageFormat(message, messageLocale, undefined, { ignoreTag: false });
-      formats.set(cacheKey, format);
+  const compiled = new Map<string, Compiled>();
+  const compile = (key: string): Compiled => {
+    let found = compiled.get(key);
+    if (found === undefined) {
+      const own = catalog.get(key);
+      const [message, messageLocale] = own !== undefined ? [own, locale] : [fallback.get(key), fallbackLocale];
+      if (message === undefined) throw new Error(`no message "${key}" in the English catalog`);
+      found = {
+        format: new IntlMessageFormat(message, messageLocale, undefined, { ignoreTag: false }),
+        tags: [...message.matchAll(/<([a-z]+)>/g)].map((match) => match[1] as string),
+      };
+      compiled.set(key, found);
     }
-    return format;
+    return found;
   };
-  const tagNames = (key: string): string[] =>
-    [...(catalog.get(key) ?? fallback.get(key) ?? '').matchAll(/<([a-z]+)>/g)].map((m) => m[1] as string);
 
   return {
     language,
     locale,
     t(key, values = {}) {
-      const plainTags = Object.fromEntries(tagNames(key).map((tag) => [tag, (chunks: unknown[]) => chunks.join('')]));
-      return String(formatOf(key).format({ ...values, ...plainTags }));
+      const { format, tags } = compile(key);
+      const plainTags = Object.fromEntries(tags.map((tag) => [tag, (chunks: unknown[]) => chunks.join('')]));
+      return String(format.format({ ...values, ...plainTags }));
     },
     html(key, values = {}, tags = {}) {
       const defaults: MessageTags = {
         strong: (inner) => `<strong>${inner}</strong>`,
         mail: (inner) => `<a href="mailto:${escapeHtml(String(values.email ?? ''))}">${inner}</a>`,
       };
+      const { format, tags: marked } = compile(key);
       const markup = Object.fromEntries(
-        tagNames(key).map((tag) => {
+        marked.map((tag) => {
           const make = tags[tag] ?? defaults[tag];
           if (make === undefined) throw new Error(`message "${key}" has a tag <${tag}> no markup is given for`);
           return [tag, (chunks: unknown[]) => new Markup(make(chunks.map(piece).join('')))];
         }),
       );
-      const parts = formatOf(key).formatToParts<Markup>({ ...values, ...markup });
+      const parts = format.formatToParts<Markup>({ ...values, ...markup });
       return parts.map((part) => piece(part.value)).join('');
     },
   };

@@ -294,3 +294,31 @@ export async function findReceiptBySha256(db: CommonQueryMethods, sha256: string
         playerName: row.player_name,
       };
 }
+
+/** Where the backfill of older contracts' receipts has got to: the audit log's key, in its order. */
+export interface BackfillPosition {
+  readonly tenantId: number;
+  readonly auditId: bigint;
+}
+
+/**
+ * The next `limit` completing `sign` rows after `after` without a receipt, in the audit log's key
+ * order: a range of its primary key, so each batch reads only its own rows.
+ */
+export async function signRowsWithoutReceipt(
+  db: CommonQueryMethods,
+  after: BackfillPosition,
+  limit: number,
+): Promise<readonly ReceiptOf[]> {
+  const rows = await db.any(sql.type(z.object({ tenant_id: z.number(), player_id: z.number(), id: z.bigint() }))`
+    SELECT sign.tenant_id, sign.player_id, sign.id FROM contract_audit_log AS sign
+    WHERE (sign.tenant_id, sign.id) > (${after.tenantId}, ${after.auditId.toString()}::bigint) AND sign.event_type = 'sign'
+      AND NOT EXISTS (
+        SELECT 1 FROM contract_receipts AS receipts
+        WHERE receipts.tenant_id = sign.tenant_id AND receipts.player_id = sign.player_id AND receipts.sign_audit_id = sign.id
+      )
+    ORDER BY sign.tenant_id, sign.id
+    LIMIT ${limit}
+  `);
+  return rows.map((row) => ({ tenantId: row.tenant_id, playerId: row.player_id, signAuditId: row.id }));
+}

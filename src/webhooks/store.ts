@@ -52,13 +52,12 @@ export async function updateEndpoint(
   db: CommonQueryMethods,
   tenantId: number,
   id: number,
-  fields: { url?: string; events?: readonly string[] | null; enabled?: boolean },
+  fields: { url?: string; events?: readonly string[]; enabled?: boolean },
 ): Promise<Endpoint | null> {
-  const events = fields.events === undefined ? null : fields.events === null ? null : sql.array([...fields.events], 'text');
   return db.maybeOne(sql.type(endpoint)`
     UPDATE webhook_endpoints SET
       url = coalesce(${fields.url ?? null}, url),
-      events = CASE WHEN ${fields.events !== undefined} THEN ${events}::text[] ELSE events END,
+      events = ${fields.events === undefined ? sql.fragment`events` : sql.array([...fields.events], 'text')},
       enabled = coalesce(${fields.enabled ?? null}, enabled),
       failing_since = CASE WHEN ${fields.enabled === true} AND NOT enabled THEN NULL ELSE failing_since END,
       disabled_reason = CASE WHEN coalesce(${fields.enabled ?? null}, enabled) THEN NULL ELSE disabled_reason END

@@ -18,7 +18,7 @@ import {
 import { scheduleExpiry } from './contract-expiry.ts';
 import { DEFAULT_LANGUAGE } from '../i18n/catalogs.ts';
 import type { Receipts } from '../receipts/receipts.ts';
-import type { StoredReceipt } from '../receipts/store.ts';
+import { type StoredReceipt, signRowsWithoutReceipt } from '../receipts/store.ts';
 
 export interface ContractMailDependencies {
   readonly pool: DatabasePool;
@@ -45,11 +45,10 @@ const reminderPayload = z.object({
   number: z.number().int().min(1),
 });
 
-const receiptPayload = z.object({
-  tenant_id: z.number().int(),
-  player_id: z.number().int(),
-  sign_audit_id: z.string().regex(/^\d+$/),
-});
+const backfillPayload = z.object({ after_tenant_id: z.number().int(), after_audit_id: z.string().regex(/^\d+$/) });
+
+/** Receipts one backfill job makes before it queues the next: a few seconds of work. */
+const BACKFILL_BATCH = 20;
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -184,12 +183,23 @@ export function contractMailTasks(deps: ContractMailDependencies): TaskList {
       }
     },
 
-    // The receipt of a contract completed before receipts existed, queued by migration 0059.
-    make_contract_receipt: async (payload) => {
-      const job = receiptPayload.parse(payload);
-      await deps.receipts.of(
-        { tenantId: job.tenant_id, playerId: job.player_id, signAuditId: BigInt(job.sign_audit_id) },
-        { actor: 'system', source: 'receipt_backfill' },
+    // The receipts of contracts completed before receipts existed (docs/RECEIPTS.md): migration 0059
+    // queues the first batch; each makes its receipts and queues the next, on one queue at a low
+    // priority, so they are made one at a time while e-mail and webhooks go on.
+    make_contract_receipts: async (payload, helpers) => {
+      const job = backfillPayload.parse(payload);
+      const batch = await signRowsWithoutReceipt(
+        pool,
+        { tenantId: job.after_tenant_id, auditId: BigInt(job.after_audit_id) },
+        BACKFILL_BATCH,
+      );
+      for (const of of batch) await deps.receipts.of(of, { actor: 'system', source: 'receipt_backfill' });
+      const last = batch.at(-1);
+      if (batch.length < BACKFILL_BATCH || last === undefined) return;
+      await helpers.addJob(
+        'make_contract_receipts',
+        { after_tenant_id: last.tenantId, after_audit_id: last.signAuditId.toString() },
+        { queueName: 'receipt-backfill', priority: 100 },
       );
     },
 
