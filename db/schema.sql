@@ -496,13 +496,16 @@ CREATE TABLE public.webhook_events (
 
 CREATE OR REPLACE FUNCTION public.begin_contract_message(p_tenant_id integer, p_message_id bigint)
  RETURNS TABLE(kind text, recipient text, message_id uuid, club_name text, club_contact_email text, club_time_zone text, player_name text, team_names text[], monthly_fee integer, contract_token text, contract_offered_at timestamp with time zone, replaces_earlier_offer boolean, outcome text, signed_by text, answered_at timestamp with time zone, contract_version text)
- LANGUAGE sql
+ LANGUAGE plpgsql
 AS $function$
-  SELECT
-    begun.kind, begun.recipient, begun.message_id, begun.club_name, begun.club_contact_email, begun.club_time_zone,
-    begun.player_name, begun.team_names, begun.monthly_fee, begun.contract_token, begun.contract_offered_at,
-    begun.replaces_earlier_offer, begun.outcome, begun.signed_by, begun.answered_at, begun.contract_version
-  FROM begin_signer_message(p_tenant_id, p_message_id) AS begun;
+BEGIN
+  RETURN QUERY
+    SELECT
+      begun.kind, begun.recipient, begun.message_id, begun.club_name, begun.club_contact_email, begun.club_time_zone,
+      begun.player_name, begun.team_names, begun.monthly_fee, begun.contract_token, begun.contract_offered_at,
+      begun.replaces_earlier_offer, begun.outcome, begun.signed_by, begun.answered_at, begun.contract_version
+    FROM begin_signer_message(p_tenant_id, p_message_id) AS begun;
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.begin_signer_message(p_tenant_id integer, p_message_id bigint)
@@ -1211,13 +1214,16 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.decline_contract(p_token text, p_allowed_from text[])
  RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text)
- LANGUAGE sql
+ LANGUAGE plpgsql
 AS $function$
-  SELECT
-    declined.tenant_id, declined.player_id, declined.audit_id, declined.previous_status, declined.contract_status,
-    declined.player_name, declined.team_names, declined.monthly_fee, declined.contract_version, declined.club_name,
-    declined.terms_version, declined.terms_title, declined.terms_sha256, declined.terms_body
-  FROM decline_contract_as_signer(p_token, p_allowed_from) AS declined;
+BEGIN
+  RETURN QUERY
+    SELECT
+      declined.tenant_id, declined.player_id, declined.audit_id, declined.previous_status, declined.contract_status,
+      declined.player_name, declined.team_names, declined.monthly_fee, declined.contract_version, declined.club_name,
+      declined.terms_version, declined.terms_title, declined.terms_sha256, declined.terms_body
+    FROM decline_contract_as_signer(p_token, p_allowed_from) AS declined;
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.decline_contract_as_signer(p_token text, p_allowed_from text[])
@@ -1404,36 +1410,33 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.finish_contract_message(p_tenant_id integer, p_message_id bigint, p_status text, p_error text)
  RETURNS void
- LANGUAGE plpgsql
+ LANGUAGE sql
 AS $function$
-DECLARE
-  message contract_messages;
-  club tenants;
-BEGIN
-  UPDATE contract_messages SET
-    status = coalesce(p_status, contract_messages.status),
-    last_error = p_error,
-    sent_at = CASE WHEN p_status = 'sent' THEN now() END
-  WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id
-    AND (contract_messages.status = 'queued' OR (p_status = 'sent' AND contract_messages.status = 'skipped'))
-  RETURNING * INTO message;
-  IF NOT FOUND OR p_status IS DISTINCT FROM 'failed' THEN
-    RETURN;
-  END IF;
-  SELECT * INTO club FROM tenants WHERE tenants.id = p_tenant_id;
-  PERFORM queue_webhook_event(p_tenant_id, 'message.failed', jsonb_build_object(
-    'club', jsonb_build_object('slug', club.slug, 'name', club.name),
-    'player_id', message.player_id,
-    'external_id', (SELECT players.external_id FROM players WHERE players.tenant_id = p_tenant_id AND players.id = message.player_id),
+  WITH finished AS (
+    UPDATE contract_messages SET
+      status = coalesce(p_status, contract_messages.status),
+      last_error = p_error,
+      sent_at = CASE WHEN p_status = 'sent' THEN now() END
+    WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id
+      AND (contract_messages.status = 'queued' OR (p_status = 'sent' AND contract_messages.status = 'skipped'))
+    RETURNING contract_messages.*
+  )
+  SELECT queue_webhook_event(p_tenant_id, 'message.failed', jsonb_build_object(
+    'club', jsonb_build_object('slug', tenants.slug, 'name', tenants.name),
+    'player_id', finished.player_id,
+    'external_id', players.external_id,
     'message', jsonb_build_object(
-      'id', message.id,
-      'kind', message.kind,
-      'recipient', message.recipient,
-      'signer_id', message.signer_id,
-      'error', message.last_error
+      'id', finished.id,
+      'kind', finished.kind,
+      'recipient', finished.recipient,
+      'signer_id', finished.signer_id,
+      'error', finished.last_error
     )
-  ));
-END;
+  ))
+  FROM finished
+  JOIN tenants ON tenants.id = finished.tenant_id
+  LEFT JOIN players ON players.tenant_id = finished.tenant_id AND players.id = finished.player_id
+  WHERE p_status = 'failed';
 $function$;
 
 CREATE OR REPLACE FUNCTION public.finish_webhook_delivery(p_tenant_id integer, p_delivery_id integer, p_response_status integer, p_error text, p_retry_after interval, p_disable_after interval)
@@ -1832,12 +1835,15 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.offer_contract(p_tenant_id integer, p_player_id integer, p_monthly_fee integer, p_target_team_id integer, p_force boolean, p_allowed_from text[], p_actor text, p_source text, p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)
  RETURNS SETOF public.offer_contract_outcome
- LANGUAGE sql
+ LANGUAGE plpgsql
 AS $function$
-  SELECT (jsonb_populate_record(NULL::offer_contract_outcome, to_jsonb(outcome))).*
-  FROM offer_contract_with_signers(
-    p_tenant_id, p_player_id, p_monthly_fee, p_target_team_id, p_force, p_allowed_from, p_actor, p_source, p_idempotency
-  ) AS outcome;
+BEGIN
+  RETURN QUERY
+    SELECT (jsonb_populate_record(NULL::offer_contract_outcome, to_jsonb(outcome))).*
+    FROM offer_contract_with_signers(
+      p_tenant_id, p_player_id, p_monthly_fee, p_target_team_id, p_force, p_allowed_from, p_actor, p_source, p_idempotency
+    ) AS outcome;
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.offer_contract_with_signers(p_tenant_id integer, p_player_id integer, p_monthly_fee integer, p_target_team_id integer, p_force boolean, p_allowed_from text[], p_actor text, p_source text, p_idempotency public.idempotency_claim DEFAULT NULL::public.idempotency_claim)
@@ -2625,16 +2631,19 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.sign_contract_with_evidence(p_token text, p_signed_by text, p_signature_url text, p_signed_ip inet, p_contract_version text, p_allowed_from text[], p_esign_consent boolean, p_disclosure_version text, p_disclosure_sha256 bytea, p_user_agent text)
  RETURNS TABLE(tenant_id integer, player_id integer, audit_id bigint, previous_status text, contract_status text, player_name text, team_names text[], monthly_fee integer, contract_version text, club_name text, terms_version integer, terms_title text, terms_sha256 bytea, terms_body text)
- LANGUAGE sql
+ LANGUAGE plpgsql
 AS $function$
-  SELECT
-    signed.tenant_id, signed.player_id, signed.audit_id, signed.previous_status, signed.contract_status,
-    signed.player_name, signed.team_names, signed.monthly_fee, signed.contract_version, signed.club_name,
-    signed.terms_version, signed.terms_title, signed.terms_sha256, signed.terms_body
-  FROM sign_contract_as_signer(
-    p_token, p_signed_by, p_signature_url, p_signed_ip, p_contract_version, p_allowed_from,
-    p_esign_consent, p_disclosure_version, p_disclosure_sha256, p_user_agent
-  ) AS signed;
+BEGIN
+  RETURN QUERY
+    SELECT
+      signed.tenant_id, signed.player_id, signed.audit_id, signed.previous_status, signed.contract_status,
+      signed.player_name, signed.team_names, signed.monthly_fee, signed.contract_version, signed.club_name,
+      signed.terms_version, signed.terms_title, signed.terms_sha256, signed.terms_body
+    FROM sign_contract_as_signer(
+      p_token, p_signed_by, p_signature_url, p_signed_ip, p_contract_version, p_allowed_from,
+      p_esign_consent, p_disclosure_version, p_disclosure_sha256, p_user_agent
+    ) AS signed;
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.signer_of_link(p_player public.players, p_token text)

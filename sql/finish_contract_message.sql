@@ -3,41 +3,39 @@
 -- that stopped this one. A message a newer offer marked skipped while it was being sent did leave:
 -- it is recorded sent, so the contract's history lists every mail the family got. A message given
 -- up is the club's `message.failed` webhook event (docs/WEBHOOKS.md, "Events"), in the same
--- transaction.
+-- transaction. SQL, as the previous release's was: a call of it in flight while the migration
+-- replacing it commits must find the language it started in.
 CREATE OR REPLACE FUNCTION finish_contract_message(
   p_tenant_id integer,
   p_message_id bigint,
   p_status text,
   p_error text
 ) RETURNS void
-LANGUAGE plpgsql
+LANGUAGE sql
 AS $$
-DECLARE
-  message contract_messages;
-  club tenants;
-BEGIN
-  UPDATE contract_messages SET
-    status = coalesce(p_status, contract_messages.status),
-    last_error = p_error,
-    sent_at = CASE WHEN p_status = 'sent' THEN now() END
-  WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id
-    AND (contract_messages.status = 'queued' OR (p_status = 'sent' AND contract_messages.status = 'skipped'))
-  RETURNING * INTO message;
-  IF NOT FOUND OR p_status IS DISTINCT FROM 'failed' THEN
-    RETURN;
-  END IF;
-  SELECT * INTO club FROM tenants WHERE tenants.id = p_tenant_id;
-  PERFORM queue_webhook_event(p_tenant_id, 'message.failed', jsonb_build_object(
-    'club', jsonb_build_object('slug', club.slug, 'name', club.name),
-    'player_id', message.player_id,
-    'external_id', (SELECT players.external_id FROM players WHERE players.tenant_id = p_tenant_id AND players.id = message.player_id),
+  WITH finished AS (
+    UPDATE contract_messages SET
+      status = coalesce(p_status, contract_messages.status),
+      last_error = p_error,
+      sent_at = CASE WHEN p_status = 'sent' THEN now() END
+    WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id
+      AND (contract_messages.status = 'queued' OR (p_status = 'sent' AND contract_messages.status = 'skipped'))
+    RETURNING contract_messages.*
+  )
+  SELECT queue_webhook_event(p_tenant_id, 'message.failed', jsonb_build_object(
+    'club', jsonb_build_object('slug', tenants.slug, 'name', tenants.name),
+    'player_id', finished.player_id,
+    'external_id', players.external_id,
     'message', jsonb_build_object(
-      'id', message.id,
-      'kind', message.kind,
-      'recipient', message.recipient,
-      'signer_id', message.signer_id,
-      'error', message.last_error
+      'id', finished.id,
+      'kind', finished.kind,
+      'recipient', finished.recipient,
+      'signer_id', finished.signer_id,
+      'error', finished.last_error
     )
-  ));
-END;
+  ))
+  FROM finished
+  JOIN tenants ON tenants.id = finished.tenant_id
+  LEFT JOIN players ON players.tenant_id = finished.tenant_id AND players.id = finished.player_id
+  WHERE p_status = 'failed';
 $$;

@@ -52,6 +52,7 @@ interface Deploy {
 interface InstalledFunction {
   readonly name: string;
   readonly body: string;
+  readonly language: string;
 }
 
 /** A club's players and links, each handed out once across the tests, so every answer is known in advance. */
@@ -206,6 +207,19 @@ test.serial('this commit’s migrations drop no function that a function of the 
   t.deepEqual(callsOfDropped, []);
 });
 
+// The same for a function the previous release calls that changes language: a call that started in
+// PL/pgSQL and meets the new SQL text as the migration commits fails with a syntax error.
+test.serial('this commit’s migrations keep the language of every function the previous release has', async (t) => {
+  const { db, previousFunctions } = current();
+  const now = new Map((await installedFunctions(db)).map((fn) => [fn.name, fn.language]));
+  t.deepEqual(
+    previousFunctions
+      .filter((fn) => now.has(fn.name) && now.get(fn.name) !== fn.language)
+      .map((fn) => `${fn.name}: ${fn.language} → ${now.get(fn.name)}`),
+    [],
+  );
+});
+
 test.serial('after the migrations, the previous release still offers, signs and shows the family page', async (t) => {
   await offerViewAndSign(t, current().old.baseUrl);
 });
@@ -337,8 +351,10 @@ const deadlocks = (db: TestDatabase) =>
   `);
 
 const installedFunctions = (db: TestDatabase) =>
-  db.pool.any(sql.type(z.object({ name: z.string(), body: z.string() }))`
-    SELECT proname AS name, prosrc AS body FROM pg_proc WHERE pronamespace = 'public'::regnamespace
+  db.pool.any(sql.type(z.object({ name: z.string(), body: z.string(), language: z.string() }))`
+    SELECT proname AS name, prosrc AS body, lanname AS language
+    FROM pg_proc JOIN pg_language ON pg_language.oid = pg_proc.prolang
+    WHERE pronamespace = 'public'::regnamespace
   `);
 
 const serviceConnections = (db: TestDatabase) =>
