@@ -105,6 +105,23 @@ CREATE TABLE public.contract_audit_chain_heads (
     CONSTRAINT contract_audit_chain_heads_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
 );
 
+CREATE TABLE public.contract_audit_checkpoints (
+    tenant_id integer NOT NULL,
+    seal_id bigint NOT NULL,
+    audit_ids bigint[] NOT NULL,
+    audit_hashes bytea NOT NULL,
+    previous_hash bytea,
+    hash bytea NOT NULL,
+    CONSTRAINT contract_audit_checkpoints_audit_ids_check CHECK ((cardinality(audit_ids) > 0)),
+    CONSTRAINT contract_audit_checkpoints_hash_check CHECK ((octet_length(hash) = 32)),
+    CONSTRAINT contract_audit_checkpoints_hashes_check CHECK ((octet_length(audit_hashes) = (32 * cardinality(audit_ids)))),
+    CONSTRAINT contract_audit_checkpoints_pkey PRIMARY KEY (tenant_id, seal_id),
+    CONSTRAINT contract_audit_checkpoints_previous_hash_check CHECK ((octet_length(previous_hash) = 32)),
+    CONSTRAINT contract_audit_checkpoints_seal_id_fkey FOREIGN KEY (seal_id) REFERENCES public.contract_audit_seals(id),
+    CONSTRAINT contract_audit_checkpoints_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
+);
+CREATE INDEX contract_audit_checkpoints_seal_id ON public.contract_audit_checkpoints USING btree (seal_id);
+
 CREATE TABLE public.contract_audit_log (
     tenant_id integer NOT NULL,
     id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
@@ -118,6 +135,7 @@ CREATE TABLE public.contract_audit_log (
     reason text,
     previous_hash bytea,
     hash bytea NOT NULL,
+    xact_id xid8,
     CONSTRAINT contract_audit_log_event_type_check CHECK ((event_type = ANY (ARRAY['re_offer'::text, 'tier_change'::text, 'sign'::text, 'decline'::text, 'admin_override'::text, 'withdraw'::text, 'expire'::text, 'signature'::text, 'receipt'::text]))),
     CONSTRAINT contract_audit_log_hash_is_sha256 CHECK ((octet_length(hash) = 32)),
     CONSTRAINT contract_audit_log_pkey PRIMARY KEY (tenant_id, id),
@@ -127,6 +145,7 @@ CREATE TABLE public.contract_audit_log (
 );
 CREATE INDEX contract_audit_log_by_player ON public.contract_audit_log USING btree (tenant_id, player_id, id);
 CREATE INDEX contract_audit_log_by_time ON public.contract_audit_log USING btree (tenant_id, ts);
+CREATE INDEX contract_audit_log_by_xact ON public.contract_audit_log USING btree (xact_id) WHERE (xact_id IS NOT NULL);
 CREATE TRIGGER contract_audit_log_append_only BEFORE DELETE OR UPDATE ON public.contract_audit_log FOR EACH ROW EXECUTE FUNCTION public.contract_audit_log_append_only();
 CREATE TRIGGER contract_audit_log_chain BEFORE INSERT ON public.contract_audit_log FOR EACH ROW EXECUTE FUNCTION public.contract_audit_log_chain();
 CREATE TRIGGER contract_audit_log_no_truncate BEFORE TRUNCATE ON public.contract_audit_log FOR EACH STATEMENT EXECUTE FUNCTION public.contract_audit_log_append_only();
@@ -138,10 +157,21 @@ CREATE TABLE public.contract_audit_log_removed (
     previous_hash bytea,
     hash bytea NOT NULL,
     removed_at timestamp with time zone DEFAULT now() NOT NULL,
+    xact_id xid8,
     CONSTRAINT contract_audit_log_removed_hash_check CHECK ((octet_length(hash) = 32)),
     CONSTRAINT contract_audit_log_removed_pkey PRIMARY KEY (tenant_id, id),
     CONSTRAINT contract_audit_log_removed_previous_hash_check CHECK ((octet_length(previous_hash) = 32)),
     CONSTRAINT contract_audit_log_removed_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
+);
+CREATE INDEX contract_audit_log_removed_by_xact ON public.contract_audit_log_removed USING btree (xact_id) WHERE (xact_id IS NOT NULL);
+
+CREATE TABLE public.contract_audit_seals (
+    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+    from_xact xid8,
+    to_xact xid8 NOT NULL,
+    sealed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT contract_audit_seals_pkey PRIMARY KEY (id),
+    CONSTRAINT contract_audit_seals_range_check CHECK ((from_xact < to_xact))
 );
 
 CREATE TABLE public.contract_links (
@@ -773,32 +803,21 @@ CREATE OR REPLACE FUNCTION public.contract_audit_log_chain()
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-  head contract_audit_chain_heads;
+  previous_id bigint;
+  previous_hash bytea;
 BEGIN
-  LOOP
-    SELECT * INTO head FROM contract_audit_chain_heads
-    WHERE contract_audit_chain_heads.tenant_id = NEW.tenant_id
-    FOR UPDATE;
-    EXIT WHEN FOUND;
-    -- The club's first row. Another transaction may be writing its first row too: this insert
-    -- waits for it, and if it committed, the loop chains onto its row instead.
-    NEW.previous_hash := NULL;
-    NEW.hash := sha256(convert_to(contract_audit_log_content(NEW), 'UTF8'));
-    INSERT INTO contract_audit_chain_heads (tenant_id, last_id, last_hash)
-    VALUES (NEW.tenant_id, NEW.id, NEW.hash)
-    ON CONFLICT (tenant_id) DO NOTHING;
-    IF FOUND THEN
-      RETURN NEW;
-    END IF;
-  END LOOP;
-
-  IF NEW.id <= head.last_id THEN
+  PERFORM 1 FROM players WHERE players.tenant_id = NEW.tenant_id AND players.id = NEW.player_id FOR UPDATE;
+  SELECT audit.id, audit.hash INTO previous_id, previous_hash
+  FROM contract_audit_log AS audit
+  WHERE audit.tenant_id = NEW.tenant_id AND audit.player_id = NEW.player_id
+  ORDER BY audit.id DESC
+  LIMIT 1;
+  IF NEW.id <= previous_id THEN
     NEW.id := nextval(pg_get_serial_sequence('contract_audit_log', 'id'));
   END IF;
-  NEW.previous_hash := head.last_hash;
-  NEW.hash := sha256(head.last_hash || convert_to(contract_audit_log_content(NEW), 'UTF8'));
-  UPDATE contract_audit_chain_heads SET last_id = NEW.id, last_hash = NEW.hash
-  WHERE contract_audit_chain_heads.tenant_id = NEW.tenant_id;
+  NEW.xact_id := pg_current_xact_id();
+  NEW.previous_hash := previous_hash;
+  NEW.hash := sha256(coalesce(previous_hash, ''::bytea) || convert_to(contract_audit_log_content(NEW), 'UTF8'));
   RETURN NEW;
 END;
 $function$;
@@ -828,8 +847,8 @@ CREATE OR REPLACE FUNCTION public.contract_audit_log_tombstone()
 AS $function$
 BEGIN
   IF EXISTS (SELECT 1 FROM tenants WHERE tenants.id = OLD.tenant_id) THEN
-    INSERT INTO contract_audit_log_removed (tenant_id, id, previous_hash, hash)
-    VALUES (OLD.tenant_id, OLD.id, OLD.previous_hash, OLD.hash);
+    INSERT INTO contract_audit_log_removed (tenant_id, id, previous_hash, hash, xact_id)
+    VALUES (OLD.tenant_id, OLD.id, OLD.previous_hash, OLD.hash, OLD.xact_id);
   END IF;
   RETURN NULL;
 END;
@@ -2473,6 +2492,64 @@ AS $function$
 BEGIN
   INSERT INTO contract_links (token, tenant_id, player_id) VALUES (NEW.contract_token, NEW.tenant_id, NEW.id);
   RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.seal_contract_audit()
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  since xid8;
+  horizon xid8;
+  new_seal_id bigint;
+  written integer;
+BEGIN
+  IF NOT pg_try_advisory_xact_lock(hashtext('seal_contract_audit')) THEN
+    RETURN 0;
+  END IF;
+  SELECT seals.to_xact INTO since FROM contract_audit_seals AS seals ORDER BY seals.id DESC LIMIT 1;
+  horizon := pg_snapshot_xmin(pg_current_snapshot());
+  IF NOT EXISTS (
+    SELECT 1 FROM contract_audit_log AS audit
+    WHERE audit.xact_id IS NOT NULL AND audit.xact_id >= coalesce(since, '0') AND audit.xact_id < horizon
+  ) AND NOT EXISTS (
+    SELECT 1 FROM contract_audit_log_removed AS removed
+    WHERE removed.xact_id IS NOT NULL AND removed.xact_id >= coalesce(since, '0') AND removed.xact_id < horizon
+  ) THEN
+    RETURN 0;
+  END IF;
+
+  INSERT INTO contract_audit_seals (from_xact, to_xact) VALUES (since, horizon) RETURNING id INTO new_seal_id;
+  INSERT INTO contract_audit_checkpoints (tenant_id, seal_id, audit_ids, audit_hashes, previous_hash, hash)
+  SELECT
+    fresh.tenant_id,
+    new_seal_id,
+    fresh.audit_ids,
+    fresh.hashes,
+    last.hash,
+    sha256(coalesce(last.hash, ''::bytea) || fresh.hashes)
+  FROM (
+    SELECT sealed.tenant_id, array_agg(sealed.id ORDER BY sealed.id) AS audit_ids, string_agg(sealed.hash, ''::bytea ORDER BY sealed.id) AS hashes
+    FROM (
+      SELECT audit.tenant_id, audit.id, audit.hash FROM contract_audit_log AS audit
+      WHERE audit.xact_id IS NOT NULL AND audit.xact_id >= coalesce(since, '0') AND audit.xact_id < horizon
+      UNION ALL
+      SELECT removed.tenant_id, removed.id, removed.hash FROM contract_audit_log_removed AS removed
+      WHERE removed.xact_id IS NOT NULL AND removed.xact_id >= coalesce(since, '0') AND removed.xact_id < horizon
+    ) AS sealed
+    GROUP BY sealed.tenant_id
+  ) AS fresh
+  LEFT JOIN LATERAL (
+    SELECT checkpoint.hash FROM contract_audit_checkpoints AS checkpoint
+    WHERE checkpoint.tenant_id = fresh.tenant_id
+    ORDER BY checkpoint.seal_id DESC
+    LIMIT 1
+  ) AS last ON true
+  -- A club deleted meanwhile took its rows with it, and needs no checkpoint.
+  WHERE EXISTS (SELECT 1 FROM tenants WHERE tenants.id = fresh.tenant_id FOR KEY SHARE);
+  GET DIAGNOSTICS written = ROW_COUNT;
+  RETURN written;
 END;
 $function$;
 

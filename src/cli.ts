@@ -9,7 +9,7 @@ import { createDatabasePool } from './db/pool.ts';
 import { loadOrCreateLocalSigningKey } from './identity/local-signing-key.ts';
 import { mintAdminToken } from './identity/mint-admin-token.ts';
 import { EMAIL } from './identity/verify-admin-token.ts';
-import { UnknownClubError, clubsToVerify, verifyClubChain } from './contracts/audit-chain.ts';
+import { type ChainVerdict, UnknownClubError, clubsToVerify, verifyClubChain } from './contracts/audit-chain.ts';
 import { TENANT_SLUG, createTenant, findTenantId } from './club/store.ts';
 import { loadReceiptSealer } from './receipts/seal.ts';
 import { verifyReceiptFile } from './receipts/verify.ts';
@@ -174,6 +174,14 @@ async function migrateCommand(config: Config, [direction, argument, ...extra]: s
   });
 }
 
+/** The newest checkpoint, the value to publish, and the rows the next seal takes. */
+function sealing({ checkpoint, unsealed }: Extract<ChainVerdict, { intact: true }>): string {
+  const rows = `${checkpoint === null ? '' : 'newer '}${unsealed === 1 ? 'row' : 'rows'}`;
+  const newer = unsealed === 0 ? '' : `${unsealed} ${rows} not yet sealed`;
+  if (checkpoint === null) return newer === '' ? '' : `; ${newer}`;
+  return `; checkpoint ${checkpoint.sealId} ${checkpoint.hash}${newer === '' ? '' : `, ${newer}`}`;
+}
+
 /** docs/DESIGN.md, "Tamper evidence". One line per club; exit 1 if any club's chain is broken. */
 async function auditCommand(config: Config, [action, slug, ...extra]: string[]): Promise<void> {
   if (action !== 'verify' || extra.length > 0) throw new UsageError('expected: audit verify [<tenant-slug>]');
@@ -187,7 +195,7 @@ async function auditCommand(config: Config, [action, slug, ...extra]: string[]):
         const verdict = await verifyClubChain(pool, club);
         if (verdict.intact) {
           const removed = verdict.removed === 0 ? '' : ` (and ${verdict.removed} removed with their player)`;
-          console.log(`${club.slug}: ${verdict.rows} rows, chain intact${removed}`);
+          console.log(`${club.slug}: ${verdict.rows} rows, chain intact${removed}${sealing(verdict)}`);
         } else {
           const player =
             verdict.playerId !== null

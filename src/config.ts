@@ -40,6 +40,8 @@ export interface Config {
   readonly familyMail: FamilyMailBudget;
   /** An offer not signed this many days after it is made expires (the job queue's EXPIRE). */
   readonly offerValidDays: number;
+  /** How often the worker seals new audit rows into checkpoints (AUDIT_SEAL_INTERVAL_SECONDS). */
+  readonly auditSealIntervalMs: number;
   readonly mail: MailConfig;
   readonly http: HttpLimits;
   readonly webhooks: WebhookConfig;
@@ -425,6 +427,11 @@ export const ENVIRONMENT_VARIABLES = z.object({
   WEBHOOK_CONCURRENCY: wholeNumber(1, 100, 'deliveries')
     .default('4')
     .describe('Deliveries under way at once, apart from the e-mail (one per endpoint at a time: a hanging endpoint holds one).'),
+  AUDIT_SEAL_INTERVAL_SECONDS: wholeNumber(1, 3600, 'seconds')
+    .default('5')
+    .describe(
+      'How often the worker seals the audit rows written since into a checkpoint per club (docs/DESIGN.md, "Tamper evidence"); a row is sealed within about this long of its commit.',
+    ),
   RECEIPT_SIGNING_P12: nonEmpty
     .optional()
     .describe(
@@ -512,6 +519,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     reminders: { intervalDays: vars.REMINDER_INTERVAL_DAYS, max: vars.REMINDER_MAX },
     familyMail: { perHour: vars.FAMILY_MAIL_PER_HOUR, spacingSeconds: vars.FAMILY_MAIL_SPACING_SECONDS },
     offerValidDays: vars.OFFER_VALID_DAYS,
+    auditSealIntervalMs: vars.AUDIT_SEAL_INTERVAL_SECONDS * 1000,
     logLevel: vars.LOG_LEVEL,
     familyRateLimit:
       vars.FAMILY_RATE_LIMIT_PER_SECOND === 0

@@ -67,7 +67,7 @@ test(`${SIMULTANEOUS} simultaneous forced offers: every old token archived exact
     SELECT count(*) FROM players WHERE contract_token = ANY (${sql.array(issued, 'text')})
   `);
   t.is(live, 1n, 'only the final token still opens a contract');
-  t.deepEqual(
+  t.like(
     await verifyClubChain(pool, club),
     { intact: true, rows: SIMULTANEOUS - 1, removed: 0 },
     'the audit rows chain one after another (README, "Tamper evidence")',

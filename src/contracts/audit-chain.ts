@@ -5,7 +5,7 @@ import { z } from 'zod';
 /**
  * `club-contracts audit verify` (docs/DESIGN.md, "Tamper evidence"): every audit row's hash is recomputed
  * here, in Node, from the row's columns and the rule that sql/contract_audit_log_content.sql
- * documents, and the chain is followed row by row, club by club. Nothing of the trigger's code is
+ * documents, each player's chain is followed row by row and each club's checkpoints recomputed. Nothing of the trigger's code is
  * reused, so a verifier that agrees with it is a second, independent reading of the rule.
  */
 
@@ -107,6 +107,13 @@ export async function clubsToVerify(db: CommonQueryMethods, slug?: string): Prom
   return clubs;
 }
 
+export interface Checkpoint {
+  /** The seal (one run of the sealer) that wrote it; a club's checkpoints follow seal order. */
+  readonly sealId: bigint;
+  /** sha256(the club's previous checkpoint hash ‖ the sealed rows' hashes in id order), in hex. */
+  readonly hash: string;
+}
+
 export type ChainVerdict =
   | {
       readonly intact: true;
@@ -114,6 +121,10 @@ export type ChainVerdict =
       readonly rows: number;
       /** Rows removed with their player, whose place in the chain was kept. */
       readonly removed: number;
+      /** The club's newest checkpoint: the value to publish. Null until the worker first seals a row of the club. */
+      readonly checkpoint: Checkpoint | null;
+      /** Rows written since the newest seal, that the next one takes. */
+      readonly unsealed: number;
     }
   | {
       readonly intact: false;
@@ -130,6 +141,8 @@ export type ChainVerdict =
 const entrySchema = z.object({
   id: z.bigint(),
   removed: z.boolean(),
+  /** Chained per club, as every row was before per-player chains (its xact_id is NULL). */
+  club_chained: z.boolean(),
   player_id: z.number().nullable(),
   previous_hash: z.string().nullable(),
   hash: z.string(),
@@ -145,60 +158,98 @@ type Entry = z.infer<typeof entrySchema>;
 
 const headSchema = z.object({ last_id: z.bigint(), last_hash: z.string() });
 
+/** The newest row of each player seen so far: what that player's next row must chain onto. */
+type PlayerHeads = Map<number, Pick<Entry, 'id' | 'player_id' | 'removed' | 'hash'>>;
+
 /**
- * Follows one club's chain in id order, a page at a time, through its rows and the places of the
- * rows removed with their player (contract_audit_log_removed), in one REPEATABLE READ snapshot so
- * that writes going on meanwhile neither show half nor break it. Each row's hash is recomputed from
- * its previous_hash and content (any edit to the row shows), each previous_hash must be the hash of
- * the entry before it (a row edited together with its own hash shows at its successor, a row
- * removed any other way than with its player shows as a gap), and the last entry must be the
- * club's chain head (which also catches the newest row edited with its hash).
+ * Verifies one club in one REPEATABLE READ snapshot, so that writes going on meanwhile neither show
+ * half nor break it:
+ *  1. its rows in id order, a page at a time, with the places of rows removed with their player
+ *     (contract_audit_log_removed). Each row's hash is recomputed from its previous_hash and content
+ *     (any edit to the row shows). A row's previous_hash must be the hash of its player's previous
+ *     row (a row edited together with its own hash shows at its player's next row; one removed any
+ *     other way than with its player shows as a gap). Rows from before per-player chains follow the
+ *     club's chain instead, up to its head (contract_audit_chain_heads).
+ *  2. its checkpoints in seal order: each adds up and chains onto the one before, and every row it
+ *     sealed is still there with the hash it sealed (which catches a player's newest row edited
+ *     with its hash, or removed, once sealed).
+ *  3. no row the newest seal should have taken is missing from every checkpoint: one slipped in.
  */
 export async function verifyClubChain(pool: DatabasePool, club: Club, pageSize = 1000): Promise<ChainVerdict> {
   return pool.transaction(async (tx) => {
     await tx.query(sql.unsafe`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
-    const head = await tx.maybeOne(sql.type(headSchema)`
-      SELECT last_id, encode(last_hash, 'hex') AS last_hash FROM contract_audit_chain_heads WHERE tenant_id = ${club.id}
-    `);
-    let previous: Entry | null = null;
-    let rows = 0;
-    let removed = 0;
-    for (;;) {
-      const page: readonly Entry[] = await tx.any(sql.type(entrySchema)`
-        SELECT * FROM (
-          (SELECT id, false AS removed, player_id, encode(previous_hash, 'hex') AS previous_hash, encode(hash, 'hex') AS hash,
-                  (extract(epoch FROM ts) * 1000000)::bigint AS ts_micros, event_type,
-                  old_state::text AS old_state, new_state::text AS new_state, actor, source, reason
-           FROM contract_audit_log WHERE tenant_id = ${club.id} AND id > ${previous?.id ?? 0n}
-           ORDER BY id LIMIT ${pageSize})
-          UNION ALL
-          (SELECT id, true, NULL, encode(previous_hash, 'hex'), encode(hash, 'hex'),
-                  NULL, NULL, NULL, NULL, NULL, NULL, NULL
-           FROM contract_audit_log_removed WHERE tenant_id = ${club.id} AND id > ${previous?.id ?? 0n}
-           ORDER BY id LIMIT ${pageSize})
-        ) AS entries
-        ORDER BY id LIMIT ${pageSize}
-      `);
-      for (const entry of page) {
-        const problem = checkEntry(club.id, entry, previous, head);
-        if (problem !== null) return problem;
-        if (entry.removed) removed += 1;
-        else rows += 1;
-        previous = entry;
-      }
-      if (page.length < pageSize) break;
-    }
-    return checkHead(previous, head) ?? { intact: true, rows, removed };
+    const rowsVerdict = await verifyRows(tx, club, pageSize);
+    if (!rowsVerdict.intact) return rowsVerdict;
+    const checkpointsVerdict = await verifyCheckpoints(tx, club, pageSize);
+    if (!checkpointsVerdict.intact) return checkpointsVerdict;
+    const sealing = await verifySealing(tx, club);
+    if (!sealing.intact) return sealing;
+    return {
+      intact: true,
+      rows: rowsVerdict.rows,
+      removed: rowsVerdict.removed,
+      checkpoint: checkpointsVerdict.checkpoint,
+      unsealed: sealing.unsealed,
+    };
   });
 }
 
 type Broken = Extract<ChainVerdict, { intact: false }>;
 
+async function verifyRows(
+  tx: CommonQueryMethods,
+  club: Club,
+  pageSize: number,
+): Promise<Broken | { intact: true; rows: number; removed: number }> {
+  const head = await tx.maybeOne(sql.type(headSchema)`
+    SELECT last_id, encode(last_hash, 'hex') AS last_hash FROM contract_audit_chain_heads WHERE tenant_id = ${club.id}
+  `);
+  const heads: PlayerHeads = new Map();
+  let previous: Entry | null = null;
+  let previousClubChained: Entry | null = null;
+  let rows = 0;
+  let removed = 0;
+  for (;;) {
+    const page: readonly Entry[] = await tx.any(sql.type(entrySchema)`
+      SELECT * FROM (
+        (SELECT id, false AS removed, xact_id IS NULL AS club_chained, player_id,
+                encode(previous_hash, 'hex') AS previous_hash, encode(hash, 'hex') AS hash,
+                (extract(epoch FROM ts) * 1000000)::bigint AS ts_micros, event_type,
+                old_state::text AS old_state, new_state::text AS new_state, actor, source, reason
+         FROM contract_audit_log WHERE tenant_id = ${club.id} AND id > ${previous?.id ?? 0n}
+         ORDER BY id LIMIT ${pageSize})
+        UNION ALL
+        (SELECT id, true, xact_id IS NULL, NULL, encode(previous_hash, 'hex'), encode(hash, 'hex'),
+                NULL, NULL, NULL, NULL, NULL, NULL, NULL
+         FROM contract_audit_log_removed WHERE tenant_id = ${club.id} AND id > ${previous?.id ?? 0n}
+         ORDER BY id LIMIT ${pageSize})
+      ) AS entries
+      ORDER BY id LIMIT ${pageSize}
+    `);
+    for (const entry of page) {
+      const problem = entry.club_chained
+        ? checkClubChained(club.id, entry, previousClubChained, head)
+        : checkPlayerChained(club.id, entry, heads);
+      if (problem !== null) return problem;
+      if (entry.removed) removed += 1;
+      else rows += 1;
+      if (entry.club_chained) previousClubChained = entry;
+      // Just what the player's next row is checked against: a club's players can number hundreds of thousands.
+      if (entry.player_id !== null) {
+        heads.set(entry.player_id, { id: entry.id, player_id: entry.player_id, removed: entry.removed, hash: entry.hash });
+      }
+      previous = entry;
+    }
+    if (page.length < pageSize) break;
+  }
+  return checkHead(previousClubChained, head) ?? { intact: true, rows, removed };
+}
+
 function broken(entry: Pick<Entry, 'id' | 'player_id' | 'removed'>, problem: string): Broken {
   return { intact: false, rowId: entry.id, playerId: entry.player_id, removedWithPlayer: entry.removed, problem };
 }
 
-function checkEntry(
+function checkClubChained(
   tenantId: number,
   entry: Entry,
   previous: Entry | null,
@@ -212,18 +263,38 @@ function checkEntry(
     if (previous === null) {
       return broken(entry, 'chains onto a row that is not there: a row before it was removed without a trace');
     }
-    return broken(
-      previous,
-      `does not match the hash row ${entry.id} chained onto: it was changed after row ${entry.id} was written, ` +
-        'or a row between them was removed without a trace',
-    );
+    return changedOrGap(previous, entry);
   }
-  if (!entry.removed) {
-    const content = canonicalContent(contentOf(tenantId, entry));
-    const previousHash = entry.previous_hash === null ? null : Buffer.from(entry.previous_hash, 'hex');
-    if (chainHash(previousHash, content).toString('hex') !== entry.hash) {
-      return broken(entry, 'does not match its hash: it was changed after it was written');
+  return checkOwnHash(tenantId, entry);
+}
+
+/** A row chained per player: onto its player's previous row. A removed one's player is gone with all its rows. */
+function checkPlayerChained(tenantId: number, entry: Entry, heads: PlayerHeads): Broken | null {
+  if (entry.removed || entry.player_id === null) return null;
+  const previous = heads.get(entry.player_id) ?? null;
+  if (entry.previous_hash !== (previous?.hash ?? null)) {
+    if (previous === null) {
+      return broken(entry, "chains onto a row that is not there: a row of its player's before it was removed without a trace");
     }
+    return changedOrGap(previous, entry);
+  }
+  return checkOwnHash(tenantId, entry);
+}
+
+function changedOrGap(previous: Pick<Entry, 'id' | 'player_id' | 'removed'>, entry: Entry): Broken {
+  return broken(
+    previous,
+    `does not match the hash row ${entry.id} chained onto: it was changed after row ${entry.id} was written, ` +
+      'or a row between them was removed without a trace',
+  );
+}
+
+function checkOwnHash(tenantId: number, entry: Entry): Broken | null {
+  if (entry.removed) return null;
+  const content = canonicalContent(contentOf(tenantId, entry));
+  const previousHash = entry.previous_hash === null ? null : Buffer.from(entry.previous_hash, 'hex');
+  if (chainHash(previousHash, content).toString('hex') !== entry.hash) {
+    return broken(entry, 'does not match its hash: it was changed after it was written');
   }
   return null;
 }
@@ -256,18 +327,154 @@ function contentOf(tenantId: number, entry: Entry): AuditRowContent {
 }
 
 function checkHead(last: Entry | null, head: z.infer<typeof headSchema> | null): Broken | null {
-  if (head === null) return null; // no row was ever chained, and none is there (checkEntry saw to that)
+  if (head === null) return null; // no row was ever chained per club, and none is there (checkClubChained saw to that)
   if (last === null || last.id < head.last_id) {
     return {
       intact: false,
       rowId: head.last_id,
       playerId: null,
       removedWithPlayer: false,
-      problem: "is gone without a trace: it was the club's newest row",
+      problem: "is gone without a trace: it was the newest row of the club's chain",
     };
   }
   if (last.hash !== head.last_hash) {
     return broken(last, "does not match the club's chain head: it was changed after it was written");
   }
   return null;
+}
+
+const checkpointSchema = z.object({
+  seal_id: z.bigint(),
+  audit_hashes: z.instanceof(Buffer),
+  previous_hash: z.string().nullable(),
+  hash: z.string(),
+});
+
+const sealedRowSchema = z.object({
+  seal_id: z.bigint(),
+  id: z.bigint(),
+  player_id: z.number().nullable(),
+  removed: z.boolean(),
+  hash: z.string().nullable(),
+});
+
+/** Step 2: the club's checkpoints, a page at a time, each recomputed from the rows it sealed. */
+async function verifyCheckpoints(
+  tx: CommonQueryMethods,
+  club: Club,
+  pageSize: number,
+): Promise<Broken | { intact: true; checkpoint: Checkpoint | null }> {
+  let previous: z.infer<typeof checkpointSchema> | null = null;
+  for (;;) {
+    const checkpoints: ReadonlyArray<z.infer<typeof checkpointSchema>> = await tx.any(sql.type(checkpointSchema)`
+      SELECT seal_id, audit_hashes, encode(previous_hash, 'hex') AS previous_hash, encode(hash, 'hex') AS hash
+      FROM contract_audit_checkpoints
+      WHERE tenant_id = ${club.id} AND seal_id > ${previous?.seal_id ?? 0n}
+      ORDER BY seal_id LIMIT ${pageSize}
+    `);
+    if (checkpoints.length === 0) break;
+    const sealed = await tx.any(sql.type(sealedRowSchema)`
+      SELECT checkpoint.seal_id, sealed.id, audit.player_id, removed.id IS NOT NULL AS removed,
+             encode(coalesce(audit.hash, removed.hash), 'hex') AS hash
+      FROM contract_audit_checkpoints AS checkpoint
+      CROSS JOIN LATERAL unnest(checkpoint.audit_ids) WITH ORDINALITY AS sealed (id, position)
+      LEFT JOIN contract_audit_log AS audit ON audit.tenant_id = checkpoint.tenant_id AND audit.id = sealed.id
+      LEFT JOIN contract_audit_log_removed AS removed ON removed.tenant_id = checkpoint.tenant_id AND removed.id = sealed.id
+      WHERE checkpoint.tenant_id = ${club.id}
+        AND checkpoint.seal_id = ANY (${sql.array(
+          checkpoints.map((checkpoint) => checkpoint.seal_id),
+          'int8',
+        )})
+      ORDER BY checkpoint.seal_id, sealed.position
+    `);
+    const rowsOf = new Map<bigint, Array<z.infer<typeof sealedRowSchema>>>();
+    for (const row of sealed) {
+      const rows = rowsOf.get(row.seal_id);
+      if (rows === undefined) rowsOf.set(row.seal_id, [row]);
+      else rows.push(row);
+    }
+    for (const checkpoint of checkpoints) {
+      const problem = checkCheckpoint(checkpoint, previous, rowsOf.get(checkpoint.seal_id) ?? []);
+      if (problem !== null) return problem;
+      previous = checkpoint;
+    }
+    if (checkpoints.length < pageSize) break;
+  }
+  return { intact: true, checkpoint: previous === null ? null : { sealId: previous.seal_id, hash: previous.hash } };
+}
+
+function checkCheckpoint(
+  checkpoint: z.infer<typeof checkpointSchema>,
+  previous: z.infer<typeof checkpointSchema> | null,
+  rows: ReadonlyArray<z.infer<typeof sealedRowSchema>>,
+): Broken | null {
+  const first = rows[0];
+  if (first === undefined) throw new Error(`checkpoint ${checkpoint.seal_id} seals no row`);
+  const hash = createHash('sha256');
+  if (checkpoint.previous_hash !== null) hash.update(Buffer.from(checkpoint.previous_hash, 'hex'));
+  if (
+    checkpoint.previous_hash !== (previous?.hash ?? null) ||
+    hash.update(checkpoint.audit_hashes).digest('hex') !== checkpoint.hash
+  ) {
+    return broken(
+      { id: first.id, player_id: first.player_id, removed: first.removed },
+      `was sealed by checkpoint ${checkpoint.seal_id}, which does not add up or does not chain onto the club's checkpoint before it: ` +
+        'a checkpoint was changed or removed',
+    );
+  }
+  for (const [index, row] of rows.entries()) {
+    if (row.hash === null) {
+      return broken(
+        { id: row.id, player_id: null, removed: false },
+        `is gone without a trace: checkpoint ${checkpoint.seal_id} sealed it`,
+      );
+    }
+    // Step 1 already caught any other change: only a player's newest row can change with its hash unseen there.
+    if (row.hash !== checkpoint.audit_hashes.subarray(32 * index, 32 * (index + 1)).toString('hex')) {
+      return broken(
+        { id: row.id, player_id: row.player_id, removed: row.removed },
+        `does not match the hash checkpoint ${checkpoint.seal_id} sealed: it was changed together with its hash after it was sealed`,
+      );
+    }
+  }
+  return null;
+}
+
+const sealingSchema = z.object({
+  slipped_in_id: z.bigint().nullable(),
+  slipped_in_player_id: z.number().nullable(),
+  unsealed: z.number(),
+});
+
+/**
+ * Step 3: every row of a transaction that had ended when the newest seal ran must be in a
+ * checkpoint; one that is not was slipped in after (as was one whose writing transaction has not
+ * even begun). The rest are newer than the newest seal.
+ */
+async function verifySealing(tx: CommonQueryMethods, club: Club): Promise<Broken | { intact: true; unsealed: number }> {
+  const sealing = await tx.one(sql.type(sealingSchema)`
+    WITH newest_seal AS (SELECT max(to_xact) AS to_xact FROM contract_audit_seals),
+    unsealed AS (
+      SELECT audit.id, audit.player_id,
+             audit.xact_id < (SELECT to_xact FROM newest_seal)
+               OR audit.xact_id >= pg_snapshot_xmax(pg_current_snapshot()) AS slipped_in
+      FROM contract_audit_log AS audit
+      LEFT JOIN (
+        SELECT unnest(checkpoint.audit_ids) AS id FROM contract_audit_checkpoints AS checkpoint
+        WHERE checkpoint.tenant_id = ${club.id}
+      ) AS sealed ON sealed.id = audit.id
+      WHERE audit.tenant_id = ${club.id} AND audit.xact_id IS NOT NULL AND sealed.id IS NULL
+    )
+    SELECT
+      (SELECT id FROM unsealed WHERE slipped_in ORDER BY id LIMIT 1) AS slipped_in_id,
+      (SELECT player_id FROM unsealed WHERE slipped_in ORDER BY id LIMIT 1) AS slipped_in_player_id,
+      (SELECT count(*)::integer FROM unsealed WHERE slipped_in IS NOT TRUE) AS unsealed
+  `);
+  if (sealing.slipped_in_id !== null) {
+    return broken(
+      { id: sealing.slipped_in_id, player_id: sealing.slipped_in_player_id, removed: false },
+      'is in no checkpoint, though the seals it belongs to were made: it was slipped in after',
+    );
+  }
+  return { intact: true, unsealed: sealing.unsealed };
 }

@@ -193,6 +193,27 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
     query:
       'SELECT EXISTS (SELECT 1 FROM contract_terms_translations) OR EXISTS (SELECT 1 FROM contract_terms WHERE language IS NOT NULL)',
   },
+  '0063_audit-checkpoints': {
+    kind: 'loses-data',
+    explanation:
+      "every club's audit checkpoints: the rows sealed since per-player chains could then be removed or changed " +
+      'with their hash unnoticed, wherever no checkpoint was published',
+    query: 'SELECT EXISTS (SELECT 1 FROM contract_audit_checkpoints)',
+  },
+  '0062_audit-removed-writer-transaction': {
+    kind: 'loses-data',
+    explanation:
+      'which rows removed with their player were chained per player (and by which transaction): ' +
+      '`audit verify` would read them as chained per club and report the chain broken',
+    query: 'SELECT EXISTS (SELECT 1 FROM contract_audit_log_removed WHERE xact_id IS NOT NULL)',
+  },
+  '0061_audit-log-writer-transaction': {
+    kind: 'loses-data',
+    explanation:
+      'which audit rows are chained per player (and by which transaction): ' +
+      '`audit verify` would read them as chained per club and report the chain broken',
+    query: 'SELECT EXISTS (SELECT 1 FROM contract_audit_log WHERE xact_id IS NOT NULL)',
+  },
   '0056_contract-receipts': {
     kind: 'loses-data',
     explanation:

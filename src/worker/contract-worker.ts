@@ -3,6 +3,7 @@ import type { DatabasePool } from 'slonik';
 import type { Config } from '../config.ts';
 import { createMailer } from '../mail/mailer.ts';
 import type { Metrics } from '../operations/metrics.ts';
+import { startAuditSealer } from './audit-sealer.ts';
 import { expireContractTask } from './contract-expiry.ts';
 import { contractMailTasks } from './contract-mail-tasks.ts';
 import { startWorker } from './start-worker.ts';
@@ -71,10 +72,11 @@ export async function startContractWorker(
     await runner.stop();
     throw error;
   });
+  const sealer = startAuditSealer({ pool, intervalMs: config.auditSealIntervalMs, logger });
   return {
     stop: async () => {
       stopping.abort();
-      await Promise.all([runner.stop(), webhookRunner.stop()]);
+      await Promise.all([runner.stop(), webhookRunner.stop(), sealer.stop()]);
       await mailer.close();
     },
   };
