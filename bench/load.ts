@@ -3,8 +3,15 @@
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
+/** Players one connection alone re-offers, one after another, as an admin of their club. */
+export interface PlayerSlice {
+  readonly adminToken: string;
+  readonly firstPlayerId: number;
+  readonly players: number;
+}
+
 export interface LoadPlan {
-  readonly scenario: 'offer' | 'bare-offer' | 'sign' | 'list' | 'mixed' | 'family-page';
+  readonly scenario: 'offer' | 'bare-offer' | 'offer-slices' | 'sign' | 'list' | 'mixed' | 'family-page';
   readonly baseUrl: string;
   readonly connections: number;
   readonly seconds: number;
@@ -21,6 +28,11 @@ export interface LoadPlan {
    * (from `offered` or from `signed` alike), signs that offer through its new link, and lists a page.
    */
   readonly teamIds?: readonly [number, number];
+  /**
+   * offer-slices: connection i takes slice i (modulo their number), so that no two requests in
+   * flight re-offer one player, and the club each connection offers to is the slice's.
+   */
+  readonly slices?: readonly PlayerSlice[];
   /** family-page: the link whose page every request views, as a browser asks for it. */
   readonly contractToken?: string;
   /** Requests per second over all connections; as fast as they go when absent. */
@@ -52,7 +64,11 @@ const randomPlayer = () => plan.firstPlayerId + Math.floor(Math.random() * plan.
 const adminHeaders = { authorization: `Bearer ${plan.adminToken}`, 'content-type': 'application/json' };
 const offerBody = () => JSON.stringify({ player_id: randomPlayer(), monthly_fee: 50 + Math.floor(Math.random() * 500) });
 
-function requestsFor(): { requests: autocannon.Request[]; amount?: number } {
+function requestsFor(): {
+  requests: autocannon.Request[];
+  amount?: number;
+  setupClient?: (client: autocannon.Client) => void;
+} {
   switch (plan.scenario) {
     case 'offer':
       return {
@@ -76,6 +92,14 @@ function requestsFor(): { requests: autocannon.Request[]; amount?: number } {
           },
         ],
       };
+    case 'offer-slices': {
+      const slices = plan.slices ?? [];
+      let nextSlice = 0;
+      return {
+        requests: [],
+        setupClient: (client) => client.setRequests([offerInTurn(slices[nextSlice++ % slices.length] as PlayerSlice)]),
+      };
+    }
     case 'sign': {
       const from = plan.from ?? 0;
       const tokens = readFileSync(plan.tokensFile as string, 'utf8')
@@ -101,6 +125,20 @@ function requestsFor(): { requests: autocannon.Request[]; amount?: number } {
     case 'family-page':
       return { requests: [{ method: 'GET', path: `/contract/${plan.contractToken}`, headers: { accept: 'text/html' } }] };
   }
+}
+
+/** The slice's players re-offered in turn, from a random one on: none twice before all once. */
+function offerInTurn(slice: PlayerSlice): autocannon.Request {
+  let next = Math.floor(Math.random() * slice.players);
+  return {
+    method: 'POST',
+    path: '/admin/contract/offer?force=true',
+    headers: { authorization: `Bearer ${slice.adminToken}`, 'content-type': 'application/json' },
+    setupRequest: (request) => {
+      const playerId = slice.firstPlayerId + (next++ % slice.players);
+      return { ...request, body: JSON.stringify({ player_id: playerId, monthly_fee: 50 + Math.floor(Math.random() * 500) }) };
+    },
+  };
 }
 
 const listPage: autocannon.Request = {
@@ -171,7 +209,7 @@ function periodsOf(instance: autocannon.Instance, periodSeconds: number) {
     });
 }
 
-const { requests, amount } = requestsFor();
+const { requests, amount, setupClient } = requestsFor();
 // Without a callback autocannon answers its instance made thenable, though its types say only a promise.
 const instance = autocannon({
   url: plan.baseUrl,
@@ -179,6 +217,7 @@ const instance = autocannon({
   duration: plan.seconds,
   ...(amount === undefined ? {} : { amount }),
   ...(plan.overallRate === undefined ? {} : { overallRate: plan.overallRate }),
+  ...(setupClient === undefined ? {} : { setupClient }),
   requests,
 }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
 const periods = plan.periodSeconds === undefined ? null : periodsOf(instance, plan.periodSeconds);

@@ -16,8 +16,11 @@
 //   service-worker     the service with its worker sending the queued e-mail, in one process
 // and on the service only: signs through family links and the unsigned-contracts list (with their
 // ceilings at 32), at 32 the family page of a contract pinned to the largest terms allowed, and a
-// club's season: 1,000 offers in one request while its families sign (bench/season.ts). Load comes from a separate process (bench/load.ts). Every re-offer mints a
-// token, writes a re_offer row and queues the family's e-mail.
+// club's season: 1,000 offers in one request while its families sign (bench/season.ts). The clubs
+// scenario (bench/clubs.ts) sets one club against 32: offers through pgbench and the service, and
+// signs, at 32 connections on players of one club and then of 32 clubs. Load comes from a separate
+// process (bench/load.ts). Every re-offer mints a token, writes a re_offer row and queues the
+// family's e-mail.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -39,6 +42,7 @@ import { mintAdminToken } from '../src/identity/mint-admin-token.ts';
 import { largestAllowedTerms } from '../test/helpers/costly-terms.ts';
 import { type PgBouncer, startPgBouncer } from '../test/helpers/pgbouncer.ts';
 import { type AnchorDatabase, createAnchorDatabase, prepareAnchor, startAnchor, stopAnchor } from './anchor.ts';
+import { CLUB_CONNECTIONS, compareClubs, PLAYERS_PER_CLUB } from './clubs.ts';
 import type { DirectPlan } from './direct-calls.ts';
 import { explainLookups } from './explain.ts';
 import type { LoadPlan, LoadResult } from './load.ts';
@@ -69,7 +73,7 @@ const SIGN_OFFERS = Number(process.env.BENCH_SIGN_OFFERS ?? 45_000);
 // The service's pool size (DATABASE_POOL_SIZE, default 10); the ceiling and the bare reference use the same.
 const POOL_SIZE = parseConfig(process.env).databasePoolSize;
 const SCENARIOS = new Set(
-  (process.env.BENCH_SCENARIOS ?? 'offers,anchor,worker,pgbouncer,signs,list,lookups,family-page,season').split(','),
+  (process.env.BENCH_SCENARIOS ?? 'offers,anchor,worker,pgbouncer,signs,list,clubs,lookups,family-page,season').split(','),
 );
 const LOOKUPS = 2000;
 /** The service as `npm run start:production` runs it: its node flags, then dist/src/main.js (after `exec node`). */
@@ -135,10 +139,15 @@ try {
     anchorDatabase = await createAnchorDatabase(cluster.superuserUrl('postgres'), anchorSetup.psql);
   }
 
-  log(`seeding ${PLAYERS} offered players, ${SIGN_OFFERS} more for signing${SOAK ? `, ${SOAK_PLAYERS} for the soak` : ''}…`);
+  const clubSizes = SCENARIOS.has('clubs') ? { count: CLUB_CONNECTIONS, playersPerClub: PLAYERS_PER_CLUB } : null;
+  log(
+    `seeding ${PLAYERS} offered players, ${SIGN_OFFERS} more for signing` +
+      `${clubSizes === null ? '' : `, 2 × ${clubSizes.count * clubSizes.playersPerClub} in one club and in ${clubSizes.count}`}` +
+      `${SOAK ? `, ${SOAK_PLAYERS} for the soak` : ''}…`,
+  );
   const seed = await seedClubs(
     databaseUrl,
-    { players: PLAYERS, signOffers: SIGN_OFFERS, soakPlayers: SOAK_PLAYERS },
+    { players: PLAYERS, signOffers: SIGN_OFFERS, soakPlayers: SOAK_PLAYERS, clubs: clubSizes },
     path.join(workDir, 'sign-tokens.txt'),
   );
 
@@ -287,10 +296,11 @@ try {
     url: string,
     counted: typeof ours,
     variables: Record<string, number>,
+    clients = TARGET_CONNECTIONS,
   ) => {
-    const plan = { pgbench: pgbench as string, databaseUrl: url, script, variables, clients: TARGET_CONNECTIONS };
+    const plan = { pgbench: pgbench as string, databaseUrl: url, script, variables, clients };
     await runPgbench({ ...plan, seconds: WARMUP_SECONDS });
-    return record(name, TARGET_CONNECTIONS, null, counted, async (begin) => {
+    return record(name, clients, null, counted, async (begin) => {
       await begin();
       return runPgbench({ ...plan, seconds: SECONDS });
     });
@@ -395,6 +405,22 @@ try {
     kept(await overHttp('list', service.pid as number, serviceUrl, connections, { scenario: 'list' }));
   }
 
+  const clubPairs =
+    seed.clubs === null
+      ? []
+      : await compareClubs(seed.clubs, {
+          offerFunction:
+            pgbench === null
+              ? null
+              : (name, variables) =>
+                  pgbenchOffers(name, 'bench/offer-function-by-client.sql', databaseUrl, ours, variables, CLUB_CONNECTIONS),
+          service: (name, plan) => overHttp(name, service.pid as number, serviceUrl, CLUB_CONNECTIONS, plan),
+          tokenFor,
+          superuser: admin,
+          tokensFile: path.join(workDir, 'club-sign-tokens.txt'),
+          log,
+        });
+
   if (SCENARIOS.has('family-page')) {
     log(`family page with the largest terms allowed at ${TARGET_CONNECTIONS} connections`);
     const contractToken = await offerWithLargestTerms(serviceUrl, await tokenFor(await addTermsClub(admin)));
@@ -484,6 +510,7 @@ try {
     lookups,
     season,
     plans,
+    clubPairs,
     scale,
     soak,
   });

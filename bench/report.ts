@@ -18,7 +18,13 @@ export type ScenarioName =
   | 'sign'
   | 'list-ceiling'
   | 'list'
-  | 'family-page';
+  | 'family-page'
+  | 'offer-function-one-club'
+  | 'offer-function-32-clubs'
+  | 'service-one-club'
+  | 'service-32-clubs'
+  | 'sign-one-club'
+  | 'sign-32-clubs';
 
 export interface Measurement extends LoadResult {
   readonly name: ScenarioName;
@@ -31,6 +37,16 @@ export interface Measurement extends LoadResult {
   readonly statementsPerRequest: number;
   /** service-worker: e-mails the worker sent during the measurement. */
   readonly mailsSent?: number;
+}
+
+/**
+ * The clubs scenario: the same transitions at the same connections, each connection on players of
+ * its own, once all of one club and once spread over 32 clubs, measured one after the other.
+ */
+export interface ClubPair {
+  readonly what: 'offer-function' | 'service' | 'sign';
+  readonly oneClub: Measurement;
+  readonly manyClubs: Measurement;
 }
 
 export interface ScaleRun {
@@ -68,6 +84,8 @@ export interface Run {
   /** One bulk request offering a club's roster, and that club's families signing meanwhile. */
   readonly season: SeasonRun | null;
   readonly plans: readonly Plan[];
+  /** In the order they ran; empty when the clubs scenario did not run. */
+  readonly clubPairs: readonly ClubPair[];
   readonly scale: ScaleRun | null;
   readonly soak: SoakRun | null;
 }
@@ -90,6 +108,12 @@ const LABELS: Record<ScenarioName, string> = {
   'list-ceiling': 'ceiling: a page of listContracts via slonik, no HTTP',
   list: 'service: GET /admin/contracts?status=offered',
   'family-page': 'service: GET /contract/:token as a page, the largest terms allowed',
+  'offer-function-one-club': 'pgbench: offer_contract, players of one club',
+  'offer-function-32-clubs': 'pgbench: offer_contract, players of 32 clubs',
+  'service-one-club': 'service: offers to players of one club',
+  'service-32-clubs': 'service: offers to players of 32 clubs',
+  'sign-one-club': 'service: signs of one club’s offers',
+  'sign-32-clubs': 'service: signs of 32 clubs’ offers',
 };
 
 /** What each row is compared with in the table's last column. */
@@ -139,13 +163,7 @@ export function render(run: Run, at: Date): string {
   for (const m of run.measurements) {
     const referenceName = REFERENCE[m.name];
     const reference = run.measurements.find((other) => other.name === referenceName && other.connections === m.connections);
-    const failed = m.non2xx + m.errors;
-    lines.push(
-      `| ${LABELS[m.name]} | ${m.connections} | ${m.perSecond.toFixed(0)} | ${m.p50} | ${m.p99} | ` +
-        `${failed === 0 ? '0' : `**${failed} — run void**`} | ${fixed(perRequest(m.serviceCpuMs, m))} | ` +
-        `${fixed(perRequest(m.postgresCpuMs, m))} | ${m.statementsPerRequest.toFixed(2)} | ` +
-        `${m.peakMb === null ? '—' : m.peakMb.toFixed(0)} | ${reference ? `${(m.perSecond / reference.perSecond).toFixed(2)}×` : ''} |`,
-    );
+    lines.push(tableRow(m, reference ? `${(m.perSecond / reference.perSecond).toFixed(2)}×` : ''));
   }
   lines.push(
     '',
@@ -154,6 +172,7 @@ export function render(run: Run, at: Date): string {
       'them as prepared statements (the replay of the anchor runs six).',
     '',
     ...targets(run),
+    ...clubs(run.clubPairs),
   );
   if (run.season !== null) {
     const { importRows, importMs, players, dryRunMs, offerMs, offered, chunkedMs, singlesMs, signs } = run.season;
@@ -201,6 +220,61 @@ export function render(run: Run, at: Date): string {
     lines.push('</details>', '');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A measurement as a row of the report's tables, `last` in the last column. */
+function tableRow(m: Measurement, last: string): string {
+  const failed = m.non2xx + m.errors;
+  return (
+    `| ${LABELS[m.name]} | ${m.connections} | ${m.perSecond.toFixed(0)} | ${m.p50} | ${m.p99} | ` +
+    `${failed === 0 ? '0' : `**${failed} — run void**`} | ${fixed(perRequest(m.serviceCpuMs, m))} | ` +
+    `${fixed(perRequest(m.postgresCpuMs, m))} | ${m.statementsPerRequest.toFixed(2)} | ` +
+    `${m.peakMb === null ? '—' : m.peakMb.toFixed(0)} | ${last} |`
+  );
+}
+
+const CLUB_PAIR_TARGET = 0.9;
+const CLUB_PAIR_WHAT: Record<ClubPair['what'], string> = {
+  'offer-function': 'offers through pgbench (offer_contract)',
+  service: 'offers through the service',
+  sign: 'signs through the service',
+};
+
+/**
+ * The clubs scenario's pairs, each row beside its partner, and the next round's target for each:
+ * one club's transitions within 10% of the same spread over 32 clubs.
+ */
+export function clubs(pairs: readonly ClubPair[]): string[] {
+  if (pairs.length === 0) return [];
+  const lines = [
+    'One club against 32 (the clubs scenario): each pair is the same load, every connection (or pgbench client) ' +
+      're-offering or signing for players of its own, once all of one club and once spread over 32 clubs, a ' +
+      'club to each connection; the runs went in the order shown.',
+    '',
+    '| scenario | conns | req/s | p50 ms | p99 ms | non-2xx | service CPU ms/req | PostgreSQL CPU ms/req | statements/req | service peak MB | one club / 32 clubs |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const { oneClub, manyClubs } of pairs) {
+    lines.push(tableRow(oneClub, `${(oneClub.perSecond / manyClubs.perSecond).toFixed(2)}×`), tableRow(manyClubs, ''));
+  }
+  lines.push('', 'Targets of the next round (one club no longer taking turns), from this run (met or missed):');
+  const seen = new Map<ClubPair['what'], number>();
+  for (const { what, oneClub, manyClubs } of pairs) {
+    const nth = (seen.get(what) ?? 0) + 1;
+    seen.set(what, nth);
+    const ofKind = pairs.filter((pair) => pair.what === what).length;
+    const label = ofKind > 1 ? ` (pair ${nth} of ${ofKind})` : '';
+    const ratio = oneClub.perSecond / manyClubs.perSecond;
+    const cpu = (m: Measurement) => fixed(perRequest(m.postgresCpuMs, m));
+    lines.push(
+      `- ${CLUB_PAIR_WHAT[what]}${label}, one club / 32 clubs at ${oneClub.connections} connections: ` +
+        `${whole(oneClub.perSecond)} / ${whole(manyClubs.perSecond)} per second = ${ratio.toFixed(2)}× ` +
+        `(target ≥ ${CLUB_PAIR_TARGET.toFixed(2)}×, within 10%): ${verdict(ratio >= CLUB_PAIR_TARGET)}; ` +
+        `PostgreSQL CPU per request ${cpu(oneClub)} / ${cpu(manyClubs)} ms`,
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 /** The targets of issue 16, each met or missed, from this run's figures at the target connections. */

@@ -69,20 +69,65 @@ async function offerEveryone(pool: DatabasePool, clubs: ReadonlyArray<Awaited<Re
   );
 }
 
+/**
+ * Clubs whose tenant ids follow one another, as do their players' ids, club after club: the k-th
+ * club (from 0) is `firstTenantId + k` and its players are
+ * `firstPlayerId + k * playersPerClub` … `firstPlayerId + (k + 1) * playersPerClub - 1`, so that
+ * pgbench can tell each client its club and players by arithmetic alone.
+ */
+export interface ClubsInARow {
+  readonly slugs: readonly string[];
+  readonly firstTenantId: number;
+  readonly firstPlayerId: number;
+  readonly playersPerClub: number;
+}
+
+/** The clubs scenario's: one club, and as many players spread over `count` clubs. */
+export interface OneClubAndMany {
+  readonly oneClub: Club & { readonly slug: string; readonly players: number };
+  readonly manyClubs: ClubsInARow;
+}
+
 export interface Seed extends Club {
   /** The second club's open offers' tokens, one per line, in random order: each sign uses one up. */
   readonly tokensFile: string;
   /** The soak's club, when asked for: players with an open offer in the first of two teams. */
   readonly soak: (Club & { readonly players: number; readonly teamIds: readonly [number, number] }) | null;
+  readonly clubs: OneClubAndMany | null;
+}
+
+/** `count` clubs of `playersPerClub` players each, laid out as ClubsInARow says, or an error. */
+async function addClubsInARow(pool: DatabasePool, slugPrefix: string, count: number, playersPerClub: number) {
+  const clubs: Array<Awaited<ReturnType<typeof addClub>>> = [];
+  for (let k = 1; k <= count; k += 1) clubs.push(await addClub(pool, `${slugPrefix}-${k}`, playersPerClub));
+  const first = clubs[0] as (typeof clubs)[number];
+  const inARow = clubs.every(
+    (club, k) => club.tenantId === first.tenantId + k && club.firstPlayerId === first.firstPlayerId + k * playersPerClub,
+  );
+  // Ids come from sequences, so only another writer in the same database could break the row.
+  if (!inARow) throw new Error(`the clubs ${slugPrefix}-* were not numbered one after another`);
+  const layout: ClubsInARow = {
+    slugs: clubs.map((_, k) => `${slugPrefix}-${k + 1}`),
+    firstTenantId: first.tenantId,
+    firstPlayerId: first.firstPlayerId,
+    playersPerClub,
+  };
+  return { clubs, layout };
 }
 
 /**
  * The club the offers and lists run on (slug `bench`), the one whose links the signs use up
- * (`bench-sign`), and the soak's (`bench-soak`), whose players move between two teams.
+ * (`bench-sign`), the soak's (`bench-soak`), whose players move between two teams, and the clubs
+ * scenario's: `bench-one-club`, with as many players as `bench-club-1` … `bench-club-<count>` together.
  */
 export async function seedClubs(
   databaseUrl: string,
-  sizes: { players: number; signOffers: number; soakPlayers: number },
+  sizes: {
+    players: number;
+    signOffers: number;
+    soakPlayers: number;
+    clubs: { count: number; playersPerClub: number } | null;
+  },
   tokensFile: string,
 ): Promise<Seed> {
   const pool = await openPool(databaseUrl, 2);
@@ -90,14 +135,28 @@ export async function seedClubs(
     const club = await addClub(pool, 'bench', sizes.players);
     const signing = await addClub(pool, 'bench-sign', sizes.signOffers);
     const soaking = sizes.soakPlayers > 0 ? await addClub(pool, 'bench-soak', sizes.soakPlayers, 'Soak') : null;
-    await offerEveryone(pool, [club, signing, ...(soaking === null ? [] : [soaking])]);
+    const oneClub =
+      sizes.clubs === null ? null : await addClub(pool, 'bench-one-club', sizes.clubs.count * sizes.clubs.playersPerClub);
+    const manyClubs =
+      sizes.clubs === null ? null : await addClubsInARow(pool, 'bench-club', sizes.clubs.count, sizes.clubs.playersPerClub);
+    await offerEveryone(pool, [
+      club,
+      signing,
+      ...(soaking === null ? [] : [soaking]),
+      ...(oneClub === null ? [] : [oneClub]),
+      ...(manyClubs?.clubs ?? []),
+    ]);
     const tokens = await pool.anyFirst(sql.type(z.object({ contract_token: z.string() }))`
       SELECT contract_token FROM players WHERE tenant_id = ${signing.tenantId} ORDER BY random()
     `);
     await fs.writeFile(tokensFile, tokens.join('\n'));
     const soak: Seed['soak'] = soaking === null ? null : { ...soaking, teamIds: soaking.teamIds as [number, number] };
     await pool.query(sql.unsafe`VACUUM ANALYZE`);
-    return { tenantId: club.tenantId, firstPlayerId: club.firstPlayerId, tokensFile, soak };
+    const clubs: Seed['clubs'] =
+      oneClub === null || manyClubs === null
+        ? null
+        : { oneClub: { ...oneClub, slug: 'bench-one-club' }, manyClubs: manyClubs.layout };
+    return { tenantId: club.tenantId, firstPlayerId: club.firstPlayerId, tokensFile, soak, clubs };
   } finally {
     await pool.end();
   }

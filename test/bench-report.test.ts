@@ -40,6 +40,7 @@ const run = (measurements: Measurement[], overrides: Partial<Run> = {}): Run => 
   lookups: null,
   season: null,
   plans: [],
+  clubPairs: [],
   scale: null,
   soak: null,
   ...overrides,
@@ -140,4 +141,56 @@ test('the family page with the largest terms allowed is reported by its service 
   const report = render(run([...rows, row('family-page', load(900, 30, 60), { service: 1.25, postgres: 0.4 })]), new Date());
   t.true(report.includes('| service: GET /contract/:token as a page, the largest terms allowed | 32 | 900 |'));
   t.true(report.includes('from memory): 1.25 ms of service CPU per view at 32 connections.'));
+});
+
+test('one club against 32: each pair side by side with its ratio, judged against 0.90 pair by pair', (t) => {
+  const pgbench = (perSecond: number, postgres: number, name: ScenarioName) =>
+    row(name, load(perSecond, 40, 200), { service: null, postgres });
+  const report = render(
+    run(rows, {
+      clubPairs: [
+        {
+          what: 'offer-function',
+          oneClub: pgbench(400, 4, 'offer-function-one-club'),
+          manyClubs: pgbench(800, 2, 'offer-function-32-clubs'),
+        },
+        {
+          what: 'offer-function',
+          oneClub: pgbench(950, 2, 'offer-function-one-club'),
+          manyClubs: pgbench(1000, 2, 'offer-function-32-clubs'),
+        },
+        {
+          what: 'service',
+          oneClub: row('service-one-club', load(450, 60, 200), { service: 0.5, postgres: 1.5 }),
+          manyClubs: row('service-32-clubs', load(500, 55, 150), { service: 0.5, postgres: 1.4 }),
+        },
+        {
+          what: 'sign',
+          oneClub: row('sign-one-club', load(300, 90, 300), { service: 0.5, postgres: 1.5 }),
+          manyClubs: row('sign-32-clubs', load(600, 50, 100), { service: 0.5, postgres: 1.4 }),
+        },
+      ],
+    }),
+    new Date(),
+  );
+  t.true(report.includes('| pgbench: offer_contract, players of one club | 32 | 400 | 40 | 200 | 0 | — | 4.00 | 1.00 | — | 0.50× |'));
+  t.true(report.includes('| pgbench: offer_contract, players of 32 clubs | 32 | 800 | 40 | 200 | 0 | — | 2.00 | 1.00 | — |  |'));
+  t.true(
+    report.includes(
+      '- offers through pgbench (offer_contract) (pair 1 of 2), one club / 32 clubs at 32 connections: 400 / 800 per second = ' +
+        '0.50× (target ≥ 0.90×, within 10%): **missed**; PostgreSQL CPU per request 4.00 / 2.00 ms',
+    ),
+  );
+  t.true(
+    report.includes(
+      '(pair 2 of 2), one club / 32 clubs at 32 connections: 950 / 1,000 per second = 0.95× (target ≥ 0.90×, within 10%): met',
+    ),
+  );
+  t.true(report.includes('- offers through the service, one club / 32 clubs at 32 connections: 450 / 500 per second = 0.90×'));
+  t.true(report.includes('0.90× (target ≥ 0.90×, within 10%): met; PostgreSQL CPU per request 1.50 / 1.40 ms'));
+  t.true(report.includes('| service: signs of one club’s offers | 32 | 300 | 90 | 300 | 0 | 0.50 | 1.50 | 1.00 | 120 | 0.50× |'));
+  t.true(report.includes('- signs through the service, one club / 32 clubs at 32 connections: 300 / 600 per second = 0.50×'));
+  t.true(report.includes('| service: offers to players of one club | 32 | 450 | 60 | 200 | 0 | 0.50 | 1.50 | 1.00 | 120 | 0.90× |'));
+
+  t.false(render(run(rows), new Date()).includes('One club against 32'), 'no section when the scenario did not run');
 });
