@@ -931,33 +931,7 @@ CREATE OR REPLACE FUNCTION public.contract_signers_of(p_player public.players)
  LANGUAGE sql
  STABLE
 AS $function$
-  SELECT coalesce(
-    (
-      SELECT jsonb_agg(jsonb_build_object(
-        'signer_id', signer.id,
-        'name', signer.name,
-        'email', signer.email,
-        'role', signer.role,
-        'token', signer.token,
-        'status', signer.status,
-        'signed_at', CASE WHEN signer.status = 'signed' THEN signer.answered_at END,
-        'language', signer.language
-      ) ORDER BY signer.position)
-      FROM contract_signers AS signer
-      WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id
-    ),
-    CASE WHEN p_player.contract_token IS NOT NULL THEN jsonb_build_array(jsonb_build_object(
-      'signer_id', NULL,
-      'name', p_player.name,
-      'email', p_player.email,
-      'role', 'player',
-      'token', p_player.contract_token,
-      'status', CASE p_player.contract_status WHEN 'signed' THEN 'signed' WHEN 'declined' THEN 'declined' ELSE 'pending' END,
-      'signed_at', p_player.contract_signed_at,
-      'language', p_player.language
-    )) END,
-    '[]'::jsonb
-  );
+  SELECT list_contract_signers(p_player);
 $function$;
 
 CREATE OR REPLACE FUNCTION public.contract_snapshot(player public.players, team_ids integer[])
@@ -965,45 +939,7 @@ CREATE OR REPLACE FUNCTION public.contract_snapshot(player public.players, team_
  LANGUAGE sql
  STABLE
 AS $function$
-  SELECT jsonb_build_object(
-    'contract_status', player.contract_status,
-    'contract_token', player.contract_token,
-    'monthly_fee', player.monthly_fee,
-    'contract_offered_at', player.contract_offered_at,
-    'contract_offered_by', player.contract_offered_by,
-    'contract_signed_at', player.contract_signed_at,
-    'contract_signed_by', player.contract_signed_by,
-    'contract_signed_ip', host(player.contract_signed_ip),
-    'contract_signature_url', player.contract_signature_url,
-    'contract_version', player.contract_version,
-    'contract_declined_at', player.contract_declined_at,
-    'contract_terms_version', player.contract_terms_version,
-    'contract_terms_sha256', encode(player.contract_terms_sha256, 'hex'),
-    'contract_esign_consent', player.contract_esign_consent,
-    'contract_disclosure_version', player.contract_disclosure_version,
-    'contract_disclosure_sha256', encode(player.contract_disclosure_sha256, 'hex'),
-    'contract_signed_user_agent', player.contract_signed_user_agent,
-    'team_ids', to_jsonb(team_ids),
-    'signatures', (
-      SELECT coalesce(jsonb_agg(jsonb_build_object(
-        'signer_id', signer.id,
-        'role', signer.role,
-        'name', signer.name,
-        'signed_by', signer.signed_by,
-        'signed_at', signer.answered_at,
-        'ip', host(signer.signed_ip),
-        'user_agent', signer.user_agent,
-        'esign_consent', signer.esign_consent,
-        'disclosure_sha256', encode(signer.disclosure_sha256, 'hex'),
-        'terms_version', signer.terms_version,
-        'terms_sha256', encode(signer.terms_sha256, 'hex'),
-        'terms_language', signer.terms_language,
-        'language', signer.language
-      ) ORDER BY signer.position), '[]'::jsonb)
-      FROM contract_signers AS signer
-      WHERE signer.tenant_id = player.tenant_id AND signer.player_id = player.id AND signer.status = 'signed'
-    )
-  );
+  SELECT snapshot_contract(player, team_ids);
 $function$;
 
 CREATE OR REPLACE FUNCTION public.contract_terms_immutable()
@@ -1252,8 +1188,8 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   before players := lock_offered_contract(p_token);
-  team_ids integer[] := player_team_ids(before.tenant_id, before.id);
-  old_state jsonb := contract_snapshot(before, team_ids);
+  team_ids integer[] := team_ids_of_player(before.tenant_id, before.id);
+  old_state jsonb := snapshot_contract(before, team_ids);
   signer contract_signers;
   rule contract_transitions;
   after players;
@@ -1277,7 +1213,7 @@ BEGIN
   RETURNING * INTO after;
 
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
-  VALUES (before.tenant_id, before.id, rule.audit_event, old_state, contract_snapshot(after, team_ids), 'family', 'family_link')
+  VALUES (before.tenant_id, before.id, rule.audit_event, old_state, snapshot_contract(after, team_ids), 'family', 'family_link')
   RETURNING contract_audit_log.id INTO answer_audit_id;
   PERFORM queue_contract_event('DECLINE', rule.audit_event, after, before.contract_status, answer_audit_id, team_ids);
 
@@ -1291,7 +1227,7 @@ BEGIN
   -- The family answered: no automatic reminder of this offer is due any more.
   PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
   RETURN QUERY
-  SELECT before.tenant_id, before.id, answer_audit_id, answer.*, signer.id, contract_signers_of(after)
+  SELECT before.tenant_id, before.id, answer_audit_id, answer.*, signer.id, list_contract_signers(after)
   FROM family_answer(before, after) AS answer;
 END;
 $function$;
@@ -1311,11 +1247,11 @@ BEGIN
   WHERE players.tenant_id = p_before.tenant_id AND players.id = p_before.id
   RETURNING * INTO after;
 
-  current_team_ids := player_team_ids(p_before.tenant_id, p_before.id);
+  current_team_ids := team_ids_of_player(p_before.tenant_id, p_before.id);
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source, reason)
   VALUES (
     p_before.tenant_id, p_before.id, rule.audit_event,
-    contract_snapshot(p_before, current_team_ids), contract_snapshot(after, current_team_ids),
+    snapshot_contract(p_before, current_team_ids), snapshot_contract(after, current_team_ids),
     p_actor, p_source, p_reason
   )
   RETURNING contract_audit_log.id INTO audit_id;
@@ -1635,7 +1571,7 @@ BEGIN
         OR ('birth_date' = ANY (p_columns) AND r.birth_date IS DISTINCT FROM players.birth_date) AS changes_player,
       'team' = ANY (p_columns)
         AND ARRAY(SELECT (team_ids_by_name->>r.team)::integer WHERE r.team IS NOT NULL)
-          IS DISTINCT FROM player_team_ids(p_tenant_id, players.id) AS changes_teams,
+          IS DISTINCT FROM team_ids_of_player(p_tenant_id, players.id) AS changes_teams,
       'guardians' = ANY (p_columns) AND r.guardians IS DISTINCT FROM (
         SELECT coalesce(jsonb_agg(jsonb_build_object('name', guardians.name, 'email', guardians.email) ORDER BY guardians.position), '[]')
         FROM guardians WHERE guardians.tenant_id = p_tenant_id AND guardians.player_id = players.id
@@ -1668,7 +1604,7 @@ BEGIN
       players.contract_status,
       (matched.person OR matched.teams OR matched.new_list) AND 'team' = ANY (p_columns)
         AND ARRAY(SELECT (team_ids_by_name->>r.team)::integer WHERE r.team IS NOT NULL)
-          IS DISTINCT FROM player_team_ids(p_tenant_id, players.id) AS changes_teams
+          IS DISTINCT FROM team_ids_of_player(p_tenant_id, players.id) AS changes_teams
     FROM unnest(matched_lines, matched_ids, changes_player, changes_teams, changes_guardians)
       AS matched(line, id, person, teams, new_list)
     JOIN jsonb_to_recordset(p_rows) AS r(line integer, team text) ON r.line = matched.line
@@ -1753,6 +1689,44 @@ BEGIN
     SELECT matched.line, matched.id, CASE WHEN matched.person OR matched.teams OR matched.new_list THEN 'updated' ELSE 'unchanged' END
     FROM unnest(matched_lines, matched_ids, changes_player, changes_teams, changes_guardians) AS matched(line, id, person, teams, new_list)
   ) AS outcome;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.list_contract_signers(p_player public.players)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+BEGIN
+  RETURN (
+    SELECT coalesce(
+      (
+        SELECT jsonb_agg(jsonb_build_object(
+          'signer_id', signer.id,
+          'name', signer.name,
+          'email', signer.email,
+          'role', signer.role,
+          'token', signer.token,
+          'status', signer.status,
+          'signed_at', CASE WHEN signer.status = 'signed' THEN signer.answered_at END,
+          'language', signer.language
+        ) ORDER BY signer.position)
+        FROM contract_signers AS signer
+        WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id
+      ),
+      CASE WHEN p_player.contract_token IS NOT NULL THEN jsonb_build_array(jsonb_build_object(
+        'signer_id', NULL,
+        'name', p_player.name,
+        'email', p_player.email,
+        'role', 'player',
+        'token', p_player.contract_token,
+        'status', CASE p_player.contract_status WHEN 'signed' THEN 'signed' WHEN 'declined' THEN 'declined' ELSE 'pending' END,
+        'signed_at', p_player.contract_signed_at,
+        'language', p_player.language
+      )) END,
+      '[]'::jsonb
+    )
+  );
 END;
 $function$;
 
@@ -2161,11 +2135,7 @@ CREATE OR REPLACE FUNCTION public.player_team_ids(p_tenant_id integer, p_player_
  LANGUAGE sql
  STABLE
 AS $function$
-  SELECT ARRAY(
-    SELECT player_teams.team_id FROM player_teams
-    WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
-    ORDER BY player_teams.team_id
-  );
+  SELECT team_ids_of_player(p_tenant_id, p_player_id);
 $function$;
 
 CREATE OR REPLACE FUNCTION public.players_contract_rules()
@@ -2261,7 +2231,7 @@ BEGIN
     'team_ids', to_jsonb(p_team_ids),
     'signers', (
       SELECT coalesce(jsonb_agg(CASE WHEN offered THEN signer ELSE signer - 'token' END), '[]')
-      FROM jsonb_array_elements(contract_signers_of(p_after)) AS signer
+      FROM jsonb_array_elements(list_contract_signers(p_after)) AS signer
     )
   ) || CASE WHEN offered THEN jsonb_build_object('contract_token', p_after.contract_token) ELSE '{}' END);
 END;
@@ -2614,8 +2584,8 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   before players := lock_offered_contract(p_token);
-  team_ids integer[] := player_team_ids(before.tenant_id, before.id);
-  old_state jsonb := contract_snapshot(before, team_ids);
+  team_ids integer[] := team_ids_of_player(before.tenant_id, before.id);
+  old_state jsonb := snapshot_contract(before, team_ids);
   signer contract_signers;
   pending integer;
   rule contract_transitions;
@@ -2683,7 +2653,7 @@ BEGIN
   END IF;
 
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
-  VALUES (before.tenant_id, before.id, rule.audit_event, old_state, contract_snapshot(after, team_ids), 'family', 'family_link')
+  VALUES (before.tenant_id, before.id, rule.audit_event, old_state, snapshot_contract(after, team_ids), 'family', 'family_link')
   RETURNING contract_audit_log.id INTO answer_audit_id;
   PERFORM queue_contract_event('SIGN', rule.audit_event, after, before.contract_status, answer_audit_id, team_ids);
 
@@ -2701,7 +2671,7 @@ BEGIN
     PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, signer, before.email);
   END IF;
   RETURN QUERY
-  SELECT before.tenant_id, before.id, answer_audit_id, answer.*, signer.id, contract_signers_of(after)
+  SELECT before.tenant_id, before.id, answer_audit_id, answer.*, signer.id, list_contract_signers(after)
   FROM family_answer(before, after) AS answer;
 END;
 $function$;
@@ -2738,6 +2708,72 @@ BEGIN
     RETURNING * INTO signer;
   END IF;
   RETURN signer;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.snapshot_contract(p_player public.players, p_team_ids integer[])
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+BEGIN
+  RETURN (
+    SELECT jsonb_build_object(
+      'contract_status', p_player.contract_status,
+      'contract_token', p_player.contract_token,
+      'monthly_fee', p_player.monthly_fee,
+      'contract_offered_at', p_player.contract_offered_at,
+      'contract_offered_by', p_player.contract_offered_by,
+      'contract_signed_at', p_player.contract_signed_at,
+      'contract_signed_by', p_player.contract_signed_by,
+      'contract_signed_ip', host(p_player.contract_signed_ip),
+      'contract_signature_url', p_player.contract_signature_url,
+      'contract_version', p_player.contract_version,
+      'contract_declined_at', p_player.contract_declined_at,
+      'contract_terms_version', p_player.contract_terms_version,
+      'contract_terms_sha256', encode(p_player.contract_terms_sha256, 'hex'),
+      'contract_esign_consent', p_player.contract_esign_consent,
+      'contract_disclosure_version', p_player.contract_disclosure_version,
+      'contract_disclosure_sha256', encode(p_player.contract_disclosure_sha256, 'hex'),
+      'contract_signed_user_agent', p_player.contract_signed_user_agent,
+      'team_ids', to_jsonb(p_team_ids),
+      'signatures', (
+        SELECT coalesce(jsonb_agg(jsonb_build_object(
+          'signer_id', signer.id,
+          'role', signer.role,
+          'name', signer.name,
+          'signed_by', signer.signed_by,
+          'signed_at', signer.answered_at,
+          'ip', host(signer.signed_ip),
+          'user_agent', signer.user_agent,
+          'esign_consent', signer.esign_consent,
+          'disclosure_sha256', encode(signer.disclosure_sha256, 'hex'),
+          'terms_version', signer.terms_version,
+          'terms_sha256', encode(signer.terms_sha256, 'hex'),
+          'terms_language', signer.terms_language,
+          'language', signer.language
+        ) ORDER BY signer.position), '[]'::jsonb)
+        FROM contract_signers AS signer
+        WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id AND signer.status = 'signed'
+      )
+    )
+  );
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.team_ids_of_player(p_tenant_id integer, p_player_id integer)
+ RETURNS integer[]
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+BEGIN
+  RETURN (
+    SELECT ARRAY(
+      SELECT player_teams.team_id FROM player_teams
+      WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id
+      ORDER BY player_teams.team_id
+    )
+  );
 END;
 $function$;
 
@@ -2786,7 +2822,7 @@ BEGIN
     RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
   END IF;
 
-  current_teams := player_team_ids(p_tenant_id, p_player_id);
+  current_teams := team_ids_of_player(p_tenant_id, p_player_id);
 
   IF p_team_ids IS NOT NULL THEN
     wanted_teams := ARRAY(SELECT DISTINCT wanted.team_id FROM unnest(p_team_ids) AS wanted(team_id) ORDER BY wanted.team_id);
@@ -2845,7 +2881,7 @@ BEGIN
 
   PERFORM check_player_people(CASE WHEN p_change_birth_date THEN p_birth_date END, p_guardians);
 
-  current_teams := player_team_ids(p_tenant_id, p_player_id);
+  current_teams := team_ids_of_player(p_tenant_id, p_player_id);
 
   IF p_team_ids IS NOT NULL THEN
     wanted_teams := ARRAY(SELECT DISTINCT wanted.team_id FROM unnest(p_team_ids) AS wanted(team_id) ORDER BY wanted.team_id);
@@ -2915,7 +2951,7 @@ BEGIN
 
   PERFORM check_player_people(CASE WHEN p_change_birth_date THEN p_birth_date END, p_guardians);
 
-  current_teams := player_team_ids(p_tenant_id, p_player_id);
+  current_teams := team_ids_of_player(p_tenant_id, p_player_id);
 
   IF p_team_ids IS NOT NULL THEN
     wanted_teams := ARRAY(SELECT DISTINCT wanted.team_id FROM unnest(p_team_ids) AS wanted(team_id) ORDER BY wanted.team_id);
@@ -3015,13 +3051,13 @@ CREATE OR REPLACE FUNCTION public.write_family_audit(p_event_type text, p_before
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-  team_ids integer[] := player_team_ids(p_before.tenant_id, p_before.id);
+  team_ids integer[] := team_ids_of_player(p_before.tenant_id, p_before.id);
   new_audit_id bigint;
 BEGIN
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
   VALUES (
     p_before.tenant_id, p_before.id, p_event_type,
-    contract_snapshot(p_before, team_ids), contract_snapshot(p_after, team_ids),
+    snapshot_contract(p_before, team_ids), snapshot_contract(p_after, team_ids),
     'family', 'family_link'
   )
   RETURNING contract_audit_log.id INTO new_audit_id;

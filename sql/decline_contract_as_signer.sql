@@ -29,8 +29,8 @@ AS $$
 #variable_conflict use_column
 DECLARE
   before players := lock_offered_contract(p_token);
-  team_ids integer[] := player_team_ids(before.tenant_id, before.id);
-  old_state jsonb := contract_snapshot(before, team_ids);
+  team_ids integer[] := team_ids_of_player(before.tenant_id, before.id);
+  old_state jsonb := snapshot_contract(before, team_ids);
   signer contract_signers;
   rule contract_transitions;
   after players;
@@ -54,7 +54,7 @@ BEGIN
   RETURNING * INTO after;
 
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
-  VALUES (before.tenant_id, before.id, rule.audit_event, old_state, contract_snapshot(after, team_ids), 'family', 'family_link')
+  VALUES (before.tenant_id, before.id, rule.audit_event, old_state, snapshot_contract(after, team_ids), 'family', 'family_link')
   RETURNING contract_audit_log.id INTO answer_audit_id;
   PERFORM queue_contract_event('DECLINE', rule.audit_event, after, before.contract_status, answer_audit_id, team_ids);
 
@@ -68,7 +68,7 @@ BEGIN
   -- The family answered: no automatic reminder of this offer is due any more.
   PERFORM graphile_worker.remove_job(contract_reminder_job_key(before.tenant_id, before.id));
   RETURN QUERY
-  SELECT before.tenant_id, before.id, answer_audit_id, answer.*, signer.id, contract_signers_of(after)
+  SELECT before.tenant_id, before.id, answer_audit_id, answer.*, signer.id, list_contract_signers(after)
   FROM family_answer(before, after) AS answer;
 END;
 $$;

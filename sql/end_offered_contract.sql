@@ -29,11 +29,11 @@ BEGIN
   WHERE players.tenant_id = p_before.tenant_id AND players.id = p_before.id
   RETURNING * INTO after;
 
-  current_team_ids := player_team_ids(p_before.tenant_id, p_before.id);
+  current_team_ids := team_ids_of_player(p_before.tenant_id, p_before.id);
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source, reason)
   VALUES (
     p_before.tenant_id, p_before.id, rule.audit_event,
-    contract_snapshot(p_before, current_team_ids), contract_snapshot(after, current_team_ids),
+    snapshot_contract(p_before, current_team_ids), snapshot_contract(after, current_team_ids),
     p_actor, p_source, p_reason
   )
   RETURNING contract_audit_log.id INTO audit_id;

@@ -126,7 +126,7 @@ BEGIN
         OR ('birth_date' = ANY (p_columns) AND r.birth_date IS DISTINCT FROM players.birth_date) AS changes_player,
       'team' = ANY (p_columns)
         AND ARRAY(SELECT (team_ids_by_name->>r.team)::integer WHERE r.team IS NOT NULL)
-          IS DISTINCT FROM player_team_ids(p_tenant_id, players.id) AS changes_teams,
+          IS DISTINCT FROM team_ids_of_player(p_tenant_id, players.id) AS changes_teams,
       'guardians' = ANY (p_columns) AND r.guardians IS DISTINCT FROM (
         SELECT coalesce(jsonb_agg(jsonb_build_object('name', guardians.name, 'email', guardians.email) ORDER BY guardians.position), '[]')
         FROM guardians WHERE guardians.tenant_id = p_tenant_id AND guardians.player_id = players.id
@@ -159,7 +159,7 @@ BEGIN
       players.contract_status,
       (matched.person OR matched.teams OR matched.new_list) AND 'team' = ANY (p_columns)
         AND ARRAY(SELECT (team_ids_by_name->>r.team)::integer WHERE r.team IS NOT NULL)
-          IS DISTINCT FROM player_team_ids(p_tenant_id, players.id) AS changes_teams
+          IS DISTINCT FROM team_ids_of_player(p_tenant_id, players.id) AS changes_teams
     FROM unnest(matched_lines, matched_ids, changes_player, changes_teams, changes_guardians)
       AS matched(line, id, person, teams, new_list)
     JOIN jsonb_to_recordset(p_rows) AS r(line integer, team text) ON r.line = matched.line

@@ -33,7 +33,7 @@ BEGIN
     'team_ids', to_jsonb(p_team_ids),
     'signers', (
       SELECT coalesce(jsonb_agg(CASE WHEN offered THEN signer ELSE signer - 'token' END), '[]')
-      FROM jsonb_array_elements(contract_signers_of(p_after)) AS signer
+      FROM jsonb_array_elements(list_contract_signers(p_after)) AS signer
     )
   ) || CASE WHEN offered THEN jsonb_build_object('contract_token', p_after.contract_token) ELSE '{}' END);
 END;

@@ -47,8 +47,8 @@ AS $$
 #variable_conflict use_column
 DECLARE
   before players := lock_offered_contract(p_token);
-  team_ids integer[] := player_team_ids(before.tenant_id, before.id);
-  old_state jsonb := contract_snapshot(before, team_ids);
+  team_ids integer[] := team_ids_of_player(before.tenant_id, before.id);
+  old_state jsonb := snapshot_contract(before, team_ids);
   signer contract_signers;
   pending integer;
   rule contract_transitions;
@@ -116,7 +116,7 @@ BEGIN
   END IF;
 
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
-  VALUES (before.tenant_id, before.id, rule.audit_event, old_state, contract_snapshot(after, team_ids), 'family', 'family_link')
+  VALUES (before.tenant_id, before.id, rule.audit_event, old_state, snapshot_contract(after, team_ids), 'family', 'family_link')
   RETURNING contract_audit_log.id INTO answer_audit_id;
   PERFORM queue_contract_event('SIGN', rule.audit_event, after, before.contract_status, answer_audit_id, team_ids);
 
@@ -134,7 +134,7 @@ BEGIN
     PERFORM queue_signer_message(before.tenant_id, before.id, 'confirmation', NULL, answer_audit_id, signer, before.email);
   END IF;
   RETURN QUERY
-  SELECT before.tenant_id, before.id, answer_audit_id, answer.*, signer.id, contract_signers_of(after)
+  SELECT before.tenant_id, before.id, answer_audit_id, answer.*, signer.id, list_contract_signers(after)
   FROM family_answer(before, after) AS answer;
 END;
 $$;

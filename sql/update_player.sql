@@ -38,7 +38,7 @@ BEGIN
     RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
   END IF;
 
-  current_teams := player_team_ids(p_tenant_id, p_player_id);
+  current_teams := team_ids_of_player(p_tenant_id, p_player_id);
 
   IF p_team_ids IS NOT NULL THEN
     wanted_teams := ARRAY(SELECT DISTINCT wanted.team_id FROM unnest(p_team_ids) AS wanted(team_id) ORDER BY wanted.team_id);

@@ -8,13 +8,13 @@ CREATE OR REPLACE FUNCTION write_family_audit(p_event_type text, p_before player
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  team_ids integer[] := player_team_ids(p_before.tenant_id, p_before.id);
+  team_ids integer[] := team_ids_of_player(p_before.tenant_id, p_before.id);
   new_audit_id bigint;
 BEGIN
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source)
   VALUES (
     p_before.tenant_id, p_before.id, p_event_type,
-    contract_snapshot(p_before, team_ids), contract_snapshot(p_after, team_ids),
+    snapshot_contract(p_before, team_ids), snapshot_contract(p_after, team_ids),
     'family', 'family_link'
   )
   RETURNING contract_audit_log.id INTO new_audit_id;
