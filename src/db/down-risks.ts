@@ -205,4 +205,13 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
     explanation: "every club's webhook endpoints with their secrets, and the events and delivery log they had",
     query: 'SELECT EXISTS (SELECT 1 FROM webhook_endpoints) OR EXISTS (SELECT 1 FROM webhook_events)',
   },
+  // Reverted after 0083, which records the links replaced since in superseded_contract_tokens: only
+  // the time each was minted is lost.
+  '0080_contract-links-minted-at': {
+    kind: 'loses-data',
+    explanation:
+      'when each family link was minted: once up again, the link of a guardian that a tier change replaced ' +
+      'no longer shows the signed contract it stood for',
+    query: 'SELECT EXISTS (SELECT 1 FROM contract_links WHERE minted_at IS NOT NULL)',
+  },
 };
