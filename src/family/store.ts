@@ -118,7 +118,8 @@ export interface FamilyClub {
 }
 
 const contractRow = z.object({
-  superseded: z.boolean(),
+  held_no_more: z.boolean(),
+  recorded_replaced: z.boolean(),
   player_name: z.string().nullable(),
   team_names: z.array(z.string()).nullable(),
   monthly_fee: z.number().nullable(),
@@ -169,34 +170,39 @@ function holdsLink(token: string) {
 }
 
 /**
- * Whether the routed link was replaced: its player is still there (`players` holding it no more, as
- * the join with {@link holdsLink} found), or the previous release recorded it in
- * superseded_contract_tokens. Every token ever minted stays routed (contract_links), so a link
- * whose player holds it no more was replaced; a deleted player's links are unknown. Both probes are
- * by key and run for every token, so an unknown token and a replaced one take the same work. The
- * second goes once no release that writes superseded_contract_tokens runs (docs/OPERATING.md, "A
- * breaking change").
+ * Whether the routed link was replaced by an offer: its player is still there, but the join with
+ * {@link holdsLink} found that it holds the link no more. Every token ever minted stays routed
+ * (contract_links), so that is a replaced link; a deleted player's links are unknown.
  */
-function replacedLink(token: string) {
-  return sql.fragment`(
-    (players.id IS NULL AND EXISTS (
-      SELECT 1 FROM players AS routed WHERE routed.tenant_id = route.tenant_id AND routed.id = route.player_id
-    ))
-    OR EXISTS (
-      SELECT 1 FROM superseded_contract_tokens
-      WHERE superseded_contract_tokens.tenant_id = route.tenant_id AND superseded_contract_tokens.token = ${token}
-    )
+const heldNoMore = sql.fragment`(
+  players.id IS NULL AND EXISTS (
+    SELECT 1 FROM players AS routed WHERE routed.tenant_id = route.tenant_id AND routed.id = route.player_id
+  )
+)`;
+
+/**
+ * Whether the previous release recorded the link as replaced, as offers did before migration 0082.
+ * Read until no release that writes superseded_contract_tokens runs (docs/OPERATING.md, "A breaking
+ * change").
+ */
+function recordedReplaced(token: string) {
+  return sql.fragment`EXISTS (
+    SELECT 1 FROM superseded_contract_tokens
+    WHERE superseded_contract_tokens.tenant_id = route.tenant_id AND superseded_contract_tokens.token = ${token}
   )`;
 }
 
 /**
  * What a family's link opens. One round trip: the token's club and player from the routing index
- * (contract_links), then that player if it still holds the token, else whether it replaced it.
+ * (contract_links), then that player if it still holds the token, else whether the link was
+ * replaced. Each of the two probes by key is a column of its own, so both run for any dead link: an
+ * unknown token and a replaced one take the same work.
  */
 export async function findContractByToken(db: CommonQueryMethods, token: string): Promise<ContractLink> {
   const row = await db.one(sql.type(contractRow)`
     SELECT
-      ${replacedLink(token)} AS superseded,
+      ${heldNoMore} AS held_no_more,
+      ${recordedReplaced(token)} AS recorded_replaced,
       players.name AS player_name,
       CASE WHEN players.id IS NOT NULL THEN ARRAY(
         SELECT teams.name FROM player_teams
@@ -236,12 +242,12 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
   const club =
     row.club_name === null ? null : { name: row.club_name, contactEmail: row.club_contact_email, language: row.club_language };
   if (row.contract_status === null || row.contract_status === 'none') {
-    return row.superseded ? { kind: 'superseded', club } : { kind: 'unknown' };
+    return row.held_no_more || row.recorded_replaced ? { kind: 'superseded', club } : { kind: 'unknown' };
   }
   if (row.contract_status === 'withdrawn' || row.contract_status === 'expired') {
     return { kind: 'closed', status: row.contract_status, club };
   }
-  const { superseded: _superseded, contract_status: _status, ...contract } = withTerms(row);
+  const { held_no_more: _held, recorded_replaced: _recorded, contract_status: _status, ...contract } = withTerms(row);
   return {
     kind: 'current',
     contract: {
@@ -330,7 +336,7 @@ export async function findSignedContract(db: CommonQueryMethods, token: string):
       JOIN contract_links AS links ON links.token = ${token}
       LEFT JOIN players ON players.tenant_id = route.tenant_id AND players.id = route.player_id AND ${holdsLink(token)}
       LEFT JOIN superseded_contract_tokens AS legacy ON legacy.tenant_id = route.tenant_id AND legacy.token = ${token}
-      WHERE ${replacedLink(token)}
+      WHERE ${heldNoMore} OR ${recordedReplaced(token)}
     ),
     signed AS (
       SELECT players.tenant_id, players.id AS player_id, contract_snapshot(players, ${teamIdsOfPlayer}) AS contract,
