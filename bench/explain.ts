@@ -37,8 +37,11 @@ export async function explainLookups(databaseUrl: string, tenantId: number, play
           WHERE contract_links.token = ${token}`,
       ),
       await explain(
-        'family link: replaced? (superseded_contract_tokens by club and token)',
-        sql.unsafe`SELECT 1 FROM superseded_contract_tokens WHERE tenant_id = ${tenantId} AND token = ${token}`,
+        'family link: replaced? (its routed player by key, and superseded_contract_tokens by club and token)',
+        sql.unsafe`
+          SELECT
+            EXISTS (SELECT 1 FROM players WHERE tenant_id = ${tenantId} AND id = ${playerId}),
+            EXISTS (SELECT 1 FROM superseded_contract_tokens WHERE tenant_id = ${tenantId} AND token = ${token})`,
       ),
       await explain(
         'offer: the player row lock (sql/offer_contract)',

@@ -531,7 +531,14 @@ async function compareLinkLookups(baseUrl: string, databaseUrl: string) {
   log(`link lookups, ${LOOKUPS} of each`);
   const pool = await createDatabasePool(databaseUrl, { maximumPoolSize: 1 });
   const replaced = await pool.oneFirst(
-    sql.type(z.object({ token: z.string() }))`SELECT token FROM superseded_contract_tokens LIMIT 1`,
+    // Routed to a player who holds it no more (sql/lock_offered_contract.sql).
+    sql.type(z.object({ token: z.string() }))`
+      SELECT links.token FROM contract_links AS links
+      JOIN players ON players.tenant_id = links.tenant_id AND players.id = links.player_id
+      WHERE links.token <> players.contract_token
+        AND NOT EXISTS (SELECT 1 FROM contract_signers AS signer WHERE signer.tenant_id = links.tenant_id AND signer.token = links.token)
+      LIMIT 1
+    `,
   );
   await pool.end();
   const times = { unknown: [] as number[], replaced: [] as number[] };

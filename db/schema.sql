@@ -178,9 +178,11 @@ CREATE TABLE public.contract_links (
     token text NOT NULL,
     tenant_id integer NOT NULL,
     player_id integer,
+    minted_at timestamp with time zone DEFAULT now(),
     CONSTRAINT contract_links_pkey PRIMARY KEY (token),
     CONSTRAINT contract_links_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
 );
+CREATE INDEX contract_links_by_player ON public.contract_links USING btree (tenant_id, player_id);
 
 CREATE TABLE public.contract_messages (
     tenant_id integer NOT NULL,
@@ -608,7 +610,17 @@ BEGIN
     coalesce((confirmed->>'monthly_fee')::integer, player.monthly_fee),
     coalesce(signer.token, confirmed->>'contract_token', player.contract_token),
     player.contract_offered_at,
+    -- The player held a link before: every token minted stays routed to its player, so one the
+    -- player holds no more was replaced; until no release that records replaced tokens in
+    -- superseded_contract_tokens runs any more (docs/OPERATING.md), those count too.
     EXISTS (
+      SELECT 1 FROM contract_links AS link
+      WHERE link.tenant_id = p_tenant_id AND link.player_id = player.id AND link.token IS DISTINCT FROM player.contract_token
+        AND NOT EXISTS (
+          SELECT 1 FROM contract_signers AS holder
+          WHERE holder.tenant_id = p_tenant_id AND holder.token = link.token AND holder.player_id = player.id
+        )
+    ) OR EXISTS (
       SELECT 1 FROM superseded_contract_tokens
       WHERE superseded_contract_tokens.tenant_id = p_tenant_id AND superseded_contract_tokens.player_id = player.id
     ),
@@ -1738,6 +1750,7 @@ DECLARE
   link contract_links;
   player players;
   replaced boolean;
+  recorded boolean;
 BEGIN
   SELECT * INTO link FROM contract_links WHERE contract_links.token = p_token;
   SELECT * INTO player FROM players
@@ -1759,12 +1772,17 @@ BEGIN
   ) THEN
     player := NULL;
   END IF;
-  replaced := EXISTS (
-    SELECT 1 FROM superseded_contract_tokens
-    WHERE superseded_contract_tokens.tenant_id = coalesce(link.tenant_id, 0) AND superseded_contract_tokens.token = p_token
-  );
   IF player.id IS NULL THEN
-    IF replaced THEN
+    -- Two statements, so both probes run whatever the first finds.
+    replaced := EXISTS (
+      SELECT 1 FROM players
+      WHERE players.tenant_id = coalesce(link.tenant_id, 0) AND players.id = coalesce(link.player_id, 0)
+    );
+    recorded := EXISTS (
+      SELECT 1 FROM superseded_contract_tokens
+      WHERE superseded_contract_tokens.tenant_id = coalesce(link.tenant_id, 0) AND superseded_contract_tokens.token = p_token
+    );
+    IF replaced OR recorded THEN
       RAISE EXCEPTION 'this contract link was replaced by a newer offer' USING ERRCODE = 'CTSUP';
     END IF;
     RAISE EXCEPTION 'no contract has this link' USING ERRCODE = 'UNKCT';
@@ -1779,50 +1797,84 @@ CREATE OR REPLACE FUNCTION public.mint_contract_signers(p_player public.players)
 AS $function$
 DECLARE
   club tenants;
-  adult boolean;
+  alone boolean;
 BEGIN
-  INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
-  SELECT signer.token, signer.tenant_id, signer.player_id FROM contract_signers AS signer
-  WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id AND signer.position > 1;
-  DELETE FROM contract_signers
-  WHERE contract_signers.tenant_id = p_player.tenant_id AND contract_signers.player_id = p_player.id;
-
   SELECT * INTO club FROM tenants WHERE tenants.id = p_player.tenant_id;
-  adult := p_player.birth_date + make_interval(years => club.adult_age) <= (now() AT TIME ZONE club.time_zone)::date;
-
-  IF adult IS TRUE OR NOT EXISTS (
-    SELECT 1 FROM guardians WHERE guardians.tenant_id = p_player.tenant_id AND guardians.player_id = p_player.id
-  ) THEN
-    RETURN QUERY
-    INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes, language)
-    VALUES (p_player.tenant_id, p_player.id, 1, 'player', p_player.name, p_player.email, p_player.contract_token, true, p_player.language)
-    RETURNING *;
-    RETURN;
-  END IF;
+  alone := (p_player.birth_date + make_interval(years => club.adult_age) <= (now() AT TIME ZONE club.time_zone)::date) IS TRUE
+    OR NOT EXISTS (
+      SELECT 1 FROM guardians WHERE guardians.tenant_id = p_player.tenant_id AND guardians.player_id = p_player.id
+    );
 
   RETURN QUERY
-  WITH listed AS (
-    SELECT guardians.name, guardians.email, guardians.language, row_number() OVER (ORDER BY guardians.position)::smallint AS position
-    FROM guardians
-    WHERE guardians.tenant_id = p_player.tenant_id AND guardians.player_id = p_player.id
+  -- Materialized (gen_random_bytes is volatile): each statement below sees the same tokens.
+  WITH minted AS (
+    SELECT
+      listed.position, listed.role, listed.name, listed.email, listed.completes, listed.language,
+      CASE
+        WHEN listed.position = 1 THEN p_player.contract_token
+        -- 32 bytes from pgcrypto's CSPRNG, base64url without padding: 43 characters, as every link.
+        ELSE rtrim(translate(encode(gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
+      END AS token
+    FROM (
+      SELECT 1::smallint AS position, 'player'::text AS role, p_player.name, p_player.email, true AS completes, p_player.language
+      WHERE alone
+      UNION ALL
+      SELECT
+        row_number() OVER (ORDER BY guardians.position)::smallint, 'guardian', guardians.name, guardians.email,
+        club.signing_policy = 'one_guardian', guardians.language
+      FROM guardians
+      WHERE NOT alone AND guardians.tenant_id = p_player.tenant_id AND guardians.player_id = p_player.id
+    ) AS listed
+  ),
+  gone AS (
+    DELETE FROM contract_signers AS signer
+    WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id
+      AND signer.position > (SELECT max(minted.position) FROM minted)
+  ),
+  -- Every column a signature or a decline sets goes back to its default: a column added to
+  -- contract_signers later joins this list.
+  rewritten AS (
+    UPDATE contract_signers AS signer SET
+      id = DEFAULT,
+      role = minted.role,
+      name = minted.name,
+      email = minted.email,
+      token = minted.token,
+      completes = minted.completes,
+      status = DEFAULT,
+      answered_at = NULL,
+      signed_by = NULL,
+      signed_ip = NULL,
+      user_agent = NULL,
+      esign_consent = NULL,
+      disclosure_version = NULL,
+      disclosure_sha256 = NULL,
+      terms_version = NULL,
+      terms_sha256 = NULL,
+      contract_version = NULL,
+      signature_url = NULL,
+      language = minted.language,
+      terms_language = NULL
+    FROM minted
+    WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id AND signer.position = minted.position
+    RETURNING signer.*
+  ),
+  added AS (
+    INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes, language)
+    SELECT p_player.tenant_id, p_player.id, minted.position, minted.role, minted.name, minted.email, minted.token, minted.completes, minted.language
+    FROM minted
+    WHERE NOT EXISTS (
+      SELECT 1 FROM contract_signers AS signer
+      WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id AND signer.position = minted.position
+    )
+    RETURNING *
+  ),
+  routed AS (
+    INSERT INTO contract_links (token, tenant_id, player_id)
+    SELECT minted.token, p_player.tenant_id, p_player.id FROM minted WHERE minted.position > 1
   )
-  INSERT INTO contract_signers (tenant_id, player_id, position, role, name, email, token, completes, language)
-  SELECT
-    p_player.tenant_id, p_player.id, listed.position, 'guardian', listed.name, listed.email,
-    CASE
-      WHEN listed.position = 1 THEN p_player.contract_token
-      -- 32 bytes from pgcrypto's CSPRNG, base64url without padding: 43 characters, as every link.
-      ELSE rtrim(translate(encode(gen_random_bytes(32), 'base64'), '+/', '-_'), '=')
-    END,
-    club.signing_policy = 'one_guardian',
-    listed.language
-  FROM listed
-  ORDER BY listed.position
-  RETURNING *;
-
-  INSERT INTO contract_links (token, tenant_id, player_id)
-  SELECT signer.token, signer.tenant_id, signer.player_id FROM contract_signers AS signer
-  WHERE signer.tenant_id = p_player.tenant_id AND signer.player_id = p_player.id AND signer.position > 1;
+  SELECT signers.* FROM (SELECT * FROM rewritten UNION ALL SELECT * FROM added) AS signers
+  ORDER BY signers.position;
 END;
 $function$;
 
@@ -1888,11 +1940,6 @@ BEGIN
     DELETE FROM player_teams
     WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id;
     INSERT INTO player_teams (tenant_id, player_id, team_id) VALUES (p_tenant_id, p_player_id, p_target_team_id);
-  END IF;
-
-  IF before.contract_token IS NOT NULL THEN
-    INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
-    VALUES (before.contract_token, p_tenant_id, p_player_id);
   END IF;
 
   -- The offer pins the club's newest terms: a version published later does not change it.
@@ -2066,15 +2113,8 @@ BEGIN
   END IF;
 
   IF before.contract_token IS NOT NULL AND after.contract_token IS DISTINCT FROM before.contract_token THEN
-    INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
-    VALUES (before.contract_token, p_tenant_id, p_player_id)
-    ON CONFLICT (tenant_id, token) DO NOTHING;
-    -- The offer's signers go with its link: their own links answer as replaced, and the new token
-    -- is the player's one link, as for an offer made before signers existed.
-    INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
-    SELECT signer.token, signer.tenant_id, signer.player_id FROM contract_signers AS signer
-    WHERE signer.tenant_id = p_tenant_id AND signer.player_id = p_player_id AND signer.position > 1
-    ON CONFLICT (tenant_id, token) DO NOTHING;
+    -- The offer's signers go with its link: their own links, held no more, answer as replaced, and
+    -- the new token is the player's one link, as for an offer made before signers existed.
     DELETE FROM contract_signers WHERE contract_signers.tenant_id = p_tenant_id AND contract_signers.player_id = p_player_id;
   END IF;
 

@@ -105,7 +105,17 @@ BEGIN
     coalesce((confirmed->>'monthly_fee')::integer, player.monthly_fee),
     coalesce(signer.token, confirmed->>'contract_token', player.contract_token),
     player.contract_offered_at,
+    -- The player held a link before: every token minted stays routed to its player, so one the
+    -- player holds no more was replaced; until no release that records replaced tokens in
+    -- superseded_contract_tokens runs any more (docs/OPERATING.md), those count too.
     EXISTS (
+      SELECT 1 FROM contract_links AS link
+      WHERE link.tenant_id = p_tenant_id AND link.player_id = player.id AND link.token IS DISTINCT FROM player.contract_token
+        AND NOT EXISTS (
+          SELECT 1 FROM contract_signers AS holder
+          WHERE holder.tenant_id = p_tenant_id AND holder.token = link.token AND holder.player_id = player.id
+        )
+    ) OR EXISTS (
       SELECT 1 FROM superseded_contract_tokens
       WHERE superseded_contract_tokens.tenant_id = p_tenant_id AND superseded_contract_tokens.player_id = player.id
     ),

@@ -3,8 +3,8 @@
 --
 -- Under the player's row lock, contract_transition applies the service machine's judgement
 -- (p_allowed_from) and the rules machines/contract.ts declares, or raises the state's refusal. Then
--- it archives what the offer destroys (the replaced token answers 410 from then on), pins the
--- club's newest contract terms, mints the token, moves teams, fixes who signs (mint_contract_signers,
+-- it pins the club's newest contract terms, mints the token (the replaced one, still routed but no
+-- longer held, answers 410 from then on), moves teams, fixes who signs (mint_contract_signers,
 -- each signer with a link of their own), queues each signer's e-mail with their link, writes the
 -- audit row the transition names and queues its webhook event (queue_contract_event). Each refusal
 -- has its own SQLSTATE; src/errors.ts maps them to HTTP. A raise rolls back everything the call
@@ -67,11 +67,6 @@ BEGIN
     DELETE FROM player_teams
     WHERE player_teams.tenant_id = p_tenant_id AND player_teams.player_id = p_player_id;
     INSERT INTO player_teams (tenant_id, player_id, team_id) VALUES (p_tenant_id, p_player_id, p_target_team_id);
-  END IF;
-
-  IF before.contract_token IS NOT NULL THEN
-    INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
-    VALUES (before.contract_token, p_tenant_id, p_player_id);
   END IF;
 
   -- The offer pins the club's newest terms: a version published later does not change it.

@@ -4,9 +4,10 @@
 --
 -- p_changes names contract columns and their new values the way the audit snapshots do, e.g.
 -- '{"contract_status": "declined", "contract_declined_at": "2026-01-31T18:00:00Z"}'. Under the
--- player's row lock it sets them, keeps a token it replaces in superseded_contract_tokens (so that
--- link answers 410), and writes an admin_override audit row with the contract before and after, who
--- made the change and why. The table's CHECKs still hold: a signed contract needs its signed_at.
+-- player's row lock it sets them and writes an admin_override audit row with the contract before
+-- and after, who made the change and why. A token it replaces stays routed (contract_links) and is
+-- held no more, so that link answers 410 as replaced (lock_offered_contract). The table's CHECKs
+-- still hold: a signed contract needs its signed_at.
 CREATE OR REPLACE FUNCTION override_contract(
   p_tenant_id integer,
   p_player_id integer,
@@ -57,15 +58,8 @@ BEGIN
   END IF;
 
   IF before.contract_token IS NOT NULL AND after.contract_token IS DISTINCT FROM before.contract_token THEN
-    INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
-    VALUES (before.contract_token, p_tenant_id, p_player_id)
-    ON CONFLICT (tenant_id, token) DO NOTHING;
-    -- The offer's signers go with its link: their own links answer as replaced, and the new token
-    -- is the player's one link, as for an offer made before signers existed.
-    INSERT INTO superseded_contract_tokens (token, tenant_id, player_id)
-    SELECT signer.token, signer.tenant_id, signer.player_id FROM contract_signers AS signer
-    WHERE signer.tenant_id = p_tenant_id AND signer.player_id = p_player_id AND signer.position > 1
-    ON CONFLICT (tenant_id, token) DO NOTHING;
+    -- The offer's signers go with its link: their own links, held no more, answer as replaced, and
+    -- the new token is the player's one link, as for an offer made before signers existed.
     DELETE FROM contract_signers WHERE contract_signers.tenant_id = p_tenant_id AND contract_signers.player_id = p_player_id;
   END IF;
 

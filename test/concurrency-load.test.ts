@@ -1,6 +1,4 @@
 import test from 'ava';
-import { sql } from 'slonik';
-import { z } from 'zod';
 import type { AuditEventType, ContractEvent, ContractStatus } from '../machines/contract.ts';
 import { evaluate } from '../machines/evaluate.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
@@ -16,6 +14,7 @@ import {
 } from './helpers/fixtures.ts';
 import { OPERATIONS, type Operation, type WorkloadTally, runMixedWorkload } from './helpers/mixed-workload.ts';
 import { type TestServer, startTestServer } from './helpers/server.ts';
+import { readReplacedLinks } from './helpers/replaced-links.ts';
 
 // docs/PRODUCT.md, "The state machine" and "Non-functional guarantees", under load: many admins and
 // families at once on a few players, for a fixed time, then the database must still tell one
@@ -97,9 +96,7 @@ test.before('the mixed workload runs and the database is read back', async (t) =
     rows.set(id, await readPlayer(db.pool, club, id));
     audit.set(id, await readAuditLog(db.pool, club, id));
   }
-  const superseded = await db.pool.any(sql.type(z.object({ token: z.string(), player_id: z.number() }))`
-    SELECT token, player_id FROM superseded_contract_tokens WHERE tenant_id = ${club.id}
-  `);
+  const superseded = await readReplacedLinks(db.pool, club.id);
   outcome = { club, teamIds, tally, players: rows, audit, superseded };
 });
 

@@ -8,6 +8,7 @@ import { type DedicatedPostgres, startDedicatedPostgres } from './helpers/dedica
 import { type Club, createClub, createPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { type TestServer, startTestServer } from './helpers/server.ts';
+import { readReplacedLinks } from './helpers/replaced-links.ts';
 
 // docs/PRODUCT.md, "Non-functional guarantees" and "Database": PostgreSQL really stops while offers
 // stream in. Every request answers 200 or 503 `database_unavailable` well within 10 s (the
@@ -140,7 +141,6 @@ const auditEntry = z.object({
   new_token: z.string().nullable(),
   new_fee: z.number().nullable(),
 });
-const supersededToken = z.object({ player_id: z.number(), token: z.string() });
 
 /**
  * Every acknowledged offer is in the database, and each player's rows tell one unbroken story:
@@ -174,9 +174,7 @@ async function checkStoredWhole(
            new_state->>'contract_token' AS new_token, (new_state->>'monthly_fee')::int AS new_fee
     FROM contract_audit_log WHERE tenant_id = ${club.id} ORDER BY id
   `);
-  const superseded = await db.any(sql.type(supersededToken)`
-    SELECT player_id, token FROM superseded_contract_tokens WHERE tenant_id = ${club.id}
-  `);
+  const superseded = await readReplacedLinks(db, club.id);
   t.is(rows.length, players.length);
   t.deepEqual(
     rows.filter((row) => !row.consistent).map((row) => row.id),

@@ -7,6 +7,7 @@ import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { type Club, createClub, createPlayer, createTeam, putContractInState, readAuditLog, readPlayer } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { type TestServer, startTestServer } from './helpers/server.ts';
+import { readReplacedLinks } from './helpers/replaced-links.ts';
 
 // docs/PRODUCT.md, "Non-functional guarantees" and "Database": a backend killed in the middle of a
 // transition, or a pool with every connection busy, answers 503 `database_unavailable` — never 500,
@@ -228,15 +229,11 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): P
   }
 }
 
-const supersededToken = z.object({ token: z.string() });
-
 /** Everything a transition may write for one player. */
 async function contractRecord(db: CommonQueryMethods, club: Club, playerId: number) {
   return {
     player: await readPlayer(db, club, playerId),
     audit: await readAuditLog(db, club, playerId),
-    superseded: await db.anyFirst(sql.type(supersededToken)`
-      SELECT token FROM superseded_contract_tokens WHERE tenant_id = ${club.id} AND player_id = ${playerId} ORDER BY token
-    `),
+    superseded: (await readReplacedLinks(db, club.id, playerId)).map((link) => link.token).sort(),
   };
 }

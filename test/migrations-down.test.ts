@@ -99,10 +99,14 @@ async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; with
   await putContractInState(db, club, withdrawn, 'withdrawn');
   const expired = await createPlayer(db, club, { teamIds: [under14] });
   await putContractInState(db, club, expired, 'expired');
-  // Offered again after a decline: the replaced link is recorded, with no audit row.
+  // Offered again after a decline: the replaced link is recorded, with no audit row, in
+  // superseded_contract_tokens, as releases before 0082 recorded it.
   const offeredAgain = await createPlayer(db, club, { teamIds: [under14] });
-  await putContractInState(db, club, offeredAgain, 'declined');
+  const declinedLink = await putContractInState(db, club, offeredAgain, 'declined');
   await offerContract(db, { ...offer, playerId: offeredAgain });
+  await db.query(sql.unsafe`
+    INSERT INTO superseded_contract_tokens (token, tenant_id, player_id) VALUES (${declinedLink}, ${club.id}, ${offeredAgain})
+  `);
 
   // Removed with their audit rows, whose places in the chain stay (contract_audit_log_removed).
   const left = await createPlayer(db, club);

@@ -15,6 +15,7 @@ import { request } from './helpers/http.ts';
 import { type PgBouncer, startPgBouncer } from './helpers/pgbouncer.ts';
 import { type RoundRobin, startRoundRobin } from './helpers/round-robin.ts';
 import { startTestServer } from './helpers/server.ts';
+import { readReplacedLinks } from './helpers/replaced-links.ts';
 import { type ServiceProcess, startServiceProcess } from './helpers/service-process.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 
@@ -169,9 +170,7 @@ test.serial(
         ['decline', tierChange.body.contract_token, tierChange.body.contract_token],
       ],
     );
-    const replaced = await reader.anyFirst(sql.type(z.object({ token: z.string() }))`
-    SELECT token FROM superseded_contract_tokens WHERE tenant_id = ${club.id} AND player_id = ${playerId} ORDER BY superseded_at, token
-  `);
+    const replaced = (await readReplacedLinks(reader, club.id, playerId)).map((link) => link.token);
     t.deepEqual(replaced, [first.body.contract_token, second.body.contract_token, tierChange.body.contract_token]);
     const routed = await reader.oneFirst(sql.type(z.object({ count: z.bigint() }))`
     SELECT count(*) FROM contract_links WHERE tenant_id = ${club.id}
@@ -224,9 +223,7 @@ test.serial(
     }
     const finalToken = (await readPlayer(reader, club, playerId)).contract_token;
     t.is(audit.at(-1)?.new_state.contract_token, finalToken);
-    const archived = await reader.anyFirst(sql.type(z.object({ token: z.string() }))`
-    SELECT token FROM superseded_contract_tokens WHERE tenant_id = ${club.id} AND player_id = ${playerId}
-  `);
+    const archived = (await readReplacedLinks(reader, club.id, playerId)).map((link) => link.token);
     t.is(archived.length, SIMULTANEOUS, 'each replaced token archived once');
     t.deepEqual([...archived, finalToken].sort(), [...issued].sort());
     t.deepEqual(audit.map((row) => row.old_state.contract_token).sort(), [...archived].sort());

@@ -226,4 +226,17 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
     explanation: "every club's webhook endpoints with their secrets, and the events and delivery log they had",
     query: 'SELECT EXISTS (SELECT 1 FROM webhook_endpoints) OR EXISTS (SELECT 1 FROM webhook_events)',
   },
+  // Reverted after 0083, which records each link replaced since in superseded_contract_tokens with
+  // the time it was replaced: what is lost is when the guardians' links still open were minted.
+  '0080_contract-links-minted-at': {
+    kind: 'loses-data',
+    explanation:
+      "when each guardian's link of an open offer was minted: once up again, should that contract be signed and " +
+      'a tier change replace it, those links would no longer show what was signed',
+    query: `
+      SELECT EXISTS (
+        SELECT 1 FROM contract_signers AS signer JOIN contract_links AS links ON links.token = signer.token
+        WHERE signer.position > 1 AND links.minted_at IS NOT NULL
+      )`,
+  },
 };

@@ -118,7 +118,8 @@ export interface FamilyClub {
 }
 
 const contractRow = z.object({
-  superseded: z.boolean(),
+  held_no_more: z.boolean(),
+  recorded_replaced: z.boolean(),
   player_name: z.string().nullable(),
   team_names: z.array(z.string()).nullable(),
   monthly_fee: z.number().nullable(),
@@ -169,17 +170,39 @@ function holdsLink(token: string) {
 }
 
 /**
+ * Whether the routed link was replaced by an offer: its player is still there, but the join with
+ * {@link holdsLink} found that it holds the link no more. Every token ever minted stays routed
+ * (contract_links), so that is a replaced link; a deleted player's links are unknown.
+ */
+const heldNoMore = sql.fragment`(
+  players.id IS NULL AND EXISTS (
+    SELECT 1 FROM players AS routed WHERE routed.tenant_id = route.tenant_id AND routed.id = route.player_id
+  )
+)`;
+
+/**
+ * Whether the previous release recorded the link as replaced, as offers did before migration 0082.
+ * Read until no release that writes superseded_contract_tokens runs (docs/OPERATING.md, "A breaking
+ * change").
+ */
+function recordedReplaced(token: string) {
+  return sql.fragment`EXISTS (
+    SELECT 1 FROM superseded_contract_tokens
+    WHERE superseded_contract_tokens.tenant_id = route.tenant_id AND superseded_contract_tokens.token = ${token}
+  )`;
+}
+
+/**
  * What a family's link opens. One round trip: the token's club and player from the routing index
- * (contract_links), then that player if it still holds the token, and the club's replaced tokens,
- * so an unknown token and a replaced one take the same work.
+ * (contract_links), then that player if it still holds the token, else whether the link was
+ * replaced. Each of the two probes by key is a column of its own, so both run for any dead link: an
+ * unknown token and a replaced one take the same work.
  */
 export async function findContractByToken(db: CommonQueryMethods, token: string): Promise<ContractLink> {
   const row = await db.one(sql.type(contractRow)`
     SELECT
-      EXISTS (
-        SELECT 1 FROM superseded_contract_tokens
-        WHERE superseded_contract_tokens.tenant_id = route.tenant_id AND superseded_contract_tokens.token = ${token}
-      ) AS superseded,
+      ${heldNoMore} AS held_no_more,
+      ${recordedReplaced(token)} AS recorded_replaced,
       players.name AS player_name,
       CASE WHEN players.id IS NOT NULL THEN ARRAY(
         SELECT teams.name FROM player_teams
@@ -219,12 +242,12 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
   const club =
     row.club_name === null ? null : { name: row.club_name, contactEmail: row.club_contact_email, language: row.club_language };
   if (row.contract_status === null || row.contract_status === 'none') {
-    return row.superseded ? { kind: 'superseded', club } : { kind: 'unknown' };
+    return row.held_no_more || row.recorded_replaced ? { kind: 'superseded', club } : { kind: 'unknown' };
   }
   if (row.contract_status === 'withdrawn' || row.contract_status === 'expired') {
     return { kind: 'closed', status: row.contract_status, club };
   }
-  const { superseded: _superseded, contract_status: _status, ...contract } = withTerms(row);
+  const { held_no_more: _held, recorded_replaced: _recorded, contract_status: _status, ...contract } = withTerms(row);
   return {
     kind: 'current',
     contract: {
@@ -307,6 +330,14 @@ export type SignedContract = Omit<z.infer<typeof signedRow>, 'terms_version' | '
 export async function findSignedContract(db: CommonQueryMethods, token: string): Promise<SignedContract | null> {
   const row = await db.maybeOne(sql.type(signedRow)`
     WITH route AS (${routeOf(token)}),
+    replaced AS (
+      SELECT route.tenant_id, route.player_id, links.minted_at, legacy.superseded_at
+      FROM route
+      JOIN contract_links AS links ON links.token = ${token}
+      LEFT JOIN players ON players.tenant_id = route.tenant_id AND players.id = route.player_id AND ${holdsLink(token)}
+      LEFT JOIN superseded_contract_tokens AS legacy ON legacy.tenant_id = route.tenant_id AND legacy.token = ${token}
+      WHERE ${heldNoMore} OR ${recordedReplaced(token)}
+    ),
     signed AS (
       SELECT players.tenant_id, players.id AS player_id, contract_snapshot(players, ${teamIdsOfPlayer}) AS contract,
              NULL::timestamptz AS replaced_at,
@@ -321,17 +352,21 @@ export async function findSignedContract(db: CommonQueryMethods, token: string):
              (SELECT max(audit.id) FROM contract_audit_log AS audit
               WHERE audit.tenant_id = tier_change.tenant_id AND audit.player_id = tier_change.player_id
                 AND audit.event_type = 'sign' AND audit.id < tier_change.id) AS sign_audit_id
-      FROM route
-      JOIN superseded_contract_tokens AS replaced ON replaced.tenant_id = route.tenant_id AND replaced.token = ${token}
+      FROM replaced
       CROSS JOIN LATERAL (
         SELECT contract_audit_log.tenant_id, contract_audit_log.player_id, contract_audit_log.old_state, contract_audit_log.ts,
                contract_audit_log.id
         FROM contract_audit_log
         WHERE contract_audit_log.tenant_id = replaced.tenant_id AND contract_audit_log.player_id = replaced.player_id
           AND contract_audit_log.event_type = 'tier_change'
-          -- The player's own link is in the snapshot; another signer's was replaced in the same
-          -- transaction as the tier change wrote its row, at the same now().
-          AND (contract_audit_log.old_state->>'contract_token' = ${token} OR contract_audit_log.ts = replaced.superseded_at)
+          -- The player's own link is in the snapshot. Another signer's was minted with the contract,
+          -- at its offer's now() (contract_links.minted_at); the previous release recorded it as
+          -- replaced in the same transaction as the tier change wrote its row, at the same now().
+          AND (
+            contract_audit_log.old_state->>'contract_token' = ${token}
+            OR (contract_audit_log.old_state->>'contract_offered_at')::timestamptz = replaced.minted_at
+            OR contract_audit_log.ts = replaced.superseded_at
+          )
           AND contract_audit_log.old_state->>'contract_status' = 'signed'
         ORDER BY contract_audit_log.id DESC
         LIMIT 1
