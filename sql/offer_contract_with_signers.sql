@@ -52,9 +52,9 @@ BEGIN
     RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
   END IF;
 
-  before_team_ids := player_team_ids(p_tenant_id, p_player_id);
+  before_team_ids := team_ids_of_player(p_tenant_id, p_player_id);
   -- Taken before the new offer's signers replace the old one's, whose signatures it records.
-  before_state := contract_snapshot(before, before_team_ids);
+  before_state := snapshot_contract(before, before_team_ids);
   context := jsonb_build_object('teamIds', before_team_ids);
   rule := contract_transition(before.contract_status, event, context, p_allowed_from);
 
@@ -113,7 +113,7 @@ BEGIN
     'moved_teams', changes_team,
     'archived', rule.audit_event = 'tier_change' IS TRUE,
     'actor', p_actor,
-    'signers', contract_signers_of(after)
+    'signers', list_contract_signers(after)
   ));
   -- The audit row last: its insert holds the club's audit chain head until commit
   -- (contract_audit_log_chain), and every offer of the club waits for that lock.
@@ -124,7 +124,7 @@ BEGIN
       p_player_id,
       rule.audit_event,
       before_state,
-      contract_snapshot(after, after_team_ids),
+      snapshot_contract(after, after_team_ids),
       p_actor,
       p_source
     )

@@ -79,9 +79,9 @@ BEGIN
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   RETURNING * INTO after;
 
-  current_team_ids := player_team_ids(p_tenant_id, p_player_id);
-  before_state := contract_snapshot(before, current_team_ids);
-  after_state := contract_snapshot(after, current_team_ids);
+  current_team_ids := team_ids_of_player(p_tenant_id, p_player_id);
+  before_state := snapshot_contract(before, current_team_ids);
+  after_state := snapshot_contract(after, current_team_ids);
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source, reason)
   VALUES (p_tenant_id, p_player_id, 'admin_override', before_state, after_state, p_actor, 'override_contract', p_reason)
   RETURNING contract_audit_log.id INTO new_audit_id;
