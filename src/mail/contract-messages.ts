@@ -145,6 +145,14 @@ export async function releaseContractMessageClaims(db: CommonQueryMethods): Prom
   return released.rowCount;
 }
 
+/** Makes sure attempt `attempt` of a queued message is counted (begin_signer_message counts the ones that got that far). */
+export async function countAttempt(db: CommonQueryMethods, tenantId: number, messageId: number, attempt: number): Promise<void> {
+  await db.query(sql.unsafe`
+    UPDATE contract_messages SET attempts = greatest(attempts, ${attempt})
+    WHERE tenant_id = ${tenantId} AND id = ${messageId} AND status = 'queued' AND attempts < ${attempt}
+  `);
+}
+
 /** `sent`, `failed` with the reason, or null: queued again for the next attempt, with the error of this one. */
 export async function finishContractMessage(
   db: CommonQueryMethods,

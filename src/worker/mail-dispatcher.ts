@@ -2,7 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
 import { isDatabaseUnavailable } from '../errors.ts';
-import { claimContractMessages, finishContractMessage, releaseContractMessageClaims } from '../mail/contract-messages.ts';
+import {
+  claimContractMessages,
+  countAttempt,
+  finishContractMessage,
+  releaseContractMessageClaims,
+} from '../mail/contract-messages.ts';
 import { type AttemptOutcome, MESSAGE_MAX_ATTEMPTS, type MessageAttempt } from './contract-mail-tasks.ts';
 
 export interface MailDispatcherOptions {
@@ -63,9 +68,17 @@ export async function startMailDispatcher({
     try {
       await send(claimed);
     } catch (error) {
-      log.error({ err: error, messageId: claimed.messageId }, 'sending a message failed; it is tried again later');
-      // Queued again after its backoff; if the database is gone, its lease brings it back.
-      await finishContractMessage(pool, claimed.tenantId, claimed.messageId, null, String(error)).catch(() => {});
+      // Counted as an attempt even when it failed before the message was begun, so that a message
+      // that always fails so ends, failed, after the last attempt, as a job would; otherwise it is
+      // queued again after its backoff. If the database is gone, its lease brings it back.
+      const final = claimed.attempt >= claimed.maxAttempts;
+      log.error(
+        { err: error, messageId: claimed.messageId, attempt: claimed.attempt },
+        final ? 'sending a message failed; it was the last attempt' : 'sending a message failed; it is tried again later',
+      );
+      await countAttempt(pool, claimed.tenantId, claimed.messageId, claimed.attempt)
+        .then(() => finishContractMessage(pool, claimed.tenantId, claimed.messageId, final ? 'failed' : null, String(error)))
+        .catch(() => {});
     }
   };
 
