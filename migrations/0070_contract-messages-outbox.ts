@@ -1,4 +1,4 @@
-// sha256:c31be1dff7c054e4ccf8a37712e6cef6a9c5309c6aa9aed062156dd604ad39b2 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
+// sha256:8e1b3e52c101f70c1828ea6ed1884548009818b9b2b58c3548972f9737a860c1 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 
 // contract_messages becomes the e-mail's own outbox (docs/DESIGN.md, "E-mail queue"): the worker
@@ -16,8 +16,15 @@ export async function up(pgm: MigrationBuilder): Promise<void> {
   `);
 }
 
+// The down loses no mail: each message still waiting in the outbox first gets the job the earlier
+// release sends mail by (sql/enqueue_contract_job.sql, which every release has), due when the
+// message was: a held one when its budget allows, a claimed one once its lease runs out.
 export async function down(pgm: MigrationBuilder): Promise<void> {
   pgm.sql(`
+    SELECT enqueue_contract_job(
+      'send_contract_message', json_build_object('tenant_id', tenant_id, 'message_id', id), NULL, due_at, 8::smallint
+    )
+    FROM contract_messages WHERE status = 'queued' AND due_at IS NOT NULL;
     ALTER TABLE contract_messages DROP COLUMN claimed_at;
     ALTER TABLE contract_messages DROP COLUMN due_at;
   `);

@@ -205,12 +205,4 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
     explanation: "every club's webhook endpoints with their secrets, and the events and delivery log they had",
     query: 'SELECT EXISTS (SELECT 1 FROM webhook_endpoints) OR EXISTS (SELECT 1 FROM webhook_events)',
   },
-  // The outbox's messages still to send have no job: once due_at is gone, nothing would send them.
-  '0070_contract-messages-outbox': {
-    kind: 'loses-data',
-    explanation:
-      'the e-mails to families waiting in the outbox (docs/DESIGN.md, "E-mail queue"), still to send or to retry: ' +
-      'without their due time no worker sends them',
-    query: "SELECT EXISTS (SELECT 1 FROM contract_messages WHERE status = 'queued' AND due_at IS NOT NULL)",
-  },
 };
