@@ -201,6 +201,8 @@ CREATE TABLE public.contract_messages (
     signer_id integer,
     signer_name text,
     signer_role text,
+    due_at timestamp with time zone,
+    claimed_at timestamp with time zone,
     CONSTRAINT contract_messages_attempts_check CHECK ((attempts >= 0)),
     CONSTRAINT contract_messages_carry_their_subject CHECK ((((kind = 'confirmation'::text) = (audit_id IS NOT NULL)) AND ((kind = 'confirmation'::text) = (contract_token_sha256 IS NULL)))),
     CONSTRAINT contract_messages_contract_token_sha256_check CHECK ((octet_length(contract_token_sha256) = 32)),
@@ -211,6 +213,7 @@ CREATE TABLE public.contract_messages (
     CONSTRAINT contract_messages_tenant_id_player_id_fkey FOREIGN KEY (tenant_id, player_id) REFERENCES public.players(tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX contract_messages_by_player ON public.contract_messages USING btree (tenant_id, player_id, id);
+CREATE INDEX contract_messages_due ON public.contract_messages USING btree (due_at) WHERE ((status = 'queued'::text) AND (due_at IS NOT NULL));
 CREATE INDEX contract_messages_queued_offer ON public.contract_messages USING btree (tenant_id, player_id) WHERE ((kind = 'offer'::text) AND (status = 'queued'::text));
 
 CREATE TABLE public.contract_receipts (
@@ -699,6 +702,22 @@ BEGIN
     END IF;
   END LOOP;
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.claim_contract_messages(p_limit integer, p_lease interval)
+ RETURNS TABLE(tenant_id integer, id bigint, attempts integer, created_at timestamp with time zone)
+ LANGUAGE sql
+AS $function$
+  UPDATE contract_messages AS claimed SET due_at = now() + p_lease, claimed_at = now()
+  FROM (
+    SELECT due.tenant_id, due.id FROM contract_messages AS due
+    WHERE due.status = 'queued' AND due.due_at IS NOT NULL AND due.due_at <= now()
+    ORDER BY due.due_at
+    LIMIT p_limit
+    FOR UPDATE SKIP LOCKED
+  ) AS due
+  WHERE claimed.tenant_id = due.tenant_id AND claimed.id = due.id
+  RETURNING claimed.tenant_id, claimed.id, claimed.attempts, claimed.created_at;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.claim_family_mail(p_tenant_id integer, p_message_id bigint, p_per_hour integer, p_spacing interval)
@@ -1383,7 +1402,13 @@ AS $function$
     UPDATE contract_messages SET
       status = coalesce(p_status, contract_messages.status),
       last_error = p_error,
-      sent_at = CASE WHEN p_status = 'sent' THEN now() END
+      sent_at = CASE WHEN p_status = 'sent' THEN now() END,
+      due_at = CASE
+        WHEN p_status IS NULL AND contract_messages.due_at IS NOT NULL
+          THEN now() + make_interval(secs => exp(least(contract_messages.attempts, 10)))
+        ELSE contract_messages.due_at
+      END,
+      claimed_at = NULL
     WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id
       AND (contract_messages.status = 'queued' OR (p_status = 'sent' AND contract_messages.status = 'skipped'))
     RETURNING contract_messages.*
@@ -1477,12 +1502,17 @@ DECLARE
 BEGIN
   SELECT * INTO message FROM contract_messages
   WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id;
+  IF message.due_at IS NOT NULL THEN
+    UPDATE contract_messages SET due_at = p_until, claimed_at = NULL
+    WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.id = p_message_id;
+    RETURN;
+  END IF;
   PERFORM graphile_worker.add_job(
     'send_contract_message',
     json_build_object('tenant_id', p_tenant_id, 'message_id', p_message_id),
     run_at => p_until,
     max_attempts => 8,
-    -- Keyed as queue_signer_message keys it: the first signer's offer mail, per player.
+    -- Keyed as the earlier queue functions keyed it: the first signer's offer mail, per player.
     job_key => CASE
       WHEN message.kind = 'offer' AND (message.signer_id IS NULL OR EXISTS (
         SELECT 1 FROM contract_signers
@@ -2338,29 +2368,16 @@ CREATE OR REPLACE FUNCTION public.queue_signer_message(p_tenant_id integer, p_pl
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-  first_offer_mail boolean := p_kind = 'offer' AND ((p_signer).id IS NULL OR (p_signer).position = 1);
   queued_id bigint;
 BEGIN
-  IF first_offer_mail THEN
-    UPDATE contract_messages SET status = 'skipped', last_error = 'a newer offer replaced its link before it left'
-    WHERE contract_messages.tenant_id = p_tenant_id AND contract_messages.player_id = p_player_id
-      AND contract_messages.kind = 'offer' AND contract_messages.status = 'queued';
-  END IF;
   INSERT INTO contract_messages (
-    tenant_id, player_id, kind, recipient, contract_token_sha256, audit_id, signer_id, signer_name, signer_role
+    tenant_id, player_id, kind, recipient, contract_token_sha256, audit_id, signer_id, signer_name, signer_role, due_at
   )
   VALUES (
     p_tenant_id, p_player_id, p_kind, CASE WHEN (p_signer).role = 'guardian' THEN (p_signer).email ELSE p_player_email END, sha256(convert_to(p_contract_token, 'UTF8')),
-    p_audit_id, (p_signer).id, (p_signer).name, (p_signer).role
+    p_audit_id, (p_signer).id, (p_signer).name, (p_signer).role, now()
   )
   RETURNING contract_messages.id INTO queued_id;
-  PERFORM enqueue_contract_job(
-    'send_contract_message',
-    json_build_object('tenant_id', p_tenant_id, 'message_id', queued_id),
-    CASE WHEN first_offer_mail THEN contract_offer_mail_key(p_tenant_id, p_player_id) END,
-    -- Exponential backoff (graphile-worker waits e^attempt seconds): eight attempts span about 30 minutes.
-    p_max_attempts => 8::smallint
-  );
   RETURN queued_id;
 END;
 $function$;

@@ -1,3 +1,9 @@
+-- Kept for the previous release (docs/OPERATING.md, "Deploying"): its queue functions in flight
+-- while the migrations commit call it, and queue_contract_message still does; the worker still runs
+-- the send_contract_message jobs it adds. E-mail is now queued in the outbox instead
+-- (sql/queue_signer_message.sql; docs/DESIGN.md, "E-mail queue"). Dropped once no instance of that
+-- release runs.
+--
 -- Adds one job for the contract worker (src/worker/) in the caller's transaction: what
 -- graphile_worker.add_job does for one job, with the same job_key rule (a pending job with the key is
 -- replaced; one already running keeps running, loses its key, and a new job is added), without its

@@ -6,15 +6,16 @@ import { createLogger } from '../src/logger.ts';
 import { type Metrics, createMetrics } from '../src/operations/metrics.ts';
 import { type ContractWorker, startContractWorker } from '../src/worker/contract-worker.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
-import { type Club, createClub, createPlayer, createTeam, readJobs, readMessages } from './helpers/fixtures.ts';
+import { type Club, createClub, createPlayer, createTeam, readJobs, readMessages, readOutbox } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { type TestServer, startTestServer } from './helpers/server.ts';
 import { eventually } from './helpers/eventually.ts';
 import { type ReceivedMail, type TestSmtpServer, startSmtpServer } from './helpers/smtp-server.ts';
 
 // The family's e-mail end to end: an offer, a sign or a decline through HTTP queues its message in
-// the same transaction; the worker, running as npm start runs it, sends it to a real SMTP server
-// on loopback. Time is driven by scheduling (a job made due now), never by sleeping for days.
+// the same transaction, in the outbox (docs/DESIGN.md, "E-mail queue"); the worker, running as npm
+// start runs it, sends it to a real SMTP server on loopback. Time is driven by scheduling (a job or
+// a message made due now), never by sleeping for days.
 
 let db: TestDatabase;
 let smtp: TestSmtpServer;
@@ -62,13 +63,19 @@ async function family(options: { clubName?: string } = {}) {
 const mailsTo = (email: string): ReceivedMail[] => smtp.received.filter((mail) => mail.envelope.to.includes(email));
 
 /** Makes the player's pending jobs of one task due now, as if their time had come. */
-const runNow = (club: Club, playerId: number, task: 'send_contract_message' | 'queue_contract_reminder' | 'expire_contract') =>
+const runNow = (club: Club, playerId: number, task: 'queue_contract_reminder' | 'expire_contract') =>
   db.pool.query(sql.unsafe`
     UPDATE graphile_worker._private_jobs SET run_at = now()
     WHERE locked_at IS NULL AND (payload->>'tenant_id')::integer = ${club.id}
       AND task_id = (SELECT id FROM graphile_worker._private_tasks WHERE identifier = ${task})
-      AND ((payload->>'player_id')::integer = ${playerId}
-        OR (payload->>'message_id')::bigint IN (SELECT id FROM contract_messages WHERE tenant_id = ${club.id} AND player_id = ${playerId}))
+      AND (payload->>'player_id')::integer = ${playerId}
+  `);
+
+/** Makes the player's queued messages waiting for a retry due now, as if their backoff had passed. */
+const retryNow = (club: Club, playerId: number) =>
+  db.pool.query(sql.unsafe`
+    UPDATE contract_messages SET due_at = now()
+    WHERE tenant_id = ${club.id} AND player_id = ${playerId} AND status = 'queued' AND claimed_at IS NULL AND due_at > now()
   `);
 
 /** Waits until no message is in flight, so a test that changes how the server answers changes it for its own. */
@@ -82,17 +89,12 @@ const quiet = () =>
     (count) => count === 0,
   );
 
-/** Waits until the player's send job has failed `attempts` times and waits for its next try. */
+/** Waits until the player's message has failed `attempts` times and waits, unclaimed, for its next try. */
 const failedAttempts = (club: Club, playerId: number, attempts: number) =>
   eventually(
     `attempt ${attempts}`,
-    () =>
-      db.pool.anyFirst(sql.type(z.object({ attempts: z.number() }))`
-        SELECT attempts FROM graphile_worker._private_jobs
-        WHERE locked_at IS NULL AND (payload->>'tenant_id')::integer = ${club.id}
-          AND (payload->>'message_id')::bigint IN (SELECT id FROM contract_messages WHERE tenant_id = ${club.id} AND player_id = ${playerId})
-      `),
-    (found) => found[0] === attempts,
+    async () => (await readOutbox(db.pool, club, playerId)).filter((row) => row.status === 'queued' && !row.claimed && row.attempts > 0),
+    (found) => found[0]?.attempts === attempts,
     15_000,
   );
 
@@ -199,7 +201,7 @@ test.serial('a server answering 451 twice, then 250, gets the message once, afte
   for (const attempts of [1, 2]) {
     await failedAttempts(club, playerId, attempts);
     t.like((await readMessages(db.pool, club, playerId))[0], { status: 'queued', attempts, last_error: '451 Try again later' });
-    await runNow(club, playerId, 'send_contract_message');
+    await retryNow(club, playerId);
   }
 
   const [mail] = await eventually(
@@ -236,13 +238,10 @@ test.serial('a 550 for the recipient fails the message, with the server’s reas
   t.like(row, { status: 'failed', attempts: 1 });
   t.regex(row?.last_error ?? '', /550.*No such mailbox/);
   t.deepEqual(mailsTo(email), []);
-  // The job ends just after its task recorded the failure: it is removed, not scheduled again.
-  await eventually(
-    'the send job removed',
-    () => readJobs(db.pool, club, playerId),
-    (jobs) => !jobs.some((job) => job.task === 'send_contract_message'),
-  );
+  // Done: no longer due, never taken again.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
   t.like((await readMessages(db.pool, club, playerId))[0], { status: 'failed', attempts: 1 });
+  t.deepEqual(mailsTo(email), []);
 });
 
 test.serial(
@@ -270,7 +269,7 @@ test.serial(
     t.true(Date.now() - started < 15_000);
 
     await failedAttempts(club, playerId, 1);
-    await runNow(club, playerId, 'send_contract_message');
+    await retryNow(club, playerId);
     await eventually(
       'mail',
       () => mailsTo(email),
@@ -557,4 +556,182 @@ test.serial('a signature that wins the race against the deadline stays signed', 
     )`SELECT contract_status AS status FROM players WHERE tenant_id = ${club.id} AND id = ${playerId}`,
   );
   t.is(status, 'signed');
+});
+
+// The outbox's own guarantees (docs/DESIGN.md, "E-mail queue").
+
+test.serial(
+  'a newer offer’s mail replaces the older one’s: the older ends skipped when the worker takes it, only the newer is delivered',
+  async (t) => {
+    await worker.stop();
+    const { club, playerId, email, offer } = await family();
+    const older = await offer();
+    const newer = await offer('?force=true', { monthly_fee: 175 });
+    t.like(await readMessages(db.pool, club, playerId), [{ status: 'queued' }, { status: 'queued' }], 'queuing wrote no skip');
+
+    worker = await startWorker();
+
+    const [mail] = await eventually(
+      'the newer offer’s mail',
+      () => mailsTo(email),
+      (mails) => mails.length === 1,
+    );
+    t.true(lines(mail as ReceivedMail).includes(newer.body.contract_url));
+    t.false((mail?.text ?? '').includes(older.body.contract_token));
+    t.like(
+      await eventually(
+        'both settled',
+        () => readMessages(db.pool, club, playerId),
+        (rows) => rows.every((row) => row.status !== 'queued'),
+      ),
+      [
+        { status: 'skipped', attempts: 0, last_error: 'a newer offer replaced its link before it left', sent: false },
+        { status: 'sent', attempts: 1, sent: true },
+      ],
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    t.is(mailsTo(email).length, 1);
+  },
+);
+
+test.serial('a failed send is retried after its backoff, by itself, and each attempt is counted', async (t) => {
+  const { club, playerId, email, offer } = await family();
+  await quiet();
+  let refusals = 0;
+  smtp.respondWith(() => (refusals++ < 1 ? { code: 451, message: 'Greylisted' } : 'accept'));
+  t.teardown(() => smtp.respondWith(() => 'accept'));
+
+  await offer();
+  const [waiting] = await failedAttempts(club, playerId, 1);
+  t.like(waiting, { status: 'queued', attempts: 1, claimed: false, due: false });
+  // graphile-worker's backoff after a first attempt: e^1 s.
+  t.true((waiting?.due_in_s ?? 0) > 1 && (waiting?.due_in_s ?? 0) <= Math.E, `due again in ${waiting?.due_in_s} s`);
+  t.like((await readMessages(db.pool, club, playerId))[0], { last_error: '451 Greylisted' });
+
+  await eventually(
+    'the retry delivered',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+  );
+  t.like(
+    (
+      await eventually(
+        'sent',
+        () => readMessages(db.pool, club, playerId),
+        (rows) => rows[0]?.status === 'sent',
+      )
+    )[0],
+    { attempts: 2, last_error: null },
+  );
+  t.regex(await metrics().registry.metrics(), /^mail_messages_total\{kind="offer",outcome="retried"\} [1-9]\d*$/m);
+});
+
+test.serial('a message claimed by a worker that died is sent once its lease runs out', async (t) => {
+  await worker.stop();
+  const { club, playerId, email, offer } = await family();
+  await offer();
+  const [queued] = await readMessages(db.pool, club, playerId);
+  // A worker claims it for 3 s, begins its attempt, and dies before sending.
+  await db.pool.query(sql.unsafe`SELECT * FROM claim_contract_messages(100, interval '3 seconds')`);
+  await db.pool.query(sql.unsafe`SELECT * FROM begin_signer_message(${club.id}, ${queued?.id ?? 0})`);
+  t.like(await readOutbox(db.pool, club, playerId), [{ status: 'queued', attempts: 1, claimed: true, due: false }]);
+
+  worker = await startWorker();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  t.deepEqual(mailsTo(email), [], 'not taken while the lease runs');
+
+  await eventually(
+    'sent after the lease',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+  );
+  t.like(
+    (
+      await eventually(
+        'sent',
+        () => readMessages(db.pool, club, playerId),
+        (rows) => rows[0]?.status === 'sent',
+      )
+    )[0],
+    { attempts: 2 },
+  );
+});
+
+test.serial('two workers on one queue send each of 24 messages exactly once', async (t) => {
+  const second = await startWorker();
+  t.teardown(() => second.stop());
+  const club = await createClub(db.pool);
+  const token = await server.adminToken(club.slug);
+  const emails: string[] = [];
+  for (let i = 0; i < 24; i += 1) {
+    const email = `two-workers-${club.id}-${i}@example.test`;
+    emails.push(email);
+    const playerId = await createPlayer(db.pool, club, { email });
+    t.is(
+      (await request(server.baseUrl, 'POST', '/admin/contract/offer', { token, body: { player_id: playerId, monthly_fee: 150 } })).status,
+      200,
+    );
+  }
+
+  await eventually(
+    'every message delivered',
+    () => emails.filter((email) => mailsTo(email).length > 0).length,
+    (count) => count === emails.length,
+  );
+  await quiet();
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  for (const email of emails) t.is(mailsTo(email).length, 1, `${email}: once`);
+  const rows = await db.pool.any(sql.type(z.object({ status: z.string(), attempts: z.number() }))`
+    SELECT status, attempts FROM contract_messages WHERE tenant_id = ${club.id}
+  `);
+  t.true(
+    rows.every((row) => row.status === 'sent' && row.attempts === 1),
+    JSON.stringify(rows),
+  );
+});
+
+test.serial('a message the previous release queued with a job (enqueue_contract_job) is delivered exactly once, by its job', async (t) => {
+  const { club, playerId, email, offer } = await family();
+  const { body } = await offer();
+  await eventually(
+    'offer mail',
+    () => mailsTo(email),
+    (mails) => mails.length === 1,
+  );
+
+  // As the previous release queues a reminder: queue_contract_message, which adds its job.
+  const id = Number(
+    await db.pool.oneFirst(sql.type(z.object({ id: z.bigint() }))`
+      SELECT queue_contract_message(${club.id}, ${playerId}, 'reminder', ${email}, ${body.contract_token}, NULL) AS id
+    `),
+  );
+  t.like((await readOutbox(db.pool, club, playerId)).at(-1), { id, outbox: false });
+  t.deepEqual(
+    (await readJobs(db.pool, club, playerId)).filter((job) => job.task === 'send_contract_message').map((job) => job.message_id),
+    [id],
+  );
+
+  const mails = await eventually(
+    'the reminder',
+    () => mailsTo(email),
+    (all) => all.length === 2,
+  );
+  t.true(lines(mails[1] as ReceivedMail).includes(body.contract_url));
+  t.like(
+    (
+      await eventually(
+        'sent',
+        () => readMessages(db.pool, club, playerId),
+        (rows) => rows.at(-1)?.status === 'sent',
+      )
+    ).at(-1),
+    { id, kind: 'reminder', status: 'sent', attempts: 1 },
+  );
+  await eventually(
+    'its job done',
+    () => readJobs(db.pool, club, playerId),
+    (jobs) => !jobs.some((job) => job.task === 'send_contract_message'),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  t.is(mailsTo(email).length, 2, 'and never a second time');
 });

@@ -14,7 +14,7 @@ import {
 import { offerOutcome, withdrawalOutcome } from '../src/contracts/store.ts';
 import { answeredRow } from '../src/family/store.ts';
 import { termsRow } from '../src/terms/store.ts';
-import { messageToSend, reminded } from '../src/mail/contract-messages.ts';
+import { claimedMessage, messageToSend, reminded } from '../src/mail/contract-messages.ts';
 import { useDatabase } from './helpers/sql-test.ts';
 
 // One shape per answer (docs/CONTRIBUTING.md, "Conventions"): the zod schema a store parses a SQL
@@ -61,6 +61,7 @@ const FUNCTION_ROWS: Readonly<Record<string, z.AnyZodObject>> = {
     language: true,
   }),
   remind_families: reminded,
+  claim_contract_messages: claimedMessage,
 };
 
 /** What slonik hands zod for each PostgreSQL type (src/db/pool.ts sets the parsers); jsonb may hold an object or a list. */

@@ -16,7 +16,7 @@ import { createEndpoint } from '../src/webhooks/store.ts';
 import { recordReceipt } from '../src/receipts/store.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
 import { sealEverything } from './helpers/audit-seal.ts';
-import { type Club, createClub, createPlayer, createTeam, putContractInState } from './helpers/fixtures.ts';
+import { type Club, createClub, createPlayer, createTeam, putContractInState, readMessages } from './helpers/fixtures.ts';
 
 // docs/OPERATING.md, "Reverting migrations": a down that would lose data is refused unless the operator accepts
 // the loss (--lose-data), and one that cannot run on the data there is, is refused either way; both
@@ -273,4 +273,31 @@ test("0018's down and up give every audit row the hash it had, while no audit ro
 
   t.is(before.length, 2);
   t.deepEqual(await hashes(), before);
+});
+
+test('0070’s down hands every message waiting in the outbox a job, due when the message was, so the earlier release sends it', async (t) => {
+  const db = await migratedDatabase(t);
+  const club = await createClub(db.pool);
+  const [waiting, held, sent] = [await createPlayer(db.pool, club), await createPlayer(db.pool, club), await createPlayer(db.pool, club)];
+  for (const player of [waiting, held, sent]) await putContractInState(db.pool, club, player, 'offered');
+  await db.pool.query(sql.unsafe`
+    UPDATE contract_messages SET due_at = now() + interval '1 hour' WHERE tenant_id = ${club.id} AND player_id = ${held}
+  `);
+  await db.pool.query(sql.unsafe`
+    UPDATE contract_messages SET status = 'sent', sent_at = now() WHERE tenant_id = ${club.id} AND player_id = ${sent}
+  `);
+  const messageOf = async (player: number) => (await readMessages(db.pool, club, player))[0]?.id ?? 0;
+
+  await migrate(db.url, { direction: 'down', count: downTo('0070_contract-messages-outbox'), ...quiet });
+
+  const jobs = await db.pool.any(sql.type(z.object({ message_id: z.number(), due_in_minutes: z.number() }))`
+    SELECT (jobs.payload->>'message_id')::integer AS message_id, round(extract(epoch FROM jobs.run_at - now()) / 60)::integer AS due_in_minutes
+    FROM graphile_worker._private_jobs AS jobs JOIN graphile_worker._private_tasks AS tasks ON tasks.id = jobs.task_id
+    WHERE tasks.identifier = 'send_contract_message' ORDER BY message_id
+  `);
+  t.deepEqual(jobs, [
+    { message_id: await messageOf(waiting), due_in_minutes: 0 },
+    { message_id: await messageOf(held), due_in_minutes: 60 },
+  ]);
+  await migrate(db.url, { direction: 'up', ...quiet });
 });

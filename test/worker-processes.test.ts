@@ -9,7 +9,7 @@ import { parseConfig } from '../src/config.ts';
 import { loadOrCreateLocalSigningKey } from '../src/identity/local-signing-key.ts';
 import { mintAdminToken } from '../src/identity/mint-admin-token.ts';
 import { type TestDatabase, createTestDatabase } from './helpers/database.ts';
-import { createClub, createPlayer, putContractInState, readMessages } from './helpers/fixtures.ts';
+import { createClub, createPlayer, putContractInState, readMessages, readOutbox } from './helpers/fixtures.ts';
 import { request } from './helpers/http.ts';
 import { CONTRACT_BASE_URL } from './helpers/server.ts';
 import { startServiceProcess } from './helpers/service-process.ts';
@@ -140,7 +140,7 @@ test.serial('two worker processes on one queue send each message once', async (t
   for (const worker of workers) t.like(await worker.exited, { code: 0 });
 });
 
-test.serial('a worker killed while sending leaves the message queued, and another sends it once the lock lapses', async (t) => {
+test.serial('a worker killed while sending leaves the message queued, and another sends it once its claim’s lease lapses', async (t) => {
   smtp.respondWith(() => 'hang');
   t.teardown(() => smtp.respondWith(() => 'accept'));
   const killed = await startWorkerProcess({ SMTP_URL: smtp.url, SMTP_TIMEOUT_MS: '60000' });
@@ -165,14 +165,16 @@ test.serial('a worker killed while sending leaves the message queued, and anothe
   t.is((await killed.exited).signal, 'SIGKILL');
 
   t.like(await readMessages(db.pool, club, playerId), [{ status: 'queued', attempts: 1 }], 'not lost: still queued');
+  const [claimed] = await readOutbox(db.pool, club, playerId);
+  t.like(claimed, { claimed: true, due: false }, 'claimed by the worker that died');
+  // The claim's lease (src/worker/contract-worker.ts, mailLeaseMs: 20 minutes with this timeout).
+  t.true((claimed?.due_in_s ?? 0) > 19 * 60 && (claimed?.due_in_s ?? 0) <= 20 * 60, `due again in ${claimed?.due_in_s} s`);
   smtp.respondWith(() => 'accept');
-  // Four hours on, graphile-worker's sweep (every 8–10 minutes in each worker) unlocks a job whose
-  // worker died; this is that sweep's statement, run now instead of waiting.
-  const unlocked = await db.pool.query(sql.unsafe`
-    UPDATE graphile_worker._private_jobs SET locked_at = NULL, locked_by = NULL, run_at = greatest(run_at, now())
-    WHERE locked_at IS NOT NULL AND (payload->>'tenant_id')::integer = ${club.id}
+  // That long after, the message is due again for any worker; the lease is made to run out now instead.
+  const lapsed = await db.pool.query(sql.unsafe`
+    UPDATE contract_messages SET due_at = now() WHERE tenant_id = ${club.id} AND player_id = ${playerId} AND claimed_at IS NOT NULL
   `);
-  t.is(unlocked.rowCount, 1, 'the job is still there, locked by the worker that died');
+  t.is(lapsed.rowCount, 1);
   const other = await startWorkerProcess({ SMTP_URL: smtp.url });
   t.teardown(() => other.child.kill('SIGKILL'));
 

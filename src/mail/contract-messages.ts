@@ -75,9 +75,9 @@ export type BegunMessage = { readonly send: MessageToSend } | { readonly heldUnt
 
 /**
  * Begins the message and claims its place in the family's budget in one transaction. A message the
- * budget holds back is begun in a savepoint rolled back (its attempt is not counted) and waits in a
- * job due when the budget allows it (sql/hold_contract_message), added while the message's row lock,
- * taken first, is still held.
+ * budget holds back is begun in a savepoint rolled back (its attempt is not counted) and is due again
+ * when the budget allows it (sql/hold_contract_message), while the message's row lock, taken first,
+ * is still held.
  */
 export async function beginContractMessageWithinBudget(
   pool: DatabasePool,
@@ -112,6 +112,45 @@ class HeldBack extends Error {
   constructor(readonly until: Date) {
     super("held back by the family's e-mail budget");
   }
+}
+
+/** A message the outbox's worker claimed (sql/claim_contract_messages): attempts made before this one. */
+export const claimedMessage = z.object({
+  tenant_id: z.number().int(),
+  id: z.bigint().transform(Number),
+  attempts: z.number().int(),
+  created_at: z.number(),
+});
+
+/** Claims up to `limit` due messages of the outbox for `leaseMs` (sql/claim_contract_messages). */
+export async function claimContractMessages(
+  db: CommonQueryMethods,
+  limit: number,
+  leaseMs: number,
+): Promise<ReadonlyArray<z.infer<typeof claimedMessage>>> {
+  return db.any(sql.type(claimedMessage)`
+    SELECT * FROM claim_contract_messages(${limit}, make_interval(secs => ${leaseMs / 1000}))
+  `);
+}
+
+/**
+ * Lets go of every claim (a worker that knows it is the only one, at its start): the messages a
+ * previous run held when it died are due now instead of when their lease runs out. Answers how many.
+ */
+export async function releaseContractMessageClaims(db: CommonQueryMethods): Promise<number> {
+  const released = await db.query(sql.unsafe`
+    UPDATE contract_messages SET due_at = now(), claimed_at = NULL
+    WHERE status = 'queued' AND due_at IS NOT NULL AND claimed_at IS NOT NULL
+  `);
+  return released.rowCount;
+}
+
+/** Makes sure attempt `attempt` of a queued message is counted (begin_signer_message counts the ones that got that far). */
+export async function countAttempt(db: CommonQueryMethods, tenantId: number, messageId: number, attempt: number): Promise<void> {
+  await db.query(sql.unsafe`
+    UPDATE contract_messages SET attempts = greatest(attempts, ${attempt})
+    WHERE tenant_id = ${tenantId} AND id = ${messageId} AND status = 'queued' AND attempts < ${attempt}
+  `);
 }
 
 /** `sent`, `failed` with the reason, or null: queued again for the next attempt, with the error of this one. */

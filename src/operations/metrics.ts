@@ -83,7 +83,7 @@ export function createMetrics(pool: DatabasePool): Metrics {
   });
   new Gauge({
     name: 'job_queue_jobs',
-    help: 'Jobs in the queue: waiting (due or scheduled) and locked (being worked on).',
+    help: "Jobs in the queue, the e-mail outbox's messages included: waiting (due or scheduled) and locked (being worked on).",
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
@@ -91,8 +91,14 @@ export function createMetrics(pool: DatabasePool): Metrics {
       const counts = await pool
         .one(
           sql.type(z.object({ waiting: z.bigint(), locked: z.bigint() }))`
-            SELECT count(*) FILTER (WHERE locked_at IS NULL) AS waiting, count(*) FILTER (WHERE locked_at IS NOT NULL) AS locked
-            FROM graphile_worker.jobs
+            SELECT sum(waiting)::bigint AS waiting, sum(locked)::bigint AS locked FROM (
+              SELECT count(*) FILTER (WHERE locked_at IS NULL) AS waiting, count(*) FILTER (WHERE locked_at IS NOT NULL) AS locked
+              FROM graphile_worker.jobs
+              UNION ALL
+              -- The e-mail outbox (docs/DESIGN.md, "E-mail queue"): a message is locked while its claim's lease runs.
+              SELECT count(*) FILTER (WHERE claimed_at IS NULL OR due_at <= now()), count(*) FILTER (WHERE claimed_at IS NOT NULL AND due_at > now())
+              FROM contract_messages WHERE status = 'queued' AND due_at IS NOT NULL
+            ) AS queues
           `,
         )
         .catch(() => null);

@@ -1,8 +1,9 @@
-import type { JobHelpers, Task } from 'graphile-worker';
+import type { Task } from 'graphile-worker';
 import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { Metrics } from '../operations/metrics.ts';
 import { expireContract } from '../contracts/store.ts';
+import type { AddJob } from './contract-mail-tasks.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -18,11 +19,11 @@ const expiryPayload = z.object({
  * taken up, which names the link's hash the deadline belongs to.
  */
 export async function scheduleExpiry(
-  helpers: JobHelpers,
+  addJob: AddJob,
   offer: { readonly tenantId: number; readonly playerId: number; readonly tokenSha256: string; readonly offeredAt: number },
   offerValidDays: number,
 ): Promise<void> {
-  await helpers.addJob(
+  await addJob(
     'expire_contract',
     { tenant_id: offer.tenantId, player_id: offer.playerId, contract_token_sha256: offer.tokenSha256 },
     {

@@ -203,3 +203,26 @@ export async function readJobs(
     ORDER BY jobs.id
   `);
 }
+
+const outboxRow = z.object({
+  id: z.number(),
+  status: z.string(),
+  attempts: z.number(),
+  /** An outbox message (a due_at), which the worker takes itself; false: one with a job of its own. */
+  outbox: z.boolean(),
+  /** Due now: the worker's next poll takes it. */
+  due: z.boolean(),
+  claimed: z.boolean(),
+  /** Seconds from now until it is due (negative: overdue); null for a message with a job. */
+  due_in_s: z.number().nullable(),
+});
+export type OutboxRow = z.infer<typeof outboxRow>;
+
+/** The player's e-mails as the outbox's worker sees them (docs/DESIGN.md, "E-mail queue"), oldest first. */
+export async function readOutbox(db: CommonQueryMethods, club: Club, playerId: number): Promise<readonly OutboxRow[]> {
+  return db.any(sql.type(outboxRow)`
+    SELECT id::integer AS id, status, attempts, due_at IS NOT NULL AS outbox, coalesce(due_at <= now(), false) AS due,
+      claimed_at IS NOT NULL AS claimed, extract(epoch FROM due_at - now())::float8 AS due_in_s
+    FROM contract_messages WHERE tenant_id = ${club.id} AND player_id = ${playerId} ORDER BY id
+  `);
+}

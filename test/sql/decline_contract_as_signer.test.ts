@@ -8,6 +8,7 @@ import {
   putContractInState,
   readAuditLog,
   readJobs,
+  readOutbox,
   readMessages,
   readPlayer,
   readSigners,
@@ -68,7 +69,7 @@ test('queues one confirmation of the audit row it wrote, and cancels the offerâ€
     jobs.some((job) => job.task === 'queue_contract_reminder'),
     'no reminder is due any more',
   );
-  t.true(jobs.some((job) => job.task === 'send_contract_message' && job.message_id === confirmation?.id));
+  t.like((await readOutbox(db().pool, club, playerId)).at(-1), { id: confirmation?.id, outbox: true, due: true }, 'due in the outbox');
   const auditId = await db().pool.oneFirst(sql.unsafe`
     SELECT audit_id FROM contract_messages WHERE tenant_id = ${club.id} AND id = ${confirmation?.id ?? 0}
   `);

@@ -84,10 +84,9 @@ test('WITHDRAW: the state the rule names, its audit row with the reason and the 
     { kind: 'offer', status: 'skipped', last_error: 'the offer was withdrawn before it left' },
     { kind: 'reminder', status: 'skipped', last_error: 'the offer was withdrawn before it left' },
   ]);
-  // The offer's own mail job is the caller's to remove (withdraw_contract does, expire_contract does not).
+  // The offer's mail is an outbox row, with no job of its own (docs/DESIGN.md, "E-mail queue").
   const jobs = await readJobs(db().pool, club, playerId);
-  t.false(jobs.some((job) => job.task === 'queue_contract_reminder'));
-  t.true(jobs.some((job) => job.key === `contract-offer-mail:${club.id}:${playerId}`));
+  t.deepEqual(jobs, [], 'the reminder job gone, and no other');
 });
 
 test('EXPIRE: the system’s expire row with no reason; another player’s reminder stays', async (t) => {

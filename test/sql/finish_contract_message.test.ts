@@ -1,8 +1,8 @@
 import test from 'ava';
 import { sql } from 'slonik';
 import { finishContractMessage } from '../../src/mail/contract-messages.ts';
-import { offerContract } from '../../src/contracts/store.ts';
-import { createClub, createPlayer, putContractInState, readMessages } from '../helpers/fixtures.ts';
+import { withdrawContract } from '../../src/contracts/store.ts';
+import { createClub, createPlayer, putContractInState, readMessages, readOutbox } from '../helpers/fixtures.ts';
 import { useDatabase } from '../helpers/sql-test.ts';
 
 // sql/finish_contract_message: the worker's last step with a message.
@@ -42,9 +42,13 @@ test('a message that is done stays as it is', async (t) => {
   t.is(await db().pool.oneFirst(sql.unsafe`SELECT count(*)::integer FROM contract_messages WHERE tenant_id = ${club.id}`), 1);
 });
 
-test('a message a newer offer marked skipped while it was being sent is recorded sent: it left', async (t) => {
+/** The offer withdrawn while its mail was being sent: its queued mail is marked skipped (sql/end_offered_contract). */
+const withdrawn = async (club: { id: number }, playerId: number) =>
+  withdrawContract(db().pool, { tenantId: club.id, playerId, actor: 'a', reason: 'a mistake' });
+
+test('a message marked skipped while it was being sent is recorded sent: it left', async (t) => {
   const { club, playerId, id } = await queuedMessage();
-  await offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 160, targetTeamId: null, force: true, actor: 'a' });
+  await withdrawn(club, playerId);
   t.like((await readMessages(db().pool, club, playerId))[0], { id, status: 'skipped' });
 
   await finishContractMessage(db().pool, club.id, id, 'sent', null);
@@ -54,10 +58,38 @@ test('a message a newer offer marked skipped while it was being sent is recorded
 
 test('a skipped message whose send failed stays skipped: nothing left, and nothing will be retried', async (t) => {
   const { club, playerId, id } = await queuedMessage();
-  await offerContract(db().pool, { tenantId: club.id, playerId, monthlyFee: 160, targetTeamId: null, force: true, actor: 'a' });
+  await withdrawn(club, playerId);
 
   await finishContractMessage(db().pool, club.id, id, 'failed', '550 mailbox unavailable');
   await finishContractMessage(db().pool, club.id, id, null, '451 try again later');
 
   t.like((await readMessages(db().pool, club, playerId))[0], { id, status: 'skipped', sent: false });
+});
+
+test('an outbox message left queued is due again after e^attempts seconds (graphile-worker’s backoff), its claim let go', async (t) => {
+  const { club, playerId, id } = await queuedMessage();
+  const backoffs: number[] = [];
+  for (let attempts = 1; attempts <= 7; attempts += 1) {
+    await db().pool.query(sql.unsafe`
+      UPDATE contract_messages SET attempts = ${attempts}, claimed_at = now(), due_at = now() + interval '10 minutes'
+      WHERE tenant_id = ${club.id} AND id = ${id}
+    `);
+    await finishContractMessage(db().pool, club.id, id, null, '451 try again later');
+    const [row] = await readOutbox(db().pool, club, playerId);
+    t.like(row, { status: 'queued', claimed: false, due: false });
+    backoffs.push(row?.due_in_s ?? 0);
+  }
+  for (const [index, seconds] of backoffs.entries())
+    t.true(Math.abs(seconds - Math.exp(index + 1)) < 1, `after attempt ${index + 1}: ${seconds} s`);
+  const total = backoffs.reduce((sum, seconds) => sum + seconds, 0);
+  t.true(total > 25 * 60 && total < 35 * 60, `eight attempts span about 30 minutes (${Math.round(total / 60)})`);
+});
+
+test('a message queued with a job of its own (the previous release’s) gets no due time: its job retries it', async (t) => {
+  const { club, playerId, id } = await queuedMessage();
+  await db().pool.query(sql.unsafe`UPDATE contract_messages SET due_at = NULL WHERE tenant_id = ${club.id} AND id = ${id}`);
+
+  await finishContractMessage(db().pool, club.id, id, null, '451 try again later');
+
+  t.like(await readOutbox(db().pool, club, playerId), [{ status: 'queued', outbox: false, due_in_s: null }]);
 });
