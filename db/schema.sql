@@ -598,7 +598,7 @@ BEGIN
   SELECT * INTO club FROM tenants WHERE tenants.id = p_tenant_id;
   team_ids := CASE
     WHEN confirmed IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(confirmed->'team_ids')::integer)
-    ELSE player_team_ids(p_tenant_id, player.id)
+    ELSE team_ids_of_player(p_tenant_id, player.id)
   END;
 
   RETURN QUERY SELECT
@@ -1955,9 +1955,9 @@ BEGIN
     RAISE EXCEPTION 'player % not found', p_player_id USING ERRCODE = 'UNKPL';
   END IF;
 
-  before_team_ids := player_team_ids(p_tenant_id, p_player_id);
+  before_team_ids := team_ids_of_player(p_tenant_id, p_player_id);
   -- Taken before the new offer's signers replace the old one's, whose signatures it records.
-  before_state := contract_snapshot(before, before_team_ids);
+  before_state := snapshot_contract(before, before_team_ids);
   context := jsonb_build_object('teamIds', before_team_ids);
   rule := contract_transition(before.contract_status, event, context, p_allowed_from);
 
@@ -2016,7 +2016,7 @@ BEGIN
     'moved_teams', changes_team,
     'archived', rule.audit_event = 'tier_change' IS TRUE,
     'actor', p_actor,
-    'signers', contract_signers_of(after)
+    'signers', list_contract_signers(after)
   ));
   -- The audit row last: its insert holds the club's audit chain head until commit
   -- (contract_audit_log_chain), and every offer of the club waits for that lock.
@@ -2027,7 +2027,7 @@ BEGIN
       p_player_id,
       rule.audit_event,
       before_state,
-      contract_snapshot(after, after_team_ids),
+      snapshot_contract(after, after_team_ids),
       p_actor,
       p_source
     )
@@ -2164,9 +2164,9 @@ BEGIN
   WHERE players.tenant_id = p_tenant_id AND players.id = p_player_id
   RETURNING * INTO after;
 
-  current_team_ids := player_team_ids(p_tenant_id, p_player_id);
-  before_state := contract_snapshot(before, current_team_ids);
-  after_state := contract_snapshot(after, current_team_ids);
+  current_team_ids := team_ids_of_player(p_tenant_id, p_player_id);
+  before_state := snapshot_contract(before, current_team_ids);
+  after_state := snapshot_contract(after, current_team_ids);
   INSERT INTO contract_audit_log (tenant_id, player_id, event_type, old_state, new_state, actor, source, reason)
   VALUES (p_tenant_id, p_player_id, 'admin_override', before_state, after_state, p_actor, 'override_contract', p_reason)
   RETURNING contract_audit_log.id INTO new_audit_id;

@@ -90,7 +90,7 @@ BEGIN
   SELECT * INTO club FROM tenants WHERE tenants.id = p_tenant_id;
   team_ids := CASE
     WHEN confirmed IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(confirmed->'team_ids')::integer)
-    ELSE player_team_ids(p_tenant_id, player.id)
+    ELSE team_ids_of_player(p_tenant_id, player.id)
   END;
 
   RETURN QUERY SELECT

@@ -1,6 +1,6 @@
--- contract_snapshot, as an SQL function: what the previous release's functions call (docs/OPERATING.md,
--- "A breaking change": a function keeps its language), and what queries that read it call. It
--- answers what sql/snapshot_contract.sql does.
+-- Kept for the previous release, whose functions call contract_snapshot by name: a function keeps its
+-- language (docs/OPERATING.md, "A breaking change"). It answers what sql/snapshot_contract.sql does; dropped
+-- once no instance of that release runs.
 CREATE OR REPLACE FUNCTION contract_snapshot(player players, team_ids integer[]) RETURNS jsonb
 LANGUAGE sql
 STABLE

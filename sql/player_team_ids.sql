@@ -1,6 +1,6 @@
--- player_team_ids, as an SQL function: what the previous release's functions call (docs/OPERATING.md,
--- "A breaking change": a function keeps its language), and what queries that read it call. It
--- answers what sql/team_ids_of_player.sql does.
+-- Kept for the previous release, whose functions call player_team_ids by name: a function keeps its
+-- language (docs/OPERATING.md, "A breaking change"). It answers what sql/team_ids_of_player.sql does; dropped
+-- once no instance of that release runs.
 CREATE OR REPLACE FUNCTION player_team_ids(p_tenant_id integer, p_player_id integer) RETURNS integer[]
 LANGUAGE sql
 STABLE

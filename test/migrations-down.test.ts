@@ -100,7 +100,7 @@ async function useTheService(db: CommonQueryMethods): Promise<{ club: Club; with
   const expired = await createPlayer(db, club, { teamIds: [under14] });
   await putContractInState(db, club, expired, 'expired');
   // Offered again after a decline: the replaced link is recorded, with no audit row, in
-  // superseded_contract_tokens, as releases before 0082 recorded it.
+  // superseded_contract_tokens, as releases before 0069 recorded it.
   const offeredAgain = await createPlayer(db, club, { teamIds: [under14] });
   const declinedLink = await putContractInState(db, club, offeredAgain, 'declined');
   await offerContract(db, { ...offer, playerId: offeredAgain });
@@ -275,7 +275,7 @@ test("0018's down and up give every audit row the hash it had, while no audit ro
   t.deepEqual(await hashes(), before);
 });
 
-test('0070’s down hands every message waiting in the outbox a job, due when the message was, so the earlier release sends it', async (t) => {
+test('0065’s down hands every message waiting in the outbox a job, due when the message was, so the earlier release sends it', async (t) => {
   const db = await migratedDatabase(t);
   const club = await createClub(db.pool);
   const [waiting, held, sent] = [await createPlayer(db.pool, club), await createPlayer(db.pool, club), await createPlayer(db.pool, club)];

@@ -71,7 +71,7 @@ test('a link the previous release recorded as replaced in superseded_contract_to
   const club = await createClub(db());
   const playerId = await createPlayer(db(), club, { teamIds: [await createTeam(db(), club)] });
   const oldToken = await putContractInState(db(), club, playerId, 'offered');
-  // That release's re-offer: the same rows, and the replaced token recorded, its route minted before 0080.
+  // That release's re-offer: the same rows, and the replaced token recorded, its route minted before 0067.
   await offer(club, playerId);
   await db().query(sql.unsafe`UPDATE contract_links SET minted_at = NULL WHERE token = ${oldToken}`);
   await db().query(sql.unsafe`
@@ -198,7 +198,7 @@ test('after a tier change, each guardian’s old link shows the contract signed,
 
 test('after a tier change the previous release recorded, the second guardian’s old link shows the contract signed', async (t) => {
   const { club, links, change } = await tierChanged();
-  // As that release left it: the link routed before 0080, recorded as replaced at the tier change's time.
+  // As that release left it: the link routed before 0067, recorded as replaced at the tier change's time.
   const second = links[1] ?? '';
   await db().query(sql.unsafe`UPDATE contract_links SET minted_at = NULL WHERE token = ${second}`);
   await db().query(sql.unsafe`

@@ -226,7 +226,7 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
     explanation: "every club's webhook endpoints with their secrets, and the events and delivery log they had",
     query: 'SELECT EXISTS (SELECT 1 FROM webhook_endpoints) OR EXISTS (SELECT 1 FROM webhook_events)',
   },
-  // Reverted after 0083, which records each link replaced since in superseded_contract_tokens with
+  // Reverted after 0070, which records each link replaced since in superseded_contract_tokens with
   // the time it was replaced: what is lost is when the guardians' links still open were minted.
   '0080_contract-links-minted-at': {
     kind: 'loses-data',

@@ -181,7 +181,7 @@ const heldNoMore = sql.fragment`(
 )`;
 
 /**
- * Whether the previous release recorded the link as replaced, as offers did before migration 0082.
+ * Whether the previous release recorded the link as replaced, as offers did before migration 0069.
  * Read until no release that writes superseded_contract_tokens runs (docs/OPERATING.md, "A breaking
  * change").
  */
@@ -220,7 +220,7 @@ export async function findContractByToken(db: CommonQueryMethods, token: string)
       tenants.contact_email AS club_contact_email,
       tenants.time_zone AS club_time_zone,
       tenants.default_language AS club_language,
-      CASE WHEN players.id IS NOT NULL THEN contract_signers_of(players) END AS signers,
+      CASE WHEN players.id IS NOT NULL THEN list_contract_signers(players) END AS signers,
       terms.version AS terms_version,
       terms.title AS terms_title,
       terms.sha256 AS terms_sha256,
@@ -339,7 +339,7 @@ export async function findSignedContract(db: CommonQueryMethods, token: string):
       WHERE ${heldNoMore} OR ${recordedReplaced(token)}
     ),
     signed AS (
-      SELECT players.tenant_id, players.id AS player_id, contract_snapshot(players, ${teamIdsOfPlayer}) AS contract,
+      SELECT players.tenant_id, players.id AS player_id, snapshot_contract(players, ${teamIdsOfPlayer}) AS contract,
              NULL::timestamptz AS replaced_at,
              (SELECT max(audit.id) FROM contract_audit_log AS audit
               WHERE audit.tenant_id = players.tenant_id AND audit.player_id = players.id AND audit.event_type = 'sign') AS sign_audit_id

@@ -48,12 +48,12 @@ export interface Guardian {
 
 /** The columns of a player that every read answers with. */
 const playerColumns = sql.fragment`
-  id, name, email, contract_status, contract_token, monthly_fee, player_team_ids(players.tenant_id, players.id) AS team_ids,
+  id, name, email, contract_status, contract_token, monthly_fee, team_ids_of_player(players.tenant_id, players.id) AS team_ids,
   birth_date, player_guardians(players.tenant_id, players.id) AS guardians, external_id, language
 `;
 
-/** The player's current teams, as a column of a query over `players` (sql/player_team_ids, inlined by the planner). */
-export const teamIdsOfPlayer = sql.fragment`player_team_ids(players.tenant_id, players.id)`;
+/** The player's current teams, as a column of a query over `players` (sql/team_ids_of_player.sql, whose plan each session keeps). */
+export const teamIdsOfPlayer = sql.fragment`team_ids_of_player(players.tenant_id, players.id)`;
 
 export interface NewPlayer {
   readonly name: string;

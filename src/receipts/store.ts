@@ -26,7 +26,7 @@ const signatureSnapshot = z.object({
   terms_language: z.string().nullable().optional(),
 });
 
-/** The `sign` row's snapshot (sql/contract_snapshot.sql): the contract as it was signed. */
+/** The `sign` row's snapshot (sql/snapshot_contract.sql): the contract as it was signed. */
 const signedSnapshot = z.object({
   monthly_fee: z.number().nullable(),
   contract_signed_at: z.string(),

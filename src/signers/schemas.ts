@@ -2,7 +2,7 @@ import { isoTime } from '../http/answers.ts';
 import { z } from '../http/openapi-zod.ts';
 
 // Who signs a contract (docs/PRODUCT.md, "Who signs"): the signers the offer fixed, as
-// sql/contract_signers_of.sql lists them. Each reader sees only what is theirs: the club gets every
+// sql/list_contract_signers.sql lists them. Each reader sees only what is theirs: the club gets every
 // signer's e-mail and link in the offer's answer; a family's link shows its co-signers' names, roles
 // and where they stand, never their e-mail or link.
 
@@ -84,7 +84,7 @@ export function offerSigners(signers: readonly StoredSigner[], contractBaseUrl: 
 /** What a family's link shows of who signs: its own signer, and every signer without e-mail or link. */
 export function familySigners(signers: readonly StoredSigner[], token: string) {
   const own = signers.find((signer) => signer.token === token);
-  // sql/contract_signers_of lists the player as the one signer of a contract without signer rows.
+  // sql/list_contract_signers lists the player as the one signer of a contract without signer rows.
   if (own === undefined) throw new Error('a link that opens a contract names one of its signers');
   return {
     signer: { name: own.name, role: own.role, status: own.status },

