@@ -117,10 +117,8 @@ CREATE TABLE public.contract_audit_checkpoints (
     CONSTRAINT contract_audit_checkpoints_hashes_check CHECK ((octet_length(audit_hashes) = (32 * cardinality(audit_ids)))),
     CONSTRAINT contract_audit_checkpoints_pkey PRIMARY KEY (tenant_id, seal_id),
     CONSTRAINT contract_audit_checkpoints_previous_hash_check CHECK ((octet_length(previous_hash) = 32)),
-    CONSTRAINT contract_audit_checkpoints_seal_id_fkey FOREIGN KEY (seal_id) REFERENCES public.contract_audit_seals(id),
     CONSTRAINT contract_audit_checkpoints_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE
 );
-CREATE INDEX contract_audit_checkpoints_seal_id ON public.contract_audit_checkpoints USING btree (seal_id);
 
 CREATE TABLE public.contract_audit_log (
     tenant_id integer NOT NULL,

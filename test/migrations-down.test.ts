@@ -288,7 +288,7 @@ test('0065’s down hands every message waiting in the outbox a job, due when th
   `);
   const messageOf = async (player: number) => (await readMessages(db.pool, club, player))[0]?.id ?? 0;
 
-  await migrate(db.url, { direction: 'down', count: downTo('0070_contract-messages-outbox'), ...quiet });
+  await migrate(db.url, { direction: 'down', count: downTo('0065_contract-messages-outbox'), ...quiet });
 
   const jobs = await db.pool.any(sql.type(z.object({ message_id: z.number(), due_in_minutes: z.number() }))`
     SELECT (jobs.payload->>'message_id')::integer AS message_id, round(extract(epoch FROM jobs.run_at - now()) / 60)::integer AS due_in_minutes

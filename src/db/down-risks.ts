@@ -228,7 +228,7 @@ export const DOWN_RISKS: Readonly<Record<string, DownRisk>> = {
   },
   // Reverted after 0070, which records each link replaced since in superseded_contract_tokens with
   // the time it was replaced: what is lost is when the guardians' links still open were minted.
-  '0080_contract-links-minted-at': {
+  '0067_contract-links-minted-at': {
     kind: 'loses-data',
     explanation:
       "when each guardian's link of an open offer was minted: once up again, should that contract be signed and " +
