@@ -27,7 +27,8 @@ test.after.always(async () => {
 async function offers(club: Club, count: number): Promise<number[]> {
   const players: number[] = [];
   for (let i = 0; i < count; i += 1) {
-    const playerId = await createPlayer(db.pool, club);
+    // A family each: one family's e-mail budget would space its messages out.
+    const playerId = await createPlayer(db.pool, club, { email: `family${i}+${club.id}@example.test` });
     await putContractInState(db.pool, club, playerId, 'offered');
     players.push(playerId);
   }
