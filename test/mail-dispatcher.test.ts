@@ -75,7 +75,6 @@ test.serial('the worker sends at most MAIL_CONCURRENCY messages at once, takes t
     async () => (await Promise.all(players.map((id) => readMessages(db.pool, club, id)))).flat().filter((m) => m.status === 'sent').length,
     (sent) => sent === players.length,
   );
-  await worker.stop();
 
   t.is(received.length, players.length, 'each message once');
   t.is(new Set(received.map((mail) => mail.envelope.to.join())).size, players.length);
