@@ -62,13 +62,21 @@ async function family(options: { clubName?: string } = {}) {
 
 const mailsTo = (email: string): ReceivedMail[] => smtp.received.filter((mail) => mail.envelope.to.includes(email));
 
-/** Makes the player's pending jobs of one task due now, as if their time had come. */
+/**
+ * Makes the player's pending jobs of one task due now, as if their time had come: through
+ * graphile-worker's public reschedule_jobs, the jobs found by their payload, which only its table shows.
+ */
 const runNow = (club: Club, playerId: number, task: 'queue_contract_reminder' | 'expire_contract') =>
   db.pool.query(sql.unsafe`
-    UPDATE graphile_worker._private_jobs SET run_at = now()
-    WHERE locked_at IS NULL AND (payload->>'tenant_id')::integer = ${club.id}
-      AND task_id = (SELECT id FROM graphile_worker._private_tasks WHERE identifier = ${task})
-      AND (payload->>'player_id')::integer = ${playerId}
+    SELECT 1 FROM graphile_worker.reschedule_jobs(
+      ARRAY(
+        SELECT jobs.id FROM graphile_worker._private_jobs AS jobs
+        JOIN graphile_worker._private_tasks AS tasks ON tasks.id = jobs.task_id
+        WHERE jobs.locked_at IS NULL AND tasks.identifier = ${task}
+          AND (jobs.payload->>'tenant_id')::integer = ${club.id} AND (jobs.payload->>'player_id')::integer = ${playerId}
+      ),
+      run_at => now()
+    )
   `);
 
 /** Makes the player's queued messages waiting for a retry due now, as if their backoff had passed. */
