@@ -2527,7 +2527,6 @@ AS $function$
 DECLARE
   since xid8;
   horizon xid8;
-  new_seal_id bigint;
   written integer;
 BEGIN
   IF NOT pg_try_advisory_xact_lock(hashtext('seal_contract_audit')) THEN
@@ -2535,36 +2534,34 @@ BEGIN
   END IF;
   SELECT seals.to_xact INTO since FROM contract_audit_seals AS seals ORDER BY seals.id DESC LIMIT 1;
   horizon := pg_snapshot_xmin(pg_current_snapshot());
-  IF NOT EXISTS (
-    SELECT 1 FROM contract_audit_log AS audit
-    WHERE audit.xact_id IS NOT NULL AND audit.xact_id >= coalesce(since, '0') AND audit.xact_id < horizon
-  ) AND NOT EXISTS (
-    SELECT 1 FROM contract_audit_log_removed AS removed
-    WHERE removed.xact_id IS NOT NULL AND removed.xact_id >= coalesce(since, '0') AND removed.xact_id < horizon
-  ) THEN
-    RETURN 0;
-  END IF;
 
-  INSERT INTO contract_audit_seals (from_xact, to_xact) VALUES (since, horizon) RETURNING id INTO new_seal_id;
+  WITH sealed AS (
+    SELECT audit.tenant_id, audit.id, audit.hash FROM contract_audit_log AS audit
+    WHERE audit.xact_id IS NOT NULL AND audit.xact_id >= coalesce(since, '0') AND audit.xact_id < horizon
+    UNION ALL
+    SELECT removed.tenant_id, removed.id, removed.hash FROM contract_audit_log_removed AS removed
+    WHERE removed.xact_id IS NOT NULL AND removed.xact_id >= coalesce(since, '0') AND removed.xact_id < horizon
+  ),
+  -- No seal at all when nothing new was written: the next one takes the range from the same start.
+  seal AS (
+    INSERT INTO contract_audit_seals (from_xact, to_xact)
+    SELECT since, horizon WHERE EXISTS (SELECT 1 FROM sealed)
+    RETURNING contract_audit_seals.id
+  ),
+  fresh AS (
+    SELECT
+      sealed.tenant_id,
+      array_agg(sealed.id ORDER BY sealed.id) AS audit_ids,
+      string_agg(sealed.hash, ''::bytea ORDER BY sealed.id) AS hashes
+    FROM sealed
+    GROUP BY sealed.tenant_id
+  )
   INSERT INTO contract_audit_checkpoints (tenant_id, seal_id, audit_ids, audit_hashes, previous_hash, hash)
   SELECT
-    fresh.tenant_id,
-    new_seal_id,
-    fresh.audit_ids,
-    fresh.hashes,
-    last.hash,
+    fresh.tenant_id, seal.id, fresh.audit_ids, fresh.hashes, last.hash,
     sha256(coalesce(last.hash, ''::bytea) || fresh.hashes)
-  FROM (
-    SELECT sealed.tenant_id, array_agg(sealed.id ORDER BY sealed.id) AS audit_ids, string_agg(sealed.hash, ''::bytea ORDER BY sealed.id) AS hashes
-    FROM (
-      SELECT audit.tenant_id, audit.id, audit.hash FROM contract_audit_log AS audit
-      WHERE audit.xact_id IS NOT NULL AND audit.xact_id >= coalesce(since, '0') AND audit.xact_id < horizon
-      UNION ALL
-      SELECT removed.tenant_id, removed.id, removed.hash FROM contract_audit_log_removed AS removed
-      WHERE removed.xact_id IS NOT NULL AND removed.xact_id >= coalesce(since, '0') AND removed.xact_id < horizon
-    ) AS sealed
-    GROUP BY sealed.tenant_id
-  ) AS fresh
+  FROM fresh
+  CROSS JOIN seal
   LEFT JOIN LATERAL (
     SELECT checkpoint.hash FROM contract_audit_checkpoints AS checkpoint
     WHERE checkpoint.tenant_id = fresh.tenant_id

@@ -465,10 +465,10 @@ async function verifySealing(tx: CommonQueryMethods, club: Club): Promise<Broken
       ) AS sealed ON sealed.id = audit.id
       WHERE audit.tenant_id = ${club.id} AND audit.xact_id IS NOT NULL AND sealed.id IS NULL
     )
-    SELECT
-      (SELECT id FROM unsealed WHERE slipped_in ORDER BY id LIMIT 1) AS slipped_in_id,
-      (SELECT player_id FROM unsealed WHERE slipped_in ORDER BY id LIMIT 1) AS slipped_in_player_id,
-      (SELECT count(*)::integer FROM unsealed WHERE slipped_in IS NOT TRUE) AS unsealed
+    SELECT first.id AS slipped_in_id, first.player_id AS slipped_in_player_id,
+           (SELECT count(*)::integer FROM unsealed WHERE slipped_in IS NOT TRUE) AS unsealed
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (SELECT id, player_id FROM unsealed WHERE slipped_in ORDER BY id LIMIT 1) AS first ON true
   `);
   if (sealing.slipped_in_id !== null) {
     return broken(
